@@ -1,0 +1,272 @@
+import Link from "next/link";
+import { getDb } from "@/lib/db/client";
+import { currentPrincipal } from "@/lib/auth/session";
+import { callerTeamIds } from "@/lib/services/caller";
+import { browse, familyLabel } from "@/lib/services/portal";
+import { publicBrowse, publicMatrix, publicPlatforms } from "@/lib/services/portal-cached";
+import { BROWSE_SORTS, browseQuery, type BrowseResponse } from "@/lib/api/schemas/portal";
+import { ALL_FAMILIES } from "@/lib/onnx/families";
+import { Alert, Badge, Card, PageHeader } from "@/components/ui";
+import { fmtCount, fmtMs } from "@/components/latency/format";
+import { MatrixTable } from "@/components/portal/matrix-table";
+import { flatParams, hrefWith, parsePageParams, type SearchParams } from "@/components/portal/search-params";
+
+export const metadata = { title: "Browse measurements — nnlq" };
+
+const SORT_LABEL: Record<(typeof BROWSE_SORTS)[number], string> = { latency: "Median latency", flops: "FLOPs", params: "Parameters" };
+const input = "mt-1 block w-full rounded-md px-2.5 py-1.5 text-sm ring-1 ring-slate-300 focus:ring-2 focus:ring-indigo-600 focus:outline-none";
+
+export default async function BrowsePage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const sp = await searchParams;
+  const { params, errors } = parsePageParams(browseQuery, sp);
+  const raw = flatParams(sp);
+  const current: Record<string, string> = { ...raw };
+  delete current.cursor;
+
+  // public visitors share the cached answer; "my teams" reads the session (private, not cached)
+  let result: BrowseResponse;
+  let scopeError: string | null = null;
+  const { platforms, defaultSlug } = await publicPlatforms();
+  if (params.scope === "team") {
+    const db = getDb();
+    const me = await currentPrincipal(db);
+    if (!me) {
+      scopeError = "Sign in to browse your teams' private models.";
+      result = { platform: null, items: [], total: 0, totalCapped: false, nextCursor: null };
+    } else {
+      result = await browse(db, await callerTeamIds(db, me), { ...params, platform: params.platform ?? defaultSlug ?? undefined });
+    }
+  } else {
+    result = await publicBrowse({ ...params, platform: params.platform ?? defaultSlug ?? undefined });
+  }
+  const matrixBatch = params.batch ?? 1;
+  const matrix = await publicMatrix(matrixBatch);
+  const platform = result.platform ?? defaultSlug ?? "";
+
+  const sortHref = (key: string) =>
+    hrefWith("/browse", current, { sort: key, dir: params.sort === key && params.dir === "asc" ? "desc" : "asc" });
+  const ariaSort = (key: string) => (params.sort === key ? (params.dir === "asc" ? "ascending" : "descending") : "none");
+
+  return (
+    <main className="mx-auto max-w-7xl px-4 py-10">
+      <PageHeader
+        title="Browse measurements"
+        subtitle={
+          <>
+            The newest measured latency of every model on every platform. Anonymous visitors see public results;{" "}
+            <Link href={hrefWith("/browse", current, { scope: "team" })} className="text-indigo-700 hover:underline">
+              your teams&apos; private models
+            </Link>{" "}
+            need a sign-in.
+          </>
+        }
+      />
+      {errors.length > 0 && (
+        <div className="mb-4">
+          <Alert>Some filters were ignored: {errors.join("; ")}</Alert>
+        </div>
+      )}
+      {scopeError && (
+        <div className="mb-4">
+          <Alert kind="info">
+            {scopeError}{" "}
+            <Link className="underline" href={`/signin?callbackUrl=${encodeURIComponent(hrefWith("/browse", current, {}))}`}>
+              Sign in
+            </Link>
+          </Alert>
+        </div>
+      )}
+
+      <div className="grid gap-6 lg:grid-cols-[17rem_1fr]">
+        <form method="get" action="/browse" className="space-y-3 self-start rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200" aria-label="Filters">
+          <div>
+            <label htmlFor="f-platform" className="text-sm font-medium text-slate-700">
+              Platform
+            </label>
+            <select id="f-platform" name="platform" defaultValue={platform} className={input}>
+              {platforms.map((p) => (
+                <option key={p.slug} value={p.slug}>
+                  {p.slug} ({p.count})
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label htmlFor="f-family" className="text-sm font-medium text-slate-700">
+              Family
+            </label>
+            <select id="f-family" name="family" defaultValue={params.family ?? ""} className={input}>
+              <option value="">All families</option>
+              {ALL_FAMILIES.map((f) => (
+                <option key={f} value={f}>
+                  {familyLabel(f)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="grid grid-cols-2 gap-2">
+            <div>
+              <label htmlFor="f-batch" className="text-sm font-medium text-slate-700">
+                Batch
+              </label>
+              <input id="f-batch" name="batch" type="number" min={1} max={1024} defaultValue={params.batch ?? ""} placeholder="any" className={input} />
+            </div>
+            <div>
+              <label htmlFor="f-source" className="text-sm font-medium text-slate-700">
+                Source
+              </label>
+              <select id="f-source" name="source" defaultValue={params.source ?? ""} className={input}>
+                <option value="">Any</option>
+                <option value="zoo">Zoo</option>
+                <option value="upload">Upload</option>
+                <option value="api">API</option>
+              </select>
+            </div>
+          </div>
+          <fieldset>
+            <legend className="text-sm font-medium text-slate-700">FLOPs (e.g. 300M, 4G)</legend>
+            <div className="grid grid-cols-2 gap-2">
+              <input aria-label="Minimum FLOPs" name="flopsMin" defaultValue={raw.flopsMin ?? ""} placeholder="min" className={input} />
+              <input aria-label="Maximum FLOPs" name="flopsMax" defaultValue={raw.flopsMax ?? ""} placeholder="max" className={input} />
+            </div>
+          </fieldset>
+          <fieldset>
+            <legend className="text-sm font-medium text-slate-700">Median latency (ms)</legend>
+            <div className="grid grid-cols-2 gap-2">
+              <input aria-label="Minimum latency (ms)" name="latencyMin" defaultValue={raw.latencyMin ?? ""} placeholder="min" className={input} />
+              <input aria-label="Maximum latency (ms)" name="latencyMax" defaultValue={raw.latencyMax ?? ""} placeholder="max" className={input} />
+            </div>
+          </fieldset>
+          <div className="grid grid-cols-2 gap-2">
+            <div>
+              <label htmlFor="f-sort" className="text-sm font-medium text-slate-700">
+                Sort by
+              </label>
+              <select id="f-sort" name="sort" defaultValue={params.sort} className={input}>
+                {BROWSE_SORTS.map((s) => (
+                  <option key={s} value={s}>
+                    {SORT_LABEL[s]}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div>
+              <label htmlFor="f-dir" className="text-sm font-medium text-slate-700">
+                Order
+              </label>
+              <select id="f-dir" name="dir" defaultValue={params.dir} className={input}>
+                <option value="asc">Ascending</option>
+                <option value="desc">Descending</option>
+              </select>
+            </div>
+          </div>
+          {params.scope === "team" && <input type="hidden" name="scope" value="team" />}
+          <div className="flex gap-2 pt-1">
+            <button type="submit" className="rounded-md bg-indigo-600 px-3.5 py-2 text-sm font-medium text-white hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">
+              Apply filters
+            </button>
+            <Link href="/browse" className="rounded-md px-3 py-2 text-sm text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50">
+              Reset
+            </Link>
+          </div>
+        </form>
+
+        <div className="min-w-0 space-y-6">
+          <Card
+            title={result.platform ? `Results on ${result.platform}` : "Results"}
+            description={
+              result.total
+                ? `${result.totalCapped ? "More than " : ""}${result.total.toLocaleString("en")} ${params.scope === "team" ? "of your teams' " : ""}results match. Median of the timed runs, newest measurement per model and batch size.`
+                : undefined
+            }
+          >
+            {result.items.length === 0 ? (
+              <p className="py-6 text-center text-sm text-slate-500" data-testid="browse-empty">
+                No measurements match these filters.{" "}
+                <Link href="/query" className="text-indigo-700 hover:underline">
+                  Query a model
+                </Link>{" "}
+                to measure it.
+              </p>
+            ) : (
+              <div className="overflow-x-auto">
+                <table className="w-full text-left text-sm" data-testid="browse-table">
+                  <thead className="text-xs text-slate-500 uppercase">
+                    <tr>
+                      <th scope="col" className="py-2 pr-3">
+                        Model
+                      </th>
+                      <th scope="col" className="py-2 pr-3">
+                        Family
+                      </th>
+                      <th scope="col" className="py-2 pr-3 text-right">
+                        Batch
+                      </th>
+                      {(["flops", "params", "latency"] as const).map((k) => (
+                        <th key={k} scope="col" className="py-2 pr-3 text-right" aria-sort={ariaSort(k)}>
+                          <Link href={sortHref(k)} className="hover:text-slate-900" data-testid={`sort-${k}`}>
+                            {SORT_LABEL[k]}
+                            {params.sort === k ? (params.dir === "asc" ? " ↑" : " ↓") : ""}
+                          </Link>
+                        </th>
+                      ))}
+                      <th scope="col" className="py-2 text-right">
+                        Runs
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody className="divide-y divide-slate-100">
+                    {result.items.map((r) => (
+                      <tr key={`${r.model.id}-${r.batch}`} data-testid="browse-row" data-family={r.model.family} data-median={r.medianMs}>
+                        <td className="max-w-[18rem] truncate py-1.5 pr-3">
+                          <Link href={`/models/${r.model.id}`} className="font-medium text-indigo-700 hover:underline" title={r.model.name}>
+                            {r.model.name}
+                          </Link>
+                          {r.model.visibility === "private" && (
+                            <span className="ml-1">
+                              <Badge tone="amber">private</Badge>
+                            </span>
+                          )}
+                        </td>
+                        <td className="py-1.5 pr-3 whitespace-nowrap">{familyLabel(r.model.family)}</td>
+                        <td className="py-1.5 pr-3 text-right tabular-nums">{r.batch}</td>
+                        <td className="py-1.5 pr-3 text-right whitespace-nowrap tabular-nums">{fmtCount(r.model.flops)}</td>
+                        <td className="py-1.5 pr-3 text-right whitespace-nowrap tabular-nums">{fmtCount(r.model.params)}</td>
+                        <td className="py-1.5 pr-3 text-right font-medium whitespace-nowrap tabular-nums">{fmtMs(r.medianMs)} ms</td>
+                        <td className="py-1.5 text-right tabular-nums text-slate-500">{r.measurementCount}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+            <nav aria-label="Pages" className="mt-4 flex justify-between text-sm">
+              {params.cursor ? (
+                <Link href={hrefWith("/browse", current, {})} className="text-indigo-700 hover:underline">
+                  ← First page
+                </Link>
+              ) : (
+                <span />
+              )}
+              {result.nextCursor && (
+                <Link href={hrefWith("/browse", current, { cursor: result.nextCursor })} className="text-indigo-700 hover:underline" data-testid="next-page">
+                  Next page →
+                </Link>
+              )}
+            </nav>
+          </Card>
+
+          <Card
+            title={`Platform × family at batch ${matrix.batch}`}
+            description={`${matrix.totals.models.toLocaleString("en")} public models, ${matrix.totals.results.toLocaleString("en")} newest results. Each cell: models measured · median of their median latencies. Click a cell to browse it.`}
+          >
+            <MatrixTable
+              data={matrix}
+              browseHref={(p, f) => hrefWith("/browse", {}, { platform: p, family: f, batch: matrix.batch })}
+            />
+          </Card>
+        </div>
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,369 @@
+import Link from "next/link";
+import { getDb } from "@/lib/db/client";
+import { isNnlqError } from "@/lib/errors";
+import { familyLabel } from "@/lib/services/portal";
+import { compareModels, comparePlatforms, type CompareData, type ModelsSideBySide, type PlatformsSideBySide } from "@/lib/services/portal-model";
+import { publicCompare, publicPlatforms } from "@/lib/services/portal-cached";
+import { ALL_FAMILIES } from "@/lib/onnx/families";
+import { Alert, Card, PageHeader } from "@/components/ui";
+import { fmtCount, fmtMs } from "@/components/latency/format";
+import { PlatformPairChart, PredictedVsMeasuredChart } from "@/components/portal/compare-charts";
+import { flatParams, hrefWith, type SearchParams } from "@/components/portal/search-params";
+
+export const metadata = { title: "Compare — nnlq" };
+
+const select = "mt-1 block rounded-md px-2.5 py-1.5 text-sm ring-1 ring-slate-300 focus:ring-2 focus:ring-indigo-600 focus:outline-none";
+const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? "—" : `${v.toFixed(1)}%`);
+
+export default async function ComparePage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const sp = flatParams(await searchParams);
+  const labels = Object.fromEntries(ALL_FAMILIES.map((f) => [f, familyLabel(f)]));
+  const errors: string[] = [];
+
+  let cmp: CompareData | null = null;
+  try {
+    cmp = await publicCompare(sp.predictor, sp.platform);
+  } catch (e) {
+    if (!isNnlqError(e)) throw e;
+    errors.push(e.message);
+    cmp = await publicCompare(undefined, undefined);
+  }
+
+  const { platforms, defaultSlug } = await publicPlatforms();
+  const measuredSlugs = platforms.filter((p) => p.count > 0).map((p) => p.slug);
+  const modelIds = (sp.models ?? "")
+    .split(/[\s,]+/)
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0);
+  const side = modelIds.length ? await compareModels(getDb(), [], modelIds) : null;
+  const a = sp.a ?? defaultSlug ?? undefined;
+  const b = sp.b ?? measuredSlugs.find((s) => s !== a);
+  let pair: PlatformsSideBySide | null = null;
+  if (a && b && a !== b) {
+    try {
+      pair = await comparePlatforms(getDb(), [], { a, b, batch: Number(sp.pbatch) > 0 ? Number(sp.pbatch) : 1 });
+    } catch (e) {
+      if (!isNnlqError(e)) throw e;
+      errors.push(e.message);
+    }
+  }
+  const evalSplits = cmp?.evaluation ? [...new Set(cmp.evaluation.rows.map((r) => r.split))] : [];
+  const evalSplit = sp.split && evalSplits.includes(sp.split) ? sp.split : (evalSplits.find((s) => /random/i.test(s)) ?? evalSplits[0]);
+
+  return (
+    <main className="mx-auto max-w-7xl px-4 py-10">
+      <PageHeader title="Compare" subtitle="Predicted against measured latency, predictors against each other, and models or platforms side by side." />
+      {errors.map((e) => (
+        <div key={e} className="mb-4">
+          <Alert>{e}</Alert>
+        </div>
+      ))}
+      <div className="space-y-6">
+        <Card
+          title="Predicted vs measured"
+          description={
+            cmp?.predictor
+              ? `${cmp.predictor} on ${cmp.platform}: ${cmp.total.toLocaleString("en")} models with both a prediction and a measurement${cmp.points.length < cmp.total ? ` (${cmp.points.length} drawn)` : ""}. Dashed: ±10%. Click a point to open the model.`
+              : undefined
+          }
+        >
+          {!cmp?.predictor ? (
+            <p className="text-sm text-slate-500" data-testid="pvm-empty">
+              No predictions are stored yet. Once a predictor is trained on the measured database, every measured model gets a predicted-vs-measured pair
+              and it is plotted here.
+            </p>
+          ) : (
+            <div className="space-y-4">
+              <form method="get" action="/compare" className="flex flex-wrap items-end gap-3" aria-label="Predictor and platform">
+                <div>
+                  <label htmlFor="c-predictor" className="text-sm font-medium text-slate-700">
+                    Predictor
+                  </label>
+                  <select id="c-predictor" name="predictor" defaultValue={cmp.predictor} className={select}>
+                    {cmp.predictors.map((p) => (
+                      <option key={p.name} value={p.name}>
+                        {p.name} ({p.method}
+                        {p.status === "promoted" ? ", current" : ""})
+                      </option>
+                    ))}
+                  </select>
+                </div>
+                <div>
+                  <label htmlFor="c-platform" className="text-sm font-medium text-slate-700">
+                    Platform
+                  </label>
+                  <select id="c-platform" name="platform" defaultValue={cmp.platform ?? ""} className={select}>
+                    {cmp.platforms.map((p) => (
+                      <option key={p}>{p}</option>
+                    ))}
+                  </select>
+                </div>
+                <button type="submit" className="rounded-md bg-indigo-600 px-3.5 py-2 text-sm font-medium text-white hover:bg-indigo-500">
+                  Show
+                </button>
+              </form>
+              {cmp.accuracy && (
+                <dl className="grid grid-cols-2 gap-3 text-sm sm:grid-cols-5" data-testid="pvm-accuracy">
+                  {[
+                    ["Models", String(cmp.accuracy.n)],
+                    ["MAPE", pct(cmp.accuracy.mape)],
+                    ["RMSPE", pct(cmp.accuracy.rmspe)],
+                    ["Acc@5%", pct(cmp.accuracy.acc5)],
+                    ["Acc@10%", pct(cmp.accuracy.acc10)],
+                  ].map(([k, v]) => (
+                    <div key={k} className="rounded-md bg-slate-50 px-3 py-2 ring-1 ring-slate-200">
+                      <dt className="text-xs text-slate-500">{k}</dt>
+                      <dd className="text-lg font-semibold tabular-nums">{v}</dd>
+                    </div>
+                  ))}
+                </dl>
+              )}
+              <PredictedVsMeasuredChart data={cmp} labels={labels} />
+              <ResidualTable data={cmp} />
+            </div>
+          )}
+        </Card>
+
+        <Card title="Evaluation" description={cmp?.evaluation ? `Held-out metrics of every method per split and platform${cmp.evaluation.generatedAt ? ` (${cmp.evaluation.generatedAt.slice(0, 10)})` : ""}.` : undefined}>
+          {!cmp?.evaluation ? (
+            <p className="text-sm text-slate-500" data-testid="eval-empty">
+              The predictor evaluation has not been run yet (it writes public/predictors/eval.json: random, leave-one-family-out and few-shot splits for the GNN and
+              the literature baselines).
+            </p>
+          ) : (
+            <div className="space-y-3" data-testid="eval-tables">
+              <nav aria-label="Split" className="flex flex-wrap gap-2 text-xs">
+                {evalSplits.map((s) => (
+                  <Link key={s} href={hrefWith("/compare", sp, { split: s })} className={`rounded-full px-2.5 py-1 ring-1 ${s === evalSplit ? "bg-indigo-600 text-white ring-indigo-600" : "ring-slate-300 hover:bg-slate-50"}`}>
+                    {s}
+                  </Link>
+                ))}
+              </nav>
+              <div className="overflow-x-auto">
+                <table className="w-full text-left text-sm">
+                  <thead className="text-xs text-slate-500 uppercase">
+                    <tr>
+                      <th className="py-2 pr-3">Platform</th>
+                      <th className="py-2 pr-3">Method</th>
+                      <th className="py-2 pr-3 text-right">n</th>
+                      <th className="py-2 pr-3 text-right">MAPE</th>
+                      <th className="py-2 pr-3 text-right">RMSPE</th>
+                      <th className="py-2 pr-3 text-right">Acc@5%</th>
+                      <th className="py-2 pr-3 text-right">Acc@10%</th>
+                      <th className="py-2 text-right">Kendall τ</th>
+                    </tr>
+                  </thead>
+                  <tbody className="divide-y divide-slate-100">
+                    {cmp.evaluation.rows
+                      .filter((r) => r.split === evalSplit)
+                      .sort((x, y) => x.platform.localeCompare(y.platform) || x.mape - y.mape)
+                      .map((r) => (
+                        <tr key={`${r.platform}-${r.method}`}>
+                          <td className="py-1 pr-3 font-mono text-xs">{r.platform}</td>
+                          <td className="py-1 pr-3">{r.method}</td>
+                          <td className="py-1 pr-3 text-right tabular-nums">{r.n ?? "—"}</td>
+                          <td className="py-1 pr-3 text-right tabular-nums">{pct(r.mape)}</td>
+                          <td className="py-1 pr-3 text-right tabular-nums">{pct(r.rmspe)}</td>
+                          <td className="py-1 pr-3 text-right tabular-nums">{pct(r.acc5)}</td>
+                          <td className="py-1 pr-3 text-right tabular-nums">{pct(r.acc10)}</td>
+                          <td className="py-1 text-right tabular-nums">{r.kendallTau === null ? "—" : r.kendallTau.toFixed(3)}</td>
+                        </tr>
+                      ))}
+                  </tbody>
+                </table>
+              </div>
+            </div>
+          )}
+        </Card>
+
+        <Card title="Models side by side" description="Structure and newest latency on every platform (at each model's own batch size).">
+          <form method="get" action="/compare" className="mb-4 flex flex-wrap items-end gap-3" aria-label="Models to compare">
+            {Object.entries(sp)
+              .filter(([k]) => k !== "models")
+              .map(([k, v]) => (
+                <input key={k} type="hidden" name={k} value={v} />
+              ))}
+            <div>
+              <label htmlFor="c-models" className="text-sm font-medium text-slate-700">
+                Model ids (comma-separated)
+              </label>
+              <input id="c-models" name="models" defaultValue={modelIds.join(", ")} placeholder="e.g. 12, 40, 77" className={`${select} w-72`} />
+            </div>
+            <button type="submit" className="rounded-md bg-indigo-600 px-3.5 py-2 text-sm font-medium text-white hover:bg-indigo-500">
+              Compare models
+            </button>
+          </form>
+          {side && side.missing.length > 0 && <Alert kind="info">Not found or not public: {side.missing.join(", ")}</Alert>}
+          {side && side.models.length > 0 ? (
+            <div className="overflow-x-auto">
+              <table className="w-full text-left text-sm" data-testid="models-side-by-side">
+                <thead>
+                  <tr className="text-xs text-slate-500">
+                    <th className="py-2 pr-3" />
+                    {side.models.map((m) => (
+                      <th key={m.id} className="py-2 pr-3 text-right font-medium">
+                        <Link href={`/models/${m.id}`} className="text-indigo-700 hover:underline">
+                          {m.name}
+                        </Link>
+                      </th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody className="divide-y divide-slate-100">
+                  {(
+                    [
+                      ["Family", (m) => labels[m.family] ?? m.family],
+                      ["FLOPs", (m) => fmtCount(m.flops)],
+                      ["Parameters", (m) => fmtCount(m.params)],
+                      ["Operators", (m) => String(m.nodeCount)],
+                      ["Batch", (m) => String(m.batch)],
+                    ] as [string, (m: ModelsSideBySide["models"][number]) => string][]
+                  ).map(([label, f]) => (
+                    <tr key={label}>
+                      <th scope="row" className="py-1.5 pr-3 text-xs font-medium text-slate-500">
+                        {label}
+                      </th>
+                      {side.models.map((m) => (
+                        <td key={m.id} className="py-1.5 pr-3 text-right tabular-nums">
+                          {f(m)}
+                        </td>
+                      ))}
+                    </tr>
+                  ))}
+                  {side.platforms.map((p) => {
+                    const vals = side.models.map((m) => side.latency[p]?.[m.id]).filter((v): v is number => v !== undefined);
+                    const best = Math.min(...vals);
+                    return (
+                      <tr key={p}>
+                        <th scope="row" className="py-1.5 pr-3 font-mono text-xs font-normal text-slate-600">
+                          {p}
+                        </th>
+                        {side.models.map((m) => {
+                          const v = side.latency[p]?.[m.id];
+                          return (
+                            <td key={m.id} className={`py-1.5 pr-3 text-right tabular-nums ${v === best ? "font-semibold text-emerald-700" : ""}`}>
+                              {v === undefined ? "—" : `${fmtMs(v)} ms`}
+                              {v !== undefined && v !== best && <span className="ml-1 text-xs text-slate-500">{(v / best).toFixed(2)}×</span>}
+                            </td>
+                          );
+                        })}
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+          ) : (
+            !side && <p className="text-sm text-slate-500">Enter two or more model ids (the number in a model page&apos;s address), or use “Compare with…” on a model page.</p>
+          )}
+        </Card>
+
+        <Card title="Platforms side by side" description="The same models on two platforms: each point is one model measured on both.">
+          <form method="get" action="/compare" className="mb-4 flex flex-wrap items-end gap-3" aria-label="Platforms to compare">
+            {Object.entries(sp)
+              .filter(([k]) => !["a", "b", "pbatch"].includes(k))
+              .map(([k, v]) => (
+                <input key={k} type="hidden" name={k} value={v} />
+              ))}
+            {(["a", "b"] as const).map((k) => (
+              <div key={k}>
+                <label htmlFor={`c-${k}`} className="text-sm font-medium text-slate-700">
+                  Platform {k.toUpperCase()}
+                </label>
+                <select id={`c-${k}`} name={k} defaultValue={(k === "a" ? a : b) ?? ""} className={select}>
+                  {platforms.map((p) => (
+                    <option key={p.slug} value={p.slug}>
+                      {p.slug}
+                    </option>
+                  ))}
+                </select>
+              </div>
+            ))}
+            <div>
+              <label htmlFor="c-pbatch" className="text-sm font-medium text-slate-700">
+                Batch
+              </label>
+              <input id="c-pbatch" name="pbatch" type="number" min={1} max={1024} defaultValue={pair?.batch ?? 1} className={`${select} w-20`} />
+            </div>
+            <button type="submit" className="rounded-md bg-indigo-600 px-3.5 py-2 text-sm font-medium text-white hover:bg-indigo-500">
+              Compare platforms
+            </button>
+          </form>
+          {!pair || pair.total === 0 ? (
+            <p className="text-sm text-slate-500">No models are measured on both platforms{pair ? ` at batch ${pair.batch}` : ""} yet.</p>
+          ) : (
+            <div className="grid gap-6 lg:grid-cols-[1fr_18rem]">
+              <PlatformPairChart data={pair} labels={labels} />
+              <div className="text-sm">
+                <p className="mb-2">
+                  Over {pair.total.toLocaleString("en")} shared models, {pair.b} takes <strong>{pair.geoMeanRatio!.toFixed(2)}×</strong> the time of {pair.a}{" "}
+                  (geometric mean).
+                </p>
+                <table className="w-full text-left text-xs" data-testid="platform-ratios">
+                  <thead className="text-slate-500">
+                    <tr>
+                      <th className="py-1 pr-2">Family</th>
+                      <th className="py-1 pr-2 text-right">Models</th>
+                      <th className="py-1 text-right">Median B/A</th>
+                    </tr>
+                  </thead>
+                  <tbody className="divide-y divide-slate-100">
+                    {pair.ratios.map((r) => (
+                      <tr key={r.family}>
+                        <td className="py-1 pr-2">{r.label}</td>
+                        <td className="py-1 pr-2 text-right tabular-nums">{r.n}</td>
+                        <td className="py-1 text-right tabular-nums">{r.medianRatio.toFixed(2)}×</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            </div>
+          )}
+        </Card>
+      </div>
+    </main>
+  );
+}
+
+function ResidualTable({ data }: { data: CompareData }) {
+  if (!data.residuals.length) return null;
+  const span = Math.max(10, ...data.residuals.flatMap((r) => [Math.abs(r.p10Pct), Math.abs(r.p90Pct)]));
+  const x = (v: number) => 50 + (v / span) * 50;
+  return (
+    <table className="w-full text-left text-sm" data-testid="residuals">
+      <caption className="mb-1 text-left text-sm font-medium text-slate-700">Residuals by family: (predicted − measured) / measured</caption>
+      <thead className="text-xs text-slate-500">
+        <tr>
+          <th className="py-1 pr-3">Family</th>
+          <th className="py-1 pr-3 text-right">Models</th>
+          <th className="py-1 pr-3 text-right">MAPE</th>
+          <th className="py-1 pr-3 text-right">Median</th>
+          <th className="w-1/3 py-1">
+            p10 – p90 (±{span.toFixed(0)}%)
+          </th>
+        </tr>
+      </thead>
+      <tbody className="divide-y divide-slate-100">
+        {data.residuals.map((r) => (
+          <tr key={r.family}>
+            <td className="py-1 pr-3">{r.label}</td>
+            <td className="py-1 pr-3 text-right tabular-nums">{r.n}</td>
+            <td className={`py-1 pr-3 text-right tabular-nums ${r.mape > 10 ? "text-red-700" : ""}`}>{r.mape.toFixed(1)}%</td>
+            <td className="py-1 pr-3 text-right tabular-nums">
+              {r.medianPct > 0 ? "+" : ""}
+              {r.medianPct.toFixed(1)}%
+            </td>
+            <td className="py-1">
+              <div className="relative h-3 rounded bg-slate-100" aria-label={`p10 ${r.p10Pct.toFixed(1)}%, median ${r.medianPct.toFixed(1)}%, p90 ${r.p90Pct.toFixed(1)}%`}>
+                <span className="absolute top-0 h-3 w-px bg-slate-400" style={{ left: "50%" }} />
+                <span className="absolute top-0.5 h-2 rounded bg-indigo-300" style={{ left: `${x(r.p10Pct)}%`, width: `${Math.max(0.5, x(r.p90Pct) - x(r.p10Pct))}%` }} />
+                <span className="absolute top-0 h-3 w-0.5 bg-indigo-700" style={{ left: `${x(r.medianPct)}%` }} />
+              </div>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,225 @@
+import Link from "next/link";
+import { familyLabel } from "@/lib/services/portal";
+import { publicLeaderboards, publicPlatforms, publicPredictorBoard } from "@/lib/services/portal-cached";
+import { leaderboardQuery } from "@/lib/api/schemas/portal";
+import { ALL_FAMILIES } from "@/lib/onnx/families";
+import { Alert, Card, PageHeader } from "@/components/ui";
+import { fmtCount, fmtMs } from "@/components/latency/format";
+import { ParetoChart } from "@/components/portal/pareto-chart";
+import { hrefWith, parsePageParams, type SearchParams } from "@/components/portal/search-params";
+
+export const metadata = { title: "Leaderboards — nnlq" };
+
+const select = "mt-1 block rounded-md px-2.5 py-1.5 text-sm ring-1 ring-slate-300 focus:ring-2 focus:ring-indigo-600 focus:outline-none";
+
+export default async function LeaderboardsPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const sp = await searchParams;
+  const { params, errors } = parsePageParams(leaderboardQuery, sp);
+  const { platforms, defaultSlug } = await publicPlatforms();
+  const board = await publicLeaderboards({ ...params, platform: params.platform ?? defaultSlug ?? undefined });
+  const predictors = await publicPredictorBoard(typeof sp.split === "string" ? sp.split : undefined);
+  const labels = Object.fromEntries(ALL_FAMILIES.map((f) => [f, familyLabel(f)]));
+  const families = [...new Set(board.fastest.map((f) => f.family))];
+  const current = { platform: board.platform ?? undefined, batch: params.batch, perFamily: params.perFamily };
+
+  return (
+    <main className="mx-auto max-w-7xl px-4 py-10">
+      <PageHeader title="Leaderboards" subtitle="Fastest architectures per family, the latency/FLOPs frontier, platforms and predictors ranked — on public measurements.">
+        <form method="get" action="/leaderboards" className="flex flex-wrap items-end gap-3" aria-label="Leaderboard settings">
+          <div>
+            <label htmlFor="lb-platform" className="text-sm font-medium text-slate-700">
+              Platform
+            </label>
+            <select id="lb-platform" name="platform" defaultValue={board.platform ?? ""} className={select}>
+              {platforms.map((p) => (
+                <option key={p.slug} value={p.slug}>
+                  {p.slug}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label htmlFor="lb-batch" className="text-sm font-medium text-slate-700">
+              Batch
+            </label>
+            <input id="lb-batch" name="batch" type="number" min={1} max={1024} defaultValue={params.batch} className={`${select} w-20`} />
+          </div>
+          <button type="submit" className="rounded-md bg-indigo-600 px-3.5 py-2 text-sm font-medium text-white hover:bg-indigo-500">
+            Show
+          </button>
+        </form>
+      </PageHeader>
+      {errors.length > 0 && (
+        <div className="mb-4">
+          <Alert>Some settings were ignored: {errors.join("; ")}</Alert>
+        </div>
+      )}
+
+      <div className="space-y-6">
+        <Card title={`Fastest per family on ${board.platform ?? "—"}, batch ${board.batch}`} description="Median latency of the newest measurement.">
+          {families.length === 0 ? (
+            <p className="text-sm text-slate-500" data-testid="fastest-empty">
+              Nothing measured on this platform at batch {board.batch} yet.
+            </p>
+          ) : (
+            <div className="grid gap-4 sm:grid-cols-2 xl:grid-cols-3" data-testid="fastest-per-family">
+              {families.map((f) => (
+                <section key={f} aria-label={`Fastest ${labels[f] ?? f}`} className="rounded-md ring-1 ring-slate-200">
+                  <h3 className="border-b border-slate-100 px-3 py-2 text-sm font-semibold">{labels[f] ?? f}</h3>
+                  <ol className="divide-y divide-slate-100 text-sm">
+                    {board.fastest
+                      .filter((r) => r.family === f)
+                      .map((r) => (
+                        <li key={r.id} className="flex items-baseline gap-2 px-3 py-1.5">
+                          <span className="w-4 text-xs text-slate-400">{r.rank}</span>
+                          <Link href={`/models/${r.id}`} className="min-w-0 flex-1 truncate text-indigo-700 hover:underline" title={r.name}>
+                            {r.name}
+                          </Link>
+                          <span className="text-xs text-slate-500 tabular-nums">
+                            {fmtCount(r.flops)}FLOPs · {fmtCount(r.params)} params
+                          </span>
+                          <span className="w-20 text-right font-medium tabular-nums">{fmtMs(r.medianMs)} ms</span>
+                        </li>
+                      ))}
+                  </ol>
+                </section>
+              ))}
+            </div>
+          )}
+        </Card>
+
+        <Card
+          title="Latency vs FLOPs"
+          description={`${board.sampleTotal.toLocaleString("en")} models (${board.sample.length.toLocaleString("en")} drawn). Pareto front (line): models no faster model beats on FLOPs — the most compute per millisecond on this platform. Click a point to open the model.`}
+        >
+          {board.sampleTotal === 0 ? (
+            <p className="text-sm text-slate-500">No data.</p>
+          ) : (
+            <>
+              <ParetoChart sample={board.sample} front={board.paretoFront} labels={labels} />
+              <details className="mt-3 text-sm">
+                <summary className="cursor-pointer text-slate-700">Pareto-front models ({board.paretoFront.length})</summary>
+                <table className="mt-2 w-full text-left text-xs" data-testid="pareto-front">
+                  <thead className="text-slate-500">
+                    <tr>
+                      <th className="py-1 pr-2">Model</th>
+                      <th className="py-1 pr-2">Family</th>
+                      <th className="py-1 pr-2 text-right">FLOPs</th>
+                      <th className="py-1 text-right">Latency</th>
+                    </tr>
+                  </thead>
+                  <tbody className="divide-y divide-slate-100">
+                    {board.paretoFront.slice(0, 200).map((p) => (
+                      <tr key={p.id}>
+                        <td className="py-1 pr-2">
+                          <Link href={`/models/${p.id}`} className="text-indigo-700 hover:underline">
+                            {p.name}
+                          </Link>
+                        </td>
+                        <td className="py-1 pr-2">{labels[p.family] ?? p.family}</td>
+                        <td className="py-1 pr-2 text-right tabular-nums">{fmtCount(p.flops)}</td>
+                        <td className="py-1 text-right tabular-nums">{fmtMs(p.medianMs)} ms</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </details>
+            </>
+          )}
+        </Card>
+
+        <Card
+          title="Platforms ranked"
+          description={`Against ${board.platform ?? "—"} on its ${board.referenceModels} reference models (batch ${board.batch}): geometric mean of the latency ratio over the models each platform also measured.`}
+        >
+          {board.platforms.length === 0 ? (
+            <p className="text-sm text-slate-500">No platforms share measured models yet.</p>
+          ) : (
+            <table className="w-full text-left text-sm" data-testid="platform-ranking">
+              <thead className="text-xs text-slate-500 uppercase">
+                <tr>
+                  <th className="py-2 pr-3">#</th>
+                  <th className="py-2 pr-3">Platform</th>
+                  <th className="py-2 pr-3 text-right">Relative latency</th>
+                  <th className="py-2 pr-3 text-right">Geo-mean</th>
+                  <th className="py-2 text-right">Models</th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100">
+                {board.platforms.map((p, i) => (
+                  <tr key={p.platform}>
+                    <td className="py-1.5 pr-3 text-slate-500">{i + 1}</td>
+                    <td className="py-1.5 pr-3">
+                      <Link href={hrefWith("/leaderboards", current, { platform: p.platform })} className="font-mono text-xs text-indigo-700 hover:underline">
+                        {p.platform}
+                      </Link>
+                      <span className="block text-xs text-slate-500">{p.name}</span>
+                    </td>
+                    <td className="py-1.5 pr-3 text-right font-medium tabular-nums">{p.relative.toFixed(2)}×</td>
+                    <td className="py-1.5 pr-3 text-right tabular-nums">{fmtMs(p.geoMeanMs)} ms</td>
+                    <td className="py-1.5 text-right tabular-nums">{p.models}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </Card>
+
+        <Card
+          title="Predictors ranked"
+          description={
+            predictors.source
+              ? `Per platform by Acc@10% (share within ±10%), then MAPE, on the ${predictors.split} split (${predictors.source}${predictors.generatedAt ? `, ${predictors.generatedAt.slice(0, 10)}` : ""}).`
+              : undefined
+          }
+        >
+          {!predictors.source ? (
+            <p className="text-sm text-slate-500" data-testid="predictors-empty">
+              No predictor has been evaluated yet. Once the predictors are trained on the measured database, their accuracy per platform appears here, next to the
+              baselines from the literature.
+            </p>
+          ) : (
+            <div className="space-y-4" data-testid="predictor-ranking">
+              {predictors.splits.length > 1 && (
+                <nav aria-label="Evaluation split" className="flex flex-wrap gap-2 text-xs">
+                  {predictors.splits.map((s) => (
+                    <Link key={s} href={hrefWith("/leaderboards", current, { split: s })} className={`rounded-full px-2.5 py-1 ring-1 ${s === predictors.split ? "bg-indigo-600 text-white ring-indigo-600" : "ring-slate-300 hover:bg-slate-50"}`}>
+                      {s}
+                    </Link>
+                  ))}
+                </nav>
+              )}
+              <div className="grid gap-4 lg:grid-cols-2">
+                {Object.entries(predictors.byPlatform).map(([platform, rows]) => (
+                  <table key={platform} className="w-full text-left text-sm">
+                    <caption className="mb-1 text-left font-mono text-xs text-slate-600">{platform}</caption>
+                    <thead className="text-xs text-slate-500">
+                      <tr>
+                        <th className="py-1 pr-2">#</th>
+                        <th className="py-1 pr-2">Method</th>
+                        <th className="py-1 pr-2 text-right">Acc@10%</th>
+                        <th className="py-1 pr-2 text-right">Acc@5%</th>
+                        <th className="py-1 text-right">MAPE</th>
+                      </tr>
+                    </thead>
+                    <tbody className="divide-y divide-slate-100">
+                      {rows.map((r, i) => (
+                        <tr key={r.method}>
+                          <td className="py-1 pr-2 text-slate-500">{i + 1}</td>
+                          <td className="py-1 pr-2">{r.method}</td>
+                          <td className="py-1 pr-2 text-right tabular-nums">{r.acc10 === null ? "—" : `${r.acc10.toFixed(1)}%`}</td>
+                          <td className="py-1 pr-2 text-right tabular-nums">{r.acc5 === null ? "—" : `${r.acc5.toFixed(1)}%`}</td>
+                          <td className="py-1 text-right tabular-nums">{r.mape.toFixed(2)}%</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                ))}
+              </div>
+            </div>
+          )}
+        </Card>
+      </div>
+    </main>
+  );
+}

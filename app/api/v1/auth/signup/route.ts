@@ -1,0 +1,8 @@
+import { route, reply } from "@/lib/api/http";
+import { signupBody } from "@/lib/api/schemas";
+import { signUp } from "@/lib/services/accounts";
+
+/** POST /api/v1/auth/signup {email, password, name} → 201 {user}; duplicate email → 409. */
+export const POST = route({ auth: "public", body: signupBody }, async ({ db, body }) =>
+  reply({ user: await signUp(db, body) }, 201),
+);

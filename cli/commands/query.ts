@@ -1,0 +1,161 @@
+/**
+ * `nnlq query`: how fast does this model run on these platforms?
+ *
+ *   nnlq query model.onnx --platform <slug> [--platform <slug>...|--platform all] [--batch N] [--wait]
+ *              [--timeout S] [--team ID] [--public] [--name NAME] [--remeasure] [--json]
+ *
+ * Strips the weights locally (only the structure is uploaded), uploads, queries, and with --wait follows
+ * the measurement jobs until they end, then prints the table. Server: NNLQ_URL (default
+ * http://localhost:3000); NNLQ_API_KEY (a team key) to upload and request measurements — without it
+ * only existing public results are read.
+ * Exit codes: 0 ok, 1 --wait timed out, 2 usage, 3 bad input / refused by the server (4xx), 4 server
+ * unreachable or failing.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { NnlqError } from "@/lib/errors";
+import { NnlqClient } from "@/lib/api/client";
+import type { QueryItem } from "@/lib/api/schemas/models";
+import type { JobView } from "@/lib/api/schemas/jobs";
+import { decodeModel, isStructureOnly, stripWeights } from "@/lib/onnx";
+import { bytes as fmtBytes, clientEnv, gflops, ms, table } from "../format";
+
+export const summary = "upload a model (weights stripped locally) and get its latency per platform; --wait follows the jobs";
+
+const USAGE = `usage: nnlq query <model.onnx> --platform <slug> [--platform <slug>...|--platform all] [--batch N] [--wait]
+                  [--timeout S] [--team ID] [--public] [--name NAME] [--remeasure] [--json]
+environment: NNLQ_URL (default http://localhost:3000), NNLQ_API_KEY (team key; needed to measure)`;
+
+class UsageError extends Error {}
+
+function posInt(name: string, v: string | undefined, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 1 || n > max) throw new UsageError(`--${name} must be an integer in 1…${max} (got '${v}')`);
+  return n;
+}
+
+type Row = { platform: string; status: string; result?: { medianMs: number; p90Ms: number; minMs: number; runs: number } | null; where?: string | null; note?: string | null };
+
+function fromItem(r: QueryItem): Row {
+  switch (r.status) {
+    case "measured":
+      return { platform: r.platform, status: "measured", result: r.result, where: `${r.provenance.device?.hostName ?? "?"} @ ${r.provenance.measuredAt.slice(0, 16).replace("T", " ")}` };
+    case "queued":
+    case "running":
+      return { platform: r.platform, status: r.status, note: `job ${r.jobId}${r.queuePosition !== null ? `, ${r.queuePosition} ahead` : ""}${r.devicesOnline ? "" : ", no device online"}` };
+    case "unsupported":
+    case "not_measured":
+      return { platform: r.platform, status: r.status.replace("_", " "), note: r.message };
+    case "error":
+      return { platform: r.platform, status: "error", note: `${r.error.code}: ${r.error.message}` };
+  }
+}
+
+function fromJob(platform: string, j: JobView): Row {
+  if (j.state === "done" && j.result) {
+    const p = j.result.provenance;
+    return { platform, status: "measured", result: j.result.result, where: `${p.device?.hostName ?? "?"} @ ${p.measuredAt.slice(0, 16).replace("T", " ")}` };
+  }
+  if (j.state === "failed" && j.error?.code === "UNSUPPORTED_OPERATOR") return { platform, status: "unsupported", note: j.error.message };
+  return { platform, status: j.state, note: j.error ? `job ${j.id}: ${j.error.code}: ${j.error.message}` : `job ${j.id}` };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let opts;
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        platform: { type: "string", short: "p", multiple: true },
+        batch: { type: "string", short: "b" },
+        wait: { type: "boolean", short: "w" },
+        timeout: { type: "string" },
+        team: { type: "string" },
+        public: { type: "boolean" },
+        name: { type: "string" },
+        remeasure: { type: "boolean" },
+        json: { type: "boolean" },
+      },
+    });
+    if (positionals.length !== 1) throw new UsageError("give exactly one model file");
+    if (!values.platform?.length) throw new UsageError("give at least one --platform (or --platform all; `nnlq platforms` lists them)");
+    opts = {
+      file: positionals[0]!,
+      platforms: values.platform,
+      batch: posInt("batch", values.batch, 1024),
+      timeoutS: posInt("timeout", values.timeout, 86400) ?? 1800,
+      team: posInt("team", values.team, 2 ** 31 - 1),
+      wait: !!values.wait,
+      visibility: values.public ? ("public" as const) : undefined,
+      name: values.name,
+      remeasure: !!values.remeasure,
+      json: !!values.json,
+    };
+  } catch (e) {
+    console.error(`nnlq query: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const log = (line: string) => (opts.json ? undefined : console.error(line));
+
+  let raw: Uint8Array;
+  try {
+    raw = new Uint8Array(readFileSync(opts.file));
+  } catch (e) {
+    throw new NnlqError("BAD_REQUEST", `cannot read ${opts.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const model = decodeModel(raw);
+  const structure = isStructureOnly(model) ? raw : stripWeights(model);
+  if (structure !== raw) log(`stripped weights locally: ${fmtBytes(raw.byteLength)} → ${fmtBytes(structure.byteLength)} uploaded`);
+
+  const api = new NnlqClient(clientEnv());
+  let platforms = opts.platforms;
+  if (platforms.includes("all")) platforms = (await api.platforms()).filter((p) => p.active).map((p) => p.slug);
+
+  const up = await api.uploadModel(structure, {
+    name: opts.name ?? path.basename(opts.file).replace(/\.onnx$/i, ""),
+    visibility: opts.visibility,
+    teamId: opts.team,
+    batch: opts.batch,
+  });
+  if (!up.model) {
+    throw new NnlqError("NOT_FOUND", `this structure (${up.analysis.hash.slice(0, 12)}…) has no public results; set NNLQ_API_KEY to a team key to upload it and request measurements`);
+  }
+  log(`model #${up.model.id} ${up.model.name}: ${up.model.family}, ${gflops(up.model.flops)}, hash ${up.model.hash.slice(0, 12)}… (${up.created ? "new" : "already known"})`);
+
+  const q = await api.query({ modelId: up.model.id, platforms, batch: opts.batch, teamId: opts.team, remeasure: opts.remeasure });
+  let rows = q.results.map(fromItem);
+  let timedOut = false;
+  const pending = q.results.flatMap((r) => (r.status === "queued" || r.status === "running" ? [{ platform: r.platform, jobId: r.jobId }] : []));
+  if (opts.wait && pending.length) {
+    const byJob = new Map(pending.map((p) => [p.jobId, p.platform]));
+    log(`waiting for ${pending.length} job(s) (timeout ${opts.timeoutS} s)...`);
+    const waited = await api.waitForJobs([...byJob.keys()], {
+      timeoutMs: opts.timeoutS * 1000,
+      onUpdate: (j) =>
+        log(`  ${new Date().toISOString().slice(11, 19)} job ${j.id} ${j.platform}: ${j.state}${j.state === "queued" && j.queuePosition !== null ? ` (${j.queuePosition} ahead)` : ""}${j.attempts > 1 ? ` attempt ${j.attempts}` : ""}`),
+    });
+    timedOut = waited.timedOut;
+    const done = new Map(waited.jobs.map((j) => [j.id, j]));
+    rows = q.results.map((r) => (r.status === "queued" || r.status === "running" ? fromJob(r.platform, done.get(r.jobId)!) : fromItem(r)));
+  }
+
+  if (opts.json) {
+    console.log(JSON.stringify({ model: up.model, batch: q.batch, results: rows }, null, 2));
+  } else {
+    console.log(`${up.model.name} (batch ${q.batch})`);
+    console.log(
+      table(
+        ["platform", "status", "median ms", "p90 ms", "min ms", "runs", "measured on", "note"],
+        rows.map((r) => [r.platform, r.status, ms(r.result?.medianMs), ms(r.result?.p90Ms), ms(r.result?.minMs), r.result?.runs, r.where, r.note]),
+      ),
+    );
+  }
+  if (timedOut) {
+    console.error(`nnlq query: gave up waiting after ${opts.timeoutS} s; the jobs keep running (nnlq jobs)`);
+    return 1;
+  }
+  return 0;
+}

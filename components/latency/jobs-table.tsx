@@ -1,0 +1,105 @@
+"use client";
+/** The team's jobs, refreshed every 2 s by SWR (GET /api/v1/jobs), with a state filter and cancel. */
+import { useState } from "react";
+import useSWR from "swr";
+import type { JobsResponse, JobView } from "@/lib/api/schemas/jobs";
+import { api } from "@/components/api-client";
+import { Alert, Button, Card } from "@/components/ui";
+import { ENDED, StateBadge, ago, fetcher, fmtMs } from "./format";
+
+const FILTERS: Record<string, string> = {
+  all: "",
+  active: "queued,leased,running",
+  done: "done",
+  failed: "failed,cancelled",
+};
+
+export function JobsTable({ initial }: { initial: JobsResponse }) {
+  const [filter, setFilter] = useState("all");
+  const [error, setError] = useState<string | null>(null);
+  const state = FILTERS[filter];
+  const key = `/api/v1/jobs?limit=50${state ? `&state=${state}` : ""}`;
+  const { data, mutate } = useSWR<JobsResponse>(key, fetcher, { refreshInterval: 2000, fallbackData: filter === "all" ? initial : undefined });
+  const jobs = data?.items ?? [];
+
+  async function cancel(j: JobView) {
+    setError(null);
+    try {
+      await api(`/api/v1/jobs/${j.id}/cancel`, { method: "POST" });
+      await mutate();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }
+
+  return (
+    <Card
+      actions={
+        <div className="flex gap-1 text-sm" role="group" aria-label="Filter jobs">
+          {Object.keys(FILTERS).map((f) => (
+            <button
+              key={f}
+              onClick={() => setFilter(f)}
+              aria-pressed={filter === f}
+              className={`rounded-md px-2.5 py-1 ${filter === f ? "bg-indigo-600 text-white" : "text-slate-700 hover:bg-slate-100"}`}
+            >
+              {f}
+            </button>
+          ))}
+        </div>
+      }
+      title="Jobs"
+    >
+      {error && <Alert>{error}</Alert>}
+      {jobs.length === 0 ? (
+        <p className="text-sm text-slate-500">No jobs{filter === "all" ? " yet: request a measurement on the query page" : ` (${filter})`}.</p>
+      ) : (
+        <table className="w-full text-left text-sm" aria-label="Jobs">
+          <thead className="text-xs text-slate-500 uppercase">
+            <tr>
+              <th className="py-2 pr-3">Job</th>
+              <th className="py-2 pr-3">Model</th>
+              <th className="py-2 pr-3">Platform</th>
+              <th className="py-2 pr-3 text-right">Batch</th>
+              <th className="py-2 pr-3">State</th>
+              <th className="py-2 pr-3 text-right">Median ms</th>
+              <th className="py-2 pr-3">Details</th>
+              <th className="py-2" />
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100">
+            {jobs.map((j) => (
+              <tr key={j.id} data-testid={`job-${j.id}`} data-state={j.state}>
+                <td className="py-2 pr-3 tabular-nums">{j.id}</td>
+                <td className="py-2 pr-3">
+                  <span className="font-medium">{j.model.name}</span>
+                  <span className="block font-mono text-xs text-slate-500">{j.model.hash.slice(0, 12)}</span>
+                </td>
+                <td className="py-2 pr-3 font-mono text-xs">{j.platform}</td>
+                <td className="py-2 pr-3 text-right tabular-nums">{j.batch}</td>
+                <td className="py-2 pr-3">
+                  <StateBadge state={j.state} />
+                </td>
+                <td className="py-2 pr-3 text-right font-medium tabular-nums">{fmtMs(j.result?.result.medianMs)}</td>
+                <td className="py-2 pr-3 text-xs text-slate-600">
+                  {j.state === "queued" && `${j.queuePosition ?? 0} ahead · `}
+                  {j.attempts > 0 && `attempt ${j.attempts}/${j.maxAttempts} · `}
+                  {j.error && ENDED.includes(j.state) && <span className="text-red-700">{j.error.code}: {j.error.message} · </span>}
+                  {j.usedSeconds !== null ? `${j.usedSeconds.toFixed(1)} device-s · ` : j.reservedSeconds !== null ? `${j.reservedSeconds.toFixed(1)} device-s reserved · ` : ""}
+                  {ago(j.finishedAt ?? j.createdAt)}
+                </td>
+                <td className="py-2 text-right">
+                  {j.own && !ENDED.includes(j.state) && (
+                    <Button variant="danger" className="px-2 py-1 text-xs" onClick={() => cancel(j)} aria-label={`Cancel job ${j.id}`}>
+                      Cancel
+                    </Button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Card>
+  );
+}

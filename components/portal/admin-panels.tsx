@@ -1,0 +1,169 @@
+"use client";
+/** Site-admin controls: set a team's quota (PUT /api/v1/admin/quotas), issue and revoke worker tokens. */
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import type { WorkerTokenView } from "@/lib/api/schemas/admin";
+import { api } from "@/components/api-client";
+import { Alert, Badge, Button, Field, Select, formatDate } from "@/components/ui";
+
+export function QuotaForm({
+  teams,
+  platforms,
+  month,
+  initialTeam,
+  current,
+}: {
+  teams: { id: number; name: string }[];
+  platforms: string[];
+  month: string;
+  initialTeam?: number;
+  /** team id → platform → quota seconds this month */
+  current: Record<number, Record<string, number | null>>;
+}) {
+  const router = useRouter();
+  const [teamId, setTeamId] = useState<number>(initialTeam ?? teams[0]?.id ?? 0);
+  const [platform, setPlatform] = useState(platforms[0] ?? "");
+  const [m, setM] = useState(month);
+  const [seconds, setSeconds] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [msg, setMsg] = useState<{ kind: "success" | "error"; text: string } | null>(null);
+  const now = current[teamId]?.[platform];
+  if (!teams.length) return <p className="text-sm text-slate-500">No teams yet.</p>;
+  return (
+    <form
+      className="space-y-3"
+      aria-label="Set a team quota"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        setMsg(null);
+        try {
+          const r = await api<{ quota: { quotaSeconds: number; remainingSeconds: number } }>("/api/v1/admin/quotas", {
+            method: "PUT",
+            body: { teamId, platform, deviceSeconds: Number(seconds), month: m },
+          });
+          const team = teams.find((t) => t.id === teamId)?.name;
+          setMsg({ kind: "success", text: `${team}: ${r.quota.quotaSeconds} device-seconds on ${platform} in ${m} (${r.quota.remainingSeconds.toFixed(1)} s remaining).` });
+          router.refresh();
+        } catch (err) {
+          setMsg({ kind: "error", text: (err as Error).message });
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
+        <Select id="qa-team" label="Team" value={teamId} onChange={(e) => setTeamId(Number(e.target.value))}>
+          {teams.map((t) => (
+            <option key={t.id} value={t.id}>
+              {t.name} (#{t.id})
+            </option>
+          ))}
+        </Select>
+        <Select id="qa-platform" label="Platform" value={platform} onChange={(e) => setPlatform(e.target.value)}>
+          {platforms.map((p) => (
+            <option key={p}>{p}</option>
+          ))}
+        </Select>
+        <Field id="qa-month" label="Month" value={m} onChange={(e) => setM(e.target.value)} pattern="\d{4}-\d{2}" required />
+        <Field
+          id="qa-seconds"
+          label="Device-seconds"
+          type="number"
+          min={0}
+          step="any"
+          required
+          value={seconds}
+          onChange={(e) => setSeconds(e.target.value)}
+          hint={now === undefined || now === null ? "no quota yet" : `now ${now} s`}
+        />
+      </div>
+      <Button type="submit" disabled={busy || seconds === ""}>
+        {busy ? "Saving…" : "Set quota"}
+      </Button>
+      {msg && <Alert kind={msg.kind}>{msg.text}</Alert>}
+    </form>
+  );
+}
+
+export function WorkerTokens({ initial }: { initial: WorkerTokenView[] }) {
+  const router = useRouter();
+  const [name, setName] = useState("");
+  const [allowNew, setAllowNew] = useState(true);
+  const [secret, setSecret] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <div className="space-y-4">
+      <form
+        className="flex flex-wrap items-end gap-3"
+        aria-label="Issue a worker token"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setError(null);
+          try {
+            const r = await api<{ secret: string }>("/api/v1/admin/worker-tokens", { method: "POST", body: { name, allowNewPlatforms: allowNew } });
+            setSecret(r.secret);
+            setName("");
+            router.refresh();
+          } catch (err) {
+            setError((err as Error).message);
+          }
+        }}
+      >
+        <Field id="wt-name" label="New worker token name" value={name} onChange={(e) => setName(e.target.value)} required placeholder="gpu-lab-01" />
+        <label className="flex items-center gap-2 pb-2 text-sm text-slate-700">
+          <input type="checkbox" checked={allowNew} onChange={(e) => setAllowNew(e.target.checked)} /> may register new platforms
+        </label>
+        <Button type="submit" disabled={!name.trim()}>
+          Issue token
+        </Button>
+      </form>
+      {error && <Alert>{error}</Alert>}
+      {secret && (
+        <Alert kind="success">
+          Give this to the worker as NNLQ_WORKER_TOKEN — it is shown once: <code className="break-all select-all">{secret}</code>
+        </Alert>
+      )}
+      <table className="w-full text-left text-sm" data-testid="worker-tokens">
+        <thead className="text-xs text-slate-500 uppercase">
+          <tr>
+            <th className="py-2 pr-3">Name</th>
+            <th className="py-2 pr-3">Prefix</th>
+            <th className="py-2 pr-3">Last used</th>
+            <th className="py-2 pr-3">State</th>
+            <th className="py-2" />
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100">
+          {initial.map((t) => (
+            <tr key={t.id}>
+              <td className="py-1.5 pr-3">{t.name}</td>
+              <td className="py-1.5 pr-3 font-mono text-xs">nnlqw_{t.prefix}_…</td>
+              <td className="py-1.5 pr-3 text-xs text-slate-600">{formatDate(t.lastUsedAt)}</td>
+              <td className="py-1.5 pr-3">{t.revokedAt ? <Badge tone="red">revoked</Badge> : <Badge tone="emerald">active</Badge>}</td>
+              <td className="py-1.5 text-right">
+                {!t.revokedAt && (
+                  <Button
+                    variant="danger"
+                    className="px-2 py-1 text-xs"
+                    onClick={async () => {
+                      if (!confirm(`Revoke ${t.name}? Its devices stop at once.`)) return;
+                      try {
+                        await api(`/api/v1/admin/worker-tokens/${t.id}`, { method: "DELETE" });
+                        router.refresh();
+                      } catch (err) {
+                        setError((err as Error).message);
+                      }
+                    }}
+                  >
+                    Revoke
+                  </Button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

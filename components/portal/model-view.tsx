@@ -1,0 +1,309 @@
+"use client";
+/**
+ * The model page body: structure summary, measurements per platform (statistics and history), the graph
+ * coloured by the profile, predicted vs measured per predictor version, and "models like this". Rendered
+ * on the server for public models (cached) and in the browser for a team's private ones (fetched with the
+ * session from /api/v1/models/{id}/overview).
+ */
+import Link from "next/link";
+import { useEffect, useState } from "react";
+import type { ModelPageData } from "@/lib/services/portal-model";
+import { Alert, Badge, Card } from "@/components/ui";
+import { fmtBytes, fmtCount, fmtMs } from "@/components/latency/format";
+import { HistoryChart } from "./charts";
+import { GraphView } from "./graph-view";
+
+const shape = (s: (number | string)[]) => s.join("×");
+
+export function ModelView({ data }: { data: ModelPageData }) {
+  const m = data.model;
+  const ops = Object.entries(m.opHistogram).sort((a, b) => b[1] - a[1]);
+  const maxOp = ops[0]?.[1] ?? 1;
+  const history = data.results
+    .filter((r) => r.history.length > 0)
+    .map((r) => ({ label: `${r.platform} · b${r.batch}`, points: r.history.map((h) => ({ t: Date.parse(h.measuredAt), y: h.medianMs })) }));
+  return (
+    <div className="space-y-6">
+      <div className="flex flex-wrap items-start justify-between gap-4">
+        <div className="min-w-0">
+          <h1 className="truncate text-2xl font-semibold tracking-tight text-slate-900" data-testid="model-name">
+            {m.name}
+          </h1>
+          <p className="mt-1 flex flex-wrap items-center gap-2 text-sm text-slate-600">
+            <Badge tone="indigo">{m.familyLabel}</Badge>
+            {m.familyConfidence !== null && m.source !== "zoo" && <span>detected with {Math.round(m.familyConfidence * 100)}% confidence</span>}
+            <Badge tone={m.visibility === "public" ? "emerald" : "amber"}>{m.visibility}</Badge>
+            <Badge>{m.source}</Badge>
+            <span className="font-mono text-xs text-slate-500" title={m.hash}>
+              {m.hash.slice(0, 16)}…
+            </span>
+          </p>
+        </div>
+        <div className="flex gap-2 text-sm">
+          <Link href={`/compare?models=${m.id}`} className="rounded-md px-3 py-1.5 ring-1 ring-slate-300 hover:bg-white">
+            Compare with…
+          </Link>
+          <Link href="/query" className="rounded-md bg-indigo-600 px-3 py-1.5 font-medium text-white hover:bg-indigo-500">
+            Measure on more platforms
+          </Link>
+        </div>
+      </div>
+
+      <Card title="Structure" description="Counted by lib/onnx from the structure-only model, at the model's own batch size.">
+        <div className="grid gap-6 md:grid-cols-2">
+          <dl className="grid grid-cols-2 gap-x-6 gap-y-2 text-sm" data-testid="structure-summary">
+            <Stat label="FLOPs" value={fmtCount(m.flops)} />
+            <Stat label="MACs" value={fmtCount(m.macs)} />
+            <Stat label="Parameters" value={fmtCount(m.params)} />
+            <Stat label="Memory access" value={fmtBytes(m.memoryAccess)} />
+            <Stat label="Activation memory" value={fmtBytes(m.activationMemory)} />
+            <Stat label="Operators" value={String(m.nodeCount)} />
+            <Stat label="Batch" value={String(m.batch)} />
+            <Stat label="Opset" value={m.opset === null ? "—" : String(m.opset)} />
+            <Stat label="Inputs" value={Object.entries(m.inputShapes).map(([k, v]) => `${k} ${shape(v)}`).join(", ")} />
+            <Stat label="Outputs" value={data.outputs ? Object.entries(data.outputs).map(([k, v]) => `${k} ${shape(v)}`).join(", ") : "—"} />
+          </dl>
+          <div>
+            <h3 className="mb-2 text-sm font-medium text-slate-700">Operator histogram</h3>
+            <ul className="space-y-1 text-xs" data-testid="op-histogram">
+              {ops.slice(0, 14).map(([op, n]) => (
+                <li key={op} className="flex items-center gap-2">
+                  <span className="w-36 truncate font-mono text-slate-700" title={op}>
+                    {op}
+                  </span>
+                  <span className="h-3 rounded bg-indigo-400" style={{ width: `${Math.max(2, (n / maxOp) * 60)}%` }} aria-hidden />
+                  <span className="tabular-nums text-slate-600">{n}</span>
+                </li>
+              ))}
+              {ops.length > 14 && <li className="text-slate-500">… and {ops.length - 14} more op types</li>}
+            </ul>
+          </div>
+        </div>
+      </Card>
+
+      <Card title="Measured latency" description="Newest run per platform and batch size; every stored run is kept (history below).">
+        {data.results.length === 0 ? (
+          <p className="text-sm text-slate-500" data-testid="no-measurements">
+            Not measured yet.{" "}
+            <Link href="/query" className="text-indigo-700 hover:underline">
+              Request a measurement
+            </Link>
+            .
+          </p>
+        ) : (
+          <div className="space-y-4">
+            <div className="overflow-x-auto">
+              <table className="w-full text-left text-sm" data-testid="measurements-table">
+                <thead className="text-xs text-slate-500 uppercase">
+                  <tr>
+                    <th className="py-2 pr-3">Platform</th>
+                    <th className="py-2 pr-3 text-right">Batch</th>
+                    <th className="py-2 pr-3 text-right">Median</th>
+                    <th className="py-2 pr-3 text-right">Mean</th>
+                    <th className="py-2 pr-3 text-right">Min</th>
+                    <th className="py-2 pr-3 text-right">p90</th>
+                    <th className="py-2 pr-3 text-right">p99</th>
+                    <th className="py-2 pr-3 text-right">CV</th>
+                    <th className="py-2 pr-3 text-right">Runs</th>
+                    <th className="py-2 pr-3 text-right">Peak mem</th>
+                    <th className="py-2">Measured</th>
+                  </tr>
+                </thead>
+                <tbody className="divide-y divide-slate-100">
+                  {data.results.map((r) => (
+                    <tr key={`${r.platform}-${r.batch}`} data-testid={`measured-${r.platform}-${r.batch}`}>
+                      <td className="py-1.5 pr-3 font-mono text-xs" title={r.platformName}>
+                        {r.platform}
+                      </td>
+                      <td className="py-1.5 pr-3 text-right tabular-nums">{r.batch}</td>
+                      <td className="py-1.5 pr-3 text-right font-semibold tabular-nums">{fmtMs(r.stats.medianMs)} ms</td>
+                      <td className="py-1.5 pr-3 text-right tabular-nums">{fmtMs(r.stats.meanMs)}</td>
+                      <td className="py-1.5 pr-3 text-right tabular-nums">{fmtMs(r.stats.minMs)}</td>
+                      <td className="py-1.5 pr-3 text-right tabular-nums">{fmtMs(r.stats.p90Ms)}</td>
+                      <td className="py-1.5 pr-3 text-right tabular-nums">{fmtMs(r.stats.p99Ms)}</td>
+                      <td className="py-1.5 pr-3 text-right tabular-nums">{r.stats.cv === null ? "—" : `${(r.stats.cv * 100).toFixed(1)}%`}</td>
+                      <td className="py-1.5 pr-3 text-right tabular-nums">{r.stats.runs}</td>
+                      <td className="py-1.5 pr-3 text-right tabular-nums">{fmtBytes(r.stats.peakMemoryBytes)}</td>
+                      <td className="py-1.5 text-xs text-slate-600">
+                        {r.measuredAt.slice(0, 10)} · ort {r.runtimeVersion}
+                        {typeof r.env?.cpuModel === "string" ? ` · ${r.env.cpuModel}` : ""} · {r.history.length} run{r.history.length === 1 ? "" : "s"}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            {history.some((h) => h.points.length > 1) && <HistoryChart series={history} />}
+            <OpShares results={data.results} />
+          </div>
+        )}
+      </Card>
+
+      <Card title="Graph" description="Operators in topological layers, coloured by the time the runtime spent in them (newest profile).">
+        {data.graph ? <GraphView graph={data.graph} /> : <p className="text-sm text-slate-500">{data.graphError ?? "No structure stored."}</p>}
+      </Card>
+
+      <Card title="Predicted vs measured" description="Every stored prediction, per predictor version, next to the newest measurement.">
+        {data.predictions.length === 0 ? (
+          <p className="text-sm text-slate-500" data-testid="no-predictions">
+            No predictions stored for this model yet — predictors are trained on the measured database and predict every platform at once.
+          </p>
+        ) : (
+          <div className="overflow-x-auto">
+            <table className="w-full text-left text-sm" data-testid="predictions-table">
+              <thead className="text-xs text-slate-500 uppercase">
+                <tr>
+                  <th className="py-2 pr-3">Platform</th>
+                  <th className="py-2 pr-3">Predictor</th>
+                  <th className="py-2 pr-3 text-right">Predicted</th>
+                  <th className="py-2 pr-3 text-right">Measured</th>
+                  <th className="py-2 text-right">Error</th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100">
+                {data.predictions.map((p) => (
+                  <tr key={`${p.platform}-${p.batch}-${p.predictor}`}>
+                    <td className="py-1.5 pr-3 font-mono text-xs">
+                      {p.platform} · b{p.batch}
+                    </td>
+                    <td className="py-1.5 pr-3">
+                      {p.predictor} <span className="text-xs text-slate-500">({p.method}{p.status === "promoted" ? ", current" : ""})</span>
+                    </td>
+                    <td className="py-1.5 pr-3 text-right tabular-nums">
+                      {fmtMs(p.predictedMs)}
+                      {p.uncertaintyMs !== null && <span className="text-xs text-slate-500"> ± {fmtMs(p.uncertaintyMs)}</span>} ms
+                    </td>
+                    <td className="py-1.5 pr-3 text-right tabular-nums">{p.measuredMs === null ? "—" : `${fmtMs(p.measuredMs)} ms`}</td>
+                    <td className={`py-1.5 text-right tabular-nums ${p.errorPct !== null && Math.abs(p.errorPct) > 10 ? "text-red-700" : "text-emerald-700"}`}>
+                      {p.errorPct === null ? "—" : `${p.errorPct > 0 ? "+" : ""}${p.errorPct.toFixed(1)}%`}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Card>
+
+      <Card title="Models like this" description="Same family, nearest in log-FLOPs and log-parameters, with the most similar operator mix.">
+        {data.similar.length === 0 ? (
+          <p className="text-sm text-slate-500">No other {m.familyLabel} models in the database yet.</p>
+        ) : (
+          <table className="w-full text-left text-sm" data-testid="similar-models">
+            <thead className="text-xs text-slate-500 uppercase">
+              <tr>
+                <th className="py-2 pr-3">Model</th>
+                <th className="py-2 pr-3 text-right">FLOPs</th>
+                <th className="py-2 pr-3 text-right">Params</th>
+                <th className="py-2 pr-3 text-right">Op-mix similarity</th>
+                <th className="py-2 text-right">Latency</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {data.similar.map((s) => (
+                <tr key={s.id}>
+                  <td className="max-w-[18rem] truncate py-1.5 pr-3">
+                    <Link href={`/models/${s.id}`} className="text-indigo-700 hover:underline">
+                      {s.name}
+                    </Link>
+                  </td>
+                  <td className="py-1.5 pr-3 text-right tabular-nums">{fmtCount(s.flops)}</td>
+                  <td className="py-1.5 pr-3 text-right tabular-nums">{fmtCount(s.params)}</td>
+                  <td className="py-1.5 pr-3 text-right tabular-nums">{(s.opCosine * 100).toFixed(0)}%</td>
+                  <td className="py-1.5 text-right text-xs tabular-nums">{s.latency ? `${fmtMs(s.latency.medianMs)} ms on ${s.latency.platform}` : "—"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Card>
+    </div>
+  );
+}
+
+function OpShares({ results }: { results: ModelPageData["results"] }) {
+  const withShares = results.filter((r) => r.opShare);
+  if (!withShares.length) return null;
+  return (
+    <div>
+      <h3 className="mb-1 text-sm font-medium text-slate-700">Where the time goes (per op type, newest profile)</h3>
+      <div className="grid gap-3 sm:grid-cols-2">
+        {withShares.map((r) => (
+          <div key={`${r.platform}-${r.batch}`} className="text-xs">
+            <div className="mb-1 font-mono text-slate-600">
+              {r.platform} · b{r.batch}
+            </div>
+            <div className="flex h-3 overflow-hidden rounded" aria-hidden>
+              {Object.entries(r.opShare!)
+                .slice(0, 8)
+                .map(([op, s], i) => (
+                  <span key={op} title={`${op} ${(s * 100).toFixed(1)}%`} style={{ width: `${s * 100}%`, background: `hsl(${(i * 47) % 360} 65% 55%)` }} />
+                ))}
+            </div>
+            <div className="mt-1 text-slate-600">
+              {Object.entries(r.opShare!)
+                .slice(0, 5)
+                .map(([op, s]) => `${op} ${(s * 100).toFixed(0)}%`)
+                .join(" · ")}
+            </div>
+          </div>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+function Stat({ label, value }: { label: string; value: string }) {
+  return (
+    <div className="min-w-0">
+      <dt className="text-xs text-slate-500">{label}</dt>
+      <dd className="truncate font-medium text-slate-900" title={value}>
+        {value}
+      </dd>
+    </div>
+  );
+}
+
+/** A private model: fetched with the visitor's session (the server-rendered page only knows public ones). */
+export function PrivateModel({ id }: { id: number }) {
+  const [state, setState] = useState<{ data?: ModelPageData; error?: string; status?: number }>({});
+  useEffect(() => {
+    let alive = true;
+    fetch(`/api/v1/models/${id}/overview`, { credentials: "same-origin" })
+      .then(async (r) => {
+        const body = await r.json().catch(() => null);
+        if (!alive) return;
+        if (r.ok) setState({ data: body as ModelPageData });
+        else setState({ error: body?.error?.message ?? `HTTP ${r.status}`, status: r.status });
+      })
+      .catch(() => alive && setState({ error: "The server could not be reached." }));
+    return () => {
+      alive = false;
+    };
+  }, [id]);
+  if (state.data) return <ModelView data={state.data} />;
+  if (state.error) {
+    return (
+      <div className="space-y-3" data-testid="model-not-found">
+        <h1 className="text-2xl font-semibold text-slate-900">Model not found</h1>
+        <Alert kind="info">
+          Model {id} does not exist or is private to a team you are not in.{" "}
+          <Link href={`/signin?callbackUrl=/models/${id}`} className="underline">
+            Sign in
+          </Link>{" "}
+          to see your teams&apos; models.
+        </Alert>
+        <p className="text-sm">
+          <Link href="/browse" className="text-indigo-700 hover:underline">
+            Browse public models
+          </Link>
+        </p>
+      </div>
+    );
+  }
+  return (
+    <p className="py-10 text-center text-sm text-slate-500" role="status">
+      Loading model {id}…
+    </p>
+  );
+}

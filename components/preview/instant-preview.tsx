@@ -1,0 +1,104 @@
+"use client";
+/**
+ * The home page's instant preview: drop an ONNX file (hundreds of MB are fine) → a Web Worker parses it,
+ * strips the weights and computes the structure summary, and the trained predictor (when one exists)
+ * predicts every platform — before anything is uploaded. Then only the structure-only bytes are sent, as
+ * an anonymous lookup, and measured values from the database join the table.
+ */
+import Link from "next/link";
+import { useState, type DragEvent } from "react";
+import type { UploadResponse } from "@/lib/api/schemas/models";
+import type { PredictorInfo } from "./protocol";
+import { PreviewPanel, type MeasuredLookup } from "./preview-panel";
+import { usePreview } from "./use-preview";
+
+async function lookupMeasured(name: string, structure: Uint8Array): Promise<MeasuredLookup> {
+  // anonymous on purpose (credentials omitted): a lookup stores nothing, and only public results come back
+  const up = await fetch(`/api/v1/models?${new URLSearchParams({ name })}`, {
+    method: "POST",
+    headers: { "content-type": "application/octet-stream" },
+    body: new Blob([structure as BlobPart]),
+    credentials: "omit",
+  });
+  if (!up.ok) throw new Error(((await up.json().catch(() => null)) as { error?: { message?: string } } | null)?.error?.message ?? `HTTP ${up.status}`);
+  const { model } = (await up.json()) as UploadResponse;
+  if (!model) return { state: "done", modelId: null, measured: {} };
+  const r = await fetch(`/api/v1/models/${model.id}`, { credentials: "omit" });
+  const body = (await r.json()) as { results: { platform: string; batch: number; result: { medianMs: number } }[] };
+  const measured = Object.fromEntries(body.results.filter((x) => x.batch === model.batch).map((x) => [x.platform, x.result.medianMs]));
+  return { state: "done", modelId: model.id, measured };
+}
+
+export function InstantPreview({ predictor, platformNames }: { predictor: PredictorInfo | null; platformNames: Record<string, string> }) {
+  const { state, run } = usePreview(predictor);
+  const [dragging, setDragging] = useState(false);
+  const [lookup, setLookup] = useState<MeasuredLookup>({ state: "idle" });
+
+  async function start(file: File) {
+    setLookup({ state: "idle" });
+    const r = await run(file);
+    if (!r) return;
+    setLookup({ state: "looking" });
+    try {
+      setLookup(await lookupMeasured(file.name.replace(/\.onnx$/i, ""), r.structure));
+    } catch (e) {
+      setLookup({ state: "error", message: (e as Error).message });
+    }
+  }
+
+  function onDrop(e: DragEvent<HTMLElement>) {
+    e.preventDefault();
+    setDragging(false);
+    const f = e.dataTransfer.files?.[0];
+    if (f) void start(f);
+  }
+
+  return (
+    <section aria-labelledby="preview-title" className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200">
+      <h2 id="preview-title" className="text-lg font-semibold text-slate-900">
+        How fast is your model? Drop it here.
+      </h2>
+      <p className="mt-1 text-sm text-slate-600">
+        Your ONNX file is read in this browser: structure, FLOPs and predicted latency on every platform appear at once. The trained weights stay
+        on your machine — only the weight-free structure is sent to look up measured results.
+      </p>
+      <label
+        htmlFor="preview-file"
+        data-testid="preview-dropzone"
+        onDragOver={(e) => {
+          e.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={() => setDragging(false)}
+        onDrop={onDrop}
+        className={`mt-4 flex cursor-pointer flex-col items-center justify-center rounded-lg border-2 border-dashed px-6 py-8 text-center text-sm transition focus-within:ring-2 focus-within:ring-indigo-600 ${
+          dragging ? "border-indigo-500 bg-indigo-50" : "border-slate-300 hover:border-slate-400"
+        }`}
+      >
+        <span className="font-medium text-slate-800">Drop an .onnx file (weights included is fine — even hundreds of MB)</span>
+        <span className="mt-1 text-slate-500">or click to choose one</span>
+        <input
+          id="preview-file"
+          aria-label="ONNX model file for an instant preview"
+          type="file"
+          accept=".onnx,application/octet-stream"
+          className="sr-only"
+          onChange={(e) => {
+            const f = e.target.files?.[0];
+            if (f) void start(f);
+            e.target.value = "";
+          }}
+        />
+      </label>
+      <PreviewPanel state={state} lookup={lookup} platformNames={platformNames} />
+      {state.status === "ready" && (
+        <p className="mt-4 text-sm">
+          <Link href="/query" className="font-medium text-indigo-700 hover:underline">
+            Measure it on real devices →
+          </Link>{" "}
+          <span className="text-slate-500">(sign in with a team that has a quota; the query page reads the file in your browser too)</span>
+        </p>
+      )}
+    </section>
+  );
+}

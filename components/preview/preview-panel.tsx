@@ -1,0 +1,188 @@
+"use client";
+/**
+ * What the preview shows: the structure summary computed in the browser, predicted latency per platform
+ * (with the predictor's uncertainty), measured values when the database has them ("measured" vs
+ * "predicted" badges), and how long drop → preview took. Exposes the timings as data attributes for tests.
+ */
+import { useEffect, useRef, useState } from "react";
+import { Badge } from "@/components/ui";
+import { fmtBytes, fmtCount, fmtMs } from "@/components/latency/format";
+import type { PreviewState } from "./use-preview";
+
+export interface MeasuredLookup {
+  state: "idle" | "looking" | "done" | "error";
+  modelId?: number | null;
+  /** platform slug → newest measured median (ms) at the model's batch */
+  measured?: Record<string, number>;
+  message?: string;
+}
+
+export function PreviewPanel({
+  state,
+  lookup,
+  platformNames = {},
+  compact = false,
+}: {
+  state: PreviewState;
+  lookup?: MeasuredLookup;
+  platformNames?: Record<string, string>;
+  /** without the structure grid (the page shows its own summary) */
+  compact?: boolean;
+}) {
+  // drop → rendered, measured when React has committed the DOM for the stats and for the predictions
+  const [shown, setShown] = useState<{ stats: number | null; predictions: number | null }>({ stats: null, predictions: null });
+  const start = useRef<number | null>(null);
+  useEffect(() => {
+    if (state.startedAt !== start.current) {
+      start.current = state.startedAt;
+      setShown({ stats: null, predictions: null });
+    }
+  }, [state.startedAt]);
+  useEffect(() => {
+    if (state.summary && state.startedAt !== null && shown.stats === null) setShown((s) => ({ ...s, stats: performance.now() - state.startedAt! }));
+  }, [state.summary, state.startedAt, shown.stats]);
+  useEffect(() => {
+    if (state.predictions && state.startedAt !== null && shown.predictions === null) setShown((s) => ({ ...s, predictions: performance.now() - state.startedAt! }));
+  }, [state.predictions, state.startedAt, shown.predictions]);
+
+  if (state.status === "idle") return null;
+  if (state.status === "reading") {
+    return (
+      <p className="mt-4 text-sm text-slate-600" role="status" data-testid="preview-reading">
+        Reading {state.file?.name} ({fmtBytes(state.file?.size)}) in your browser…
+      </p>
+    );
+  }
+  if (state.status === "error") {
+    return (
+      <div className="mt-4 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 ring-1 ring-red-200" role="alert" data-testid="preview-error">
+        {state.file?.name ?? "The file"} is not a model nnlq can read: {state.error?.message} <span className="text-xs">({state.error?.code})</span>
+      </div>
+    );
+  }
+  const s = state.summary!;
+  const predicted = new Map(state.predictions?.items.map((p) => [p.platform, p]) ?? []);
+  const platforms = [...new Set([...predicted.keys(), ...Object.keys(lookup?.measured ?? {})])].sort();
+  return (
+    <div className="mt-4 space-y-4" data-testid="preview" data-stats-ms={shown.stats ?? ""} data-predictions-ms={shown.predictions ?? ""}>
+      {!compact && (
+        <dl className="grid grid-cols-2 gap-x-6 gap-y-2 text-sm sm:grid-cols-4" data-testid="preview-stats">
+          <Stat label="Family" value={`${s.family.name} (${Math.round(s.family.confidence * 100)}%)`} />
+          <Stat label="FLOPs" value={fmtCount(s.flops)} testId="preview-flops" />
+          <Stat label="Parameters" value={fmtCount(s.params)} />
+          <Stat label="Operators" value={String(s.nodeCount)} />
+          <Stat label="Memory access" value={fmtBytes(s.memoryAccess)} />
+          <Stat label="Input" value={Object.entries(s.inputs).map(([k, v]) => `${k} ${v.join("×")}`).join(", ")} />
+          <Stat label="Output" value={Object.entries(s.outputs).map(([k, v]) => `${k} ${v.join("×")}`).join(", ")} />
+          <Stat label="Structure hash" value={`${s.hash.slice(0, 16)}…`} />
+        </dl>
+      )}
+      <p className="text-xs text-slate-600" data-testid="preview-privacy">
+        Analysed in your browser: {fmtBytes(state.file?.size)} read, weights stripped to a {fmtBytes(state.structureBytes)} structure-only model
+        {state.statsMs !== null && ` in ${Math.round(state.statsMs)} ms`}. The trained weights stay on your machine — only the structure is ever sent.
+      </p>
+
+      <div>
+        <h3 className="mb-1 text-sm font-semibold text-slate-800">Latency per platform</h3>
+        {state.predictor.state === "none" && (
+          <p className="text-sm text-slate-600" data-testid="predictor-missing">
+            Predictor not trained yet: predicted latencies appear here once a predictor version is trained on the measured database.
+            {lookup ? " Measured values are looked up in the database." : " Measured values come from the database below."}
+          </p>
+        )}
+        {state.predictor.state === "unavailable" && (
+          <p className="text-sm text-amber-800" data-testid="predictor-unavailable">
+            The predictor could not be loaded ({state.predictor.message}); measured values are still looked up.
+          </p>
+        )}
+        {state.predictor.state === "loading" && !state.predictions && (
+          <p className="text-sm text-slate-600" role="status">
+            Loading predictor {state.predictor.version}…
+          </p>
+        )}
+        {platforms.length > 0 && (
+          <table className="w-full text-left text-sm" data-testid="preview-latency">
+            <thead className="text-xs text-slate-500 uppercase">
+              <tr>
+                <th className="py-1.5 pr-3">Platform</th>
+                <th className="py-1.5 pr-3 text-right">Predicted</th>
+                {lookup && <th className="py-1.5 text-right">Measured</th>}
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {platforms.map((p) => {
+                const pr = predicted.get(p);
+                const me = lookup?.measured?.[p];
+                return (
+                  <tr key={p} data-testid={`preview-row-${p}`}>
+                    <td className="py-1.5 pr-3">
+                      <span className="font-mono text-xs">{p}</span>
+                      {platformNames[p] && <span className="block text-xs text-slate-500">{platformNames[p]}</span>}
+                    </td>
+                    <td className="py-1.5 pr-3 text-right tabular-nums" data-testid="predicted-ms">
+                      {pr ? (
+                        <>
+                          <Badge tone="indigo">predicted</Badge> {fmtMs(pr.latencyMs)}
+                          {pr.uncertaintyMs !== null && <span className="text-xs text-slate-500"> ± {fmtMs(pr.uncertaintyMs)}</span>} ms
+                        </>
+                      ) : (
+                        "—"
+                      )}
+                    </td>
+                    {lookup && (
+                      <td className="py-1.5 text-right tabular-nums" data-testid="measured-ms">
+                        {me !== undefined ? (
+                          <>
+                            <Badge tone="emerald">measured</Badge> {fmtMs(me)} ms
+                          </>
+                        ) : lookup?.state === "looking" ? (
+                          <span className="text-xs text-slate-400">…</span>
+                        ) : (
+                          "—"
+                        )}
+                      </td>
+                    )}
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+        {state.predictions && (
+          <p className="mt-1 text-xs text-slate-500">
+            Predicted by {state.predictions.version} ({state.predictions.method}
+            {state.predictor.backend ? `, tfjs ${state.predictor.backend}` : ""}) in {state.predictions.predictMs.toFixed(0)} ms; drop → predictions{" "}
+            {Math.round(shown.predictions ?? state.predictions.totalMs)} ms.
+          </p>
+        )}
+        {lookup?.state === "done" && (
+          <p className="mt-1 text-xs text-slate-600" data-testid="lookup-result">
+            {lookup.modelId ? (
+              <>
+                The database knows this structure:{" "}
+                <a className="text-indigo-700 hover:underline" href={`/models/${lookup.modelId}`}>
+                  model page
+                </a>
+                .
+              </>
+            ) : (
+              "This structure has not been measured yet (or only privately)."
+            )}
+          </p>
+        )}
+        {lookup?.state === "error" && <p className="mt-1 text-xs text-amber-800">Database lookup failed: {lookup.message}</p>}
+      </div>
+    </div>
+  );
+}
+
+function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
+  return (
+    <div className="min-w-0">
+      <dt className="text-xs text-slate-500">{label}</dt>
+      <dd className="truncate font-medium text-slate-900" title={value} data-testid={testId}>
+        {value}
+      </dd>
+    </div>
+  );
+}

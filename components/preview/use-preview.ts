@@ -1,0 +1,95 @@
+"use client";
+/**
+ * usePreview(predictor): a preview Web Worker for the lifetime of the component. The worker loads the
+ * predictor right away (before anything is dropped); run(file) analyses a file in the worker and resolves
+ * with the structure-only bytes and the summary as soon as they exist; predictions follow in `state`.
+ * `startedAt` (performance.now() when run() was called) lets the page measure drop → preview.
+ */
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { ModelSummary } from "@/lib/onnx";
+import type { FromWorker, PlatformPredictionView, PredictorInfo, PreviewTimings, ToWorker } from "./protocol";
+
+export interface PreviewState {
+  status: "idle" | "reading" | "ready" | "error";
+  file: { name: string; size: number } | null;
+  startedAt: number | null;
+  summary: ModelSummary | null;
+  structureBytes: number | null;
+  timings: PreviewTimings | null;
+  /** ms from run() to the stats arriving from the worker */
+  statsMs: number | null;
+  predictor: { state: "none" | "loading" | "ready" | "unavailable"; version?: string; backend?: string; message?: string };
+  predictions: { version: string; method: string; items: PlatformPredictionView[]; predictMs: number; totalMs: number } | null;
+  error: { code: string; message: string } | null;
+}
+
+const initial = (predictor: PredictorInfo | null): PreviewState => ({
+  status: "idle",
+  file: null,
+  startedAt: null,
+  summary: null,
+  structureBytes: null,
+  timings: null,
+  statsMs: null,
+  predictor: { state: predictor ? "loading" : "none", version: predictor?.version },
+  predictions: null,
+  error: null,
+});
+
+export function usePreview(predictor: PredictorInfo | null) {
+  const worker = useRef<Worker | null>(null);
+  const seq = useRef(0);
+  const pending = useRef(new Map<number, { resolve: (v: { summary: ModelSummary; structure: Uint8Array } | null) => void; t0: number }>());
+  const [state, setState] = useState<PreviewState>(() => initial(predictor));
+  const info = useRef(predictor);
+  info.current = predictor;
+  const key = predictor?.url ?? "";
+
+  useEffect(() => {
+    const w = new Worker(new URL("./preview.worker.ts", import.meta.url), { type: "module" });
+    worker.current = w;
+    w.onmessage = (ev: MessageEvent<FromWorker>) => {
+      const m = ev.data;
+      if (m.type === "predictor") {
+        setState((s) => ({ ...s, predictor: { state: m.state, version: m.version ?? s.predictor.version, backend: m.backend, message: m.message } }));
+        return;
+      }
+      if (m.id !== seq.current) return; // an older file's answer
+      const p = pending.current.get(m.id);
+      if (m.type === "stats") {
+        const statsMs = p ? performance.now() - p.t0 : null;
+        setState((s) => ({ ...s, status: "ready", summary: m.summary, structureBytes: m.structure.byteLength, timings: m.timings, statsMs }));
+        p?.resolve({ summary: m.summary, structure: m.structure });
+      } else if (m.type === "predictions") {
+        const totalMs = p ? performance.now() - p.t0 : 0;
+        setState((s) => ({ ...s, predictions: { version: m.version, method: m.method, items: m.predictions, predictMs: m.predictMs, totalMs } }));
+      } else if (m.type === "error") {
+        setState((s) => ({ ...s, status: "error", error: { code: m.code, message: m.message } }));
+        p?.resolve(null);
+      }
+    };
+    w.onerror = (e) => setState((s) => ({ ...s, status: "error", error: { code: "WORKER", message: e.message || "the preview worker failed to start" } }));
+    w.postMessage({ type: "init", predictor: info.current } satisfies ToWorker);
+    return () => {
+      w.terminate();
+      worker.current = null;
+    };
+  }, [key]);
+
+  /** Analyse `file` in the worker; resolves with its structure-only bytes (null when it is not a valid model). */
+  const run = useCallback((file: File, batch?: number) => {
+    const id = ++seq.current;
+    const t0 = performance.now();
+    setState((s) => ({ ...initial(null), predictor: s.predictor, status: "reading", file: { name: file.name, size: file.size }, startedAt: t0 }));
+    return new Promise<{ summary: ModelSummary; structure: Uint8Array } | null>((resolve) => {
+      pending.current.set(id, { resolve, t0 });
+      if (!worker.current) {
+        setState((s) => ({ ...s, status: "error", error: { code: "WORKER", message: "Web Workers are not available in this browser" } }));
+        return resolve(null);
+      }
+      worker.current.postMessage({ type: "preview", id, file, batch } satisfies ToWorker);
+    });
+  }, []);
+
+  return { state, run };
+}

@@ -1,0 +1,1 @@
+CREATE INDEX `latest_public_cells_idx` ON `latest_measurements` (`visibility`,`platform_id`,`batch`,`family`,`median_ms`,`flops`);

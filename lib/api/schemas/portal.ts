@@ -1,0 +1,138 @@
+/**
+ * Schemas of the public portal reads: /api/v1/browse (filtered, sorted, keyset pages of newest results),
+ * /api/v1/stats/matrix (platform × family counts and median latencies) and /api/v1/leaderboards.
+ * Isomorphic: the pages parse their search params with the same schemas.
+ */
+import { z } from "zod";
+import { batch, cursor, id, isoTime, limit, platformSlug, visibility } from "./common";
+import { family } from "./models";
+
+const SI: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+
+/** "4.1G" → 4.1e9, "300M", "12.5", "1e9"; anything else → NaN. */
+export function parseSi(v: string): number {
+  const m = /^\s*([0-9]*\.?[0-9]+(?:e[+-]?\d+)?)\s*([kKMGT]?)\s*$/.exec(v);
+  return m ? Number(m[1]) * (m[2] ? SI[m[2]]! : 1) : NaN;
+}
+
+const num = (what: string) =>
+  z.preprocess(
+    (v) => (typeof v === "string" ? parseSi(v) : v),
+    z.number({ error: `must be a ${what} (SI suffixes k, M, G, T allowed)` }).refine((v) => Number.isFinite(v) && v >= 0, `must be a non-negative ${what}`),
+  );
+
+export const BROWSE_SORTS = ["latency", "flops", "params"] as const;
+export const source = z.enum(["upload", "zoo", "api"], { error: "must be upload, zoo or api" });
+
+export const browseQuery = z
+  .object({
+    platform: platformSlug.optional().describe("default: the first platform (by slug) that has results"),
+    family: family.optional(),
+    batch: batch.optional(),
+    source: source.optional(),
+    flopsMin: num("number of FLOPs").optional().describe("FLOPs at the model's batch size"),
+    flopsMax: num("number of FLOPs").optional(),
+    latencyMin: num("latency in ms").optional().describe("median latency, ms"),
+    latencyMax: num("latency in ms").optional(),
+    sort: z.enum(BROWSE_SORTS, { error: `must be one of ${BROWSE_SORTS.join(", ")}` }).default("latency"),
+    dir: z.enum(["asc", "desc"], { error: "must be asc or desc" }).default("asc"),
+    scope: z.enum(["all", "team"], { error: "must be all or team" }).default("all").describe("team: only your teams' models"),
+    cursor: cursor.optional(),
+    limit: limit(200, 50),
+  })
+  .refine((q) => q.flopsMin === undefined || q.flopsMax === undefined || q.flopsMin <= q.flopsMax, {
+    message: "must not exceed flopsMax",
+    path: ["flopsMin"],
+  })
+  .refine((q) => q.latencyMin === undefined || q.latencyMax === undefined || q.latencyMin <= q.latencyMax, {
+    message: "must not exceed latencyMax",
+    path: ["latencyMin"],
+  });
+
+export const browseItem = z.object({
+  model: z.object({ id: z.number(), hash: z.string(), name: z.string(), family: z.string(), flops: z.number(), params: z.number(), source, visibility }),
+  batch: z.number(),
+  medianMs: z.number(),
+  measurementCount: z.number(),
+  measuredAt: isoTime,
+});
+
+export const browseResponse = z.object({
+  platform: z.string().nullable().describe("the platform browsed (null when nothing is measured yet)"),
+  items: z.array(browseItem),
+  total: z.number().describe("matching rows, counted up to 10000"),
+  totalCapped: z.boolean().describe("true when more than 10000 rows match"),
+  nextCursor: z.string().nullable().describe("pass as ?cursor= (with the same filters) for the next page"),
+});
+
+export const matrixQuery = z.object({
+  batch: batch.default(1).describe("batch size of the results counted (default 1)"),
+});
+
+export const matrixResponse = z.object({
+  batch: z.number(),
+  platforms: z.array(z.object({ id: z.number(), slug: z.string(), name: z.string() })),
+  families: z.array(z.object({ name: z.string(), label: z.string() })),
+  cells: z.array(z.object({ platform: z.string(), family: z.string(), count: z.number(), medianMs: z.number() })),
+  totals: z.object({ results: z.number(), models: z.number() }),
+});
+
+export const leaderboardQuery = z.object({
+  platform: platformSlug.optional().describe("default: the first platform (by slug) that has results"),
+  batch: batch.default(1),
+  perFamily: limit(20, 5).describe("fastest models listed per family"),
+});
+
+const ranked = z.object({ id: z.number(), name: z.string(), family: z.string(), flops: z.number(), params: z.number(), medianMs: z.number(), rank: z.number() });
+
+export const leaderboardResponse = z.object({
+  platform: z.string().nullable(),
+  batch: z.number(),
+  fastest: z.array(ranked).describe("per family, fastest first"),
+  paretoFront: z.array(ranked.omit({ rank: true })).describe("models no faster model beats on FLOPs"),
+  platforms: z
+    .array(
+      z.object({
+        platform: z.string(),
+        name: z.string(),
+        models: z.number().describe("reference models this platform has a result for"),
+        geoMeanMs: z.number().describe("geometric-mean latency on those models"),
+        relative: z.number().describe("geometric mean of latency / latency on the selected platform, over those models"),
+      }),
+    )
+    .describe("platforms ranked against the selected one on its reference models (the lowest-id 500 it has measured)"),
+  referenceModels: z.number(),
+});
+
+export const quotaPreviewQuery = z.object({
+  modelId: id,
+  platforms: z
+    .string({ error: "is required" })
+    .transform((v) => [...new Set(v.split(",").map((x) => x.trim()).filter(Boolean))])
+    .pipe(z.array(platformSlug).min(1, "must name at least one platform").max(16, "must name at most 16 platforms"))
+    .describe("comma-separated platform slugs"),
+  batch: batch.optional().describe("default: the model's own batch"),
+});
+
+export const quotaPreviewResponse = z.object({
+  month: z.string(),
+  items: z.array(
+    z.object({
+      platform: z.string(),
+      stored: z.boolean().describe("a measurement exists: the query answers from the database at no cost"),
+      estimateSeconds: z.number().describe("device-seconds a new measurement reserves (0 when stored)"),
+      quotaSeconds: z.number().nullable(),
+      remainingSeconds: z.number(),
+      affordable: z.boolean(),
+    }),
+  ),
+});
+
+export type QuotaPreviewResponse = z.infer<typeof quotaPreviewResponse>;
+export type BrowseQuery = z.input<typeof browseQuery>;
+export type BrowseParams = z.output<typeof browseQuery>;
+export type BrowseItem = z.infer<typeof browseItem>;
+export type BrowseResponse = z.infer<typeof browseResponse>;
+export type MatrixResponse = z.infer<typeof matrixResponse>;
+export type LeaderboardParams = z.output<typeof leaderboardQuery>;
+export type LeaderboardResponse = z.infer<typeof leaderboardResponse>;

@@ -1,0 +1,169 @@
+/**
+ * The worker protocol (/api/v1/worker/*): what any worker, in any language, sends and receives.
+ * Human-readable description: docs/worker-protocol.md. Worker calls carry `X-Worker-Token` (register)
+ * or `X-Device-Token` (everything else), never an Authorization header.
+ */
+import { z } from "zod";
+import { isoTime, precision } from "./common";
+import { stats as storedStats } from "./models";
+
+export const WORKER_TOKEN_HEADER = "x-worker-token";
+export const DEVICE_TOKEN_HEADER = "x-device-token";
+
+const ms = z.number({ error: "must be a number of milliseconds" }).finite().min(0, "must be ≥ 0");
+
+export const platformSpec = z.object({
+  slug: z.string().max(160).optional().describe("`<hardware>/<runtime>-<version>/<precision>/t<threads>`; derived from the fields when omitted"),
+  name: z.string().trim().min(1).max(200).optional(),
+  hardware: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, "must be lowercase letters, digits, . _ - (e.g. x86-8c, jetson-orin, pixel8)").max(120).optional(),
+  runtime: z.string().regex(/^[a-z][a-z0-9]*(-[a-z][a-z0-9]*)*$/, "must be lowercase words joined by - (e.g. ort-cpu, trt, tflite)").max(64).optional(),
+  runtimeVersion: z.string().regex(/^\d+\.\d+$/, "must be major.minor, e.g. 1.30").optional(),
+  precision: precision.optional(),
+  threads: z.number().int("must be an integer").min(1, "must be ≥ 1").max(4096, "must be ≤ 4096").optional(),
+  config: z
+    .object({
+      adapter: z.string().min(1).max(64).optional().describe("runtime adapter the worker uses (default: runtime)"),
+      passes: z.array(z.string().min(1).max(64)).max(32).optional().describe("conversion passes, in order"),
+      options: z.record(z.string(), z.unknown()).optional().describe("adapter options; `gflops` (number) tunes the quota estimate"),
+    })
+    .optional(),
+  description: z.string().max(2000).optional(),
+});
+
+export const registerBody = z.object({
+  hostName: z.string({ error: "is required" }).trim().min(1, "is required").max(255, "must be at most 255 characters"),
+  hostInfo: z.record(z.string(), z.unknown()).default({}).describe("CPU/GPU model, cores, memory, OS, driver... (free form, shown as provenance)"),
+  platforms: z.array(platformSpec).min(1, "must list at least one platform").max(32, "must list at most 32 platforms"),
+});
+
+export const workerPlatform = z.object({
+  id: z.number(),
+  slug: z.string(),
+  runtime: z.string(),
+  runtimeVersion: z.string(),
+  precision,
+  threads: z.number(),
+  config: z.object({ adapter: z.string(), passes: z.array(z.string()), options: z.record(z.string(), z.unknown()).optional() }),
+  active: z.boolean(),
+});
+
+export const leaseTerms = z.object({
+  leaseSeconds: z.number().describe("a lease lasts this long after a claim or heartbeat"),
+  heartbeatSeconds: z.number().describe("send a heartbeat at least this often while measuring"),
+  maxWaitSeconds: z.number().describe("longest long-poll a claim may ask for"),
+});
+
+export const registerResponse = z.object({
+  devices: z.array(
+    z.object({
+      deviceId: z.number(),
+      deviceToken: z.string().describe("send as X-Device-Token on every other worker call; rotated by each registration"),
+      platform: workerPlatform,
+      platformCreated: z.boolean(),
+      releasedJobs: z.array(z.number()).describe("jobs this device held before (a previous process died) that went back to the queue"),
+    }),
+  ),
+  lease: leaseTerms,
+});
+
+export const claimBody = z.object({
+  waitSeconds: z.number().min(0, "must be ≥ 0").max(30, "must be ≤ 30").default(0).describe("long-poll: wait up to this long for a job"),
+});
+
+export const claimedJob = z.object({
+  id: z.number(),
+  attempt: z.number(),
+  maxAttempts: z.number(),
+  batch: z.number().describe("measure at this batch size (may differ from model.batch)"),
+  priority: z.number(),
+  leaseExpiresAt: isoTime,
+  leaseSeconds: z.number(),
+  heartbeatSeconds: z.number(),
+  model: z.object({
+    id: z.number(),
+    hash: z.string(),
+    batch: z.number(),
+    inputShapes: z.record(z.string(), z.array(z.number())),
+    opset: z.number().nullable(),
+    flops: z.number(),
+    url: z.string().describe("GET it with X-Device-Token: structure-only ONNX (application/octet-stream)"),
+  }),
+  platform: workerPlatform,
+});
+
+export const claimResponse = z.object({ job: claimedJob.nullable() });
+
+export const heartbeatBody = z.object({
+  progress: z.object({ phase: z.string().max(64).optional(), message: z.string().max(500).optional() }).optional(),
+});
+
+export const heartbeatResponse = z.object({
+  cancel: z.boolean().describe("stop working on the job and send nothing more for it"),
+  reason: z.enum(["cancelled", "lease_lost", "ended"]).nullable(),
+  leaseExpiresAt: isoTime.nullable(),
+});
+
+export const deviceHeartbeatBody = z.object({ status: z.enum(["online", "busy"]).default("online") });
+export const deviceHeartbeatResponse = z.object({ ok: z.literal(true), serverTime: isoTime });
+
+export const resultBody = z.object({
+  runtimeVersion: z.string({ error: "is required" }).min(1).max(32).describe("full runtime version, e.g. 1.30.0"),
+  stats: z.object({
+    medianMs: ms,
+    meanMs: ms,
+    minMs: ms,
+    maxMs: ms.optional(),
+    p90Ms: ms,
+    p99Ms: ms,
+    stdMs: ms,
+    cv: z.number().finite().min(0).optional(),
+    runs: z.number().int().min(1, "must be ≥ 1"),
+    warmups: z.number().int().min(0),
+  }),
+  peakMemoryBytes: z.number().int().min(0).optional(),
+  profile: z
+    .object({ kernels: z.array(z.object({ name: z.string(), op: z.string(), ms: z.number(), count: z.number().optional(), nodes: z.array(z.string()).optional() }).loose()) })
+    .loose()
+    .optional()
+    .describe("per-operator (kernel) profile"),
+  env: z.record(z.string(), z.unknown()).optional().describe("provenance: CPU, OS, noisy flag, attempts..."),
+  deviceSeconds: z.number({ error: "is required" }).finite().min(0, "must be ≥ 0").max(86400).describe("device time used (conversion + warm-up + timed runs): what the quota is charged"),
+  measuredAt: z.iso.datetime({ error: "must be an ISO-8601 time" }).optional(),
+});
+
+export const resultResponse = z.object({
+  job: z.object({ id: z.number(), state: z.literal("done") }),
+  measurementId: z.number(),
+  chargedSeconds: z.number().nullable(),
+  result: storedStats,
+});
+
+export const failBody = z.object({
+  code: z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/, "must be an error code like UNSUPPORTED_OPERATOR"),
+  message: z.string({ error: "is required" }).min(1, "is required").max(4000),
+  retry: z.boolean().optional().describe("requeue if attempts remain (default false; UNSUPPORTED_OPERATOR and ONNX_* never retry)"),
+  deviceSeconds: z.number().finite().min(0).max(86400).optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const failResponse = z.object({
+  job: z.object({ id: z.number(), state: z.enum(["queued", "failed"]), attempts: z.number(), maxAttempts: z.number() }),
+});
+
+export const offlineResponse = z.object({ releasedJobs: z.array(z.number()) });
+
+export const workerJobParams = z.object({
+  jobId: z.coerce.number().int().positive("must be a positive integer"),
+});
+export const workerModelParams = z.object({
+  file: z.string().regex(/^\d+\.onnx$/, "must be <modelId>.onnx"),
+});
+
+export type PlatformSpecInput = z.infer<typeof platformSpec>;
+export type RegisterBody = z.input<typeof registerBody>;
+export type RegisterResponse = z.infer<typeof registerResponse>;
+export type ClaimedJob = z.infer<typeof claimedJob>;
+export type HeartbeatResponse = z.infer<typeof heartbeatResponse>;
+export type WorkerResult = z.infer<typeof resultBody>;
+export type WorkerFailure = z.infer<typeof failBody>;
+export type WorkerPlatform = z.infer<typeof workerPlatform>;

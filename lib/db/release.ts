@@ -1,0 +1,107 @@
+/**
+ * Data access of the data release (lib/services/release.ts): read the public zoo / corpus models with
+ * every measurement of them, and bulk-load them into a database (batch inserts, then one pass that
+ * rebuilds latest_measurements).
+ */
+import { and, asc, count, eq, inArray, isNull, or, sql } from "drizzle-orm";
+import type { DbOrTx } from "./client";
+import { latestMeasurements, measurements, models, platforms, type Measurement, type Model, type NewModel, type Platform } from "./schema";
+
+/** Public models a release carries: zoo specs and corpus networks, no team-owned uploads. */
+const releasable = and(eq(models.visibility, "public"), isNull(models.ownerTeamId), or(eq(models.source, "zoo"), sql`${models.storageKey} LIKE 'corpus:%'`));
+
+export async function releaseModels(db: DbOrTx): Promise<Model[]> {
+  return db.select().from(models).where(releasable).orderBy(asc(models.hash));
+}
+
+export type ReleaseMeasurementRow = Measurement & { hash: string; slug: string };
+
+/** Every measurement of releasable models, ordered by model hash, platform, batch, time. */
+export async function releaseMeasurements(db: DbOrTx): Promise<ReleaseMeasurementRow[]> {
+  const rows = await db
+    .select({ m: measurements, hash: models.hash, slug: platforms.slug })
+    .from(measurements)
+    .innerJoin(models, eq(models.id, measurements.modelId))
+    .innerJoin(platforms, eq(platforms.id, measurements.platformId))
+    .where(releasable)
+    .orderBy(asc(models.hash), asc(platforms.slug), asc(measurements.batch), asc(measurements.measuredAt), asc(measurements.id));
+  return rows.map((r) => ({ ...r.m, hash: r.hash, slug: r.slug }));
+}
+
+export async function platformsByIds(db: DbOrTx, ids: number[]): Promise<Platform[]> {
+  if (!ids.length) return [];
+  return db.select().from(platforms).where(inArray(platforms.id, ids)).orderBy(asc(platforms.slug));
+}
+
+export async function measurementCount(db: DbOrTx): Promise<number> {
+  const [r] = await db.select({ n: count() }).from(measurements);
+  return Number(r?.n ?? 0);
+}
+
+/** Inserts platforms that do not exist yet (by slug); returns slug → id of all given slugs. */
+export async function ensurePlatforms(db: DbOrTx, rows: (typeof platforms.$inferInsert)[]): Promise<Map<string, number>> {
+  if (rows.length) await db.insert(platforms).values(rows).onDuplicateKeyUpdate({ set: { slug: sql`${platforms.slug}` } });
+  const got = rows.length ? await db.select({ id: platforms.id, slug: platforms.slug }).from(platforms).where(inArray(platforms.slug, rows.map((r) => r.slug))) : [];
+  return new Map(got.map((r) => [r.slug, r.id]));
+}
+
+const CHUNK = 500;
+
+/** Inserts models whose hash is new (batches); returns hash → id of all given hashes. */
+export async function insertModelsBulk(db: DbOrTx, rows: NewModel[]): Promise<{ ids: Map<string, number>; inserted: number }> {
+  const ids = new Map<string, number>();
+  const hashes = rows.map((r) => r.hash);
+  const lookup = async () => {
+    for (let i = 0; i < hashes.length; i += CHUNK) {
+      const got = await db.select({ id: models.id, hash: models.hash }).from(models).where(inArray(models.hash, hashes.slice(i, i + CHUNK)));
+      for (const g of got) ids.set(g.hash, g.id);
+    }
+  };
+  await lookup();
+  const fresh = rows.filter((r) => !ids.has(r.hash));
+  for (let i = 0; i < fresh.length; i += CHUNK) await db.insert(models).values(fresh.slice(i, i + CHUNK));
+  if (fresh.length) await lookup();
+  return { ids, inserted: fresh.length };
+}
+
+/** `<modelId>|<platformId>|<batch>|<measuredAt ms>` of existing measurements of these models. */
+export async function existingMeasurementKeys(db: DbOrTx, modelIds: number[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (let i = 0; i < modelIds.length; i += CHUNK) {
+    const rows = await db
+      .select({ modelId: measurements.modelId, platformId: measurements.platformId, batch: measurements.batch, measuredAt: measurements.measuredAt })
+      .from(measurements)
+      .where(inArray(measurements.modelId, modelIds.slice(i, i + CHUNK)));
+    for (const r of rows) out.add(`${r.modelId}|${r.platformId}|${r.batch}|${r.measuredAt.getTime()}`);
+  }
+  return out;
+}
+
+export async function insertMeasurementsBulk(db: DbOrTx, rows: (typeof measurements.$inferInsert)[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) await db.insert(measurements).values(rows.slice(i, i + CHUNK));
+}
+
+/**
+ * Recomputes latest_measurements of these models from their measurements: the newest run (by measured_at,
+ * then id) per model × platform × batch, with the run count and the denormalised model columns.
+ */
+export async function rebuildLatest(db: DbOrTx, modelIds: number[]): Promise<void> {
+  for (let i = 0; i < modelIds.length; i += CHUNK) {
+    const part = modelIds.slice(i, i + CHUNK);
+    await db.execute(sql`
+      INSERT INTO ${latestMeasurements}
+        (model_id, platform_id, batch, measurement_id, median_ms, measurement_count, family, flops, params, visibility, owner_team_id, source, measured_at)
+      SELECT m.model_id, m.platform_id, m.batch, m.id, m.median_ms, c.n, mo.family, mo.flops, mo.params, mo.visibility, mo.owner_team_id, mo.source, m.measured_at
+      FROM ${measurements} m
+      JOIN (
+        SELECT model_id, platform_id, batch, COUNT(*) AS n,
+               CAST(SUBSTRING_INDEX(MAX(CONCAT(DATE_FORMAT(measured_at, '%Y%m%d%H%i%s%f'), ':', LPAD(id, 12, '0'))), ':', -1) AS UNSIGNED) AS last_id
+        FROM ${measurements}
+        WHERE model_id IN (${sql.join(part.map((id) => sql`${id}`), sql`, `)})
+        GROUP BY model_id, platform_id, batch
+      ) c ON c.last_id = m.id
+      JOIN ${models} mo ON mo.id = m.model_id
+      ON DUPLICATE KEY UPDATE measurement_id = VALUES(measurement_id), median_ms = VALUES(median_ms),
+        measurement_count = VALUES(measurement_count), measured_at = VALUES(measured_at)`);
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Seed data for a fresh database (idempotent; run by `npm run up` after migrating):
+ *   - architecture families from lib/onnx/families.ts
+ *   - the platforms this host can serve (lib/measure's registry: localPlatforms → platformRecord)
+ *   - a demo team and user (printed by the start script), with a monthly device-seconds quota
+ * Later issues add the measurement data release.
+ */
+import { and, eq } from "drizzle-orm";
+import { ALL_FAMILIES, FAMILY_LABELS } from "@/lib/onnx/families";
+import { hashPassword, verifyPassword } from "@/lib/auth/password";
+import type { DbOrTx } from "./client";
+import { localPlatforms, platformRecord } from "@/lib/measure/platforms";
+import { upsertFamilies, upsertPlatform, type PlatformInput } from "./platforms";
+import { teams } from "./schema";
+import { findUserByEmail, insertUser, setPasswordHash } from "./users";
+import { insertTeamWithOwner } from "./teams";
+import { setQuota } from "./usage";
+
+export const DEMO = { email: "demo@nnlq.local", password: "nnlq-demo-1", name: "Demo User", team: "Demo lab" } as const;
+export const DEMO_QUOTA_SECONDS = 3600;
+
+/** The platforms this host's local worker serves, from lib/measure's registry (the single source). */
+export function hostPlatforms(): PlatformInput[] {
+  return localPlatforms().map(platformRecord);
+}
+
+export interface SeedResult {
+  families: number;
+  platforms: string[];
+  demo: { email: string; password: string; teamId: number } | null;
+}
+
+export async function seed(db: DbOrTx, opts: { demo?: boolean } = {}): Promise<SeedResult> {
+  await upsertFamilies(
+    db,
+    ALL_FAMILIES.map((name) => ({ name, label: FAMILY_LABELS[name] })),
+  );
+  const plats = [];
+  for (const p of hostPlatforms()) plats.push(await upsertPlatform(db, p));
+
+  let demo: SeedResult["demo"] = null;
+  if (opts.demo ?? true) {
+    let user = await findUserByEmail(db, { email: DEMO.email });
+    if (!user) {
+      // never site admin: the first real account to sign up gets that
+      user = await insertUser(db, { email: DEMO.email, name: DEMO.name, passwordHash: await hashPassword(DEMO.password) });
+    } else if (!(await verifyPassword(DEMO.password, user.passwordHash))) {
+      await setPasswordHash(db, { userId: user.id, passwordHash: await hashPassword(DEMO.password) });
+    }
+    const [existing] = await db
+      .select({ id: teams.id })
+      .from(teams)
+      .where(and(eq(teams.name, DEMO.team), eq(teams.createdBy, user.id)))
+      .limit(1);
+    const teamId = existing?.id ?? (await insertTeamWithOwner(db, { name: DEMO.team, ownerId: user.id })).id;
+    for (const p of plats) await setQuota(db, { teamId, platformId: p.id, deviceSeconds: DEMO_QUOTA_SECONDS });
+    demo = { email: DEMO.email, password: DEMO.password, teamId };
+  }
+  return { families: ALL_FAMILIES.length, platforms: plats.map((p) => p.slug), demo };
+}

@@ -1,0 +1,69 @@
+/**
+ * The one error class of nnlq. Every expected failure (bad input, missing permission, quota, malformed
+ * ONNX...) is an NnlqError with a stable code and a human message. HTTP status is derived from the code
+ * in one place (lib/api/http.ts); the CLI maps codes to exit codes. Isomorphic: no Node or Next imports.
+ */
+export const ERROR_CODES = {
+  // generic input
+  BAD_REQUEST: 400,
+  VALIDATION: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA: 415,
+  // auth
+  UNAUTHENTICATED: 401,
+  INVALID_API_KEY: 401,
+  INVALID_WORKER_TOKEN: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  RATE_LIMITED: 429,
+  QUOTA_EXCEEDED: 402,
+  // ONNX input (always the user's file: 4xx)
+  ONNX_NOT_PROTOBUF: 422,
+  ONNX_TRUNCATED: 422,
+  ONNX_NO_GRAPH: 422,
+  ONNX_DANGLING_INPUT: 422,
+  ONNX_CYCLE: 422,
+  ONNX_UNKNOWN_DOMAIN: 422,
+  ONNX_UNSUPPORTED_OPSET: 422,
+  ONNX_EXTERNAL_DATA: 422,
+  ONNX_INVALID: 422,
+  ONNX_SHAPE: 422,
+  // platform / measurement
+  UNSUPPORTED_OPERATOR: 422,
+  MEASUREMENT_FAILED: 500,
+  MEASUREMENT_TIMEOUT: 504,
+  BUNDLE_INVALID: 422,
+  LEASE_LOST: 409,
+  // server
+  DB_UNAVAILABLE: 503,
+  UNREACHABLE: 503,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class NnlqError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = "NnlqError";
+    this.code = code;
+    this.details = details;
+  }
+
+  toJSON() {
+    return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
+  }
+}
+
+export function isNnlqError(e: unknown): e is NnlqError {
+  return e instanceof NnlqError || (typeof e === "object" && e !== null && (e as { name?: string }).name === "NnlqError");
+}
+
+/** HTTP status for an error code: the one mapping. */
+export function statusOf(code: ErrorCode): number {
+  return ERROR_CODES[code] ?? 500;
+}

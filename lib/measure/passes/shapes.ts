@@ -1,0 +1,94 @@
+/**
+ * Pass: set the batch size and input shapes, resolving every symbolic dimension to a number, so the
+ * runtime sees a static graph (as a deployment would) and the measurement knows what to feed.
+ * Axis 0 of every feed input is the batch axis. Inferred shapes stored in the model (value_info, output
+ * shapes) are dropped because a new batch would contradict them; the runtime re-infers them. Models of
+ * IR < 4 get their weights frozen (initializers removed from the graph inputs), as a deployment would.
+ */
+import { encodeModelProto, type ModelProto } from "@/lib/onnx/proto";
+import { NnlqError } from "@/lib/errors";
+import { decodeProto, feedInputs, graphOf } from "./tensor";
+
+export interface ShapeOptions {
+  /** batch size for axis 0 of every input (default: the model's own fixed batch, else 1) */
+  batch?: number;
+  /** full shapes for named inputs (take precedence over batch) */
+  inputs?: Record<string, number[]>;
+}
+
+export interface InputSpec { name: string; dims: number[]; elemType: number }
+
+function checkDims(name: string, dims: number[]): void {
+  if (!dims.every((d) => Number.isInteger(d) && d > 0 && d <= 1 << 24)) {
+    throw new NnlqError("ONNX_SHAPE", `input '${name}': every dimension must be a positive integer, got [${dims.join(", ")}]`, { input: name, dims });
+  }
+}
+
+/** Resolve and write static input shapes into a decoded model (in place); returns the feeds to create. */
+export function resolveInputShapes(model: ModelProto, o: ShapeOptions = {}): InputSpec[] {
+  const g = graphOf(model);
+  const feeds = feedInputs(g);
+  const known = new Set(feeds.map((v) => v.name));
+  for (const name of Object.keys(o.inputs ?? {})) {
+    if (!known.has(name)) throw new NnlqError("ONNX_SHAPE", `no model input named '${name}' (inputs: ${[...known].join(", ")})`, { input: name });
+  }
+  if (o.batch !== undefined) checkDims("batch", [o.batch]);
+  const specs: InputSpec[] = [];
+  for (const v of feeds) {
+    const name = v.name ?? "";
+    const tt = v.type?.tensor_type;
+    if (!tt) throw new NnlqError("ONNX_SHAPE", `input '${name}' is not a tensor`, { input: name });
+    const declared = tt.shape?.dim ?? [];
+    let dims: number[];
+    const given = o.inputs?.[name];
+    if (given) {
+      if (tt.shape && declared.length !== given.length) {
+        throw new NnlqError("ONNX_SHAPE", `input '${name}' has rank ${declared.length}, got shape [${given.join(", ")}]`, { input: name });
+      }
+      dims = [...given];
+    } else {
+      if (!tt.shape) throw new NnlqError("ONNX_SHAPE", `input '${name}' has no declared shape; pass its shape explicitly`, { input: name });
+      dims = declared.map((d, axis) => {
+        if (axis === 0 && o.batch !== undefined) return o.batch;
+        const v = Number(d.dim_value ?? 0);
+        if (v > 0) return v;
+        if (axis === 0) return 1;
+        throw new NnlqError(
+          "ONNX_SHAPE",
+          `input '${name}' has a symbolic dimension '${d.dim_param ?? "?"}' at axis ${axis}; pass the input's shape explicitly`,
+          { input: name, axis, symbol: d.dim_param },
+        );
+      });
+    }
+    checkDims(name, dims);
+    tt.shape = { dim: dims.map((d) => ({ dim_value: d })) };
+    specs.push({ name, dims, elemType: Number(tt.elem_type ?? 1) });
+  }
+  g.value_info = [];
+  for (const out of g.output ?? []) if (out.type?.tensor_type) delete out.type.tensor_type.shape;
+  // IR < 4 lists initializers among the graph inputs (overridable, so never constant-folded); a deployed
+  // model has frozen weights: drop them from the inputs and use IR 4 semantics
+  if (Number(model.ir_version ?? 0) < 4) {
+    const inits = new Set((g.initializer ?? []).map((t) => t.name));
+    g.input = (g.input ?? []).filter((v) => !inits.has(v.name));
+    model.ir_version = 4;
+  }
+  return specs;
+}
+
+/** bytes → bytes with static input shapes; also returns the resolved input specs. */
+export function setShapes(bytes: Uint8Array, o: ShapeOptions = {}): { bytes: Uint8Array; inputs: InputSpec[] } {
+  const model = decodeProto(bytes);
+  const inputs = resolveInputShapes(model, o);
+  return { bytes: encodeModelProto(model), inputs };
+}
+
+/** The input specs of an already-static model (no rewriting). */
+export function readInputSpecs(bytes: Uint8Array): InputSpec[] {
+  const g = graphOf(decodeProto(bytes));
+  return feedInputs(g).map((v) => ({
+    name: v.name ?? "",
+    dims: (v.type?.tensor_type?.shape?.dim ?? []).map((d) => Number(d.dim_value ?? 0)),
+    elemType: Number(v.type?.tensor_type?.elem_type ?? 1),
+  }));
+}

@@ -1,0 +1,280 @@
+/**
+ * Shape inference over the graph IR with batch / input-shape overrides that resolve symbolic dims.
+ * Never falls back to shapes declared in the model for intermediate tensors or outputs (they go stale when the
+ * batch or input size changes); declared dtypes are used only when an op has no rule.
+ */
+import { NnlqError, isNnlqError } from "../errors";
+import { ShapeError, isNum, UNKNOWN, withBinder } from "./dims";
+import { buildGraph, type ConstValue, type Dim, type GraphIR, type NodeIR, type Shape, type TensorIR } from "./graph";
+import { isOnnxModel, type OnnxModel } from "./model";
+import type { TensorProto } from "./proto";
+import { MAX_FOLD, shapeRule, type Info, type OpCtx, type Out } from "./shape-ops";
+import { readTensorValues } from "./tensor";
+import { onnxError } from "./util";
+
+export interface ShapeOverrides {
+  /** Batch size: replaces dim 0 of every graph input (rank >= 2, or a symbolic dim 0). */
+  batch?: number;
+  /** Full shapes for named graph inputs (e.g. { input: [1, 3, 299, 299] }). */
+  inputs?: Record<string, number[]>;
+}
+
+export interface InferOptions extends ShapeOverrides {
+  /** Known values of graph inputs (the conformance harness feeds test_data_set_0 inputs here). */
+  inputValues?: Record<string, TensorProto>;
+}
+
+/** Checks user overrides: positive integer dims, known input names, matching ranks. */
+function validateOverrides(ir: GraphIR, o: ShapeOverrides): void {
+  if (o.batch !== undefined && !(Number.isSafeInteger(o.batch) && o.batch >= 1)) {
+    throw new NnlqError("VALIDATION", `batch must be a positive integer, got ${o.batch}`);
+  }
+  for (const [name, dims] of Object.entries(o.inputs ?? {})) {
+    const t = ir.tensors.get(name);
+    if (!t || t.source !== "input") {
+      throw new NnlqError("VALIDATION", `unknown input '${name}' (model inputs: ${ir.inputs.join(", ") || "none"})`);
+    }
+    if (!Array.isArray(dims) || !dims.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      throw new NnlqError("VALIDATION", `input '${name}' shape must be non-negative integers, got ${JSON.stringify(dims)}`);
+    }
+    if (t.shape && t.shape.length !== dims.length) {
+      throw new NnlqError("VALIDATION", `input '${name}' has rank ${t.shape.length}, override has rank ${dims.length}`);
+    }
+  }
+}
+
+/** Shapes are never mutated in place (rules build new arrays), so a shallow copy suffices. */
+function cloneTensor(t: TensorIR): TensorIR {
+  return { ...t };
+}
+
+function cloneIR(ir: GraphIR): GraphIR {
+  const tensors = new Map<string, TensorIR>();
+  for (const [k, t] of ir.tensors) tensors.set(k, cloneTensor(t));
+  const nodes: NodeIR[] = ir.nodes.map((n) => ({ ...n, attrs: { ...n.attrs } }));
+  return { ...ir, tensors, nodes };
+}
+
+class Env {
+  constructor(readonly ir: GraphIR, readonly parent: Env | null) {}
+  get(name: string): TensorIR | undefined {
+    const t = this.ir.tensors.get(name);
+    if (t && t.source !== "outer") return t;
+    return this.parent?.get(name) ?? t;
+  }
+}
+
+function toInfo(t: TensorIR | undefined): Info | undefined {
+  if (!t) return undefined;
+  return t.value ? { dtype: t.dtype, shape: t.shape, value: t.value } : { dtype: t.dtype, shape: t.shape };
+}
+
+function setValue(t: TensorIR, v: ConstValue | undefined): void {
+  t.value = v && v.data.length <= MAX_FOLD ? v : undefined;
+}
+
+function initValues(ir: GraphIR): void {
+  for (const name of ir.initializers) {
+    const t = ir.tensors.get(name)!;
+    if (t.init && (t.shape ? t.shape.every((d) => isNum(d)) : false)) {
+      const v = readTensorValues(t.init, MAX_FOLD);
+      if (v) setValue(t, { dims: t.shape as number[], data: v });
+    }
+  }
+}
+
+/**
+ * The batch symbol: the most common symbolic dim 0 among the inputs ("batch", "N", "batch_size"), or null
+ * when every input has a fixed dim 0.
+ */
+export function batchSymbol(ir: GraphIR): string | null {
+  const counts = new Map<string, number>();
+  for (const name of ir.inputs) {
+    const d = ir.tensors.get(name)!.shape?.[0];
+    if (typeof d === "string" && d !== UNKNOWN) counts.set(d, (counts.get(d) ?? 0) + 1);
+  }
+  let best: string | null = null;
+  for (const [k, v] of counts) if (best === null || v > counts.get(best)!) best = k;
+  return best;
+}
+
+/** dim 0 of the first input of rank >= 2: the batch of a fixed-shape model ([1, 3, 224, 224] → 1). */
+function fixedBatch(ir: GraphIR): Dim | undefined {
+  return ir.inputs.map((n) => ir.tensors.get(n)!.shape).find((s) => s && s.length >= 2)?.[0];
+}
+
+/**
+ * Batch override: with a batch symbol, every occurrence of it in any input (e.g. past_kv [2, batch, ...]) and
+ * every unnamed dim 0 becomes the batch; without one (fixed-shape models like [1, 3, 224, 224]), dim 0 of
+ * each input of rank >= 2 whose dim 0 equals the first such input's (weights fed as inputs keep theirs).
+ */
+function applyBatch(ir: GraphIR, batch: number, skip: Record<string, number[]> | undefined): void {
+  const sym = batchSymbol(ir);
+  const ref = sym === null ? fixedBatch(ir) : undefined;
+  for (const name of ir.inputs) {
+    const t = ir.tensors.get(name)!;
+    if (!t.shape || skip?.[name]) continue;
+    if (sym !== null) t.shape = t.shape.map((d, i) => (d === sym || (i === 0 && d === UNKNOWN) ? batch : d));
+    else if (t.shape.length >= 2 && t.shape[0] === ref) t.shape = [batch, ...t.shape.slice(1)];
+  }
+}
+
+function applyInputs(ir: GraphIR, o: InferOptions): void {
+  if (o.batch !== undefined) applyBatch(ir, o.batch, o.inputs);
+  for (const name of ir.inputs) {
+    const t = ir.tensors.get(name)!;
+    const ov = o.inputs?.[name];
+    if (ov) t.shape = ov.slice();
+    const iv = o.inputValues?.[name];
+    if (iv) {
+      const v = readTensorValues(iv, MAX_FOLD);
+      if (v && t.shape && t.shape.every(isNum)) setValue(t, { dims: t.shape as number[], data: v });
+    }
+  }
+}
+
+/** Run one graph (topological order). Subgraphs get an Env chained to their parent's. */
+/** Per-inference state: warnings and the budget of Loop body unrollings (nested loops cannot explode). */
+interface RunState { warnings: string[]; unroll: number }
+const UNROLL_BUDGET = 512;
+
+function runGraph(ir: GraphIR, env: Env, warnings: RunState): void {
+  for (const idx of ir.order) {
+    const node = ir.nodes[idx];
+    const inputs = node.inputs.map((n) => (n ? toInfo(env.get(n)) : undefined));
+    const outs = inferNode(node, ir, env, inputs, warnings);
+    node.outputs.forEach((name, i) => {
+      if (!name) return;
+      const t = ir.tensors.get(name)!;
+      const o = outs[i];
+      t.dtype = o?.dtype || t.declared?.dtype || 0;
+      t.shape = o?.shape ?? null;
+      setValue(t, o?.value);
+    });
+  }
+}
+
+function inferNode(node: NodeIR, ir: GraphIR, env: Env, inputs: (Info | undefined)[], warnings: RunState): (Out | undefined)[] {
+  const rule = shapeRule(node.domain, node.opType);
+  if (!rule) return [];
+  const opset = node.domain === "" ? ir.opset : ir.opsets[node.domain] ?? 1;
+  const c: OpCtx = {
+    node, opset, attrs: node.attrs, inputs, nOut: node.outputs.length,
+    subgraph: (attr, formal) => inferSubgraph(node, attr, formal, env, warnings),
+    unrollBudget: (n) => {
+      if (warnings.unroll < n) return false;
+      warnings.unroll -= n;
+      return true;
+    },
+  };
+  try {
+    return rule(c);
+  } catch (e) {
+    const where = `node '${node.name || node.opType}' (${node.opType})`;
+    if (e instanceof ShapeError) throw onnxError("ONNX_SHAPE", `shape inference failed at ${where}: ${e.message}`, { node: node.name, op: node.opType });
+    if (isNnlqError(e)) throw e;
+    // A rule tripping over an odd-but-valid model must not crash the analysis: the outputs become unknown.
+    warnings.warnings.push(`${where}: ${e instanceof Error ? e.message : String(e)}`);
+    return [];
+  }
+}
+
+function inferSubgraph(node: NodeIR, attr: string, formal: (Info | undefined)[], env: Env, warnings: RunState): Out[] | null {
+  const base = node.subgraphs[attr];
+  if (!base) return null;
+  const sub = cloneIR(base);
+  sub.inputs.forEach((name, i) => {
+    const t = sub.tensors.get(name)!;
+    const f = formal[i];
+    if (f) {
+      t.dtype = f.dtype || t.dtype;
+      // Keep the declared subgraph input shape when the caller's is unknown, or when the body declares a
+      // scalar as [1] (common for Loop iteration counters).
+      const declaredOne = t.shape?.length === 1 && t.shape[0] === 1 && f.shape?.length === 0;
+      if (f.shape && !declaredOne) t.shape = f.shape.slice();
+      setValue(t, f.value);
+    }
+  });
+  initValues(sub);
+  runGraph(sub, new Env(sub, env), warnings);
+  node.subgraphs = { ...node.subgraphs, [attr]: sub };
+  return sub.outputs.map((name) => {
+    const t = new Env(sub, env).get(name);
+    return { dtype: t?.dtype ?? 0, shape: t?.shape ?? null, ...(t?.value ? { value: t.value } : {}) };
+  });
+}
+
+function isGraphIR(x: unknown): x is GraphIR {
+  return typeof x === "object" && x !== null && "tensors" in x && "order" in x;
+}
+
+/**
+ * Infer dtypes and shapes of every tensor. Returns a new GraphIR (the input IR is not modified). Throws
+ * NnlqError ONNX_SHAPE when the model's shapes are inconsistent, VALIDATION for bad overrides.
+ */
+export function inferShapes(src: OnnxModel | GraphIR, o: InferOptions = {}): GraphIR & { warnings: string[] } {
+  const base = isGraphIR(src) ? src : isOnnxModel(src) ? buildGraph(src) : null;
+  if (!base) throw new NnlqError("VALIDATION", "inferShapes expects an OnnxModel or a GraphIR");
+  validateOverrides(base, o);
+  const ir = cloneIR(base);
+  initValues(ir);
+  applyInputs(ir, o);
+  const state: RunState = { warnings: [], unroll: UNROLL_BUDGET };
+  runGraph(ir, new Env(ir, null), state);
+  const warnings = state.warnings;
+  const first = ir.inputs.map((n) => ir.tensors.get(n)!).find((t) => t.shape && t.shape.length >= 1);
+  const d0: Dim | undefined = first?.shape?.[0];
+  ir.batch = o.batch ?? (isNum(d0) ? d0 : null);
+  ir.shapesInferred = true;
+  return Object.assign(ir, { warnings });
+}
+
+
+/**
+ * Concrete overrides for analysis and hashing: the user's overrides plus defaults for every remaining
+ * symbolic input dim — the batch symbol → batch (default 1); any other symbol → the size the graph forces on
+ * it (found by one symbolic inference pass, see unify() in dims.ts), else 1. `assumed` lists the defaults.
+ */
+export function resolveOverrides(base: GraphIR, o: ShapeOverrides = {}): { overrides: ShapeOverrides; assumed: string[] } {
+  const batch = o.batch ?? 1;
+  const sym = batchSymbol(base);
+  const pending = base.inputs.filter((name) => !o.inputs?.[name] && base.tensors.get(name)!.shape?.some((d) => !isNum(d)));
+  if (!pending.length) return { overrides: { ...o }, assumed: [] };
+  const resolve = (bindings: Map<string, number> | null, assumed: string[] | null): ShapeOverrides => {
+    const inputs: Record<string, number[]> = { ...(o.inputs ?? {}) };
+    for (const name of pending) {
+      const s = base.tensors.get(name)!.shape!;
+      inputs[name] = s.map((d, i): number => {
+        if (isNum(d)) return i === 0 && o.batch !== undefined && sym === null && s.length >= 2 && d === fixedBatch(base) ? o.batch : d;
+        if (d === sym || (i === 0 && d === UNKNOWN)) {
+          if (o.batch === undefined) assumed?.push(`${name}[${i}] (${d}) = ${batch}`);
+          return batch;
+        }
+        const bound = d !== UNKNOWN ? bindings?.get(d) : undefined;
+        assumed?.push(`${name}[${i}] (${d}) = ${bound ?? 1}${bound !== undefined ? " (required by the graph)" : ""}`);
+        return bound ?? 1;
+      });
+    }
+    return { ...(o.batch !== undefined ? { batch: o.batch } : {}), inputs };
+  };
+  // Symbolic pass: batch resolved, other symbols kept, to learn the sizes the graph forces on them.
+  const bindings = new Map<string, number>();
+  const named = new Set(pending.flatMap((n) => base.tensors.get(n)!.shape!.filter((d): d is string => typeof d === "string" && d !== UNKNOWN && d !== sym)));
+  if (named.size) {
+    const partial = resolve(null, null);
+    const symbolic: Record<string, number[]> = {};
+    for (const [k, v] of Object.entries(partial.inputs ?? {})) if (!pending.includes(k)) symbolic[k] = v;
+    const batchOnly: GraphIR = cloneIR(base);
+    for (const name of pending) {
+      const t = batchOnly.tensors.get(name)!;
+      t.shape = t.shape!.map((d, i) => (d === sym || (i === 0 && d === UNKNOWN) ? batch : d));
+    }
+    try {
+      withBinder((s, n) => { if (named.has(s) && !bindings.has(s)) bindings.set(s, n); }, () => inferShapes(batchOnly, { inputs: symbolic }));
+    } catch {
+      // inconsistent with symbols too: the concrete pass reports the error
+    }
+  }
+  const assumed: string[] = [];
+  return { overrides: resolve(bindings, assumed), assumed };
+}

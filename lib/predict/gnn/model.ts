@@ -1,0 +1,178 @@
+/**
+ * The GNN latency model (tfjs).
+ *
+ * Trunk (shared by all platforms):
+ *   h⁰ = relu(E[op] + X·W₀ + b₀)                         op embedding + dense node features
+ *   hˡ = hˡ⁻¹ + relu([hˡ⁻¹ ‖ mean_pred(hˡ⁻¹) ‖ mean_succ(hˡ⁻¹)]·Wₗ + bₗ)   GraphSAGE, both directions
+ *   u  = relu(hᴸ·Wᵤ + bᵤ)                                 node embedding for the heads
+ *   z  = relu([graph features ‖ mean_nodes(hᴸ)]·W_g + b_g) graph embedding
+ * Heads (one per platform, K ensemble members each):
+ *   per-node rates     αᵢ = exp(uᵢ·Wₚ + Xᵢ·Vₚ + bₚ)       (ms per GFLOP, ms per MB, ms per node: 3 per member)
+ *   node contribution  cᵢ = αᵢ,flop·GFLOPsᵢ + αᵢ,mem·MBᵢ + αᵢ,0   (ms; a roofline-like, learned efficiency)
+ *   latency            y  = Σᵢ cᵢ + exp(z·Gₚ + gₚ)         (latency composes over nodes + graph term)
+ * With constant rates the model is the FLOPs + memory regression; the trunk learns how efficiency depends
+ * on the operator, its shapes and its neighbourhood.
+ * Message passing, readout and embeddings use the CSR spmm (see ../sparse.ts).
+ */
+import * as tf from "@tensorflow/tfjs";
+import { DENSE_DIM, NUM_OPS, seededRandom } from "../numeric";
+import { linear, rateCombine, spmm } from "../sparse";
+import { COST_DIM, GRAPH_DIM, type GraphBatch } from "./prep";
+
+export interface GnnConfig {
+  hidden: number;
+  layers: number;
+  nodeHidden: number;
+  graphHidden: number;
+  /** ensemble members per platform head */
+  heads: number;
+}
+
+export const DEFAULT_GNN_CONFIG: GnnConfig = { hidden: 32, layers: 3, nodeHidden: 32, graphHidden: 32, heads: 4 };
+
+export interface WeightSpec { name: string; shape: number[]; offset: number }
+
+const LOG_CLIP = [-30, 12] as const;
+
+function glorot(shape: number[], rand: () => number): Float32Array {
+  const [fanIn, fanOut] = [shape[0], shape[shape.length - 1]];
+  const lim = Math.sqrt(6 / (fanIn + fanOut));
+  return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (rand() * 2 - 1) * lim);
+}
+
+export class GnnModel {
+  readonly vars = new Map<string, tf.Variable>();
+  readonly shapes = new Map<string, number[]>();
+  private rand: () => number;
+
+  constructor(readonly config: GnnConfig, readonly platforms: string[], seed = 1) {
+    this.rand = seededRandom(seed);
+    const { hidden: H, layers: L, nodeHidden: H2, graphHidden: Hg } = config;
+    this.add("emb", [NUM_OPS, H]);
+    this.add("w0", [DENSE_DIM, H]);
+    this.add("b0", [H], "zeros");
+    for (let l = 0; l < L; l++) {
+      for (const part of ["self", "pred", "succ"]) this.add(`l${l}.${part}`, [H, H]);
+      this.add(`l${l}.b`, [H], "zeros");
+    }
+    this.add("node.w", [H, H2]);
+    this.add("node.b", [H2], "zeros");
+    this.add("graph.w", [GRAPH_DIM + H, Hg]);
+    this.add("graph.b", [Hg], "zeros");
+    for (const p of platforms) this.addHead(p);
+  }
+
+  private add(name: string, shape: number[], init: "glorot" | "zeros" | "small" = "glorot"): void {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const data = init === "zeros" ? new Float32Array(size) : glorot(shape, this.rand);
+    if (init === "small") for (let i = 0; i < size; i++) data[i] *= 0.1;
+    this.vars.get(name)?.dispose();
+    this.vars.set(name, tf.tidy(() => tf.variable(tf.tensor(data, shape), true)));
+    this.shapes.set(name, shape);
+  }
+
+  private addHead(p: string): void {
+    const { nodeHidden: H2, graphHidden: Hg, heads: K } = this.config;
+    this.add(`head/${p}/node.w`, [H2, COST_DIM * K], "small");
+    this.add(`head/${p}/node.v`, [DENSE_DIM, COST_DIM * K], "zeros");
+    this.add(`head/${p}/node.b`, [COST_DIM * K], "zeros");
+    this.add(`head/${p}/graph.w`, [Hg, K]);
+    this.add(`head/${p}/graph.b`, [K], "zeros");
+  }
+
+  /** Add a fresh head (few-shot transfer to a new platform). */
+  addPlatform(p: string): void {
+    if (this.platforms.includes(p)) return;
+    this.platforms.push(p);
+    this.addHead(p);
+  }
+
+  v(name: string): tf.Variable {
+    const x = this.vars.get(name);
+    if (!x) throw new Error(`GNN weight ${name} missing`);
+    return x;
+  }
+
+  headVars(p: string): tf.Variable[] {
+    return [...this.vars].filter(([n]) => n.startsWith(`head/${p}/`)).map(([, v]) => v);
+  }
+
+  trunkVars(): tf.Variable[] {
+    return [...this.vars].filter(([n]) => !n.startsWith("head/")).map(([, v]) => v);
+  }
+
+  /** Initial biases of a head: log rates (ms per GFLOP, ms per MB, ms per node) and log graph term (ms). */
+  setHeadBias(p: string, logRates: [number, number, number], graphLogMs: number): void {
+    const K = this.config.heads;
+    tf.tidy(() => {
+      this.v(`head/${p}/node.b`).assign(tf.tensor1d(logRates.flatMap((r) => Array<number>(K).fill(r))));
+      this.v(`head/${p}/graph.b`).assign(tf.fill([K], graphLogMs));
+    });
+  }
+
+  /**
+   * Forward pass over `platforms` (all heads in one matmul). Returns the predicted latencies [G, P·K] (ms)
+   * and the per-node contributions [N, P·K] (ms); column p·K + k is member k of platform p.
+   * Call inside tf.tidy (or a gradient function).
+   */
+  forward(b: GraphBatch, platforms: readonly string[]): { latency: tf.Tensor2D; nodeMs: tf.Tensor2D } {
+    const N = b.numNodes, P = platforms.length, K = this.config.heads;
+    const X = tf.tensor2d(b.dense, [N, DENSE_DIM]);
+    const Gf = tf.tensor2d(b.graph, [b.numGraphs, GRAPH_DIM]);
+    const emb = spmm(b.opOneHot, this.v("emb") as tf.Tensor2D);
+    let h = tf.relu(tf.add(tf.add(emb, linear(X, this.v("w0") as tf.Tensor2D)), this.v("b0"))) as tf.Tensor2D;
+    const w = (name: string) => this.v(name) as tf.Tensor2D;
+    for (let l = 0; l < this.config.layers; l++) {
+      // [h ‖ mean_pred h ‖ mean_succ h]·W = h·W_self + mean_pred(h·W_pred) + mean_succ(h·W_succ): no concat, no slices
+      const m = tf.addN([linear(h, w(`l${l}.self`)), spmm(b.aggIn, linear(h, w(`l${l}.pred`))), spmm(b.aggOut, linear(h, w(`l${l}.succ`)))]);
+      h = tf.add(h, tf.relu(tf.add(m, this.v(`l${l}.b`)))) as tf.Tensor2D;
+    }
+    const u = tf.relu(tf.add(linear(h, this.v("node.w") as tf.Tensor2D), this.v("node.b"))) as tf.Tensor2D;
+    const z = tf.relu(tf.add(linear(tf.concat([Gf, spmm(b.mean, h)], 1) as tf.Tensor2D, this.v("graph.w") as tf.Tensor2D), this.v("graph.b"))) as tf.Tensor2D;
+    const heads = (part: string) => tf.concat(platforms.map((p) => this.v(`head/${p}/${part}`)), -1);
+    const q = tf.add(tf.add(linear(u, heads("node.w") as tf.Tensor2D), linear(X, heads("node.v") as tf.Tensor2D)), heads("node.b"));
+    const nodeMs = rateCombine(q as tf.Tensor2D, b.costs, P, COST_DIM, K, LOG_CLIP);
+    const gterm = tf.exp(tf.clipByValue(tf.add(linear(z, heads("graph.w") as tf.Tensor2D), heads("graph.b")), LOG_CLIP[0], LOG_CLIP[1]));
+    return { latency: tf.add(spmm(b.sum, nodeMs), gterm) as tf.Tensor2D, nodeMs };
+  }
+
+  /** Weights as one float32 buffer plus its layout. */
+  exportWeights(): { specs: WeightSpec[]; data: Float32Array } {
+    const specs: WeightSpec[] = [];
+    let offset = 0;
+    for (const [name, v] of this.vars) {
+      specs.push({ name, shape: this.shapes.get(name)!, offset });
+      offset += v.size;
+    }
+    const data = new Float32Array(offset);
+    for (const s of specs) data.set(this.v(s.name).dataSync() as Float32Array, s.offset);
+    return { specs, data };
+  }
+
+  /** Load weights by name (missing names keep their initial values; shapes must match). */
+  importWeights(specs: WeightSpec[], data: Float32Array): void {
+    for (const s of specs) {
+      const v = this.vars.get(s.name);
+      const want = this.shapes.get(s.name);
+      if (!v || !want || want.join("x") !== s.shape.join("x")) throw new Error(`GNN weight ${s.name}: shape ${s.shape} does not fit this model`);
+      const size = s.shape.reduce((a, b) => a * b, 1);
+      tf.tidy(() => v.assign(tf.tensor(data.subarray(s.offset, s.offset + size), s.shape)));
+    }
+  }
+
+  /** Snapshot / restore of all weights as typed arrays (best-epoch selection). */
+  snapshot(): Map<string, Float32Array> {
+    return new Map([...this.vars].map(([n, v]) => [n, (v.dataSync() as Float32Array).slice()]));
+  }
+
+  restore(s: Map<string, Float32Array>): void {
+    tf.tidy(() => {
+      for (const [n, d] of s) this.vars.get(n)?.assign(tf.tensor(d, this.shapes.get(n)!));
+    });
+  }
+
+  dispose(): void {
+    for (const v of this.vars.values()) v.dispose();
+    this.vars.clear();
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Accuracy metrics of latency predictors (NNLQP / nn-Meter conventions), on paired arrays of predicted and
+ * measured latencies. Relative errors are |pred − true| / true.
+ */
+
+export interface Metrics {
+  n: number;
+  /** mean absolute percentage error, in percent */
+  mape: number;
+  /** root mean squared percentage error, in percent */
+  rmspe: number;
+  /** share of predictions within ±5% / ±10% of the measurement, in percent */
+  acc5: number;
+  acc10: number;
+  /** Kendall τ-b between predicted and measured, averaged over families (NaN when no family has 2 samples) */
+  kendallTau: number;
+}
+
+function check(pred: ArrayLike<number>, truth: ArrayLike<number>): void {
+  if (pred.length !== truth.length) throw new Error(`metrics: ${pred.length} predictions for ${truth.length} measurements`);
+}
+
+const relErrors = (pred: ArrayLike<number>, truth: ArrayLike<number>) => Array.from(truth, (t, i) => Math.abs(pred[i] - t) / t);
+
+export function mape(pred: ArrayLike<number>, truth: ArrayLike<number>): number {
+  check(pred, truth);
+  const e = relErrors(pred, truth);
+  return e.length ? (100 * e.reduce((a, b) => a + b, 0)) / e.length : NaN;
+}
+
+export function rmspe(pred: ArrayLike<number>, truth: ArrayLike<number>): number {
+  check(pred, truth);
+  const e = relErrors(pred, truth);
+  return e.length ? 100 * Math.sqrt(e.reduce((a, b) => a + b * b, 0) / e.length) : NaN;
+}
+
+/** Share (percent) of predictions within ±tol (e.g. 0.1) of the measurement. */
+export function accWithin(pred: ArrayLike<number>, truth: ArrayLike<number>, tol: number): number {
+  check(pred, truth);
+  const e = relErrors(pred, truth);
+  // a tiny slack so that an error of exactly tol (up to rounding) counts as within
+  return e.length ? (100 * e.filter((x) => x <= tol + 1e-12).length) / e.length : NaN;
+}
+
+/** Kendall τ-b (ties handled) of two paired samples; NaN with fewer than 2 pairs or no ordering. O(n²). */
+export function kendallTau(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  check(a, b);
+  const n = a.length;
+  let conc = 0, disc = 0, tieA = 0, tieB = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const da = Math.sign(a[i] - a[j]), db = Math.sign(b[i] - b[j]);
+      if (da === 0 && db === 0) continue;
+      if (da === 0) tieA++;
+      else if (db === 0) tieB++;
+      else if (da === db) conc++;
+      else disc++;
+    }
+  }
+  const denom = Math.sqrt((conc + disc + tieA) * (conc + disc + tieB));
+  return denom > 0 ? (conc - disc) / denom : NaN;
+}
+
+/** Kendall τ within each group (family), averaged over groups with ≥ 2 members weighted equally. */
+export function kendallTauWithin(pred: ArrayLike<number>, truth: ArrayLike<number>, groups: ArrayLike<string>): number {
+  check(pred, truth);
+  const by = new Map<string, number[]>();
+  for (let i = 0; i < truth.length; i++) {
+    const g = by.get(groups[i]) ?? [];
+    g.push(i);
+    by.set(groups[i], g);
+  }
+  const taus = [...by.values()].filter((ix) => ix.length >= 2).map((ix) => kendallTau(ix.map((i) => pred[i]), ix.map((i) => truth[i]))).filter(Number.isFinite);
+  return taus.length ? taus.reduce((x, y) => x + y, 0) / taus.length : NaN;
+}
+
+export function computeMetrics(pred: ArrayLike<number>, truth: ArrayLike<number>, families?: ArrayLike<string>): Metrics {
+  check(pred, truth);
+  return {
+    n: truth.length,
+    mape: mape(pred, truth),
+    rmspe: rmspe(pred, truth),
+    acc5: accWithin(pred, truth, 0.05),
+    acc10: accWithin(pred, truth, 0.1),
+    kendallTau: families ? kendallTauWithin(pred, truth, families) : kendallTau(pred, truth),
+  };
+}

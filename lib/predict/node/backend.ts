@@ -1,0 +1,33 @@
+/**
+ * tfjs backend for Node (training, evaluation, the API): the WebAssembly backend, its .wasm files taken
+ * from node_modules (nothing is downloaded), falling back to the plain JS cpu backend.
+ */
+import { createRequire } from "node:module";
+import path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+
+let ready: Promise<string> | null = null;
+
+/** Select the backend once per process; resolves to its name ("wasm" or "cpu"). */
+export function initTfNode(prefer: "wasm" | "cpu" = (process.env.NNLQ_TF_BACKEND as "wasm" | "cpu") || "wasm"): Promise<string> {
+  ready ??= (async () => {
+    if (prefer === "wasm") {
+      try {
+        const require = createRequire(import.meta.url);
+        const dist = path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"));
+        setWasmPaths(dist + path.sep);
+        if (await tf.setBackend("wasm")) {
+          await tf.ready();
+          return "wasm";
+        }
+      } catch {
+        /* fall through to cpu */
+      }
+    }
+    await tf.setBackend("cpu");
+    await tf.ready();
+    return "cpu";
+  })();
+  return ready;
+}

@@ -1,0 +1,70 @@
+/**
+ * Node-only file helpers of lib/predict: read datasets (dev-data JSONL, or a data-release directory of
+ * issue 6 with specs.jsonl.gz + measurements.jsonl.gz), save and load predictor artifacts in a directory
+ * (model.json + weights.bin).
+ */
+import fs from "node:fs";
+import path from "node:path";
+import zlib from "node:zlib";
+import { NnlqError } from "@/lib/errors";
+import {
+  parseJsonl, samplesFromRelease, samplesFromRows,
+  type DataRow, type LabelStat, type ReleaseMeasurementLike, type ReleaseModelLike, type Sample,
+} from "../dataset";
+import { decodeWeights, fromArtifacts } from "../load";
+import type { BasePredictor, PredictorArtifacts } from "../predictor";
+
+export function readJsonlFile(file: string): DataRow[] {
+  if (!fs.existsSync(file)) throw new NnlqError("NOT_FOUND", `dataset ${file} does not exist`);
+  return parseJsonl(fs.readFileSync(file, "utf8"));
+}
+
+const REPO_ROOT = path.resolve(import.meta.dirname, "../../..");
+/** Read-only ONNX corpus next to the repository (absent in a user's clone). */
+export const CORPUS_ROOT = path.resolve(REPO_ROOT, "../shared/onnx");
+
+function readJsonlGz<T>(file: string): T[] {
+  const text = zlib.gunzipSync(fs.readFileSync(file)).toString("utf8");
+  return text.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as T);
+}
+
+/**
+ * Samples of a dataset path: a data-release directory (specs.jsonl.gz + measurements.jsonl.gz; corpus
+ * networks are read from ../shared/onnx when present, else skipped) or a dev-data JSONL file.
+ */
+export function loadDataset(p: string, o: { label?: LabelStat; onError?: (key: string, e: unknown) => void } = {}): Sample[] {
+  const onError = o.onError ? (r: { key: string }, e: unknown) => o.onError!(r.key, e) : undefined;
+  if (fs.existsSync(p) && fs.statSync(p).isDirectory()) {
+    const specs = path.join(p, "specs.jsonl.gz"), meas = path.join(p, "measurements.jsonl.gz");
+    if (!fs.existsSync(specs) || !fs.existsSync(meas)) throw new NnlqError("NOT_FOUND", `${p} is not a data release (specs.jsonl.gz + measurements.jsonl.gz)`);
+    if (o.label === "cpu") throw new NnlqError("VALIDATION", "the data release records no CPU time per run: use --label median or min");
+    const resolveModel = (m: ReleaseModelLike) => {
+      const rel = m.storageKey?.startsWith("corpus:") ? m.storageKey.slice("corpus:".length) : null;
+      const file = rel ? path.join(CORPUS_ROOT, rel) : null;
+      return file && fs.existsSync(file) ? new Uint8Array(fs.readFileSync(file)) : null;
+    };
+    return samplesFromRelease(readJsonlGz<ReleaseModelLike>(specs), readJsonlGz<ReleaseMeasurementLike>(meas), { label: o.label, resolveModel, onError });
+  }
+  return samplesFromRows(readJsonlFile(p), { label: o.label, onError });
+}
+
+/** Write model.json (+ weights.bin) under dir; returns the manifest path. */
+export function saveArtifacts(dir: string, a: PredictorArtifacts, extra: Record<string, unknown> = {}): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, "model.json");
+  fs.writeFileSync(file, JSON.stringify({ ...a.manifest, ...extra }));
+  if (a.weights) fs.writeFileSync(path.join(dir, a.manifest.weightsFile ?? "weights.bin"), new Uint8Array(a.weights.buffer, a.weights.byteOffset, a.weights.byteLength));
+  return file;
+}
+
+export function readArtifacts(dirOrManifest: string): PredictorArtifacts {
+  const file = dirOrManifest.endsWith(".json") ? dirOrManifest : path.join(dirOrManifest, "model.json");
+  if (!fs.existsSync(file)) throw new NnlqError("NOT_FOUND", `predictor manifest ${file} does not exist`);
+  const manifest = JSON.parse(fs.readFileSync(file, "utf8"));
+  const wfile = path.join(path.dirname(file), manifest.weightsFile ?? "weights.bin");
+  return { manifest, ...(manifest.weightSpecs ? { weights: decodeWeights(fs.readFileSync(wfile)) } : {}) };
+}
+
+export function loadFromDir(dirOrManifest: string): BasePredictor {
+  return fromArtifacts(readArtifacts(dirOrManifest));
+}

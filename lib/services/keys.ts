@@ -1,0 +1,51 @@
+/**
+ * API keys: any team member creates keys for the team (the secret is returned once); members list them;
+ * the key's creator or a team admin revokes. A key authenticates as its creator, inside its team only.
+ */
+import { NnlqError } from "@/lib/errors";
+import type { DbOrTx } from "@/lib/db/client";
+import * as keysDb from "@/lib/db/api-keys";
+import { getUser, toPublicUser } from "@/lib/db/users";
+import { generateApiKey, hashApiKey, parseApiKey, sameHash } from "@/lib/auth/api-key-format";
+import { ROLE_RANK, requireTeamRole } from "@/lib/auth/guards";
+import type { Principal } from "@/lib/auth/principal";
+
+export async function createApiKey(db: DbOrTx, p: Principal | null, { teamId, name }: { teamId: number; name: string }) {
+  const { principal } = await requireTeamRole(db, p, teamId, "member");
+  if (principal.apiKey) throw new NnlqError("FORBIDDEN", "API keys cannot create API keys; sign in to create one");
+  const { key, prefix, hash } = generateApiKey();
+  const info = await keysDb.insertApiKey(db, { teamId, createdBy: principal.user.id, name: name.trim(), prefix, hash });
+  return { key: info, secret: key };
+}
+
+export async function listTeamApiKeys(db: DbOrTx, p: Principal | null, teamId: number) {
+  await requireTeamRole(db, p, teamId, "member");
+  return keysDb.listApiKeys(db, { teamId });
+}
+
+export async function revokeTeamApiKey(db: DbOrTx, p: Principal | null, { teamId, keyId }: { teamId: number; keyId: number }) {
+  const { role, principal } = await requireTeamRole(db, p, teamId, "member");
+  const key = await keysDb.getApiKey(db, { teamId, keyId });
+  if (!key) throw new NnlqError("NOT_FOUND", `Team ${teamId} has no API key ${keyId}`);
+  const own = key.createdBy?.id === principal.user.id && !principal.apiKey;
+  if (!own && ROLE_RANK[role] < ROLE_RANK.admin) {
+    throw new NnlqError("FORBIDDEN", "Only the key's creator or a team admin can revoke it");
+  }
+  await keysDb.revokeApiKey(db, { teamId, keyId });
+  return (await keysDb.getApiKey(db, { teamId, keyId }))!;
+}
+
+/** Resolves `nnlq_<prefix>_<secret>` to its principal; malformed, unknown or revoked → INVALID_API_KEY. */
+export async function authenticateApiKey(db: DbOrTx, key: string): Promise<Principal> {
+  const parsed = parseApiKey(key);
+  if (!parsed) throw new NnlqError("INVALID_API_KEY", "Malformed API key: expected nnlq_<8-char prefix>_<32-char secret>");
+  const row = await keysDb.findApiKeyByPrefix(db, parsed);
+  if (!row || !sameHash(row.hash, hashApiKey(key))) throw new NnlqError("INVALID_API_KEY", "Unknown API key");
+  if (row.revokedAt) {
+    throw new NnlqError("INVALID_API_KEY", `API key nnlq_${row.prefix}_… was revoked on ${row.revokedAt.toISOString().slice(0, 10)}`);
+  }
+  const user = row.createdBy ? await getUser(db, { id: row.createdBy }) : null;
+  if (!user) throw new NnlqError("INVALID_API_KEY", "The account that created this API key no longer exists");
+  await keysDb.touchApiKey(db, { keyId: row.id });
+  return { user: toPublicUser(user), via: "api-key", apiKey: { id: row.id, teamId: row.teamId, prefix: row.prefix } };
+}

@@ -1,0 +1,48 @@
+/**
+ * The portal's public reads behind Next's data cache (server-side, 60 s, tag "portal"): what anonymous
+ * visitors see is the same for everyone, so server-rendered public pages answer from the cache and the
+ * database sees one query per filter combination per minute. Only for code running inside Next.
+ */
+import { unstable_cache } from "next/cache";
+import { getDb } from "@/lib/db/client";
+import type { BrowseParams, LeaderboardParams } from "@/lib/api/schemas/portal";
+import { platformCounts } from "@/lib/db/browse";
+import { browse, leaderboards, matrix, portalPlatforms } from "./portal";
+import { compareView, modelPage, predictorBoard } from "./portal-model";
+
+export const PORTAL_TAG = "portal";
+const opts = { revalidate: 60, tags: [PORTAL_TAG] };
+
+export const publicBrowse = unstable_cache((q: BrowseParams) => browse(getDb(), [], q), ["portal-browse-v1"], opts);
+
+export const publicMatrix = unstable_cache((batch: number) => matrix(getDb(), [], { batch }), ["portal-matrix-v1"], opts);
+
+export const publicLeaderboards = unstable_cache((q: LeaderboardParams) => leaderboards(getDb(), [], q), ["portal-leaderboards-v1"], opts);
+
+/** Platforms with their public result counts (counting scans the index: cached), and the default platform. */
+export const publicPlatforms = unstable_cache(
+  async () => {
+    const db = getDb();
+    const [{ platforms, fallback }, counts] = await Promise.all([portalPlatforms(db), platformCounts(db, { teamIds: [] })]);
+    const n = new Map(counts.map((c) => [c.platformId, c.count]));
+    const most = [...platforms].sort((a, b) => (n.get(b.id) ?? 0) - (n.get(a.id) ?? 0) || a.slug.localeCompare(b.slug))[0];
+    return {
+      platforms: platforms.map((p) => ({ id: p.id, slug: p.slug, name: p.name, active: p.active, count: n.get(p.id) ?? 0 })),
+      /** the platform with the most public results */
+      defaultSlug: (most && n.get(most.id) ? most.slug : fallback?.slug) ?? null,
+    };
+  },
+  ["portal-platforms-v1"],
+  opts,
+);
+
+/** A public model's page data (null when the model is private or unknown: the page then asks the API). */
+export const publicModelPage = unstable_cache((id: number) => modelPage(getDb(), [], id), ["portal-model-v1"], { revalidate: 300, tags: [PORTAL_TAG] });
+
+export const publicCompare = unstable_cache(
+  (predictor: string | undefined, platform: string | undefined) => compareView(getDb(), [], { predictor, platform }),
+  ["portal-compare-v1"],
+  opts,
+);
+
+export const publicPredictorBoard = unstable_cache((split: string | undefined) => predictorBoard(getDb(), split), ["portal-predictors-v1"], opts);

@@ -1,0 +1,89 @@
+/**
+ * What a worker sends for a finished measurement: lib/measure's MeasurementResult → the protocol's result
+ * body (stats in ms, kernel profile, provenance), and any error → the protocol's failure body.
+ */
+import { isNnlqError } from "@/lib/errors";
+import type { MeasurementResult } from "@/lib/measure/measure";
+import type { PlatformSpec } from "@/lib/measure/platforms";
+import type { WorkerFailure, WorkerResult } from "@/lib/api/schemas/worker";
+
+const round = (x: number, digits = 6) => Number(x.toFixed(digits));
+
+export function resultBody(r: MeasurementResult): WorkerResult {
+  const s = r.stats;
+  return {
+    runtimeVersion: r.runtimeVersion,
+    stats: {
+      medianMs: s.median,
+      meanMs: s.mean,
+      minMs: s.min,
+      maxMs: s.max,
+      p90Ms: s.p90,
+      p99Ms: s.p99,
+      stdMs: s.std,
+      cv: s.cv,
+      runs: s.runs,
+      warmups: s.warmups,
+    },
+    peakMemoryBytes: Math.round(r.memory.ortInUsePeakBytes ?? r.memory.peakRssBytes) || undefined,
+    profile: r.profile
+      ? {
+          runs: r.profile.runs,
+          runMedianUs: r.profile.runMedianUs,
+          kernelSumUs: r.profile.kernelSumUs,
+          byOpType: r.profile.byOpType,
+          byKernelType: r.profile.byKernelType,
+          kernels: r.profile.kernels.map((k) => ({
+            name: k.name,
+            op: k.opType,
+            kernelType: k.kernelType,
+            provider: k.provider,
+            ms: round(k.medianUs / 1000),
+            meanMs: round(k.meanUs / 1000),
+            share: round(k.share),
+            nodes: k.fusedFrom,
+            inputShapes: k.inputShapes,
+            outputShapes: k.outputShapes,
+            inputTypes: k.inputTypes,
+          })),
+        }
+      : undefined,
+    env: {
+      host: r.host,
+      // CPU time per run and wall/CPU ratio: > 1 means the CPU was shared while measuring
+      cpu: r.cpu,
+      precision: r.precision,
+      threads: r.threads,
+      inputs: r.inputs,
+      pinnedCpu: r.pinnedCpu,
+      noisy: r.noisy,
+      measurementAttempts: r.attempts,
+      attemptCvs: r.attemptCvs,
+      ciRel: s.ciRel,
+      converged: s.converged,
+      sessionCreateMs: r.sessionCreateMs,
+      memory: r.memory,
+      precisionCheck: r.precisionCheck,
+      conversion: r.conversion,
+      durationMs: r.durationMs,
+    },
+    deviceSeconds: round(r.durationMs / 1000, 3),
+    measuredAt: r.measuredAt,
+  };
+}
+
+const MAX_MESSAGE = 3900;
+
+/**
+ * The failure report of an error thrown while measuring. Nothing a model causes is retried (an operator the
+ * platform lacks, an invalid model, a runtime crash or hang repeats on every attempt).
+ */
+export function failureBody(e: unknown, platform: Pick<PlatformSpec, "slug">, deviceSeconds: number): WorkerFailure {
+  if (isNnlqError(e)) {
+    const details = { ...(e.details ?? {}) };
+    if (typeof details.stderr === "string") details.stderr = details.stderr.slice(-2000);
+    return { code: e.code, message: e.message.slice(0, MAX_MESSAGE), retry: false, deviceSeconds: round(deviceSeconds, 3), details };
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  return { code: "MEASUREMENT_FAILED", message: `measuring on ${platform.slug} failed: ${message}`.slice(0, MAX_MESSAGE), retry: false, deviceSeconds: round(deviceSeconds, 3) };
+}

@@ -1,0 +1,129 @@
+/**
+ * Brings up nnlq (run by `npm run up` after npm install, or `npm start`):
+ *   database (DATABASE_URL | 127.0.0.1:3306 | private MariaDB under .data/) → migrations → seed data →
+ *   `next build` when stale → `next start` on PORT (default 3000) → one local measurement worker
+ *   (workers/worker.ts, every local platform; NNLQ_WORKER=0 leaves it out).
+ * Ctrl-C stops everything, including a private database server.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { freePort, resolveServer, type DatabaseServer } from "@/lib/db/server";
+import { runMigrations } from "@/lib/db/migrate";
+import { createDb } from "@/lib/db/client";
+import { seed } from "@/lib/db/seed";
+import { loadReleaseIfEmpty } from "@/lib/services/release";
+import { authSecret } from "@/lib/auth/secret";
+import { isNnlqError } from "@/lib/errors";
+import { ensureBuild } from "./lib/next-build";
+import { createWorkerToken } from "@/lib/services/devices";
+import { platformForSpec } from "@/lib/services/platforms";
+import { localPlatforms } from "@/lib/measure/platforms";
+import { platformSpecInput } from "@/lib/worker/platforms";
+
+const root = path.resolve(import.meta.dirname, "..");
+process.chdir(root);
+const log = (line: string) => console.log(`[nnlq] ${line}`);
+
+const port = Number(process.env.PORT ?? 3000);
+if (!Number.isInteger(port) || port <= 0 || port > 65535) fail(`PORT must be a TCP port number, got '${process.env.PORT}'`);
+if ((await freePort(port)) !== port) fail(`Port ${port} is already in use. Stop what uses it or start with PORT=<another port> npm run up`);
+
+const children: { name: string; proc: ChildProcess }[] = [];
+let db: DatabaseServer | null = null;
+let shuttingDown = false;
+
+function fail(msg: string): never {
+  console.error(`[nnlq] ${msg}`);
+  process.exit(1);
+}
+
+async function shutdown(code: number) {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  log("stopping...");
+  // the worker first (it finishes its measurement, then gives its jobs back through the web app), then the rest
+  const stop = ({ name, proc }: (typeof children)[number]) =>
+    new Promise<void>((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+      proc.once("exit", () => resolve());
+      proc.kill("SIGTERM");
+      setTimeout(() => (proc.kill("SIGKILL"), resolve()), name === "worker" ? 40_000 : 10_000).unref();
+    });
+  await Promise.all(children.filter((c) => c.name === "worker").map(stop));
+  await Promise.all(children.filter((c) => c.name !== "worker").map(stop));
+  await db?.stop();
+  process.exit(code);
+}
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+
+try {
+  db = await resolveServer({ log });
+  log(`database: ${db.url.replace(/:[^:@/]*@/, ":***@")} (${db.mode})`);
+  await runMigrations(db.url);
+  const h = createDb(db.url, { connectionLimit: 2 });
+  const seeded = await seed(h.db, { demo: process.env.NNLQ_DEMO !== "0" });
+  // an empty database gets the data release (data/release-v1: zoo specs + measurements), in seconds
+  const release = await loadReleaseIfEmpty(h.db);
+  if (release) log(`data release: ${release.modelsInserted} models, ${release.measurementsInserted} measurements loaded in ${(release.ms / 1000).toFixed(1)} s`);
+  // the local worker (NNLQ_WORKER=0 disables it): its platforms as rows, and a fresh worker token
+  const localWorker = process.env.NNLQ_WORKER !== "0";
+  let workerToken = "";
+  if (localWorker) {
+    for (const p of localPlatforms()) await platformForSpec(h.db, platformSpecInput(p), { allowNew: true });
+    workerToken = (await createWorkerToken(h.db, { name: "local worker (npm run up)", replaceSameName: true })).secret;
+  }
+  await h.close();
+  log(`seed: ${seeded.families} architecture families, platforms ${seeded.platforms.join(", ")}`);
+  ensureBuild(root, log);
+
+  const env = {
+    ...process.env,
+    DATABASE_URL: db.url,
+    NEXTAUTH_SECRET: authSecret(),
+    NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? `http://localhost:${port}`,
+    PORT: String(port),
+    NEXT_TELEMETRY_DISABLED: "1",
+  };
+  const spawnChild = (name: string, args: string[], extraEnv: Record<string, string> = {}) => {
+    // own process group: a terminal's Ctrl-C reaches this script only, which stops the children in order
+    const proc = spawn(process.execPath, args, { cwd: root, env: { ...env, ...extraEnv }, stdio: "inherit", detached: true });
+    children.push({ name, proc });
+    proc.once("exit", (code, signal) => {
+      if (shuttingDown) return;
+      console.error(`[nnlq] ${name} exited (${signal ?? code}); stopping`);
+      void shutdown(code || 1);
+    });
+    return proc;
+  };
+  spawnChild("web", [path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(port)]);
+
+  await waitForHealth(`http://127.0.0.1:${port}/api/health`);
+  if (localWorker) {
+    // one local measurement worker serving every local platform (lib/worker; `npm run worker` alone)
+    spawnChild("worker", ["--import", "tsx", path.join(root, "workers/worker.ts")], {
+      NNLQ_URL: `http://127.0.0.1:${port}`,
+      NNLQ_WORKER_TOKEN: workerToken,
+    });
+  }
+  log(`nnlq is up: http://localhost:${port}`);
+  if (seeded.demo) log(`demo sign-in: ${seeded.demo.email} / ${seeded.demo.password}  (disable with NNLQ_DEMO=0)`);
+  log("press Ctrl-C to stop");
+} catch (e) {
+  console.error(`[nnlq] ${isNnlqError(e) ? e.message : e instanceof Error ? e.message : String(e)}`);
+  await shutdown(1);
+}
+
+async function waitForHealth(url: string) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && !shuttingDown) {
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`the web server did not become healthy at ${url} within 60 s`);
+}

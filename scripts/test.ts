@@ -1,0 +1,39 @@
+/**
+ * npm test — the whole suite:
+ *   1. vitest run                                  unit tests + real-database integration tests (*.db.test.ts)
+ *   2. vitest run --config vitest.e2e.config.ts    browser tests against a production build in Chromium
+ * Both run (even when the first fails); the exit code is non-zero if either failed. Options go to both
+ * (e.g. `npm test -- --reporter=dot`); file filters go to the suite they name (`npm test -- test/db`
+ * runs only vitest, `npm test -- e2e/teams` only the browser suite); `--unit` / `--e2e` pick one suite.
+ */
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "..");
+const vitest = path.join(root, "node_modules/vitest/vitest.mjs");
+const argv = process.argv.slice(2);
+const options = argv.filter((a) => a.startsWith("-") && a !== "--unit" && a !== "--e2e");
+const filters = argv.filter((a) => !a.startsWith("-"));
+const e2eFilters = filters.filter((f) => f.includes("e2e"));
+const unitFilters = filters.filter((f) => !f.includes("e2e"));
+const wanted = (key: "unit" | "e2e") =>
+  argv.includes("--unit") || argv.includes("--e2e")
+    ? argv.includes(`--${key}`)
+    : !filters.length || (key === "unit" ? unitFilters : e2eFilters).length > 0;
+
+const suites = [
+  { name: "unit + integration", key: "unit" as const, args: ["run", ...options, ...unitFilters] },
+  { name: "browser (e2e)", key: "e2e" as const, args: ["run", "--config", "vitest.e2e.config.ts", ...options, ...e2eFilters] },
+].filter((s) => wanted(s.key));
+
+const results: { name: string; ok: boolean; seconds: number }[] = [];
+for (const s of suites) {
+  console.log(`\n━━ ${s.name} ━━`);
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, [vitest, ...s.args], { cwd: root, stdio: "inherit", env: process.env });
+  results.push({ name: s.name, ok: r.status === 0, seconds: (Date.now() - t0) / 1000 });
+}
+
+console.log("\n━━ summary ━━");
+for (const r of results) console.log(`${r.ok ? "✓" : "✗"} ${r.name.padEnd(20)} ${r.seconds.toFixed(0)} s`);
+process.exit(results.every((r) => r.ok) ? 0 : 1);

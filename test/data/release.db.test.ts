@@ -1,0 +1,125 @@
+/**
+ * Campaign → release → fresh database round trip, on real MySQL databases of their own and real
+ * onnxruntime measurements: a tiny campaign (2 zoo models on ORT CPU 1 thread) measured through the job
+ * queue, a corpus-like model without a zoo spec, export, import into a fresh database, export again →
+ * byte-identical files; the campaign resumes with nothing left to do; bad releases are refused.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb, type DbHandle } from "@/lib/db/client";
+import { seed } from "@/lib/db/seed";
+import { insertModel } from "@/lib/db/models";
+import { recordMeasurement } from "@/lib/db/measurements";
+import { getPlatformBySlug } from "@/lib/db/platforms";
+import { latestMeasurements, measurements, models, platforms } from "@/lib/db/schema";
+import { eq } from "drizzle-orm";
+import { analyze } from "@/lib/onnx";
+import { generate, validateSpec } from "@/lib/zoo";
+import { detectHost } from "@/lib/measure/host";
+import { localPlatforms } from "@/lib/measure/platforms";
+import { closeSharedPool } from "@/lib/measure/pool";
+import { runCampaign, type Stage } from "@/lib/services/campaign";
+import { exportRelease, importRelease, loadReleaseIfEmpty, readRelease } from "@/lib/services/release";
+import { createTestDatabase, type TestDatabase } from "../setup/test-database";
+
+const host = detectHost();
+const t1 = localPlatforms(host)[0]!;
+const stage: Stage = { name: "test", platform: t1.slug, batch: 1, perFamily: 1, families: ["alexnet", "squeezenet"] };
+const lock = `nnlq-test-data-${process.pid}`;
+let A: TestDatabase, B: TestDatabase;
+let a: DbHandle, b: DbHandle;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "nnlq-release-test-"));
+
+beforeAll(async () => {
+  [A, B] = await Promise.all([createTestDatabase(), createTestDatabase()]);
+  a = createDb(A.url, { connectionLimit: 3 });
+  b = createDb(B.url, { connectionLimit: 3 });
+  await seed(a.db, { demo: false });
+  await seed(b.db, { demo: false });
+}, 120_000);
+
+afterAll(async () => {
+  await closeSharedPool();
+  await a?.close();
+  await b?.close();
+  await A?.drop();
+  await B?.drop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+const read = (dir: string, f: string) => fs.readFileSync(path.join(dir, f));
+
+describe("campaign and data release", () => {
+  it("measures a tiny campaign through the job queue, with busy flags, and resumes with nothing to do", { timeout: 300_000 }, async () => {
+    const s = await runCampaign(a.db, { stages: [stage], host, lock, budgetMs: 150 });
+    expect(s.failed).toBe(0);
+    expect(s.measured).toBe(2);
+    const rows = await a.db.select().from(measurements);
+    expect(rows).toHaveLength(2);
+    for (const r of rows) {
+      expect(r.medianMs).toBeGreaterThan(0);
+      expect(r.jobId).not.toBeNull();
+      const c = (r.env as { campaign: { busy: boolean; loadStart: number; loadEnd: number; cores: number } }).campaign;
+      expect(typeof c.busy).toBe("boolean");
+      expect(c.busy).toBe(Math.max(c.loadStart, c.loadEnd) > c.cores);
+      expect((r.profile as { kernels: unknown[] }).kernels.length).toBeGreaterThan(0);
+    }
+    const zoo = await a.db.select().from(models);
+    expect(zoo.map((m) => [m.source, m.visibility, m.ownerTeamId, m.family].join()).sort()).toEqual(["zoo,public,,alexnet", "zoo,public,,squeezenet"]);
+
+    const again = await runCampaign(a.db, { stages: [stage], host, lock, budgetMs: 150 });
+    expect(again).toMatchObject({ measured: 0, failed: 0, alreadyMeasured: 2 });
+  });
+
+  it("round-trips: export → import into a fresh database → export gives identical files", { timeout: 120_000 }, async () => {
+    // a second (older) run of one model, and a corpus network that has no zoo spec and ships no bytes
+    const plat = (await getPlatformBySlug(a.db, { slug: t1.slug }))!;
+    const [first] = await a.db.select().from(measurements).limit(1);
+    await recordMeasurement(a.db, { ...first!, id: undefined, jobId: null, medianMs: first!.medianMs * 1.01, measuredAt: new Date(first!.measuredAt.getTime() - 60_000) });
+    const bytes = generate(validateSpec({ family: "vgg", resolution: 64, depths: [1, 1, 1, 1, 1] }));
+    const sum = analyze(bytes);
+    const corpus = await insertModel(a.db, {
+      hash: sum.hash, name: "corpus/test/vgg.onnx", family: sum.family.name, familyConfidence: sum.family.confidence, batch: sum.batch,
+      inputShapes: sum.inputs, opset: sum.opset, flops: sum.flops, macs: sum.macs, params: sum.params, memoryAccess: sum.memoryAccess,
+      activationMemory: sum.activationMemory, nodeCount: sum.nodeCount, opHistogram: sum.opHistogram, visibility: "public", source: "upload",
+      storageKey: "corpus:networks/test/vgg.onnx", bytes,
+    });
+    await recordMeasurement(a.db, { ...first!, id: undefined, jobId: null, modelId: corpus.id, platformId: plat.id, medianMs: 3.25, profile: null, env: { host: { cpuModel: "x" } } });
+
+    const d1 = path.join(tmp, "one"), d2 = path.join(tmp, "two");
+    const m1 = await exportRelease(a.db, d1);
+    expect(m1.counts).toMatchObject({ models: 3, zooModels: 2, corpusModels: 1, measurements: 4, platforms: 1 });
+    expect(m1.matrix[t1.slug]!.b1).toMatchObject({ alexnet: 1, squeezenet: 1 });
+
+    const r = await importRelease(b.db, d1, { verify: 5 });
+    expect(r).toMatchObject({ modelsInserted: 3, measurementsInserted: 4, verified: { checked: 2, mismatched: [] } });
+    const m2 = await exportRelease(b.db, d2);
+    for (const f of ["platforms.json", "specs.jsonl.gz", "measurements.jsonl.gz", "MANIFEST.json"]) expect(read(d2, f).equals(read(d1, f)), f).toBe(true);
+    expect(m2).toEqual(m1);
+
+    // latest_measurements rebuilt the same (newest run, run counts); the corpus model has no bytes
+    const latest = async (h: DbHandle) =>
+      (await h.db.select({ hash: models.hash, slug: platforms.slug, batch: latestMeasurements.batch, median: latestMeasurements.medianMs, n: latestMeasurements.measurementCount, family: latestMeasurements.family })
+        .from(latestMeasurements).innerJoin(models, eq(models.id, latestMeasurements.modelId)).innerJoin(platforms, eq(platforms.id, latestMeasurements.platformId)))
+        .sort((x, y) => x.hash.localeCompare(y.hash));
+    expect(await latest(b)).toEqual(await latest(a));
+    expect((await latest(b)).map((x) => x.n).sort()).toEqual([1, 1, 2]);
+    const [imported] = await b.db.select().from(models).where(eq(models.hash, sum.hash));
+    expect(imported).toMatchObject({ storageKey: "corpus:networks/test/vgg.onnx", zooSpec: null, visibility: "public" });
+
+    // idempotent, and the start hook only loads into a database without measurements
+    expect(await importRelease(b.db, d1)).toMatchObject({ modelsInserted: 0, measurementsInserted: 0 });
+    expect(await loadReleaseIfEmpty(b.db, d1)).toBeNull();
+    expect(readRelease(d1).measurements).toHaveLength(4);
+  });
+
+  it("refuses a release whose files do not match the manifest, and a missing one", async () => {
+    const d = path.join(tmp, "bad");
+    fs.cpSync(path.join(tmp, "one"), d, { recursive: true });
+    fs.appendFileSync(path.join(d, "platforms.json"), " ");
+    await expect(importRelease(b.db, d)).rejects.toMatchObject({ code: "VALIDATION" });
+    await expect(importRelease(b.db, path.join(tmp, "nothing-here"))).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+});

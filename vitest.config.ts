@@ -1,0 +1,39 @@
+import { defineConfig } from "vitest/config";
+import path from "node:path";
+
+/**
+ * Two projects:
+ *   unit  test/**\/*.test.ts      pure tests, no database, start instantly
+ *   db    test/**\/*.db.test.ts   get a real MySQL database of their own: test/setup/global-db.ts creates
+ *                               nnlq_test_<time>_<random>, migrates it, exposes it as DATABASE_URL
+ *                               (and inject("databaseUrl")), and drops it afterwards.
+ * Name a test file *.db.test.ts to get a database. Browser tests: vitest.e2e.config.ts.
+ */
+export default defineConfig({
+  resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
+  test: {
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: "forks",
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/**/*.db.test.ts", "test/e2e/**", "node_modules/**"],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "db",
+          include: ["test/**/*.db.test.ts"],
+          exclude: ["test/e2e/**", "node_modules/**"],
+          globalSetup: ["test/setup/global-db.ts"],
+          setupFiles: ["test/setup/db-env.ts"],
+        },
+      },
+    ],
+  },
+});

@@ -1,0 +1,19 @@
+import { defineConfig } from "vitest/config";
+import path from "node:path";
+
+/**
+ * Browser tests (test/e2e/*.e2e.ts): test/setup/global-e2e.ts builds the app when stale, starts
+ * `next start` on a free port against its own test database, and exposes inject("baseUrl").
+ * Chromium is driven by playwright-core (Debian's /usr/bin/chromium, or CHROMIUM_PATH).
+ */
+export default defineConfig({
+  resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
+  test: {
+    include: ["test/e2e/**/*.e2e.ts"],
+    globalSetup: ["test/setup/global-e2e.ts"],
+    testTimeout: 180_000,
+    hookTimeout: 600_000,
+    pool: "forks",
+    fileParallelism: false,
+  },
+});
