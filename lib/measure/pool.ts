@@ -15,7 +15,7 @@ import { detectHost } from "./host";
 import type { MeasurementResult } from "./measure";
 import { platformFromSlug } from "./platforms";
 import type { PoolRequest, PoolResponse } from "./pool-child";
-import { acquireFileLock, deviceQueue, type MeasureInChildOptions } from "./runner";
+import { acquireFileLock, deviceQueue, othersWaiting, type MeasureInChildOptions } from "./runner";
 import { REPO_ROOT } from "./runtime";
 
 const ENTRY = fileURLToPath(new URL("./pool-child.ts", import.meta.url));
@@ -202,7 +202,7 @@ export async function closeSharedPool(): Promise<void> {
 export async function measureInPool(bytes: Uint8Array, platformSlug: string, o: MeasureInChildOptions = {}): Promise<MeasurementResult> {
   const host = o.host ?? detectHost();
   const platform = platformFromSlug(platformSlug, host);
-  return deviceQueue(o.device ?? platform.hardware).run(() => sharedPool().run(bytes, platformSlug, { ...o, host }));
+  return deviceQueue(o.device ?? platform.hardware).run(() => sharedPool().run(bytes, platformSlug, { ...o, host }), o.signal);
 }
 
 /** The cross-process lock file of a device: the same file runner.ts's deviceQueue uses. */
@@ -213,13 +213,15 @@ export function deviceLockFile(device: string): string {
 /**
  * Holds the device's cross-process lock while `fn` runs several measurements (a campaign's time slice),
  * polling every `pollMs` while another process holds it (a short poll so a process that re-takes the lock
- * between its own measurements cannot starve the caller). Measure with MeasurePool.run inside, not
+ * between its own measurements cannot starve the caller). `fn` should end its slice early when
+ * `lock.othersWaiting()` (a worker's job is waiting), so the host lock stays fair. Measure with MeasurePool.run inside, not
  * measureInPool (that would wait for the lock the caller holds).
  */
-export async function withDeviceLock<T>(device: string, fn: () => Promise<T>, pollMs = 1): Promise<T> {
-  const release = await acquireFileLock(deviceLockFile(device), pollMs);
+export async function withDeviceLock<T>(device: string, fn: (lock: { othersWaiting(): boolean }) => Promise<T>, pollMs = 1): Promise<T> {
+  const file = deviceLockFile(device);
+  const release = await acquireFileLock(file, pollMs);
   try {
-    return await fn();
+    return await fn({ othersWaiting: () => othersWaiting(file) });
   } finally {
     release();
   }

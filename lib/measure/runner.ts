@@ -30,10 +30,18 @@ export class DeviceQueue {
     return this.waiting;
   }
 
-  run<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` once every earlier job of this device (in this process, and the lock file across processes)
+   * is done. Aborting `signal` while still waiting gives up the turn at once (a cancelled job must not
+   * wait for the device to end a campaign's slice); once `fn` runs, aborting is `fn`'s business.
+   */
+  run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     this.waiting++;
+    let started = false;
     const next = this.tail.then(async () => {
-      const release = this.lockFile ? await acquireFileLock(this.lockFile) : () => {};
+      if (signal?.aborted) throw abortedWhileQueued(this.device);
+      const release = this.lockFile ? await acquireFileLock(this.lockFile, 50, signal) : () => {};
+      started = true;
       try {
         return await fn();
       } finally {
@@ -41,7 +49,14 @@ export class DeviceQueue {
       }
     });
     this.tail = next.catch(() => {}).finally(() => this.waiting--);
-    return next;
+    if (!signal) return next;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => {
+        if (!started) reject(abortedWhileQueued(this.device));
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      next.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    });
   }
 }
 
@@ -67,9 +82,61 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** Exclusive lock file holding the owner's pid; a lock of a dead process is taken over. */
-export async function acquireFileLock(file: string, pollMs = 50): Promise<() => void> {
+function abortedWhileQueued(device: string): NnlqError {
+  return new NnlqError("MEASUREMENT_FAILED", `measurement on ${device} was aborted while waiting for the device`, { device, aborted: true });
+}
+
+/** The marker a process leaves next to a lock file while it waits for it (see othersWaiting). */
+function waiterMarker(file: string): string {
+  return `${file}.waiting.${process.pid}`;
+}
+
+/**
+ * Whether another live process waits for the lock file: a holder that keeps the lock for a long slice of
+ * work (a campaign) ends its slice early, so a worker's job waits one measurement, not a whole slice.
+ */
+export function othersWaiting(file: string): boolean {
+  const dir = path.dirname(file);
+  const prefix = `${path.basename(file)}.waiting.`;
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(dir).filter((n) => n.startsWith(prefix));
+  } catch {
+    return false;
+  }
+  return names.some((n) => {
+    const pid = Number(n.slice(prefix.length));
+    if (pid === process.pid) return false;
+    if (Number.isInteger(pid) && pid > 0 && pidAlive(pid)) return true;
+    fs.rmSync(path.join(dir, n), { force: true }); // left by a process that died waiting
+    return false;
+  });
+}
+
+/**
+ * Exclusive lock file holding the owner's pid; a lock of a dead process is taken over. Aborting stops the
+ * wait. While it waits, the process announces itself with a marker file (othersWaiting).
+ */
+export async function acquireFileLock(file: string, pollMs = 50, signal?: AbortSignal): Promise<() => void> {
+  let announced = false;
+  try {
+    return await takeFileLock(file, pollMs, signal, () => {
+      if (announced) return;
+      announced = true;
+      try {
+        fs.writeFileSync(waiterMarker(file), "");
+      } catch {
+        /* the wait still works, only without priority */
+      }
+    });
+  } finally {
+    if (announced) fs.rmSync(waiterMarker(file), { force: true });
+  }
+}
+
+async function takeFileLock(file: string, pollMs: number, signal: AbortSignal | undefined, waiting: () => void): Promise<() => void> {
   for (;;) {
+    if (signal?.aborted) throw abortedWhileQueued(path.basename(file, ".lock").replace(/^nnlq-device-/, ""));
     try {
       const fd = fs.openSync(file, "wx");
       fs.writeSync(fd, String(process.pid));
@@ -97,6 +164,7 @@ export async function acquireFileLock(file: string, pollMs = 50): Promise<() => 
         }
         continue;
       }
+      waiting();
       await new Promise((r) => setTimeout(r, pollMs));
     }
   }
@@ -229,5 +297,5 @@ export async function runChild(bytes: Uint8Array, platformSlug: string, o: Measu
 export async function measureInChild(bytes: Uint8Array, platformSlug: string, o: MeasureInChildOptions = {}): Promise<MeasurementResult> {
   const host = o.host ?? detectHost();
   const platform = platformFromSlug(platformSlug, host);
-  return deviceQueue(o.device ?? platform.hardware).run(() => runChild(bytes, platformSlug, { ...o, host }));
+  return deviceQueue(o.device ?? platform.hardware).run(() => runChild(bytes, platformSlug, { ...o, host }), o.signal);
 }

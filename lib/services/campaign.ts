@@ -61,7 +61,7 @@ export const CAMPAIGN = {
    * --noisy-retakes N turns it on.
    */
   noisyRetakes: 0,
-  /** the host lock is held for this long at a time (several jobs), then released for yieldMs */
+  /** the host lock is held for this long at a time (several jobs, fewer when another process waits), then released for yieldMs */
   sliceMs: 15_000,
   yieldMs: 250,
 } as const;
@@ -474,10 +474,11 @@ export async function runCampaign(db: Db, o: CampaignOptions): Promise<CampaignS
     let drained = false;
     while (!stopped() && !drained) {
       const waitFrom = performance.now();
-      await withDeviceLock(o.lock ?? hardwareSlug(host), async () => {
+      await withDeviceLock(o.lock ?? hardwareSlug(host), async (lock) => {
         phases.lockWait += performance.now() - waitFrom;
         const sliceEnd = Date.now() + CAMPAIGN.sliceMs;
-        while (!stopped() && Date.now() < sliceEnd) {
+        // the slice ends early when another process (a worker's job) waits for the host
+        while (!stopped() && Date.now() < sliceEnd && !lock.othersWaiting()) {
           await timed(phases, "enqueue", () => enqueueAhead(next === 0 ? 2 : 1));
           const job = await timed(phases, "claim", () => claim(db, device, { waitSeconds: 0 }));
           if (!job) {

@@ -138,6 +138,10 @@ export async function maybeSweep(db: DbOrTx): Promise<void> {
 async function claimOnce(db: DbOrTx, { device, platform }: AuthedDevice): Promise<Job | null> {
   const leaseMs = QUEUE.leaseSeconds * 1000;
   return inTx(db, async (tx) => {
+    // a claim still polling for a worker process that has gone (it stopped: offline; or it was replaced:
+    // the device re-registered with a new token) must not take jobs nobody will run
+    const current = await getDevice(tx, { id: device.id });
+    if (!current || current.tokenHash !== device.tokenHash || current.status === "offline" || current.status === "disabled") return null;
     // one job at a time per device: a device that already holds one (a lost claim response) gets it again
     const [held] = await jobsDb.heldJobs(tx, { deviceId: device.id });
     if (held) {
@@ -187,8 +191,14 @@ export async function claim(
 ): Promise<ClaimedJob | null> {
   const deadline = Date.now() + Math.min(waitSeconds, QUEUE.maxWaitSeconds) * 1000;
   for (;;) {
+    if (signal?.aborted) return null;
     await maybeSweep(db);
     const job = await claimOnce(db, auth);
+    if (job && signal?.aborted) {
+      // the worker hung up while the job was being leased: the answer would be lost, so give it back unused
+      await releaseDeviceJobs(db, auth.device.id, { reason: "its worker hung up before the claim was answered", countAttempt: false });
+      return null;
+    }
     if (job || Date.now() >= deadline || signal?.aborted) {
       // a worker that hung up (it is stopping) keeps the status it set last, e.g. offline
       if (!job && signal?.aborted) return null;

@@ -270,6 +270,7 @@ export class Worker {
   /** One claimed job, start to end; never throws. */
   private async runJob(d: Device, job: ClaimedJob): Promise<void> {
     const started = Date.now();
+    this.log(`${jobHead(job, d)}: claimed, measuring`);
     const abort = new AbortController(); // cancel, lost lease, or shutdown past the grace period
     let endReason: JobOutcome | null = null;
     const onKill = () => {
@@ -416,8 +417,12 @@ export class Worker {
   }
 }
 
+function jobHead(job: ClaimedJob, d: Device): string {
+  return `job ${job.id} ${d.platform.slug} model ${job.model.id} (${job.model.hash.slice(0, 12)}) batch ${job.batch} attempt ${job.attempt}/${job.maxAttempts}`;
+}
+
 function jobLine(job: ClaimedJob, d: Device, rec: JobRecord, measureMs: number): string {
-  const head = `job ${job.id} ${d.platform.slug} model ${job.model.id} (${job.model.hash.slice(0, 12)}) batch ${job.batch} attempt ${job.attempt}/${job.maxAttempts}`;
+  const head = jobHead(job, d);
   const took = `${(measureMs / 1000).toFixed(1)} s`;
   const sent = (rec.deliveries ?? 0) > 1 ? ` (delivered on try ${rec.deliveries})` : "";
   switch (rec.outcome) {

@@ -165,6 +165,7 @@ describe("latency query loop: real app + real worker processes", () => {
       const [j] = await world.db.select().from(jobs).where(and(eq(jobs.id, jobId), eq(jobs.leaseOwner, slowDevice!.id)));
       return j && j.startedAt && j.leaseExpiresAt && j.leaseExpiresAt.getTime() - j.startedAt.getTime() > 4500 ? j : null;
     }, 30_000, 100);
+    await slow.waitFor(new RegExp(`job ${jobId} .*attempt 1/3: claimed, measuring`));
     slow.child.kill("SIGKILL");
     expect((await slow.exited).signal).toBe("SIGKILL");
 
@@ -173,7 +174,7 @@ describe("latency query loop: real app + real worker processes", () => {
     const { jobs: [j], timedOut } = await api.waitForJobs([jobId], { intervalMs: 300, timeoutMs: 60_000 });
     expect(timedOut).toBe(false);
     expect(j!.state).toBe("done");
-    expect(j!.attempts).toBe(2);
+    expect(j!.attempts, `worker-slow:\n${slow.lines.join("\n")}\nworker-b:\n${b.lines.join("\n")}`).toBe(2);
     expect(j!.result!.provenance.device!.hostName).toBe("host-b");
     await b.waitFor(new RegExp(`job ${jobId} .* attempt 2/3: done in`));
     expect(await world.db.select().from(measurements).where(eq(measurements.modelId, model!.id))).toHaveLength(1);

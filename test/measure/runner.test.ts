@@ -12,7 +12,7 @@ import { detectHost } from "@/lib/measure/host";
 import type { MeasurementResult } from "@/lib/measure/measure";
 import { localPlatforms } from "@/lib/measure/platforms";
 import { INT8_KERNELS } from "@/lib/measure/profile";
-import { acquireFileLock, DeviceQueue, measureInChild } from "@/lib/measure/runner";
+import { acquireFileLock, DeviceQueue, measureInChild, othersWaiting } from "@/lib/measure/runner";
 import { convNet, customOpModel, doubleConvModel, hasShared, SHARED_ONNX } from "./models";
 
 const host = detectHost();
@@ -176,6 +176,48 @@ describe("one measurement at a time per device", () => {
     expect(order).toEqual([1, 2, 3, 4]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled", "fulfilled"]);
     expect(q.pending).toBe(0);
+  });
+
+  it("a job aborted while it waits for the device gives up its turn at once; the others still run in order", async () => {
+    const file = path.join(os.tmpdir(), `nnlq-test-queue-lock-${process.pid}`);
+    const q = new DeviceQueue("test-abort", file);
+    let releaseFirst!: () => void;
+    const order: string[] = [];
+    const first = q.run(() => new Promise<string>((r) => (releaseFirst = () => r("first"))).then((v) => (order.push(v), v)));
+    const ac = new AbortController();
+    const cancelled = q.run(async () => (order.push("cancelled ran"), "cancelled"), ac.signal);
+    const third = q.run(async () => (order.push("third"), "third"));
+    await new Promise((r) => setTimeout(r, 50));
+    ac.abort();
+    await expect(cancelled).rejects.toMatchObject({ code: "MEASUREMENT_FAILED", details: expect.objectContaining({ aborted: true }) });
+    releaseFirst();
+    expect(await Promise.all([first, third])).toEqual(["first", "third"]);
+    expect(order).toEqual(["first", "third"]);
+    expect(q.pending).toBe(0);
+    // a wait for another process's lock file is abortable too
+    fs.writeFileSync(file, String(process.ppid)); // held by a live process (our parent)
+    const ac2 = new AbortController();
+    const waiting = acquireFileLock(file, 10, ac2.signal);
+    await new Promise((r) => setTimeout(r, 50));
+    // while it waits it announces itself, so a holder with a long slice (a campaign) can yield early
+    expect(fs.existsSync(`${file}.waiting.${process.pid}`)).toBe(true);
+    expect(othersWaiting(file)).toBe(false); // (our own wait does not count for us)
+    ac2.abort();
+    await expect(waiting).rejects.toMatchObject({ details: expect.objectContaining({ aborted: true }) });
+    expect(fs.existsSync(`${file}.waiting.${process.pid}`)).toBe(false);
+    fs.rmSync(file, { force: true });
+  });
+
+  it("sees other live processes waiting for a lock, and clears markers of dead ones", () => {
+    const file = path.join(os.tmpdir(), `nnlq-test-waiters-${process.pid}`);
+    const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout.toString();
+    fs.writeFileSync(`${file}.waiting.${dead}`, "");
+    expect(othersWaiting(file)).toBe(false);
+    expect(fs.existsSync(`${file}.waiting.${dead}`)).toBe(false);
+    fs.writeFileSync(`${file}.waiting.${process.ppid}`, "");
+    expect(othersWaiting(file)).toBe(true);
+    fs.rmSync(`${file}.waiting.${process.ppid}`);
+    expect(othersWaiting(file)).toBe(false);
   });
 
   it("excludes other processes with a lock file and takes over a dead owner's lock", async () => {

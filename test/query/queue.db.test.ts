@@ -11,6 +11,7 @@ import * as hbRoute from "@/app/api/v1/worker/jobs/[jobId]/heartbeat/route";
 import * as resultRoute from "@/app/api/v1/worker/jobs/[jobId]/result/route";
 import * as failRoute from "@/app/api/v1/worker/jobs/[jobId]/fail/route";
 import * as modelFileRoute from "@/app/api/v1/worker/models/[file]/route";
+import * as offlineRoute from "@/app/api/v1/worker/offline/route";
 import * as cancelRoute from "@/app/api/v1/jobs/[jobId]/cancel/route";
 import * as queryRoute from "@/app/api/v1/query/route";
 import { getPlatformBySlug } from "@/lib/db/platforms";
@@ -189,6 +190,57 @@ describe("leases", () => {
     const reg2 = await registerHostsAgain("rereg");
     expect(reg2.releasedJobs).toEqual([job.id]);
     expect((await getJob(db(), { id: job.id }))!.state).toBe("queued");
+  });
+});
+
+describe("claims of a worker that has gone", () => {
+  it("a claim whose worker hung up takes nothing, and a job leased as it hung up goes back unused", async () => {
+    const reg = await registerHosts("hungup", 1);
+    const platform = await platformOf(reg.slug);
+    const model = await makeModelRow("hungup-net");
+    const d = reg.devices[0]!.auth;
+    // hung up while polling: the job that arrives later stays queued
+    const gone = new AbortController();
+    const pending = claim(db(), d, { waitSeconds: 3, signal: gone.signal });
+    await sleep(300);
+    gone.abort();
+    expect(await pending).toBeNull();
+    const { job } = await enqueue(db(), { model, platform, batch: 1, teamId: null });
+    await sleep(300);
+    expect(await getJob(db(), { id: job.id })).toMatchObject({ state: "queued", attempts: 0 });
+    // hung up during the lease itself (the answer cannot be delivered): released, the attempt not counted
+    // (a signal that reads "not aborted" when the claim starts and "aborted" from the lease on)
+    let checks = 0;
+    const abortAfterLease = { get aborted() { return ++checks > 1; } } as AbortSignal;
+    expect(await claim(db(), d, { signal: abortAfterLease })).toBeNull();
+    expect(await getJob(db(), { id: job.id })).toMatchObject({ state: "queued", attempts: 0, leaseOwner: null });
+    // and a live claim gets it as its first attempt
+    expect(await claim(db(), d)).toMatchObject({ id: job.id, attempt: 1 });
+  });
+
+  it("a claim still polling for a stopped or replaced worker process takes nothing", async () => {
+    const reg = await registerHosts("replaced", 1);
+    const platform = await platformOf(reg.slug);
+    const model = await makeModelRow("replaced-net");
+    const old = reg.devices[0]!.auth;
+    // the old process's claim still polls server-side (its connection was not seen to close)
+    const orphan = claim(db(), old, { waitSeconds: 3 });
+    await sleep(200);
+    await registerHostsAgain("replaced"); // a new process for the same host and platform: a new device token
+    const { job } = await enqueue(db(), { model, platform, batch: 1, teamId: null });
+    expect(await orphan).toBeNull();
+    expect(await getJob(db(), { id: job.id })).toMatchObject({ state: "queued", attempts: 0 });
+
+    const reg2 = await registerHosts("stopped", 1);
+    const p2 = await platformOf(reg2.slug);
+    const d2 = reg2.devices[0]!;
+    const orphan2 = claim(db(), d2.auth, { waitSeconds: 3 });
+    await sleep(200);
+    const offline = await call(offlineRoute.POST, { method: "POST", headers: { "x-device-token": d2.token } });
+    expect(offline.status).toBe(200);
+    const { job: j2 } = await enqueue(db(), { model, platform: p2, batch: 1, teamId: null });
+    expect(await orphan2).toBeNull();
+    expect(await getJob(db(), { id: j2.id })).toMatchObject({ state: "queued", attempts: 0 });
   });
 });
 

@@ -70,7 +70,8 @@ describe("worker process × route handlers", () => {
     workers.push(w2);
     await w2.waitFor(/serving 1 platform/);
     const job2 = ((await api.query({ modelId: m2.id, platforms: [T1] })).results[0] as { jobId: number }).jobId;
-    await until("job 2 leased", async () => ["leased", "running"].includes((await api.getJob(job2)).state));
+    // cancel once the worker measures it (a leased state alone could be a claim answer still in flight)
+    await w2.waitFor(new RegExp(`job ${job2} .*: claimed, measuring`), 30_000);
     const cancelled = await api.cancelJob(job2);
     expect(cancelled.state).toBe("cancelled");
     await w2.waitFor(new RegExp(`job ${job2} .*cancelled by its team`), 30_000);
