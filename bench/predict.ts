@@ -61,7 +61,7 @@ const featMs = performance.now() - t1;
 const nodes = feats.reduce((a, f) => a + f.numNodes, 0);
 console.log(`graphs: ${feats.length} zoo models (${ZOO_FAMILIES.length} families, sampled resolutions), ${(nodes / feats.length).toFixed(0)} nodes on average; generate ${(genMs / feats.length).toFixed(1)} ms/graph, features ${(featMs / feats.length).toFixed(1)} ms/graph`);
 
-const platforms = ["x86-2c/ort-cpu-1.30/fp32/t1", "x86-2c/ort-cpu-1.30/fp32/t2", "x86-2c/ort-wasm-1.30/fp32/t1", "x86-2c/ort-cpu-1.30/int8/t1"];
+const platforms = ["x86-epyc-2c/ort-cpu-1.30/fp32/t1", "x86-epyc-2c/ort-cpu-1.30/fp32/t2", "x86-epyc-2c/ort-wasm-1.30/fp32/t1", "x86-epyc-2c/ort-cpu-1.30/int8/t1"];
 const gnn: BasePredictor = values.model
   ? loadFromDir(values.model)
   : new GnnPredictor("bench-untrained", new GnnModel(DEFAULT_GNN_CONFIG, [...platforms], 1), fitNormalizer(feats));

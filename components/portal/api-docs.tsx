@@ -47,7 +47,7 @@ export function exampleOf(s: Json | undefined, name = ""): unknown {
   if (!s) return null;
   if (s.default !== undefined) return s.default;
   if (Array.isArray(s.enum)) return (s.enum as unknown[])[0];
-  if (/platform/i.test(name) || (typeof s.pattern === "string" && s.pattern.includes("fp32|fp16|int8"))) return "x86-2c/ort-cpu-1.30/fp32/t1";
+  if (/platform/i.test(name) || (typeof s.pattern === "string" && s.pattern.includes("fp32|fp16|int8"))) return "x86-epyc-2c/ort-cpu-1.30/fp32/t1";
   if (typeof s.pattern === "string" && s.pattern.includes("[0-9a-f]{64}")) return "<structure hash>";
   switch (s.type) {
     case "integer":

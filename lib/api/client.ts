@@ -4,7 +4,7 @@
  *
  *   const api = new NnlqClient({ baseUrl: "http://localhost:3000", apiKey: process.env.NNLQ_API_KEY });
  *   const { model } = await api.uploadModel(bytes, { name: "resnet18" });
- *   const r = await api.query({ modelId: model!.id, platforms: ["x86-2c/ort-cpu-1.30/fp32/t1"] });
+ *   const r = await api.query({ modelId: model!.id, platforms: ["x86-epyc-2c/ort-cpu-1.30/fp32/t1"] });
  *
  * Errors: the server's {error: {code, message, details}} becomes NnlqError(code, message, {...details,
  * status}); a server that cannot be reached is NnlqError("UNREACHABLE").

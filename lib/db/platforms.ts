@@ -15,7 +15,7 @@ export interface PlatformInput {
   description?: string | null;
 }
 
-/** `<hardware>/<runtime>-<version>/<precision>/t<threads>`, e.g. x86-2c/ort-cpu-1.30/fp32/t1 */
+/** `<hardware>/<runtime>-<version>/<precision>/t<threads>`, e.g. x86-epyc-2c/ort-cpu-1.30/fp32/t1 */
 export function platformSlug(p: Pick<PlatformInput, "hardware" | "runtime" | "runtimeVersion" | "precision" | "threads">) {
   return `${p.hardware}/${p.runtime}-${p.runtimeVersion}/${p.precision}/t${p.threads}`;
 }

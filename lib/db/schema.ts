@@ -126,7 +126,7 @@ export const platforms = mysqlTable(
   "platforms",
   {
     id: int("id").autoincrement().primaryKey(),
-    /** readable unique key: `<hardware>/<runtime>-<version>/<precision>/t<threads>`, e.g. x86-2c/ort-cpu-1.30/fp32/t1 */
+    /** readable unique key: `<hardware>/<runtime>-<version>/<precision>/t<threads>`, e.g. x86-epyc-2c/ort-cpu-1.30/fp32/t1 */
     slug: varchar("slug", { length: 160 }).notNull().unique("platforms_slug_uq"),
     name: varchar("name", { length: 200 }).notNull(),
     hardware: varchar("hardware", { length: 120 }).notNull(),

@@ -59,9 +59,36 @@ export function detectHost(cpuinfo = readCpuinfo()): HostInfo {
   };
 }
 
-/** Hardware part of a platform slug, e.g. "x86-2c". */
-export function hardwareSlug(host: Pick<HostInfo, "archShort" | "cores">): string {
-  return `${host.archShort}-${host.cores}c`;
+const CPU_FAMILIES: [RegExp, (m: RegExpMatchArray) => string][] = [
+  [/\bepyc\b/, () => "epyc"],
+  [/threadripper/, () => "threadripper"],
+  [/\bryzen\b/, () => "ryzen"],
+  [/\bxeon\b/, () => "xeon"],
+  [/\bcore\(tm\) ultra\b/, () => "core-ultra"],
+  [/\bcore\(tm\) (i[3579])\b/, (m) => `core-${m[1]}`],
+  [/\bapple (m\d+)\b/, (m) => m[1]!],
+  [/graviton(\d*)/, (m) => `graviton${m[1]}`],
+  [/neoverse[- ]([nv]\d+)/, (m) => `neoverse-${m[1]}`],
+  [/cortex[- ](a\d+)/, (m) => m[1]!],
+];
+
+/**
+ * The CPU family of a model name, for platform slugs: "epyc", "xeon", "ryzen", "core-i7", "m2",
+ * "graviton3", "a76"...; "" when not recognised. Two hosts with the same core count but different CPUs
+ * are different hardware: their measurements must not be pooled under one platform.
+ */
+export function cpuFamilyOf(cpuModel: string): string {
+  const m = cpuModel.toLowerCase();
+  for (const [re, name] of CPU_FAMILIES) {
+    const hit = m.match(re);
+    if (hit) return name(hit);
+  }
+  return "";
+}
+
+/** Hardware part of a platform slug: architecture, CPU family (when known) and cores, e.g. "x86-epyc-2c". */
+export function hardwareSlug(host: Pick<HostInfo, "archShort" | "cores" | "cpuModel">): string {
+  return [host.archShort, cpuFamilyOf(host.cpuModel), `${host.cores}c`].filter(Boolean).join("-");
 }
 
 /** Peak and current resident set size of this process (bytes), from /proc/self/status; 0 where unknown. */

@@ -1,7 +1,7 @@
 /**
  * Platform registry. A platform = hardware × runtime adapter (+ version) × precision × threads, plus the
  * conversion passes that turn an uploaded model into that platform's executable form. Slug:
- *   <hardware>/<runtime>-<major.minor>/<precision>/t<threads>     e.g. x86-2c/ort-cpu-1.30/fp32/t1
+ *   <hardware>/<runtime>-<major.minor>/<precision>/t<threads>     e.g. x86-epyc-2c/ort-cpu-1.30/fp32/t1
  * Specs are plain JSON (stored as rows of the platforms table by lib/db).
  */
 import { NnlqError } from "@/lib/errors";
@@ -15,7 +15,7 @@ export type PassName = "materialize-weights" | "set-shapes" | "quantize-int8-qdq
 
 export interface PlatformSpec {
   slug: string;
-  /** e.g. "x86-2c" */
+  /** e.g. "x86-epyc-2c" */
   hardware: string;
   runtime: RuntimeId;
   /** major.minor as in the slug, e.g. "1.30" */

@@ -169,10 +169,10 @@ function fmtRow(m: Record<string, Metrics>): string {
   return Object.entries(m).map(([p, x]) => `${shortPlatform(p)} MAPE ${x.mape.toFixed(1)}% Acc@10 ${x.acc10.toFixed(1)}%`).join("; ");
 }
 
-/** "x86-2c/ort-cpu-1.30/fp32/t1" → "ort-cpu fp32 t1" (table headers). */
+/** "x86-epyc-2c/ort-cpu-1.30/fp32/t1" → "epyc-2c ort-cpu fp32 t1" (table headers). */
 export function shortPlatform(slug: string): string {
   const parts = slug.split("/");
-  return parts.length === 4 ? `${parts[1].replace(/-\d+\.\d+$/, "")} ${parts[2]} ${parts[3]}` : slug;
+  return parts.length === 4 ? `${parts[0]!.replace(/^(x86|arm)-/, "")} ${parts[1]!.replace(/-\d+\.\d+$/, "")} ${parts[2]} ${parts[3]}` : slug;
 }
 
 /* ---------- Markdown ---------- */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { detectHost, hardwareSlug, type HostInfo } from "@/lib/measure/host";
+import { cpuFamilyOf, detectHost, hardwareSlug, type HostInfo } from "@/lib/measure/host";
 import { localPlatforms, parsePlatformSlug, platformFromSlug } from "@/lib/measure/platforms";
 
 const CPUINFO = `processor\t: 0
@@ -26,7 +26,25 @@ describe("host detection", () => {
     const h = detectHost();
     expect(h.cpuModel.length).toBeGreaterThan(0);
     expect(["x86", "arm"]).toContain(h.archShort);
-    expect(hardwareSlug(h)).toMatch(/^(x86|arm)-\d+c$/);
+    expect(hardwareSlug(h)).toMatch(/^(x86|arm)-([a-z0-9-]+-)?\d+c$/);
+  });
+
+  it("names the CPU family in the hardware slug, so different CPUs never share a platform", () => {
+    const cases: [string, string][] = [
+      ["AMD EPYC", "epyc"],
+      ["AMD EPYC 7B13 64-Core Processor", "epyc"],
+      ["Intel(R) Xeon(R) Processor", "xeon"],
+      ["Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz", "xeon"],
+      ["AMD Ryzen 9 7950X 16-Core Processor", "ryzen"],
+      ["Intel(R) Core(TM) i7-9750H CPU @ 2.60GHz", "core-i7"],
+      ["Apple M2 Pro", "m2"],
+      ["Neoverse-N1", "neoverse-n1"],
+      ["Some Unknown CPU", ""],
+    ];
+    for (const [model, family] of cases) expect(cpuFamilyOf(model), model).toBe(family);
+    expect(hardwareSlug({ archShort: "x86", cores: 2, cpuModel: "AMD EPYC" })).toBe("x86-epyc-2c");
+    expect(hardwareSlug({ archShort: "x86", cores: 2, cpuModel: "Intel(R) Xeon(R) Processor" })).toBe("x86-xeon-2c");
+    expect(hardwareSlug({ archShort: "x86", cores: 8, cpuModel: "Some Unknown CPU" })).toBe("x86-8c");
   });
 });
 

@@ -7,7 +7,7 @@ export const metadata = { title: "API — nnlq" };
 // the document is generated from the zod schemas at build time: a static page
 export const dynamic = "force-static";
 
-const PLATFORM = "x86-2c/ort-cpu-1.30/fp32/t1";
+const PLATFORM = "x86-epyc-2c/ort-cpu-1.30/fp32/t1";
 
 const CURL = `export NNLQ_URL=http://localhost:3000          # your nnlq server
 export NNLQ_API_KEY=nnlq_xxxxxxxx_...           # Team page → API keys

@@ -6,12 +6,12 @@ import { z } from "zod";
 
 export { id } from "@/lib/api/schemas";
 
-/** `<hardware>/<runtime>-<major.minor>/<precision>/t<threads>`, e.g. x86-2c/ort-cpu-1.30/fp32/t1 */
+/** `<hardware>/<runtime>-<major.minor>/<precision>/t<threads>`, e.g. x86-epyc-2c/ort-cpu-1.30/fp32/t1 */
 export const PLATFORM_SLUG = /^[a-z0-9][a-z0-9_.-]*\/[a-z][a-z0-9]*(?:-[a-z][a-z0-9]*)*-\d+\.\d+\/(fp32|fp16|int8)\/t\d+$/;
 
 export const platformSlug = z
   .string({ error: "is required" })
-  .regex(PLATFORM_SLUG, "must be a platform slug like x86-2c/ort-cpu-1.30/fp32/t1 (GET /api/v1/platforms lists them)");
+  .regex(PLATFORM_SLUG, "must be a platform slug like x86-epyc-2c/ort-cpu-1.30/fp32/t1 (GET /api/v1/platforms lists them)");
 
 export const structureHash = z
   .string({ error: "is required" })
