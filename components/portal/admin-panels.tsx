@@ -167,3 +167,36 @@ export function WorkerTokens({ initial }: { initial: WorkerTokenView[] }) {
     </div>
   );
 }
+
+/** Take one device out of service, or back in (PATCH /api/v1/admin/devices/:id). */
+export function DeviceToggle({ id, hostName, platform, disabled }: { id: number; hostName: string; platform: string; disabled: boolean }) {
+  const router = useRouter();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <span className="inline-flex items-center gap-2">
+      <Button
+        variant={disabled ? "secondary" : "danger"}
+        className="px-2 py-1 text-xs"
+        disabled={busy}
+        aria-label={`${disabled ? "Enable" : "Disable"} device ${hostName} on ${platform}`}
+        onClick={async () => {
+          if (!disabled && !confirm(`Take ${hostName} (${platform}) out of service? Its running job goes back to the queue.`)) return;
+          setBusy(true);
+          setError(null);
+          try {
+            await api(`/api/v1/admin/devices/${id}`, { method: "PATCH", body: { disabled: !disabled } });
+            router.refresh();
+          } catch (err) {
+            setError((err as Error).message);
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        {disabled ? "Enable" : "Disable"}
+      </Button>
+      {error && <span className="text-xs text-red-700">{error}</span>}
+    </span>
+  );
+}

@@ -76,6 +76,7 @@ export const OPERATIONS: Operation[] = [
   { method: "get", path: "/api/v1/admin/worker-tokens", tag: "admin", auth: "site-admin", summary: "Worker tokens (never secrets)", responses: ok(A.workerTokensResponse) },
   { method: "post", path: "/api/v1/admin/worker-tokens", tag: "admin", auth: "site-admin", summary: "Issue a worker token (returned once)", body: A.createWorkerTokenBody, responses: { 201: { description: "issued", schema: A.createWorkerTokenResponse } } },
   { method: "delete", path: "/api/v1/admin/worker-tokens/{tokenId}", tag: "admin", auth: "site-admin", summary: "Revoke a worker token (disables its devices)", params: A.workerTokenParams, responses: ok(obj({ token: A.workerTokenView })) },
+  { method: "patch", path: "/api/v1/admin/devices/{deviceId}", tag: "admin", auth: "site-admin", summary: "Take one device out of service (its held jobs are requeued) or back in", params: A.deviceParams, body: A.setDeviceBody, responses: ok(A.deviceResponse) },
 
   // ── worker protocol (docs/worker-protocol.md) ──
   { method: "post", path: "/api/v1/worker/register", tag: "worker", auth: "worker-token", summary: "Register a worker host: one device and device token per platform", body: W.registerBody, responses: ok(W.registerResponse) },

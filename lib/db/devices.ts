@@ -67,7 +67,8 @@ export async function upsertDevice(
         tokenHash: input.tokenHash,
         workerTokenId: input.workerTokenId,
         hostInfo: input.hostInfo,
-        status: "online",
+        // a device a site admin took out of service stays out when its worker registers again
+        status: sql`IF(${devices.adminDisabledAt} IS NULL, 'online', 'disabled')`,
         lastHeartbeatAt: sql`CURRENT_TIMESTAMP(3)`,
       },
     });
@@ -97,6 +98,14 @@ export async function touchDevice(db: DbOrTx, { id, status }: { id: number; stat
     .where(eq(devices.id, id));
 }
 
+/** A site admin takes one device out of service (disabled) or back in (online: its worker claims again). */
+export async function setAdminDisabled(db: DbOrTx, { id, disabled }: { id: number; disabled: boolean }): Promise<void> {
+  await db
+    .update(devices)
+    .set(disabled ? { adminDisabledAt: sql`CURRENT_TIMESTAMP(3)`, status: "disabled" } : { adminDisabledAt: null, status: "online" })
+    .where(eq(devices.id, id));
+}
+
 export async function setDeviceStatus(db: DbOrTx, { id, status }: { id: number; status: DeviceStatus }): Promise<void> {
   await db.update(devices).set({ status }).where(eq(devices.id, id));
 }
@@ -109,6 +118,7 @@ export interface DeviceRow {
   status: DeviceStatus;
   hostInfo: Record<string, unknown> | null;
   lastHeartbeatAt: Date | null;
+  adminDisabledAt: Date | null;
   createdAt: Date;
 }
 
@@ -122,6 +132,7 @@ export async function listDevices(db: DbOrTx, { platformId }: { platformId?: num
       status: devices.status,
       hostInfo: devices.hostInfo,
       lastHeartbeatAt: devices.lastHeartbeatAt,
+      adminDisabledAt: devices.adminDisabledAt,
       createdAt: devices.createdAt,
     })
     .from(devices)

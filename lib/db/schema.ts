@@ -173,6 +173,8 @@ export const devices = mysqlTable(
     /** the worker token that registered this device (revoking it disables the device) */
     workerTokenId: int("worker_token_id").references(() => workerTokens.id, { onDelete: "set null" }),
     status: mysqlEnum("status", DEVICE_STATUSES).notNull().default("offline"),
+    /** set when a site admin took this one device out of service (registration keeps it disabled) */
+    adminDisabledAt: ts("admin_disabled_at"),
     /** CPU model, cores, memory, OS, runtime build... as reported by the worker */
     hostInfo: jsonb<Record<string, unknown>>("host_info"),
     lastHeartbeatAt: ts("last_heartbeat_at"),

@@ -17,9 +17,10 @@ import { getPlatform } from "@/lib/db/platforms";
 import { requireSiteAdmin } from "@/lib/auth/guards";
 import type { Principal } from "@/lib/auth/principal";
 import type { WorkerTokenView } from "@/lib/api/schemas/admin";
+import type { DeviceView } from "@/lib/api/schemas/jobs";
 import type { RegisterBody, RegisterResponse } from "@/lib/api/schemas/worker";
 import { registerBody } from "@/lib/api/schemas/worker";
-import { platformForSpec, workerPlatformView } from "./platforms";
+import { deviceView, platformForSpec, workerPlatformView } from "./platforms";
 import { releaseDeviceJobs } from "./jobs";
 import { QUEUE } from "./queue-config";
 
@@ -83,6 +84,19 @@ export async function revokeWorkerTokenById(db: DbOrTx, p: Principal | null, { i
   return workerTokenView((await devicesDb.getWorkerToken(db, { id }))!);
 }
 
+/**
+ * PATCH /api/v1/admin/devices/:deviceId: a site admin takes one device out of service (its held jobs go
+ * back to the queue without using an attempt; its worker keeps polling and is told why) or back in.
+ */
+export async function setDeviceDisabled(db: DbOrTx, p: Principal | null, { id, disabled }: { id: number; disabled: boolean }): Promise<DeviceView> {
+  requireSiteAdmin(p);
+  if (!(await devicesDb.getDevice(db, { id }))) throw new NnlqError("NOT_FOUND", `Device ${id} does not exist`);
+  await devicesDb.setAdminDisabled(db, { id, disabled });
+  if (disabled) await releaseDeviceJobs(db, id, { reason: "a site admin took the device out of service", countAttempt: false });
+  const row = (await devicesDb.listDevices(db)).find((d) => d.id === id)!;
+  return deviceView(row);
+}
+
 export async function authenticateWorkerToken(db: DbOrTx, token: string | null): Promise<WorkerToken> {
   if (!token) throw new NnlqError("INVALID_WORKER_TOKEN", "Registration needs a worker token in the X-Worker-Token header (a site admin issues one)");
   const m = WORKER_TOKEN.exec(token.trim());
@@ -105,6 +119,9 @@ export async function authenticateDevice(db: DbOrTx, token: string | null): Prom
   if (!DEVICE_TOKEN.test(token.trim())) throw new NnlqError("INVALID_WORKER_TOKEN", "Malformed device token: expected nnlqd_<43 characters>");
   const device = await devicesDb.findDeviceByTokenHash(db, { hash: sha256(token.trim()) });
   if (!device) throw new NnlqError("INVALID_WORKER_TOKEN", "Unknown device token (it is rotated by every registration: register again)");
+  if (device.adminDisabledAt) {
+    throw new NnlqError("DEVICE_DISABLED", `Device ${device.id} (${device.hostName}) was taken out of service by a site admin; it gets jobs again once enabled`);
+  }
   if (device.status === "disabled") throw new NnlqError("INVALID_WORKER_TOKEN", `Device ${device.id} is disabled (its worker token was revoked)`);
   const platform = (await getPlatform(db, { id: device.platformId }))!;
   return { device, platform };

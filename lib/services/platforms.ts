@@ -23,6 +23,7 @@ export function deviceView(d: DeviceRow, now = Date.now()): DeviceView {
     status: effectiveStatus(d, QUEUE.deviceStaleSeconds * 1000, now),
     hostInfo: d.hostInfo,
     lastHeartbeatAt: iso(d.lastHeartbeatAt),
+    adminDisabledAt: iso(d.adminDisabledAt),
   };
 }
 

@@ -69,6 +69,8 @@ interface Device {
   platform: PlatformSpec;
   deviceId: number;
   api: DeviceClient;
+  /** a site admin took it out of service (claims answer DEVICE_DISABLED until enabled) */
+  disabled?: boolean;
 }
 
 const TRANSIENT: ReadonlySet<string> = new Set(["UNREACHABLE", "DB_UNAVAILABLE", "INTERNAL", "RATE_LIMITED"]);
@@ -251,11 +253,20 @@ export class Worker {
       try {
         job = await d.api.claim(this.cfg.waitSeconds, this.stopping.signal);
         this.connected();
+        if (d.disabled) this.log(`device ${d.deviceId} (${d.platform.slug}): back in service`);
+        d.disabled = false;
         failures = 0;
       } catch (e) {
         if (this.stopped) break;
         if (isNnlqError(e) && e.code === "INVALID_WORKER_TOKEN") {
           if (!(await this.reregister(d))) break;
+          continue;
+        }
+        if (isNnlqError(e) && e.code === "DEVICE_DISABLED") {
+          // out of service by a site admin: keep asking, slowly, so enabling it needs no worker restart
+          if (!d.disabled) this.log(`device ${d.deviceId} (${d.platform.slug}): ${e.message}`);
+          d.disabled = true;
+          await sleep(this.cfg.backoff!.maxMs, this.stopping.signal);
           continue;
         }
         if (transient(e)) this.disconnected(e);

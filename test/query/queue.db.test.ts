@@ -12,6 +12,7 @@ import * as resultRoute from "@/app/api/v1/worker/jobs/[jobId]/result/route";
 import * as failRoute from "@/app/api/v1/worker/jobs/[jobId]/fail/route";
 import * as modelFileRoute from "@/app/api/v1/worker/models/[file]/route";
 import * as offlineRoute from "@/app/api/v1/worker/offline/route";
+import * as deviceAdminRoute from "@/app/api/v1/admin/devices/[deviceId]/route";
 import * as cancelRoute from "@/app/api/v1/jobs/[jobId]/cancel/route";
 import * as queryRoute from "@/app/api/v1/query/route";
 import { getPlatformBySlug } from "@/lib/db/platforms";
@@ -22,7 +23,7 @@ import { insertModel } from "@/lib/db/models";
 import { analyze } from "@/lib/onnx";
 import { claim, complete, enqueue, fail, heartbeat, sweepExpiredLeases } from "@/lib/services/jobs";
 import type { Platform } from "@/lib/db/schema";
-import { call, db } from "../setup/fixtures";
+import { call, db, makeSiteAdmin } from "../setup/fixtures";
 import { giveQuota, makeModelRow, makeTeam, registerHosts, result, seedOnce, sleep, type TeamCtx } from "./world";
 
 process.env.NNLQ_LEASE_SECONDS = "1";
@@ -241,6 +242,52 @@ describe("claims of a worker that has gone", () => {
     const { job: j2 } = await enqueue(db(), { model, platform: p2, batch: 1, teamId: null });
     expect(await orphan2).toBeNull();
     expect(await getJob(db(), { id: j2.id })).toMatchObject({ state: "queued", attempts: 0 });
+  });
+});
+
+describe("a site admin takes one device out of service", () => {
+  it("its job goes back unused, its claims are refused with the reason (re-registering keeps it out), and enabling brings it back", async () => {
+    const admin = await makeSiteAdmin();
+    const reg = await registerHosts("ooservice", 2);
+    const platform = await platformOf(reg.slug);
+    const model = await makeModelRow("ooservice-net");
+    const [d, other] = reg.devices;
+    const { job } = await enqueue(db(), { model, platform, batch: 1, teamId: null });
+    expect((await claim(db(), d!.auth))!.id).toBe(job.id);
+
+    // only a site admin; bad input is a 4xx
+    const patch = (as: unknown, deviceId: number | string, body: unknown) => call(deviceAdminRoute.PATCH, { method: "PATCH", as: as as never, params: { deviceId: String(deviceId) }, body });
+    const team = await makeTeam("ooservice");
+    expect((await patch(team.user, d!.deviceId, { disabled: true })).status).toBe(403);
+    expect((await call(deviceAdminRoute.PATCH, { method: "PATCH", params: { deviceId: String(d!.deviceId) }, body: { disabled: true } })).status).toBe(401);
+    const bad = await patch(admin, d!.deviceId, { disabled: "yes" });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/disabled/);
+    expect((await patch(admin, 999_999, { disabled: true })).status).toBe(404);
+
+    const off = await patch(admin, d!.deviceId, { disabled: true });
+    expect(off.status).toBe(200);
+    expect(off.body.device).toMatchObject({ id: d!.deviceId, status: "disabled" });
+    expect(off.body.device.adminDisabledAt).not.toBeNull();
+    expect(await getJob(db(), { id: job.id })).toMatchObject({ state: "queued", attempts: 0, leaseOwner: null });
+    // its worker is told why (403), not asked to register again
+    const refused = await call(claimRoute.POST, { method: "POST", headers: { "x-device-token": d!.token }, body: { waitSeconds: 0 } });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toMatchObject({ code: "DEVICE_DISABLED" });
+    expect(refused.body.error.message).toMatch(/taken out of service by a site admin/);
+    const again = await registerHostsAgain("ooservice");
+    const stillOut = await call(claimRoute.POST, { method: "POST", headers: { "x-device-token": again.deviceToken }, body: { waitSeconds: 0 } });
+    expect(stillOut.status).toBe(403);
+    // the other device of the platform takes the job
+    expect((await claim(db(), other!.auth))).toMatchObject({ id: job.id, attempt: 1 });
+    await complete(db(), other!.auth, job.id, result());
+
+    const on = await patch(admin, d!.deviceId, { disabled: false });
+    expect(on.body.device.adminDisabledAt).toBeNull();
+    const { job: j2 } = await enqueue(db(), { model, platform, batch: 2, teamId: null });
+    const back = await call(claimRoute.POST, { method: "POST", headers: { "x-device-token": again.deviceToken }, body: { waitSeconds: 0 } });
+    expect(back.status).toBe(200);
+    expect(back.body.job.id).toBe(j2.id);
   });
 });
 

@@ -7,7 +7,7 @@ import { monthOf } from "@/lib/db/util";
 import { adminOverview } from "@/lib/services/portal-teams";
 import { Alert, Card, PageHeader, formatDate } from "@/components/ui";
 import { StateBadge } from "@/components/latency/format";
-import { QuotaForm, WorkerTokens } from "@/components/portal/admin-panels";
+import { DeviceToggle, QuotaForm, WorkerTokens } from "@/components/portal/admin-panels";
 
 export const metadata = { title: "Site administration — nnlq" };
 export const dynamic = "force-dynamic"; // site admins only
@@ -82,7 +82,7 @@ export default async function AdminPage({ searchParams }: { searchParams: Promis
           )}
         </Card>
 
-        <Card title="Devices" description="Worker hosts per platform. Revoking the worker token that registered a device disables it.">
+        <Card title="Devices" description="Worker hosts per platform. Disable one to take it out of service (its running job goes back to the queue); revoking the worker token that registered devices disables them all.">
           {o.devices.length === 0 ? (
             <p className="text-sm text-slate-500">No device has registered yet: start a worker with a worker token (npm run worker).</p>
           ) : (
@@ -93,19 +93,23 @@ export default async function AdminPage({ searchParams }: { searchParams: Promis
                   <th className="py-2 pr-3">Host</th>
                   <th className="py-2 pr-3">Status</th>
                   <th className="py-2 pr-3">CPU</th>
-                  <th className="py-2">Last heartbeat</th>
+                  <th className="py-2 pr-3">Last heartbeat</th>
+                  <th className="py-2" />
                 </tr>
               </thead>
               <tbody className="divide-y divide-slate-100">
                 {o.devices.map((d) => (
-                  <tr key={d.id}>
+                  <tr key={d.id} data-testid={`admin-device-${d.id}`}>
                     <td className="py-1.5 pr-3 font-mono text-xs">{d.platform}</td>
                     <td className="py-1.5 pr-3">{d.hostName}</td>
                     <td className="py-1.5 pr-3">
                       <StateBadge state={d.status} />
                     </td>
                     <td className="py-1.5 pr-3 text-xs text-slate-600">{typeof d.hostInfo?.cpuModel === "string" ? d.hostInfo.cpuModel : "—"}</td>
-                    <td className="py-1.5 text-xs text-slate-600">{formatDate(d.lastHeartbeatAt)}</td>
+                    <td className="py-1.5 pr-3 text-xs text-slate-600">{formatDate(d.lastHeartbeatAt)}</td>
+                    <td className="py-1.5 text-right">
+                      <DeviceToggle id={d.id} hostName={d.hostName} platform={d.platform} disabled={d.adminDisabledAt !== null} />
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -1,6 +1,7 @@
 /** Site-administration schemas: team quotas and worker tokens (/api/v1/admin/*). */
 import { z } from "zod";
 import { id, isoTime, platformSlug } from "./common";
+import { deviceView } from "./jobs";
 
 export const setQuotaBody = z.object({
   teamId: id,
@@ -47,3 +48,9 @@ export const workerTokensResponse = z.object({ tokens: z.array(workerTokenView) 
 export const workerTokenParams = z.object({ tokenId: id });
 
 export type WorkerTokenView = z.infer<typeof workerTokenView>;
+
+export const deviceParams = z.object({ deviceId: id });
+export const setDeviceBody = z.object({
+  disabled: z.boolean({ error: "must be true (take the device out of service) or false (back in)" }),
+});
+export const deviceResponse = z.object({ device: deviceView });

@@ -51,6 +51,7 @@ export const deviceView = z.object({
   status: deviceStatus.describe("offline when the last heartbeat is older than the staleness window"),
   hostInfo: z.record(z.string(), z.unknown()).nullable(),
   lastHeartbeatAt: isoTime.nullable(),
+  adminDisabledAt: isoTime.nullable().describe("when a site admin took this device out of service (null: in service)"),
 });
 
 export const platformView = z.object({

@@ -1,0 +1,1 @@
+ALTER TABLE `devices` ADD `admin_disabled_at` datetime(3);
