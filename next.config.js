@@ -1,7 +1,7 @@
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   // Node-only packages used by route handlers and server code; never bundled.
-  serverExternalPackages: ["onnxruntime-node", "mysql2", "bcryptjs"],
+  serverExternalPackages: ["onnxruntime-node", "mysql2", "bcryptjs", "@tensorflow/tfjs", "@tensorflow/tfjs-backend-wasm"],
   poweredByHeader: false,
   // The build type-checks the app and what it imports (tsconfig.next.json), not scripts, tests or
   // scratch files; `npm run typecheck` covers the whole repository.

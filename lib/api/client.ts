@@ -14,6 +14,7 @@
 import { NnlqError, type ErrorCode, ERROR_CODES } from "@/lib/errors";
 import type { MeasuredResultView, MeasurementsQuery, MeasurementsResponse, ModelView, QueryBody, QueryResponse, UploadResponse } from "./schemas/models";
 import type { JobView, JobsQuery, JobsResponse, DeviceView, PlatformView } from "./schemas/jobs";
+import type { PredictResponse } from "./schemas/predict";
 import type {
   ClaimedJob,
   HeartbeatResponse,
@@ -23,6 +24,14 @@ import type {
   WorkerResult,
 } from "./schemas/worker";
 
+
+/** base64 in browsers and Node alike */
+function base64Of(b: Uint8Array): string {
+  if (typeof Buffer !== "undefined") return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64");
+  let s = "";
+  for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
+  return btoa(s);
+}
 export const DEFAULT_URL = "http://localhost:3000";
 
 export interface ClientOptions {
@@ -133,6 +142,15 @@ export class NnlqClient extends HttpBase {
 
   async devices(platform?: string): Promise<DeviceView[]> {
     return (await this.request<{ devices: DeviceView[] }>("GET", "/api/v1/devices", { query: { platform } })).devices;
+  }
+
+  /**
+   * Predicted latency for many models at once (NAS loops): zoo specs, ONNX bytes (send structure-only
+   * ones: lib/onnx stripWeights) or stored model ids. Per-item errors come back in `results[i].error`.
+   */
+  predict(models: ({ spec: Record<string, unknown> } | { onnx: Uint8Array } | { modelId: number })[], o: { platforms?: string[] } = {}) {
+    const items = models.map((m) => ("onnx" in m ? { onnx: base64Of(m.onnx) } : m));
+    return this.request<PredictResponse>("POST", "/api/v1/predict", { json: { models: items, ...(o.platforms ? { platforms: o.platforms } : {}) } });
   }
 
   measurements(q: MeasurementsQuery) {

@@ -103,8 +103,15 @@ function validate<S extends Schema>(schema: S, value: unknown, what: string): z.
   throw new NnlqError("VALIDATION", `Invalid ${what}: ${list}`, { fields });
 }
 
+/** Largest JSON body a route reads (a predict batch of thousands of structure-only models fits). */
+export const MAX_JSON_BYTES = 64 * 1024 * 1024;
+
 async function readJson(req: Request): Promise<unknown> {
+  const declared = Number(req.headers.get("content-length") ?? NaN);
+  const tooLarge = () => new NnlqError("PAYLOAD_TOO_LARGE", `Request body is larger than ${MAX_JSON_BYTES / 1024 / 1024} MiB; send fewer items per request`);
+  if (declared > MAX_JSON_BYTES) throw tooLarge();
   const text = await req.text();
+  if (text.length > MAX_JSON_BYTES) throw tooLarge();
   if (!text.trim()) return {};
   try {
     return JSON.parse(text);

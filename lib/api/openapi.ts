@@ -12,6 +12,7 @@ import * as W from "./schemas/worker";
 import * as A from "./schemas/admin";
 import * as P from "./schemas/portal";
 import * as O from "./schemas/offline";
+import * as PR from "./schemas/predict";
 
 type Auth = "public" | "user" | "team" | "team-admin" | "site-admin" | "worker-token" | "device-token";
 type Body = z.ZodType | "onnx";
@@ -77,6 +78,9 @@ export const OPERATIONS: Operation[] = [
   { method: "post", path: "/api/v1/admin/worker-tokens", tag: "admin", auth: "site-admin", summary: "Issue a worker token (returned once)", body: A.createWorkerTokenBody, responses: { 201: { description: "issued", schema: A.createWorkerTokenResponse } } },
   { method: "delete", path: "/api/v1/admin/worker-tokens/{tokenId}", tag: "admin", auth: "site-admin", summary: "Revoke a worker token (disables its devices)", params: A.workerTokenParams, responses: ok(obj({ token: A.workerTokenView })) },
   { method: "patch", path: "/api/v1/admin/devices/{deviceId}", tag: "admin", auth: "site-admin", summary: "Take one device out of service (its held jobs are requeued) or back in", params: A.deviceParams, body: A.setDeviceBody, responses: ok(A.deviceResponse) },
+
+  // ── prediction ──
+  { method: "post", path: "/api/v1/predict", tag: "predict", auth: "public", summary: "Predicted latency on every platform for up to 5000 zoo specs, structure-only ONNX models (base64) or stored models; per-item errors", body: PR.predictBody, responses: { ...ok(PR.predictResponse), 404: { description: "no predictor trained yet", schema: errorBody }, 413: { description: "body over 64 MiB", schema: errorBody } } },
 
   // ── worker protocol (docs/worker-protocol.md) ──
   { method: "post", path: "/api/v1/worker/register", tag: "worker", auth: "worker-token", summary: "Register a worker host: one device and device token per platform", body: W.registerBody, responses: ok(W.registerResponse) },

@@ -17,7 +17,9 @@ export interface PredictorInfo {
   platforms: string[];
 }
 
-const PUBLIC = () => path.resolve(process.cwd(), "public");
+/** the public/ folder the app serves (NNLQ_PUBLIC_DIR overrides it: tests) */
+export const publicDir = () => process.env.NNLQ_PUBLIC_DIR ?? path.resolve(process.cwd(), "public");
+const PUBLIC = publicDir;
 
 interface ManifestHead {
   format?: string;

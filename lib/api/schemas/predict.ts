@@ -1,0 +1,40 @@
+/** /api/v1/predict: latency predictions for zoo specs, structure-only ONNX models or stored models, in batches. */
+import { z } from "zod";
+import { id, platformSlug } from "./common";
+
+export const PREDICT_MAX_ITEMS = 5000;
+
+export const predictItem = z.union([
+  z.object({ spec: z.record(z.string(), z.unknown()).describe("a zoo spec (family + its parameters), as GET /api/v1/models lists them") }).strict(),
+  z.object({ onnx: z.string().min(1, "must not be empty").describe("an ONNX model, base64 (structure-only is enough: weights are never needed)") }).strict(),
+  z.object({ modelId: id.describe("a model stored in nnlq that you can see") }).strict(),
+], { error: "each item must be {spec}, {onnx} or {modelId}" });
+
+export const predictBody = z.object({
+  models: z.array(predictItem).min(1, "must list at least one model").max(PREDICT_MAX_ITEMS, `must list at most ${PREDICT_MAX_ITEMS} models per request`),
+  platforms: z.array(platformSlug).max(64).optional().describe("default: every platform the predictor models"),
+});
+
+const prediction = z.object({
+  platform: z.string(),
+  latencyMs: z.number(),
+  uncertaintyMs: z.number().nullable().describe("spread of the predictor's ensemble (ms): large means measure instead"),
+});
+
+export const predictResponse = z.object({
+  predictor: z.object({ version: z.string(), method: z.string(), platforms: z.array(z.string()) }),
+  results: z.array(
+    z.object({
+      index: z.number().describe("position in the request's models"),
+      hash: z.string().optional().describe("structure hash (the database key)"),
+      family: z.string().optional(),
+      inputs: z.record(z.string(), z.array(z.number())).optional(),
+      flops: z.number().optional(),
+      predictions: z.array(prediction).optional(),
+      error: z.object({ code: z.string(), message: z.string() }).optional().describe("this item only; the others are still answered"),
+    }),
+  ),
+});
+
+export type PredictBody = z.input<typeof predictBody>;
+export type PredictResponse = z.infer<typeof predictResponse>;

@@ -1,0 +1,296 @@
+/**
+ * The evolving predictor (issue 7): train every method on the database's public measurements, register
+ * each trained version with its validation metrics, promote a version only when it beats the method's
+ * current one on the same validation split, and store the promoted version's prediction for every
+ * measured model × platform (the predicted-vs-measured pairs the portal draws). Retraining happens when
+ * the database has grown by ≥ 10% since the promoted version was trained, or when forced.
+ *
+ * Serving: `servingPredictor` loads the promoted predictor (GNN first) once per version and `predictModels`
+ * answers /api/v1/predict for zoo specs, structure-only ONNX models or stored models, in batches.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { NnlqError, isNnlqError } from "@/lib/errors";
+import type { Db, DbOrTx } from "@/lib/db/client";
+import * as rel from "@/lib/db/release";
+import * as predDb from "@/lib/db/predictors";
+import { getAccessibleModel, getStructureBytes } from "@/lib/db/model-access";
+import { listPlatforms } from "@/lib/db/platforms";
+import type { Principal } from "@/lib/auth/principal";
+import { FEATURE_SET_VERSION, analyze } from "@/lib/onnx";
+import { generate, validateSpec } from "@/lib/zoo";
+import {
+  fromArtifacts, graphInput, samplesFromRelease, shouldPromote, trainVersion, METHODS,
+  type LabelStat, type Method, type Predictor, type Sample, type EpochLog, type ReleaseModelLike, type ReleaseMeasurementLike,
+} from "@/lib/predict";
+import { readArtifacts, saveArtifacts } from "@/lib/predict/node/io";
+import { initTfNode } from "@/lib/predict/node/backend";
+import { compactProfile } from "./release";
+import { currentPredictor, publicDir as servedPublicDir } from "./portal-predictor";
+import { callerTeamIds } from "./caller";
+
+// ───────────────────────────── the training set ─────────────────────────────
+
+export interface DatabaseDataset {
+  samples: Sample[];
+  /** model hash → model id; platform slug → platform id (to store predictions) */
+  modelIds: Map<string, number>;
+  platformIds: Map<string, number>;
+}
+
+/**
+ * The public zoo and corpus measurements of the database as training samples: per model × platform ×
+ * batch, the median of its measurements' medians (`label`: median or min), with the newest profile.
+ */
+export async function datasetFromDatabase(db: DbOrTx, { label = "median" }: { label?: LabelStat } = {}): Promise<DatabaseDataset> {
+  const models = await rel.releaseModels(db);
+  const rows = await rel.releaseMeasurements(db);
+  const measured = new Set(rows.map((r) => r.hash));
+  const bytes = new Map<string, Uint8Array | null>();
+  for (const m of models) if (measured.has(m.hash) && !m.zooSpec) bytes.set(m.hash, await getStructureBytes(db, { modelId: m.id }));
+  const modelLike: ReleaseModelLike[] = models.filter((m) => measured.has(m.hash)).map((m) => ({ hash: m.hash, family: m.family, zooSpec: m.zooSpec, storageKey: m.storageKey }) as ReleaseModelLike);
+  const measLike: ReleaseMeasurementLike[] = rows.map((r) => ({
+    model: r.hash,
+    platform: r.slug,
+    batch: r.batch,
+    measuredAt: r.measuredAt.toISOString(),
+    stats: { medianMs: r.medianMs, meanMs: r.meanMs, minMs: r.minMs, p90Ms: r.p90Ms, p99Ms: r.p99Ms, stdMs: r.stdMs },
+    profile: compactProfile(r.profile),
+  }) as ReleaseMeasurementLike);
+  const samples = samplesFromRelease(modelLike, measLike, { label, resolveModel: (m) => bytes.get(m.hash) ?? null });
+  return {
+    samples,
+    modelIds: new Map(models.map((m) => [m.hash, m.id])),
+    platformIds: new Map((await listPlatforms(db, { activeOnly: false })).map((p) => [p.slug, p.id])),
+  };
+}
+
+// ───────────────────────────── evolving ─────────────────────────────
+
+export interface EvolveOptions {
+  methods?: readonly Method[];
+  /** train even when the database has not grown enough */
+  force?: boolean;
+  /** retrain once the training set has grown by this fraction (default 0.1) */
+  growth?: number;
+  /** GNN time budget (minutes, default 15) and epochs (default the trainer's) */
+  budgetMin?: number;
+  epochs?: number;
+  seed?: number;
+  label?: LabelStat;
+  /** where weights are written (served under /predictors/<version>/) */
+  publicDir?: string;
+  log?: (line: string) => void;
+  onEpoch?: (method: Method, e: EpochLog) => void;
+}
+
+export interface EvolveOutcome {
+  method: Method;
+  /** the new version's name, null when skipped */
+  version: string | null;
+  action: "skipped" | "promoted" | "kept-current" | "failed";
+  reason: string;
+  samples: number;
+  candidateMape: number | null;
+  currentMape: number | null;
+  predictionsStored: number;
+}
+
+/** Where versions' weights live: public/predictors, served at /predictors/<version>/. */
+export const predictorsDir = () => path.join(servedPublicDir(), "predictors");
+
+const stampOf = (d = new Date()) => d.toISOString().slice(0, 19).replace(/[-:]/g, "").replace("T", "-");
+
+/** Loads a stored version's weights from publicDir (null when its files are gone). */
+function loadStored(publicDir: string, weightsUri: string | null): Predictor | null {
+  if (!weightsUri?.startsWith("/predictors/")) return null;
+  const file = path.join(publicDir, weightsUri.slice("/predictors/".length));
+  if (!fs.existsSync(file)) return null;
+  return fromArtifacts(readArtifacts(file));
+}
+
+/** One round of the evolving predictor for every method (see the module comment). */
+export async function evolvePredictors(db: Db, o: EvolveOptions = {}): Promise<EvolveOutcome[]> {
+  const log = o.log ?? (() => {});
+  const publicDir = o.publicDir ?? predictorsDir();
+  const growth = o.growth ?? 0.1;
+  const t0 = performance.now();
+  const data = await datasetFromDatabase(db, { label: o.label });
+  const n = data.samples.length;
+  log(`training set: ${n} measured (model, platform) pairs over ${new Set(data.samples.map((s) => s.graph.key)).size} graphs (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  const out: EvolveOutcome[] = [];
+  for (const method of o.methods ?? METHODS) {
+    const base = { method, samples: n, candidateMape: null, currentMape: null, predictionsStored: 0 };
+    const current = await predDb.promotedVersion(db, { method });
+    if (n < 30) {
+      out.push({ ...base, version: null, action: "skipped", reason: `only ${n} measurements: too few to train on` });
+      continue;
+    }
+    if (!o.force && current && n < current.trainingSetSize * (1 + growth)) {
+      const pct = ((n / Math.max(1, current.trainingSetSize) - 1) * 100).toFixed(1);
+      out.push({ ...base, version: null, action: "skipped", reason: `the database grew ${pct}% since ${current.name} (retrains at ${(growth * 100).toFixed(0)}%; --force to train now)` });
+      continue;
+    }
+    const name = `${method}-${stampOf()}-s${o.seed ?? 1}`;
+    const row = await predDb.insertPredictorVersion(db, {
+      name, method, platformIds: [], featureSetVersion: FEATURE_SET_VERSION, trainingSetSize: n, status: "training", parentId: current?.id ?? null,
+    });
+    try {
+      const t1 = performance.now();
+      log(`${method}: training ${name} on ${n} samples`);
+      const r = await trainVersion(method, data.samples, {
+        version: name,
+        seed: o.seed ?? 1,
+        gnn: {
+          ...(o.epochs ? { epochs: o.epochs } : {}),
+          timeBudgetMs: (o.budgetMin ?? 15) * 60_000,
+          ...(o.onEpoch ? { onEpoch: (e: EpochLog) => o.onEpoch!(method, e) } : {}),
+        },
+      });
+      saveArtifacts(path.join(publicDir, name), r.predictor.save(), { metrics: { validation: r.val } });
+      const weightsUri = `/predictors/${name}/model.json`;
+      const previous = current ? loadStored(publicDir, current.weightsUri) : null;
+      const decision = shouldPromote(r, previous as never);
+      previous?.dispose();
+      const platformIds = r.predictor.platforms.map((s) => data.platformIds.get(s)).filter((x): x is number => x !== undefined);
+      await predDb.updatePredictorVersion(db, row.id, {
+        status: "evaluated",
+        weightsUri,
+        platformIds,
+        metrics: {
+          validation: r.val,
+          validationMape: r.valMape,
+          trainSamples: r.trainSamples,
+          validationSamples: r.valSamples,
+          comparedWith: current ? { version: current.name, mape: decision.currentMape } : null,
+          trainSeconds: Number(((performance.now() - t1) / 1000).toFixed(1)),
+        },
+      });
+      const fmt = (x: number | null) => (x === null || !Number.isFinite(x) ? "—" : `${x.toFixed(2)}%`);
+      if (!decision.promote) {
+        r.predictor.dispose();
+        out.push({ ...base, version: name, action: "kept-current", reason: `validation MAPE ${fmt(decision.candidateMape)} does not beat ${current!.name}'s ${fmt(decision.currentMape)}`, candidateMape: decision.candidateMape, currentMape: decision.currentMape });
+        log(`${method}: ${name} kept as evaluated (MAPE ${fmt(decision.candidateMape)} vs current ${fmt(decision.currentMape)})`);
+        continue;
+      }
+      await predDb.promoteVersion(db, { id: row.id, method });
+      const stored = await storePredictions(db, row.id, r.predictor, data);
+      r.predictor.dispose();
+      out.push({
+        ...base, version: name, action: "promoted", predictionsStored: stored, candidateMape: decision.candidateMape, currentMape: decision.currentMape,
+        reason: current ? `validation MAPE ${fmt(decision.candidateMape)} beats ${current.name}'s ${fmt(decision.currentMape)}` : "the first version of this method",
+      });
+      log(`${method}: promoted ${name} (validation MAPE ${fmt(decision.candidateMape)}); ${stored} predictions stored`);
+    } catch (e) {
+      const message = (isNnlqError(e) || e instanceof Error ? e.message : String(e)).slice(0, 2000);
+      await predDb.updatePredictorVersion(db, row.id, { status: "failed", metrics: { error: message } });
+      out.push({ ...base, version: name, action: "failed", reason: message });
+      log(`${method}: ${name} failed: ${message}`);
+    }
+  }
+  return out;
+}
+
+/** The promoted version's prediction for every measured model graph on every platform it models. */
+async function storePredictions(db: DbOrTx, versionId: number, predictor: Predictor, data: DatabaseDataset): Promise<number> {
+  const graphs = new Map<string, Sample>();
+  for (const s of data.samples) if (!graphs.has(s.graph.key)) graphs.set(s.graph.key, s);
+  const list = [...graphs.values()];
+  const rows: predDb.PredictionRow[] = [];
+  const CHUNK = 256;
+  for (let i = 0; i < list.length; i += CHUNK) {
+    const part = list.slice(i, i + CHUNK);
+    const preds = predictor.predict(part.map((s) => s.graph));
+    part.forEach((s, k) => {
+      const modelId = data.modelIds.get(s.graph.key.split("@")[0]!);
+      if (modelId === undefined) return;
+      for (const p of preds[k]!) {
+        const platformId = data.platformIds.get(p.platform);
+        if (platformId === undefined || !Number.isFinite(p.latencyMs)) continue;
+        rows.push({ modelId, platformId, batch: s.batch, valueMs: p.latencyMs, uncertaintyMs: p.uncertaintyMs });
+      }
+    });
+  }
+  await predDb.upsertPredictions(db, versionId, rows);
+  return rows.length;
+}
+
+// ───────────────────────────── serving ─────────────────────────────
+
+let serving: { version: string; predictor: Predictor } | null = null;
+
+/** The predictor /api/v1/predict serves (the promoted GNN, else another promoted method, else the newest on disk), loaded once per version. */
+export async function servingPredictor(db: DbOrTx | null, publicDir = predictorsDir()): Promise<Predictor> {
+  await initTfNode();
+  const info = await currentPredictor(db);
+  if (!info) throw new NnlqError("NOT_FOUND", "No predictor has been trained yet: run `npm run worker:train` (the start command trains one in the background on first start)");
+  if (serving?.version === info.version) return serving.predictor;
+  const file = path.join(publicDir, info.url.slice("/predictors/".length));
+  const predictor = fromArtifacts(readArtifacts(file));
+  serving?.predictor.dispose();
+  serving = { version: info.version, predictor };
+  return predictor;
+}
+
+export type PredictItem = { spec: unknown } | { onnx: Uint8Array } | { modelId: number };
+
+export interface PredictItemResult {
+  index: number;
+  hash?: string;
+  family?: string;
+  inputs?: Record<string, number[]>;
+  flops?: number;
+  predictions?: { platform: string; latencyMs: number; uncertaintyMs: number | null }[];
+  error?: { code: string; message: string };
+}
+
+/**
+ * Predicts each item on `platforms` (default: every platform the predictor models). A bad item gets its
+ * own error (code + message) and the others are still answered: a NAS loop sends thousands at once.
+ */
+export async function predictModels(
+  db: DbOrTx | null,
+  principal: Principal | null,
+  items: PredictItem[],
+  { platforms }: { platforms?: string[] } = {},
+): Promise<{ predictor: { version: string; method: string; platforms: string[] }; results: PredictItemResult[] }> {
+  const predictor = await servingPredictor(db);
+  const unknown = (platforms ?? []).filter((p) => !predictor.platforms.includes(p));
+  if (unknown.length) {
+    throw new NnlqError("VALIDATION", `The predictor ${predictor.version} does not model ${unknown.join(", ")} (it models: ${predictor.platforms.join(", ")})`, { unknown });
+  }
+  const results: PredictItemResult[] = [];
+  const ok: { index: number; graph: ReturnType<typeof graphInput> }[] = [];
+  for (const [index, item] of items.entries()) {
+    try {
+      let bytes: Uint8Array;
+      if ("spec" in item) bytes = generate(validateSpec(item.spec as never));
+      else if ("onnx" in item) bytes = item.onnx;
+      else {
+        if (!db) throw new NnlqError("DB_UNAVAILABLE", "stored models need the database");
+        const m = await getAccessibleModel(db, { id: item.modelId, teamIds: await callerTeamIds(db, principal) });
+        if (!m) throw new NnlqError("NOT_FOUND", `Model ${item.modelId} does not exist or is not visible to you`);
+        // zoo models are stored as their spec and regenerated; uploads keep their structure-only bytes
+        const b = m.zooSpec ? generate(validateSpec(m.zooSpec as never)) : await getStructureBytes(db, { modelId: m.id });
+        if (!b) throw new NnlqError("NOT_FOUND", `Model ${item.modelId} has no stored structure`);
+        bytes = b;
+      }
+      const a = analyze(bytes);
+      const g = graphInput(a.hash, bytes);
+      results.push({ index, hash: a.hash, family: a.family.name, inputs: a.inputs, flops: a.flops });
+      ok.push({ index, graph: g });
+    } catch (e) {
+      if (!isNnlqError(e)) throw e;
+      results.push({ index, error: { code: e.code, message: e.message } });
+    }
+  }
+  const CHUNK = 256;
+  for (let i = 0; i < ok.length; i += CHUNK) {
+    const part = ok.slice(i, i + CHUNK);
+    const preds = predictor.predict(part.map((x) => x.graph), platforms);
+    part.forEach((x, k) => {
+      results[x.index]!.predictions = preds[k]!.map((p) => ({ platform: p.platform, latencyMs: p.latencyMs, uncertaintyMs: p.uncertaintyMs }));
+    });
+  }
+  return { predictor: { version: predictor.version, method: predictor.method, platforms: [...predictor.platforms] }, results };
+}
