@@ -2,7 +2,9 @@
  * Brings up nnlq (run by `npm run up` after npm install, or `npm start`):
  *   database (DATABASE_URL | 127.0.0.1:3306 | private MariaDB under .data/) → migrations → seed data →
  *   `next build` when stale → `next start` on PORT (default 3000) → one local measurement worker
- *   (workers/worker.ts, every local platform; NNLQ_WORKER=0 leaves it out).
+ *   (workers/worker.ts, every local platform; NNLQ_WORKER=0 leaves it out) → the predictor trainer
+ *   (workers/train.ts --watch 60: trains at once when no predictor is promoted, then whenever the data
+ *   grew by 10%; NNLQ_TRAINER=0 leaves it out, NNLQ_TRAIN_BUDGET_MIN caps the GNN's training time).
  * Ctrl-C stops everything, including a private database server.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -85,12 +87,13 @@ try {
     PORT: String(port),
     NEXT_TELEMETRY_DISABLED: "1",
   };
-  const spawnChild = (name: string, args: string[], extraEnv: Record<string, string> = {}) => {
+  const spawnChild = (name: string, args: string[], extraEnv: Record<string, string> = {}, critical = true) => {
     // own process group: a terminal's Ctrl-C reaches this script only, which stops the children in order
     const proc = spawn(process.execPath, args, { cwd: root, env: { ...env, ...extraEnv }, stdio: "inherit", detached: true });
     children.push({ name, proc });
     proc.once("exit", (code, signal) => {
       if (shuttingDown) return;
+      if (!critical) return void console.error(`[nnlq] ${name} exited (${signal ?? code}); the rest keeps running`);
       console.error(`[nnlq] ${name} exited (${signal ?? code}); stopping`);
       void shutdown(code || 1);
     });
@@ -105,6 +108,11 @@ try {
       NNLQ_URL: `http://127.0.0.1:${port}`,
       NNLQ_WORKER_TOKEN: workerToken,
     });
+  }
+  if (process.env.NNLQ_TRAINER !== "0") {
+    // the evolving predictor (lib/services/predictors.ts): trains now when no version is promoted (a fresh
+    // clone: the portal shows predictions once it is done), then hourly whenever the data grew by 10%
+    spawnChild("trainer", ["--import", "tsx", path.join(root, "workers/train.ts"), "--watch", "60", "--budget-min", process.env.NNLQ_TRAIN_BUDGET_MIN ?? "10"], {}, false);
   }
   log(`nnlq is up: http://localhost:${port}`);
   if (seeded.demo) log(`demo sign-in: ${seeded.demo.email} / ${seeded.demo.password}  (disable with NNLQ_DEMO=0)`);
