@@ -8,6 +8,7 @@ import { NnlqError } from "@/lib/errors";
 import type { DbOrTx } from "./client";
 import { modelBlobs, models, type Model, type NewModel } from "./schema";
 import { isDuplicateKey } from "./util";
+import type { ModelSummary } from "@/lib/onnx";
 
 export function visibleTo(teamIds: readonly number[]): SQL {
   return teamIds.length
@@ -54,4 +55,23 @@ export async function listTeamModels(
     .orderBy(desc(models.createdAt), desc(models.id))
     .limit(limit)
     .offset(offset);
+}
+
+/** The columns of a model row that lib/onnx's analysis gives (uploads, API, campaigns share this mapping). */
+export function modelFieldsOf(summary: ModelSummary) {
+  return {
+    hash: summary.hash,
+    family: summary.family.name,
+    familyConfidence: summary.family.confidence,
+    batch: summary.batch,
+    inputShapes: summary.inputs,
+    opset: summary.opset,
+    flops: summary.flops,
+    macs: summary.macs,
+    params: summary.params,
+    memoryAccess: summary.memoryAccess,
+    activationMemory: summary.activationMemory,
+    nodeCount: summary.nodeCount,
+    opHistogram: summary.opHistogram,
+  } satisfies Partial<NewModel>;
 }

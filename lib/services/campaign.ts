@@ -22,9 +22,9 @@ import path from "node:path";
 import { NnlqError, isNnlqError } from "@/lib/errors";
 import type { Db } from "@/lib/db/client";
 import type { Model, Platform } from "@/lib/db/schema";
-import { getModelByHash, insertModel } from "@/lib/db/models";
+import { getModelByHash, insertModel, modelFieldsOf } from "@/lib/db/models";
 import { failedKeys, measuredKeys, plannedModelRefs, workKey } from "@/lib/db/campaign";
-import { analyze, type ModelSummary } from "@/lib/onnx";
+import { analyze } from "@/lib/onnx";
 import { decodeModel, isStructureOnly, stripWeights } from "@/lib/onnx";
 import { canonicalJson, generate, paramCount, Rng, sampleSpec, structureKey, validateSpec, ZOO_FAMILIES, type ZooFamily, type ZooSpec } from "@/lib/zoo";
 import { deriveSeed } from "@/lib/zoo/rng";
@@ -216,24 +216,6 @@ export function networkFiles(root = defaultCorpusRoot()): string[] {
 
 // ───────────────────────────── model rows ─────────────────────────────
 
-function modelRow(summary: ModelSummary) {
-  return {
-    hash: summary.hash,
-    family: summary.family.name,
-    familyConfidence: summary.family.confidence,
-    batch: summary.batch,
-    inputShapes: summary.inputs,
-    opset: summary.opset,
-    flops: summary.flops,
-    macs: summary.macs,
-    params: summary.params,
-    memoryAccess: summary.memoryAccess,
-    activationMemory: summary.activationMemory,
-    nodeCount: summary.nodeCount,
-    opHistogram: summary.opHistogram,
-  };
-}
-
 export function zooModelName(spec: ZooSpec, hash: string): string {
   return `zoo/${spec.family}/r${spec.resolution}-b${spec.batch}-${hash.slice(0, 10)}`;
 }
@@ -245,7 +227,7 @@ export async function ensureZooModel(db: Db, spec: ZooSpec): Promise<Model> {
   if (existing) return existing;
   try {
     return await insertModel(db, {
-      ...modelRow(summary),
+      ...modelFieldsOf(summary),
       family: spec.family, // the spec is the truth (detection may say otherwise for odd members)
       familyConfidence: 1,
       name: zooModelName(spec, summary.hash),
@@ -274,7 +256,7 @@ export async function ensureCorpusModel(db: Db, corpusRoot: string, corpusPath: 
   if (existing) return existing;
   try {
     return await insertModel(db, {
-      ...modelRow(summary),
+      ...modelFieldsOf(summary),
       name: `corpus/${corpusPath.replace(/^networks\//, "")}`,
       visibility: "public",
       source: "upload",

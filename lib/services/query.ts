@@ -16,7 +16,7 @@
 import { NnlqError, isNnlqError } from "@/lib/errors";
 import type { DbOrTx } from "@/lib/db/client";
 import type { Model, Platform } from "@/lib/db/schema";
-import { getModelByHash, insertModel } from "@/lib/db/models";
+import { getModelByHash, insertModel, modelFieldsOf } from "@/lib/db/models";
 import { getAccessibleModel, grantModelAccess } from "@/lib/db/model-access";
 import { effectiveStatus, listDevices } from "@/lib/db/devices";
 import * as jobsDb from "@/lib/db/jobs";
@@ -124,20 +124,8 @@ export async function uploadModel(db: DbOrTx, p: Principal | null, input: Upload
   if (existing) return { ...base, ...(await joinExisting(db, existing, team.id, teamIds)), created: false, stored: true };
   try {
     const model = await insertModel(db, {
-      hash: summary.hash,
+      ...modelFieldsOf(summary),
       name: input.name ?? `model-${summary.hash.slice(0, 12)}`,
-      family: summary.family.name,
-      familyConfidence: summary.family.confidence,
-      batch: summary.batch,
-      inputShapes: summary.inputs,
-      opset: summary.opset,
-      flops: summary.flops,
-      macs: summary.macs,
-      params: summary.params,
-      memoryAccess: summary.memoryAccess,
-      activationMemory: summary.activationMemory,
-      nodeCount: summary.nodeCount,
-      opHistogram: summary.opHistogram,
       ownerTeamId: team.id,
       uploadedBy: p?.user.id ?? null,
       visibility: input.visibility ?? "private",
