@@ -4,7 +4,7 @@
  * server strips weights) → choose platforms and batch → POST /api/v1/query → per platform the stored
  * latency, or the job's live progress (SWR polling /api/v1/jobs/{id} until it ends).
  */
-import { useState, type DragEvent, type ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import useSWR from "swr";
 import type { QueryItem, QueryResponse, UploadResponse } from "@/lib/api/schemas/models";
 import type { JobView } from "@/lib/api/schemas/jobs";
@@ -13,6 +13,7 @@ import { Alert, Button, Card } from "@/components/ui";
 import { PreviewPanel } from "@/components/preview/preview-panel";
 import { QuotaPreview } from "@/components/portal/quota-preview";
 import { usePreview } from "@/components/preview/use-preview";
+import { OnnxDropZone } from "@/components/preview/drop-zone";
 import type { PredictorInfo } from "@/lib/services/portal-predictor";
 import { ENDED, StateBadge, fetcher, fmtBytes, fmtCount, fmtMs } from "./format";
 
@@ -55,7 +56,6 @@ function uploadModel(file: Blob, params: Record<string, string>, onProgress: (f:
 export function QueryWorkbench({ platforms, teams, signedIn, predictor = null }: Props) {
   const preview = usePreview(predictor);
   const [file, setFile] = useState<File | null>(null);
-  const [dragging, setDragging] = useState(false);
   const [progress, setProgress] = useState<number | null>(null);
   const [uploaded, setUploaded] = useState<UploadResponse | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -85,13 +85,6 @@ export function QueryWorkbench({ platforms, teams, signedIn, predictor = null }:
     }
   }
 
-  function onDrop(e: DragEvent<HTMLElement>) {
-    e.preventDefault();
-    setDragging(false);
-    const f = e.dataTransfer.files?.[0];
-    if (f) void start(f);
-  }
-
   async function query() {
     const model = uploaded?.model;
     if (!model && !uploaded?.analysis) return;
@@ -117,34 +110,10 @@ export function QueryWorkbench({ platforms, teams, signedIn, predictor = null }:
     <div className="space-y-6">
       {error && <Alert>{error}</Alert>}
       <Card title="1. Model" description="An ONNX file, read in your browser: the weights are stripped there and only the structure is uploaded — trained weights stay on your machine.">
-        <label
-          htmlFor="model-file"
-          data-testid="dropzone"
-          onDragOver={(e) => {
-            e.preventDefault();
-            setDragging(true);
-          }}
-          onDragLeave={() => setDragging(false)}
-          onDrop={onDrop}
-          className={`flex cursor-pointer flex-col items-center justify-center rounded-lg border-2 border-dashed px-6 py-10 text-center text-sm transition ${
-            dragging ? "border-indigo-500 bg-indigo-50" : "border-slate-300 hover:border-slate-400"
-          }`}
-        >
+        <OnnxDropZone id="model-file" testId="dropzone" inputLabel="ONNX model file" onFile={(f) => void start(f)} className="py-10">
           <span className="font-medium text-slate-800">Drop an .onnx file here</span>
           <span className="mt-1 text-slate-500">or click to choose one</span>
-          <input
-            id="model-file"
-            aria-label="ONNX model file"
-            type="file"
-            accept=".onnx,application/octet-stream"
-            className="sr-only"
-            onChange={(e) => {
-              const f = e.target.files?.[0];
-              if (f) void start(f);
-              e.target.value = "";
-            }}
-          />
-        </label>
+        </OnnxDropZone>
         {teams.length > 1 && (
           <div className="mt-3 text-sm">
             <label htmlFor="team" className="mr-2 text-slate-700">

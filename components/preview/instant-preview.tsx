@@ -6,11 +6,12 @@
  * an anonymous lookup, and measured values from the database join the table.
  */
 import Link from "next/link";
-import { useState, type DragEvent } from "react";
+import { useState } from "react";
 import type { UploadResponse } from "@/lib/api/schemas/models";
 import type { PredictorInfo } from "./protocol";
 import { PreviewPanel, type MeasuredLookup } from "./preview-panel";
 import { usePreview } from "./use-preview";
+import { OnnxDropZone } from "./drop-zone";
 
 async function lookupMeasured(name: string, structure: Uint8Array): Promise<MeasuredLookup> {
   // anonymous on purpose (credentials omitted): a lookup stores nothing, and only public results come back
@@ -31,7 +32,6 @@ async function lookupMeasured(name: string, structure: Uint8Array): Promise<Meas
 
 export function InstantPreview({ predictor, platformNames }: { predictor: PredictorInfo | null; platformNames: Record<string, string> }) {
   const { state, run } = usePreview(predictor);
-  const [dragging, setDragging] = useState(false);
   const [lookup, setLookup] = useState<MeasuredLookup>({ state: "idle" });
 
   async function start(file: File) {
@@ -46,13 +46,6 @@ export function InstantPreview({ predictor, platformNames }: { predictor: Predic
     }
   }
 
-  function onDrop(e: DragEvent<HTMLElement>) {
-    e.preventDefault();
-    setDragging(false);
-    const f = e.dataTransfer.files?.[0];
-    if (f) void start(f);
-  }
-
   return (
     <section aria-labelledby="preview-title" className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200">
       <h2 id="preview-title" className="text-lg font-semibold text-slate-900">
@@ -62,34 +55,10 @@ export function InstantPreview({ predictor, platformNames }: { predictor: Predic
         Your ONNX file is read in this browser: structure, FLOPs and predicted latency on every platform appear at once. The trained weights stay
         on your machine — only the weight-free structure is sent to look up measured results.
       </p>
-      <label
-        htmlFor="preview-file"
-        data-testid="preview-dropzone"
-        onDragOver={(e) => {
-          e.preventDefault();
-          setDragging(true);
-        }}
-        onDragLeave={() => setDragging(false)}
-        onDrop={onDrop}
-        className={`mt-4 flex cursor-pointer flex-col items-center justify-center rounded-lg border-2 border-dashed px-6 py-8 text-center text-sm transition focus-within:ring-2 focus-within:ring-indigo-600 ${
-          dragging ? "border-indigo-500 bg-indigo-50" : "border-slate-300 hover:border-slate-400"
-        }`}
-      >
+      <OnnxDropZone id="preview-file" testId="preview-dropzone" inputLabel="ONNX model file for an instant preview" onFile={(f) => void start(f)} className="mt-4 py-8">
         <span className="font-medium text-slate-800">Drop an .onnx file (weights included is fine — even hundreds of MB)</span>
         <span className="mt-1 text-slate-500">or click to choose one</span>
-        <input
-          id="preview-file"
-          aria-label="ONNX model file for an instant preview"
-          type="file"
-          accept=".onnx,application/octet-stream"
-          className="sr-only"
-          onChange={(e) => {
-            const f = e.target.files?.[0];
-            if (f) void start(f);
-            e.target.value = "";
-          }}
-        />
-      </label>
+      </OnnxDropZone>
       <PreviewPanel state={state} lookup={lookup} platformNames={platformNames} />
       {state.status === "ready" && (
         <p className="mt-4 text-sm">
