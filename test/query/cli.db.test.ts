@@ -13,16 +13,16 @@ import { createWorkerToken } from "@/lib/services/devices";
 import { isNnlqError } from "@/lib/errors";
 import { db } from "../setup/fixtures";
 import { giveQuota, makeTeam, result, seedOnce, testPlatform, type TeamCtx } from "./world";
-import { startApiServer } from "./http-server";
+import { startRouteServer } from "../worker/route-server";
 
 const root = path.resolve(import.meta.dirname, "../..");
-let server: Awaited<ReturnType<typeof startApiServer>>;
+let server: Awaited<ReturnType<typeof startRouteServer>>;
 let team: TeamCtx;
 let dir: string;
 
 beforeAll(async () => {
   await seedOnce();
-  server = await startApiServer();
+  server = await startRouteServer();
   team = await makeTeam("cli");
   dir = mkdtempSync(path.join(os.tmpdir(), "nnlq-cli-"));
 });
