@@ -1,7 +1,7 @@
 /**
  * bench:portal — server time of the portal's browse and leaderboard queries on a database of 100k+ results.
  *
- *   npm run bench:portal -- [--models 30000] [--iterations 40] [--keep] [--http]
+ *   npm run bench:portal -- [--models 30000] [--iterations 40] [--keep] [--http] [--release]
  *
  * Creates a throwaway database (nnlq_bench_portal_<time>) on the server nnlq would use, migrates and seeds
  * it, fills it with synthetic models and measurements (bench/portal-synth.ts: every model on every local
@@ -11,6 +11,8 @@
  * afterwards (unless --keep). With --http (needs a production build: npm run build) it also starts
  * `next start` on that database and times whole HTTP answers: the /api/v1 portal endpoints and the /browse
  * and /leaderboards pages (a different filter on every request, so the page data cache never answers).
+ * --release: the seeded database instead — data/release-v1 as `npm run up` loads it, with a flops-linear
+ * predictor version trained on it (so the compare view has predictions) — the issue's acceptance setting.
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -27,6 +29,8 @@ import { browseQuery, leaderboardQuery } from "@/lib/api/schemas/portal";
 import { browse, leaderboards, matrix } from "@/lib/services/portal";
 import { compareView, modelPage } from "@/lib/services/portal-model";
 import { synthesize } from "./portal-synth";
+import { importRelease } from "@/lib/services/release";
+import { evolvePredictors } from "@/lib/services/predictors";
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -36,6 +40,7 @@ const MODELS = Number(arg("models", "30000"));
 const ITER = Number(arg("iterations", "40"));
 const KEEP = process.argv.includes("--keep");
 const HTTP = process.argv.includes("--http");
+const RELEASE = process.argv.includes("--release");
 const ROOT = path.resolve(import.meta.dirname, "..");
 const GOAL_MS = 300;
 
@@ -56,14 +61,27 @@ async function main() {
     const user = await insertUser(h.db, { email: "bench@example.test", name: "Bench", passwordHash: "x" });
     const team = await insertTeamWithOwner(h.db, { name: "Bench lab", ownerId: user.id });
     const t0 = Date.now();
-    const n = await synthesize(h.pool, { models: MODELS, privateShare: 0.05, privateTeamId: team.id, predictions: true });
+    let n: { models: number; latest: number; measurements: number; predictions: number };
+    const predictorsDir = fs.mkdtempSync(path.join(os.tmpdir(), "nnlq-bench-predictors-"));
+    if (RELEASE) {
+      const r = await importRelease(h.db);
+      const [o] = await evolvePredictors(h.db, { methods: ["flops-linear"], force: true, publicDir: predictorsDir });
+      const count = async (t: string) => Number(((await h.pool.query(`SELECT COUNT(*) AS n FROM ${t}`))[0] as { n: number }[])[0]!.n);
+      n = { models: r.modelsInserted, latest: await count("latest_measurements"), measurements: r.measurementsInserted, predictions: o!.predictionsStored };
+    } else {
+      n = await synthesize(h.pool, { models: MODELS, privateShare: 0.05, privateTeamId: team.id, predictions: true });
+    }
+    fs.rmSync(predictorsDir, { recursive: true, force: true });
     await h.pool.query("ANALYZE TABLE latest_measurements, measurements, models, predictions");
     console.log(
-      `[bench:portal] synthetic data: ${n.models} models, ${n.latest} newest results, ${n.measurements} runs, ${n.predictions} predictions ` +
+      `[bench:portal] ${RELEASE ? "the data release (seeded database)" : "synthetic data"}: ${n.models} models, ${n.latest} newest results, ${n.measurements} runs, ${n.predictions} predictions ` +
         `(${((Date.now() - t0) / 1000).toFixed(1)} s) in ${name}`,
     );
     const db = h.db;
-    const slugs = (await h.pool.query("SELECT slug FROM platforms ORDER BY id"))[0] as { slug: string }[];
+    // platforms with the most results first (the portal's default platform)
+    const slugs = (await h.pool.query(
+      "SELECT p.slug, p.id FROM platforms p LEFT JOIN latest_measurements l ON l.platform_id = p.id GROUP BY p.id ORDER BY COUNT(l.model_id) DESC, p.id",
+    ))[0] as { slug: string; id: number }[];
     const platform = slugs[0]!.slug;
 
     // a cursor 20 pages deep, for the "deep page" shape
@@ -72,7 +90,7 @@ async function main() {
       const r = await browse(db, [], deep);
       deep = browseQuery.parse({ platform, cursor: r.nextCursor! });
     }
-    const someModel = (await browseDb.browsePage(db, { platformId: 1, teamIds: [], sort: "latency", dir: "asc", limit: 1, family: "resnet" }))[0]!;
+    const someModel = (await browseDb.browsePage(db, { platformId: slugs[0]!.id, teamIds: [], sort: "latency", dir: "asc", limit: 1, family: "resnet" }))[0]!;
     const version = (await browseDb.listPredictorVersions(db))[0]!;
 
     const shapes: [string, () => Promise<unknown>][] = [
