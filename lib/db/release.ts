@@ -105,3 +105,13 @@ export async function rebuildLatest(db: DbOrTx, modelIds: number[]): Promise<voi
         measurement_count = VALUES(measurement_count), measured_at = VALUES(measured_at)`);
   }
 }
+
+/** How many model × platform × batch pairs of releasable models have a measurement (the training-set size the evolving predictor tracks). */
+export async function measuredPairCount(db: DbOrTx): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`COUNT(DISTINCT ${measurements.modelId}, ${measurements.platformId}, ${measurements.batch})`.mapWith(Number) })
+    .from(measurements)
+    .innerJoin(models, eq(models.id, measurements.modelId))
+    .where(releasable);
+  return row?.n ?? 0;
+}

@@ -114,10 +114,17 @@ export async function evolvePredictors(db: Db, o: EvolveOptions = {}): Promise<E
   const log = o.log ?? (() => {});
   const publicDir = o.publicDir ?? predictorsDir();
   const growth = o.growth ?? 0.1;
-  const t0 = performance.now();
-  const data = await datasetFromDatabase(db, { label: o.label });
-  const n = data.samples.length;
-  log(`training set: ${n} measured (model, platform) pairs over ${new Set(data.samples.map((s) => s.graph.key)).size} graphs (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  // the growth check is one COUNT; the samples (zoo models regenerated, features extracted) are built only to train
+  const n = await rel.measuredPairCount(db);
+  let dataset: DatabaseDataset | null = null;
+  const samplesOf = async () => {
+    if (!dataset) {
+      const t0 = performance.now();
+      dataset = await datasetFromDatabase(db, { label: o.label });
+      log(`training set: ${dataset.samples.length} measured (model, platform, batch) pairs over ${new Set(dataset.samples.map((s) => s.graph.key)).size} graphs (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    }
+    return dataset;
+  };
   const out: EvolveOutcome[] = [];
   for (const method of o.methods ?? METHODS) {
     const base = { method, samples: n, candidateMape: null, currentMape: null, predictionsStored: 0 };
@@ -136,8 +143,9 @@ export async function evolvePredictors(db: Db, o: EvolveOptions = {}): Promise<E
       name, method, platformIds: [], featureSetVersion: FEATURE_SET_VERSION, trainingSetSize: n, status: "training", parentId: current?.id ?? null,
     });
     try {
+      const data = await samplesOf();
       const t1 = performance.now();
-      log(`${method}: training ${name} on ${n} samples`);
+      log(`${method}: training ${name} on ${data.samples.length} samples`);
       const r = await trainVersion(method, data.samples, {
         version: name,
         seed: o.seed ?? 1,
