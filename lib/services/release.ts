@@ -30,7 +30,8 @@ import { generate, ZOO_VERSION } from "@/lib/zoo";
 
 export const RELEASE_FORMAT = "nnlq-data-release";
 export const RELEASE_VERSION = 1;
-export const DEFAULT_RELEASE_DIR = path.resolve(import.meta.dirname, "../../data/release-v1");
+// (inside a Next server bundle import.meta.dirname is undefined: the server runs from the repository root)
+export const DEFAULT_RELEASE_DIR = path.resolve(import.meta.dirname ? path.resolve(import.meta.dirname, "../..") : process.cwd(), "data/release-v1");
 const FILES = { platforms: "platforms.json", specs: "specs.jsonl.gz", measurements: "measurements.jsonl.gz", manifest: "MANIFEST.json" } as const;
 
 // ───────────────────────────── line shapes ─────────────────────────────

@@ -14,8 +14,10 @@ export function initTfNode(prefer: "wasm" | "cpu" = (process.env.NNLQ_TF_BACKEND
   ready ??= (async () => {
     if (prefer === "wasm") {
       try {
-        const require = createRequire(import.meta.url);
-        const dist = path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"));
+        const require = createRequire(import.meta.url || path.join(process.cwd(), "package.json"));
+        // resolved at run time (a specifier bundlers cannot see: Next's server build would try to bundle the .wasm)
+        const pkg = process.env.NNLQ_TFJS_WASM_PACKAGE ?? "@tensorflow/tfjs-backend-wasm";
+        const dist = path.join(path.dirname(require.resolve(`${pkg}/package.json`)), "dist");
         setWasmPaths(dist + path.sep);
         if (await tf.setBackend("wasm")) {
           await tf.ready();

@@ -19,7 +19,8 @@ export function readJsonlFile(file: string): DataRow[] {
   return parseJsonl(fs.readFileSync(file, "utf8"));
 }
 
-const REPO_ROOT = path.resolve(import.meta.dirname, "../../..");
+// (inside a Next server bundle import.meta.dirname is undefined: the server runs from the repository root)
+const REPO_ROOT = import.meta.dirname ? path.resolve(import.meta.dirname, "../../..") : process.cwd();
 /** Read-only ONNX corpus next to the repository (absent in a user's clone). */
 export const CORPUS_ROOT = path.resolve(REPO_ROOT, "../shared/onnx");
 
