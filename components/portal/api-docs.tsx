@@ -45,7 +45,10 @@ function typeOf(s: Json | undefined): string {
 /** A plausible value for a schema (for request examples). */
 export function exampleOf(s: Json | undefined, name = ""): unknown {
   if (!s) return null;
+  if (Array.isArray(s.examples) && s.examples.length) return s.examples[0];
   if (s.default !== undefined) return s.default;
+  const branches = (s.anyOf ?? s.oneOf) as Json[] | undefined;
+  if (Array.isArray(branches) && branches.length) return exampleOf(branches[0], name);
   if (Array.isArray(s.enum)) return (s.enum as unknown[])[0];
   if (/platform/i.test(name) || (typeof s.pattern === "string" && s.pattern.includes("fp32|fp16|int8"))) return "x86-epyc-2c/ort-cpu-1.30/fp32/t1";
   if (typeof s.pattern === "string" && s.pattern.includes("[0-9a-f]{64}")) return "<structure hash>";

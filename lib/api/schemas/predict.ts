@@ -5,7 +5,10 @@ import { id, platformSlug } from "./common";
 export const PREDICT_MAX_ITEMS = 5000;
 
 export const predictItem = z.union([
-  z.object({ spec: z.record(z.string(), z.unknown()).describe("a zoo spec (family + its parameters), as GET /api/v1/models lists them") }).strict(),
+  z
+    .object({ spec: z.record(z.string(), z.unknown()).describe("a zoo spec (family + its parameters; docs/zoo.md)") })
+    .strict()
+    .meta({ examples: [{ spec: { family: "resnet", resolution: 224, depths: [2, 2, 2, 2], width: 64 } }] }),
   z.object({ onnx: z.string().min(1, "must not be empty").describe("an ONNX model, base64 (structure-only is enough: weights are never needed)") }).strict(),
   z.object({ modelId: id.describe("a model stored in nnlq that you can see") }).strict(),
 ], { error: "each item must be {spec}, {onnx} or {modelId}" });
