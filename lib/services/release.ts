@@ -4,9 +4,12 @@
  *   data/release-v1/platforms.json         platform rows the measurements refer to (slug = key)
  *   data/release-v1/specs.jsonl.gz         one model per line: structure hash, zoo spec (or corpus path),
  *                                          and the analysis columns (so loading needs no ONNX work)
- *   data/release-v1/measurements.jsonl.gz  one measurement per line: model hash, platform slug, batch, every
+ *   data/release-v1/measurements.<hardware>.jsonl.gz
+ *                                          one file per hardware (e.g. x86-epyc-2c), so each stays a few MB:
+ *                                          one measurement per line: model hash, platform slug, batch, every
  *                                          statistic, device seconds, provenance env (CPU, cores, runtime,
  *                                          load/busy flag, conversion log...), per-operator profile summary
+ *                                          (readers also accept the single measurements.jsonl.gz of older releases)
  *   data/release-v1/MANIFEST.json          format version, zoo version, counts, platform × family matrix,
  *                                          sha256 of each file
  *
@@ -32,7 +35,10 @@ export const RELEASE_FORMAT = "nnlq-data-release";
 export const RELEASE_VERSION = 1;
 // (inside a Next server bundle import.meta.dirname is undefined: the server runs from the repository root)
 export const DEFAULT_RELEASE_DIR = path.resolve(import.meta.dirname ? path.resolve(import.meta.dirname, "../..") : process.cwd(), "data/release-v1");
-const FILES = { platforms: "platforms.json", specs: "specs.jsonl.gz", measurements: "measurements.jsonl.gz", manifest: "MANIFEST.json" } as const;
+const FILES = { platforms: "platforms.json", specs: "specs.jsonl.gz", manifest: "MANIFEST.json" } as const;
+/** measurements.<hardware>.jsonl.gz (or the single measurements.jsonl.gz of older releases) */
+export const MEASUREMENT_FILE = /^measurements(\.[a-z0-9_.-]+)?\.jsonl\.gz$/;
+const measurementFileOf = (platformSlug: string) => `measurements.${platformSlug.split("/")[0]!.replace(/[^a-z0-9_.-]/g, "_")}.jsonl.gz`;
 
 // ───────────────────────────── line shapes ─────────────────────────────
 
@@ -191,8 +197,13 @@ export async function exportRelease(db: Db, dir: string = DEFAULT_RELEASE_DIR): 
   const files: Record<string, Buffer> = {
     [FILES.platforms]: Buffer.from(JSON.stringify({ platforms: plats }, null, 2) + "\n"),
     [FILES.specs]: gz(modelsOut),
-    [FILES.measurements]: gz(measOut),
   };
+  const parts = new Map<string, ReleaseMeasurement[]>();
+  for (const m of measOut) {
+    const f = measurementFileOf(m.platform);
+    parts.set(f, [...(parts.get(f) ?? []), m]);
+  }
+  for (const [f, list] of [...parts].sort(([a], [b]) => a.localeCompare(b))) files[f] = gz(list);
   const familyOf = new Map(modelsOut.map((m) => [m.hash, m.family]));
   const matrixSets: Record<string, Record<string, Record<string, Set<string>>>> = {};
   for (const m of measOut) {
@@ -222,6 +233,8 @@ export async function exportRelease(db: Db, dir: string = DEFAULT_RELEASE_DIR): 
     files: Object.fromEntries(Object.entries(files).map(([n, b]) => [n, { bytes: b.length, sha256: sha256(b) }])),
   };
   fs.mkdirSync(dir, { recursive: true });
+  // measurement files of an earlier export that this one does not write (a hardware gone, the old single file)
+  for (const n of fs.readdirSync(dir)) if (MEASUREMENT_FILE.test(n) && !files[n]) fs.rmSync(path.join(dir, n));
   for (const [n, b] of Object.entries(files)) fs.writeFileSync(path.join(dir, n), b);
   fs.writeFileSync(path.join(dir, FILES.manifest), JSON.stringify(manifest, null, 2) + "\n");
   return manifest;
@@ -256,7 +269,8 @@ export function readRelease(dir: string = DEFAULT_RELEASE_DIR): Release {
     throw new NnlqError("VALIDATION", `${dir} is not a ${RELEASE_FORMAT} v${RELEASE_VERSION} (format ${manifest.format}, version ${manifest.version})`);
   }
   const bufs: Record<string, Buffer> = {};
-  for (const n of [FILES.platforms, FILES.specs, FILES.measurements]) {
+  const measurementFiles = Object.keys(manifest.files).filter((n) => MEASUREMENT_FILE.test(n)).sort();
+  for (const n of [FILES.platforms, FILES.specs, ...measurementFiles]) {
     const b = fs.readFileSync(at(n));
     const want = manifest.files[n];
     if (!want || sha256(b) !== want.sha256) throw new NnlqError("VALIDATION", `${n} of the release at ${dir} does not match its MANIFEST.json sha256`);
@@ -266,7 +280,7 @@ export function readRelease(dir: string = DEFAULT_RELEASE_DIR): Release {
     manifest,
     platforms: (JSON.parse(bufs[FILES.platforms]!.toString("utf8")) as { platforms: ReleasePlatform[] }).platforms,
     models: parseLines<ReleaseModel>(bufs[FILES.specs]!, FILES.specs),
-    measurements: parseLines<ReleaseMeasurement>(bufs[FILES.measurements]!, FILES.measurements),
+    measurements: measurementFiles.flatMap((n) => parseLines<ReleaseMeasurement>(bufs[n]!, n)),
   };
 }
 

@@ -11,7 +11,7 @@ export const PREDICTORS_DIR = path.join(REPO_ROOT, "public/predictors");
 /** --data, else the data release when present, else the dev data. */
 export function defaultDataset(arg?: string): string {
   if (arg) return path.resolve(arg);
-  return fs.existsSync(path.join(RELEASE_DIR, "measurements.jsonl.gz")) ? RELEASE_DIR : DEV_DATA;
+  return fs.existsSync(path.join(RELEASE_DIR, "MANIFEST.json")) ? RELEASE_DIR : DEV_DATA;
 }
 
 const secs = (ms: number) => (ms >= 90_000 ? `${(ms / 60_000).toFixed(1)} min` : `${(ms / 1000).toFixed(1)} s`);

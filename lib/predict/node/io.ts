@@ -1,6 +1,6 @@
 /**
  * Node-only file helpers of lib/predict: read datasets (dev-data JSONL, or a data-release directory of
- * issue 6 with specs.jsonl.gz + measurements.jsonl.gz), save and load predictor artifacts in a directory
+ * issue 6 with specs.jsonl.gz + measurements*.jsonl.gz), save and load predictor artifacts in a directory
  * (model.json + weights.bin).
  */
 import fs from "node:fs";
@@ -30,21 +30,22 @@ function readJsonlGz<T>(file: string): T[] {
 }
 
 /**
- * Samples of a dataset path: a data-release directory (specs.jsonl.gz + measurements.jsonl.gz; corpus
+ * Samples of a dataset path: a data-release directory (specs.jsonl.gz + measurements*.jsonl.gz; corpus
  * networks are read from ../shared/onnx when present, else skipped) or a dev-data JSONL file.
  */
 export function loadDataset(p: string, o: { label?: LabelStat; onError?: (key: string, e: unknown) => void } = {}): Sample[] {
   const onError = o.onError ? (r: { key: string }, e: unknown) => o.onError!(r.key, e) : undefined;
   if (fs.existsSync(p) && fs.statSync(p).isDirectory()) {
-    const specs = path.join(p, "specs.jsonl.gz"), meas = path.join(p, "measurements.jsonl.gz");
-    if (!fs.existsSync(specs) || !fs.existsSync(meas)) throw new NnlqError("NOT_FOUND", `${p} is not a data release (specs.jsonl.gz + measurements.jsonl.gz)`);
+    const specs = path.join(p, "specs.jsonl.gz");
+    const meas = fs.readdirSync(p).filter((n) => /^measurements(\.[a-z0-9_.-]+)?\.jsonl\.gz$/.test(n)).sort().map((n) => path.join(p, n));
+    if (!fs.existsSync(specs) || !meas.length) throw new NnlqError("NOT_FOUND", `${p} is not a data release (specs.jsonl.gz + measurements*.jsonl.gz)`);
     if (o.label === "cpu") throw new NnlqError("VALIDATION", "the data release records no CPU time per run: use --label median or min");
     const resolveModel = (m: ReleaseModelLike) => {
       const rel = m.storageKey?.startsWith("corpus:") ? m.storageKey.slice("corpus:".length) : null;
       const file = rel ? path.join(CORPUS_ROOT, rel) : null;
       return file && fs.existsSync(file) ? new Uint8Array(fs.readFileSync(file)) : null;
     };
-    return samplesFromRelease(readJsonlGz<ReleaseModelLike>(specs), readJsonlGz<ReleaseMeasurementLike>(meas), { label: o.label, resolveModel, onError });
+    return samplesFromRelease(readJsonlGz<ReleaseModelLike>(specs), meas.flatMap((f) => readJsonlGz<ReleaseMeasurementLike>(f)), { label: o.label, resolveModel, onError });
   }
   return samplesFromRows(readJsonlFile(p), { label: o.label, onError });
 }
