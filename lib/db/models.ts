@@ -75,3 +75,9 @@ export function modelFieldsOf(summary: ModelSummary) {
     opHistogram: summary.opHistogram,
   } satisfies Partial<NewModel>;
 }
+
+/** Stores a model's structure-only bytes when it has none yet (a corpus network loaded from a data release). */
+export async function ensureModelBlob(db: DbOrTx, { modelId, bytes }: { modelId: number; bytes: Uint8Array }): Promise<void> {
+  const [has] = await db.select({ id: modelBlobs.modelId }).from(modelBlobs).where(eq(modelBlobs.modelId, modelId)).limit(1);
+  if (!has) await db.insert(modelBlobs).values({ modelId, bytes: Buffer.from(bytes) });
+}

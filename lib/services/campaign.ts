@@ -22,7 +22,7 @@ import path from "node:path";
 import { NnlqError, isNnlqError } from "@/lib/errors";
 import type { Db } from "@/lib/db/client";
 import type { Model, Platform } from "@/lib/db/schema";
-import { getModelByHash, insertModel, modelFieldsOf } from "@/lib/db/models";
+import { ensureModelBlob, getModelByHash, insertModel, modelFieldsOf } from "@/lib/db/models";
 import { failedKeys, measuredKeys, plannedModelRefs, workKey } from "@/lib/db/campaign";
 import { analyze } from "@/lib/onnx";
 import { decodeModel, isStructureOnly, stripWeights } from "@/lib/onnx";
@@ -253,7 +253,12 @@ export async function ensureCorpusModel(db: Db, corpusRoot: string, corpusPath: 
   const structure = isStructureOnly(decoded) ? raw : stripWeights(decoded);
   const summary = analyze(structure);
   const existing = await getModelByHash(db, { hash: summary.hash });
-  if (existing) return existing;
+  if (existing) {
+    // a row loaded from a data release has no bytes (the release keeps the path, not the file): add them,
+    // or the devices measuring it could never fetch it
+    await ensureModelBlob(db, { modelId: existing.id, bytes: structure });
+    return existing;
+  }
   try {
     return await insertModel(db, {
       ...modelFieldsOf(summary),
@@ -569,7 +574,12 @@ async function runOne(
     await timed(o.phases, "complete", () => complete(db, device, job.id, body));
     return { ok: true, medianMs: best!.stats.median, retakes, busy, deviceSeconds: spent };
   } catch (e) {
-    return { ok: false, message: isNnlqError(e) ? `${e.code}: ${e.message}` : String(e) };
+    if (abort.signal.aborted) return { ok: false, message: "stopped" };
+    // the model could not be fetched (or the result not stored): end the job for good, or the next claim
+    // would hand the same held job back and the campaign would spin on it
+    const f = failureBody(e, device.platform, (Date.now() - started) / 1000);
+    await fail(db, device, job.id, { ...f, retry: false }).catch(() => {});
+    return { ok: false, message: `${f.code}: ${f.message.split("\n")[0]}` };
   } finally {
     clearInterval(hb);
     o.signal?.removeEventListener("abort", onStop);

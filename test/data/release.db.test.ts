@@ -118,6 +118,18 @@ describe("campaign and data release", () => {
     expect(readRelease(d1).measurements).toHaveLength(4);
   });
 
+  it("a campaign measures a corpus network that came from a release without bytes (they are added from the corpus)", { timeout: 120_000 }, async () => {
+    // database b imported the vgg "corpus network" above: a row with its hash, no bytes
+    const root = path.join(tmp, "corpus");
+    fs.mkdirSync(path.join(root, "networks/test"), { recursive: true });
+    fs.writeFileSync(path.join(root, "networks/test/vgg.onnx"), generate(validateSpec({ family: "vgg", resolution: 64, depths: [1, 1, 1, 1, 1] })));
+    const other = localPlatforms(host)[1]!; // a platform it has no result on yet
+    await b.db.insert(platforms).ignore().values({ slug: other.slug, name: other.slug, hardware: other.hardware, runtime: other.runtime, runtimeVersion: other.runtimeVersion, precision: other.precision, threads: other.threads, config: { adapter: other.runtime, passes: other.passes } });
+    const nets: Stage = { name: "nets", platform: other.slug, batch: 1, perFamily: 0, families: [], networks: true };
+    const s = await runCampaign(b.db, { stages: [nets], host, lock, budgetMs: 150, corpusRoot: root });
+    expect(s).toMatchObject({ measured: 1, failed: 0 });
+  });
+
   it("refuses a release whose files do not match the manifest, and a missing one", async () => {
     const d = path.join(tmp, "bad");
     fs.cpSync(path.join(tmp, "one"), d, { recursive: true });
