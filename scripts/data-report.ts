@@ -35,7 +35,8 @@ const q = (xs: number[], p: number) => {
 };
 const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms >= 1 ? ms.toFixed(2) : ms.toFixed(3));
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-const short = (slug: string) => slug.split("/").slice(1).join("/");
+/** a platform slug without the architecture prefix: "epyc-2c ort-cpu-1.30/fp32/t1" (two CPUs must stay apart) */
+const short = (slug: string) => { const [hw, ...rest] = slug.split("/"); return `${hw!.replace(/^(x86|arm)-/, "")} ${rest.join("/")}`; };
 
 // newest run per (model, platform, batch), and all runs for repeatability
 type Run = (typeof meas)[number];
