@@ -63,7 +63,7 @@ describe("database invariants", () => {
   it("seeds families and platforms idempotently with readable slugs", async () => {
     const again = await seed(db(), { demo: false });
     expect(again.platforms).toContain(platform.slug);
-    expect(platform.slug).toMatch(/^[a-z0-9]+-\d+c\/ort-(cpu|wasm)-\d+\.\d+\/(fp32|int8)\/t\d+$/);
+    expect(platform.slug).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*-\d+c\/ort-(cpu|wasm)-\d+\.\d+\/(fp32|int8)\/t\d+$/);
     expect(platform.config.passes).toContain("materialize-weights");
     const [{ n }] = (await db().execute(sql`SELECT COUNT(*) AS n FROM platforms WHERE slug = ${platform.slug}`))[0] as unknown as { n: number }[];
     expect(Number(n)).toBe(1);
