@@ -317,10 +317,12 @@ export class Worker {
       }
       measuredAt = Date.now();
     } catch (e) {
-      // the model could not be fetched: the job is no longer ours (or we are shutting down)
+      // the model could not be fetched: the job is no longer ours (or we are shutting down), or the server
+      // has no structure for it — then the job fails for good (dropping it would get it back on the next claim)
       if (!abort.signal.aborted) {
-        endReason ??= "lease_lost";
         this.log(`job ${job.id}: cannot fetch model ${job.model.id} (${describe(e)})`);
+        if (isNnlqError(e) && e.code === "NOT_FOUND") outcome = { failure: { ...failureBody(e, d.platform, 0), retry: false } };
+        else endReason ??= "lease_lost";
       }
     }
 

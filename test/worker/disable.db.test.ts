@@ -7,7 +7,11 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { generate } from "@/lib/zoo";
 import { NnlqClient } from "@/lib/api/client";
-import { devices } from "@/lib/db/schema";
+import { devices, jobs } from "@/lib/db/schema";
+import { analyze } from "@/lib/onnx";
+import { insertModel, modelFieldsOf } from "@/lib/db/models";
+import { getPlatformBySlug } from "@/lib/db/platforms";
+import { enqueue } from "@/lib/services/jobs";
 import { setSiteAdmin } from "@/lib/db/users";
 import { setDeviceDisabled } from "@/lib/services/devices";
 import { Worker } from "@/lib/worker/loop";
@@ -69,6 +73,31 @@ it("a worker whose device is disabled waits with the reason, and measures again 
   await seen(/back in service/);
   await seen(new RegExp(`job ${jobId} .*: done in`));
   expect((await api.getJob(jobId)).state).toBe("done");
+  worker.stop();
+  await running;
+}, 120_000);
+
+it("a job whose model has no structure on the server fails for good instead of coming back on every claim", async () => {
+  const lines: string[] = [];
+  const worker = new Worker({
+    url: server.url, workerToken: world.workerToken, platforms: [T1], hostName: "nobytes-host", budgetMs: 100, ciTarget: 0, profileRuns: 0,
+    waitSeconds: 1, lock: `test-nobytes-${process.pid}`, backoff: { minMs: 50, maxMs: 300 }, log: (l) => lines.push(l),
+  });
+  const running = worker.run();
+  await until("the worker", async () => lines.some((l) => /serving 1 platform/.test(l)), 30_000, 50);
+  // a corpus-like row loaded from a data release: analysis columns, no bytes, no zoo spec
+  const bytes = generate({ family: "vgg", resolution: 32, depths: [1, 1, 1, 1, 1] } as never);
+  const a = analyze(bytes);
+  const model = await insertModel(world.db, { ...modelFieldsOf(a), name: "corpus/none.onnx", visibility: "public", source: "upload", storageKey: "corpus:networks/none.onnx" });
+  const platform = (await getPlatformBySlug(world.db, { slug: T1 }))!;
+  const { job } = await enqueue(world.db, { model, platform, batch: 1, teamId: null });
+  await until("the job to end", async () => {
+    const [j] = await world.db.select().from(jobs).where(eq(jobs.id, job.id));
+    return j && j.state === "failed" ? j : null;
+  }, 30_000, 100);
+  const [j] = await world.db.select().from(jobs).where(eq(jobs.id, job.id));
+  expect(j).toMatchObject({ state: "failed", errorCode: "NOT_FOUND", attempts: 1 });
+  expect(lines.filter((l) => new RegExp(`job ${job.id} .*claimed`).test(l))).toHaveLength(1);
   worker.stop();
   await running;
 }, 120_000);
