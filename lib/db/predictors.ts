@@ -62,3 +62,10 @@ export async function upsertPredictions(db: DbOrTx, versionId: number, rows: Pre
       .onDuplicateKeyUpdate({ set: { valueMs: sql`VALUES(value_ms)`, uncertaintyMs: sql`VALUES(uncertainty_ms)` } });
   }
 }
+
+/** Marks versions still "training" as failed (their trainer stopped); returns how many. */
+export async function failInterruptedVersions(db: DbOrTx): Promise<number> {
+  const stale = await db.select({ id: predictorVersions.id }).from(predictorVersions).where(eq(predictorVersions.status, "training"));
+  for (const { id } of stale) await db.update(predictorVersions).set({ status: "failed", metrics: { error: "interrupted: the trainer stopped before this version was evaluated" } }).where(eq(predictorVersions.id, id));
+  return stale.length;
+}

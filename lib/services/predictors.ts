@@ -109,9 +109,15 @@ function loadStored(publicDir: string, weightsUri: string | null): Predictor | n
   return fromArtifacts(readArtifacts(file));
 }
 
+/** Platforms with fewer measured graphs are not trained (nor predicted): the evaluation's threshold. */
+export const MIN_GRAPHS_PER_PLATFORM = 30;
+
 /** One round of the evolving predictor for every method (see the module comment). */
 export async function evolvePredictors(db: Db, o: EvolveOptions = {}): Promise<EvolveOutcome[]> {
   const log = o.log ?? (() => {});
+  // versions left in "training" by a trainer that was stopped mid-way (one trainer per deployment)
+  const interrupted = await predDb.failInterruptedVersions(db);
+  if (interrupted) log(`${interrupted} version(s) left in training by a stopped trainer marked failed`);
   const publicDir = o.publicDir ?? predictorsDir();
   const growth = o.growth ?? 0.1;
   // the growth check is one COUNT; the samples (zoo models regenerated, features extracted) are built only to train
@@ -120,8 +126,14 @@ export async function evolvePredictors(db: Db, o: EvolveOptions = {}): Promise<E
   const samplesOf = async () => {
     if (!dataset) {
       const t0 = performance.now();
-      dataset = await datasetFromDatabase(db, { label: o.label });
-      log(`training set: ${dataset.samples.length} measured (model, platform, batch) pairs over ${new Set(dataset.samples.map((s) => s.graph.key)).size} graphs (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+      const all = await datasetFromDatabase(db, { label: o.label });
+      // a platform with a handful of measurements would get a head fitted to noise: leave it out
+      const graphsOf = new Map<string, Set<string>>();
+      for (const s of all.samples) (graphsOf.get(s.platform) ?? graphsOf.set(s.platform, new Set()).get(s.platform)!).add(s.graph.key);
+      const few = [...graphsOf].filter(([, g]) => g.size < MIN_GRAPHS_PER_PLATFORM).map(([p, g]) => `${p} (${g.size})`);
+      dataset = { ...all, samples: all.samples.filter((s) => graphsOf.get(s.platform)!.size >= MIN_GRAPHS_PER_PLATFORM) };
+      log(`training set: ${dataset.samples.length} measured (model, platform, batch) pairs over ${new Set(dataset.samples.map((s) => s.graph.key)).size} graphs (${((performance.now() - t0) / 1000).toFixed(1)} s)` +
+        (few.length ? `; left out (fewer than ${MIN_GRAPHS_PER_PLATFORM} graphs): ${few.join(", ")}` : ""));
     }
     return dataset;
   };

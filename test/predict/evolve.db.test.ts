@@ -15,7 +15,7 @@ import { importRelease } from "@/lib/services/release";
 import { seed } from "@/lib/db/seed";
 import { evolvePredictors } from "@/lib/services/predictors";
 import { listPredictorVersions } from "@/lib/db/browse";
-import { predictions } from "@/lib/db/schema";
+import { predictions, predictorVersions } from "@/lib/db/schema";
 import * as predictRoute from "@/app/api/v1/predict/route";
 import { call, db } from "../setup/fixtures";
 
@@ -35,9 +35,17 @@ const methods = ["flops-linear", "lookup-table"] as const;
 describe("the evolving predictor", () => {
   it("registers, promotes and stores predictions; retrains only on growth; keeps the current version when not beaten", async () => {
     const lines: string[] = [];
+    // a version a stopped trainer left in "training"
+    await db().insert(predictorVersions).values({ name: "gnn-interrupted", method: "gnn", platformIds: [], featureSetVersion: "x", trainingSetSize: 1, status: "training" });
     const first = await evolvePredictors(db(), { methods, log: (l) => lines.push(l) });
+    expect((await listPredictorVersions(db())).find((v) => v.name === "gnn-interrupted")!.status).toBe("failed");
+    // platforms with a handful of measurements (the release has 2 graphs on t2, wasm and int8) get no head
+    expect(lines.join("\n")).toMatch(/left out \(fewer than 30 graphs\): .*ort-wasm/);
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, "predictors", first[0]!.version!, "model.json"), "utf8")) as { platforms: string[] };
+    expect(manifest.platforms.length).toBeGreaterThan(0);
+    expect(manifest.platforms.some((p) => p.includes("ort-wasm"))).toBe(false);
     expect(first.map((o) => o.action)).toEqual(["promoted", "promoted"]);
-    expect(lines[0]).toMatch(/training set: \d+ measured/);
+    expect(lines.find((l) => l.startsWith("training set"))).toMatch(/training set: \d+ measured/);
     const versions = await listPredictorVersions(db());
     for (const o of first) {
       const v = versions.find((x) => x.name === o.version)!;
