@@ -17,15 +17,26 @@ import { evolvePredictors } from "@/lib/services/predictors";
 import { listPredictorVersions } from "@/lib/db/browse";
 import { predictions, predictorVersions } from "@/lib/db/schema";
 import * as predictRoute from "@/app/api/v1/predict/route";
-import { call, db } from "../setup/fixtures";
+import { call } from "../setup/fixtures";
+import { createDb, type DbHandle } from "@/lib/db/client";
+import { createTestDatabase, type TestDatabase } from "../setup/test-database";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nnlq-evolve-"));
+// a database of this file alone: the training set and the growth check must not see other files' models
+let testDb: TestDatabase;
+let h: DbHandle;
+const db = () => h.db;
 beforeAll(async () => {
+  testDb = await createTestDatabase();
+  process.env.DATABASE_URL = testDb.url; // the route handlers (getDb) serve it
+  h = createDb(testDb.url, { connectionLimit: 2 });
   process.env.NNLQ_PUBLIC_DIR = dir;
   await seed(db(), { demo: false });
   await importRelease(db(), undefined, { verify: 0 });
 }, 120_000);
-afterAll(() => {
+afterAll(async () => {
+  await h?.close();
+  await testDb?.drop();
   delete process.env.NNLQ_PUBLIC_DIR;
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -79,7 +90,7 @@ describe("POST /api/v1/predict", () => {
   it("predicts specs, structure-only ONNX and stored models in one batch, with per-item errors", async () => {
     const spec = sampleSpecs("resnet", 1, 7)[0]!;
     const onnx = stripWeights(generate(sampleSpecs("vgg", 1, 3)[0]!));
-    const [stored] = await db().execute(sql`SELECT id FROM models WHERE source = 'zoo' LIMIT 1`) as unknown as [{ id: number }[]];
+    const [stored] = await db().execute(sql`SELECT id FROM models WHERE source = 'zoo' AND visibility = 'public' LIMIT 1`) as unknown as [{ id: number }[]];
     const r = await call(predictRoute.POST, {
       method: "POST",
       body: { models: [{ spec }, { onnx: Buffer.from(onnx).toString("base64") }, { modelId: stored[0]!.id }, { onnx: Buffer.from("not onnx").toString("base64") }, { spec: { family: "nope" } }] },
