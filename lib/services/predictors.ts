@@ -17,7 +17,7 @@ import * as predDb from "@/lib/db/predictors";
 import { getAccessibleModel, getStructureBytes } from "@/lib/db/model-access";
 import { listPlatforms } from "@/lib/db/platforms";
 import type { Principal } from "@/lib/auth/principal";
-import { FEATURE_SET_VERSION, analyze } from "@/lib/onnx";
+import { FEATURE_SET_VERSION, analyze, buildGraph, decodeModel } from "@/lib/onnx";
 import { generate, validateSpec } from "@/lib/zoo";
 import {
   fromArtifacts, graphInput, samplesFromRelease, shouldPromote, trainVersion, METHODS,
@@ -295,8 +295,9 @@ export async function predictModels(
         if (!b) throw new NnlqError("NOT_FOUND", `Model ${item.modelId} has no stored structure`);
         bytes = b;
       }
-      const a = analyze(bytes);
-      const g = graphInput(a.hash, bytes);
+      const model = decodeModel(bytes); // decoded once for the summary and the features
+      const a = analyze(model);
+      const g = graphInput(a.hash, buildGraph(model));
       results.push({ index, hash: a.hash, family: a.family.name, inputs: a.inputs, flops: a.flops });
       ok.push({ index, graph: g });
     } catch (e) {
