@@ -67,6 +67,19 @@ function shapesOf(v: unknown): { shapes: number[][]; types: string[] } {
 /** Kernels that only move or re-type data: they never own the original compute nodes they touch. */
 const LAYOUT_KERNELS = new Set(["Transpose", "ReorderInput", "ReorderOutput", "Cast", "MemcpyToHost", "MemcpyFromHost"]);
 
+/** Data-movement kernels: when the optimizer generated them (no original node of theirs) they own no compute. */
+const MOVEMENT_KERNELS = new Set(["Reshape", "Squeeze", "Unsqueeze", "Flatten", "Transpose", "Identity"]);
+
+/**
+ * The original node a generated kernel name derives from: "conv1_nchwc", "r1_token_3" and
+ * "Reshape_24_new_reshape" name their stem; "MatMul_11/MatMulAddFusion" names the node before the first "/".
+ */
+export function kernelStem(name: string): string {
+  const slash = name.indexOf("/");
+  const head = slash > 0 ? name.slice(0, slash) : name;
+  return head.replace(/(_nchwc|_token_\d+|_new_reshape)+$/, "");
+}
+
 /** Operators a runtime fuses into the kernel producing their input (activations, affine, Q/DQ, no-ops). */
 const ABSORBABLE = new Set([
   "Relu", "Clip", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Gelu", "Elu", "Selu", "Softplus", "PRelu",
@@ -76,8 +89,10 @@ const ABSORBABLE = new Set([
 /**
  * Map each kernel name to the original nodes it implements:
  * 1. anchors — the original tensors a kernel produces: its outputs that survive in the optimized graph, the
- *    tensor or node its generated name derives from ("r1_nchwc" → tensor r1, "conv1_token_1" → node conv1);
- *    without an optimized graph, the node the kernel is named after;
+ *    tensor or node its generated name derives from ("r1_nchwc" → tensor r1, "conv1_token_1" → node conv1,
+ *    "MatMul_11/MatMulAddFusion" → node MatMul_11); without an optimized graph, the node the kernel is named
+ *    after; reshapes and transposes the optimizer generated anchor nothing (they only move data);
+ *    layout kernels (Transpose, Reorder*, Cast) own only the original node of their own name;
  * 2. compute kernels claim, walking back from their anchors, every original node up to tensors that exist
  *    in the optimized graph or belong to another kernel, never past a DequantizeLinear;
  * 3. nodes left over that have no kernel of their own and are of a fusable kind (activations, affine ops,
@@ -105,21 +120,36 @@ export function mapFusion(original: ModelProto, kernels: { name: string; opType:
     for (const n of g.node ?? []) for (const t of [...(n.input ?? []), ...(n.output ?? [])]) known.add(t);
   }
   const anchors = new Map<string, string[]>();
-  for (const { name } of kernels) {
+  const direct: [NodeProto, string][] = [];
+  for (const { name, opType } of kernels) {
     const a: string[] = [];
     const named = byName.get(name);
+    const stem = kernelStem(name);
     if (named) a.push(...(named.output ?? []).slice(0, 1));
+    else if (optimized && MOVEMENT_KERNELS.has(opType) && byName.get(stem)?.op_type !== opType) {
+      // a reshape/transpose the optimizer generated (e.g. around a Gemm made of a 3-D MatMul + Add): it only
+      // moves data; the compute it sits next to belongs to the kernel doing the work. It does own an
+      // original node of its own kind whose output it now produces (a reshape merged into it).
+      for (const o of optNodes.get(name)?.output ?? []) if (producer.get(o)?.op_type === opType) direct.push([producer.get(o)!, name]);
+      anchors.set(name, a);
+      continue;
+    }
     if (optimized) {
       a.push(...(optNodes.get(name)?.output ?? []).filter((o) => producer.has(o)));
-      const stem = name.replace(/(_nchwc|_token_\d+)+$/, "");
       if (stem !== name && producer.has(stem)) a.push(stem);
       else if (stem !== name && byName.has(stem)) a.push(...(byName.get(stem)!.output ?? []).slice(0, 1));
     }
     anchors.set(name, a);
   }
   const stops = new Set<string>([...known, ...[...anchors.values()].flat()]);
+  for (const [n, k] of direct) claim(n, k);
   for (const { name, opType } of kernels) {
-    if (LAYOUT_KERNELS.has(opType)) continue;
+    if (LAYOUT_KERNELS.has(opType)) {
+      // layout kernels never walk back into compute, but an original Transpose/Cast the runtime kept is theirs
+      const own = byName.get(name) ?? byName.get(kernelStem(name));
+      if (own?.op_type === opType) claim(own, name);
+      continue;
+    }
     const stack = [...(anchors.get(name) ?? [])];
     const seen = new Set<string>();
     while (stack.length) {

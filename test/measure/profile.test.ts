@@ -81,3 +81,31 @@ describe("ORT profile parsing", () => {
     expect(m.get("fc")).toEqual(["fc"]);
   });
 });
+
+describe("kernel → node mapping on real onnxruntime profiles", () => {
+  it("gives a transformer's MatMul+Add→Gemm fusions to the Gemm, not to the reshapes ORT generates around it", async () => {
+    const { generate, sampleSpecs } = await import("@/lib/zoo");
+    const { measureModel } = await import("@/lib/measure");
+    const { localPlatforms } = await import("@/lib/measure/platforms");
+    const spec = sampleSpecs("vit", 1, 3, { resolution: 96 })[0];
+    const bytes = generate(spec);
+    const platform = localPlatforms().find((p) => p.runtime === "ort-cpu" && p.precision === "fp32" && p.threads === 1)!;
+    const r = await measureModel(bytes, platform, { batch: 1, timeBudgetMs: 30, profileRuns: 3 });
+    const nodes = decodeModelProto(bytes).graph!.node!;
+    const opOf = new Map(nodes.map((n) => [n.name!, n.op_type!]));
+    const owner = new Map<string, { opType: string; name: string }>();
+    for (const k of r.profile!.kernels) for (const n of k.fusedFrom) owner.set(n, k);
+    const matmuls = nodes.filter((n) => n.op_type === "MatMul");
+    expect(matmuls.length).toBeGreaterThan(4);
+    for (const m of matmuls) expect(["Gemm", "MatMul", "FusedMatMul"]).toContain(owner.get(m.name!)?.opType);
+    // generated reshapes own at most original reshapes, never compute
+    for (const k of r.profile!.kernels.filter((k) => k.opType === "Reshape")) for (const n of k.fusedFrom) expect(opOf.get(n)).toBe("Reshape");
+    // every Transpose is either a kernel of its own or folded into a compute kernel
+    for (const t of nodes.filter((n) => n.op_type === "Transpose")) expect(owner.has(t.name!)).toBe(true);
+    // the Gemm kernels carry the time of the dense layers
+    const gemmUs = r.profile!.kernels.filter((k) => k.opType === "Gemm").reduce((a, k) => a + k.medianUs, 0);
+    const gemmOwned = r.profile!.kernels.filter((k) => k.opType === "Gemm" && k.fusedFrom.some((n) => ["MatMul", "Gemm"].includes(opOf.get(n)!)));
+    expect(gemmOwned.length).toBe(r.profile!.kernels.filter((k) => k.opType === "Gemm").length);
+    expect(gemmUs).toBeGreaterThan(0);
+  }, 60_000);
+});
