@@ -8,6 +8,9 @@
  */
 import type { ModelProto, NodeProto } from "@/lib/onnx/proto";
 import type { TraceEvent } from "./runtime";
+import { kernelStem } from "@/lib/onnx/util";
+
+export { kernelStem };
 
 export interface KernelProfile {
   /** kernel (optimized node) name as the runtime reports it */
@@ -70,15 +73,6 @@ const LAYOUT_KERNELS = new Set(["Transpose", "ReorderInput", "ReorderOutput", "C
 /** Data-movement kernels: when the optimizer generated them (no original node of theirs) they own no compute. */
 const MOVEMENT_KERNELS = new Set(["Reshape", "Squeeze", "Unsqueeze", "Flatten", "Transpose", "Identity"]);
 
-/**
- * The original node a generated kernel name derives from: "conv1_nchwc", "r1_token_3" and
- * "Reshape_24_new_reshape" name their stem; "MatMul_11/MatMulAddFusion" names the node before the first "/".
- */
-export function kernelStem(name: string): string {
-  const slash = name.indexOf("/");
-  const head = slash > 0 ? name.slice(0, slash) : name;
-  return head.replace(/(_nchwc|_token_\d+|_new_reshape)+$/, "");
-}
 
 /** Operators a runtime fuses into the kernel producing their input (activations, affine, Q/DQ, no-ops). */
 const ABSORBABLE = new Set([

@@ -14,3 +14,13 @@ export function normDomain(d: string | undefined): string {
 export function opKey(domain: string, opType: string): string {
   return domain ? `${domain}::${opType}` : opType;
 }
+
+/**
+ * The original node an onnxruntime kernel name derives from: "conv1_nchwc", "r1_token_3" and
+ * "Reshape_24_new_reshape" name their stem; "MatMul_11/MatMulAddFusion" names the node before the first "/".
+ */
+export function kernelStem(name: string): string {
+  const slash = name.indexOf("/");
+  const head = slash > 0 ? name.slice(0, slash) : name;
+  return head.replace(/(_nchwc|_token_\d+|_new_reshape)+$/, "");
+}

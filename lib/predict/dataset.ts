@@ -10,6 +10,7 @@
  */
 import { NnlqError } from "@/lib/errors";
 import { buildGraph, decodeModel, extractFeatures, inferShapes, type GraphFeatures, type GraphIR } from "@/lib/onnx";
+import { kernelStem } from "@/lib/onnx/util";
 import { generate, specKey, validateSpec } from "@/lib/zoo";
 
 /** One runtime kernel (after fusion): op type, fused type ("Conv+Relu"), median µs per run, original nodes. */
@@ -158,12 +159,45 @@ export interface RawRecord {
   profile?: unknown;
 }
 
-export function mapKernels(profile: ProfileSummary, nodeNames: string[]): SampleKernel[] {
+const MOVEMENT_OPS = new Set(["Reshape", "Squeeze", "Unsqueeze", "Flatten", "Transpose", "Identity"]);
+
+/**
+ * Kernels onto feature rows. With the rows' op types, profiles taken before lib/measure learned ORT's 3-D
+ * MatMul + Add → Reshape·Gemm·Reshape fusion are repaired: the generated output Reshape kernel had been
+ * given the MatMul and Add; they move to the kernel named after the MatMul ("MatMul_11/MatMulAddFusion"); and
+ * original Transposes kept as kernels of their own get those kernels.
+ */
+export function mapKernels(profile: ProfileSummary, nodeNames: string[], nodeOps?: readonly string[]): SampleKernel[] {
   const row = new Map(nodeNames.map((n, i) => [n, i]));
-  return profile.kernels.map((k) => ({
+  const out = profile.kernels.map((k) => ({
     type: k.type, op: k.op, us: k.us,
     rows: [...new Set(k.nodes.map((n) => row.get(n)).filter((r): r is number => r !== undefined))].sort((a, b) => a - b),
   }));
+  if (!nodeOps) return out;
+  const byStem = new Map<number, number>();
+  profile.kernels.forEach((k, i) => {
+    const r = row.get(kernelStem(k.name));
+    if (r !== undefined && !MOVEMENT_OPS.has(k.op) && k.name !== nodeNames[r]) byStem.set(r, i);
+  });
+  out.forEach((k, i) => {
+    if (!MOVEMENT_OPS.has(k.op)) return;
+    const compute = k.rows.filter((r) => !MOVEMENT_OPS.has(nodeOps[r]));
+    const target = compute.map((r) => byStem.get(r)).find((t) => t !== undefined && t !== i);
+    if (target === undefined) return;
+    k.rows = k.rows.filter((r) => MOVEMENT_OPS.has(nodeOps[r]));
+    out[target].rows = [...new Set([...out[target].rows, ...compute])].sort((a, b) => a - b);
+  });
+  // ...and an original Transpose the runtime kept as a kernel of its own had been left without one
+  const covered = new Set(out.flatMap((k) => k.rows));
+  profile.kernels.forEach((k, i) => {
+    if (k.op !== "Transpose" || out[i].rows.length) return;
+    const r = row.get(k.name) ?? row.get(kernelStem(k.name));
+    if (r !== undefined && nodeOps[r] === "Transpose" && !covered.has(r)) {
+      out[i].rows = [r];
+      covered.add(r);
+    }
+  });
+  return out;
 }
 
 /** Build samples, computing each distinct graph once. Records whose model fails to parse are reported, not fatal. */
@@ -187,7 +221,7 @@ export function buildSamples(records: RawRecord[], o: { onError?: (r: RawRecord,
     out.push({
       graph: g, features: g.features, stats: g.features.graph,
       family: r.family, platform: r.platform, batch: r.batch, latencyMs: r.latencyMs,
-      ...(profile ? { kernels: mapKernels(profile, g.nodeNames), kernelSumUs: profile.kernelSumUs } : {}),
+      ...(profile ? { kernels: mapKernels(profile, g.nodeNames, g.features.nodeOps), kernelSumUs: profile.kernelSumUs } : {}),
     });
   }
   return out;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isNnlqError } from "@/lib/errors";
-import { compactProfile, parseJsonl, samplesFromRelease, samplesFromRows, type DataRow } from "@/lib/predict/dataset";
+import { compactProfile, mapKernels, parseJsonl, samplesFromRelease, samplesFromRows, type DataRow } from "@/lib/predict/dataset";
 import { fewShotSplit, leaveOneFamilyOut, randomSplit } from "@/lib/predict/splits";
 import { sampleSpecs } from "@/lib/zoo";
 import { tinyGraphs } from "./helpers";
@@ -17,6 +17,22 @@ function row(over: Partial<DataRow> = {}): DataRow {
 }
 
 describe("profiles", () => {
+  it("repairs profiles that gave a 3-D MatMul+Add→Gemm fusion to the generated Reshape, and claims kept Transposes", () => {
+    const names = ["Transpose_2", "MatMul_11", "Add_12", "Reshape_13", "Softmax_14"];
+    const ops = ["Transpose", "MatMul", "Add", "Reshape", "Softmax"];
+    const profile = compactProfile({ kernels: [
+      ["Transpose_2", "Transpose", null, 0.03, []],
+      ["gemm_input_reshape", "Reshape", null, 0.004, []],
+      ["MatMul_11/MatMulAddFusion", "Gemm", null, 1.3, []],
+      ["gemm_output_reshape_new_reshape", "Reshape", null, 0.02, ["Reshape_13", "Add_12", "MatMul_11"]],
+      ["Softmax_14", "Softmax", null, 0.07, ["Softmax_14"]],
+    ] })!;
+    const fixed = mapKernels(profile, names, ops);
+    expect(fixed.map((k) => k.rows)).toEqual([[0], [], [1, 2], [3], [4]]);
+    // without op types (or for a profile already mapped right) nothing moves
+    expect(mapKernels(profile, names).map((k) => k.rows)).toEqual([[], [], [], [1, 2, 3], [4]]);
+  });
+
   it("normalises lib/measure, database and release kernel shapes", () => {
     const measure = compactProfile({ runs: 5, kernels: [{ name: "a", opType: "Conv", kernelType: "Conv+Relu", medianUs: 12, fusedFrom: ["x"] }] });
     const db = compactProfile({ kernels: [{ name: "a", op: "Conv", kernelType: "Conv+Relu", ms: 0.012, nodes: ["x"] }] });
