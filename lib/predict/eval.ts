@@ -5,6 +5,7 @@
  * part only (GNN best epoch); few-shot runs use a fixed step budget (there is no validation data there).
  * Produces a JSON report (what the UI reads) and Markdown tables.
  */
+import { NnlqError } from "@/lib/errors";
 import type { Sample } from "./dataset";
 import { familiesOf, graphKeysOf, platformsOf } from "./dataset";
 import { evaluate } from "./evaluate";
@@ -183,6 +184,34 @@ const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.l
 
 function table(header: string[], body: string[][]): string {
   return [`| ${header.join(" | ")} |`, `|${header.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`, ...body.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}
+
+/**
+ * One report from several runs over the same dataset (e.g. the random and few-shot splits in one process and
+ * leave-one-family-out in another, on two cores). Rows, timings and notes are concatenated; the datasets
+ * must agree (name, samples, label), else a VALIDATION error names the difference.
+ */
+export function mergeReports(reports: EvalReport[]): EvalReport {
+  if (!reports.length) throw new NnlqError("VALIDATION", "mergeReports: no reports");
+  const [first] = reports;
+  for (const r of reports) {
+    if (r.format !== first.format) throw new NnlqError("VALIDATION", `cannot merge evaluation reports of formats ${first.format} and ${r.format}`);
+    for (const k of ["name", "samples", "label"] as const) {
+      if (r.dataset[k] !== first.dataset[k]) throw new NnlqError("VALIDATION", `cannot merge evaluation reports over different datasets: ${k} ${first.dataset[k]} ≠ ${r.dataset[k]}`);
+    }
+  }
+  const timings: Record<string, number> = {};
+  for (const r of reports) for (const [k, v] of Object.entries(r.timings)) timings[k] = (timings[k] ?? 0) + v;
+  return {
+    ...first,
+    createdAt: reports.map((r) => r.createdAt).sort().at(-1)!,
+    dataset: { ...first.dataset, platforms: [...new Set(reports.flatMap((r) => r.dataset.platforms))].sort() },
+    methods: [...new Set(reports.flatMap((r) => r.methods))],
+    rows: reports.flatMap((r) => r.rows),
+    fewShot: reports.flatMap((r) => r.fewShot),
+    timings,
+    notes: [...new Set(reports.flatMap((r) => r.notes))],
+  };
 }
 
 export function renderMarkdown(r: EvalReport): string {

@@ -23,7 +23,7 @@ export {
 export { load, fromArtifacts, decodeWeights } from "./load";
 export { train, trainVersion, shouldPromote, meanMape, METHODS, METHOD_LABELS, isMethod, type Method, type TrainOptions, type TrainedVersion } from "./train";
 export { evaluate } from "./evaluate";
-export { runEvaluation, renderMarkdown, shortPlatform, type EvalOptions, type EvalReport, type EvalRow, type FewShotRow } from "./eval";
+export { runEvaluation, renderMarkdown, mergeReports, shortPlatform, type EvalOptions, type EvalReport, type EvalRow, type FewShotRow } from "./eval";
 export { computeMetrics, mape, rmspe, accWithin, kendallTau, kendallTauWithin, type Metrics } from "./metrics";
 export { randomSplit, leaveOneFamilyOut, fewShotSplit, type Split, type FewShotSplit } from "./splits";
 export { GnnPredictor } from "./gnn/predictor";

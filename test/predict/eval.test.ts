@@ -1,6 +1,7 @@
 /** The evaluation pipeline end to end on tiny graphs (few epochs: this checks plumbing, not accuracy). */
 import { beforeAll, describe, expect, it } from "vitest";
-import { renderMarkdown, runEvaluation, type EvalReport } from "@/lib/predict/eval";
+import { mergeReports, renderMarkdown, runEvaluation, type EvalReport } from "@/lib/predict/eval";
+import { isNnlqError } from "@/lib/errors";
 import { initTfNode } from "@/lib/predict/node/backend";
 import { LinearPredictor } from "@/lib/predict/baselines/linear";
 import { shouldPromote, trainVersion } from "@/lib/predict/train";
@@ -51,6 +52,25 @@ describe("runEvaluation", () => {
     expect(md).toContain("## Few-shot transfer");
     expect(md).toMatch(/\| FLOPs linear regression \| \d+ \| /);
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+  });
+});
+
+describe("mergeReports", () => {
+  it("joins runs of different splits over one dataset and refuses different datasets", () => {
+    const a = { ...report, rows: report.rows.filter((r) => r.split === "random"), fewShot: [], timings: { random: 2 } };
+    const b = { ...report, rows: report.rows.filter((r) => r.split === "lofo"), timings: { random: 1, lofo: 3 } };
+    const m = mergeReports([a, b]);
+    expect(m.rows).toEqual([...a.rows, ...b.rows]);
+    expect(m.fewShot).toEqual(report.fewShot);
+    expect(m.timings).toEqual({ random: 3, lofo: 3 });
+    expect(renderMarkdown(m)).toContain("## Leave-one-family-out");
+    let err: unknown;
+    try {
+      mergeReports([a, { ...b, dataset: { ...b.dataset, samples: b.dataset.samples + 1 } }]);
+    } catch (e) {
+      err = e;
+    }
+    expect(isNnlqError(err) && err.code === "VALIDATION" && /different datasets: samples/.test(err.message)).toBe(true);
   });
 });
 

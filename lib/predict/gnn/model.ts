@@ -7,7 +7,8 @@
  *   u  = relu(hᴸ·Wᵤ + bᵤ)                                 node embedding for the heads
  *   z  = relu([graph features ‖ mean_nodes(hᴸ)]·W_g + b_g) graph embedding
  * Heads (one per platform, K ensemble members each):
- *   per-node rates     αᵢ = exp(uᵢ·Wₚ + Xᵢ·Vₚ + bₚ)       (ms per GFLOP, ms per MB, ms per node: 3 per member)
+ *   per-node rates     αᵢ = exp(bₚ + S·tanh((uᵢ·Wₚ + Xᵢ·Vₚ)/S))  (ms per GFLOP, ms per MB, ms per node: 3 per member;
+ *                      S bounds a node's deviation from the platform's base rates)
  *   node contribution  cᵢ = αᵢ,flop·GFLOPsᵢ + αᵢ,mem·MBᵢ + αᵢ,0   (ms; a roofline-like, learned efficiency)
  *   latency            y  = Σᵢ cᵢ + exp(z·Gₚ + gₚ)         (latency composes over nodes + graph term)
  * With constant rates the model is the FLOPs + memory regression; the trunk learns how efficiency depends
@@ -26,9 +27,16 @@ export interface GnnConfig {
   graphHidden: number;
   /** ensemble members per platform head */
   heads: number;
+  /**
+   * Bound on how far a node's log rate may move from its head's base rate: q = b + S·tanh(d / S). With
+   * S = 4 a node is at most e⁴ ≈ 55× more or less efficient than the platform's typical node, so an
+   * operator pattern unseen in training (a held-out family) cannot extrapolate to absurd rates. Absent or
+   * 0: unbounded (predictors trained before it existed).
+   */
+  rateBound?: number;
 }
 
-export const DEFAULT_GNN_CONFIG: GnnConfig = { hidden: 32, layers: 3, nodeHidden: 32, graphHidden: 32, heads: 4 };
+export const DEFAULT_GNN_CONFIG: GnnConfig = { hidden: 32, layers: 3, nodeHidden: 32, graphHidden: 32, heads: 4, rateBound: 4 };
 
 export interface WeightSpec { name: string; shape: number[]; offset: number }
 
@@ -48,7 +56,9 @@ export class GnnModel {
   constructor(readonly config: GnnConfig, readonly platforms: string[], seed = 1) {
     this.rand = seededRandom(seed);
     const { hidden: H, layers: L, nodeHidden: H2, graphHidden: Hg } = config;
-    this.add("emb", [NUM_OPS, H]);
+    // zero-initialised: an operator that never occurs in training keeps a zero embedding and is read
+    // through its dense features alone (a random row would give it arbitrary rates)
+    this.add("emb", [NUM_OPS, H], "zeros");
     this.add("w0", [DENSE_DIM, H]);
     this.add("b0", [H], "zeros");
     for (let l = 0; l < L; l++) {
@@ -130,7 +140,10 @@ export class GnnModel {
     const u = tf.relu(tf.add(linear(h, this.v("node.w") as tf.Tensor2D), this.v("node.b"))) as tf.Tensor2D;
     const z = tf.relu(tf.add(linear(tf.concat([Gf, spmm(b.mean, h)], 1) as tf.Tensor2D, this.v("graph.w") as tf.Tensor2D), this.v("graph.b"))) as tf.Tensor2D;
     const heads = (part: string) => tf.concat(platforms.map((p) => this.v(`head/${p}/${part}`)), -1);
-    const q = tf.add(tf.add(linear(u, heads("node.w") as tf.Tensor2D), linear(X, heads("node.v") as tf.Tensor2D)), heads("node.b"));
+    let d: tf.Tensor = tf.add(linear(u, heads("node.w") as tf.Tensor2D), linear(X, heads("node.v") as tf.Tensor2D));
+    const S = this.config.rateBound ?? 0;
+    if (S > 0) d = tf.mul(tf.tanh(tf.div(d, S)), S);
+    const q = tf.add(d, heads("node.b"));
     const nodeMs = rateCombine(q as tf.Tensor2D, b.costs, P, COST_DIM, K, LOG_CLIP);
     const gterm = tf.exp(tf.clipByValue(tf.add(linear(z, heads("graph.w") as tf.Tensor2D), heads("graph.b")), LOG_CLIP[0], LOG_CLIP[1]));
     return { latency: tf.add(spmm(b.sum, nodeMs), gterm) as tf.Tensor2D, nodeMs };
