@@ -18,6 +18,8 @@ import { mape } from "@/lib/predict/metrics";
 import { initTfNode } from "@/lib/predict/node/backend";
 import { loadFromDir, saveArtifacts } from "@/lib/predict/node/io";
 import { nodeCosts, opIndex } from "@/lib/predict/numeric";
+import { makeBatch, prepareGraph } from "@/lib/predict/gnn/prep";
+import { inferenceMode } from "@/lib/predict/sparse";
 import { generate, sampleSpecs } from "@/lib/zoo";
 import { additiveLatency, opCost, syntheticKernels, tinyGraphs } from "./helpers";
 
@@ -90,6 +92,16 @@ describe("GNN inference interface", () => {
     expect(isNnlqError(e1) && e1.code).toBe("NOT_FOUND");
     const e2 = (() => { try { model.predict(new Uint8Array([1, 2, 3, 4])); } catch (e) { return e; } })();
     expect(isNnlqError(e2) && e2.code.startsWith("ONNX_")).toBe(true);
+  });
+
+  it("the fused inference path equals the training forward pass", () => {
+    const batch = makeBatch(graphs.map((g) => prepareGraph(g.features, model.norm)));
+    const fast = model.model.predictLatency(batch, [Q, P]);
+    const slow = tf.tidy(() => inferenceMode(() => model.model.forward(batch, [Q, P]).latency));
+    const ref = slow.dataSync();
+    slow.dispose();
+    expect(fast.length).toBe(ref.length);
+    for (let i = 0; i < ref.length; i++) expect(Math.abs(fast[i] - ref[i])).toBeLessThanOrEqual(1e-4 * Math.abs(ref[i]));
   });
 
   it("leaks no tensors in predict, and dispose frees the weights", async () => {

@@ -149,6 +149,109 @@ export class GnnModel {
     return { latency: tf.add(spmm(b.sum, nodeMs), gterm) as tf.Tensor2D, nodeMs };
   }
 
+  /**
+   * Inference only: the predicted latencies [G × P·K] of `forward`, computed with the dense products in the
+   * wasm backend and everything between them (embedding lookup, neighbour means, residuals, readout) in
+   * single passes over typed arrays — about half of `forward`'s time, most of which is tensor creation and
+   * copies around small elementwise ops. Tested equal to `forward` (test/predict/gnn.test.ts).
+   */
+  predictLatency(b: GraphBatch, platforms: readonly string[]): Float32Array {
+    const N = b.numNodes, G = b.numGraphs, P = platforms.length, K = this.config.heads, H = this.config.hidden;
+    const R = COST_DIM, C = P * R * K, S = this.config.rateBound ?? 0;
+    const data = (name: string) => this.v(name).dataSync() as Float32Array;
+    // tf.tidy must return the tensor, never its typed array (tidy walks a returned array element by element)
+    const read = (f: () => tf.Tensor): Float32Array => {
+      const t = tf.tidy(f);
+      const a = t.dataSync() as Float32Array;
+      t.dispose();
+      return a;
+    };
+    const mm = (x: Float32Array, rows: number, w: tf.Tensor): Float32Array => read(() => tf.matMul(tf.tensor2d(x, [rows, x.length / rows]), w as tf.Tensor2D));
+    // h⁰ = relu(E[op] + X·W₀ + b₀)
+    const h = mm(b.dense, N, this.v("w0"));
+    {
+      const E = data("emb"), b0 = data("b0"), { indptr, indices } = b.opOneHot;
+      for (let n = 0; n < N; n++) {
+        const e = indptr[n + 1] > indptr[n] ? indices[indptr[n]] * H : -1;
+        for (let j = 0; j < H; j++) {
+          const v = h[n * H + j] + b0[j] + (e >= 0 ? E[e + j] : 0);
+          h[n * H + j] = v > 0 ? v : 0;
+        }
+      }
+    }
+    const m = new Float32Array(H);
+    for (let l = 0; l < this.config.layers; l++) {
+      // [N × 3H]: h·W_self ‖ h·W_pred ‖ h·W_succ in one product
+      const Y = read(() => tf.matMul(tf.tensor2d(h, [N, H]), tf.concat([this.v(`l${l}.self`), this.v(`l${l}.pred`), this.v(`l${l}.succ`)], 1) as tf.Tensor2D));
+      const bl = data(`l${l}.b`);
+      const H3 = 3 * H;
+      const { indptr: ip1, indices: ix1, values: vs1 } = b.aggIn;
+      const { indptr: ip2, indices: ix2, values: vs2 } = b.aggOut;
+      for (let n = 0; n < N; n++) {
+        const y = n * H3;
+        for (let j = 0; j < H; j++) m[j] = Y[y + j] + bl[j];
+        for (let p = ip1[n], e = ip1[n + 1]; p < e; p++) {
+          const v = vs1[p], o = ix1[p] * H3 + H;
+          for (let j = 0; j < H; j++) m[j] += v * Y[o + j];
+        }
+        for (let p = ip2[n], e = ip2[n + 1]; p < e; p++) {
+          const v = vs2[p], o = ix2[p] * H3 + 2 * H;
+          for (let j = 0; j < H; j++) m[j] += v * Y[o + j];
+        }
+        const hn = n * H;
+        for (let j = 0; j < H; j++) if (m[j] > 0) h[hn + j] += m[j];
+      }
+    }
+    // node embedding u and graph embedding z
+    const H2 = this.config.nodeHidden, Hg = this.config.graphHidden;
+    const u = mm(h, N, this.v("node.w"));
+    const nb = data("node.b");
+    for (let i = 0; i < u.length; i++) {
+      const v = u[i] + nb[i % H2];
+      u[i] = v > 0 ? v : 0;
+    }
+    const gIn = new Float32Array(G * (GRAPH_DIM + H));
+    const hMean = b.mean.mul(h, H);
+    for (let g = 0; g < G; g++) {
+      gIn.set(b.graph.subarray(g * GRAPH_DIM, (g + 1) * GRAPH_DIM), g * (GRAPH_DIM + H));
+      gIn.set(hMean.subarray(g * H, (g + 1) * H), g * (GRAPH_DIM + H) + GRAPH_DIM);
+    }
+    const z = mm(gIn, G, this.v("graph.w"));
+    const gb = data("graph.b");
+    for (let i = 0; i < z.length; i++) {
+      const v = z[i] + gb[i % Hg];
+      z[i] = v > 0 ? v : 0;
+    }
+    // heads: rates = exp(clip(b + S·tanh((u·W + X·V)/S))) in the wasm backend, then Σ_r rate·cost per node and Σ over a graph's nodes
+    const rates = read(() => {
+      const heads = (part: string) => tf.concat(platforms.map((p) => this.v(`head/${p}/${part}`)), -1);
+      let d: tf.Tensor = tf.add(tf.matMul(tf.tensor2d(u, [N, H2]), heads("node.w") as tf.Tensor2D), tf.matMul(tf.tensor2d(b.dense, [N, DENSE_DIM]), heads("node.v") as tf.Tensor2D));
+      if (S > 0) d = tf.mul(tf.tanh(tf.div(d, S)), S);
+      return tf.exp(tf.clipByValue(tf.add(d, heads("node.b")), LOG_CLIP[0], LOG_CLIP[1]));
+    });
+    const gterm = read(() => {
+      const w = tf.concat(platforms.map((p) => this.v(`head/${p}/graph.w`)), -1) as tf.Tensor2D;
+      const bias = tf.concat(platforms.map((p) => this.v(`head/${p}/graph.b`)), -1);
+      return tf.exp(tf.clipByValue(tf.add(tf.matMul(tf.tensor2d(z, [G, Hg]), w), bias), LOG_CLIP[0], LOG_CLIP[1]));
+    });
+    const out = Float32Array.from(gterm);
+    const PK = P * K, costs = b.costs, offsets = b.offsets;
+    for (let g = 0; g < G; g++) {
+      const og = g * PK;
+      for (let n = offsets[g], end = offsets[g + 1]; n < end; n++) {
+        for (let r = 0; r < R; r++) {
+          const c = costs[n * R + r];
+          if (c === 0) continue;
+          for (let p = 0; p < P; p++) {
+            const base = n * C + p * R * K + r * K, o = og + p * K;
+            for (let k = 0; k < K; k++) out[o + k] += rates[base + k] * c;
+          }
+        }
+      }
+    }
+    return out;
+  }
+
   /** Weights as one float32 buffer plus its layout. */
   exportWeights(): { specs: WeightSpec[]; data: Float32Array } {
     const specs: WeightSpec[] = [];

@@ -1,12 +1,10 @@
 /**
- * The GNN behind the common predictor interface: batched inference (every op inside tf.tidy), ensemble
+ * The GNN behind the common predictor interface: batched inference (GnnModel.predictLatency: tfjs products, typed-array passes, no tensor left behind), ensemble
  * mean (geometric, over the K heads of a platform) and spread (standard deviation of the heads, ms) as the
  * uncertainty, and (de)serialisation to a manifest + float32 weights.
  */
-import * as tf from "@tensorflow/tfjs";
 import type { GraphFeatures } from "@/lib/onnx";
 import { BasePredictor, type PredictionGrid, type PredictorManifest } from "../predictor";
-import { inferenceMode } from "../sparse";
 import { GnnModel, type GnnConfig, type WeightSpec } from "./model";
 import { makeBatch, prepareGraph, type Normalizer, type PreparedGraph } from "./prep";
 
@@ -48,11 +46,7 @@ export class GnnPredictor extends BasePredictor {
   headPredictions(graphs: PreparedGraph[], platforms: readonly string[]): Float32Array[] {
     const out: Float32Array[] = [];
     for (const chunk of chunkByNodes(graphs)) {
-      const batch = makeBatch(chunk);
-      // tidy returns the (small) output tensor, never a typed array: tidy walks a returned container element by element
-      const t = tf.tidy(() => inferenceMode(() => this.model.forward(batch, platforms).latency));
-      out.push(t.dataSync() as Float32Array);
-      t.dispose();
+      out.push(this.model.predictLatency(makeBatch(chunk), platforms));
     }
     return out;
   }
