@@ -4,8 +4,8 @@
  *   data/release-v1/platforms.json         platform rows the measurements refer to (slug = key)
  *   data/release-v1/specs.jsonl.gz         one model per line: structure hash, zoo spec (or corpus path),
  *                                          and the analysis columns (so loading needs no ONNX work)
- *   data/release-v1/measurements.<hardware>.jsonl.gz
- *                                          one file per hardware (e.g. x86-epyc-2c), so each stays a few MB:
+ *   data/release-v1/measurements.<platform>.jsonl.gz
+ *                                          one file per platform (e.g. x86-epyc-2c.ort-cpu-1.30.fp32.t1), so each stays a few MB:
  *                                          one measurement per line: model hash, platform slug, batch, every
  *                                          statistic, device seconds, provenance env (CPU, cores, runtime,
  *                                          load/busy flag, conversion log...), per-operator profile summary
@@ -36,9 +36,12 @@ export const RELEASE_VERSION = 1;
 // (inside a Next server bundle import.meta.dirname is undefined: the server runs from the repository root)
 export const DEFAULT_RELEASE_DIR = path.resolve(import.meta.dirname ? path.resolve(import.meta.dirname, "../..") : process.cwd(), "data/release-v1");
 const FILES = { platforms: "platforms.json", specs: "specs.jsonl.gz", manifest: "MANIFEST.json" } as const;
-/** measurements.<hardware>.jsonl.gz (or the single measurements.jsonl.gz of older releases) */
+/**
+ * measurements.<platform>.jsonl.gz, the slug's "/" as "." (x86-epyc-2c.ort-cpu-1.30.fp32.t1); readers also
+ * accept the per-hardware files and the single measurements.jsonl.gz of older releases
+ */
 export const MEASUREMENT_FILE = /^measurements(\.[a-z0-9_.-]+)?\.jsonl\.gz$/;
-const measurementFileOf = (platformSlug: string) => `measurements.${platformSlug.split("/")[0]!.replace(/[^a-z0-9_.-]/g, "_")}.jsonl.gz`;
+export const measurementFileOf = (platformSlug: string) => `measurements.${platformSlug.toLowerCase().replace(/\//g, ".").replace(/[^a-z0-9_.-]/g, "_")}.jsonl.gz`;
 
 // ───────────────────────────── line shapes ─────────────────────────────
 

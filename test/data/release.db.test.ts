@@ -97,7 +97,8 @@ describe("campaign and data release", () => {
     expect(r).toMatchObject({ modelsInserted: 3, measurementsInserted: 4, verified: { checked: 2, mismatched: [] } });
     const m2 = await exportRelease(b.db, d2);
     const files = fs.readdirSync(d1).sort();
-    expect(files.filter((f) => /^measurements\..+\.jsonl\.gz$/.test(f)).length).toBeGreaterThan(0); // one per hardware
+    expect(files.filter((f) => /^measurements\..+\.jsonl\.gz$/.test(f)).length).toBeGreaterThan(0); // one per platform
+    expect(files.filter((f) => /^measurements\./.test(f)).every((f) => /^measurements\.[a-z0-9-]+\.[a-z0-9.-]+\.(fp32|fp16|int8)\.t\d+\.jsonl\.gz$/.test(f))).toBe(true);
     expect(fs.readdirSync(d2).sort()).toEqual(files);
     for (const f of files) expect(read(d2, f).equals(read(d1, f)), f).toBe(true);
     expect(m2).toEqual(m1);
