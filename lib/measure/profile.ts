@@ -8,7 +8,7 @@
  */
 import type { ModelProto, NodeProto } from "@/lib/onnx/proto";
 import type { TraceEvent } from "./runtime";
-import { kernelStem } from "@/lib/onnx/util";
+import { kernelStem, MOVEMENT_OPS } from "@/lib/onnx/util";
 
 export { kernelStem };
 
@@ -70,8 +70,6 @@ function shapesOf(v: unknown): { shapes: number[][]; types: string[] } {
 /** Kernels that only move or re-type data: they never own the original compute nodes they touch. */
 const LAYOUT_KERNELS = new Set(["Transpose", "ReorderInput", "ReorderOutput", "Cast", "MemcpyToHost", "MemcpyFromHost"]);
 
-/** Data-movement kernels: when the optimizer generated them (no original node of theirs) they own no compute. */
-const MOVEMENT_KERNELS = new Set(["Reshape", "Squeeze", "Unsqueeze", "Flatten", "Transpose", "Identity"]);
 
 
 /** Operators a runtime fuses into the kernel producing their input (activations, affine, Q/DQ, no-ops). */
@@ -120,7 +118,7 @@ export function mapFusion(original: ModelProto, kernels: { name: string; opType:
     const named = byName.get(name);
     const stem = kernelStem(name);
     if (named) a.push(...(named.output ?? []).slice(0, 1));
-    else if (optimized && MOVEMENT_KERNELS.has(opType) && byName.get(stem)?.op_type !== opType) {
+    else if (optimized && MOVEMENT_OPS.has(opType) && byName.get(stem)?.op_type !== opType) {
       // a reshape/transpose the optimizer generated (e.g. around a Gemm made of a 3-D MatMul + Add): it only
       // moves data; the compute it sits next to belongs to the kernel doing the work. It does own an
       // original node of its own kind whose output it now produces (a reshape merged into it).

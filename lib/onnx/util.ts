@@ -15,6 +15,9 @@ export function opKey(domain: string, opType: string): string {
   return domain ? `${domain}::${opType}` : opType;
 }
 
+/** Operators that only move data (a runtime that generates them around a fused kernel gives them no compute). */
+export const MOVEMENT_OPS: ReadonlySet<string> = new Set(["Reshape", "Squeeze", "Unsqueeze", "Flatten", "Transpose", "Identity"]);
+
 /**
  * The original node an onnxruntime kernel name derives from: "conv1_nchwc", "r1_token_3" and
  * "Reshape_24_new_reshape" name their stem; "MatMul_11/MatMulAddFusion" names the node before the first "/".

@@ -10,7 +10,7 @@
  */
 import { NnlqError } from "@/lib/errors";
 import { buildGraph, decodeModel, extractFeatures, inferShapes, type GraphFeatures, type GraphIR } from "@/lib/onnx";
-import { kernelStem } from "@/lib/onnx/util";
+import { kernelStem, MOVEMENT_OPS } from "@/lib/onnx/util";
 import { generate, specKey, validateSpec } from "@/lib/zoo";
 
 /** One runtime kernel (after fusion): op type, fused type ("Conv+Relu"), median µs per run, original nodes. */
@@ -159,7 +159,6 @@ export interface RawRecord {
   profile?: unknown;
 }
 
-const MOVEMENT_OPS = new Set(["Reshape", "Squeeze", "Unsqueeze", "Flatten", "Transpose", "Identity"]);
 
 /**
  * Kernels onto feature rows. With the rows' op types, profiles taken before lib/measure learned ORT's 3-D
