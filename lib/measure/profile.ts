@@ -7,10 +7,8 @@
  * into their producer's kernel.
  */
 import type { ModelProto, NodeProto } from "@/lib/onnx/proto";
-import type { TraceEvent } from "./runtime";
 import { kernelStem, MOVEMENT_OPS } from "@/lib/onnx/util";
-
-export { kernelStem };
+import type { TraceEvent } from "./runtime";
 
 export interface KernelProfile {
   /** kernel (optimized node) name as the runtime reports it */
@@ -69,8 +67,6 @@ function shapesOf(v: unknown): { shapes: number[][]; types: string[] } {
 
 /** Kernels that only move or re-type data: they never own the original compute nodes they touch. */
 const LAYOUT_KERNELS = new Set(["Transpose", "ReorderInput", "ReorderOutput", "Cast", "MemcpyToHost", "MemcpyFromHost"]);
-
-
 
 /** Operators a runtime fuses into the kernel producing their input (activations, affine, Q/DQ, no-ops). */
 const ABSORBABLE = new Set([
