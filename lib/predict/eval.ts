@@ -137,7 +137,9 @@ export async function runEvaluation(all: Sample[], o: EvalOptions = {}): Promise
         }
         const batchSize = Math.min(16, n);
         const epochs = Math.max(1, Math.ceil(steps / Math.ceil(n / batchSize)));
-        const fixed = { epochs, batchSize, patience: Infinity };
+        const headLog = (i: { from: string; scale: number; mape: number; regressionMape: number }) =>
+          log(`    new head from ${i.from} × ${i.scale.toFixed(3)} (MAPE on the shots ${i.mape.toFixed(1)}% vs ${i.regressionMape.toFixed(1)}% for the regression start)`);
+        const fixed = { epochs, batchSize, patience: Infinity, onHeadInit: headLog };
         const runs: [string, () => Promise<BasePredictor>][] = [
           ["gnn-finetune", () => trainGnn(sp.shots, { ...gnnOpts(`fewshot/${platform}/${n}/finetune`), ...fixed, lr: 1e-3, init: pre, trainable: "all" })],
           ["gnn-finetune-heads", () => trainGnn(sp.shots, { ...gnnOpts(`fewshot/${platform}/${n}/heads`), ...fixed, lr: 3e-3, init: pre, trainable: "heads" })],

@@ -155,4 +155,28 @@ describe("few-shot transfer", () => {
     expect(Array.from(model.predictSamples(test))).toEqual(Array.from(before)); // the pretrained model is not modified
     ft.dispose();
   });
+
+  it("starts a new platform's head from the pretrained head that fits its shots best, rescaled", async () => {
+    const twice = (list: Sample[]) => list.map((s) => ({ ...s, platform: "twice-a", latencyMs: additiveLatency(s, 2) }));
+    const shots = twice(graphs.slice(0, 16));
+    const held = twice(test.filter((s) => s.platform === P));
+    let info: { from: string; scale: number; mape: number } | undefined;
+    const near = await trainGnn(shots, { init: model, trainable: "heads", epochs: 0, onHeadInit: (i) => (info = i) });
+    // the chosen head is the one whose rescaled predictions fit the shots best
+    const fitted = (q: string) => {
+      const yq = model.predictSamples(shots.map((s) => ({ ...s, platform: q })));
+      const logs = shots.map((s, i) => Math.log(s.latencyMs / yq[i])).sort((x, y) => x - y);
+      const k = logs.length >> 1, scale = Math.exp(logs.length % 2 ? logs[k] : (logs[k - 1] + logs[k]) / 2);
+      return mape(Array.from(yq, (v) => v * scale), shots.map((s) => s.latencyMs));
+    };
+    expect(info?.mape).toBeCloseTo(Math.min(fitted(P), fitted(Q)), 4);
+    expect(info?.from).toBe(fitted(P) <= fitted(Q) ? P : Q);
+    // before any training step its latencies are exactly scale × those of the head it copied
+    const a = near.predictSamples(held), b = model.predictSamples(held.map((s) => ({ ...s, platform: info!.from })));
+    for (let i = 0; i < a.length; i++) expect(a[i] / b[i]).toBeCloseTo(info!.scale, 3);
+    const reg = await trainGnn(shots, { init: model, trainable: "heads", epochs: 0, headInit: "regression" });
+    expect(err(near, held)).toBeLessThan(err(reg, held));
+    near.dispose();
+    reg.dispose();
+  });
 });

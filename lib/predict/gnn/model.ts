@@ -97,6 +97,20 @@ export class GnnModel {
     this.addHead(p);
   }
 
+  /**
+   * Start head `to` as a copy of head `from` with every rate and the graph term scaled by `scale` (so its
+   * latencies are `scale` × those of `from`): few-shot transfer from the most similar pretrained platform.
+   */
+  copyHead(from: string, to: string, scale = 1): void {
+    const ls = Math.log(scale);
+    tf.tidy(() => {
+      for (const part of ["node.w", "node.v", "node.b", "graph.w", "graph.b"]) {
+        const src = this.v(`head/${from}/${part}`);
+        this.v(`head/${to}/${part}`).assign(part.endsWith(".b") ? tf.add(src, ls) : src);
+      }
+    });
+  }
+
   v(name: string): tf.Variable {
     const x = this.vars.get(name);
     if (!x) throw new Error(`GNN weight ${name} missing`);

@@ -58,6 +58,12 @@ export interface GnnTrainOptions {
   init?: GnnPredictor;
   /** with init: train only the heads of the platforms in the training set, or everything */
   trainable?: "all" | "heads";
+  /**
+   * with init, a new platform's head starts as the pretrained head that fits its samples best after one
+   * scale factor ("nearest", default), or as the FLOPs + memory regression of its samples ("regression")
+   */
+  headInit?: "nearest" | "regression";
+  onHeadInit?: (info: { platform: string; from: string; scale: number; mape: number; regressionMape: number }) => void;
   onEpoch?: (log: EpochLog) => void;
 }
 
@@ -199,6 +205,26 @@ export function initialRates(list: Sample[]): [[number, number, number], number]
   return [[Math.log(a), Math.log(b), Math.log(c)], Math.log(0.05 * typical)];
 }
 
+/**
+ * The pretrained head whose predictions, times one fitted scale (the median ratio), best fit a new
+ * platform's samples — if it beats the new head's regression start on them; null otherwise.
+ */
+function nearestHead(pred: GnnPredictor, candidates: readonly string[], platform: string, list: Sample[]): { platform: string; scale: number; mape: number; regressionMape: number } | null {
+  const y = list.map((s) => s.latencyMs);
+  const fitOf = (yhat: ArrayLike<number>) => {
+    const scale = Math.exp(median(y.map((v, i) => Math.log(v / Math.max(yhat[i], 1e-9)))));
+    return { scale, mape: mape(Array.from(yhat, (v) => v * scale), y) };
+  };
+  const regressionMape = mape(pred.predictSamples(list), y);
+  let best: { platform: string; scale: number; mape: number; regressionMape: number } | null = null;
+  for (const q of candidates) {
+    if (q === platform) continue;
+    const f = fitOf(pred.predictSamples(list.map((s) => ({ ...s, platform: q }))));
+    if (!best || f.mape < best.mape) best = { platform: q, ...f, regressionMape };
+  }
+  return best && best.mape < regressionMape ? best : null;
+}
+
 export async function trainGnn(train: Sample[], o: GnnTrainOptions = {}): Promise<GnnPredictor> {
   if (!train.length) throw new NnlqError("VALIDATION", "cannot train the GNN: no training samples");
   const seed = o.seed ?? 1;
@@ -213,11 +239,22 @@ export async function trainGnn(train: Sample[], o: GnnTrainOptions = {}): Promis
     model.importWeights(specs, data);
   }
   const data = prepareTrain(train, platforms, norm, config.heads, rand);
-  // heads without pretrained weights start at the data's typical scale
-  for (const p of trainPlatforms) {
-    if (!o.init?.platforms.includes(p)) model.setHeadBias(p, ...initialRates(train.filter((s) => s.platform === p)));
-  }
   const predictor = new GnnPredictor(o.version ?? "gnn", model, norm, seed, train.length);
+  // heads without pretrained weights start at the data's typical scale: from scratch as the FLOPs + memory
+  // regression of the platform's samples; in transfer as the pretrained head that, rescaled, fits them best
+  // (or that regression, when it fits better)
+  for (const p of trainPlatforms) {
+    if (o.init?.platforms.includes(p)) continue;
+    const list = train.filter((s) => s.platform === p);
+    model.setHeadBias(p, ...initialRates(list));
+    if (o.init && o.headInit !== "regression") {
+      const best = nearestHead(predictor, o.init.platforms, p, list);
+      if (best) {
+        model.copyHead(best.platform, p, best.scale);
+        o.onHeadInit?.({ platform: p, from: best.platform, scale: best.scale, mape: best.mape, regressionMape: best.regressionMape });
+      }
+    }
+  }
   const vars = o.init && o.trainable === "heads" ? trainPlatforms.flatMap((p) => model.headVars(p)) : [...model.vars.values()];
   let epochs = o.epochs ?? 150;
   const B = o.batchSize ?? 32, lr0 = o.lr ?? 3e-3, aux = o.auxWeight ?? 0.3;
