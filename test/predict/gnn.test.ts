@@ -179,4 +179,15 @@ describe("few-shot transfer", () => {
     near.dispose();
     reg.dispose();
   });
+
+  it("in transfer with validation shots, keeps the starting point when training only makes it worse", async () => {
+    const shots = graphs.slice(0, 12).map((s) => ({ ...s, platform: "new", latencyMs: additiveLatency(s, 2) }));
+    const val = graphs.slice(12, 16).map((s) => ({ ...s, platform: "new", latencyMs: additiveLatency(s, 2) }));
+    const start = await trainGnn(shots, { init: model, trainable: "heads", epochs: 0 });
+    const wrecked = await trainGnn(shots, { init: model, trainable: "heads", epochs: 3, lr: 30, val, patience: 100 });
+    expect(Array.from(wrecked.predictSamples(val))).toEqual(Array.from(start.predictSamples(val)));
+    const noVal = await trainGnn(shots, { init: model, trainable: "heads", epochs: 3, lr: 30 });
+    expect(Array.from(noVal.predictSamples(val))).not.toEqual(Array.from(start.predictSamples(val)));
+    for (const p of [start, wrecked, noVal]) p.dispose();
+  });
 });

@@ -262,6 +262,12 @@ export async function trainGnn(train: Sample[], o: GnnTrainOptions = {}): Promis
   const opt = tf.train.adam(lr0);
   const t0 = performance.now();
   let best = Infinity, bestEpoch = -1, snapshot: Map<string, Float32Array> | null = null;
+  if (o.init && o.val?.length) {
+    // in transfer the starting point is a candidate too: with a handful of shots, training can only make it worse
+    const per = Object.values(validationMape(predictor, o.val));
+    best = per.reduce((a, b) => a + b, 0) / per.length;
+    snapshot = model.snapshot();
+  }
   for (let epoch = 0; epoch < epochs; epoch++) {
     const lr = lr0 * (0.05 + 0.95 * 0.5 * (1 + Math.cos((Math.PI * epoch) / epochs)));
     (opt as unknown as { learningRate: number }).learningRate = lr; // AdamOptimizer reads it on every step
