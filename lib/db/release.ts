@@ -77,8 +77,27 @@ export async function existingMeasurementKeys(db: DbOrTx, modelIds: number[]): P
   return out;
 }
 
+/** bytes of profile + env JSON per multi-row INSERT: well under MySQL's default 16 MiB max_allowed_packet */
+const INSERT_BYTES = 4 << 20;
+
+/**
+ * Multi-row inserts of at most CHUNK rows and about INSERT_BYTES of JSON each (int8 profiles run to
+ * ~30 kB a row: 500 of them overflow the server's packet limit).
+ */
 export async function insertMeasurementsBulk(db: DbOrTx, rows: (typeof measurements.$inferInsert)[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += CHUNK) await db.insert(measurements).values(rows.slice(i, i + CHUNK));
+  const size = (r: (typeof measurements.$inferInsert)) => JSON.stringify(r.profile ?? null).length + JSON.stringify(r.env ?? null).length + 512;
+  let batch: (typeof measurements.$inferInsert)[] = [], bytes = 0;
+  for (const r of rows) {
+    const b = size(r);
+    if (batch.length && (batch.length >= CHUNK || bytes + b > INSERT_BYTES)) {
+      await db.insert(measurements).values(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(r);
+    bytes += b;
+  }
+  if (batch.length) await db.insert(measurements).values(batch);
 }
 
 /**

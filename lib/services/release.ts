@@ -41,6 +41,8 @@ const FILES = { platforms: "platforms.json", specs: "specs.jsonl.gz", manifest: 
  * accept the per-hardware files and the single measurements.jsonl.gz of older releases
  */
 export const MEASUREMENT_FILE = /^measurements(\.[a-z0-9_.-]+)?\.jsonl\.gz$/;
+/** rows per measurements file before it is cut into .partN files (keeps each file well under 5 MB) */
+export const MEASUREMENTS_PER_FILE = 1000;
 export const measurementFileOf = (platformSlug: string) => `measurements.${platformSlug.toLowerCase().replace(/\//g, ".").replace(/[^a-z0-9_.-]/g, "_")}.jsonl.gz`;
 
 // ───────────────────────────── line shapes ─────────────────────────────
@@ -204,9 +206,15 @@ export async function exportRelease(db: Db, dir: string = DEFAULT_RELEASE_DIR): 
   const parts = new Map<string, ReleaseMeasurement[]>();
   for (const m of measOut) {
     const f = measurementFileOf(m.platform);
-    parts.set(f, [...(parts.get(f) ?? []), m]);
+    const list = parts.get(f);
+    if (list) list.push(m);
+    else parts.set(f, [m]);
   }
-  for (const [f, list] of [...parts].sort(([a], [b]) => a.localeCompare(b))) files[f] = gz(list);
+  for (const [f, list] of [...parts].sort(([a], [b]) => a.localeCompare(b))) {
+    // a platform with many rows is cut into parts (int8 profiles are long: 1,600 rows ≈ 5 MB compressed)
+    if (list.length <= MEASUREMENTS_PER_FILE) files[f] = gz(list);
+    else for (let i = 0; i * MEASUREMENTS_PER_FILE < list.length; i++) files[f.replace(/\.jsonl\.gz$/, `.part${i + 1}.jsonl.gz`)] = gz(list.slice(i * MEASUREMENTS_PER_FILE, (i + 1) * MEASUREMENTS_PER_FILE));
+  }
   const familyOf = new Map(modelsOut.map((m) => [m.hash, m.family]));
   const matrixSets: Record<string, Record<string, Record<string, Set<string>>>> = {};
   for (const m of measOut) {

@@ -14,7 +14,8 @@ import { insertModel } from "@/lib/db/models";
 import { recordMeasurement } from "@/lib/db/measurements";
 import { getPlatformBySlug } from "@/lib/db/platforms";
 import { latestMeasurements, measurements, models, platforms } from "@/lib/db/schema";
-import { eq } from "drizzle-orm";
+import { eq, lt } from "drizzle-orm";
+import { insertMeasurementsBulk } from "@/lib/db/release";
 import { analyze } from "@/lib/onnx";
 import { generate, validateSpec } from "@/lib/zoo";
 import { detectHost } from "@/lib/measure/host";
@@ -73,6 +74,20 @@ describe("campaign and data release", () => {
     expect(again).toMatchObject({ measured: 0, failed: 0, alreadyMeasured: 2 });
   });
 
+  it("bulk-inserts rows whose profiles together exceed the server's packet limit (int8 profiles are long)", { timeout: 120_000 }, async () => {
+    const [first] = await a.db.select().from(measurements).limit(1);
+    const kernel = { name: "Conv_0_token_1", op: "QLinearConv", kernelType: "QLinearConv", ms: 0.2, nodes: Array.from({ length: 40 }, (_, i) => `node_${i}_dequantized_DequantizeLinear`) };
+    const profile = { runs: 5, kernels: Array.from({ length: 30 }, () => kernel) }; // ~50 kB of JSON
+    const n = 400; // ~20 MB in all: one 500-row INSERT would exceed max_allowed_packet (16 MiB by default)
+    const t0 = first!.measuredAt.getTime() - 10 * 86_400_000;
+    const rows = Array.from({ length: n }, (_, i) => ({ ...first!, id: undefined, jobId: null, profile, measuredAt: new Date(t0 + i * 1000) }));
+    expect(JSON.stringify(rows).length).toBeGreaterThan(16 << 20);
+    await insertMeasurementsBulk(a.db, rows);
+    const stored = await a.db.select({ id: measurements.id }).from(measurements).where(eq(measurements.modelId, first!.modelId));
+    expect(stored.length).toBeGreaterThanOrEqual(n);
+    await a.db.delete(measurements).where(lt(measurements.measuredAt, new Date(t0 + n * 1000 + 1)));
+  });
+
   it("round-trips: export → import into a fresh database → export gives identical files", { timeout: 120_000 }, async () => {
     // a second (older) run of one model, and a corpus network that has no zoo spec and ships no bytes
     const plat = (await getPlatformBySlug(a.db, { slug: t1.slug }))!;
@@ -98,7 +113,7 @@ describe("campaign and data release", () => {
     const m2 = await exportRelease(b.db, d2);
     const files = fs.readdirSync(d1).sort();
     expect(files.filter((f) => /^measurements\..+\.jsonl\.gz$/.test(f)).length).toBeGreaterThan(0); // one per platform
-    expect(files.filter((f) => /^measurements\./.test(f)).every((f) => /^measurements\.[a-z0-9-]+\.[a-z0-9.-]+\.(fp32|fp16|int8)\.t\d+\.jsonl\.gz$/.test(f))).toBe(true);
+    expect(files.filter((f) => /^measurements\./.test(f)).every((f) => /^measurements\.[a-z0-9-]+\.[a-z0-9.-]+\.(fp32|fp16|int8)\.t\d+(\.part\d+)?\.jsonl\.gz$/.test(f))).toBe(true);
     expect(fs.readdirSync(d2).sort()).toEqual(files);
     for (const f of files) expect(read(d2, f).equals(read(d1, f)), f).toBe(true);
     expect(m2).toEqual(m1);
