@@ -134,6 +134,17 @@ export class GnnModel {
     });
   }
 
+  /** One head part of every platform side by side (all heads in one product). */
+  private headWeights(platforms: readonly string[], part: string): tf.Tensor2D {
+    return tf.concat(platforms.map((p) => this.v(`head/${p}/${part}`)), -1) as tf.Tensor2D;
+  }
+
+  /** A node's log-rate deviation bounded to ±rateBound (S·tanh(d/S)); unbounded when rateBound is 0/absent. */
+  private bounded(d: tf.Tensor): tf.Tensor {
+    const S = this.config.rateBound ?? 0;
+    return S > 0 ? tf.mul(tf.tanh(tf.div(d, S)), S) : d;
+  }
+
   /**
    * Forward pass over `platforms` (all heads in one matmul). Returns the predicted latencies [G, P·K] (ms)
    * and the per-node contributions [N, P·K] (ms); column p·K + k is member k of platform p.
@@ -153,13 +164,11 @@ export class GnnModel {
     }
     const u = tf.relu(tf.add(linear(h, this.v("node.w") as tf.Tensor2D), this.v("node.b"))) as tf.Tensor2D;
     const z = tf.relu(tf.add(linear(tf.concat([Gf, spmm(b.mean, h)], 1) as tf.Tensor2D, this.v("graph.w") as tf.Tensor2D), this.v("graph.b"))) as tf.Tensor2D;
-    const heads = (part: string) => tf.concat(platforms.map((p) => this.v(`head/${p}/${part}`)), -1);
-    let d: tf.Tensor = tf.add(linear(u, heads("node.w") as tf.Tensor2D), linear(X, heads("node.v") as tf.Tensor2D));
-    const S = this.config.rateBound ?? 0;
-    if (S > 0) d = tf.mul(tf.tanh(tf.div(d, S)), S);
+    const heads = (part: string) => this.headWeights(platforms, part);
+    const d = this.bounded(tf.add(linear(u, heads("node.w")), linear(X, heads("node.v"))));
     const q = tf.add(d, heads("node.b"));
     const nodeMs = rateCombine(q as tf.Tensor2D, b.costs, P, COST_DIM, K, LOG_CLIP);
-    const gterm = tf.exp(tf.clipByValue(tf.add(linear(z, heads("graph.w") as tf.Tensor2D), heads("graph.b")), LOG_CLIP[0], LOG_CLIP[1]));
+    const gterm = tf.exp(tf.clipByValue(tf.add(linear(z, heads("graph.w")), heads("graph.b")), LOG_CLIP[0], LOG_CLIP[1]));
     return { latency: tf.add(spmm(b.sum, nodeMs), gterm) as tf.Tensor2D, nodeMs };
   }
 
@@ -171,7 +180,7 @@ export class GnnModel {
    */
   predictLatency(b: GraphBatch, platforms: readonly string[]): Float32Array {
     const N = b.numNodes, G = b.numGraphs, P = platforms.length, K = this.config.heads, H = this.config.hidden;
-    const R = COST_DIM, C = P * R * K, S = this.config.rateBound ?? 0;
+    const R = COST_DIM, C = P * R * K;
     const data = (name: string) => this.v(name).dataSync() as Float32Array;
     // tf.tidy must return the tensor, never its typed array (tidy walks a returned array element by element)
     const read = (f: () => tf.Tensor): Float32Array => {
@@ -238,15 +247,12 @@ export class GnnModel {
     }
     // heads: rates = exp(clip(b + S·tanh((u·W + X·V)/S))) in the wasm backend, then Σ_r rate·cost per node and Σ over a graph's nodes
     const rates = read(() => {
-      const heads = (part: string) => tf.concat(platforms.map((p) => this.v(`head/${p}/${part}`)), -1);
-      let d: tf.Tensor = tf.add(tf.matMul(tf.tensor2d(u, [N, H2]), heads("node.w") as tf.Tensor2D), tf.matMul(tf.tensor2d(b.dense, [N, DENSE_DIM]), heads("node.v") as tf.Tensor2D));
-      if (S > 0) d = tf.mul(tf.tanh(tf.div(d, S)), S);
+      const heads = (part: string) => this.headWeights(platforms, part);
+      const d = this.bounded(tf.add(tf.matMul(tf.tensor2d(u, [N, H2]), heads("node.w")), tf.matMul(tf.tensor2d(b.dense, [N, DENSE_DIM]), heads("node.v"))));
       return tf.exp(tf.clipByValue(tf.add(d, heads("node.b")), LOG_CLIP[0], LOG_CLIP[1]));
     });
     const gterm = read(() => {
-      const w = tf.concat(platforms.map((p) => this.v(`head/${p}/graph.w`)), -1) as tf.Tensor2D;
-      const bias = tf.concat(platforms.map((p) => this.v(`head/${p}/graph.b`)), -1);
-      return tf.exp(tf.clipByValue(tf.add(tf.matMul(tf.tensor2d(z, [G, Hg]), w), bias), LOG_CLIP[0], LOG_CLIP[1]));
+      return tf.exp(tf.clipByValue(tf.add(tf.matMul(tf.tensor2d(z, [G, Hg]), this.headWeights(platforms, "graph.w")), this.headWeights(platforms, "graph.b")), LOG_CLIP[0], LOG_CLIP[1]));
     });
     const out = Float32Array.from(gterm);
     const PK = P * K, costs = b.costs, offsets = b.offsets;
