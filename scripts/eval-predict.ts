@@ -2,7 +2,7 @@
  * npm run eval:predict -- [--data data/release-v1 | .data/devdata.jsonl] [--label median|min]
  *   [--methods gnn,flops-linear,...] [--splits random,lofo,fewshot] [--families a,b] [--platforms p,q]
  *   [--epochs 150] [--lofo-epochs 60] [--pretrain-epochs 100] [--rf-trees 20] [--shots 16,32,100] [--seed 1] [--quick]
- *   [--min-graphs 30]  (platforms with fewer measured graphs are left out)
+ *   [--min-graphs 30]  (platforms with fewer measured graphs are left out) [--deviation-weight W] (GNN rate-deviation penalty)
  *   [--md docs/predictor-eval.md] [--json public/predictors/eval.json]
  * npm run eval:predict -- --merge a.json,b.json [--md ...] [--json ...]
  *   joins reports of runs over the same dataset (e.g. random+fewshot and lofo run side by side on two cores)
@@ -24,7 +24,7 @@ const { values } = parseArgs({
     data: { type: "string" }, label: { type: "string", default: "median" }, methods: { type: "string" },
     splits: { type: "string", default: "random,lofo,fewshot" }, families: { type: "string" }, platforms: { type: "string" },
     epochs: { type: "string" }, "lofo-epochs": { type: "string" }, "pretrain-epochs": { type: "string" }, "rf-trees": { type: "string" }, "min-graphs": { type: "string", default: "30" }, shots: { type: "string", default: "16,32,100" }, seed: { type: "string", default: "1" },
-    quick: { type: "boolean", default: false }, merge: { type: "string" }, md: { type: "string" }, json: { type: "string" }, "log-every": { type: "string", default: "10" },
+    quick: { type: "boolean", default: false }, "deviation-weight": { type: "string" }, merge: { type: "string" }, md: { type: "string" }, json: { type: "string" }, "log-every": { type: "string", default: "10" },
   },
 });
 const md = path.resolve(values.md ?? path.join(REPO_ROOT, "docs/predictor-eval.md"));
@@ -67,7 +67,7 @@ const report = await runEvaluation(samples, {
     fewShot: splits.has("fewshot") ? (values.platforms ? values.platforms.split(",") : true) : false,
   },
   shots: values.shots!.split(",").map(Number),
-  gnn: { epochs: Number(values.epochs ?? (values.quick ? 40 : 150)) },
+  gnn: { epochs: Number(values.epochs ?? (values.quick ? 40 : 150)), ...(values["deviation-weight"] ? { deviationWeight: Number(values["deviation-weight"]) } : {}) },
   ...(values["lofo-epochs"] ? { lofoEpochs: Number(values["lofo-epochs"]) } : {}),
   ...(values["pretrain-epochs"] ? { pretrainEpochs: Number(values["pretrain-epochs"]) } : {}),
   ...(values["rf-trees"] ? { kernelRf: { nEstimators: Number(values["rf-trees"]) } } : {}),

@@ -275,8 +275,10 @@ export interface ReleaseMeasurementLike {
 /**
  * Samples of a data release (specs + measurements). Zoo models regenerate from their spec (at the measured
  * batch); other models need `resolveModel` (e.g. the corpus file on disk) and are skipped without it.
- * Repeated measurements of one (model, platform, batch) become one sample: the median of their labels,
- * with the newest profile.
+ * Repeated measurements of one (model, platform, batch) become one sample with the newest profile: with the
+ * min (or best) label, the smallest of their minima — contention on a shared host only ever makes a run
+ * slower, so a quiet re-measurement replaces a disturbed one instead of being averaged with it; with any
+ * other label, the median of their labels.
  */
 export function samplesFromRelease(
   models: ReleaseModelLike[],
@@ -308,10 +310,11 @@ export function samplesFromRelease(
     const key = o.label === "cpu" ? "medianMs" : stat[o.label ?? "median"];
     const labels = list.map((m) => m.stats[key] ?? m.stats.medianMs).sort((a, b) => a - b);
     const mid = labels.length >> 1;
+    const byMin = o.label === "min" || o.label === "best";
     const newest = [...list].sort((a, b) => String(b.measuredAt ?? "").localeCompare(String(a.measuredAt ?? "")))[0];
     records.push({
       key: `${model.hash}@b${m0.batch}`, model: src, family: model.family, platform: m0.platform, batch: m0.batch,
-      latencyMs: labels.length % 2 ? labels[mid] : (labels[mid - 1] + labels[mid]) / 2, profile: newest.profile,
+      latencyMs: byMin ? labels[0] : labels.length % 2 ? labels[mid] : (labels[mid - 1] + labels[mid]) / 2, profile: newest.profile,
     });
   }
   return buildSamples(records, o);

@@ -111,6 +111,9 @@ describe("data release (issue 6 format)", () => {
     expect(b2.features.graph.batch).toBe(2);
     expect(b1.graph.key).not.toBe(b2.graph.key);
     expect(b1.kernels![0].rows).toEqual([b1.graph.nodeNames.indexOf("Conv_0")]);
+    // min label: a quiet re-measurement wins over disturbed ones (smallest minimum, not their median)
+    const byMin = samplesFromRelease([model], [m(1, "2026-01-01"), m(3, "2026-01-02"), m(2, "2026-01-03")], { label: "min" });
+    expect(byMin.map((s) => s.latencyMs)).toEqual([0.5]);
   });
 });
 

@@ -62,6 +62,20 @@ describe("GNN training", () => {
     m.dispose();
   });
 
+  it("a deviation penalty keeps node rates closer to the head's base rates", async () => {
+    const batch = makeBatch(graphs.map((g) => prepareGraph(g.features, model.norm)));
+    const rms = (m: GnnPredictor) =>
+      tf.tidy(() => Math.sqrt(tf.mean(tf.square(inferenceMode(() => m.model.forward(batch, [P, Q]).deviation))).dataSync()[0]));
+    const opts = { epochs: 6, batchSize: 8, lr: 3e-3, seed: 3 };
+    const free = await trainGnn(train, opts);
+    const tied = await trainGnn(train, { ...opts, deviationWeight: 10 });
+    const [a, b] = [rms(free), rms(tied)];
+    console.log(`rms log-rate deviation: ${a.toFixed(3)} free, ${b.toFixed(3)} with the penalty`);
+    expect(b).toBeLessThan(a * 0.7);
+    free.dispose();
+    tied.dispose();
+  });
+
   it("fits its epochs to a time budget", async () => {
     const seen: EpochLog[] = [];
     const m = await trainGnn(train.slice(0, 8), { epochs: 50, timeBudgetMs: 1, onEpoch: (e) => seen.push(e) });

@@ -147,10 +147,11 @@ export class GnnModel {
 
   /**
    * Forward pass over `platforms` (all heads in one matmul). Returns the predicted latencies [G, P·K] (ms)
-   * and the per-node contributions [N, P·K] (ms); column p·K + k is member k of platform p.
+   * and the per-node contributions [N, P·K] (ms); column p·K + k is member k of platform p; and the nodes'
+   * bounded log-rate deviations from their heads' base rates [N, P·R·K] (the deviation penalty).
    * Call inside tf.tidy (or a gradient function).
    */
-  forward(b: GraphBatch, platforms: readonly string[]): { latency: tf.Tensor2D; nodeMs: tf.Tensor2D } {
+  forward(b: GraphBatch, platforms: readonly string[]): { latency: tf.Tensor2D; nodeMs: tf.Tensor2D; deviation: tf.Tensor2D } {
     const N = b.numNodes, P = platforms.length, K = this.config.heads;
     const X = tf.tensor2d(b.dense, [N, DENSE_DIM]);
     const Gf = tf.tensor2d(b.graph, [b.numGraphs, GRAPH_DIM]);
@@ -169,7 +170,7 @@ export class GnnModel {
     const q = tf.add(d, heads("node.b"));
     const nodeMs = rateCombine(q as tf.Tensor2D, b.costs, P, COST_DIM, K, LOG_CLIP);
     const gterm = tf.exp(tf.clipByValue(tf.add(linear(z, heads("graph.w")), heads("graph.b")), LOG_CLIP[0], LOG_CLIP[1]));
-    return { latency: tf.add(spmm(b.sum, nodeMs), gterm) as tf.Tensor2D, nodeMs };
+    return { latency: tf.add(spmm(b.sum, nodeMs), gterm) as tf.Tensor2D, nodeMs, deviation: d as tf.Tensor2D };
   }
 
   /**

@@ -41,6 +41,12 @@ export interface GnnTrainOptions {
   /** weight of the kernel-level auxiliary loss (0 disables it) */
   auxWeight?: number;
   /**
+   * Weight of a penalty on the nodes' log-rate deviations from their head's base rates (mean square):
+   * keeps the model near the FLOPs + memory regression it starts from unless the data asks otherwise, so
+   * an operator pattern absent from training extrapolates less (0, the default, disables it).
+   */
+  deviationWeight?: number;
+  /**
    * Relative-error loss on r = log(predicted / measured): "sq" = r² (default), "huber" = Huber(r, 0.1)
    * (quadratic within ±10%, linear beyond: robust to outlier measurements).
    */
@@ -130,7 +136,7 @@ function relLoss(r: tf.Tensor, kind: "sq" | "huber"): tf.Tensor {
   return tf.add(tf.mul(q, q), tf.mul(2 * HUBER_DELTA, tf.sub(a, q)));
 }
 
-function batchLoss(model: GnnModel, items: TrainGraph[], platforms: string[], auxWeight: number, kind: "sq" | "huber" = "sq"): { total: tf.Scalar; main: tf.Scalar; aux: tf.Scalar } {
+function batchLoss(model: GnnModel, items: TrainGraph[], platforms: string[], auxWeight: number, kind: "sq" | "huber" = "sq", deviationWeight = 0): { total: tf.Scalar; main: tf.Scalar; aux: tf.Scalar } {
   const batch = makeBatch(items.map((t) => t.g));
   const P = platforms.length, K = model.config.heads, G = items.length;
   const W = new Float32Array(G * P * K), T = new Float32Array(G * P * K);
@@ -143,7 +149,7 @@ function batchLoss(model: GnnModel, items: TrainGraph[], platforms: string[], au
       }
     }
   });
-  const { latency, nodeMs } = model.forward(batch, platforms);
+  const { latency, nodeMs, deviation } = model.forward(batch, platforms);
   const logY = tf.log(latency);
   const w = tf.tensor2d(W, [G, P * K]);
   const main = tf.div(tf.sum(tf.mul(w, relLoss(tf.sub(logY, tf.tensor2d(T, [G, P * K])), kind))), Math.max(1e-6, W.reduce((a, b) => a + b, 0))) as tf.Scalar;
@@ -171,7 +177,9 @@ function batchLoss(model: GnnModel, items: TrainGraph[], platforms: string[], au
     }
     if (parts.length) aux = tf.div(tf.addN(parts), count) as tf.Scalar;
   }
-  return { total: tf.add(main, tf.mul(aux, auxWeight)) as tf.Scalar, main, aux };
+  let total = tf.add(main, tf.mul(aux, auxWeight)) as tf.Scalar;
+  if (deviationWeight > 0) total = tf.add(total, tf.mul(tf.mean(tf.square(deviation)), deviationWeight)) as tf.Scalar;
+  return { total, main, aux };
 }
 
 /** Validation MAPE (%) per platform, predicted with the current weights. */
@@ -277,7 +285,7 @@ export async function trainGnn(train: Sample[], o: GnnTrainOptions = {}): Promis
       const items = order.slice(i, i + B);
       let parts: [number, number] = [0, 0];
       const cost = opt.minimize(() => {
-        const { total, main, aux: a } = batchLoss(model, items, platforms, aux, o.loss ?? "sq");
+        const { total, main, aux: a } = batchLoss(model, items, platforms, aux, o.loss ?? "sq", o.deviationWeight ?? 0);
         parts = [main.dataSync()[0], a.dataSync()[0]];
         return total;
       }, true, vars);
