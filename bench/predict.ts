@@ -12,7 +12,7 @@
  * (inference cost does not depend on the weight values).
  */
 import os from "node:os";
-import { parseArgs } from "node:util";
+import { parseArgsOrExit } from "../scripts/args";
 import { analyze, buildGraph, decodeModel, extractFeatures, inferShapes, type GraphFeatures } from "@/lib/onnx";
 import { LinearPredictor, RooflinePredictor, type BasePredictor, type Sample } from "@/lib/predict";
 import { DEFAULT_GNN_CONFIG, GnnModel } from "@/lib/predict/gnn/model";
@@ -24,7 +24,7 @@ import { loadFromDir } from "@/lib/predict/node/io";
 import { generate, sampleSpecs, ZOO_FAMILIES } from "@/lib/zoo";
 import { chromiumPath, launch } from "../test/e2e/browser";
 
-const { values } = parseArgs({
+const { values } = parseArgsOrExit("bench:predict", {
   options: { graphs: { type: "string", default: "512" }, model: { type: "string" }, repeat: { type: "string", default: "20" }, "no-chromium": { type: "boolean", default: false } },
 });
 const nGraphs = Number(values.graphs), repeat = Number(values.repeat);

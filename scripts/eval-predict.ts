@@ -12,21 +12,20 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { isMethod, mergeReports, METHODS, renderMarkdown, runEvaluation, type EvalReport, type LabelStat, type Method } from "@/lib/predict";
 import { isNnlqError } from "@/lib/errors";
 import { initTfNode } from "@/lib/predict/node/backend";
 import { defaultDataset, epochLine, REPO_ROOT } from "@/lib/predict/node/cli";
 import { loadDataset } from "@/lib/predict/node/io";
+import { parseArgsOrExit } from "./args";
 
-const { values } = parseArgs({
-  options: {
+const OPTIONS = {
     data: { type: "string" }, label: { type: "string", default: "median" }, methods: { type: "string" },
     splits: { type: "string", default: "random,lofo,fewshot" }, families: { type: "string" }, platforms: { type: "string" },
     epochs: { type: "string" }, "lofo-epochs": { type: "string" }, "pretrain-epochs": { type: "string" }, "rf-trees": { type: "string" }, "min-graphs": { type: "string", default: "30" }, shots: { type: "string", default: "16,32,100" }, seed: { type: "string", default: "1" },
     quick: { type: "boolean", default: false }, "deviation-weight": { type: "string" }, merge: { type: "string" }, md: { type: "string" }, json: { type: "string" }, "log-every": { type: "string", default: "10" },
-  },
-});
+} as const;
+const { values } = parseArgsOrExit("eval:predict", { options: OPTIONS });
 const md = path.resolve(values.md ?? path.join(REPO_ROOT, "docs/predictor-eval.md"));
 const json = path.resolve(values.json ?? path.join(REPO_ROOT, "public/predictors/eval.json"));
 function write(report: EvalReport, t0: number): void {
@@ -51,6 +50,11 @@ for (const m of methods) if (!isMethod(m)) {
   console.error(`unknown method ${m} (one of: ${METHODS.join(", ")})`);
   process.exit(2);
 }
+const deviationWeight = values["deviation-weight"] === undefined ? undefined : Number(values["deviation-weight"]);
+if (deviationWeight !== undefined && !(Number.isFinite(deviationWeight) && deviationWeight >= 0)) {
+  console.error(`--deviation-weight must be a number ≥ 0, got '${values["deviation-weight"]}'`);
+  process.exit(2);
+}
 const splits = new Set(values.quick ? ["random"] : values.splits!.split(","));
 const backend = await initTfNode();
 const data = defaultDataset(values.data);
@@ -67,7 +71,7 @@ const report = await runEvaluation(samples, {
     fewShot: splits.has("fewshot") ? (values.platforms ? values.platforms.split(",") : true) : false,
   },
   shots: values.shots!.split(",").map(Number),
-  gnn: { epochs: Number(values.epochs ?? (values.quick ? 40 : 150)), ...(values["deviation-weight"] ? { deviationWeight: Number(values["deviation-weight"]) } : {}) },
+  gnn: { epochs: Number(values.epochs ?? (values.quick ? 40 : 150)), ...(deviationWeight !== undefined ? { deviationWeight } : {}) },
   ...(values["lofo-epochs"] ? { lofoEpochs: Number(values["lofo-epochs"]) } : {}),
   ...(values["pretrain-epochs"] ? { pretrainEpochs: Number(values["pretrain-epochs"]) } : {}),
   ...(values["rf-trees"] ? { kernelRf: { nEstimators: Number(values["rf-trees"]) } } : {}),

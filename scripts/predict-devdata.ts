@@ -15,7 +15,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
+import { parseArgsOrExit } from "./args";
 import { isNnlqError } from "@/lib/errors";
 import { localPlatforms } from "@/lib/measure/platforms";
 import { measureInChild } from "@/lib/measure/runner";
@@ -23,7 +23,7 @@ import { compactProfile, type DataRow } from "@/lib/predict/dataset";
 import { generate, Rng, sampleSpec, specKey, structureKey, ZOO_FAMILIES, type ZooSpec } from "@/lib/zoo";
 import { deriveSeed } from "@/lib/zoo/rng";
 
-const { values } = parseArgs({
+const { values } = parseArgsOrExit("predict-devdata", {
   options: {
     "per-family": { type: "string", default: "40" },
     platforms: { type: "string", default: "t1,wasm" },

@@ -4,13 +4,13 @@
  * 127.0.0.1:3306 database nnlq, else the private server of `npm run up`).
  */
 import path from "node:path";
-import { parseArgs } from "node:util";
+import { parseArgsOrExit } from "./args";
 import { createDb } from "@/lib/db/client";
 import { runMigrations } from "@/lib/db/migrate";
 import { resolveServer } from "@/lib/db/server";
 import { DEFAULT_RELEASE_DIR, exportRelease } from "@/lib/services/release";
 
-const { values } = parseArgs({ options: { dir: { type: "string" } } });
+const { values } = parseArgsOrExit("data:export", { options: { dir: { type: "string" } } });
 const dir = values.dir ? path.resolve(values.dir) : DEFAULT_RELEASE_DIR;
 const server = await resolveServer({ log: () => {} });
 await runMigrations(server.url);

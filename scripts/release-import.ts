@@ -4,7 +4,7 @@
  * regenerates N zoo specs to check their structure hashes (default 12).
  */
 import path from "node:path";
-import { parseArgs } from "node:util";
+import { parseArgsOrExit } from "./args";
 import { isNnlqError } from "@/lib/errors";
 import { createDb } from "@/lib/db/client";
 import { runMigrations } from "@/lib/db/migrate";
@@ -12,7 +12,7 @@ import { resolveServer } from "@/lib/db/server";
 import { seed } from "@/lib/db/seed";
 import { DEFAULT_RELEASE_DIR, importRelease } from "@/lib/services/release";
 
-const { values } = parseArgs({ options: { dir: { type: "string" }, verify: { type: "string" } } });
+const { values } = parseArgsOrExit("data:import", { options: { dir: { type: "string" }, verify: { type: "string" } } });
 const dir = values.dir ? path.resolve(values.dir) : DEFAULT_RELEASE_DIR;
 const server = await resolveServer({ log: () => {} });
 await runMigrations(server.url);

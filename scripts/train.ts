@@ -9,13 +9,13 @@
  * --budget-min caps the GNN's training time (default 15 min: the epochs shrink to what fits after the first).
  */
 import path from "node:path";
-import { parseArgs } from "node:util";
+import { parseArgsOrExit } from "./args";
 import { isMethod, METHODS, trainVersion, type LabelStat, type Method } from "@/lib/predict";
 import { initTfNode } from "@/lib/predict/node/backend";
 import { defaultDataset, epochLine, PREDICTORS_DIR } from "@/lib/predict/node/cli";
 import { loadDataset, saveArtifacts } from "@/lib/predict/node/io";
 
-const { values } = parseArgs({
+const { values } = parseArgsOrExit("train:predict", {
   options: {
     data: { type: "string" }, method: { type: "string", default: "gnn" }, version: { type: "string" },
     epochs: { type: "string" }, "budget-min": { type: "string", default: "15" }, batch: { type: "string" }, lr: { type: "string" }, seed: { type: "string", default: "1" },

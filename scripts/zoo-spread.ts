@@ -6,11 +6,11 @@
  * Prints min / median / max FLOPs and max/min, both for the whole model at its sampled batch and per image
  * (FLOPs / batch). Exits 1 if some family spans less than 100× (whole-model).
  */
-import { parseArgs } from "node:util";
+import { parseArgsOrExit } from "./args";
 import { analyze } from "@/lib/onnx";
 import { generate, isZooFamily, sampleSpecs, ZOO_FAMILIES, type ZooFamily } from "@/lib/zoo";
 
-const { values } = parseArgs({ options: { count: { type: "string", default: "200" }, seed: { type: "string", default: "1" }, families: { type: "string" } } });
+const { values } = parseArgsOrExit("zoo:spread", { options: { count: { type: "string", default: "200" }, seed: { type: "string", default: "1" }, families: { type: "string" } } });
 const count = Number(values.count), seed = Number(values.seed);
 const families = (values.families ? values.families.split(",") : [...ZOO_FAMILIES]) as ZooFamily[];
 for (const f of families) if (!isZooFamily(f)) throw new Error(`unknown family ${f}`);

@@ -9,13 +9,13 @@
  * the same with and without weights. Also reports how often lib/onnx's family detection agrees with the
  * spec's family (informational; nasbench201 is zoo-only and not detectable). Prints a per-family summary; exits 1 on any failure.
  */
-import { parseArgs } from "node:util";
+import { parseArgsOrExit } from "./args";
 import * as ort from "onnxruntime-node";
 import { analyze } from "@/lib/onnx";
 import { decodeModelProto } from "@/lib/onnx/proto";
 import { generate, isZooFamily, sampleSpecs, ZOO_FAMILIES, type ZooSpec } from "@/lib/zoo";
 
-const { values } = parseArgs({
+const { values } = parseArgsOrExit("zoo:sweep", {
   options: { count: { type: "string", default: "20" }, seed: { type: "string", default: "1" }, families: { type: "string" }, threads: { type: "string", default: "1" } },
 });
 const count = Number(values.count), seed = Number(values.seed), threads = Number(values.threads);
