@@ -13,11 +13,27 @@ import { compareView, modelPage, predictorBoard } from "./portal-model";
 export const PORTAL_TAG = "portal";
 const opts = { revalidate: 60, tags: [PORTAL_TAG] };
 
-export const publicBrowse = unstable_cache((q: BrowseParams) => browse(getDb(), [], q), ["portal-browse-v1"], opts);
+/**
+ * The database a cache entry belongs to (host, port and database name of DATABASE_URL; never the
+ * password). Next's data cache lives in .next/cache and outlives the server, and one build may serve
+ * another database later — the test suite's own databases, then the user's after `npm test` — so every
+ * key carries it; without it /browse answered with a platform of a dropped test database (500).
+ */
+export function databaseCacheKey(url = process.env.DATABASE_URL ?? ""): string {
+  try {
+    const u = new URL(url);
+    return `db:${u.hostname}:${u.port || "3306"}${u.pathname}`;
+  } catch {
+    return "db:unknown";
+  }
+}
+const key = (name: string) => [name, databaseCacheKey()];
 
-export const publicMatrix = unstable_cache((batch: number) => matrix(getDb(), [], { batch }), ["portal-matrix-v1"], opts);
+export const publicBrowse = unstable_cache((q: BrowseParams) => browse(getDb(), [], q), key("portal-browse-v1"), opts);
 
-export const publicLeaderboards = unstable_cache((q: LeaderboardParams) => leaderboards(getDb(), [], q), ["portal-leaderboards-v1"], opts);
+export const publicMatrix = unstable_cache((batch: number) => matrix(getDb(), [], { batch }), key("portal-matrix-v1"), opts);
+
+export const publicLeaderboards = unstable_cache((q: LeaderboardParams) => leaderboards(getDb(), [], q), key("portal-leaderboards-v1"), opts);
 
 /** Platforms with their public result counts (counting scans the index: cached), and the default platform. */
 export const publicPlatforms = unstable_cache(
@@ -32,17 +48,17 @@ export const publicPlatforms = unstable_cache(
       defaultSlug: (most && n.get(most.id) ? most.slug : fallback?.slug) ?? null,
     };
   },
-  ["portal-platforms-v1"],
+  key("portal-platforms-v1"),
   opts,
 );
 
 /** A public model's page data (null when the model is private or unknown: the page then asks the API). */
-export const publicModelPage = unstable_cache((id: number) => modelPage(getDb(), [], id), ["portal-model-v1"], { revalidate: 300, tags: [PORTAL_TAG] });
+export const publicModelPage = unstable_cache((id: number) => modelPage(getDb(), [], id), key("portal-model-v1"), { revalidate: 300, tags: [PORTAL_TAG] });
 
 export const publicCompare = unstable_cache(
   (predictor: string | undefined, platform: string | undefined) => compareView(getDb(), [], { predictor, platform }),
-  ["portal-compare-v1"],
+  key("portal-compare-v1"),
   opts,
 );
 
-export const publicPredictorBoard = unstable_cache((split: string | undefined) => predictorBoard(getDb(), split), ["portal-predictors-v1"], opts);
+export const publicPredictorBoard = unstable_cache((split: string | undefined) => predictorBoard(getDb(), split), key("portal-predictors-v1"), opts);
