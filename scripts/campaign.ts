@@ -18,7 +18,6 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { NnlqError, isNnlqError } from "@/lib/errors";
 import { resolveServer } from "@/lib/db/server";
 import { runMigrations } from "@/lib/db/migrate";
@@ -29,6 +28,7 @@ import { localPlatforms } from "@/lib/measure/platforms";
 import { closeSharedPool, sharedPool } from "@/lib/measure/pool";
 import { isZooFamily, ZOO_FAMILIES, type ZooFamily } from "@/lib/zoo";
 import { CAMPAIGN, releaseStages, runCampaign, type CampaignProgress, type Stage } from "@/lib/services/campaign";
+import { parseArgsOrExit } from "./args";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const DIR = path.join(ROOT, ".data/campaign");
@@ -40,29 +40,24 @@ function usage(msg: string): never {
   process.exit(2);
 }
 
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      platform: { type: "string", multiple: true },
-      family: { type: "string", multiple: true },
-      "per-family": { type: "string" },
-      batch: { type: "string" },
-      "budget-ms": { type: "string" },
-      "until-minutes": { type: "string" },
-      repeat: { type: "string" },
-      "repeat-since": { type: "string" },
-      "noisy-retakes": { type: "string" },
-      networks: { type: "boolean", default: false },
-      background: { type: "boolean", default: false },
-      "dry-run": { type: "boolean", default: false },
-      help: { type: "boolean", default: false },
-    },
-    strict: true,
-  }));
-} catch (e) {
-  usage((e as Error).message);
-}
+const { values } = parseArgsOrExit("campaign", {
+  options: {
+    platform: { type: "string", multiple: true },
+    family: { type: "string", multiple: true },
+    "per-family": { type: "string" },
+    batch: { type: "string" },
+    "budget-ms": { type: "string" },
+    "until-minutes": { type: "string" },
+    repeat: { type: "string" },
+    "repeat-since": { type: "string" },
+    "noisy-retakes": { type: "string" },
+    networks: { type: "boolean", default: false },
+    background: { type: "boolean", default: false },
+    "dry-run": { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+  },
+  strict: true,
+}, USAGE);
 if (values.help) {
   console.log(USAGE);
   process.exit(0);

@@ -20,10 +20,10 @@ import { loadDataset } from "@/lib/predict/node/io";
 import { parseArgsOrExit } from "./args";
 
 const OPTIONS = {
-    data: { type: "string" }, label: { type: "string", default: "median" }, methods: { type: "string" },
-    splits: { type: "string", default: "random,lofo,fewshot" }, families: { type: "string" }, platforms: { type: "string" },
-    epochs: { type: "string" }, "lofo-epochs": { type: "string" }, "pretrain-epochs": { type: "string" }, "rf-trees": { type: "string" }, "min-graphs": { type: "string", default: "30" }, shots: { type: "string", default: "16,32,100" }, seed: { type: "string", default: "1" },
-    quick: { type: "boolean", default: false }, "deviation-weight": { type: "string" }, merge: { type: "string" }, md: { type: "string" }, json: { type: "string" }, "log-every": { type: "string", default: "10" },
+  data: { type: "string" }, label: { type: "string", default: "median" }, methods: { type: "string" },
+  splits: { type: "string", default: "random,lofo,fewshot" }, families: { type: "string" }, platforms: { type: "string" },
+  epochs: { type: "string" }, "lofo-epochs": { type: "string" }, "pretrain-epochs": { type: "string" }, "rf-trees": { type: "string" }, "min-graphs": { type: "string", default: "30" }, shots: { type: "string", default: "16,32,100" }, seed: { type: "string", default: "1" },
+  quick: { type: "boolean", default: false }, "deviation-weight": { type: "string" }, merge: { type: "string" }, md: { type: "string" }, json: { type: "string" }, "log-every": { type: "string", default: "10" },
 } as const;
 const { values } = parseArgsOrExit("eval:predict", { options: OPTIONS });
 const md = path.resolve(values.md ?? path.join(REPO_ROOT, "docs/predictor-eval.md"));
