@@ -22,6 +22,8 @@ export interface ShapeOverrides {
 export interface InferOptions extends ShapeOverrides {
   /** Known values of graph inputs (the conformance harness feeds test_data_set_0 inputs here). */
   inputValues?: Record<string, TensorProto>;
+  /** Called when the shape rule of main-graph node `node` (an index) reads the known value of tensor `name`. */
+  onValueRead?: (name: string, node: number) => void;
 }
 
 /** Checks user overrides: positive integer dims, known input names, matching ranks. */
@@ -64,9 +66,12 @@ class Env {
   }
 }
 
-function toInfo(t: TensorIR | undefined): Info | undefined {
+function toInfo(t: TensorIR | undefined, onRead?: (name: string) => void): Info | undefined {
   if (!t) return undefined;
-  return t.value ? { dtype: t.dtype, shape: t.shape, value: t.value } : { dtype: t.dtype, shape: t.shape };
+  if (!t.value) return { dtype: t.dtype, shape: t.shape };
+  if (!onRead) return { dtype: t.dtype, shape: t.shape, value: t.value };
+  const { name, value } = t;
+  return { dtype: t.dtype, shape: t.shape, get value() { onRead(name); return value; } };
 }
 
 function setValue(t: TensorIR, v: ConstValue | undefined): void {
@@ -135,13 +140,15 @@ function applyInputs(ir: GraphIR, o: InferOptions): void {
 
 /** Run one graph (topological order). Subgraphs get an Env chained to their parent's. */
 /** Per-inference state: warnings and the budget of Loop body unrollings (nested loops cannot explode). */
-interface RunState { warnings: string[]; unroll: number }
+interface RunState { warnings: string[]; unroll: number; onValueRead?: (name: string, node: number) => void }
 const UNROLL_BUDGET = 512;
 
 function runGraph(ir: GraphIR, env: Env, warnings: RunState): void {
   for (const idx of ir.order) {
     const node = ir.nodes[idx];
-    const inputs = node.inputs.map((n) => (n ? toInfo(env.get(n)) : undefined));
+    const track = warnings.onValueRead;
+    const onRead = track && !env.parent ? (name: string) => track(name, idx) : undefined;
+    const inputs = node.inputs.map((n) => (n ? toInfo(env.get(n), onRead) : undefined));
     const outs = inferNode(node, ir, env, inputs, warnings);
     node.outputs.forEach((name, i) => {
       if (!name) return;
@@ -219,7 +226,7 @@ export function inferShapes(src: OnnxModel | GraphIR, o: InferOptions = {}): Gra
   const ir = cloneIR(base);
   initValues(ir);
   applyInputs(ir, o);
-  const state: RunState = { warnings: [], unroll: UNROLL_BUDGET };
+  const state: RunState = { warnings: [], unroll: UNROLL_BUDGET, ...(o.onValueRead ? { onValueRead: o.onValueRead } : {}) };
   runGraph(ir, new Env(ir, null), state);
   const warnings = state.warnings;
   const first = ir.inputs.map((n) => ir.tensors.get(n)!).find((t) => t.shape && t.shape.length >= 1);

@@ -3,33 +3,59 @@
  * whose weights can be re-materialized (materializeWeights) with seeded random values of the same shapes.
  * Latency does not depend on weight values, so users' trained weights never need to leave their machine.
  *
- * What is stripped: floating-point (and int8/uint8 quantized) tensors with more than 64 elements, and
- * integer tensors with more than 4096 elements, in initializers, Constant nodes, subgraphs and functions;
- * every external-data reference. Small tensors (shape vectors, axes, pads, Resize scales) are structure and
- * stay. Doc strings go too. The model is marked with metadata "nnlq.structure_only" = "true".
+ * What is stripped, by role rather than by size:
+ * - in the main graph, every floating-point (and int8/uint8 quantized) initializer or Constant tensor of more
+ *   than one element, unless shape inference needs its values (Resize/Upsample scales, a float chain that
+ *   computes a shape...). Which ones it needs is found by trial (neededValues): strip them all, infer shapes,
+ *   and give back the static constants feeding the first nodes whose shape or integer value changed, until
+ *   the inferred graph (and so the structure hash) equals the one with them kept;
+ * - single-element float tensors stay: they are hyperparameters (epsilons, Pow exponents, Clip bounds,
+ *   quantization scales) whose values can pick a kernel (ORT squares for Pow 2), not learned weights;
+ * - integer tensors of more than 4096 elements (shape vectors, axes, pads, gather indices are structure);
+ * - inside subgraphs and model-local functions (not analysed) float tensors of more than 64 elements;
+ * - every external-data reference, and doc strings.
+ * The model is marked with metadata "nnlq.structure_only" = "true".
  */
+import { NnlqError } from "../errors";
+import { buildGraph, type GraphIR, type TensorIR } from "./graph";
+import { hashInferred } from "./hash";
 import { decodeModel, toModel, type OnnxModel } from "./model";
 import {
   DataType, encodeModelProto, type AttributeProto, type FunctionProto, type GraphProto, type ModelProto, type NodeProto, type TensorProto,
 } from "./proto";
-import { hasInlineData, isExternal, isFloatDtype, numElements } from "./tensor";
+import { inferShapes, resolveOverrides, type ShapeOverrides } from "./shapes";
+import { hasInlineData, isExternal, isFloatDtype, isIntDtype, numElements } from "./tensor";
 import { onnxError } from "./util";
 
 export const STRUCTURE_ONLY_KEY = "nnlq.structure_only";
 const MAX_KEPT_FLOAT = 64;
 const MAX_KEPT_INT = 4096;
+/** Trial-strip rounds before giving up and keeping every small float tensor (each round is one inference). */
+const MAX_ROUNDS = 8;
 
-function shouldStrip(t: TensorProto): boolean {
+function isWeightDtype(dt: number): boolean {
+  return isFloatDtype(dt) || dt === DataType.INT8 || dt === DataType.UINT8 || dt === DataType.COMPLEX64 || dt === DataType.COMPLEX128;
+}
+
+/** How one tensor is treated: the main graph's small float tensors are decided by `keep` (names). */
+interface StripPolicy {
+  /** Main-graph small float tensors whose values shape inference needs; null = keep all small ones. */
+  keep: Set<string> | null;
+}
+
+function shouldStrip(t: TensorProto, policy: StripPolicy | null, name: string | undefined): boolean {
   if (isExternal(t)) return true;
   const n = numElements(t.dims);
   if (!(n > 0)) return false;
   const dt = t.data_type ?? 0;
-  if (isFloatDtype(dt) || dt === DataType.INT8 || dt === DataType.UINT8 || dt === DataType.COMPLEX64 || dt === DataType.COMPLEX128) return n > MAX_KEPT_FLOAT;
-  return n > MAX_KEPT_INT;
+  if (!isWeightDtype(dt)) return n > MAX_KEPT_INT;
+  if (n > MAX_KEPT_FLOAT) return true;
+  if (n <= 1 || !policy?.keep || name === undefined) return false;
+  return !policy.keep.has(name);
 }
 
-function stripTensor(t: TensorProto): TensorProto {
-  if (!shouldStrip(t)) return t;
+function stripTensor(t: TensorProto, policy: StripPolicy | null = null, name: string | undefined = t.name): TensorProto {
+  if (!shouldStrip(t, policy, name)) return t;
   const out: TensorProto = { dims: (t.dims ?? []).slice(), data_type: t.data_type };
   if (t.name) out.name = t.name;
   return out;
@@ -38,45 +64,159 @@ function stripTensor(t: TensorProto): TensorProto {
 function stripAttr(a: AttributeProto): AttributeProto {
   const out: AttributeProto = { ...a };
   if (a.t) out.t = stripTensor(a.t);
-  if (a.tensors) out.tensors = a.tensors.map(stripTensor);
+  if (a.tensors) out.tensors = a.tensors.map((t) => stripTensor(t));
   if (a.g) out.g = stripGraph(a.g);
-  if (a.graphs) out.graphs = a.graphs.map(stripGraph);
+  if (a.graphs) out.graphs = a.graphs.map((sg) => stripGraph(sg));
   if (a.sparse_tensor?.values) out.sparse_tensor = { ...a.sparse_tensor, values: stripTensor(a.sparse_tensor.values) };
   return out;
 }
 
-function stripNode(n: NodeProto): NodeProto {
+function stripNode(n: NodeProto, policy: StripPolicy | null = null): NodeProto {
   const { doc_string: _doc, ...rest } = n;
-  return { ...rest, ...(n.attribute ? { attribute: n.attribute.map(stripAttr) } : {}) };
+  // A main-graph Constant's tensor is known by the node's output name.
+  const constName = policy && n.op_type === "Constant" && (n.domain ?? "") === "" ? n.output?.[0] : undefined;
+  const attr = (a: AttributeProto) => (constName !== undefined && a.name === "value" && a.t ? { ...a, t: stripTensor(a.t, policy, constName) } : stripAttr(a));
+  return { ...rest, ...(n.attribute ? { attribute: n.attribute.map(attr) } : {}) };
 }
 
-function stripGraph(g: GraphProto): GraphProto {
+function stripGraph(g: GraphProto, policy: StripPolicy | null = null): GraphProto {
   const { doc_string: _doc, ...rest } = g;
   return {
     ...rest,
-    node: (g.node ?? []).map(stripNode),
-    initializer: (g.initializer ?? []).map(stripTensor),
+    node: (g.node ?? []).map((n) => stripNode(n, policy)),
+    initializer: (g.initializer ?? []).map((t) => stripTensor(t, policy)),
     ...(g.sparse_initializer ? { sparse_initializer: g.sparse_initializer.map((s) => ({ ...s, ...(s.values ? { values: stripTensor(s.values) } : {}) })) } : {}),
   };
 }
 
 function stripFunction(f: FunctionProto): FunctionProto {
-  return { ...f, node: (f.node ?? []).map(stripNode) };
+  return { ...f, node: (f.node ?? []).map((n) => stripNode(n)) };
+}
+
+function strippedProto(p: ModelProto, policy: StripPolicy | null): ModelProto {
+  const { doc_string: _doc, ...rest } = p;
+  const meta = (p.metadata_props ?? []).filter((e) => e.key !== STRUCTURE_ONLY_KEY);
+  return {
+    ...rest,
+    graph: stripGraph(p.graph!, policy),
+    ...(p.functions ? { functions: p.functions.map(stripFunction) } : {}),
+    metadata_props: [...meta, { key: STRUCTURE_ONLY_KEY, value: "true" }],
+  };
+}
+
+/** What shape inference can see of a tensor: its shape, and the values of integer ones (the hash reads those). */
+function fingerprint(t: TensorIR | undefined): string {
+  if (!t) return "-";
+  const shape = t.shape ? t.shape.join("x") : "?*";
+  return isIntDtype(t.dtype) && t.value ? `${t.dtype}:${shape}=${t.value.data.join(",")}` : `${t.dtype}:${shape}`;
+}
+
+function infer(p: ModelProto, overrides: ShapeOverrides): GraphIR {
+  return inferShapes(decodeModel(encodeModelProto(p)), overrides);
+}
+
+/** Main-graph float tensors of 2..64 elements that carry data: initializers and Constant node values. */
+function smallFloatTensors(g: GraphProto): Set<string> {
+  const small = (t: TensorProto | undefined) => {
+    if (!t || isExternal(t) || !hasInlineData(t) || !isWeightDtype(t.data_type ?? 0)) return false;
+    const n = numElements(t.dims);
+    return n > 1 && n <= MAX_KEPT_FLOAT;
+  };
+  const names = new Set<string>();
+  for (const t of g.initializer ?? []) if (t.name && small(t)) names.add(t.name);
+  for (const n of g.node ?? []) {
+    if (n.op_type !== "Constant" || (n.domain ?? "") !== "" || !n.output?.[0]) continue;
+    if (small(n.attribute?.find((a) => a.name === "value")?.t)) names.add(n.output[0]);
+  }
+  return names;
+}
+
+/**
+ * Candidates whose values may reach a shape: read by a compute node's shape rule (Resize scales), or folded by
+ * static nodes into a value that such a rule reads or that is an integer (the hash reads those). A value only
+ * carried along a static weight chain (Unsqueeze of BatchNorm scales) does not count.
+ */
+function valueReaders(ir: GraphIR, candidates: Set<string>, reads: Map<number, Set<string>>): Set<string> {
+  const deps = new Map<string, Set<string>>();
+  const depsOf = (name: string) => deps.get(name) ?? (candidates.has(name) ? new Set([name]) : undefined);
+  const wanted = new Set<string>();
+  for (const i of ir.order) {
+    const node = ir.nodes[i];
+    // outer values read inside If/Loop/Scan bodies are not tracked: count every input as read
+    const readNames = Object.keys(node.subgraphs).length ? [...node.inputs, ...node.implicitInputs].filter(Boolean) : [...(reads.get(i) ?? [])];
+    const from = new Set<string>();
+    for (const name of readNames) for (const c of depsOf(name) ?? []) from.add(c);
+    if (!from.size) continue;
+    const intOut = node.outputs.some((o) => { const t = o ? ir.tensors.get(o) : undefined; return !!t?.value && isIntDtype(t.dtype); });
+    if (!node.static || intOut) for (const c of from) wanted.add(c);
+    else for (const o of node.outputs) if (o) deps.set(o, from);
+  }
+  return wanted;
+}
+
+/**
+ * The main-graph small float tensors whose values shape inference needs (see the header). One inference
+ * finds the candidates whose values can reach a shape at all; only when there are some does it strip by
+ * trial. null when the model cannot be analysed (then every small float tensor is kept, as before).
+ */
+export function neededValues(input: Uint8Array | OnnxModel): Set<string> | null {
+  const model = toModel(input);
+  const p = model.proto;
+  const candidates = smallFloatTensors(p.graph!);
+  const keep = new Set<string>();
+  if (!candidates.size) return keep;
+  try {
+    const reads = new Map<number, Set<string>>();
+    const base = buildGraph(model);
+    const overrides = resolveOverrides(base).overrides;
+    // Named symbolic input dims are resolved by a symbolic inference pass (not tracked): the stripped model
+    // must resolve them the same way, or its hash would differ.
+    const symbolic = base.inputs.some((n) => base.tensors.get(n)!.shape?.some((d) => typeof d === "string"));
+    const resolvesAlike = (k: Set<string>) => {
+      if (!symbolic) return true;
+      const again = resolveOverrides(buildGraph(decodeModel(encodeModelProto(strippedProto(p, { keep: k }))))).overrides;
+      return JSON.stringify(again) === JSON.stringify(overrides);
+    };
+    const ref = inferShapes(model, {
+      ...overrides,
+      onValueRead: (name, node) => (reads.get(node) ?? reads.set(node, new Set()).get(node)!).add(name),
+    });
+    const wanted = valueReaders(ref, candidates, reads);
+    if (!wanted.size) return resolvesAlike(keep) ? keep : null;
+    const refHash = hashInferred(ref);
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const trial = infer(strippedProto(p, { keep }), overrides);
+      if (hashInferred(trial) === refHash) return resolvesAlike(keep) ? keep : null;
+      const changed = (name: string) => fingerprint(ref.tensors.get(name)) !== fingerprint(trial.tensors.get(name));
+      const before = keep.size;
+      for (const i of ref.order) {
+        const node = ref.nodes[i];
+        // the first nodes that see the same inputs and give other outputs: a value they read is missing
+        if (node.inputs.some((x) => x && changed(x)) || !node.outputs.some((o) => o && changed(o))) continue;
+        const stack = [...node.inputs, ...node.implicitInputs].filter(Boolean);
+        const seen = new Set<string>();
+        while (stack.length) {
+          const name = stack.pop()!;
+          const t = ref.tensors.get(name);
+          if (seen.has(name) || !t || !(t.static || t.value)) continue;
+          seen.add(name);
+          if (wanted.has(name)) keep.add(name);
+          if (t.producer >= 0) stack.push(...ref.nodes[t.producer].inputs.filter(Boolean));
+        }
+      }
+      if (keep.size === before) break;
+    }
+  } catch (e) {
+    if (e instanceof NnlqError) return null;
+    throw e;
+  }
+  return null;
 }
 
 /** Structure-only copy of a model as ONNX bytes (well under 1 MB for a ResNet-50). */
 export function stripWeights(input: Uint8Array | OnnxModel): Uint8Array {
   const model = toModel(input);
-  const p = model.proto;
-  const { doc_string: _doc, ...rest } = p;
-  const meta = (p.metadata_props ?? []).filter((e) => e.key !== STRUCTURE_ONLY_KEY);
-  const out: ModelProto = {
-    ...rest,
-    graph: stripGraph(p.graph!),
-    ...(p.functions ? { functions: p.functions.map(stripFunction) } : {}),
-    metadata_props: [...meta, { key: STRUCTURE_ONLY_KEY, value: "true" }],
-  };
-  return encodeModelProto(out);
+  return encodeModelProto(strippedProto(model.proto, { keep: neededValues(model) }));
 }
 
 function graphTensors(g: GraphProto | undefined, visit: (t: TensorProto) => void): void {

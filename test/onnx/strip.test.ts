@@ -7,7 +7,7 @@ import * as ort from "onnxruntime-node";
 import { beforeAll, describe, expect, it } from "vitest";
 import { analyze, decodeModel, isStructureOnly, materializeWeights, stripWeights, structureHash } from "@/lib/onnx";
 import { DataType } from "@/lib/onnx/proto";
-import { makeTensor } from "@/lib/onnx/tensor";
+import { hasInlineData, makeTensor } from "@/lib/onnx/tensor";
 import { corpusMissing, hasCorpus, materializeLight, model, node, readModel, vi } from "./helpers";
 
 async function runOrt(bytes: Uint8Array): Promise<Record<string, readonly number[]>> {
@@ -61,6 +61,60 @@ describe("stripWeights on a small model", () => {
   });
 });
 
+describe("stripWeights decides by role, not size", () => {
+  const f = (name: string, dims: number[], values?: number[]) =>
+    makeTensor(name, DataType.FLOAT, dims, values ?? Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => 0.1 + i / 100));
+  // Conv → BatchNorm → Add → Resize(scales) → Resize(sizes computed in float from Shape) → Pow(2):
+  // every learned tensor has at most 4 elements; the scales and the float factor decide shapes.
+  const learned = ["W", "B", "bn_scale", "bn_bias", "bn_mean", "bn_var", "addc"];
+  const bytes = model({
+    nodes: [
+      node("Conv", ["x", "W", "B"], ["c"], { pads: [1, 1, 1, 1] }),
+      node("BatchNormalization", ["c", "bn_scale", "bn_bias", "bn_mean", "bn_var"], ["bn"]),
+      node("Add", ["bn", "addc"], ["a"]),
+      node("Resize", ["a", "", "scales"], ["r1"]),
+      node("Shape", ["r1"], ["s"]),
+      node("Cast", ["s"], ["sf"], { to: DataType.FLOAT }),
+      node("Mul", ["sf", "factor"], ["sm"]),
+      node("Cast", ["sm"], ["sizes"], { to: DataType.INT64 }),
+      node("Resize", ["r1", "", "", "sizes"], ["r2"]),
+      node("Pow", ["r2", "exponent"], ["y"]),
+    ],
+    inputs: [vi("x", ["N", 3, 8, 8])], outputs: [vi("y", ["N", 4, "H", "W"])],
+    inits: [f("W", [4, 3, 3, 3]), f("B", [4]), f("bn_scale", [4]), f("bn_bias", [4]), f("bn_mean", [4]), f("bn_var", [4]),
+      f("addc", [1, 4, 1, 1]), f("scales", [4], [1, 1, 2, 2]), f("factor", [4], [1, 1, 1.5, 0.5]), f("exponent", [], [2])],
+  });
+
+  it("strips every learned tensor however small, keeps the values that decide shapes and the scalar hyperparameters", async () => {
+    const full = analyze(bytes);
+    expect(full.outputs).toEqual({ y: [1, 4, 24, 8] });
+    const stripped = stripWeights(bytes);
+    const m = decodeModel(stripped);
+    const inits = Object.fromEntries(m.proto.graph!.initializer!.map((t) => [t.name!, t]));
+    for (const name of learned) {
+      expect(hasInlineData(inits[name]), name).toBe(false);
+      expect(inits[name].dims?.length, name).toBeGreaterThan(0);
+    }
+    for (const name of ["scales", "factor", "exponent"]) expect(hasInlineData(inits[name]), name).toBe(true);
+    expect(analyze(m).hash).toBe(full.hash);
+    expect(analyze(m).outputs).toEqual(full.outputs);
+    expect(await runOrt(materializeWeights(stripped, 3))).toEqual({ y: [1, 4, 24, 8] });
+  });
+
+  it("keeps a Constant node's value only when shapes need it", () => {
+    const constant = (name: string, t: ReturnType<typeof f>) => node("Constant", [], [name], {}, { attribute: [{ name: "value", type: 4, t }] });
+    const b = model({
+      nodes: [constant("k", f("", [1, 4, 1, 1])), constant("sc", f("", [4], [1, 1, 2, 2])), node("Mul", ["x", "k"], ["m"]), node("Resize", ["m", "", "sc"], ["y"])],
+      inputs: [vi("x", [1, 4, 8, 8])], outputs: [vi("y", [1, 4, 16, 16])],
+    });
+    const m = decodeModel(stripWeights(b));
+    const value = (out: string) => m.proto.graph!.node!.find((n) => n.output?.[0] === out)!.attribute![0].t!;
+    expect(hasInlineData(value("k"))).toBe(false);
+    expect(hasInlineData(value("sc"))).toBe(true);
+    expect(analyze(m).hash).toBe(analyze(b).hash);
+  });
+});
+
 if (!hasCorpus) it.skip(corpusMissing, () => {});
 describe.skipIf(!hasCorpus)("stripWeights on a ~100 MB ResNet-50", () => {
   let full: Uint8Array;
@@ -73,6 +127,9 @@ describe.skipIf(!hasCorpus)("stripWeights on a ~100 MB ResNet-50", () => {
     const stripped = stripWeights(full);
     console.log(`ResNet-50 with weights ${(full.length / 1e6).toFixed(1)} MB → structure-only ${(stripped.length / 1e3).toFixed(1)} kB`);
     expect(stripped.length).toBeLessThan(100_000);
+    // nothing learned stays, not even the 64-channel BatchNorm vectors (the old size rule kept 28 of them)
+    const kept = decodeModel(stripped).proto.graph!.initializer!.filter((t) => hasInlineData(t) && t.data_type === DataType.FLOAT);
+    expect(kept.map((t) => t.name)).toEqual([]);
     const a = analyze(full);
     const b = analyze(stripped);
     expect(b.hash).toBe(a.hash);
