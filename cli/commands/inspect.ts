@@ -3,7 +3,7 @@
  *
  * Prints the structure hash, FLOPs, MACs, parameters, memory access, node count, op histogram, detected
  * family and inferred output shapes of an ONNX model (lib/onnx analyze()). --json prints one object (keys
- * documented in docs/cli-inspect.md); --strip also writes a structure-only copy (weights dropped, dims and
+ * documented in README.md, "nnlq inspect"); --strip also writes a structure-only copy (weights dropped, dims and
  * dtypes kept). Exit codes: 0 ok, 2 usage, 3 bad input (unreadable file or malformed ONNX, message on stderr).
  */
 import { readFileSync, writeFileSync } from "node:fs";
@@ -19,8 +19,8 @@ function parseInput(spec: string): [string, number[]] {
   const eq = spec.lastIndexOf("=");
   const name = spec.slice(0, eq);
   const dims = spec.slice(eq + 1).split(/[x,]/).map((d) => Number(d));
-  if (eq <= 0 || !dims.length || !dims.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    throw new NnlqError("BAD_REQUEST", `--input expects name=DxDxD (e.g. input=1x3x224x224), got '${spec}'`);
+  if (eq <= 0 || !dims.length || !dims.every((d) => Number.isSafeInteger(d) && d >= 1)) {
+    throw new NnlqError("BAD_REQUEST", `--input expects name=DxDxD with positive dims (e.g. input=1x3x224x224), got '${spec}'`);
   }
   return [name, dims];
 }
@@ -111,7 +111,11 @@ export async function run(argv: string[]): Promise<number> {
   const s = analyze(bytes, o); // NnlqError on malformed ONNX → cli/main.ts prints it and exits 3
   if (values.strip) {
     const stripped = stripWeights(bytes);
-    writeFileSync(values.strip, stripped);
+    try {
+      writeFileSync(values.strip, stripped);
+    } catch (e) {
+      throw new NnlqError("BAD_REQUEST", `cannot write '${values.strip}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
     if (!values.json) console.error(`wrote structure-only model ${values.strip} (${stripped.length} bytes, from ${bytes.length})`);
   }
   console.log(values.json ? JSON.stringify(s) : human(file, s));

@@ -2,23 +2,28 @@
  * The same lib/onnx in Chromium: bundle lib/onnx with esbuild (browser platform — a Node-only import would
  * fail the build), serve the bundle and models from a tiny http server on 127.0.0.1, drive Chromium with
  * playwright-core, and compare analyze(), extractFeatures() and stripWeights() with Node's — on the main
- * thread and in a Web Worker. Skips visibly when /usr/bin/chromium is missing.
+ * thread and in a Web Worker. Skips visibly when Chromium is missing (CHROMIUM_PATH overrides /usr/bin/chromium).
  */
 import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import * as esbuild from "esbuild";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { analyze, decodeModel, extractFeatures, inferShapes, resolveOverrides, buildGraph, stripWeights } from "@/lib/onnx";
 import { DataType } from "@/lib/onnx/proto";
 import { makeTensor } from "@/lib/onnx/tensor";
+import { chromiumPath, launch } from "../e2e/browser";
 import { corpus, hasCorpus, model, node, repoRoot, vi } from "./helpers";
 
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = fs.existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`SKIPPED: lib/onnx browser test needs Chromium at ${CHROMIUM}`);
+let hasChromium = true;
+try {
+  chromiumPath();
+} catch (e) {
+  hasChromium = false;
+  console.warn(`SKIPPED: lib/onnx browser test: ${(e as Error).message}`);
+}
 
 /**
  * Everything compared, in JSON-comparable form: the body of an async function (lib, bytes, overrides), run
@@ -97,10 +102,7 @@ describe.skipIf(!hasChromium)("lib/onnx in Chromium", () => {
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launch();
   }, 120_000);
 
   afterAll(async () => {
@@ -141,4 +143,4 @@ describe.skipIf(!hasChromium)("lib/onnx in Chromium", () => {
   }, 60_000);
 });
 
-if (!hasChromium) it.skip(`SKIPPED: Chromium not found at ${CHROMIUM}`, () => {});
+if (!hasChromium) it.skip("SKIPPED: Chromium not found (apt-get install chromium, or set CHROMIUM_PATH)", () => {});

@@ -86,12 +86,19 @@ describe("nnlq inspect", () => {
     const badInput = nnlq(convNet, "--input", "nosuch=1x3x8x8");
     expect(badInput.code).toBe(3);
     expect(badInput.stderr).toMatch(/unknown input 'nosuch'/);
+    const unwritable = nnlq(convNet, "--strip", path.join(tmp, "no-such-dir", "out.onnx"));
+    expect(unwritable.code).toBe(3);
+    expect(unwritable.stderr).toMatch(/cannot write .*no-such-dir.*ENOENT/);
+    expect(unwritable.stderr).not.toMatch(/\n\s+at /);
   });
 
   it("exits 2 on usage errors", () => {
     expect(nnlq().code).toBe(2);
     expect(nnlq(convNet, "--batch", "zero").code).toBe(2);
     expect(nnlq(convNet, "--input", "x=axb").code).toBe(2);
+    const zero = nnlq(convNet, "--input", "x=1x3x0x8");
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toMatch(/positive dims/);
     expect(nnlq(convNet, "--frobnicate").code).toBe(2);
   });
 });

@@ -11,7 +11,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { analyze, decodeModel, inferShapes, computeCost } from "@/lib/onnx";
-import { corpusMissing, hasCorpus, readModel } from "./helpers";
+import { DataType } from "@/lib/onnx/proto";
+import { makeTensor } from "@/lib/onnx/tensor";
+import { corpusMissing, hasCorpus, model, node, readModel, vi } from "./helpers";
 
 interface Ref { file: string; macs: number; params: number; source: string; input?: Record<string, number[]> }
 
@@ -69,6 +71,33 @@ function shufflenetReference(): { macs: number; params: number } {
 const within = (got: number, want: number, tol = 0.02) => Math.abs(got - want) / want <= tol;
 
 if (!hasCorpus) it.skip(corpusMissing, () => {});
+describe("cost model, counted by hand on a small graph", () => {
+  // x [1,3,8,8] → Conv(4×3×3×3, pad 1) → Relu → Flatten → Gemm(10×256, transB) → y [1,10], float32
+  const zeros = (name: string, dims: number[]) => makeTensor(name, DataType.FLOAT, dims, new Array(dims.reduce((a, b) => a * b, 1)).fill(0));
+  const bytes = model({
+    nodes: [node("Conv", ["x", "W", "B"], ["c"], { pads: [1, 1, 1, 1] }), node("Relu", ["c"], ["r"]), node("Flatten", ["r"], ["f"]),
+      node("Gemm", ["f", "G", "C"], ["y"], { transB: 1 })],
+    inputs: [vi("x", [1, 3, 8, 8])], outputs: [vi("y", [1, 10])],
+    inits: [zeros("W", [4, 3, 3, 3]), zeros("B", [4]), zeros("G", [10, 256]), zeros("C", [10])],
+  });
+
+  it("gives the exact MACs, parameters, memory access per node and peak activation memory", () => {
+    const c = computeCost(inferShapes(decodeModel(bytes)));
+    const per = Object.fromEntries(c.perNode.map((p) => [p.op, p]));
+    expect(per.Conv.macs).toBe(4 * 8 * 8 * 27);
+    expect(per.Gemm.macs).toBe(10 * 256);
+    expect(c.params).toBe(108 + 4 + 2560 + 10);
+    // bytes read + written: Conv x 768 + W 432 + B 16 + c 1024; Relu 1024 + 1024; Flatten is a view; Gemm f 1024 + G 10240 + C 40 + y 40
+    expect(per.Conv.memoryAccess).toBe(2240);
+    expect(per.Relu.memoryAccess).toBe(2048);
+    expect(per.Flatten.memoryAccess).toBe(0);
+    expect(per.Gemm.memoryAccess).toBe(11344);
+    expect(c.memoryAccess).toBe(2240 + 2048 + 11344);
+    // live activations peak while Relu runs: c and r (x is dead after the Conv, f aliases r)
+    expect(c.activationMemory).toBe(2048);
+  });
+});
+
 describe.skipIf(!hasCorpus)("cost model vs published figures", () => {
   const rows: string[] = [];
   const check = (name: string, file: string, want: { macs: number; params: number }, source: string, input?: Record<string, number[]>) => {
