@@ -1,8 +1,9 @@
 /**
  * One measurement, in the current process (the child entry calls this; runner.ts isolates it):
- * convert the model for the platform, create the session, run the protocol, then profile in a second
- * session (profiling perturbs timings, so it never overlaps the timed runs), verify the precision the
- * kernels really ran in, and record peak memory.
+ * convert the model for the platform; for fp16, check first in a short profiled session that the kernels
+ * really run in fp16 (before any timed run, and whether or not the profile is collected: an fp32 fallback
+ * must never be stored as an fp16 latency); create the session, run the protocol, then profile in a second
+ * session (profiling perturbs timings, so it never overlaps the timed runs), and record peak memory.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -129,6 +130,14 @@ export async function measureModel(
   const converted = await convertForPlatform(model, { platform, batch: o.batch, inputs: o.inputs, seed });
   const feeds = randomFeeds(converted.inputs, seed);
 
+  // the precision check needs the kernels the runtime chose, which only a profiled session shows; it runs
+  // before the timed protocol (an unsupported platform costs no measuring time) and before the peak-memory
+  // reset below (its session does not count towards the measurement's memory)
+  if (platform.precision === "fp16") {
+    const check = await profileModel(converted.bytes, platform, seed, 1, converted.inputs);
+    verifyPrecision(check.kernels, platform.precision, platform.slug);
+  }
+
   const baselineRssBytes = processMemory().rssBytes;
   const peakResetApplied = resetPeakRss();
   const t0 = performance.now();
@@ -146,7 +155,6 @@ export async function measureModel(
     const affordable = Math.floor(o.timeBudgetMs / Math.max(measured.stats.median, 1e-3));
     const runs = Math.max(3, Math.min(o.profileRuns ?? 10, affordable));
     profile = await profileModel(converted.bytes, platform, seed, runs, converted.inputs);
-    verifyPrecision(profile.kernels, platform.precision, platform.slug);
   }
   const int8 = profile?.kernels.filter((k) => INT8_KERNELS.has(k.opType)) ?? [];
   const quantizedNodes = Number(converted.log.find((l) => l.name === "quantize-int8-qdq")?.notes?.quantizedNodes ?? 0);

@@ -108,6 +108,20 @@ describe("conversion inside the child", () => {
     });
   }, 120_000);
 
+  it("checks fp16 before any timed run, with the profile off too", async () => {
+    // a long budget that the protocol would use in full (no early CI stop): the unsupported result must come
+    // long before it, and without a profile an fp32 fallback must not pass for an fp16 latency
+    const fp16 = cpuT1.slug.replace("/fp32/", "/fp16/");
+    const t0 = Date.now();
+    await expect(measureInChild(convNet(), fp16, { ...base, profile: false, timeBudgetMs: 30_000, protocol: { targetRelCi: 0 } })).rejects.toMatchObject({
+      code: "UNSUPPORTED_OPERATOR",
+      message: expect.stringContaining(`not supported in fp16 on platform ${fp16}`),
+    });
+    expect(Date.now() - t0).toBeLessThan(25_000);
+    // profileRuns 0 (the worker's --profile-runs 0) is the same as profile: false
+    await expect(measureInChild(convNet(), fp16, { ...base, profile: false, profileRuns: 0 })).rejects.toMatchObject({ code: "UNSUPPORTED_OPERATOR" });
+  }, 120_000);
+
   it("rejects bad input and unknown platforms with typed errors", async () => {
     await expect(measureInChild(new Uint8Array([8, 1, 2]), cpuT1.slug, base)).rejects.toMatchObject({ code: expect.stringMatching(/^ONNX_/) });
     await expect(measureInChild(convNet(), "riscv-1c/ort-cpu-1.30/fp32/t1", base)).rejects.toMatchObject({ code: "NOT_FOUND" });
