@@ -239,7 +239,7 @@ function measurementOf(modelId: number, platformId: number, medianMs: number) {
 }
 
 describe("browsing measurements", () => {
-  it("keyset pages sorted by median, no duplicates, family filter", async () => {
+  it("keyset pages sorted by median, no duplicates, family and batch filters", async () => {
     const r = await registerHosts("browse", 1);
     const medians = [5, 1, 3, 3, 9, 7, 2];
     const ids: number[] = [];
@@ -266,6 +266,18 @@ describe("browsing measurements", () => {
     expect(vgg.body.items).toEqual([]);
     const resnet = await call(measurementsRoute.GET, { path: `/x?platform=${encodeURIComponent(r.slug)}&family=resnet&batch=1` });
     expect(resnet.body.items).toHaveLength(7);
+
+    // a batch-8 result on the same platform: only batch=8 lists it, batch=1 leaves it out
+    const b8 = await makeModelRow("browse-b8", { batch: 8 });
+    await recordMeasurement(db(), { ...measurementOf(b8.id, r.platformId, 4), batch: 8 });
+    const all = await call(measurementsRoute.GET, { path: `/x?platform=${encodeURIComponent(r.slug)}` });
+    expect(all.body.items).toHaveLength(8);
+    const eight = await call(measurementsRoute.GET, { path: `/x?platform=${encodeURIComponent(r.slug)}&batch=8` });
+    expect(eight.status).toBe(200);
+    expect(eight.body.items.map((it: { model: { id: number }; batch: number }) => [it.model.id, it.batch])).toEqual([[b8.id, 8]]);
+    const one = await call(measurementsRoute.GET, { path: `/x?platform=${encodeURIComponent(r.slug)}&family=resnet&batch=1` });
+    expect(one.body.items).toHaveLength(7);
+    expect(one.body.items.every((it: { model: { id: number }; batch: number }) => it.batch === 1 && it.model.id !== b8.id)).toBe(true);
   });
 });
 
