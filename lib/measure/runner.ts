@@ -206,6 +206,8 @@ export interface MeasureInChildOptions extends Partial<Omit<MeasureOptions, "tim
   env?: Record<string, string>;
   /** aborting kills the child (a cancelled job, a worker shutting down): MEASUREMENT_FAILED with details.aborted */
   signal?: AbortSignal;
+  /** called with the pid of the measuring child once it is spawned (the worker logs it) */
+  onChild?: (pid: number) => void;
 }
 
 const STDERR_KEEP = 4000;
@@ -227,7 +229,7 @@ export async function runChild(bytes: Uint8Array, platformSlug: string, o: Measu
   const modelPath = path.join(dir, "model.onnx");
   fs.writeFileSync(modelPath, bytes);
   const pinCpu = platform.pinned ? (o.pinCpu === undefined ? host.cores - 1 : o.pinCpu) : null;
-  const { host: _h, device: _d, pinCpu: _p, env, timeoutMs: _t, signal, ...measure } = o;
+  const { host: _h, device: _d, pinCpu: _p, env, timeoutMs: _t, signal, onChild, ...measure } = o;
   const request: ChildRequest = { modelPath, platform, pinCpu, host, options: { ...measure, timeBudgetMs } };
 
   try {
@@ -264,7 +266,10 @@ export async function runChild(bytes: Uint8Array, platformSlug: string, o: Measu
         clearTimeout(timer);
         reject(fail("MEASUREMENT_FAILED", `could not start the measurement process: ${e.message}`, { platform: platform.slug }));
       });
-      child.on("spawn", () => child.send(request));
+      child.on("spawn", () => {
+        if (child.pid !== undefined) onChild?.(child.pid);
+        child.send(request);
+      });
       child.on("close", (code, signal) => {
         clearTimeout(timer);
         o.signal?.removeEventListener("abort", onAbort);

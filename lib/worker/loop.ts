@@ -310,6 +310,9 @@ export class Worker {
           ...(this.cfg.lock ? { device: this.cfg.lock } : {}),
           signal: abort.signal,
           env: faultEnv(job.model.hash),
+          // the pid of the measuring child, so an operator (or the kill -9 test) can see it end with its worker;
+          // only measureInChild spawns one per job (the pool's options travel over IPC, where a function cannot)
+          ...(this.measure === measureInChild ? { onChild: (pid: number) => this.log(`${jobHead(job, d)}: measuring child pid ${pid}`) } : {}),
         });
         outcome = { result: resultBody(r), median: r.stats.median };
       } catch (e) {

@@ -6,9 +6,10 @@
  *   - a model with an operator no local runtime has gets the clear "unsupported" result, not retried
  *   - a model that crashes the runtime (its child aborts) fails its job with the reason, and the worker
  *     goes on to measure the next job
- *   - kill -9 of a worker mid-measurement: the lease expires, the job is leased again and completed by
- *     another worker
+ *   - kill -9 of a worker mid-measurement: its measuring child exits too (it stops on the IPC
+ *     disconnect), the lease expires, the job is leased again and completed by another worker
  */
+import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
 import { NnlqClient } from "@/lib/api/client";
@@ -46,6 +47,21 @@ const jobIdOf = (r: QueryResponse, slug: string) => {
   expect(item.status, JSON.stringify(item)).toMatch(/^(queued|running)$/);
   return (item as { jobId: number }).jobId;
 };
+
+/** The process has exited: no such pid, or a zombie nobody has reaped yet (an orphan of a killed worker). */
+function exited(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return true;
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
+  } catch {
+    return true;
+  }
+}
 
 async function jobCount(): Promise<number> {
   return (await world.db.select({ id: jobs.id }).from(jobs)).length;
@@ -166,8 +182,13 @@ describe("latency query loop: real app + real worker processes", () => {
       return j && j.startedAt && j.leaseExpiresAt && j.leaseExpiresAt.getTime() - j.startedAt.getTime() > 4500 ? j : null;
     }, 30_000, 100);
     await slow.waitFor(new RegExp(`job ${jobId} .*attempt 1/3: claimed, measuring`));
+    const childPid = Number((await slow.waitFor(new RegExp(`job ${jobId} .*attempt 1/3: measuring child pid (\\d+)`)))[1]);
+    expect(exited(childPid)).toBe(false);
     slow.child.kill("SIGKILL");
     expect((await slow.exited).signal).toBe("SIGKILL");
+    // the orphaned measuring child sees its IPC channel close and exits, rather than compete with the
+    // worker that takes the job over
+    await until("the dead worker's measuring child to exit", async () => exited(childPid) || null, 10_000, 100);
 
     const b = startWorker({ url: app.url, token: world.workerToken, args: ["--platform", T1, "--host-name", "host-b", ...FAST], name: "worker-b" });
     procs.push(b);
