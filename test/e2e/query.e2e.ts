@@ -1,7 +1,8 @@
 /**
  * The latency query loop in Chromium: a signed-in team member drags an ONNX file (with weights) onto the
- * query page, watches the upload progress (upload throttled through the DevTools protocol so it is
- * visible), picks two platforms, asks for the latency and sees both measurements complete through a real
+ * query page, watches the upload progress (the page strips the weights and uploads ~54 KB of structure,
+ * throttled to 8 KiB/s through the DevTools protocol's Network.emulateNetworkConditions, so the bar passes
+ * through intermediate values — Chromium moves the upload position in 16 KiB reads), picks two platforms, asks for the latency and sees both measurements complete through a real
  * worker process; then the same query answers from the database, the jobs page lists the finished jobs and
  * the platforms page shows the worker's devices online. Screenshots: test/e2e/screenshots/query-*.png.
  */
@@ -64,20 +65,50 @@ describe("query page in the browser", () => {
     await page.waitForURL("**/query");
     await page.getByRole("heading", { name: "Query latency" }).waitFor();
 
-    // a model with weights (~1.3 MB): the page strips them in the browser (Web Worker) and uploads only the
-    // structure-only bytes — a few KiB, so the upload progress bar only flashes
-    const bytes = generate({ family: "resnet", resolution: 32, depths: [1, 1, 1, 1], width: 20 } as never, { weights: true });
-    expect(bytes.byteLength).toBeGreaterThan(1_000_000);
+    // a model with weights (~3.4 MB): the page strips them in the browser (Web Worker) and uploads only the
+    // structure-only bytes (~54 KB: a deep bottleneck ResNet of width 8, so the structure spans several of
+    // Chromium's 16 KiB upload reads)
+    const bytes = generate({ family: "resnet", block: "bottleneck", resolution: 32, depths: [3, 8, 16, 3], width: 8 } as never, { weights: true });
+    expect(bytes.byteLength).toBeGreaterThan(3_000_000);
     const structureBytes = stripWeights(bytes).byteLength;
-    const upload = page.waitForResponse((r) => r.url().includes("/api/v1/models?") && r.request().method() === "POST");
-    await dropFile(page, "[data-testid=dropzone]", "tiny-resnet-weights.onnx", bytes);
+    expect(structureBytes).toBeGreaterThan(3 * 16_384);
+    // the upload throttled to 8 KiB/s (about 5 s): every value the progress bar shows is recorded
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Network.enable");
+    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 8_192 });
+    await page.evaluate(() => {
+      const seen: number[] = [];
+      (window as unknown as { uploadProgress: number[] }).uploadProgress = seen;
+      new MutationObserver(() => {
+        const bar = document.querySelector("[data-testid=upload-progress] [role=progressbar]");
+        const v = bar ? Number(bar.getAttribute("aria-valuenow")) : null;
+        if (v !== null && seen[seen.length - 1] !== v) seen.push(v);
+      }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["aria-valuenow"] });
+    });
+    const upload = page.waitForResponse((r) => r.url().includes("/api/v1/models?") && r.request().method() === "POST", { timeout: 60_000 });
+    await dropFile(page, "[data-testid=dropzone]", "resnet-weights.onnx", bytes);
+    // part-way through the upload, the bar shows a value strictly between 0 and 100
+    const midway = await page.waitForFunction(() => {
+      const box = document.querySelector("[data-testid=upload-progress]");
+      const v = Number(box?.querySelector("[role=progressbar]")?.getAttribute("aria-valuenow") ?? NaN);
+      return v > 0 && v < 100 ? { v, text: box!.textContent } : null;
+    }, undefined, { timeout: 60_000 });
+    const { v: midValue, text: midText } = (await midway.jsonValue())!;
+    expect(midText).toBe(`Uploading the structure of resnet-weights.onnx${midValue}% of ${(structureBytes / 1024).toFixed(1)} KiB`);
+    await screenshot(page, "query-01-uploading");
     const uploaded = (await (await upload).json()) as { receivedBytes: number; stripped: boolean };
+    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
     expect(uploaded.receivedBytes).toBe(structureBytes);
     expect(uploaded.stripped).toBe(false);
     await page.getByTestId("model-summary").waitFor({ timeout: 60_000 });
+    await page.getByTestId("upload-progress").waitFor({ state: "detached" });
+    const progress = await page.evaluate(() => (window as unknown as { uploadProgress: number[] }).uploadProgress);
+    expect(progress[0], progress.join(" → ")).toBe(0);
+    expect(progress.filter((v) => v > 0 && v < 100).length, progress.join(" → ")).toBeGreaterThanOrEqual(1);
+    expect(progress, progress.join(" → ")).toEqual([...progress].sort((a, b) => a - b));
     await screenshot(page, "query-01-uploaded-structure");
     const summary = await page.getByTestId("model-summary").textContent();
-    expect(summary).toContain("tiny-resnet-weights");
+    expect(summary).toContain("resnet-weights");
     expect(summary).not.toMatch(/stripped/); // the weights never reached the server: nothing left to strip there
 
     // two platforms → two jobs, measured by the worker, progress shown live
@@ -107,7 +138,7 @@ describe("query page in the browser", () => {
     const table = page.getByRole("table", { name: "Jobs" });
     await table.waitFor();
     await expect.poll(() => table.locator("tr[data-state=done]").count()).toBe(2);
-    expect(await table.textContent()).toContain("tiny-resnet-weights");
+    expect(await table.textContent()).toContain("resnet-weights");
     await screenshot(page, "query-04-jobs");
 
     // the platforms page: the worker's devices with their host
