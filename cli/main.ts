@@ -5,7 +5,7 @@
  */
 import { isNnlqError, statusOf } from "@/lib/errors";
 
-const COMMANDS: Record<string, () => Promise<{ run: (argv: string[]) => Promise<number>; summary: string }>> = {
+const COMMANDS: Record<string, () => Promise<{ run: (argv: string[]) => Promise<number>; summary: string; usage?: string }>> = {
   inspect: () => import("./commands/inspect"),
   zoo: () => import("./commands/zoo"),
   query: () => import("./commands/query"),
@@ -38,7 +38,13 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.USAGE;
   }
   try {
-    return await (await load()).run(rest);
+    const command = await load();
+    // `nnlq <command> --help` for the commands that do not parse it themselves
+    if (command.usage && (rest.includes("--help") || rest.includes("-h"))) {
+      console.log(command.usage);
+      return EXIT.OK;
+    }
+    return await command.run(rest);
   } catch (e) {
     if (isNnlqError(e)) {
       console.error(`nnlq ${cmd}: ${e.code}: ${e.message}`);

@@ -12,7 +12,7 @@ import { clientEnv, ms, table } from "../format";
 
 export const summary = "list, show or cancel your team's measurement jobs (NNLQ_URL, NNLQ_API_KEY)";
 
-const USAGE = `usage:
+export const usage = `usage:
   nnlq jobs [--state queued,running] [--platform <slug>] [--team <id>] [--limit N] [--json]
   nnlq jobs show <id> [--json]
   nnlq jobs cancel <id>`;
@@ -33,7 +33,7 @@ export async function run(argv: string[]): Promise<number> {
       options: { state: { type: "string" }, platform: { type: "string" }, team: { type: "string" }, limit: { type: "string" }, json: { type: "boolean" } },
     }));
   } catch (e) {
-    console.error(`nnlq jobs: ${(e as Error).message}\n${USAGE}`);
+    console.error(`nnlq jobs: ${(e as Error).message}\n${usage}`);
     return 2;
   }
   const api = new NnlqClient(clientEnv());
@@ -41,7 +41,7 @@ export async function run(argv: string[]): Promise<number> {
   if (sub === "show" || sub === "cancel") {
     const id = Number(idArg);
     if (!Number.isInteger(id) || id <= 0) {
-      console.error(`nnlq jobs ${sub}: give a job id\n${USAGE}`);
+      console.error(`nnlq jobs ${sub}: give a job id\n${usage}`);
       return 2;
     }
     const job = sub === "show" ? await api.getJob(id) : await api.cancelJob(id);
@@ -49,13 +49,13 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (sub !== undefined) {
-    console.error(`nnlq jobs: unknown subcommand '${sub}'\n${USAGE}`);
+    console.error(`nnlq jobs: unknown subcommand '${sub}'\n${usage}`);
     return 2;
   }
   const team = values.team === undefined ? undefined : Number(values.team);
   const limit = values.limit === undefined ? undefined : Number(values.limit);
   if ((team !== undefined && !Number.isInteger(team)) || (limit !== undefined && !Number.isInteger(limit))) {
-    console.error(`nnlq jobs: --team and --limit take integers\n${USAGE}`);
+    console.error(`nnlq jobs: --team and --limit take integers\n${usage}`);
     return 2;
   }
   const page = await api.listJobs({ state: values.state as string | undefined, platform: values.platform as string | undefined, teamId: team, limit });

@@ -7,13 +7,14 @@ import { NnlqClient } from "@/lib/api/client";
 import { clientEnv, table } from "../format";
 
 export const summary = "list the server's platforms with device status and queue depth (NNLQ_URL)";
+export const usage = "usage: nnlq platforms [--json]\nenvironment: NNLQ_URL (default http://localhost:3000), NNLQ_API_KEY (optional)";
 
 export async function run(argv: string[]): Promise<number> {
   let json = false;
   try {
     json = !!parseArgs({ args: argv, options: { json: { type: "boolean" } } }).values.json;
   } catch (e) {
-    console.error(`nnlq platforms: ${(e as Error).message}\nusage: nnlq platforms [--json]`);
+    console.error(`nnlq platforms: ${(e as Error).message}\n${usage}`);
     return 2;
   }
   const platforms = await new NnlqClient(clientEnv()).platforms();

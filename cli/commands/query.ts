@@ -23,7 +23,7 @@ import { bytes as fmtBytes, clientEnv, gflops, ms, table } from "../format";
 
 export const summary = "upload a model (weights stripped locally) and get its latency per platform; --wait follows the jobs";
 
-const USAGE = `usage: nnlq query <model.onnx> --platform <slug> [--platform <slug>...|--platform all] [--batch N] [--wait]
+export const usage = `usage: nnlq query <model.onnx> --platform <slug> [--platform <slug>...|--platform all] [--batch N] [--wait]
                   [--timeout S] [--team ID] [--public] [--name NAME] [--remeasure] [--json]
 environment: NNLQ_URL (default http://localhost:3000), NNLQ_API_KEY (team key; needed to measure)`;
 
@@ -95,7 +95,7 @@ export async function run(argv: string[]): Promise<number> {
       json: !!values.json,
     };
   } catch (e) {
-    console.error(`nnlq query: ${(e as Error).message}\n${USAGE}`);
+    console.error(`nnlq query: ${(e as Error).message}\n${usage}`);
     return 2;
   }
   const log = (line: string) => (opts.json ? undefined : console.error(line));

@@ -83,8 +83,13 @@ describe("client and CLI over HTTP", () => {
     expect(JSON.parse(jobs.stdout).items[0]).toMatchObject({ id: job.id, state: "done" });
   });
 
-  it("exit codes: usage 2, bad input / 4xx 3, unreachable 4", async () => {
+  it("exit codes: usage 2, bad input / 4xx 3, unreachable 4; --help prints the usage and exits 0", async () => {
     expect((await nnlq(["query", "x.onnx"])).code).toBe(2);
+    for (const cmd of ["query", "platforms", "jobs"]) {
+      const help = await nnlq([cmd, "--help"], { NNLQ_URL: "http://127.0.0.1:9" });
+      expect(help.code, cmd).toBe(0);
+      expect(help.stdout, cmd).toMatch(new RegExp(`nnlq ${cmd}`));
+    }
     const junk = path.join(dir, "junk.onnx");
     writeFileSync(junk, "definitely not a model");
     const bad = await nnlq(["query", junk, "-p", "a-1c/ort-cpu-1.0/fp32/t1"]);
