@@ -160,6 +160,6 @@ describe("database invariants", () => {
   });
 
   it("health reports the applied migration", async () => {
-    expect(await databaseHealth(db())).toMatchObject({ reachable: true, pending: [], migration: { tag: LATEST_MIGRATION } });
+    expect(await databaseHealth(db())).toMatchObject({ reachable: true, pending: [], migration: { tag: LATEST_MIGRATION, applied: journal.entries.length } });
   });
 });

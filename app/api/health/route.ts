@@ -4,7 +4,7 @@ import { databaseHealth } from "@/lib/db/meta";
 
 export const dynamic = "force-dynamic";
 
-/** GET /api/health → {ok, database: {reachable, error?}, migration: {tag, hash, appliedAt} | null, pending}. */
+/** GET /api/health → {ok, database: {reachable, error?}, migration: {tag, hash, createdAt, applied} | null, pending}. */
 export async function GET(): Promise<Response> {
   let health;
   try {
