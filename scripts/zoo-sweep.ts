@@ -1,26 +1,47 @@
 /**
  * Sweep zoo specs through onnxruntime-node (CPU) and lib/onnx shape inference.
  *
- *   npm run zoo:sweep -- [--count 20] [--seed 1] [--families resnet,vit] [--threads 1]
+ *   npm run zoo:sweep -- [--count 20] [--seed 1] [--families resnet,vit] [--threads 1] [--help]
  *
  * For each family, `count` sampled specs (at their sampled batch and resolution) are generated with
  * weights, run once in ORT on a deterministic input, and their output shapes compared with
  * analyze(...).outputs and with the shapes the generator declared. Also checks that the structure hash is
  * the same with and without weights. Also reports how often lib/onnx's family detection agrees with the
- * spec's family (informational; nasbench201 is zoo-only and not detectable). Prints a per-family summary; exits 1 on any failure.
+ * spec's family (informational; nasbench201 is zoo-only and not detectable). Prints a per-family summary; exits 1 on any failure, 2 on a usage error (one line on stderr).
  */
 import { parseArgsOrExit } from "./args";
+import { intArg, listArg, UsageError } from "@/cli/args";
 import * as ort from "onnxruntime-node";
 import { analyze } from "@/lib/onnx";
 import { decodeModelProto } from "@/lib/onnx/proto";
-import { generate, isZooFamily, sampleSpecs, ZOO_FAMILIES, type ZooSpec } from "@/lib/zoo";
+import { generate, sampleSpecs, ZOO_FAMILIES, type ZooFamily, type ZooSpec } from "@/lib/zoo";
 
+const USAGE = `usage: npm run zoo:sweep -- [--count 20] [--seed 1] [--families resnet,vit] [--threads 1]
+families: ${ZOO_FAMILIES.join(", ")}`;
 const { values } = parseArgsOrExit("zoo:sweep", {
-  options: { count: { type: "string", default: "20" }, seed: { type: "string", default: "1" }, families: { type: "string" }, threads: { type: "string", default: "1" } },
+  options: {
+    count: { type: "string", default: "20" },
+    seed: { type: "string", default: "1" },
+    families: { type: "string" },
+    threads: { type: "string", default: "1" },
+    help: { type: "boolean", short: "h" },
+  },
 });
-const count = Number(values.count), seed = Number(values.seed), threads = Number(values.threads);
-const families = values.families ? values.families.split(",") : [...ZOO_FAMILIES];
-for (const f of families) if (!isZooFamily(f)) throw new Error(`unknown family ${f}`);
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+let count: number, seed: number, threads: number, families: ZooFamily[];
+try {
+  count = intArg("count", values.count, 1, 100_000);
+  seed = intArg("seed", values.seed, 0, 2 ** 31 - 1);
+  threads = intArg("threads", values.threads, 1, 256);
+  families = listArg("families", values.families, ZOO_FAMILIES);
+} catch (e) {
+  if (!(e instanceof UsageError)) throw e;
+  console.error(`zoo:sweep: ${e.message}`);
+  process.exit(2);
+}
 
 const shapeOf = (o: unknown) => JSON.stringify(o);
 
@@ -60,7 +81,7 @@ let total = 0, failed = 0, nonFinite = 0;
 const t0 = performance.now();
 for (const family of families) {
   let ok = 0, ms = 0, fin = 0, det = 0;
-  for (const spec of sampleSpecs(family as ZooSpec["family"], count, seed)) {
+  for (const spec of sampleSpecs(family, count, seed)) {
     try {
       const r = await check(spec);
       ms += r.ms;

@@ -5,10 +5,11 @@
  *   nnlq zoo --family resnet|all --count 200 --seed 1 --out dir/ [--weights] [--batch N] [--resolution R]
  *   nnlq zoo --spec '{"family":"resnet","depths":[3,4,6,3]}' --out dir/ [--weights]
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { isNnlqError } from "@/lib/errors";
+import { intArg as int, parseArgsErrorMessage, UsageError } from "@/cli/args";
+import { isNnlqError, NnlqError } from "@/lib/errors";
 import {
   FAMILY_DESIGN_SPACES,
   generate,
@@ -29,20 +30,6 @@ const USAGE = `usage:
   nnlq zoo --spec '<json spec>' --out <dir> [--weights]
 families: ${ZOO_FAMILIES.join(", ")}`;
 
-class UsageError extends Error {}
-
-function int(name: string, v: string | undefined, min: number, max: number, def?: number): number {
-  if (v === undefined) {
-    if (def === undefined) throw new UsageError(`--${name} is required`);
-    return def;
-  }
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new UsageError(`--${name} must be an integer in ${min}…${max} (got '${v}')`);
-  }
-  return n;
-}
-
 function listSpaces(json: boolean): void {
   if (json) {
     console.log(JSON.stringify(FAMILY_DESIGN_SPACES, null, 2));
@@ -59,8 +46,50 @@ function listSpaces(json: boolean): void {
   }
 }
 
+/** A filesystem error on --out as a BAD_REQUEST (exit 3) that names the path and the reason. */
+function outError(out: string, e: unknown): NnlqError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why =
+    code === "EEXIST" || code === "ENOTDIR"
+      ? "not a directory (or under a file)"
+      : code === "EACCES" || code === "EPERM"
+        ? "permission denied"
+        : code === "ENOENT"
+          ? "cannot create a directory there"
+          : "";
+  return new NnlqError("BAD_REQUEST", `cannot write to --out '${out}': ${why ? `${why} (${code})` : (code ?? (e as Error).message)}`);
+}
+
+/**
+ * mkdir -p without `{ recursive: true }`: Node's recursive mkdir spins forever on Linux under /proc or
+ * /sys (procfs answers ENOENT for a child it cannot have, and Node retries after "creating" the parent).
+ * Here an ENOENT after the parent exists is final. An existing non-directory throws EEXIST.
+ */
+function makeDir(dir: string, retry = true): void {
+  try {
+    mkdirSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EEXIST" && statSync(dir).isDirectory()) return;
+    if (code !== "ENOENT" || !retry || path.dirname(dir) === dir) throw e;
+    makeDir(path.dirname(dir));
+    makeDir(dir, false);
+  }
+}
+
 function writeModels(out: string, specs: ZooSpec[], weights: boolean): void {
-  mkdirSync(out, { recursive: true });
+  try {
+    makeDir(path.resolve(out));
+  } catch (e) {
+    throw outError(out, e);
+  }
+  const write = (file: string, data: string | Uint8Array) => {
+    try {
+      writeFileSync(path.join(out, file), data);
+    } catch (e) {
+      throw outError(out, e);
+    }
+  };
   const counters = new Map<string, number>();
   const lines: string[] = [];
   let bytes = 0;
@@ -69,11 +98,11 @@ function writeModels(out: string, specs: ZooSpec[], weights: boolean): void {
     counters.set(spec.family, i + 1);
     const file = `${spec.family}-${String(i).padStart(4, "0")}.onnx`;
     const model = generate(spec, { weights });
-    writeFileSync(path.join(out, file), model);
+    write(file, model);
     bytes += model.length;
     lines.push(JSON.stringify({ file, family: spec.family, spec }));
   }
-  writeFileSync(path.join(out, "specs.jsonl"), lines.join("\n") + "\n");
+  write("specs.jsonl", lines.join("\n") + "\n");
   const mb = (bytes / 2 ** 20).toFixed(1);
   console.log(`wrote ${specs.length} ONNX models (${mb} MiB${weights ? ", with weights" : ", structure only"}) and specs.jsonl to ${out}`);
 }
@@ -147,8 +176,9 @@ export async function run(argv: string[]): Promise<number> {
     writeModels(values.out, specs, !!values.weights);
     return 0;
   } catch (e) {
-    if (e instanceof UsageError || (e instanceof TypeError && "code" in e && String(e.code).startsWith("ERR_PARSE_ARGS"))) {
-      console.error(`nnlq zoo: ${e.message}\n${USAGE}`);
+    const message = e instanceof UsageError ? e.message : parseArgsErrorMessage(e, argv);
+    if (message !== undefined) {
+      console.error(`nnlq zoo: ${message}\n${USAGE}`);
       return 2;
     }
     throw e;

@@ -1,6 +1,6 @@
 /** `nnlq zoo` end to end: the real CLI process, real files. */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { sha256 } from "@noble/hashes/sha2";
@@ -15,7 +15,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const digest = (b: Uint8Array) => bytesToHex(sha256(b));
 
 function nnlq(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "cli/main.ts"), "zoo", ...args], { cwd: root, encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "cli/main.ts"), "zoo", ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -78,15 +78,40 @@ describe("nnlq zoo", () => {
       [["--list", "--family", "vgg"], /--list takes no other options/],
       [["--bogus"], /Unknown option '--bogus'/],
       [["--spec", "{nope", "--out", tmp], /--spec must be a JSON object/],
+      [["--family", "resnet", "--count", "-1", "--out", tmp], /^nnlq zoo: --count -1: a value starting with '-' must be written --count=-1\n/],
+      [["--family", "resnet", "--count", "1", "--seed", "-3", "--out", tmp], /^nnlq zoo: --seed -3: a value starting with '-' must be written --seed=-3\n/],
+      [["--family", "resnet", "--count=-1", "--out", tmp], /--count must be an integer in 1…100000 \(got '-1'\)/],
     ];
     for (const [args, message] of cases) {
       const r = nnlq(...args);
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.stderr).toMatch(message);
       expect(r.stderr).toContain("usage:");
+      expect(r.stderr, args.join(" ")).not.toMatch(/ambiguous|Did you forget/);
     }
     const bad = nnlq("--spec", JSON.stringify({ family: "resnet", depths: [1] }), "--out", tmp);
     expect(bad.code).toBe(3);
     expect(bad.stderr).toMatch(/VALIDATION: invalid resnet spec: depths/);
+  });
+
+  it("--out that cannot be a directory (a file, under a file, /dev/null, under /proc) exits 3 with one line", () => {
+    const file = path.join(tmp, "a-file");
+    writeFileSync(file, "x");
+    const outs: [string, RegExp][] = [
+      [file, /not a directory \(or under a file\) \(EEXIST\)/],
+      [path.join(file, "sub"), /not a directory \(or under a file\) \(ENOTDIR\)/],
+      ["/dev/null", /EEXIST/],
+    ];
+    // Node's own recursive mkdir spins forever under /proc (procfs answers ENOENT); the CLI's must not
+    if (process.platform === "linux" && existsSync("/proc/self")) outs.push(["/proc/nnlq-nope/x", /cannot create a directory there \(ENOENT\)/]);
+    for (const [out, why] of outs) {
+      const r = nnlq("--family", "resnet", "--count", "1", "--out", out);
+      expect(r.code, out).toBe(3);
+      expect(r.stderr.trimEnd().split("\n"), out).toHaveLength(1);
+      expect(r.stderr, out).toMatch(new RegExp(`^nnlq zoo: BAD_REQUEST: cannot write to --out '${out.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}': `));
+      expect(r.stderr, out).toMatch(why);
+      expect(r.stderr, out).not.toMatch(/unexpected error/);
+    }
+    expect(readFileSync(file, "utf8")).toBe("x");
   });
 });
