@@ -790,19 +790,32 @@ function resizeShape(c: OpCtx, x: Info, scales: number[] | undefined, sizes: num
   return unknownDims(r);
 }
 
+/**
+ * A Resize of an NCHW / NCDHW tensor that changes a known batch dim: in practice a model exported at one
+ * batch with its Resize `sizes` (or a scale ≠ 1 on dim 0) baked in, then run at another batch — the Resize
+ * shrinks the batch back and a later broadcast hides it, so the compute would be quietly wrong.
+ */
+function keepBatch(x: Info, s: Shape): Shape {
+  const b = x.shape![0];
+  if ((s.length === 4 || s.length === 5) && isNum(b) && isNum(s[0]) && s[0] !== b) {
+    throw new ShapeError(`Resize changes the batch dimension from ${b} to ${s[0]}: the model hard-codes its batch size (export it with a dynamic batch, or generate it at this batch)`);
+  }
+  return s;
+}
+
 const resize: ShapeFn = (c) => {
   const x = need(c, 0);
   if (!x.shape) return [out(x.dtype, null)];
   if (c.opset < 11) {
     const scales = inp(c, 1)?.value?.data as number[] | undefined;
-    return [out(x.dtype, resizeShape(c, x, scales, undefined))];
+    return [out(x.dtype, keepBatch(x, resizeShape(c, x, scales, undefined)))];
   }
   const scalesIn = inp(c, 2);
   const sizesIn = inp(c, 3);
   const sizes = sizesIn && sizesIn.shape && !(isNum(sizesIn.shape[0]) && sizesIn.shape[0] === 0) ? ints(sizesIn) : undefined;
   const scales = scalesIn && scalesIn.shape && !(isNum(scalesIn.shape[0]) && scalesIn.shape[0] === 0) ? (scalesIn.value?.data as number[] | undefined) : undefined;
   if (!sizes && !scales) return [out(x.dtype, unknownDims(x.shape.length))];
-  return [out(x.dtype, resizeShape(c, x, scales, sizes))];
+  return [out(x.dtype, keepBatch(x, resizeShape(c, x, scales, sizes)))];
 };
 
 const upsample: ShapeFn = (c) => {
