@@ -4,12 +4,14 @@
  * instead of a stack trace; `usage`, when given, is printed after it.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { parseArgsErrorMessage } from "../cli/args";
 
 export function parseArgsOrExit<T extends ParseArgsConfig>(name: string, config: T, usage?: string): ReturnType<typeof parseArgs<T>> {
   try {
     return parseArgs(config);
   } catch (e) {
-    console.error(`${name}: ${(e as Error).message.split("\n")[0]}${usage ? `\n${usage}` : ""}`);
+    const message = parseArgsErrorMessage(e, config.args ?? process.argv.slice(2)) ?? (e as Error).message.split("\n")[0];
+    console.error(`${name}: ${message}${usage ? `\n${usage}` : ""}`);
     process.exit(2);
   }
 }

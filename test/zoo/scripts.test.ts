@@ -24,6 +24,7 @@ describe.each(["zoo-spread", "zoo-sweep"] as const)("%s arguments", (name) => {
       [["--count", "abc"], /--count must be an integer in 1…100000 \(got 'abc'\)/],
       [["--count", "0"], /--count must be an integer in 1…100000 \(got '0'\)/],
       [["--count=-1"], /--count must be an integer/],
+      [["--count", "-1"], /--count -1: a value starting with '-' must be written --count=-1/],
       [["--seed", "1.5"], /--seed must be an integer in 0…/],
       [["--families", "lenet"], new RegExp(`--families: unknown 'lenet' \\(known: ${ZOO_FAMILIES.join(", ")}\\)`)],
       [["--families", "resnet,lenet"], /unknown 'lenet'/],
