@@ -5,6 +5,13 @@ import { Badge } from "@/components/ui";
 
 export const fetcher = <T,>(path: string) => api<T>(path);
 
+/**
+ * SWR polling that goes on while the browser calls itself offline: navigator.onLine is false on a machine
+ * whose only network is loopback (nnlq on localhost with Wi-Fi off, an air-gapped lab host), yet the nnlq
+ * server answers there — SWR's default would freeze a job's live state at "queued".
+ */
+export const POLLING = { refreshWhenOffline: true } as const;
+
 export function fmtMs(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return "—";
   return ms < 1 ? ms.toFixed(3) : ms < 100 ? ms.toFixed(2) : ms.toFixed(1);

@@ -5,7 +5,7 @@ import useSWR from "swr";
 import type { JobsResponse, JobView } from "@/lib/api/schemas/jobs";
 import { api } from "@/components/api-client";
 import { Alert, Button, Card } from "@/components/ui";
-import { ENDED, StateBadge, ago, fetcher, fmtMs } from "./format";
+import { ENDED, POLLING, StateBadge, ago, fetcher, fmtMs } from "./format";
 
 const FILTERS: Record<string, string> = {
   all: "",
@@ -19,7 +19,7 @@ export function JobsTable({ initial }: { initial: JobsResponse }) {
   const [error, setError] = useState<string | null>(null);
   const state = FILTERS[filter];
   const key = `/api/v1/jobs?limit=50${state ? `&state=${state}` : ""}`;
-  const { data, mutate } = useSWR<JobsResponse>(key, fetcher, { refreshInterval: 2000, fallbackData: filter === "all" ? initial : undefined });
+  const { data, mutate } = useSWR<JobsResponse>(key, fetcher, { ...POLLING, refreshInterval: 2000, fallbackData: filter === "all" ? initial : undefined });
   const jobs = data?.items ?? [];
 
   async function cancel(j: JobView) {

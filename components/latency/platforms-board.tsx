@@ -3,10 +3,10 @@
 import useSWR from "swr";
 import type { PlatformView } from "@/lib/api/schemas/jobs";
 import { Card } from "@/components/ui";
-import { StateBadge, ago, fetcher, fmtBytes } from "./format";
+import { POLLING, StateBadge, ago, fetcher, fmtBytes } from "./format";
 
 export function PlatformsBoard({ initial }: { initial: PlatformView[] }) {
-  const { data } = useSWR<{ platforms: PlatformView[] }>("/api/v1/platforms", fetcher, { refreshInterval: 5000, fallbackData: { platforms: initial } });
+  const { data } = useSWR<{ platforms: PlatformView[] }>("/api/v1/platforms", fetcher, { ...POLLING, refreshInterval: 5000, fallbackData: { platforms: initial } });
   const platforms = data?.platforms ?? initial;
   if (platforms.length === 0) return <p className="text-sm text-slate-500">No platforms yet: a worker registers them when it starts.</p>;
   return (

@@ -15,7 +15,7 @@ import { QuotaPreview } from "@/components/portal/quota-preview";
 import { usePreview } from "@/components/preview/use-preview";
 import { OnnxDropZone } from "@/components/preview/drop-zone";
 import type { PredictorInfo } from "@/lib/services/portal-predictor";
-import { ENDED, StateBadge, fetcher, fmtBytes, fmtCount, fmtMs } from "./format";
+import { ENDED, POLLING, StateBadge, fetcher, fmtBytes, fmtCount, fmtMs } from "./format";
 
 export interface PlatformChoice {
   slug: string;
@@ -266,6 +266,7 @@ function ResultRow({ item }: { item: QueryItem }) {
 /** A job's live state until it ends (SWR polling every second while it is queued or running). */
 function JobRow({ platform, jobId }: { platform: string; jobId: number }) {
   const { data, error } = useSWR<{ job: JobView }>(`/api/v1/jobs/${jobId}`, fetcher, {
+    ...POLLING,
     refreshInterval: (latest) => (latest && ENDED.includes(latest.job.state) ? 0 : 1000),
   });
   const job = data?.job;

@@ -6,7 +6,7 @@
  * worker process; then the same query answers from the database, the jobs page lists the finished jobs and
  * the platforms page shows the worker's devices online. Screenshots: test/e2e/screenshots/query-*.png.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { generate } from "@/lib/zoo";
 import { stripWeights } from "@/lib/onnx";
@@ -58,6 +58,7 @@ async function dropFile(p: Page, selector: string, name: string, bytes: Uint8Arr
 
 describe("query page in the browser", () => {
   it("uploads by drag and drop, measures on two platforms through the worker, and shows jobs and devices", async () => {
+    onTestFailed(() => console.log(`[query e2e] worker's last lines:\n${worker.lines.slice(-40).join("\n")}\n[query e2e] app's last lines:\n${app.lines.slice(-20).join("\n")}`));
     await page.goto("/signin?callbackUrl=/query");
     await page.getByLabel("Email").fill(world.user.email);
     await page.getByLabel("Password").fill(world.password);
