@@ -179,11 +179,20 @@ function buildGraphProto(g: GraphProto, ctx: Ctx, outer: Set<string> | null, dep
 
   const all: { node: NodeProto; fn?: string }[] = [];
   expandNodes(g.node ?? [], ctx, 0, all);
-  // onnxruntime tolerates a Constant node re-defining a name (seen in exported GPT-2 graphs): keep the first.
-  const seen = new Set<string>(tensors.keys());
-  const expanded = all.filter(({ node }) => {
+  // Several Constant nodes may define one name (seen in exported GPT-2 graphs: '284' = 12, then = 2):
+  // onnxruntime turns Constants into initializers and keeps the last one ("the model will use the latest
+  // encountered initializer"), so the last one wins here too. A Constant re-defining a name some other
+  // node produced earlier is dropped.
+  const isConstant = (node: NodeProto, outs: string[]) => node.op_type === "Constant" && outs.length === 1 && !tensors.has(outs[0]);
+  const lastConstant = new Map<string, number>();
+  all.forEach(({ node }, i) => {
     const outs = (node.output ?? []).filter(Boolean);
-    if (node.op_type === "Constant" && outs.length === 1 && seen.has(outs[0]) && !tensors.has(outs[0])) return false;
+    if (isConstant(node, outs)) lastConstant.set(outs[0], i);
+  });
+  const seen = new Set<string>(tensors.keys());
+  const expanded = all.filter(({ node }, i) => {
+    const outs = (node.output ?? []).filter(Boolean);
+    if (isConstant(node, outs) && (lastConstant.get(outs[0]) !== i || seen.has(outs[0]))) return false;
     for (const o of outs) seen.add(o);
     return true;
   });

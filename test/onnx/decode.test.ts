@@ -2,6 +2,7 @@
  * decodeModel: typed errors for every kind of malformed input, external-data refusal, zero-copy weights,
  * subgraphs, model-local functions and Constant-node weights.
  */
+import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { analyze, buildGraph, decodeModel, inferShapes } from "@/lib/onnx";
 import { isNnlqError, NnlqError, type ErrorCode } from "@/lib/errors";
@@ -172,6 +173,33 @@ describe("decodeModel structure", () => {
 });
 
 if (!hasCorpus) it.skip(corpusMissing, () => {});
+describe("a name defined by several Constant nodes", () => {
+  const constant = (out: string, values: number[]) =>
+    node("Constant", [], [out], {}, { attribute: [{ name: "value", type: 4, t: makeTensor("", DataType.INT64, [values.length], values) }] });
+
+  it("takes the last definition, as onnxruntime does (exported GPT-2: '284' = 12, then = 2)", async () => {
+    const bytes = model({
+      nodes: [constant("s", [4, 1]), constant("s", [2, 2]), node("Reshape", ["x", "s"], ["y"])],
+      inputs: [vi("x", [1, 4])], outputs: [vi("y", [-1, -1].map(() => "d"))],
+    });
+    expect(analyze(bytes).outputs).toEqual({ y: [2, 2] });
+    const session = await ort.InferenceSession.create(bytes);
+    try {
+      const out = await session.run({ x: new ort.Tensor("float32", new Float32Array(4), [1, 4]) });
+      expect(out.y.dims).toEqual([2, 2]);
+    } finally {
+      await session.release();
+    }
+  });
+
+  it.skipIf(!hasCorpus)("so GPT-2 with past state infers completely (72 Reshape/Transpose nodes had unknown shapes)", () => {
+    const s = analyze(readModel("networks/onnxruntime/gpt2_past.onnx"));
+    expect(s.unknownCostNodes).toBe(0);
+    expect(s.outputs.last_state).toEqual([1, 1, 4]);
+    expect(s.outputs.present_0).toEqual([2, 1, 2, 2, 2]);
+  });
+});
+
 describe.skipIf(!hasCorpus)("robustness corpus", () => {
   it("refuses the path-traversal and in-memory external-data models without touching the file system", () => {
     for (const f of ["robustness/onnxruntime/testdata/test_arbitrary_external_file.onnx", "robustness/onnxruntime/testdata/test_evil_weights.onnx"]) {
