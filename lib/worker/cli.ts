@@ -29,7 +29,7 @@ environment: NNLQ_URL, NNLQ_WORKER_TOKEN, NNLQ_WORKER_HOST`;
 function int(name: string, v: string | undefined, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new NnlqError("VALIDATION", `--${name} must be an integer in ${min}…${max}, got '${v}'`);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max) throw new NnlqError("VALIDATION", `--${name} must be an integer in ${min}…${max}, got '${v}'`);
   return n;
 }
 
