@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { stripWeights } from "@/lib/onnx";
+import { FAMILY_DESIGN_SPACES, generate, validateSpec } from "@/lib/zoo";
 import { DataType, decodeModelProto, encodeModelProto } from "@/lib/onnx/proto";
 import { detectHost } from "@/lib/measure/host";
 import { convertForPlatform, ortCalibrator } from "@/lib/measure/passes";
@@ -79,6 +80,17 @@ describe("weights and conversion pipeline", () => {
     const y = (await runOnce(a.bytes)).y;
     expect(y.dims).toEqual([2, 10]);
     expect(Array.from(y.data as Float32Array).every(Number.isFinite)).toBe(true);
+  });
+
+  it("refuses a model whose batch is baked in (a zoo detector's Resize sizes) at another batch", async () => {
+    const detector = (batch: number) => generate(validateSpec({ ...FAMILY_DESIGN_SPACES.detector.example, batch, resolution: 96 }));
+    await expect(convertForPlatform(detector(1), { platform: cpuT1, batch: 4 })).rejects.toMatchObject({
+      code: "ONNX_SHAPE", message: expect.stringMatching(/Resize changes the batch dimension from 4 to 1/),
+    });
+    // at its own batch it converts (and onnxruntime runs it)
+    const ok = await convertForPlatform(detector(2), { platform: cpuT1, batch: 2 });
+    expect(ok.inputs[0].dims).toEqual([2, 3, 96, 96]);
+    expect(Object.values(await runOnce(ok.bytes)).map((t) => t.dims[0])).toEqual([2, 2]);
   });
 });
 

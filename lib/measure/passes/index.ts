@@ -2,7 +2,7 @@
  * Conversion pipeline: apply a platform's passes in order (bytes → bytes) and report what each did.
  */
 import { isNnlqError, NnlqError } from "@/lib/errors";
-import { materializeWeights } from "@/lib/onnx";
+import { decodeModel, inferShapes, materializeWeights } from "@/lib/onnx";
 import type { PassName, PlatformSpec } from "../platforms";
 import { randomFeeds, runtimeAdapter, type RuntimeSession } from "../runtime";
 import { convertToFp16 } from "./fp16";
@@ -65,6 +65,9 @@ export async function convertForPlatform(input: Uint8Array, ctx: PassContext): P
       }
       case "set-shapes": {
         const r = setShapes(bytes, { batch: ctx.batch, inputs: ctx.inputs });
+        // the static graph must still be consistent: a model with its batch baked in (Resize `sizes`, an
+        // Expand or Reshape target) fails here with ONNX_SHAPE instead of running quietly wrong at another batch
+        inferShapes(decodeModel(r.bytes));
         bytes = r.bytes;
         notes = { inputs: Object.fromEntries(r.inputs.map((i) => [i.name, i.dims])) };
         break;
