@@ -4,7 +4,7 @@
  * instead of a stack trace; `usage`, when given, is printed after it.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { parseArgsErrorMessage } from "../cli/args";
+import { parseArgsErrorMessage, UsageError } from "../cli/args";
 
 export function parseArgsOrExit<T extends ParseArgsConfig>(name: string, config: T, usage?: string): ReturnType<typeof parseArgs<T>> {
   try {
@@ -12,6 +12,17 @@ export function parseArgsOrExit<T extends ParseArgsConfig>(name: string, config:
   } catch (e) {
     const message = parseArgsErrorMessage(e, config.args ?? process.argv.slice(2)) ?? (e as Error).message.split("\n")[0];
     console.error(`${name}: ${message}${usage ? `\n${usage}` : ""}`);
+    process.exit(2);
+  }
+}
+
+/** Validates parsed options (intArg, listArg of cli/args): a UsageError prints one line and exits 2. */
+export function validOrExit<T>(name: string, validate: () => T): T {
+  try {
+    return validate();
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`${name}: ${e.message}`);
     process.exit(2);
   }
 }

@@ -6,10 +6,10 @@
  * Prints min / median / max FLOPs and max/min, both for the whole model at its sampled batch and per image
  * (FLOPs / batch). Exits 1 if some family spans less than 100× (whole-model); 2 on a usage error (one line on stderr).
  */
-import { parseArgsOrExit } from "./args";
-import { intArg, listArg, UsageError } from "@/cli/args";
+import { parseArgsOrExit, validOrExit } from "./args";
+import { intArg, listArg } from "@/cli/args";
 import { analyze } from "@/lib/onnx";
-import { generate, sampleSpecs, ZOO_FAMILIES, type ZooFamily } from "@/lib/zoo";
+import { generate, sampleSpecs, ZOO_FAMILIES } from "@/lib/zoo";
 
 const USAGE = `usage: npm run zoo:spread -- [--count 200] [--seed 1] [--families resnet,vit]
 families: ${ZOO_FAMILIES.join(", ")}`;
@@ -20,16 +20,11 @@ if (values.help) {
   console.log(USAGE);
   process.exit(0);
 }
-let count: number, seed: number, families: ZooFamily[];
-try {
-  count = intArg("count", values.count, 1, 100_000);
-  seed = intArg("seed", values.seed, 0, 2 ** 31 - 1);
-  families = listArg("families", values.families, ZOO_FAMILIES);
-} catch (e) {
-  if (!(e instanceof UsageError)) throw e;
-  console.error(`zoo:spread: ${e.message}`);
-  process.exit(2);
-}
+const { count, seed, families } = validOrExit("zoo:spread", () => ({
+  count: intArg("count", values.count, 1, 100_000),
+  seed: intArg("seed", values.seed, 0, 2 ** 31 - 1),
+  families: listArg("families", values.families, ZOO_FAMILIES),
+}));
 
 const fmt = (v: number) => {
   for (const [u, s] of [[1e12, "T"], [1e9, "G"], [1e6, "M"], [1e3, "K"]] as const) if (v >= u) return `${(v / u).toFixed(2)}${s}`;

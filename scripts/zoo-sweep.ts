@@ -9,12 +9,12 @@
  * the same with and without weights. Also reports how often lib/onnx's family detection agrees with the
  * spec's family (informational; nasbench201 is zoo-only and not detectable). Prints a per-family summary; exits 1 on any failure, 2 on a usage error (one line on stderr).
  */
-import { parseArgsOrExit } from "./args";
-import { intArg, listArg, UsageError } from "@/cli/args";
+import { parseArgsOrExit, validOrExit } from "./args";
+import { intArg, listArg } from "@/cli/args";
 import * as ort from "onnxruntime-node";
 import { analyze } from "@/lib/onnx";
 import { decodeModelProto } from "@/lib/onnx/proto";
-import { generate, sampleSpecs, ZOO_FAMILIES, type ZooFamily, type ZooSpec } from "@/lib/zoo";
+import { generate, sampleSpecs, ZOO_FAMILIES, type ZooSpec } from "@/lib/zoo";
 
 const USAGE = `usage: npm run zoo:sweep -- [--count 20] [--seed 1] [--families resnet,vit] [--threads 1]
 families: ${ZOO_FAMILIES.join(", ")}`;
@@ -31,17 +31,12 @@ if (values.help) {
   console.log(USAGE);
   process.exit(0);
 }
-let count: number, seed: number, threads: number, families: ZooFamily[];
-try {
-  count = intArg("count", values.count, 1, 100_000);
-  seed = intArg("seed", values.seed, 0, 2 ** 31 - 1);
-  threads = intArg("threads", values.threads, 1, 256);
-  families = listArg("families", values.families, ZOO_FAMILIES);
-} catch (e) {
-  if (!(e instanceof UsageError)) throw e;
-  console.error(`zoo:sweep: ${e.message}`);
-  process.exit(2);
-}
+const { count, seed, threads, families } = validOrExit("zoo:sweep", () => ({
+  count: intArg("count", values.count, 1, 100_000),
+  seed: intArg("seed", values.seed, 0, 2 ** 31 - 1),
+  threads: intArg("threads", values.threads, 1, 256),
+  families: listArg("families", values.families, ZOO_FAMILIES),
+}));
 
 const shapeOf = (o: unknown) => JSON.stringify(o);
 
