@@ -23,7 +23,7 @@ import { decodeModel, toModel, type OnnxModel } from "./model";
 import {
   DataType, encodeModelProto, type AttributeProto, type FunctionProto, type GraphProto, type ModelProto, type NodeProto, type TensorProto,
 } from "./proto";
-import { inferShapes, resolveOverrides, type ShapeOverrides } from "./shapes";
+import { inferShapes, resolveOverrides } from "./shapes";
 import { hasInlineData, isExternal, isFloatDtype, isIntDtype, numElements } from "./tensor";
 import { onnxError } from "./util";
 
@@ -111,10 +111,6 @@ function fingerprint(t: TensorIR | undefined): string {
   return isIntDtype(t.dtype) && t.value ? `${t.dtype}:${shape}=${t.value.data.join(",")}` : `${t.dtype}:${shape}`;
 }
 
-function infer(p: ModelProto, overrides: ShapeOverrides): GraphIR {
-  return inferShapes(decodeModel(encodeModelProto(p)), overrides);
-}
-
 /** Main-graph float tensors of 2..64 elements that carry data: initializers and Constant node values. */
 function smallFloatTensors(g: GraphProto): Set<string> {
   const small = (t: TensorProto | undefined) => {
@@ -172,21 +168,19 @@ export function neededValues(input: Uint8Array | OnnxModel): Set<string> | null 
     // Named symbolic input dims are resolved by a symbolic inference pass (not tracked): the stripped model
     // must resolve them the same way, or its hash would differ.
     const symbolic = base.inputs.some((n) => base.tensors.get(n)!.shape?.some((d) => typeof d === "string"));
-    const resolvesAlike = (k: Set<string>) => {
-      if (!symbolic) return true;
-      const again = resolveOverrides(buildGraph(decodeModel(encodeModelProto(strippedProto(p, { keep: k }))))).overrides;
-      return JSON.stringify(again) === JSON.stringify(overrides);
-    };
+    const stripped = (k: Set<string>) => decodeModel(encodeModelProto(strippedProto(p, { keep: k })));
+    const resolvesAlike = (m: OnnxModel) => !symbolic || JSON.stringify(resolveOverrides(buildGraph(m)).overrides) === JSON.stringify(overrides);
     const ref = inferShapes(model, {
       ...overrides,
       onValueRead: (name, node) => (reads.get(node) ?? reads.set(node, new Set()).get(node)!).add(name),
     });
     const wanted = valueReaders(ref, candidates, reads);
-    if (!wanted.size) return resolvesAlike(keep) ? keep : null;
+    if (!wanted.size) return !symbolic || resolvesAlike(stripped(keep)) ? keep : null;
     const refHash = hashInferred(ref);
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const trial = infer(strippedProto(p, { keep }), overrides);
-      if (hashInferred(trial) === refHash) return resolvesAlike(keep) ? keep : null;
+      const candidate = stripped(keep);
+      const trial = inferShapes(candidate, overrides);
+      if (hashInferred(trial) === refHash) return resolvesAlike(candidate) ? keep : null;
       const changed = (name: string) => fingerprint(ref.tensors.get(name)) !== fingerprint(trial.tensors.get(name));
       const before = keep.size;
       for (const i of ref.order) {
