@@ -23,7 +23,7 @@ function newestMtime(p: string): number {
 }
 
 export function buildStatus(root: string): { stale: boolean; reason: string } {
-  const stamp = path.join(root, ".next", "BUILD_ID");
+  const stamp = path.join(root, process.env.NEXT_DIST_DIR || ".next", "BUILD_ID");
   if (!fs.existsSync(stamp)) return { stale: true, reason: "no production build yet" };
   const built = fs.statSync(stamp).mtimeMs;
   const newest = Math.max(...[...SOURCES, ...FILES].map((p) => newestMtime(path.join(root, p))));
