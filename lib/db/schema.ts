@@ -70,7 +70,8 @@ export const users = mysqlTable("users", {
   email: varchar("email", { length: 255 }).notNull().unique("users_email_uq"),
   name: varchar("name", { length: 120 }).notNull(),
   passwordHash: varchar("password_hash", { length: 100 }).notNull(),
-  /** Site admins set team quotas and manage devices: the first user to sign up, or NNLQ_ADMIN_EMAIL. */
+  /** Site admins set team quotas and manage devices: the account named by NNLQ_ADMIN_EMAIL, or whoever
+   *  opens the one-time setup link (setup_tokens) signed in. Never the demo user, never "the first". */
   isSiteAdmin: boolean("is_site_admin").notNull().default(false),
   createdAt: createdAt(),
 });
@@ -109,6 +110,19 @@ export const apiKeys = mysqlTable(
   },
   (t) => [index("api_keys_team_idx").on(t.teamId)],
 );
+
+/**
+ * One-time setup links (`/setup?token=…`) printed by the start script while the site has no admin: only
+ * sha256(token) is stored; opening the link signed in makes that user site admin and sets used_at.
+ */
+export const setupTokens = mysqlTable("setup_tokens", {
+  id: int("id").autoincrement().primaryKey(),
+  hash: char("hash", { length: 64 }).notNull().unique("setup_tokens_hash_uq"),
+  expiresAt: datetime("expires_at", { mode: "date", fsp: 3 }).notNull(),
+  usedAt: ts("used_at"),
+  usedBy: int("used_by").references(() => users.id, { onDelete: "set null" }),
+  createdAt: createdAt(),
+});
 
 // ───────────────────────────── hardware ─────────────────────────────
 
