@@ -30,6 +30,8 @@ export const ERROR_CODES = {
   ONNX_EXTERNAL_DATA: 422,
   ONNX_INVALID: 422,
   ONNX_SHAPE: 422,
+  /** more graph nodes than the server analyses (NNLQ_MAX_NODES) */
+  GRAPH_TOO_LARGE: 413,
   // platform / measurement
   UNSUPPORTED_OPERATOR: 422,
   MEASUREMENT_FAILED: 500,
@@ -39,6 +41,10 @@ export const ERROR_CODES = {
   // server
   DB_UNAVAILABLE: 503,
   UNREACHABLE: 503,
+  /** the compute pool (lib/compute): a job over its deadline, a thread that died, a full queue */
+  COMPUTE_DEADLINE: 503,
+  COMPUTE_FAILED: 503,
+  COMPUTE_BUSY: 503,
   INTERNAL: 500,
 } as const;
 
