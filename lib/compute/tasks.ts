@@ -1,0 +1,173 @@
+/**
+ * The CPU-heavy jobs of the server, run inside a compute-pool worker thread (lib/compute/pool.ts) so the
+ * request thread never executes them: ONNX analysis of uploads (decode → node-count check → strip →
+ * analyse) and predictor inference (zoo spec → ONNX → features → one batched predict call). Also run
+ * in-process when the pool is disabled (NNLQ_COMPUTE_THREADS=0). No database, no Next imports.
+ */
+import { createHash } from "node:crypto";
+import { NnlqError, isNnlqError } from "@/lib/errors";
+import { analyze, buildGraph, decodeModel, isStructureOnly, stripWeights, type ModelSummary, type OnnxModel } from "@/lib/onnx";
+import { generate, validateSpec } from "@/lib/zoo";
+import { graphInput, type GraphInput, type Predictor } from "@/lib/predict";
+import { loadFromDir } from "@/lib/predict/node/io";
+import { initTfNode } from "@/lib/predict/node/backend";
+
+/** A job's error as it crosses the thread boundary. */
+export interface JobError {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export interface AnalyzeJob {
+  kind: "analyze";
+  bytes: Uint8Array;
+  batch?: number;
+  maxNodes: number;
+}
+export interface AnalyzeResult {
+  stripped: boolean;
+  /** structure-only bytes (the upload itself when it had no weights) */
+  structure: Uint8Array;
+  summary: ModelSummary;
+}
+
+export type PredictJobItem = { spec: unknown } | { onnx: Uint8Array };
+export interface PredictJob {
+  kind: "predict";
+  /** manifest path of the predictor version and its name (loaded once per version per thread) */
+  predictor: { file: string; version: string };
+  platforms?: string[];
+  items: PredictJobItem[];
+  maxNodes: number;
+}
+export interface PredictItemOutcome {
+  hash?: string;
+  family?: string;
+  inputs?: Record<string, number[]>;
+  flops?: number;
+  predictions?: { platform: string; latencyMs: number; uncertaintyMs: number | null }[];
+  error?: { code: string; message: string };
+}
+export interface PredictResult {
+  predictor: { version: string; method: string; platforms: string[] };
+  results: PredictItemOutcome[];
+}
+
+/** Test hooks: a job that kills its thread, or that runs (busy) for `ms`. */
+export type TestJob = { kind: "crash" } | { kind: "spin"; ms: number };
+export type ComputeJob = AnalyzeJob | PredictJob | TestJob;
+
+export function graphTooLarge(nodes: number, maxNodes: number): NnlqError {
+  return new NnlqError("GRAPH_TOO_LARGE", `The graph has ${nodes} nodes; this server analyses at most ${maxNodes} (NNLQ_MAX_NODES)`, { nodes, maxNodes });
+}
+
+function checkNodes(model: OnnxModel, maxNodes: number): void {
+  const n = model.proto.graph?.node?.length ?? 0;
+  if (n > maxNodes) throw graphTooLarge(n, maxNodes);
+}
+
+export function runAnalyze(j: AnalyzeJob): AnalyzeResult {
+  const decoded = decodeModel(j.bytes);
+  checkNodes(decoded, j.maxNodes);
+  const stripped = !isStructureOnly(decoded);
+  const structure = stripped ? stripWeights(decoded) : j.bytes;
+  const summary = analyze(structure, j.batch ? { batch: j.batch } : undefined);
+  return { stripped, structure, summary };
+}
+
+// ── predict: the predictor of a version, loaded once per thread; analysed items kept (NAS loops repeat) ──
+
+let loaded: { file: string; version: string; predictor: Predictor } | null = null;
+
+async function predictorOf(p: PredictJob["predictor"]): Promise<Predictor> {
+  if (loaded?.file === p.file && loaded.version === p.version) return loaded.predictor;
+  await initTfNode();
+  const predictor = loadFromDir(p.file);
+  loaded?.predictor.dispose();
+  loaded = { ...p, predictor };
+  return predictor;
+}
+
+interface Analysed {
+  summary: Pick<PredictItemOutcome, "hash" | "family" | "inputs" | "flops">;
+  graph: GraphInput;
+}
+const CACHE_MAX = 512;
+/** only graphs this small are cached (features grow with the node count) */
+const CACHE_NODES = 5000;
+const cache = new Map<string, Analysed>();
+
+function itemKey(item: PredictJobItem): string {
+  if ("spec" in item) return `s:${JSON.stringify(item.spec)}`;
+  return `o:${createHash("sha256").update(item.onnx).digest("hex")}`;
+}
+
+function analyseItem(item: PredictJobItem, maxNodes: number): Analysed {
+  const key = itemKey(item);
+  const hit = cache.get(key);
+  if (hit) {
+    cache.delete(key); // most recently used last
+    cache.set(key, hit);
+    return hit;
+  }
+  const bytes = "spec" in item ? generate(validateSpec(item.spec as never)) : item.onnx;
+  const model = decodeModel(bytes); // decoded once for the summary and the features
+  checkNodes(model, maxNodes);
+  const a = analyze(model);
+  const out: Analysed = { summary: { hash: a.hash, family: a.family.name, inputs: a.inputs, flops: a.flops }, graph: graphInput(a.hash, buildGraph(model)) };
+  if (a.totalNodes <= CACHE_NODES) {
+    cache.set(key, out);
+    if (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value!);
+  }
+  return out;
+}
+
+/** All items of a (micro-)batch: each analysed on its own (a bad item gets its error), then one predict call. */
+export async function runPredict(j: PredictJob): Promise<PredictResult> {
+  const predictor = await predictorOf(j.predictor);
+  const results: PredictItemOutcome[] = [];
+  const ok: { index: number; graph: GraphInput }[] = [];
+  for (const [index, item] of j.items.entries()) {
+    try {
+      const a = analyseItem(item, j.maxNodes);
+      results.push({ ...a.summary });
+      ok.push({ index, graph: a.graph });
+    } catch (e) {
+      if (!isNnlqError(e)) throw e;
+      results.push({ error: { code: e.code, message: e.message } });
+    }
+  }
+  const CHUNK = 256;
+  for (let i = 0; i < ok.length; i += CHUNK) {
+    const part = ok.slice(i, i + CHUNK);
+    const preds = predictor.predict(part.map((x) => x.graph), j.platforms);
+    part.forEach((x, k) => {
+      results[x.index]!.predictions = preds[k]!.map((p) => ({ platform: p.platform, latencyMs: p.latencyMs, uncertaintyMs: p.uncertaintyMs }));
+    });
+  }
+  return { predictor: { version: predictor.version, method: predictor.method, platforms: [...predictor.platforms] }, results };
+}
+
+export async function runJob(job: ComputeJob): Promise<unknown> {
+  switch (job.kind) {
+    case "analyze":
+      return runAnalyze(job);
+    case "predict":
+      return runPredict(job);
+    case "spin": {
+      const end = Date.now() + job.ms;
+      while (Date.now() < end) {
+        /* busy: a job that overruns its deadline */
+      }
+      return { spun: job.ms };
+    }
+    case "crash":
+      process.exit(70);
+  }
+}
+
+export function toJobError(e: unknown): JobError {
+  if (isNnlqError(e)) return { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) };
+  return { code: "INTERNAL", message: e instanceof Error ? e.message : String(e) };
+}
