@@ -417,19 +417,28 @@ export interface PlatformRank {
 /**
  * Platforms ranked against a reference platform on reference models: the visible models (lowest ids, at
  * most `maxModels`) with a newest result on the reference at `batch`; every platform is compared on the
- * ones it also has (geometric-mean latency ratio), so partial coverage still ranks.
+ * ones it also has (geometric-mean latency ratio), so partial coverage still ranks — but only from
+ * `minModels` shared models on (a ratio over one or two models says little); those below it come back in
+ * `unranked` with their count.
  */
 export async function rankPlatforms(
   db: DbOrTx,
-  { referenceId, platformIds, teamIds, batch = 1, maxModels = 500 }: { referenceId: number; platformIds: number[]; teamIds: readonly number[]; batch?: number; maxModels?: number },
-): Promise<{ ranks: PlatformRank[]; referenceModels: number }> {
+  {
+    referenceId,
+    platformIds,
+    teamIds,
+    batch = 1,
+    maxModels = 500,
+    minModels = 1,
+  }: { referenceId: number; platformIds: number[]; teamIds: readonly number[]; batch?: number; maxModels?: number; minModels?: number },
+): Promise<{ ranks: PlatformRank[]; unranked: { platformId: number; models: number }[]; referenceModels: number }> {
   const refs = await db
     .select({ id: L.modelId })
     .from(L)
     .where(and(eq(L.platformId, referenceId), eq(L.batch, batch), latestVisibleTo(teamIds)))
     .orderBy(asc(L.modelId))
     .limit(maxModels);
-  if (!refs.length) return { ranks: [], referenceModels: 0 };
+  if (!refs.length) return { ranks: [], unranked: [], referenceModels: 0 };
   const ids = [...new Set([referenceId, ...platformIds])];
   const rows = await db
     .select({ modelId: L.modelId, platformId: L.platformId, medianMs: L.medianMs })
@@ -446,8 +455,14 @@ export async function rankPlatforms(
     a.logRatio += Math.log(r.medianMs / base);
     acc.set(r.platformId, a);
   }
-  const ranks = [...acc].map(([platformId, a]) => ({ platformId, models: a.n, geoMeanMs: Math.exp(a.logMs / a.n), relative: Math.exp(a.logRatio / a.n) }));
-  return { ranks: ranks.sort((x, y) => x.relative - y.relative || x.platformId - y.platformId), referenceModels: ref.size };
+  const all = [...acc].map(([platformId, a]) => ({ platformId, models: a.n, geoMeanMs: Math.exp(a.logMs / a.n), relative: Math.exp(a.logRatio / a.n) }));
+  const ranks = all.filter((r) => r.models >= minModels);
+  const unranked = all.filter((r) => r.models < minModels).map(({ platformId, models }) => ({ platformId, models }));
+  return {
+    ranks: ranks.sort((x, y) => x.relative - y.relative || x.platformId - y.platformId),
+    unranked: unranked.sort((x, y) => y.models - x.models || x.platformId - y.platformId),
+    referenceModels: ref.size,
+  };
 }
 
 /** Newest latencies of some models on some platforms at one batch size. */

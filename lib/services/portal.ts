@@ -101,14 +101,27 @@ export async function matrix(db: DbOrTx, teamIds: readonly number[], { batch }: 
   };
 }
 
+/**
+ * Platforms are ranked against the selected one only when they share at least this many measured models
+ * with it: a latency ratio over one or two models says little about a platform. Those with fewer are
+ * listed as not ranked, with their count.
+ */
+export const MIN_SHARED_MODELS = 5;
+
 /** Fastest per family, the Pareto front, and platforms ranked on the common model set. */
-export async function leaderboards(db: DbOrTx, teamIds: readonly number[], q: LeaderboardParams): Promise<LeaderboardResponse & { sample: browseDb.ScatterPoint[]; sampleTotal: number }> {
+export async function leaderboards(
+  db: DbOrTx,
+  teamIds: readonly number[],
+  q: LeaderboardParams,
+): Promise<LeaderboardResponse & { sample: browseDb.ScatterPoint[]; sampleTotal: number }> {
   const { platform, platforms, measured: ids } = await resolvePlatform(db, q.platform);
   const measured = platforms.filter((p) => ids.has(p.id));
   const [fastest, pareto, ranking] = await Promise.all([
     platform ? browseDb.fastestPerFamily(db, { platformId: platform.id, batch: q.batch, teamIds, perFamily: q.perFamily }) : [],
     platform ? browseDb.paretoView(db, { platformId: platform.id, batch: q.batch, teamIds, maxPoints: 1500 }) : { total: 0, sample: [], front: [] },
-    platform ? browseDb.rankPlatforms(db, { referenceId: platform.id, platformIds: measured.map((p) => p.id), teamIds, batch: q.batch }) : { ranks: [], referenceModels: 0 },
+    platform
+      ? browseDb.rankPlatforms(db, { referenceId: platform.id, platformIds: measured.map((p) => p.id), teamIds, batch: q.batch, minModels: MIN_SHARED_MODELS })
+      : { ranks: [], unranked: [], referenceModels: 0 },
   ]);
   const byId = new Map(platforms.map((p) => [p.id, p]));
   return {
@@ -124,6 +137,8 @@ export async function leaderboards(db: DbOrTx, teamIds: readonly number[], q: Le
       relative: r.relative,
     })),
     referenceModels: ranking.referenceModels,
+    unranked: ranking.unranked.map((r) => ({ platform: byId.get(r.platformId)?.slug ?? String(r.platformId), models: r.models })),
+    minSharedModels: MIN_SHARED_MODELS,
     sample: pareto.sample,
     sampleTotal: pareto.total,
   };

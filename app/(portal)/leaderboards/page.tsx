@@ -6,6 +6,7 @@ import { ALL_FAMILIES } from "@/lib/onnx/families";
 import { Alert, Card, PageHeader } from "@/components/ui";
 import { fmtCount, fmtMs } from "@/components/latency/format";
 import { ParetoChart } from "@/components/portal/pareto-chart";
+import { CopyButton } from "@/components/portal/copy-button";
 import { hrefWith, parsePageParams, type SearchParams } from "@/components/portal/search-params";
 
 export const metadata = { title: "Leaderboards — nnlq" };
@@ -72,9 +73,12 @@ export default async function LeaderboardsPage({ searchParams }: { searchParams:
                       .map((r) => (
                         <li key={r.id} className="flex items-baseline gap-2 px-3 py-1.5">
                           <span className="w-4 text-xs text-slate-400">{r.rank}</span>
-                          <Link href={`/models/${r.id}`} className="min-w-0 flex-1 truncate text-indigo-700 hover:underline" title={r.name}>
-                            {r.name}
-                          </Link>
+                          <span className="group flex min-w-0 flex-1 items-center gap-1.5">
+                            <Link href={`/models/${r.id}`} className="truncate text-indigo-700 hover:underline" title={r.name}>
+                              {r.name}
+                            </Link>
+                            <CopyButton text={r.name} tone="light" ariaLabel={`Copy the name ${r.name}`} className="opacity-0 group-hover:opacity-100 focus-visible:opacity-100" />
+                          </span>
                           <span className="text-xs text-slate-500 tabular-nums">
                             {fmtCount(r.flops)}FLOPs · {fmtCount(r.params)} params
                           </span>
@@ -112,7 +116,7 @@ export default async function LeaderboardsPage({ searchParams }: { searchParams:
                     {board.paretoFront.slice(0, 200).map((p) => (
                       <tr key={p.id}>
                         <td className="py-1 pr-2">
-                          <Link href={`/models/${p.id}`} className="text-indigo-700 hover:underline">
+                          <Link href={`/models/${p.id}`} className="text-indigo-700 hover:underline" title={p.name}>
                             {p.name}
                           </Link>
                         </td>
@@ -130,10 +134,12 @@ export default async function LeaderboardsPage({ searchParams }: { searchParams:
 
         <Card
           title="Platforms ranked"
-          description={`Against ${board.platform ?? "—"} on its ${board.referenceModels} reference models (batch ${board.batch}): geometric mean of the latency ratio over the models each platform also measured.`}
+          description={`Against ${board.platform ?? "—"} on its ${board.referenceModels} reference models (batch ${board.batch}): geometric mean of the latency ratio over the models each platform also measured (n). A platform is ranked only when it shares at least ${board.minSharedModels} models with ${board.platform ?? "the reference"}.`}
         >
           {board.platforms.length === 0 ? (
-            <p className="text-sm text-slate-500">No platforms share measured models yet.</p>
+            <p className="text-sm text-slate-500" data-testid="platform-ranking-empty">
+              No platform shares at least {board.minSharedModels} measured models with {board.platform ?? "this platform"} at batch {board.batch} yet.
+            </p>
           ) : (
             <table className="w-full text-left text-sm" data-testid="platform-ranking">
               <thead className="text-xs text-slate-500 uppercase">
@@ -142,7 +148,9 @@ export default async function LeaderboardsPage({ searchParams }: { searchParams:
                   <th className="py-2 pr-3">Platform</th>
                   <th className="py-2 pr-3 text-right">Relative latency</th>
                   <th className="py-2 pr-3 text-right">Geo-mean</th>
-                  <th className="py-2 text-right">Models</th>
+                  <th className="py-2 text-right" title="Models measured on both this platform and the reference">
+                    Shared models (n)
+                  </th>
                 </tr>
               </thead>
               <tbody className="divide-y divide-slate-100">
@@ -157,11 +165,25 @@ export default async function LeaderboardsPage({ searchParams }: { searchParams:
                     </td>
                     <td className="py-1.5 pr-3 text-right font-medium tabular-nums">{p.relative.toFixed(2)}×</td>
                     <td className="py-1.5 pr-3 text-right tabular-nums">{fmtMs(p.geoMeanMs)} ms</td>
-                    <td className="py-1.5 text-right tabular-nums">{p.models}</td>
+                    <td className="py-1.5 text-right tabular-nums" data-testid="shared-models">
+                      {p.models}
+                    </td>
                   </tr>
                 ))}
               </tbody>
             </table>
+          )}
+          {board.unranked.length > 0 && (
+            <p className="mt-3 text-xs text-slate-500" data-testid="platforms-unranked">
+              Not ranked (fewer than {board.minSharedModels} shared models):{" "}
+              {board.unranked.map((u, i) => (
+                <span key={u.platform}>
+                  {i > 0 && ", "}
+                  <span className="font-mono">{u.platform}</span> (n = {u.models})
+                </span>
+              ))}
+              .
+            </p>
           )}
         </Card>
 

@@ -100,8 +100,12 @@ export const leaderboardResponse = z.object({
         relative: z.number().describe("geometric mean of latency / latency on the selected platform, over those models"),
       }),
     )
-    .describe("platforms ranked against the selected one on its reference models (the lowest-id 500 it has measured)"),
+    .describe("platforms ranked against the selected one on its reference models (the lowest-id 500 it has measured); only those sharing at least minSharedModels of them"),
   referenceModels: z.number(),
+  minSharedModels: z.number().describe("the fewest shared reference models a platform needs to be ranked"),
+  unranked: z
+    .array(z.object({ platform: z.string(), models: z.number().describe("reference models this platform has a result for") }))
+    .describe("platforms that share fewer than minSharedModels reference models: not ranked"),
 });
 
 export const quotaPreviewQuery = z.object({
