@@ -29,6 +29,8 @@ interface Props {
   signedIn: boolean;
   /** the trained predictor the in-browser preview loads (null until one exists) */
   predictor?: PredictorInfo | null;
+  /** a model already in the database, chosen by the address (/query?model=<id>): queried without an upload */
+  model?: { id: number; name: string; hash: string; batch: number } | null;
 }
 
 /** POST /api/v1/models with upload progress (fetch cannot report it). */
@@ -53,7 +55,7 @@ function uploadModel(file: Blob, params: Record<string, string>, onProgress: (f:
   });
 }
 
-export function QueryWorkbench({ platforms, teams, signedIn, predictor = null }: Props) {
+export function QueryWorkbench({ platforms, teams, signedIn, predictor = null, model: chosen = null }: Props) {
   const preview = usePreview(predictor);
   const [file, setFile] = useState<File | null>(null);
   const [progress, setProgress] = useState<number | null>(null);
@@ -86,7 +88,7 @@ export function QueryWorkbench({ platforms, teams, signedIn, predictor = null }:
   }
 
   async function query() {
-    const model = uploaded?.model;
+    const model = uploaded ? uploaded.model : chosen;
     if (!model && !uploaded?.analysis) return;
     setQuerying(true);
     setError(null);
@@ -106,6 +108,7 @@ export function QueryWorkbench({ platforms, teams, signedIn, predictor = null }:
   }
 
   const a = uploaded?.analysis;
+  const target = uploaded ? uploaded.model : chosen;
   return (
     <div className="space-y-6">
       {error && <Alert>{error}</Alert>}
@@ -114,6 +117,18 @@ export function QueryWorkbench({ platforms, teams, signedIn, predictor = null }:
           <span className="font-medium text-slate-800">Drop an .onnx file here</span>
           <span className="mt-1 text-slate-500">or click to choose one</span>
         </OnnxDropZone>
+        {chosen && !uploaded && (
+          <p className="mt-3 text-sm text-slate-700" data-testid="chosen-model">
+            Chosen:{" "}
+            <a href={`/models/${chosen.id}`} className="font-medium text-indigo-700 hover:underline" title={chosen.name}>
+              {chosen.name}
+            </a>{" "}
+            <span className="font-mono text-xs text-slate-500" title={chosen.hash}>
+              {chosen.hash.slice(0, 12)}…
+            </span>{" "}
+            — already in the database: pick platforms below, or drop a file to query another model.
+          </p>
+        )}
         {teams.length > 1 && (
           <div className="mt-3 text-sm">
             <label htmlFor="team" className="mr-2 text-slate-700">
@@ -183,8 +198,8 @@ export function QueryWorkbench({ platforms, teams, signedIn, predictor = null }:
             ))}
           </div>
         </fieldset>
-        {uploaded?.model && teamId && (
-          <QuotaPreview teamId={teamId} modelId={uploaded.model.id} platforms={selected} batch={Number(batch) > 0 ? Number(batch) : undefined} />
+        {target && teamId && (
+          <QuotaPreview teamId={teamId} modelId={target.id} platforms={selected} batch={Number(batch) > 0 ? Number(batch) : undefined} />
         )}
         <div className="mt-4 flex flex-wrap items-end gap-4">
           <div>
@@ -196,13 +211,13 @@ export function QueryWorkbench({ platforms, teams, signedIn, predictor = null }:
               type="number"
               min={1}
               max={1024}
-              placeholder={String(a?.batch ?? 1)}
+              placeholder={String(a?.batch ?? chosen?.batch ?? 1)}
               value={batch}
               onChange={(e) => setBatch(e.target.value)}
               className="mt-1 w-24 rounded-md px-3 py-1.5 text-sm ring-1 ring-slate-300"
             />
           </div>
-          <Button onClick={query} disabled={!uploaded || selected.length === 0 || querying}>
+          <Button onClick={query} disabled={(!uploaded && !chosen) || selected.length === 0 || querying}>
             {querying ? "Asking…" : "Get latency"}
           </Button>
         </div>

@@ -4,7 +4,7 @@
  * reference lines (y = x and a ±band) and click-through to models, and a history line chart. Thousands of
  * points stay smooth: no animation, decimated hover, points drawn on one canvas.
  */
-import { useMemo } from "react";
+import { useMemo, useRef } from "react";
 import { useRouter } from "next/navigation";
 import {
   Chart as ChartJS,
@@ -153,6 +153,30 @@ export interface HistorySeries {
   points: { t: number; y: number }[];
 }
 
+const DAY = 86_400_000;
+
+/**
+ * How the time axis labels its ticks, from the time span it shows: dates when the points span days, the
+ * time of day (UTC) when they all fall within about a day — so ticks never repeat one date. `title`
+ * names the day when only times are shown.
+ */
+export function timeAxisFormat(times: number[]): { label: (t: number) => string; title: string } {
+  const finite = times.filter(Number.isFinite);
+  const lo = Math.min(...finite);
+  const hi = Math.max(...finite);
+  const iso = (t: number) => new Date(t).toISOString();
+  if (!finite.length) return { label: (t) => iso(t).slice(0, 10), title: "date (UTC)" };
+  const span = hi - lo;
+  if (span < 1.5 * DAY) {
+    const sameDay = iso(lo).slice(0, 10) === iso(hi).slice(0, 10);
+    return sameDay
+      ? { label: (t) => iso(t).slice(11, span < 120_000 ? 19 : 16), title: `${iso(lo).slice(0, 10)} (UTC)` }
+      : { label: (t) => `${iso(t).slice(5, 10)} ${iso(t).slice(11, 16)}`, title: "date and time (UTC)" };
+  }
+  if (span < 10 * DAY) return { label: (t) => `${iso(t).slice(5, 10)} ${iso(t).slice(11, 13)}h`, title: "date and hour (UTC)" };
+  return { label: (t) => iso(t).slice(0, 10), title: "date (UTC)" };
+}
+
 /** Values over time, one line per series (run history of a model, a team's cumulative usage). */
 export function HistoryChart({
   series,
@@ -178,12 +202,23 @@ export function HistoryChart({
       stepped: stepped ? ("after" as const) : false,
     })),
   };
+  const box = useRef<HTMLDivElement>(null);
+  const axis = timeAxisFormat(series.flatMap((s) => s.points.map((p) => p.t)));
   const options: ChartOptions<"line"> = {
     animation: false,
     maintainAspectRatio: false,
     parsing: false,
     scales: {
-      x: { type: "linear", ticks: { callback: (v) => new Date(Number(v)).toISOString().slice(0, 10), maxTicksLimit: 6 } },
+      x: {
+        type: "linear",
+        title: { display: true, text: axis.title },
+        // a label equal to the previous tick's is left out: no axis repeats one date
+        ticks: { callback: (v, i, ticks) => (i > 0 && axis.label(Number(ticks[i - 1]!.value)) === axis.label(Number(v)) ? "" : axis.label(Number(v))), maxTicksLimit: 6 },
+        // the drawn labels, for tests and assistive tools
+        afterTickToLabelConversion: (scale) => {
+          if (box.current) box.current.dataset.xTicks = JSON.stringify(scale.ticks.map((t) => t.label).filter((l) => l !== ""));
+        },
+      },
       y: { type: "linear", title: { display: true, text: yLabel }, beginAtZero: stepped },
     },
     plugins: {
@@ -192,7 +227,7 @@ export function HistoryChart({
     },
   };
   return (
-    <div style={{ height }}>
+    <div style={{ height }} ref={box} data-testid="history-chart">
       <Line data={data} options={options} aria-label={ariaLabel} role="img" />
     </div>
   );

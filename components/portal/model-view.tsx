@@ -11,6 +11,7 @@ import type { ModelPageData } from "@/lib/services/portal-model";
 import { Alert, Badge, Card } from "@/components/ui";
 import { fmtBytes, fmtCount, fmtMs } from "@/components/latency/format";
 import { HistoryChart } from "./charts";
+import { CopyButton } from "./copy-button";
 import { GraphView } from "./graph-view";
 
 const shape = (s: (number | string)[]) => s.join("×");
@@ -26,24 +27,28 @@ export function ModelView({ data }: { data: ModelPageData }) {
     <div className="space-y-6">
       <div className="flex flex-wrap items-start justify-between gap-4">
         <div className="min-w-0">
-          <h1 className="truncate text-2xl font-semibold tracking-tight text-slate-900" data-testid="model-name">
-            {m.name}
-          </h1>
+          <div className="flex min-w-0 items-center gap-2">
+            <h1 className="truncate text-2xl font-semibold tracking-tight text-slate-900" data-testid="model-name" title={m.name}>
+              {m.name}
+            </h1>
+            <CopyButton text={m.name} tone="light" ariaLabel="Copy the model name" />
+          </div>
           <p className="mt-1 flex flex-wrap items-center gap-2 text-sm text-slate-600">
             <Badge tone="indigo">{m.familyLabel}</Badge>
             {m.familyConfidence !== null && m.source !== "zoo" && <span>detected with {Math.round(m.familyConfidence * 100)}% confidence</span>}
             <Badge tone={m.visibility === "public" ? "emerald" : "amber"}>{m.visibility}</Badge>
             <Badge>{m.source}</Badge>
-            <span className="font-mono text-xs text-slate-500" title={m.hash}>
+            <span className="font-mono text-xs text-slate-500" title={m.hash} data-testid="model-hash">
               {m.hash.slice(0, 16)}…
             </span>
+            <CopyButton text={m.hash} tone="light" label="Copy hash" ariaLabel="Copy the full structure hash" />
           </p>
         </div>
         <div className="flex gap-2 text-sm">
           <Link href={`/compare?models=${m.id}`} className="rounded-md px-3 py-1.5 ring-1 ring-slate-300 hover:bg-white">
             Compare with…
           </Link>
-          <Link href="/query" className="rounded-md bg-indigo-600 px-3 py-1.5 font-medium text-white hover:bg-indigo-500">
+          <Link href={`/query?model=${m.id}`} className="rounded-md bg-indigo-600 px-3 py-1.5 font-medium text-white hover:bg-indigo-500" data-testid="measure-more">
             Measure on more platforms
           </Link>
         </div>
@@ -81,11 +86,14 @@ export function ModelView({ data }: { data: ModelPageData }) {
         </div>
       </Card>
 
-      <Card title="Measured latency" description="Newest run per platform and batch size; every stored run is kept (history below).">
+      <Card
+        title="Measured latency"
+        description="Newest measurement per platform and batch size (statistics over its timed runs); every stored measurement is kept (history below)."
+      >
         {data.results.length === 0 ? (
           <p className="text-sm text-slate-500" data-testid="no-measurements">
             Not measured yet.{" "}
-            <Link href="/query" className="text-indigo-700 hover:underline">
+            <Link href={`/query?model=${m.id}`} className="text-indigo-700 hover:underline">
               Request a measurement
             </Link>
             .
@@ -104,9 +112,13 @@ export function ModelView({ data }: { data: ModelPageData }) {
                     <th className="py-2 pr-3 text-right">p90</th>
                     <th className="py-2 pr-3 text-right">p99</th>
                     <th className="py-2 pr-3 text-right">CV</th>
-                    <th className="py-2 pr-3 text-right">Runs</th>
+                    <th className="py-2 pr-3 text-right" title="Timed inference runs in the newest measurement (the statistics are over these)">
+                      Timed runs
+                    </th>
                     <th className="py-2 pr-3 text-right">Peak mem</th>
-                    <th className="py-2">Measured</th>
+                    <th className="py-2" title="When the newest measurement was taken, and how many measurements are stored">
+                      Measured
+                    </th>
                   </tr>
                 </thead>
                 <tbody className="divide-y divide-slate-100">
@@ -122,11 +134,13 @@ export function ModelView({ data }: { data: ModelPageData }) {
                       <td className="py-1.5 pr-3 text-right tabular-nums">{fmtMs(r.stats.p90Ms)}</td>
                       <td className="py-1.5 pr-3 text-right tabular-nums">{fmtMs(r.stats.p99Ms)}</td>
                       <td className="py-1.5 pr-3 text-right tabular-nums">{r.stats.cv === null ? "—" : `${(r.stats.cv * 100).toFixed(1)}%`}</td>
-                      <td className="py-1.5 pr-3 text-right tabular-nums">{r.stats.runs}</td>
+                      <td className="py-1.5 pr-3 text-right tabular-nums" data-testid="timed-runs">
+                        {r.stats.runs}
+                      </td>
                       <td className="py-1.5 pr-3 text-right tabular-nums">{fmtBytes(r.stats.peakMemoryBytes)}</td>
-                      <td className="py-1.5 text-xs text-slate-600">
+                      <td className="py-1.5 text-xs text-slate-600" data-testid="stored-measurements">
                         {r.measuredAt.slice(0, 10)} · ort {r.runtimeVersion}
-                        {typeof r.env?.cpuModel === "string" ? ` · ${r.env.cpuModel}` : ""} · {r.history.length} run{r.history.length === 1 ? "" : "s"}
+                        {typeof r.env?.cpuModel === "string" ? ` · ${r.env.cpuModel}` : ""} · {r.history.length} measurement{r.history.length === 1 ? "" : "s"} stored
                       </td>
                     </tr>
                   ))}
@@ -202,10 +216,13 @@ export function ModelView({ data }: { data: ModelPageData }) {
             <tbody className="divide-y divide-slate-100">
               {data.similar.map((s) => (
                 <tr key={s.id}>
-                  <td className="max-w-[18rem] truncate py-1.5 pr-3">
-                    <Link href={`/models/${s.id}`} className="text-indigo-700 hover:underline">
-                      {s.name}
-                    </Link>
+                  <td className="max-w-[20rem] py-1.5 pr-3">
+                    <span className="group flex min-w-0 items-center gap-1.5">
+                      <Link href={`/models/${s.id}`} className="truncate text-indigo-700 hover:underline" title={s.name}>
+                        {s.name}
+                      </Link>
+                      <CopyButton text={s.name} tone="light" ariaLabel={`Copy the name ${s.name}`} className="opacity-0 group-hover:opacity-100 focus-visible:opacity-100" />
+                    </span>
                   </td>
                   <td className="py-1.5 pr-3 text-right tabular-nums">{fmtCount(s.flops)}</td>
                   <td className="py-1.5 pr-3 text-right tabular-nums">{fmtCount(s.params)}</td>
@@ -264,17 +281,24 @@ function Stat({ label, value }: { label: string; value: string }) {
   );
 }
 
-/** A private model: fetched with the visitor's session (the server-rendered page only knows public ones). */
-export function PrivateModel({ id }: { id: number }) {
+/**
+ * A model the cached page does not show (private, or unknown): the server answered 404, and this asks
+ * the API with the visitor's session — a team member sees their private model, anyone else "not found".
+ * `id` null: not a model id at all (nothing to ask).
+ */
+export function PrivateModel({ id }: { id: number | null }) {
   const [state, setState] = useState<{ data?: ModelPageData; error?: string; status?: number }>({});
   useEffect(() => {
+    if (id === null) return;
     let alive = true;
     fetch(`/api/v1/models/${id}/overview`, { credentials: "same-origin" })
       .then(async (r) => {
         const body = await r.json().catch(() => null);
         if (!alive) return;
-        if (r.ok) setState({ data: body as ModelPageData });
-        else setState({ error: body?.error?.message ?? `HTTP ${r.status}`, status: r.status });
+        if (r.ok) {
+          setState({ data: body as ModelPageData });
+          document.title = `${(body as ModelPageData).model.name} — nnlq`;
+        } else setState({ error: body?.error?.message ?? `HTTP ${r.status}`, status: r.status });
       })
       .catch(() => alive && setState({ error: "The server could not be reached." }));
     return () => {
@@ -282,13 +306,13 @@ export function PrivateModel({ id }: { id: number }) {
     };
   }, [id]);
   if (state.data) return <ModelView data={state.data} />;
-  if (state.error) {
+  if (id === null || state.error) {
     return (
       <div className="space-y-3" data-testid="model-not-found">
         <h1 className="text-2xl font-semibold text-slate-900">Model not found</h1>
         <Alert kind="info">
-          Model {id} does not exist or is private to a team you are not in.{" "}
-          <Link href={`/signin?callbackUrl=/models/${id}`} className="underline">
+          {id === null ? "This is not a model address: model pages are /models/<number>." : `Model ${id} does not exist or is private to a team you are not in.`}{" "}
+          <Link href={`/signin?callbackUrl=/models/${id ?? ""}`} className="underline">
             Sign in
           </Link>{" "}
           to see your teams&apos; models.

@@ -1,12 +1,15 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { publicModelPage } from "@/lib/services/portal-cached";
-import { ModelView, PrivateModel } from "@/components/portal/model-view";
+import { ModelView } from "@/components/portal/model-view";
+import { parseModelId } from "@/components/portal/model-id";
 
 /**
- * /models/[id]: server-rendered and cached (ISR, 5 minutes) for public models; a team's private model is
- * rendered in the browser from /api/v1/models/{id}/overview with the visitor's session, so the cached
- * page never depends on who asks.
+ * /models/[id]: server-rendered and cached (ISR, 5 minutes) for public models. Anything else answers 404
+ * (Next's notFound(); the page never depends on who asks, so it stays cacheable): an unknown model, a
+ * non-numeric id, and a team's private model alike, as GET /api/v1/models/{id} does for outsiders. The
+ * 404 body (not-found.tsx) then asks /api/v1/models/{id}/overview with the visitor's session, so a team
+ * member still sees their private model.
  */
 export const revalidate = 300;
 
@@ -15,16 +18,16 @@ export function generateStaticParams() {
 }
 
 export async function generateMetadata({ params }: { params: Promise<{ id: string }> }) {
-  const id = Number((await params).id);
-  const data = Number.isInteger(id) && id > 0 ? await publicModelPage(id) : null;
-  return { title: data ? `${data.model.name} — nnlq` : `Model ${id} — nnlq` };
+  const id = parseModelId((await params).id);
+  const data = id === null ? null : await publicModelPage(id);
+  return { title: data ? `${data.model.name} — nnlq` : "Model not found — nnlq" };
 }
 
 export default async function ModelPage({ params }: { params: Promise<{ id: string }> }) {
-  const { id: raw } = await params;
-  const id = Number(raw);
-  if (!Number.isInteger(id) || id <= 0 || id > 2 ** 31) notFound();
+  const id = parseModelId((await params).id);
+  if (id === null) notFound();
   const data = await publicModelPage(id);
+  if (!data) notFound();
   return (
     <main className="mx-auto max-w-6xl px-4 py-10">
       <p className="mb-2 text-sm">
@@ -32,7 +35,7 @@ export default async function ModelPage({ params }: { params: Promise<{ id: stri
           ← Browse
         </Link>
       </p>
-      {data ? <ModelView data={data} /> : <PrivateModel id={id} />}
+      <ModelView data={data} />
     </main>
   );
 }
