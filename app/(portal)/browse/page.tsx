@@ -1,5 +1,7 @@
 import Link from "next/link";
+import { notFound } from "next/navigation";
 import { getDb } from "@/lib/db/client";
+import { NnlqError } from "@/lib/errors";
 import { currentPrincipal } from "@/lib/auth/session";
 import { callerTeamIds } from "@/lib/services/caller";
 import { browse, familyLabel } from "@/lib/services/portal";
@@ -9,6 +11,7 @@ import { ALL_FAMILIES } from "@/lib/onnx/families";
 import { Alert, Badge, Card, PageHeader } from "@/components/ui";
 import { fmtCount, fmtMs } from "@/components/latency/format";
 import { MatrixTable } from "@/components/portal/matrix-table";
+import { CopyButton } from "@/components/portal/copy-button";
 import { flatParams, hrefWith, parsePageParams, type SearchParams } from "@/components/portal/search-params";
 
 export const metadata = { title: "Browse measurements — nnlq" };
@@ -27,17 +30,29 @@ export default async function BrowsePage({ searchParams }: { searchParams: Promi
   let result: BrowseResponse;
   let scopeError: string | null = null;
   const { platforms, defaultSlug } = await publicPlatforms();
-  if (params.scope === "team") {
-    const db = getDb();
-    const me = await currentPrincipal(db);
-    if (!me) {
-      scopeError = "Sign in to browse your teams' private models.";
-      result = { platform: null, items: [], total: 0, totalCapped: false, nextCursor: null };
+  if (params.platform && !platforms.some((p) => p.slug === params.platform)) {
+    errors.push(`platform: no platform '${params.platform}' (showing ${defaultSlug ?? "none"})`);
+    delete params.platform;
+    delete current.platform;
+  }
+  try {
+    if (params.scope === "team") {
+      const db = getDb();
+      const me = await currentPrincipal(db);
+      if (!me) {
+        scopeError = "Sign in to browse your teams' private models.";
+        result = { platform: null, items: [], total: 0, totalCapped: false, nextCursor: null };
+      } else {
+        result = await browse(db, await callerTeamIds(db, me), { ...params, platform: params.platform ?? defaultSlug ?? undefined });
+      }
     } else {
-      result = await browse(db, await callerTeamIds(db, me), { ...params, platform: params.platform ?? defaultSlug ?? undefined });
+      result = await publicBrowse({ ...params, platform: params.platform ?? defaultSlug ?? undefined });
     }
-  } else {
-    result = await publicBrowse({ ...params, platform: params.platform ?? defaultSlug ?? undefined });
+  } catch (e) {
+    // a stale or foreign `cursor` (another sort order, or not a cursor): the API answers 400; the page
+    // answers 404 with browse/not-found.tsx, which explains it and links to the first page
+    if (params.cursor && e instanceof NnlqError && e.code === "VALIDATION") notFound();
+    throw e;
   }
   const matrixBatch = params.batch ?? 1;
   const matrix = await publicMatrix(matrixBatch);
@@ -210,23 +225,22 @@ export default async function BrowsePage({ searchParams }: { searchParams: Promi
                           </Link>
                         </th>
                       ))}
-                      <th scope="col" className="py-2 text-right">
-                        Runs
+                      <th scope="col" className="py-2 text-right" title="Stored measurements of this model on this platform and batch size (each one a set of timed runs)">
+                        Measurements
                       </th>
                     </tr>
                   </thead>
                   <tbody className="divide-y divide-slate-100">
                     {result.items.map((r) => (
                       <tr key={`${r.model.id}-${r.batch}`} data-testid="browse-row" data-family={r.model.family} data-median={r.medianMs}>
-                        <td className="max-w-[18rem] truncate py-1.5 pr-3">
-                          <Link href={`/models/${r.model.id}`} className="font-medium text-indigo-700 hover:underline" title={r.model.name}>
-                            {r.model.name}
-                          </Link>
-                          {r.model.visibility === "private" && (
-                            <span className="ml-1">
-                              <Badge tone="amber">private</Badge>
-                            </span>
-                          )}
+                        <td className="max-w-[20rem] py-1.5 pr-3">
+                          <span className="group flex min-w-0 items-center gap-1.5">
+                            <Link href={`/models/${r.model.id}`} className="truncate font-medium text-indigo-700 hover:underline" title={r.model.name}>
+                              {r.model.name}
+                            </Link>
+                            {r.model.visibility === "private" && <Badge tone="amber">private</Badge>}
+                            <CopyButton text={r.model.name} tone="light" ariaLabel={`Copy the name ${r.model.name}`} className="opacity-0 group-hover:opacity-100 focus-visible:opacity-100" />
+                          </span>
                         </td>
                         <td className="py-1.5 pr-3 whitespace-nowrap">{familyLabel(r.model.family)}</td>
                         <td className="py-1.5 pr-3 text-right tabular-nums">{r.batch}</td>
