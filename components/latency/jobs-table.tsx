@@ -1,10 +1,12 @@
 "use client";
 /** The team's jobs, refreshed every 2 s by SWR (GET /api/v1/jobs), with a state filter and cancel. */
+import Link from "next/link";
 import { useState } from "react";
 import useSWR from "swr";
 import type { JobsResponse, JobView } from "@/lib/api/schemas/jobs";
 import { api } from "@/components/api-client";
 import { Alert, Button, Card } from "@/components/ui";
+import { CopyButton } from "@/components/portal/copy-button";
 import { ENDED, POLLING, StateBadge, ago, fetcher, fmtMs } from "./format";
 
 const FILTERS: Record<string, string> = {
@@ -70,10 +72,21 @@ export function JobsTable({ initial }: { initial: JobsResponse }) {
           <tbody className="divide-y divide-slate-100">
             {jobs.map((j) => (
               <tr key={j.id} data-testid={`job-${j.id}`} data-state={j.state}>
-                <td className="py-2 pr-3 tabular-nums">{j.id}</td>
-                <td className="py-2 pr-3">
-                  <span className="font-medium">{j.model.name}</span>
-                  <span className="block font-mono text-xs text-slate-500">{j.model.hash.slice(0, 12)}</span>
+                <td className="py-2 pr-3 tabular-nums">
+                  <Link href={`/jobs/${j.id}`} className="font-medium text-indigo-700 hover:underline" data-testid="job-link" aria-label={`Job ${j.id}`}>
+                    {j.id}
+                  </Link>
+                </td>
+                <td className="max-w-[16rem] py-2 pr-3">
+                  <Link href={`/models/${j.model.id}`} className="block truncate font-medium text-slate-900 hover:text-indigo-700 hover:underline" title={j.model.name}>
+                    {j.model.name}
+                  </Link>
+                  <span className="flex items-center gap-1.5">
+                    <span className="font-mono text-xs text-slate-500" title={j.model.hash}>
+                      {j.model.hash.slice(0, 12)}…
+                    </span>
+                    <CopyButton text={j.model.hash} tone="light" ariaLabel={`Copy the structure hash of ${j.model.name}`} />
+                  </span>
                 </td>
                 <td className="py-2 pr-3 font-mono text-xs">{j.platform}</td>
                 <td className="py-2 pr-3 text-right tabular-nums">{j.batch}</td>
@@ -84,7 +97,11 @@ export function JobsTable({ initial }: { initial: JobsResponse }) {
                 <td className="py-2 pr-3 text-xs text-slate-600">
                   {j.state === "queued" && `${j.queuePosition ?? 0} ahead · `}
                   {j.attempts > 0 && `attempt ${j.attempts}/${j.maxAttempts} · `}
-                  {j.error && ENDED.includes(j.state) && <span className="text-red-700">{j.error.code}: {j.error.message} · </span>}
+                  {j.error && ENDED.includes(j.state) && (
+                    <Link href={`/jobs/${j.id}`} className="text-red-700 hover:underline">
+                      {j.error.message.split("\n")[0]!.slice(0, 120)} ·{" "}
+                    </Link>
+                  )}
                   {j.usedSeconds !== null ? `${j.usedSeconds.toFixed(1)} device-s · ` : j.reservedSeconds !== null ? `${j.reservedSeconds.toFixed(1)} device-s reserved · ` : ""}
                   {ago(j.finishedAt ?? j.createdAt)}
                 </td>
