@@ -2,8 +2,9 @@
  * The compute pool: worker threads (node:worker_threads) that run the server's CPU-heavy jobs (ONNX
  * analysis of uploads, predictor inference: lib/compute/tasks.ts) so the request thread stays free.
  *
- * - Size: NNLQ_COMPUTE_THREADS (default os.availableParallelism() − 1, at least 1: one core is left to the
- *   event loop); 0 runs the jobs in-process (no isolation; for tools and debugging).
+ * - Size: NNLQ_COMPUTE_THREADS (default os.availableParallelism() − 1, at least 2: one core is left to the
+ *   event loop, and one long analysis never holds every thread); 0 runs the jobs in-process (no isolation;
+ *   for tools and debugging).
  * - Deadline: NNLQ_COMPUTE_DEADLINE_MS per job (default 30000). A job that overruns is answered
  *   COMPUTE_DEADLINE (503) and its thread is terminated and replaced.
  * - A thread that dies (crash, out of memory: NNLQ_COMPUTE_MEMORY_MB heap, default 2048) fails its job with
@@ -32,7 +33,7 @@ function intSetting(name: string, def: number, min = 1): number {
 }
 
 export const computeSettings = () => ({
-  threads: intSetting("NNLQ_COMPUTE_THREADS", Math.max(1, os.availableParallelism() - 1), 0),
+  threads: intSetting("NNLQ_COMPUTE_THREADS", Math.max(2, os.availableParallelism() - 1), 0),
   deadlineMs: intSetting("NNLQ_COMPUTE_DEADLINE_MS", 30_000),
   memoryMb: intSetting("NNLQ_COMPUTE_MEMORY_MB", 2048, 64),
   maxNodes: intSetting("NNLQ_MAX_NODES", 100_000),

@@ -5,8 +5,9 @@
  * measured model × platform (the predicted-vs-measured pairs the portal draws). Retraining happens when
  * the database has grown by ≥ 10% since the promoted version was trained, or when forced.
  *
- * Serving: `servingPredictor` loads the promoted predictor (GNN first) once per version and `predictModels`
- * answers /api/v1/predict for zoo specs, structure-only ONNX models or stored models, in batches.
+ * Serving: `predictModels` answers /api/v1/predict for zoo specs, structure-only ONNX models or stored
+ * models with the promoted predictor (GNN first), in the compute pool's threads (loaded once per version
+ * there; concurrent requests' items micro-batched into one inference call).
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -17,14 +18,14 @@ import * as predDb from "@/lib/db/predictors";
 import { getAccessibleModel, getStructureBytes } from "@/lib/db/model-access";
 import { listPlatforms } from "@/lib/db/platforms";
 import type { Principal } from "@/lib/auth/principal";
-import { FEATURE_SET_VERSION, analyze, buildGraph, decodeModel } from "@/lib/onnx";
-import { generate, validateSpec } from "@/lib/zoo";
+import { FEATURE_SET_VERSION } from "@/lib/onnx";
 import {
-  fromArtifacts, graphInput, samplesFromRelease, shouldPromote, trainVersion, METHODS,
+  fromArtifacts, samplesFromRelease, shouldPromote, trainVersion, METHODS,
   type LabelStat, type Method, type Predictor, type Sample, type EpochLog, type ReleaseModelLike, type ReleaseMeasurementLike,
 } from "@/lib/predict";
 import { readArtifacts, saveArtifacts } from "@/lib/predict/node/io";
-import { initTfNode } from "@/lib/predict/node/backend";
+import { computePool, computeSettings } from "@/lib/compute/pool";
+import type { PredictJobItem } from "@/lib/compute/tasks";
 import { compactProfile } from "./release";
 import { currentPredictor, publicDir as servedPublicDir } from "./portal-predictor";
 import { callerTeamIds } from "./caller";
@@ -237,19 +238,15 @@ async function storePredictions(db: DbOrTx, versionId: number, predictor: Predic
 
 // ───────────────────────────── serving ─────────────────────────────
 
-let serving: { version: string; predictor: Predictor } | null = null;
-
-/** The predictor /api/v1/predict serves (the promoted GNN, else another promoted method, else the newest on disk), loaded once per version. */
-export async function servingPredictor(db: DbOrTx | null, publicDir = predictorsDir()): Promise<Predictor> {
-  await initTfNode();
+/**
+ * The predictor /api/v1/predict serves (the promoted GNN, else another promoted method, else the newest on
+ * disk): its version, platforms and manifest file. The weights are loaded by the compute pool's threads,
+ * once per version per thread (lib/compute/tasks.ts), never on the request thread.
+ */
+export async function servingPredictorInfo(db: DbOrTx | null) {
   const info = await currentPredictor(db);
   if (!info) throw new NnlqError("NOT_FOUND", "No predictor has been trained yet: run `npm run worker:train` (the start command trains one in the background on first start)");
-  if (serving?.version === info.version) return serving.predictor;
-  const file = path.join(publicDir, info.url.slice("/predictors/".length));
-  const predictor = fromArtifacts(readArtifacts(file));
-  serving?.predictor.dispose();
-  serving = { version: info.version, predictor };
-  return predictor;
+  return { ...info, file: path.join(predictorsDir(), info.url.slice("/predictors/".length)) };
 }
 
 export type PredictItem = { spec: unknown } | { onnx: Uint8Array } | { modelId: number };
@@ -264,9 +261,14 @@ export interface PredictItemResult {
   error?: { code: string; message: string };
 }
 
+/** Anonymous predict costs one rate-limit token per started block of this many items. */
+export const PREDICT_ITEMS_PER_TOKEN = 50;
+
 /**
  * Predicts each item on `platforms` (default: every platform the predictor models). A bad item gets its
  * own error (code + message) and the others are still answered: a NAS loop sends thousands at once.
+ * Analysis and inference run in the compute pool (lib/compute), micro-batched with other requests' items
+ * of the same predictor version; a graph over NNLQ_MAX_NODES is that item's GRAPH_TOO_LARGE.
  */
 export async function predictModels(
   db: DbOrTx | null,
@@ -274,44 +276,44 @@ export async function predictModels(
   items: PredictItem[],
   { platforms }: { platforms?: string[] } = {},
 ): Promise<{ predictor: { version: string; method: string; platforms: string[] }; results: PredictItemResult[] }> {
-  const predictor = await servingPredictor(db);
-  const unknown = (platforms ?? []).filter((p) => !predictor.platforms.includes(p));
+  const info = await servingPredictorInfo(db);
+  if (platforms && !platforms.length) throw new NnlqError("VALIDATION", "platforms must list at least one platform (leave it out for every platform)", { fields: { platforms: "must list at least one platform" } });
+  const unknown = (platforms ?? []).filter((p) => !info.platforms.includes(p));
   if (unknown.length) {
-    throw new NnlqError("VALIDATION", `The predictor ${predictor.version} does not model ${unknown.join(", ")} (it models: ${predictor.platforms.join(", ")})`, { unknown });
+    throw new NnlqError("VALIDATION", `The predictor ${info.version} does not model ${unknown.join(", ")} (it models: ${info.platforms.join(", ")})`, { unknown });
   }
-  const results: PredictItemResult[] = [];
-  const ok: { index: number; graph: ReturnType<typeof graphInput> }[] = [];
+  const errors = new Map<number, { code: string; message: string }>();
+  const jobItems: { index: number; item: PredictJobItem }[] = [];
+  let teamIds: number[] | undefined;
   for (const [index, item] of items.entries()) {
     try {
-      let bytes: Uint8Array;
-      if ("spec" in item) bytes = generate(validateSpec(item.spec as never));
-      else if ("onnx" in item) bytes = item.onnx;
+      if ("spec" in item) jobItems.push({ index, item: { spec: item.spec } });
+      else if ("onnx" in item) jobItems.push({ index, item: { onnx: item.onnx } });
       else {
         if (!db) throw new NnlqError("DB_UNAVAILABLE", "stored models need the database");
-        const m = await getAccessibleModel(db, { id: item.modelId, teamIds: await callerTeamIds(db, principal) });
+        const m = await getAccessibleModel(db, { id: item.modelId, teamIds: (teamIds ??= await callerTeamIds(db, principal)) });
         if (!m) throw new NnlqError("NOT_FOUND", `Model ${item.modelId} does not exist or is not visible to you`);
-        // zoo models are stored as their spec and regenerated; uploads keep their structure-only bytes
-        const b = m.zooSpec ? generate(validateSpec(m.zooSpec as never)) : await getStructureBytes(db, { modelId: m.id });
-        if (!b) throw new NnlqError("NOT_FOUND", `Model ${item.modelId} has no stored structure`);
-        bytes = b;
+        // zoo models are stored as their spec and regenerated (in the pool); uploads keep their structure-only bytes
+        if (m.zooSpec) jobItems.push({ index, item: { spec: m.zooSpec } });
+        else {
+          const b = await getStructureBytes(db, { modelId: m.id });
+          if (!b) throw new NnlqError("NOT_FOUND", `Model ${item.modelId} has no stored structure`);
+          jobItems.push({ index, item: { onnx: b } });
+        }
       }
-      const model = decodeModel(bytes); // decoded once for the summary and the features
-      const a = analyze(model);
-      const g = graphInput(a.hash, buildGraph(model));
-      results.push({ index, hash: a.hash, family: a.family.name, inputs: a.inputs, flops: a.flops });
-      ok.push({ index, graph: g });
     } catch (e) {
       if (!isNnlqError(e)) throw e;
-      results.push({ index, error: { code: e.code, message: e.message } });
+      errors.set(index, { code: e.code, message: e.message });
     }
   }
-  const CHUNK = 256;
-  for (let i = 0; i < ok.length; i += CHUNK) {
-    const part = ok.slice(i, i + CHUNK);
-    const preds = predictor.predict(part.map((x) => x.graph), platforms);
-    part.forEach((x, k) => {
-      results[x.index]!.predictions = preds[k]!.map((p) => ({ platform: p.platform, latencyMs: p.latencyMs, uncertaintyMs: p.uncertaintyMs }));
-    });
-  }
-  return { predictor: { version: predictor.version, method: predictor.method, platforms: [...predictor.platforms] }, results };
+  const pool = computePool();
+  const out = jobItems.length
+    ? await pool.predict({ predictor: { file: info.file, version: info.version }, platforms, maxNodes: computeSettings().maxNodes }, jobItems.map((x) => x.item))
+    : null;
+  const byIndex = new Map(jobItems.map((x, k) => [x.index, out!.results[k]!]));
+  const results: PredictItemResult[] = items.map((_, index) => {
+    const e = errors.get(index);
+    return e ? { index, error: e } : { index, ...byIndex.get(index)! };
+  });
+  return { predictor: out?.predictor ?? { version: info.version, method: info.method, platforms: [...info.platforms] }, results };
 }
