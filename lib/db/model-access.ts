@@ -42,6 +42,12 @@ export async function getStructureBytes(db: DbOrTx, { modelId }: { modelId: numb
   return b ? new Uint8Array(b.bytes) : null;
 }
 
+/** Whether a model has stored structure-only bytes (no visibility check). */
+export async function hasStructureBytes(db: DbOrTx, { modelId }: { modelId: number }): Promise<boolean> {
+  const [b] = await db.select({ id: modelBlobs.modelId }).from(modelBlobs).where(eq(modelBlobs.modelId, modelId)).limit(1);
+  return !!b;
+}
+
 /** A model row by id (no visibility check: for the queue and workers, which authorise otherwise). */
 export async function getModelRow(db: DbOrTx, { id }: { id: number }): Promise<Model | null> {
   const [m] = await db.select().from(models).where(eq(models.id, id)).limit(1);

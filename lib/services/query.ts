@@ -16,8 +16,9 @@
 import { NnlqError, isNnlqError } from "@/lib/errors";
 import type { DbOrTx } from "@/lib/db/client";
 import type { Model, Platform } from "@/lib/db/schema";
-import { getModelByHash, insertModel, modelFieldsOf } from "@/lib/db/models";
-import { getAccessibleModel, grantModelAccess } from "@/lib/db/model-access";
+import { ensureModelBlob, getModelByHash, insertModel, modelFieldsOf } from "@/lib/db/models";
+import { isDuplicateKey } from "@/lib/db/util";
+import { getAccessibleModel, grantModelAccess, hasStructureBytes } from "@/lib/db/model-access";
 import { effectiveStatus, listDevices } from "@/lib/db/devices";
 import * as jobsDb from "@/lib/db/jobs";
 import { latestOfModel, latestPage, measurementsById, type LatestKey } from "@/lib/db/results";
@@ -120,7 +121,7 @@ export async function uploadModel(db: DbOrTx, p: Principal | null, input: Upload
   }
 
   const existing = await getModelByHash(db, { hash: summary.hash });
-  if (existing) return { ...base, ...(await joinExisting(db, existing, team.id, teamIds)), created: false, stored: true };
+  if (existing) return { ...base, ...(await joinExisting(db, existing, team.id, teamIds, structure)), created: false, stored: true };
   try {
     const model = await insertModel(db, {
       ...modelFieldsOf(summary),
@@ -136,13 +137,24 @@ export async function uploadModel(db: DbOrTx, p: Principal | null, input: Upload
     // a concurrent upload of the same structure won the insert
     if (!(isNnlqError(e) && e.code === "CONFLICT")) throw e;
     const again = (await getModelByHash(db, { hash: summary.hash }))!;
-    return { ...base, ...(await joinExisting(db, again, team.id, teamIds)), created: false, stored: true };
+    return { ...base, ...(await joinExisting(db, again, team.id, teamIds, structure)), created: false, stored: true };
   }
 }
 
-async function joinExisting(db: DbOrTx, existing: Model, teamId: number, teamIds: number[]) {
+async function joinExisting(db: DbOrTx, existing: Model, teamId: number, teamIds: number[], structure: Uint8Array) {
   if (!(await getAccessibleModel(db, { id: existing.id, teamIds: [teamId] }))) {
     await grantModelAccess(db, { modelId: existing.id, teamId });
+  }
+  // a model the database knows without its structure (a data release's corpus network: measurements and a
+  // storage key, no bytes): this upload has the same structure hash, so its structure-only bytes become the
+  // model's — devices can then fetch it for a job, and the graph view and predictions work. Zoo models are
+  // regenerated from their spec. Visibility and ownership are unchanged.
+  if (!existing.zooSpec) {
+    try {
+      await ensureModelBlob(db, { modelId: existing.id, bytes: structure });
+    } catch (e) {
+      if (!isDuplicateKey(e)) throw e; // a concurrent upload stored it first
+    }
   }
   return { model: modelView(existing, teamIds) };
 }
@@ -238,6 +250,10 @@ async function queryOne(
           ? "Not measured yet. Join or create a team with a quota to request a measurement"
           : "Not measured yet. Sign in or send an API key of a team with a quota to request a measurement",
       };
+    }
+    if (!model.zooSpec && !(await hasStructureBytes(db, { modelId: model.id }))) {
+      // a job no device could fetch the model for: ask for the structure instead of queueing a job that fails
+      throw new NnlqError("NOT_FOUND", `nnlq has no stored structure of model ${model.id} yet: upload the ONNX file with your team (POST /api/v1/models, or drop it on /query), then query again`);
     }
     const { job } = await enqueue(db, {
       model,
