@@ -8,7 +8,13 @@ import { InstantPreview } from "@/components/preview/instant-preview";
 /** Rebuilt every minute: the predictor version, platform names and headline counts change as nnlq learns. */
 export const revalidate = 60;
 
-async function homeData(): Promise<{ predictor: PredictorInfo | null; names: Record<string, string>; totals: { results: number; models: number; platforms: number } | null }> {
+async function homeData(): Promise<{
+  predictor: PredictorInfo | null;
+  names: Record<string, string>;
+  /** the active platforms' slugs: the preview shows a row for each */
+  active: string[];
+  totals: { results: number; models: number; platforms: number } | null;
+}> {
   let db = null;
   try {
     db = getDb();
@@ -16,21 +22,22 @@ async function homeData(): Promise<{ predictor: PredictorInfo | null; names: Rec
     /* no DATABASE_URL (e.g. while building): the files still name the predictor */
   }
   const predictor = await currentPredictor(db);
-  if (!db) return { predictor, names: {}, totals: null };
+  if (!db) return { predictor, names: {}, active: [], totals: null };
   try {
     const [plats, m] = await Promise.all([listPlatforms(db, { activeOnly: false }), publicMatrix(1)]);
     return {
       predictor,
       names: Object.fromEntries(plats.map((p) => [p.slug, p.name])),
+      active: plats.filter((p) => p.active).map((p) => p.slug).sort(),
       totals: { results: m.totals.results, models: m.totals.models, platforms: new Set(m.cells.map((c) => c.platform)).size },
     };
   } catch {
-    return { predictor, names: {}, totals: null };
+    return { predictor, names: {}, active: [], totals: null };
   }
 }
 
 export default async function Home() {
-  const { predictor, names, totals } = await homeData();
+  const { predictor, names, active, totals } = await homeData();
   return (
     <main className="mx-auto max-w-6xl px-4 py-10">
       <div className="grid gap-8 lg:grid-cols-[1fr_1.3fr] lg:items-start">
@@ -61,7 +68,7 @@ export default async function Home() {
             </Link>
           </div>
         </div>
-        <InstantPreview predictor={predictor} platformNames={names} />
+        <InstantPreview predictor={predictor} platformNames={names} platforms={active} />
       </div>
     </main>
   );

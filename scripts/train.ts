@@ -1,6 +1,7 @@
 /**
- * Train a predictor version on a dataset and write its weights under public/predictors/<version>/
- * (model.json + weights.bin; ignored by git — the data release and this script reproduce them).
+ * Train a predictor version on a dataset and write its weights under the predictor store the app serves,
+ * .data/predictors/<version>/ (NNLQ_PREDICTORS_DIR; --out DIR elsewhere): model.json + weights.bin,
+ * ignored by git — the data release and this script reproduce them.
  *
  *   node --import tsx scripts/train.ts [--data data/release-v1 | .data/devdata.jsonl] [--method gnn|all|<m>,<m>]
  *        [--version <name>] [--epochs 150] [--budget-min 15] [--batch 32] [--lr 3e-3] [--seed 1] [--label median|min] [--log-every 1]

@@ -10,7 +10,8 @@ import type { QueryItem, QueryResponse, UploadResponse } from "@/lib/api/schemas
 import type { JobView } from "@/lib/api/schemas/jobs";
 import { api, ApiError } from "@/components/api-client";
 import { Alert, Button, Card } from "@/components/ui";
-import { PreviewPanel } from "@/components/preview/preview-panel";
+import { PreviewPanel, type MeasuredLookup } from "@/components/preview/preview-panel";
+import { measuredOf } from "@/components/preview/lookup";
 import { QuotaPreview } from "@/components/portal/quota-preview";
 import { usePreview } from "@/components/preview/use-preview";
 import { OnnxDropZone } from "@/components/preview/drop-zone";
@@ -66,12 +67,14 @@ export function QueryWorkbench({ platforms, teams, signedIn, predictor = null, m
   const [batch, setBatch] = useState("");
   const [querying, setQuerying] = useState(false);
   const [answer, setAnswer] = useState<QueryResponse | null>(null);
+  const [lookup, setLookup] = useState<MeasuredLookup>({ state: "idle" });
 
   async function start(f: File) {
     setFile(f);
     setUploaded(null);
     setAnswer(null);
     setError(null);
+    setLookup({ state: "idle" });
     // parsed, stripped and predicted in a Web Worker first: only the structure-only bytes are uploaded
     const local = await preview.run(f);
     if (!local) return;
@@ -79,7 +82,16 @@ export function QueryWorkbench({ platforms, teams, signedIn, predictor = null, m
     try {
       const params: Record<string, string> = { name: f.name.replace(/\.onnx$/i, "") };
       if (teamId) params.teamId = String(teamId);
-      setUploaded(await uploadModel(new Blob([local.structure as BlobPart]), params, setProgress));
+      const up = await uploadModel(new Blob([local.structure as BlobPart]), params, setProgress);
+      setUploaded(up);
+      // every platform in the preview: measured where the database knows the model, predicted otherwise
+      if (up.model) {
+        setLookup({ state: "looking" });
+        measuredOf(up.model.id, up.model.batch).then(
+          (measured) => setLookup({ state: "done", modelId: up.model!.id, measured }),
+          (e: Error) => setLookup({ state: "error", message: e.message }),
+        );
+      } else setLookup({ state: "done", modelId: null, measured: {} });
     } catch (e) {
       setError((e as Error).message);
     } finally {
@@ -143,7 +155,13 @@ export function QueryWorkbench({ platforms, teams, signedIn, predictor = null, m
             </select>
           </div>
         )}
-        <PreviewPanel state={preview.state} compact />
+        <PreviewPanel
+          state={preview.state}
+          compact
+          lookup={lookup.state === "idle" ? undefined : lookup}
+          platforms={platforms.map((p) => p.slug)}
+          platformNames={Object.fromEntries(platforms.map((p) => [p.slug, p.name]))}
+        />
         {progress !== null && file && (
           <div className="mt-4" data-testid="upload-progress">
             <div className="mb-1 flex justify-between text-xs text-slate-600">

@@ -12,6 +12,7 @@ import type { PredictorInfo } from "./protocol";
 import { PreviewPanel, type MeasuredLookup } from "./preview-panel";
 import { usePreview } from "./use-preview";
 import { OnnxDropZone } from "./drop-zone";
+import { measuredOf } from "./lookup";
 
 async function lookupMeasured(name: string, structure: Uint8Array): Promise<MeasuredLookup> {
   // anonymous on purpose (credentials omitted): a lookup stores nothing, and only public results come back
@@ -24,13 +25,19 @@ async function lookupMeasured(name: string, structure: Uint8Array): Promise<Meas
   if (!up.ok) throw new Error(((await up.json().catch(() => null)) as { error?: { message?: string } } | null)?.error?.message ?? `HTTP ${up.status}`);
   const { model } = (await up.json()) as UploadResponse;
   if (!model) return { state: "done", modelId: null, measured: {} };
-  const r = await fetch(`/api/v1/models/${model.id}`, { credentials: "omit" });
-  const body = (await r.json()) as { results: { platform: string; batch: number; result: { medianMs: number } }[] };
-  const measured = Object.fromEntries(body.results.filter((x) => x.batch === model.batch).map((x) => [x.platform, x.result.medianMs]));
-  return { state: "done", modelId: model.id, measured };
+  return { state: "done", modelId: model.id, measured: await measuredOf(model.id, model.batch, { credentials: "omit" }) };
 }
 
-export function InstantPreview({ predictor, platformNames }: { predictor: PredictorInfo | null; platformNames: Record<string, string> }) {
+export function InstantPreview({
+  predictor,
+  platformNames,
+  platforms,
+}: {
+  predictor: PredictorInfo | null;
+  platformNames: Record<string, string>;
+  /** every active platform (each gets a row: measured, predicted or neither) */
+  platforms?: string[];
+}) {
   const { state, run } = usePreview(predictor);
   const [lookup, setLookup] = useState<MeasuredLookup>({ state: "idle" });
 
@@ -59,7 +66,7 @@ export function InstantPreview({ predictor, platformNames }: { predictor: Predic
         <span className="font-medium text-slate-800">Drop an .onnx file (weights included is fine — even hundreds of MB)</span>
         <span className="mt-1 text-slate-500">or click to choose one</span>
       </OnnxDropZone>
-      <PreviewPanel state={state} lookup={lookup} platformNames={platformNames} />
+      <PreviewPanel state={state} lookup={lookup} platformNames={platformNames} platforms={platforms} />
       {state.status === "ready" && (
         <p className="mt-4 text-sm">
           <Link href="/query" className="font-medium text-indigo-700 hover:underline">

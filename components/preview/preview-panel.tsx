@@ -1,19 +1,21 @@
 "use client";
 /**
- * What the preview shows: the structure summary computed in the browser, predicted latency per platform
- * (with the predictor's uncertainty), measured values when the database has them ("measured" vs
- * "predicted" badges), and how long drop → preview took. Exposes the timings as data attributes for tests.
+ * What the preview shows: the structure summary computed in the browser, and a row for every active
+ * platform: the measured value with its provenance where the database has one, the predicted latency with
+ * the predictor's uncertainty (± σ of the ensemble, ≈95% interval) otherwise — "measured" vs "predicted"
+ * badges — and how long drop → preview took. Exposes the timings as data attributes for tests.
  */
 import { useEffect, useRef, useState } from "react";
 import { Badge } from "@/components/ui";
 import { fmtBytes, fmtCount, fmtMs } from "@/components/latency/format";
 import type { PreviewState } from "./use-preview";
+import type { MeasuredView } from "./lookup";
 
 export interface MeasuredLookup {
   state: "idle" | "looking" | "done" | "error";
   modelId?: number | null;
-  /** platform slug → newest measured median (ms) at the model's batch */
-  measured?: Record<string, number>;
+  /** platform slug → newest measured result at the model's batch, with its provenance */
+  measured?: Record<string, MeasuredView>;
   message?: string;
 }
 
@@ -21,11 +23,14 @@ export function PreviewPanel({
   state,
   lookup,
   platformNames = {},
+  platforms: active = [],
   compact = false,
 }: {
   state: PreviewState;
   lookup?: MeasuredLookup;
   platformNames?: Record<string, string>;
+  /** every active platform's slug: each gets a row, measured or predicted or neither */
+  platforms?: string[];
   /** without the structure grid (the page shows its own summary) */
   compact?: boolean;
 }) {
@@ -62,7 +67,10 @@ export function PreviewPanel({
   }
   const s = state.summary!;
   const predicted = new Map(state.predictions?.items.map((p) => [p.platform, p]) ?? []);
-  const platforms = [...new Set([...predicted.keys(), ...Object.keys(lookup?.measured ?? {})])].sort();
+  const extra = [...new Set([...predicted.keys(), ...Object.keys(lookup?.measured ?? {})])].filter((p) => !active.includes(p)).sort();
+  const platforms = [...active, ...extra];
+  const noPrediction =
+    state.predictor.state === "ready" ? "not modelled" : state.predictor.state === "loading" || state.predictor.state === "checking" ? "…" : "no predictor";
   return (
     <div className="mt-4 space-y-4" data-testid="preview" data-stats-ms={shown.stats ?? ""} data-predictions-ms={shown.predictions ?? ""}>
       {!compact && (
@@ -95,6 +103,11 @@ export function PreviewPanel({
             The predictor could not be loaded ({state.predictor.message}); measured values are still looked up.
           </p>
         )}
+        {state.predictor.state === "checking" && (
+          <p className="text-sm text-slate-600" role="status" data-testid="predictor-checking">
+            Looking for a trained predictor…
+          </p>
+        )}
         {state.predictor.state === "loading" && !state.predictions && (
           <p className="text-sm text-slate-600" role="status">
             Loading predictor {state.predictor.version}…
@@ -113,8 +126,9 @@ export function PreviewPanel({
               {platforms.map((p) => {
                 const pr = predicted.get(p);
                 const me = lookup?.measured?.[p];
+                const source = me ? "measured" : pr ? "predicted" : "none";
                 return (
-                  <tr key={p} data-testid={`preview-row-${p}`}>
+                  <tr key={p} data-testid={`preview-row-${p}`} data-source={source}>
                     <td className="py-1.5 pr-3">
                       <span className="font-mono text-xs">{p}</span>
                       {platformNames[p] && <span className="block text-xs text-slate-500">{platformNames[p]}</span>}
@@ -124,21 +138,30 @@ export function PreviewPanel({
                         <>
                           <Badge tone="indigo">predicted</Badge> {fmtMs(pr.latencyMs)}
                           {pr.uncertaintyMs !== null && <span className="text-xs text-slate-500"> ± {fmtMs(pr.uncertaintyMs)}</span>} ms
+                          {pr.uncertaintyMs !== null && pr.uncertaintyMs > 0 && (
+                            <span className="block text-xs text-slate-500" data-testid="predicted-interval" title="the predictor's ensemble spread: ± σ, and ≈95% within ± 2σ">
+                              σ {fmtMs(pr.uncertaintyMs)} ms · ≈95% {fmtMs(Math.max(0, pr.latencyMs - 2 * pr.uncertaintyMs))}–{fmtMs(pr.latencyMs + 2 * pr.uncertaintyMs)} ms
+                            </span>
+                          )}
                         </>
                       ) : (
-                        "—"
+                        <span className="text-xs text-slate-400">{noPrediction}</span>
                       )}
                     </td>
                     {lookup && (
                       <td className="py-1.5 text-right tabular-nums" data-testid="measured-ms">
-                        {me !== undefined ? (
+                        {me ? (
                           <>
-                            <Badge tone="emerald">measured</Badge> {fmtMs(me)} ms
+                            <Badge tone="emerald">measured</Badge> {fmtMs(me.medianMs)} ms
+                            <span className="block text-xs text-slate-500" data-testid="measured-provenance">
+                              {new Date(me.measuredAt).toISOString().slice(0, 10)}
+                              {me.device ? ` · ${me.device}` : ""} · {me.measurementCount} run{me.measurementCount === 1 ? "" : "s"} stored
+                            </span>
                           </>
                         ) : lookup?.state === "looking" ? (
                           <span className="text-xs text-slate-400">…</span>
                         ) : (
-                          "—"
+                          <span className="text-xs text-slate-400">not measured</span>
                         )}
                       </td>
                     )}

@@ -4,7 +4,8 @@
  * decodes it zero-copy (weights stay views into the buffer), strips the weights, analyses the structure,
  * and — when a trained predictor exists — predicts the latency on every platform with lib/predict (tfjs:
  * wasm backend, else cpu). Nothing leaves the machine here; the page decides to send the structure-only
- * bytes. The predictor is loaded once, on "init", before any file is dropped.
+ * bytes. The predictor is loaded on "init" (sent once the page knows the current version, usually before any
+ * file is dropped; a file dropped earlier waits for it).
  */
 import { analyze, decodeModel, stripWeights } from "@/lib/onnx";
 import type { FromWorker, PredictorInfo, ToWorker } from "./protocol";
@@ -13,7 +14,9 @@ type Predictor = { predict(input: Uint8Array): { platform: string; latencyMs: nu
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
 const post = (m: FromWorker, transfer: Transferable[] = []) => ctx.postMessage(m, transfer);
-let predictor: Promise<Predictor | null> = Promise.resolve(null);
+// pending until the first "init": predictions of a file dropped before it wait for the predictor
+let firstInit: ((p: Promise<Predictor | null>) => void) | null = null;
+let predictor: Promise<Predictor | null> = new Promise((resolve) => (firstInit = (p) => resolve(p)));
 
 async function loadPredictor(info: PredictorInfo): Promise<Predictor | null> {
   const t0 = performance.now();
@@ -66,6 +69,10 @@ async function preview(id: number, file: Blob, batch?: number) {
 
 ctx.onmessage = (ev: MessageEvent<ToWorker>) => {
   const m = ev.data;
-  if (m.type === "init") predictor = m.predictor ? loadPredictor(m.predictor) : Promise.resolve(null);
+  if (m.type === "init") {
+    predictor = m.predictor ? loadPredictor(m.predictor) : Promise.resolve(null);
+    firstInit?.(predictor);
+    firstInit = null;
+  }
   else if (m.type === "preview") void preview(m.id, m.file, m.batch);
 };

@@ -1,7 +1,9 @@
 "use client";
 /**
- * usePreview(predictor): a preview Web Worker for the lifetime of the component. The worker loads the
- * predictor right away (before anything is dropped); run(file) analyses a file in the worker and resolves
+ * usePreview(predictor): a preview Web Worker for the lifetime of the component. The page's `predictor` may
+ * be a cached page's view: the hook first asks /predictors/current which version is promoted now (so a
+ * version promoted after the page was rendered is used), then the worker loads that predictor right away
+ * (before anything is dropped); run(file) analyses a file in the worker and resolves
  * with the structure-only bytes and the summary as soon as they exist; predictions follow in `state`.
  * `startedAt` (performance.now() when run() was called) lets the page measure drop → preview.
  */
@@ -18,12 +20,13 @@ export interface PreviewState {
   timings: PreviewTimings | null;
   /** ms from run() to the stats arriving from the worker */
   statsMs: number | null;
-  predictor: { state: "none" | "loading" | "ready" | "unavailable"; version?: string; backend?: string; message?: string };
+  /** checking: asking the server which version is current; none: no trained predictor */
+  predictor: { state: "checking" | "none" | "loading" | "ready" | "unavailable"; version?: string; backend?: string; message?: string };
   predictions: { version: string; method: string; items: PlatformPredictionView[]; predictMs: number; totalMs: number } | null;
   error: { code: string; message: string } | null;
 }
 
-const initial = (predictor: PredictorInfo | null): PreviewState => ({
+const initial = (predictor: PredictorInfo | null, checked = false): PreviewState => ({
   status: "idle",
   file: null,
   startedAt: null,
@@ -31,19 +34,45 @@ const initial = (predictor: PredictorInfo | null): PreviewState => ({
   structureBytes: null,
   timings: null,
   statsMs: null,
-  predictor: { state: predictor ? "loading" : "none", version: predictor?.version },
+  predictor: { state: predictor ? "loading" : checked ? "none" : "checking", version: predictor?.version },
   predictions: null,
   error: null,
 });
+
+/** The version the server serves now (null: none trained; undefined: could not ask — keep the page's). */
+async function currentPredictor(): Promise<PredictorInfo | null | undefined> {
+  try {
+    const r = await fetch("/predictors/current", { cache: "no-store", credentials: "omit", signal: AbortSignal.timeout(8000) });
+    if (!r.ok) return undefined;
+    return ((await r.json()) as { predictor: PredictorInfo | null }).predictor;
+  } catch {
+    return undefined;
+  }
+}
 
 export function usePreview(predictor: PredictorInfo | null) {
   const worker = useRef<Worker | null>(null);
   const seq = useRef(0);
   const pending = useRef(new Map<number, { resolve: (v: { summary: ModelSummary; structure: Uint8Array } | null) => void; t0: number }>());
   const [state, setState] = useState<PreviewState>(() => initial(predictor));
-  const info = useRef(predictor);
-  info.current = predictor;
-  const key = predictor?.url ?? "";
+  // the version to load: the page's until the server has said which one is current
+  const [info, setInfo] = useState<{ predictor: PredictorInfo | null; checked: boolean }>({ predictor, checked: false });
+  const key = info.checked ? (info.predictor?.url ?? "none") : "";
+  const latest = useRef(info);
+  latest.current = info;
+
+  useEffect(() => {
+    let live = true;
+    void currentPredictor().then((now) => {
+      if (!live) return;
+      const next = now === undefined ? predictor : now;
+      setInfo({ predictor: next, checked: true });
+      setState((s) => (s.predictor.state === "checking" || (s.predictor.state === "loading" && next?.url !== predictor?.url) ? { ...s, predictor: initial(next, true).predictor } : s));
+    });
+    return () => {
+      live = false;
+    };
+  }, []);
 
   useEffect(() => {
     const w = new Worker(new URL("./preview.worker.ts", import.meta.url), { type: "module" });
@@ -69,11 +98,17 @@ export function usePreview(predictor: PredictorInfo | null) {
       }
     };
     w.onerror = (e) => setState((s) => ({ ...s, status: "error", error: { code: "WORKER", message: e.message || "the preview worker failed to start" } }));
-    w.postMessage({ type: "init", predictor: info.current } satisfies ToWorker);
+    if (latest.current.checked) w.postMessage({ type: "init", predictor: latest.current.predictor } satisfies ToWorker);
     return () => {
       w.terminate();
       worker.current = null;
     };
+  }, []);
+
+  // the predictor is loaded once the current version is known (a file dropped before waits for it)
+  useEffect(() => {
+    if (!key || !worker.current) return;
+    worker.current.postMessage({ type: "init", predictor: info.predictor } satisfies ToWorker);
   }, [key]);
 
   /** Analyse `file` in the worker; resolves with its structure-only bytes (null when it is not a valid model). */

@@ -1,12 +1,17 @@
 /**
- * Which trained predictor the browser preview loads: the promoted predictor version of the database (its
- * weights_uri under /predictors/), else the newest version found in public/predictors/<version>/model.json
- * (what `npm run train:predict` writes), the GNN preferred. Null until a predictor has been trained.
+ * Which trained predictor the browser loads: the promoted predictor version of the database (its
+ * weights_uri, `/predictors/<version>/model.json`), else the newest version found on disk (what
+ * `npm run train:predict` writes), the GNN preferred. Null until a predictor has been trained.
+ *
+ * Versions live in the predictor store (lib/predict/node/store.ts: NNLQ_PREDICTORS_DIR, default
+ * .data/predictors; legacy public/predictors is still read) and are served by app/predictors/[version]/[file]
+ * — so a version promoted after `next start` loads at once, without a rebuild or a restart.
  */
 import fs from "node:fs";
-import path from "node:path";
 import type { DbOrTx } from "@/lib/db/client";
 import { listPredictorVersions } from "@/lib/db/browse";
+import { NnlqError } from "@/lib/errors";
+import { VERSION_FILE, VERSION_NAME, manifestPathOf, predictorFile, predictorUrl, storedVersionNames } from "@/lib/predict/node/store";
 
 export interface PredictorInfo {
   /** manifest URL, e.g. /predictors/gnn-20251121-1/model.json */
@@ -17,10 +22,6 @@ export interface PredictorInfo {
   platforms: string[];
 }
 
-/** the public/ folder the app serves (NNLQ_PUBLIC_DIR overrides it: tests) */
-export const publicDir = () => process.env.NNLQ_PUBLIC_DIR ?? path.resolve(process.cwd(), "public");
-const PUBLIC = publicDir;
-
 interface ManifestHead {
   format?: string;
   method?: string;
@@ -30,9 +31,10 @@ interface ManifestHead {
 }
 
 function readManifest(url: string): ManifestHead | null {
-  if (!url.startsWith("/predictors/") || url.includes("..")) return null;
+  const file = manifestPathOf(url);
+  if (!file) return null;
   try {
-    return JSON.parse(fs.readFileSync(path.join(PUBLIC(), url), "utf8")) as ManifestHead;
+    return JSON.parse(fs.readFileSync(file, "utf8")) as ManifestHead;
   } catch {
     return null;
   }
@@ -58,17 +60,20 @@ export async function currentPredictor(db: DbOrTx | null): Promise<PredictorInfo
       /* no database (e.g. at build time): fall back to the files */
     }
   }
-  let dirs: string[] = [];
-  try {
-    dirs = fs.readdirSync(path.join(PUBLIC(), "predictors"), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
-  } catch {
-    return null;
-  }
-  const found = dirs
-    .map((d) => ({ url: `/predictors/${d}/model.json`, dir: d }))
+  const found = storedVersionNames()
+    .map((d) => ({ url: predictorUrl(d), dir: d }))
     .map((x) => ({ ...x, m: readManifest(x.url) }))
     .filter((x): x is { url: string; dir: string; m: ManifestHead } => !!x.m && x.m.format?.startsWith("nnlq-predictor") === true);
   found.sort((a, b) => Number(b.m.method === "gnn") - Number(a.m.method === "gnn") || String(b.m.createdAt ?? "").localeCompare(String(a.m.createdAt ?? "")));
   const best = found[0];
   return best ? info(best.url, best.m, best.dir) : null;
+}
+
+/** One file of a stored version, for app/predictors/[version]/[file] (NOT_FOUND for bad or unknown names). */
+export function predictorVersionFile(version: string, file: string): { bytes: Buffer; contentType: string } {
+  if (!VERSION_NAME.test(version)) throw new NnlqError("NOT_FOUND", "No predictor version of that name (letters, digits, '-', '_' and '.')");
+  if (!VERSION_FILE.test(file)) throw new NnlqError("NOT_FOUND", `A predictor version has no file '${file.slice(0, 80)}' (model.json, weights.bin)`);
+  const p = predictorFile(version, file);
+  if (!p) throw new NnlqError("NOT_FOUND", `Predictor version ${version} has no file ${file}`);
+  return { bytes: fs.readFileSync(p), contentType: file.endsWith(".json") ? "application/json; charset=utf-8" : "application/octet-stream" };
 }

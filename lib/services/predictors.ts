@@ -9,7 +9,6 @@
  * models with the promoted predictor (GNN first), in the compute pool's threads (loaded once per version
  * there; concurrent requests' items micro-batched into one inference call).
  */
-import fs from "node:fs";
 import path from "node:path";
 import { NnlqError, isNnlqError } from "@/lib/errors";
 import type { Db, DbOrTx } from "@/lib/db/client";
@@ -27,7 +26,8 @@ import { readArtifacts, saveArtifacts } from "@/lib/predict/node/io";
 import { computePool, computeSettings } from "@/lib/compute/pool";
 import type { PredictJobItem } from "@/lib/compute/tasks";
 import { compactProfile } from "./release";
-import { currentPredictor, publicDir as servedPublicDir } from "./portal-predictor";
+import { currentPredictor } from "./portal-predictor";
+import { manifestPathOf, predictorDirs, predictorStoreDir, predictorUrl } from "@/lib/predict/node/store";
 import { callerTeamIds } from "./caller";
 
 // ───────────────────────────── the training set ─────────────────────────────
@@ -79,7 +79,9 @@ export interface EvolveOptions {
   epochs?: number;
   seed?: number;
   label?: LabelStat;
-  /** where weights are written (served under /predictors/<version>/) */
+  /** where versions are written (default the predictor store, served under /predictors/<version>/) */
+  storeDir?: string;
+  /** @deprecated the former name of storeDir */
   publicDir?: string;
   log?: (line: string) => void;
   onEpoch?: (method: Method, e: EpochLog) => void;
@@ -97,16 +99,17 @@ export interface EvolveOutcome {
   predictionsStored: number;
 }
 
-/** Where versions' weights live: public/predictors, served at /predictors/<version>/. */
-export const predictorsDir = () => path.join(servedPublicDir(), "predictors");
+/** Where new versions are written: the predictor store (NNLQ_PREDICTORS_DIR, default .data/predictors), served at /predictors/<version>/ by the app. */
+export const predictorsDir = () => predictorStoreDir();
+/** The folders a version is looked up in: `dir` (where this run writes) first, then the store and legacy public/predictors. */
+const lookupDirs = (dir: string) => [...new Set([dir, ...predictorDirs()])];
 
 const stampOf = (d = new Date()) => d.toISOString().slice(0, 19).replace(/[-:]/g, "").replace("T", "-");
 
-/** Loads a stored version's weights from publicDir (null when its files are gone). */
-function loadStored(publicDir: string, weightsUri: string | null): Predictor | null {
-  if (!weightsUri?.startsWith("/predictors/")) return null;
-  const file = path.join(publicDir, weightsUri.slice("/predictors/".length));
-  if (!fs.existsSync(file)) return null;
+/** Loads a stored version's weights (null when its files are gone). */
+function loadStored(dir: string, weightsUri: string | null): Predictor | null {
+  const file = manifestPathOf(weightsUri, lookupDirs(dir));
+  if (!file) return null;
   return fromArtifacts(readArtifacts(file));
 }
 
@@ -119,7 +122,7 @@ export async function evolvePredictors(db: Db, o: EvolveOptions = {}): Promise<E
   // versions left in "training" by a trainer that was stopped mid-way (one trainer per deployment)
   const interrupted = await predDb.failInterruptedVersions(db);
   if (interrupted) log(`${interrupted} version(s) left in training by a stopped trainer marked failed`);
-  const publicDir = o.publicDir ?? predictorsDir();
+  const storeDir = o.storeDir ?? o.publicDir ?? predictorsDir();
   const growth = o.growth ?? 0.1;
   // the growth check is one COUNT; the samples (zoo models regenerated, features extracted) are built only to train
   const n = await rel.measuredPairCount(db);
@@ -168,9 +171,9 @@ export async function evolvePredictors(db: Db, o: EvolveOptions = {}): Promise<E
           ...(o.onEpoch ? { onEpoch: (e: EpochLog) => o.onEpoch!(method, e) } : {}),
         },
       });
-      saveArtifacts(path.join(publicDir, name), r.predictor.save(), { metrics: { validation: r.val } });
-      const weightsUri = `/predictors/${name}/model.json`;
-      const previous = current ? loadStored(publicDir, current.weightsUri) : null;
+      saveArtifacts(path.join(storeDir, name), r.predictor.save(), { metrics: { validation: r.val } });
+      const weightsUri = predictorUrl(name);
+      const previous = current ? loadStored(storeDir, current.weightsUri) : null;
       const decision = shouldPromote(r, previous as never);
       previous?.dispose();
       const platformIds = r.predictor.platforms.map((s) => data.platformIds.get(s)).filter((x): x is number => x !== undefined);
@@ -246,7 +249,9 @@ async function storePredictions(db: DbOrTx, versionId: number, predictor: Predic
 export async function servingPredictorInfo(db: DbOrTx | null) {
   const info = await currentPredictor(db);
   if (!info) throw new NnlqError("NOT_FOUND", "No predictor has been trained yet: run `npm run worker:train` (the start command trains one in the background on first start)");
-  return { ...info, file: path.join(predictorsDir(), info.url.slice("/predictors/".length)) };
+  const file = manifestPathOf(info.url);
+  if (!file) throw new NnlqError("NOT_FOUND", `The files of predictor ${info.version} are missing (${info.url})`);
+  return { ...info, file };
 }
 
 export type PredictItem = { spec: unknown } | { onnx: Uint8Array } | { modelId: number };

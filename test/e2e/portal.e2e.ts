@@ -46,9 +46,13 @@ let admin: { email: string };
 let teamId: number;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "nnlq-portal-e2e-"));
 // a GNN of the real architecture, trained for two epochs on made-up labels: what the browser loads and runs
-// (its timing is real, its accuracy meaningless); next start serves public/ as it finds it at start-up
+// (its timing is real, its accuracy meaningless). It is trained AFTER `next start`, into the app's predictor
+// store (NNLQ_PREDICTORS_DIR, a temporary folder here), as the trainer of `npm run up` does: the app must
+// serve a version that did not exist when it was built or started.
 const PREDICTOR = `e2e-throwaway-gnn-${process.pid}`;
-const predictorDir = path.resolve(import.meta.dirname, "../../public/predictors", PREDICTOR);
+const store = fs.mkdtempSync(path.join(os.tmpdir(), "nnlq-portal-e2e-predictors-"));
+process.env.NNLQ_PREDICTORS_DIR = store; // this process reads the store too (currentPredictor below)
+const predictorDir = path.join(store, PREDICTOR);
 
 async function trainThrowawayPredictor(platforms: string[]): Promise<void> {
   await initTfNode();
@@ -70,9 +74,9 @@ beforeAll(async () => {
   admin = { email: owner.email };
   teamId = (await insertTeamWithOwner(h.db, { name: "Portal E2E lab", ownerId: owner.id })).id;
   world = await makePortalWorld(h.db, { teamId, models: 40, tag: "e2e" });
+  app = await startApp({ databaseUrl: testDb.url, env: { NNLQ_PREDICTORS_DIR: store } });
   await trainThrowawayPredictor(world.platforms.map((p) => p.slug));
   await h.db.update(predictorVersions).set({ weightsUri: `/predictors/${PREDICTOR}/model.json` }).where(eq(predictorVersions.id, world.predictor.id));
-  app = await startApp({ databaseUrl: testDb.url });
   browser = await launch();
   page = await (await browser.newContext({ baseURL: app.url, viewport: { width: 1280, height: 900 } })).newPage();
   page.setDefaultTimeout(30_000);
@@ -84,7 +88,7 @@ afterAll(async () => {
   await h?.close();
   await testDb?.drop();
   fs.rmSync(tmp, { recursive: true, force: true });
-  fs.rmSync(predictorDir, { recursive: true, force: true });
+  fs.rmSync(store, { recursive: true, force: true });
 });
 
 const slugA = () => world.platforms[0]!.slug;

@@ -30,14 +30,14 @@ beforeAll(async () => {
   testDb = await createTestDatabase();
   process.env.DATABASE_URL = testDb.url; // the route handlers (getDb) serve it
   h = createDb(testDb.url, { connectionLimit: 2 });
-  process.env.NNLQ_PUBLIC_DIR = dir;
+  process.env.NNLQ_PREDICTORS_DIR = dir;
   await seed(db(), { demo: false });
   await importRelease(db(), undefined, { verify: 0 });
 }, 120_000);
 afterAll(async () => {
   await h?.close();
   await testDb?.drop();
-  delete process.env.NNLQ_PUBLIC_DIR;
+  delete process.env.NNLQ_PREDICTORS_DIR;
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -56,7 +56,7 @@ describe("the evolving predictor", () => {
     const leftOut = lines.find((l) => l.includes("left out (fewer than 30 graphs)")) ?? "";
     for (const p of sparse) expect(leftOut).toContain(p);
     if (!sparse.length) expect(leftOut).toBe("");
-    const manifest = JSON.parse(fs.readFileSync(path.join(dir, "predictors", first[0]!.version!, "model.json"), "utf8")) as { platforms: string[] };
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, first[0]!.version!, "model.json"), "utf8")) as { platforms: string[] };
     expect(manifest.platforms.length).toBeGreaterThan(0);
     for (const p of sparse) expect(manifest.platforms).not.toContain(p);
     expect(first.map((o) => o.action)).toEqual(["promoted", "promoted"]);
@@ -69,7 +69,7 @@ describe("the evolving predictor", () => {
       const m = v.metrics as { validation: Record<string, { mape: number; acc10: number }>; validationMape: number };
       expect(Object.keys(m.validation).length).toBeGreaterThan(0);
       expect(m.validationMape).toBeGreaterThan(0);
-      expect(fs.existsSync(path.join(dir, "predictors", o.version!, "model.json"))).toBe(true);
+      expect(fs.existsSync(path.join(dir, o.version!, "model.json"))).toBe(true);
       // one prediction per measured graph × modelled platform, tied to this version
       const [{ n }] = await db().select({ n: sql<number>`COUNT(*)`.mapWith(Number) }).from(predictions).where(sql`${predictions.predictorVersionId} = ${v.id}`);
       expect(n).toBe(o.predictionsStored);

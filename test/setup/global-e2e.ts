@@ -1,8 +1,13 @@
 /**
  * e2e globalSetup: a production build (reused when up to date), its own migrated test database, and
- * `next start` on a free port. Everything is torn down afterwards, also when tests fail.
+ * the production web server (scripts/web-server.mjs, what `npm run up` starts) on a free port.
+ * Everything is torn down afterwards, also when tests fail.
+ * Provides baseUrl, the server's database (e2eDatabaseUrl) and its predictor store (predictorsDir, a
+ * temporary NNLQ_PREDICTORS_DIR: tests that train write there, and the running server serves it).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { freePort } from "@/lib/db/server";
@@ -14,12 +19,15 @@ import { createTestDatabase, type TestDatabase } from "./test-database";
 declare module "vitest" {
   export interface ProvidedContext {
     baseUrl: string;
+    e2eDatabaseUrl: string;
+    predictorsDir: string;
   }
 }
 
 const root = path.resolve(import.meta.dirname, "../..");
 let testDb: TestDatabase | undefined;
 let server: ChildProcess | undefined;
+let predictorsDir: string | undefined;
 
 export async function setup(project: TestProject) {
   ensureBuild(root, (l) => console.log(`[e2e] ${l}`));
@@ -27,10 +35,12 @@ export async function setup(project: TestProject) {
   const h = createDb(testDb.url, { connectionLimit: 1 });
   await seed(h.db, { demo: false });
   await h.close();
+  predictorsDir = fs.mkdtempSync(path.join(os.tmpdir(), "nnlq-e2e-predictors-"));
 
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  server = spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
+  // the production web server `npm run up` runs (Next's handler + the socket-address stamp, scripts/web-server.mjs)
+  server = spawn(process.execPath, [path.join(root, "scripts/web-server.mjs"), "-p", String(port), "-H", "127.0.0.1"], {
     cwd: root,
     env: {
       ...process.env,
@@ -39,6 +49,8 @@ export async function setup(project: TestProject) {
       NEXTAUTH_URL: baseUrl,
       NEXTAUTH_SECRET: "nnlq-e2e-secret-not-for-production",
       NEXT_TELEMETRY_DISABLED: "1",
+      NNLQ_TRUSTED_PROXIES: "127.0.0.9", // test/e2e/rate-limit.e2e.ts plays a reverse proxy from this address
+      NNLQ_PREDICTORS_DIR: predictorsDir,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -55,12 +67,14 @@ export async function setup(project: TestProject) {
       /* not up yet */
     }
     if (server.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`next start did not become healthy on ${baseUrl}:\n${output.slice(-3000)}`);
+      throw new Error(`the web server did not become healthy on ${baseUrl}:\n${output.slice(-3000)}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
   console.log(`[e2e] app on ${baseUrl} (database ${testDb.name})`);
   project.provide("baseUrl", baseUrl);
+  project.provide("e2eDatabaseUrl", testDb.url);
+  project.provide("predictorsDir", predictorsDir);
 }
 
 export async function teardown() {
@@ -71,4 +85,5 @@ export async function teardown() {
     if (server.exitCode === null) server.kill("SIGKILL");
   }
   await testDb?.drop();
+  if (predictorsDir) fs.rmSync(predictorsDir, { recursive: true, force: true });
 }

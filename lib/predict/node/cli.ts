@@ -2,11 +2,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { EpochLog } from "../gnn/train";
+import { predictorStoreDir } from "./store";
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, "../../..");
 export const RELEASE_DIR = path.join(REPO_ROOT, "data/release-v1");
 export const DEV_DATA = path.join(REPO_ROOT, ".data/devdata.jsonl");
-export const PREDICTORS_DIR = path.join(REPO_ROOT, "public/predictors");
+/** where `npm run train:predict` writes versions: the predictor store the app serves (.data/predictors by default) */
+export const PREDICTORS_DIR = predictorStoreDir();
 
 /** --data, else the data release when present, else the dev data. */
 export function defaultDataset(arg?: string): string {
