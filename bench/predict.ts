@@ -1,5 +1,5 @@
 /**
- * npm run bench:predict -- [--graphs 512] [--model public/predictors/<version>] [--repeat 20]
+ * npm run bench:predict -- [--graphs 512] [--model .data/predictors/<version>] [--repeat 20]
  *
  * Prediction speed in Node (tfjs wasm backend):
  *  - batch throughput (graphs/s) of the GNN over zoo graphs at 224 px, from lib/onnx features and end to
