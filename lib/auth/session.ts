@@ -13,11 +13,23 @@ import { authSecret } from "./secret";
 
 export const SESSION_COOKIES = ["__Secure-next-auth.session-token", "next-auth.session-token"] as const;
 
-function parseCookieHeader(header: string | null): Map<string, string> {
+/**
+ * The request's cookies. Other cookies on the site's domain are not ours (`theme=100%`): a value that is
+ * not valid percent-encoding is kept as sent, never an error (a URIError here was a 500 on every route).
+ */
+export function parseCookieHeader(header: string | null): Map<string, string> {
   const out = new Map<string, string>();
   for (const part of (header ?? "").split(";")) {
     const i = part.indexOf("=");
-    if (i > 0) out.set(part.slice(0, i).trim(), decodeURIComponent(part.slice(i + 1).trim()));
+    if (i <= 0) continue;
+    const raw = part.slice(i + 1).trim();
+    let value = raw;
+    try {
+      value = decodeURIComponent(raw);
+    } catch {
+      /* malformed escape: keep the raw value */
+    }
+    out.set(part.slice(0, i).trim(), value);
   }
   return out;
 }
