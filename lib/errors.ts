@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   DEVICE_DISABLED: 403,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  /** the path exists but not with this method; the response carries `Allow` */
+  METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   RATE_LIMITED: 429,
   QUOTA_EXCEEDED: 402,
@@ -73,4 +75,22 @@ export function isNnlqError(e: unknown): e is NnlqError {
 /** HTTP status for an error code: the one mapping. */
 export function statusOf(code: ErrorCode): number {
   return ERROR_CODES[code] ?? 500;
+}
+
+/**
+ * The part of an error text fit to store and show to users: stack frames ("    at f (/srv/x.ts:1:2)")
+ * are dropped and absolute file paths are cut to their file name. Failure reasons come from workers, which
+ * may be remote or old and send `error.stack`; stacks belong in the worker's own log.
+ */
+export function publicErrorText(text: string, max = 4000): string {
+  const out = text
+    .split(/\r?\n/)
+    .filter((line) => !/^\s+at\s.*(?:\)|:\d+)\s*$/.test(line) && !/^\s+\.\.\. \d+ more/.test(line))
+    .join("\n")
+    .replace(/file:\/\//g, "")
+    // POSIX paths of two or more segments (not URLs, not platform slugs like x86-8c/ort-cpu-1.20/fp32/t1)
+    .replace(/(?<![\w.:/~-])(?:\/[^\s/:'"()]+)+\/([^\s/:'"()]+)/g, "$1")
+    .replace(/\b[A-Za-z]:\\(?:[^\s\\:'"()]+\\)+([^\s\\:'"()]+)/g, "$1")
+    .trim();
+  return out.slice(0, max) || "failed without a message";
 }

@@ -9,7 +9,7 @@
  * and are retried on deadlock. The sweep needs no scheduler: claims run it (at most every 2 s per
  * process); sweepExpiredLeases can also be called from a timer.
  */
-import { NnlqError } from "@/lib/errors";
+import { NnlqError, publicErrorText } from "@/lib/errors";
 import type { Db, DbOrTx } from "@/lib/db/client";
 import type { Job, Model, Platform } from "@/lib/db/schema";
 import * as jobsDb from "@/lib/db/jobs";
@@ -318,11 +318,15 @@ async function endAttempt(
   return "failed";
 }
 
-/** POST /api/v1/worker/jobs/{id}/fail */
+/**
+ * POST /api/v1/worker/jobs/{id}/fail. The reason is stored as its message only (publicErrorText): a remote
+ * or old worker may send a stack trace with its host's file paths, and users read the reason.
+ */
 export async function fail(db: DbOrTx, { device }: AuthedDevice, jobId: number, f: WorkerFailure) {
+  const message = publicErrorText(f.message);
   const out = await inTx(db, async (tx) => {
     const job = await lockHeldJob(tx, device.id, jobId);
-    const state = await endAttempt(tx, job, { code: f.code, message: f.message, retry: f.retry ?? false, usedSeconds: f.deviceSeconds });
+    const state = await endAttempt(tx, job, { code: f.code, message, retry: f.retry ?? false, usedSeconds: f.deviceSeconds });
     return { id: job.id, state: state as "queued" | "failed", attempts: job.attempts, maxAttempts: job.maxAttempts };
   });
   await touchDevice(db, { id: device.id, status: "online" });
@@ -401,7 +405,8 @@ async function jobViews(db: DbOrTx, rows: jobsDb.JobRow[], teamIds: number[]): P
       priority: r.priority,
       attempts: r.attempts,
       maxAttempts: r.maxAttempts,
-      error: r.errorCode && r.state !== "done" ? { code: r.errorCode, message: r.error ?? "" } : null,
+      // publicErrorText: rows stored before failure reasons were cleaned may hold a worker's stack trace
+      error: r.errorCode && r.state !== "done" ? { code: r.errorCode, message: r.error ? publicErrorText(r.error) : "" } : null,
       queuePosition: r.state === "queued" ? await jobsDb.queuePosition(db, r) : null,
       own,
       teamId: own ? r.teamId : null,

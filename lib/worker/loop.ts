@@ -316,7 +316,13 @@ export class Worker {
         });
         outcome = { result: resultBody(r), median: r.stats.median };
       } catch (e) {
-        if (!abort.signal.aborted) outcome = { failure: failureBody(e, d.platform, (Date.now() - t0) / 1000) };
+        if (!abort.signal.aborted) {
+          const failure = failureBody(e, d.platform, (Date.now() - t0) / 1000);
+          outcome = { failure };
+          // the server gets the message only; a stack trace (file paths of this host) stays in this log
+          const full = isNnlqError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e);
+          if (!failure.message.endsWith(full)) this.log(`${jobHead(job, d)}: the full error (not sent to the server):\n${full}`);
+        }
       }
       measuredAt = Date.now();
     } catch (e) {

@@ -2,7 +2,7 @@
  * What a worker sends for a finished measurement: lib/measure's MeasurementResult → the protocol's result
  * body (stats in ms, kernel profile, provenance), and any error → the protocol's failure body.
  */
-import { isNnlqError } from "@/lib/errors";
+import { isNnlqError, publicErrorText } from "@/lib/errors";
 import type { MeasurementResult } from "@/lib/measure/measure";
 import type { PlatformSpec } from "@/lib/measure/platforms";
 import type { WorkerFailure, WorkerResult } from "@/lib/api/schemas/worker";
@@ -76,14 +76,16 @@ const MAX_MESSAGE = 3900;
 
 /**
  * The failure report of an error thrown while measuring. Nothing a model causes is retried (an operator the
- * platform lacks, an invalid model, a runtime crash or hang repeats on every attempt).
+ * platform lacks, an invalid model, a runtime crash or hang repeats on every attempt). The message only:
+ * a stack trace (a measuring child sends one for unexpected errors) names files of this host and stays in
+ * the worker's log (the loop logs it); the server cleans what it stores too.
  */
 export function failureBody(e: unknown, platform: Pick<PlatformSpec, "slug">, deviceSeconds: number): WorkerFailure {
   if (isNnlqError(e)) {
     const details = { ...(e.details ?? {}) };
     if (typeof details.stderr === "string") details.stderr = details.stderr.slice(-2000);
-    return { code: e.code, message: e.message.slice(0, MAX_MESSAGE), retry: false, deviceSeconds: round(deviceSeconds, 3), details };
+    return { code: e.code, message: publicErrorText(e.message, MAX_MESSAGE), retry: false, deviceSeconds: round(deviceSeconds, 3), details };
   }
   const message = e instanceof Error ? e.message : String(e);
-  return { code: "MEASUREMENT_FAILED", message: `measuring on ${platform.slug} failed: ${message}`.slice(0, MAX_MESSAGE), retry: false, deviceSeconds: round(deviceSeconds, 3) };
+  return { code: "MEASUREMENT_FAILED", message: publicErrorText(`measuring on ${platform.slug} failed: ${message}`, MAX_MESSAGE), retry: false, deviceSeconds: round(deviceSeconds, 3) };
 }
