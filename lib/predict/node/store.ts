@@ -13,8 +13,10 @@
 import fs from "node:fs";
 import path from "node:path";
 
-// (inside a Next server bundle import.meta.dirname is undefined: the server runs from the repository root)
-const REPO_ROOT = import.meta.dirname ? path.resolve(import.meta.dirname, "../../..") : process.cwd();
+// this file's repository when it runs from source (tsx: the trainer, scripts, tests); inside a Next server
+// bundle import.meta.dirname is undefined or a chunk folder, and the server runs from the repository root
+const fromModule = import.meta.dirname ? path.resolve(import.meta.dirname, "../../..") : null;
+const REPO_ROOT = fromModule && fs.existsSync(path.join(fromModule, "lib/predict/node/store.ts")) ? fromModule : process.cwd();
 
 /** A version name: letters, digits, '-', '_' and single dots, starting with a letter or digit, ≤ 128 chars. */
 export const VERSION_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9_-]|\.(?!\.)){0,127}$/;
