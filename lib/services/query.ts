@@ -16,7 +16,7 @@
 import { NnlqError, isNnlqError } from "@/lib/errors";
 import type { DbOrTx } from "@/lib/db/client";
 import type { Model, Platform } from "@/lib/db/schema";
-import { ensureModelBlob, getModelByHash, insertModel, modelFieldsOf } from "@/lib/db/models";
+import { assertStorableFigures, ensureModelBlob, getModelByHash, insertModel, modelFieldsOf } from "@/lib/db/models";
 import { isDuplicateKey } from "@/lib/db/util";
 import { getAccessibleModel, grantModelAccess, hasStructureBytes } from "@/lib/db/model-access";
 import { effectiveStatus, listDevices } from "@/lib/db/devices";
@@ -111,6 +111,7 @@ export async function uploadModel(db: DbOrTx, p: Principal | null, input: Upload
   }
   // decode → node-count check → strip → analyse, in the compute pool (never on the request thread)
   const { stripped, structure, summary } = await computePool().run({ kind: "analyze", bytes, batch: input.batch, maxNodes: computeSettings().maxNodes });
+  assertStorableFigures(summary); // 422 for absurd declared dimensions, for anonymous lookups as for uploads
   const base = { analysis: analysisView(summary), stripped, receivedBytes: bytes.byteLength, structureBytes: structure.byteLength };
 
   const teamIds = await callerTeamIds(db, p);

@@ -117,8 +117,8 @@ export const resultBody = z.object({
     p99Ms: ms,
     stdMs: ms,
     cv: z.number().finite().min(0).optional(),
-    runs: z.number().int().min(1, "must be ≥ 1"),
-    warmups: z.number().int().min(0),
+    runs: z.number().int().min(1, "must be ≥ 1").max(2 ** 31 - 1, "must be at most 2147483647"),
+    warmups: z.number().int().min(0).max(2 ** 31 - 1, "must be at most 2147483647"),
   }),
   peakMemoryBytes: z.number().int().min(0).optional(),
   profile: z
