@@ -10,25 +10,40 @@
  * - auth "public": principal may be null; "user": signed in (session cookie or API key) else 401;
  *   "team": additionally the path param `teamId` must name a team where the caller has `role`
  *   (default "member") → 404 unknown team, 403 not a member / role too low. `team` is then set.
- *   A present but malformed/unknown/revoked `Authorization: Bearer` key is 401 in every mode.
+ *   "admin": a site administrator signed in (not an API key) → 401 / 403.
+ *   A present but malformed/unknown/revoked `Authorization: Bearer` key is 401 in every mode above.
+ *   "device": the X-Device-Token of a registered device (`device` is set); "worker": the X-Worker-Token
+ *   of a worker host (`workerToken` is set) → 401 INVALID_WORKER_TOKEN (403 for a disabled device).
  * - params / query / body: zod schemas (body = JSON). Failure → 400 VALIDATION, message lists fields,
- *   details.fields maps field → message. Order: path params → authentication/authorisation → query and
- *   body, so callers without access learn nothing from validation. Without `body` the handler may read
- *   `req` itself (raw uploads).
+ *   details.fields maps field → message. Order: authentication (and site admin) → path params → team
+ *   authorisation → query and body, so callers without access learn nothing from validation. Without
+ *   `body` the handler may read `req` itself (raw uploads).
  * - Handler result: a Response is sent as is; `undefined` → 204; anything else → 200 JSON.
  *   Use reply(data, status) for another status.
  * - Errors: NnlqError → statusOf(code) with {error:{code,message,details?}}; lost database → 503;
  *   anything else → 500 {error:{code:"INTERNAL"}} with a generic message (logged server-side, no stack).
+ * - Methods: a route module exports every method Next serves, the ones it does not implement through
+ *   otherMethods(): 405 METHOD_NOT_ALLOWED with `Allow`, OPTIONS → 204 with `Allow`, HEAD = GET.
+ *
+ *   export const GET = route(...);
+ *   export const { HEAD, OPTIONS, POST, PUT, PATCH, DELETE } = otherMethods({ GET });
+ *
+ *   Unknown /api/v1 paths are app/api/v1/[[...rest]] (404); methods Next cannot route (TRACE) arrive as
+ *   OPTIONS marked by lib/api/method-guard.ts and get the route's 405.
  */
 import { z } from "zod";
 import { NnlqError, isNnlqError, statusOf } from "@/lib/errors";
 import { getDb, type Db } from "@/lib/db/client";
 import type { Role, Team } from "@/lib/db/schema";
 import { principalFromRequest } from "@/lib/auth/session";
-import { requireTeamRole, requireUser } from "@/lib/auth/guards";
+import { requireSiteAdmin, requireTeamRole, requireUser } from "@/lib/auth/guards";
 import type { Principal } from "@/lib/auth/principal";
+import { authenticateDevice, authenticateWorkerToken, type AuthedDevice } from "@/lib/services/devices";
+import type { WorkerToken } from "@/lib/db/schema";
+import { DEVICE_TOKEN_HEADER, WORKER_TOKEN_HEADER } from "@/lib/api/schemas/worker";
+import { ORIGINAL_METHOD_HEADER } from "./method-guard";
 
-export type AuthMode = "public" | "user" | "team";
+export type AuthMode = "public" | "user" | "team" | "admin" | "device" | "worker";
 type Schema = z.ZodType;
 type Out<S> = S extends Schema ? z.output<S> : undefined;
 
@@ -44,8 +59,12 @@ export interface RouteOptions<A extends AuthMode, P, Q, B> {
 export interface RouteContext<A extends AuthMode, P, Q, B> {
   req: Request;
   db: Db;
-  principal: A extends "public" ? Principal | null : Principal;
+  principal: A extends "public" ? Principal | null : A extends "device" | "worker" ? null : Principal;
   team: A extends "team" ? { team: Team; role: Role } : undefined;
+  /** auth "device": the calling device and its platform */
+  device: A extends "device" ? AuthedDevice : undefined;
+  /** auth "worker": the worker token row */
+  workerToken: A extends "worker" ? WorkerToken : undefined;
   params: P extends Schema ? z.output<P> : Record<string, string | string[]>;
   query: Out<Q>;
   body: Out<B>;
@@ -127,13 +146,19 @@ export function route<A extends AuthMode, P extends Schema | undefined = undefin
   return async (req, nextCtx) => {
     const where = `${req.method} ${new URL(req.url).pathname}`;
     try {
+      const db = getDb();
+      let principal: Principal | null = null;
+      let device: AuthedDevice | undefined;
+      let workerToken: WorkerToken | undefined;
+      if (opts.auth === "device") device = await authenticateDevice(db, req.headers.get(DEVICE_TOKEN_HEADER));
+      else if (opts.auth === "worker") workerToken = await authenticateWorkerToken(db, req.headers.get(WORKER_TOKEN_HEADER));
+      else principal = await principalFromRequest(db, req);
+      if (opts.auth === "user" || opts.auth === "team") requireUser(principal);
+      if (opts.auth === "admin") requireSiteAdmin(principal);
+
       const rawParams = (await nextCtx?.params) ?? {};
       const params = opts.params ? validate(opts.params, rawParams, "path parameters") : rawParams;
-
-      const db = getDb();
-      const principal = await principalFromRequest(db, req);
       let team: { team: Team; role: Role } | undefined;
-      if (opts.auth === "user") requireUser(principal);
       if (opts.auth === "team") {
         const teamId = Number((params as { teamId?: unknown }).teamId);
         if (!Number.isInteger(teamId) || teamId <= 0) {
@@ -149,7 +174,7 @@ export function route<A extends AuthMode, P extends Schema | undefined = undefin
         ? validate(opts.query, Object.fromEntries(new URL(req.url).searchParams), "query string")
         : undefined;
       const body = opts.body ? validate(opts.body, await readJson(req), "request body") : undefined;
-      const result = await handler({ req, db, principal, team, params, query, body } as RouteContext<A, P, Q, B>);
+      const result = await handler({ req, db, principal, team, device, workerToken, params, query, body } as RouteContext<A, P, Q, B>);
       if (result instanceof Response) return result;
       if (result === undefined) return new Response(null, { status: 204 });
       return json(result);
@@ -157,4 +182,48 @@ export function route<A extends AuthMode, P extends Schema | undefined = undefin
       return errorResponse(e, where);
     }
   };
+}
+
+/** The methods Next routes to an app/api route module. */
+export const HTTP_METHODS = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+export type RouteHandler = (req: Request, ctx: NextRouteContext) => Promise<Response>;
+
+function methodNotAllowed(method: string, req: Request, allow: string): Response {
+  const e = new NnlqError("METHOD_NOT_ALLOWED", `${method} is not allowed on ${new URL(req.url).pathname}; allowed: ${allow}`);
+  return json(e.toJSON(), 405, { allow });
+}
+
+/**
+ * The handlers of every method a route module does not implement: 405 JSON with `Allow`; HEAD runs GET
+ * (when served); OPTIONS answers 204 with `Allow`, or the 405 of a method lib/api/method-guard.ts passed
+ * on as OPTIONS (TRACE). Destructure the ones the module lacks (TypeScript rejects one it defines twice).
+ */
+export function otherMethods<S extends Partial<Record<HttpMethod, RouteHandler>>>(served: S): Record<Exclude<HttpMethod, keyof S>, RouteHandler> {
+  const has = (m: HttpMethod) => typeof served[m] === "function";
+  const allowed = HTTP_METHODS.filter((m) => has(m) || m === "OPTIONS" || (m === "HEAD" && has("GET")));
+  const allow = [...allowed].sort().join(", ");
+  const out: Partial<Record<HttpMethod, RouteHandler>> = {};
+  for (const m of HTTP_METHODS) {
+    if (has(m)) continue;
+    if (m === "HEAD" && has("GET")) out.HEAD = served.GET!;
+    else if (m === "OPTIONS") {
+      out.OPTIONS = async (req) => {
+        const original = req.headers.get(ORIGINAL_METHOD_HEADER);
+        if (original) return methodNotAllowed(original, req, allow);
+        return new Response(null, { status: 204, headers: { allow, "cache-control": "no-store" } });
+      };
+    } else out[m] = async (req) => methodNotAllowed(m, req, allow);
+  }
+  return out as Record<Exclude<HttpMethod, keyof S>, RouteHandler>;
+}
+
+/** Every method of a path no route serves (app/api/v1/[[...rest]]): 404 in the error shape. */
+export function unknownRoute(): Record<HttpMethod, RouteHandler> {
+  const handler: RouteHandler = async (req) => {
+    const method = req.headers.get(ORIGINAL_METHOD_HEADER) ?? req.method;
+    const e = new NnlqError("NOT_FOUND", `No API operation at ${method} ${new URL(req.url).pathname}; the operations are listed at /api/v1/openapi.json`);
+    return json(e.toJSON(), 404);
+  };
+  return Object.fromEntries(HTTP_METHODS.map((m) => [m, handler])) as Record<HttpMethod, RouteHandler>;
 }

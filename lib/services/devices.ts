@@ -127,9 +127,12 @@ export async function authenticateDevice(db: DbOrTx, token: string | null): Prom
   return { device, platform };
 }
 
-/** POST /api/v1/worker/register: one device (and a fresh device token) per platform the worker serves. */
-export async function registerWorker(db: DbOrTx, workerToken: string | null, input: RegisterBody): Promise<RegisterResponse> {
-  const token = await authenticateWorkerToken(db, workerToken);
+/**
+ * POST /api/v1/worker/register: one device (and a fresh device token) per platform the worker serves.
+ * `workerToken`: the token row the route authenticated, or the secret (tools with database access).
+ */
+export async function registerWorker(db: DbOrTx, workerToken: WorkerToken | string | null, input: RegisterBody): Promise<RegisterResponse> {
+  const token = typeof workerToken === "object" && workerToken !== null ? workerToken : await authenticateWorkerToken(db, workerToken);
   const body = registerBody.parse(input);
   const slugs = new Set<string>();
   const out: RegisterResponse["devices"] = [];

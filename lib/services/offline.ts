@@ -7,6 +7,7 @@
  * previous bundle (its jobs go back to the queue first, as for any re-registered device).
  */
 import type { DbOrTx } from "@/lib/db/client";
+import type { WorkerToken } from "@/lib/db/schema";
 import * as jobsDb from "@/lib/db/jobs";
 import { encodeJobsBundle } from "@/lib/measure/bundle";
 import type { OfflineExportBody, OfflineExportResponse } from "@/lib/api/schemas/offline";
@@ -15,7 +16,7 @@ import { authenticateDevice, registerWorker } from "./devices";
 import { inTx, modelBytesForDevice } from "./jobs";
 
 /** POST /api/v1/worker/offline/export (X-Worker-Token) */
-export async function exportOfflineJobs(db: DbOrTx, workerToken: string | null, input: OfflineExportBody): Promise<OfflineExportResponse> {
+export async function exportOfflineJobs(db: DbOrTx, workerToken: WorkerToken | string | null, input: OfflineExportBody): Promise<OfflineExportResponse> {
   const q = offlineExportBody.parse(input);
   const reg = await registerWorker(db, workerToken, { hostName: q.hostName, hostInfo: { offline: true }, platforms: [{ slug: q.platform }] });
   const { deviceId, deviceToken, platform } = reg.devices[0]!;

@@ -1,4 +1,4 @@
-import { json, route } from "@/lib/api/http";
+import { json, otherMethods, route } from "@/lib/api/http";
 import { limitAnonymous } from "@/lib/api/rate-limit";
 import { browseQuery } from "@/lib/api/schemas/portal";
 import { requireUser } from "@/lib/auth/guards";
@@ -16,3 +16,5 @@ export const GET = route({ auth: "public", query: browseQuery }, async ({ req, d
   if (query.scope === "team") requireUser(principal);
   return json(await browse(db, await callerTeamIds(db, principal), query), 200, publicCache(principal));
 });
+
+export const { HEAD, OPTIONS, POST, PUT, PATCH, DELETE } = otherMethods({ GET });

@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/http";
+import { otherMethods, route } from "@/lib/api/http";
 import { limitAnonymous } from "@/lib/api/rate-limit";
 import { devicesQuery } from "@/lib/api/schemas/jobs";
 import { listDeviceViews } from "@/lib/services/platforms";
@@ -8,3 +8,5 @@ export const GET = route({ auth: "public", query: devicesQuery }, async ({ req, 
   limitAnonymous(req, principal);
   return { devices: await listDeviceViews(db, query) };
 });
+
+export const { HEAD, OPTIONS, POST, PUT, PATCH, DELETE } = otherMethods({ GET });

@@ -1,4 +1,4 @@
-import { json, route } from "@/lib/api/http";
+import { json, otherMethods, route } from "@/lib/api/http";
 import { limitAnonymous } from "@/lib/api/rate-limit";
 import { leaderboardQuery } from "@/lib/api/schemas/portal";
 import { callerTeamIds } from "@/lib/services/caller";
@@ -14,3 +14,5 @@ export const GET = route({ auth: "public", query: leaderboardQuery }, async ({ r
   const { sample: _sample, sampleTotal: _total, ...board } = await leaderboards(db, await callerTeamIds(db, principal), query);
   return json(board, 200, publicCache(principal));
 });
+
+export const { HEAD, OPTIONS, POST, PUT, PATCH, DELETE } = otherMethods({ GET });

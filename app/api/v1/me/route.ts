@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/http";
+import { otherMethods, route } from "@/lib/api/http";
 import { listMyTeams } from "@/lib/services/teams";
 
 /** GET /api/v1/me → the caller (session or API key) and their teams. */
@@ -8,3 +8,5 @@ export const GET = route({ auth: "user" }, async ({ db, principal }) => ({
   apiKey: principal.apiKey ?? null,
   teams: await listMyTeams(db, principal),
 }));
+
+export const { HEAD, OPTIONS, POST, PUT, PATCH, DELETE } = otherMethods({ GET });

@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/http";
+import { otherMethods, route } from "@/lib/api/http";
 import { limitAnonymous } from "@/lib/api/rate-limit";
 import { measurementsQuery } from "@/lib/api/schemas/models";
 import { listMeasurements } from "@/lib/services/query";
@@ -11,3 +11,5 @@ export const GET = route({ auth: "public", query: measurementsQuery }, async ({ 
   limitAnonymous(req, principal);
   return listMeasurements(db, principal, query);
 });
+
+export const { HEAD, OPTIONS, POST, PUT, PATCH, DELETE } = otherMethods({ GET });

@@ -1,4 +1,4 @@
-import { route, reply } from "@/lib/api/http";
+import { otherMethods, reply, route } from "@/lib/api/http";
 import { limitAnonymous } from "@/lib/api/rate-limit";
 import { readUpload } from "@/lib/api/upload";
 import { uploadLimit, uploadQuery } from "@/lib/api/schemas/models";
@@ -16,3 +16,5 @@ export const POST = route({ auth: "public", query: uploadQuery }, async ({ req, 
   const out = await uploadModel(db, principal, { ...query, name, bytes });
   return reply(out, out.created ? 201 : 200);
 });
+
+export const { GET, HEAD, OPTIONS, PUT, PATCH, DELETE } = otherMethods({ POST });

@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/http";
+import { otherMethods, route } from "@/lib/api/http";
 import { limitAnonymous } from "@/lib/api/rate-limit";
 import { listPlatformsWithStatus } from "@/lib/services/platforms";
 
@@ -7,3 +7,5 @@ export const GET = route({ auth: "public" }, async ({ req, db, principal }) => {
   limitAnonymous(req, principal);
   return { platforms: await listPlatformsWithStatus(db) };
 });
+
+export const { HEAD, OPTIONS, POST, PUT, PATCH, DELETE } = otherMethods({ GET });

@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/http";
+import { otherMethods, route } from "@/lib/api/http";
 import { limitAnonymous } from "@/lib/api/rate-limit";
 import { predictBody } from "@/lib/api/schemas/predict";
 import { PREDICT_ITEMS_PER_TOKEN, predictModels } from "@/lib/services/predictors";
@@ -19,3 +19,5 @@ export const POST = route({ auth: "public", body: predictBody }, async ({ req, d
     { platforms: body.platforms },
   );
 });
+
+export const { GET, HEAD, OPTIONS, PUT, PATCH, DELETE } = otherMethods({ POST });

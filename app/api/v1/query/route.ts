@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/http";
+import { otherMethods, route } from "@/lib/api/http";
 import { limitAnonymous } from "@/lib/api/rate-limit";
 import { queryBody } from "@/lib/api/schemas/models";
 import { queryLatency } from "@/lib/services/query";
@@ -12,3 +12,5 @@ export const POST = route({ auth: "public", body: queryBody }, async ({ req, db,
   limitAnonymous(req, principal);
   return queryLatency(db, principal, body);
 });
+
+export const { GET, HEAD, OPTIONS, PUT, PATCH, DELETE } = otherMethods({ POST });

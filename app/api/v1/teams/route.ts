@@ -1,4 +1,4 @@
-import { route, reply } from "@/lib/api/http";
+import { otherMethods, reply, route } from "@/lib/api/http";
 import { createTeamBody } from "@/lib/api/schemas";
 import { createTeam, listMyTeams } from "@/lib/services/teams";
 
@@ -9,3 +9,5 @@ export const GET = route({ auth: "user" }, async ({ db, principal }) => ({ teams
 export const POST = route({ auth: "user", body: createTeamBody }, async ({ db, principal, body }) =>
   reply({ team: await createTeam(db, principal, body) }, 201),
 );
+
+export const { HEAD, OPTIONS, PUT, PATCH, DELETE } = otherMethods({ GET, POST });

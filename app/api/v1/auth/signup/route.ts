@@ -1,4 +1,4 @@
-import { route, reply } from "@/lib/api/http";
+import { otherMethods, reply, route } from "@/lib/api/http";
 import { signupBody } from "@/lib/api/schemas";
 import { signUp } from "@/lib/services/accounts";
 
@@ -6,3 +6,5 @@ import { signUp } from "@/lib/services/accounts";
 export const POST = route({ auth: "public", body: signupBody }, async ({ db, body }) =>
   reply({ user: await signUp(db, body) }, 201),
 );
+
+export const { GET, HEAD, OPTIONS, PUT, PATCH, DELETE } = otherMethods({ POST });

@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/http";
+import { otherMethods, route } from "@/lib/api/http";
 import { limitAnonymous } from "@/lib/api/rate-limit";
 import { jobParams } from "@/lib/api/schemas/jobs";
 import { getJobForCaller } from "@/lib/services/jobs";
@@ -8,3 +8,5 @@ export const GET = route({ auth: "public", params: jobParams }, async ({ req, db
   limitAnonymous(req, principal);
   return { job: await getJobForCaller(db, principal, params.jobId) };
 });
+
+export const { HEAD, OPTIONS, POST, PUT, PATCH, DELETE } = otherMethods({ GET });

@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/http";
+import { otherMethods, route } from "@/lib/api/http";
 import { limitAnonymous } from "@/lib/api/rate-limit";
 import { modelParams } from "@/lib/api/schemas/models";
 import { getModelForCaller } from "@/lib/services/query";
@@ -8,3 +8,5 @@ export const GET = route({ auth: "public", params: modelParams }, async ({ req, 
   limitAnonymous(req, principal);
   return getModelForCaller(db, principal, params.modelId);
 });
+
+export const { HEAD, OPTIONS, POST, PUT, PATCH, DELETE } = otherMethods({ GET });

@@ -1,4 +1,4 @@
-import { json, route } from "@/lib/api/http";
+import { json, otherMethods, route } from "@/lib/api/http";
 import { limitAnonymous } from "@/lib/api/rate-limit";
 import { matrixQuery } from "@/lib/api/schemas/portal";
 import { callerTeamIds } from "@/lib/services/caller";
@@ -10,3 +10,5 @@ export const GET = route({ auth: "public", query: matrixQuery }, async ({ req, d
   limitAnonymous(req, principal);
   return json(await matrix(db, await callerTeamIds(db, principal), query), 200, publicCache(principal));
 });
+
+export const { HEAD, OPTIONS, POST, PUT, PATCH, DELETE } = otherMethods({ GET });

@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/http";
+import { otherMethods, route } from "@/lib/api/http";
 import { renameTeamBody, teamParams } from "@/lib/api/schemas";
 import { getTeamOverview, renameTeam } from "@/lib/services/teams";
 
@@ -14,3 +14,5 @@ export const PATCH = route(
     await renameTeam(db, principal, params.teamId, body.name);
   },
 );
+
+export const { HEAD, OPTIONS, POST, PUT, DELETE } = otherMethods({ GET, PATCH });

@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/http";
+import { otherMethods, route } from "@/lib/api/http";
 import { jobParams } from "@/lib/api/schemas/jobs";
 import { cancelJob } from "@/lib/services/jobs";
 
@@ -6,3 +6,5 @@ import { cancelJob } from "@/lib/services/jobs";
 export const POST = route({ auth: "user", params: jobParams }, async ({ db, principal, params }) => ({
   job: await cancelJob(db, principal, params.jobId),
 }));
+
+export const { GET, HEAD, OPTIONS, PUT, PATCH, DELETE } = otherMethods({ POST });

@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/http";
+import { otherMethods, route } from "@/lib/api/http";
 import { limitAnonymous } from "@/lib/api/rate-limit";
 import { modelParams } from "@/lib/api/schemas/models";
 import { NnlqError } from "@/lib/errors";
@@ -16,3 +16,5 @@ export const GET = route({ auth: "public", params: modelParams }, async ({ req, 
   if (!data) throw new NnlqError("NOT_FOUND", `Model ${params.modelId} is not known or not visible to you`);
   return data;
 });
+
+export const { HEAD, OPTIONS, POST, PUT, PATCH, DELETE } = otherMethods({ GET });

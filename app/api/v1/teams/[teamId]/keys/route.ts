@@ -1,4 +1,4 @@
-import { route, reply } from "@/lib/api/http";
+import { otherMethods, reply, route } from "@/lib/api/http";
 import { createKeyBody, teamParams } from "@/lib/api/schemas";
 import { createApiKey, listTeamApiKeys } from "@/lib/services/keys";
 
@@ -12,3 +12,5 @@ export const POST = route(
   { auth: "team", params: teamParams, body: createKeyBody },
   async ({ db, principal, params, body }) => reply(await createApiKey(db, principal, { teamId: params.teamId, name: body.name }), 201),
 );
+
+export const { HEAD, OPTIONS, PUT, PATCH, DELETE } = otherMethods({ GET, POST });

@@ -1,4 +1,4 @@
-import { route, reply } from "@/lib/api/http";
+import { otherMethods, reply, route } from "@/lib/api/http";
 import { addMemberBody, teamParams } from "@/lib/api/schemas";
 import { addMember, listTeamMembers } from "@/lib/services/teams";
 
@@ -13,3 +13,5 @@ export const POST = route(
   async ({ db, principal, params, body }) =>
     reply({ member: await addMember(db, principal, { teamId: params.teamId, ...body }) }, 201),
 );
+
+export const { HEAD, OPTIONS, PUT, PATCH, DELETE } = otherMethods({ GET, POST });

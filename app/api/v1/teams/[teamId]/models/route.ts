@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/http";
+import { otherMethods, route } from "@/lib/api/http";
 import { teamParams } from "@/lib/api/schemas";
 import { listModelsOfTeam } from "@/lib/services/teams";
 
@@ -6,3 +6,5 @@ import { listModelsOfTeam } from "@/lib/services/teams";
 export const GET = route({ auth: "team", params: teamParams }, async ({ db, principal, params }) => ({
   models: await listModelsOfTeam(db, principal, params.teamId),
 }));
+
+export const { HEAD, OPTIONS, POST, PUT, PATCH, DELETE } = otherMethods({ GET });

@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/http";
+import { otherMethods, route } from "@/lib/api/http";
 import { teamParams } from "@/lib/api/schemas";
 import { quotaPreviewQuery } from "@/lib/api/schemas/portal";
 import { quotaPreview } from "@/lib/services/portal-teams";
@@ -10,3 +10,5 @@ import { quotaPreview } from "@/lib/services/portal-teams";
 export const GET = route({ auth: "team", params: teamParams, query: quotaPreviewQuery }, async ({ db, principal, params, query }) =>
   quotaPreview(db, principal, params.teamId, query),
 );
+
+export const { HEAD, OPTIONS, POST, PUT, PATCH, DELETE } = otherMethods({ GET });

@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/http";
+import { otherMethods, route } from "@/lib/api/http";
 import { teamParams, usageQuery } from "@/lib/api/schemas";
 import { getTeamUsage } from "@/lib/services/teams";
 
@@ -6,3 +6,5 @@ import { getTeamUsage } from "@/lib/services/teams";
 export const GET = route({ auth: "team", params: teamParams, query: usageQuery }, ({ db, principal, params, query }) =>
   getTeamUsage(db, principal, params.teamId, query),
 );
+
+export const { HEAD, OPTIONS, POST, PUT, PATCH, DELETE } = otherMethods({ GET });

@@ -1,5 +1,4 @@
-import { route } from "@/lib/api/http";
-import { WORKER_TOKEN_HEADER } from "@/lib/api/schemas/worker";
+import { otherMethods, route } from "@/lib/api/http";
 import { offlineExportBody } from "@/lib/api/schemas/offline";
 import { exportOfflineJobs } from "@/lib/services/offline";
 
@@ -8,6 +7,6 @@ import { exportOfflineJobs } from "@/lib/services/offline";
  * {deviceId, deviceToken, platform, jobIds, leaseExpiresAt, bundle}: queued jobs leased to an offline
  * device, as a jobs bundle (offline device mode; `nnlq worker --offline-export`).
  */
-export const POST = route({ auth: "public", body: offlineExportBody }, async ({ req, db, body }) =>
-  exportOfflineJobs(db, req.headers.get(WORKER_TOKEN_HEADER), body),
-);
+export const POST = route({ auth: "worker", body: offlineExportBody }, async ({ db, workerToken, body }) => exportOfflineJobs(db, workerToken, body));
+
+export const { GET, HEAD, OPTIONS, PUT, PATCH, DELETE } = otherMethods({ POST });

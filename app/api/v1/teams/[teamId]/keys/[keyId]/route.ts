@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/http";
+import { otherMethods, route } from "@/lib/api/http";
 import { keyParams } from "@/lib/api/schemas";
 import { revokeTeamApiKey } from "@/lib/services/keys";
 
@@ -6,3 +6,5 @@ import { revokeTeamApiKey } from "@/lib/services/keys";
 export const DELETE = route({ auth: "team", params: keyParams }, async ({ db, principal, params }) => ({
   key: await revokeTeamApiKey(db, principal, params),
 }));
+
+export const { GET, HEAD, OPTIONS, POST, PUT, PATCH } = otherMethods({ DELETE });

@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/http";
+import { otherMethods, route } from "@/lib/api/http";
 import { changeRoleBody, memberParams } from "@/lib/api/schemas";
 import { changeRole, removeMember } from "@/lib/services/teams";
 
@@ -12,3 +12,5 @@ export const PATCH = route(
 export const DELETE = route({ auth: "team", params: memberParams }, async ({ db, principal, params }) => {
   await removeMember(db, principal, params);
 });
+
+export const { GET, HEAD, OPTIONS, POST, PUT } = otherMethods({ PATCH, DELETE });
