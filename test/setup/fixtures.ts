@@ -48,6 +48,7 @@ type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) 
 
 export interface CallResult {
   status: number;
+  headers: Headers;
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
   text: string;
 }
@@ -84,5 +85,5 @@ export async function call(
   } catch {
     parsed = text;
   }
-  return { status: res.status, body: parsed, text };
+  return { status: res.status, headers: res.headers, body: parsed, text };
 }
