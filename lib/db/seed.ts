@@ -12,11 +12,11 @@ import type { DbOrTx } from "./client";
 import { localPlatforms, platformRecord } from "@/lib/measure/platforms";
 import { upsertFamilies, upsertPlatform, type PlatformInput } from "./platforms";
 import { teams } from "./schema";
-import { findUserByEmail, insertUser, setPasswordHash } from "./users";
+import { DEMO_EMAIL, findUserByEmail, insertUser, setPasswordHash, setSiteAdmin } from "./users";
 import { insertTeamWithOwner } from "./teams";
 import { setQuota } from "./usage";
 
-export const DEMO = { email: "demo@nnlq.local", password: "nnlq-demo-1", name: "Demo User", team: "Demo lab" } as const;
+export const DEMO = { email: DEMO_EMAIL, password: "nnlq-demo-1", name: "Demo User", team: "Demo lab" } as const;
 export const DEMO_QUOTA_SECONDS = 3600;
 
 /** The platforms this host's local worker serves, from lib/measure's registry (the single source). */
@@ -38,11 +38,15 @@ export async function seed(db: DbOrTx, opts: { demo?: boolean } = {}): Promise<S
   const plats = [];
   for (const p of hostPlatforms()) plats.push(await upsertPlatform(db, p));
 
+  // Installs from before the first-sign-up rule was removed may have a demo user marked admin: un-admin it.
+  const existingDemo = await findUserByEmail(db, { email: DEMO.email });
+  if (existingDemo?.isSiteAdmin) await setSiteAdmin(db, { userId: existingDemo.id, isSiteAdmin: false });
+
   let demo: SeedResult["demo"] = null;
   if (opts.demo ?? true) {
     let user = await findUserByEmail(db, { email: DEMO.email });
     if (!user) {
-      // never site admin: the first real account to sign up gets that
+      // never site admin: its password is public (printed at every start)
       user = await insertUser(db, { email: DEMO.email, name: DEMO.name, passwordHash: await hashPassword(DEMO.password) });
     } else if (!(await verifyPassword(DEMO.password, user.passwordHash))) {
       await setPasswordHash(db, { userId: user.id, passwordHash: await hashPassword(DEMO.password) });

@@ -5,6 +5,9 @@ import type { DbOrTx } from "./client";
 import { users, type User } from "./schema";
 import { isDuplicateKey, normalizeEmail } from "./util";
 
+/** The demo account that `npm run up` seeds (its password is printed): never a site admin. */
+export const DEMO_EMAIL = "demo@nnlq.local";
+
 export type PublicUser = Pick<User, "id" | "email" | "name" | "isSiteAdmin" | "createdAt">;
 
 export function toPublicUser(u: User): PublicUser {
