@@ -1,10 +1,12 @@
 /**
  * Brings up nnlq (run by `npm run up` after npm install, or `npm start`):
  *   database (DATABASE_URL | 127.0.0.1:3306 | private MariaDB under .data/) → migrations → seed data →
- *   `next build` when stale → `next start` on PORT (default 3000) → one local measurement worker
+ *   `next build` when stale → the web server (scripts/web-server.mjs: Next's `next start` handler behind a
+ *   Node HTTP server that stamps each request with its socket address) on PORT (default 3000) → one local measurement worker
  *   (workers/worker.ts, every local platform; NNLQ_WORKER=0 leaves it out) → the predictor trainer
  *   (workers/train.ts --watch 60: trains at once when no predictor is promoted, then whenever the data
  *   grew by 10%; NNLQ_TRAINER=0 leaves it out, NNLQ_TRAIN_BUDGET_MIN caps the GNN's training time).
+ * While the site has no admin it prints a one-time setup link (/setup?token=…; lib/services/admin-setup.ts).
  * Ctrl-C stops everything, including a private database server.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -21,6 +23,8 @@ import { createWorkerToken } from "@/lib/services/devices";
 import { platformForSpec } from "@/lib/services/platforms";
 import { localPlatforms } from "@/lib/measure/platforms";
 import { platformSpecInput } from "@/lib/worker/platforms";
+import { prepareSiteAdmin } from "@/lib/services/admin-setup";
+import { parseTrustedProxies } from "@/lib/api/rate-limit";
 
 const root = path.resolve(import.meta.dirname, "..");
 process.chdir(root);
@@ -28,6 +32,11 @@ const log = (line: string) => console.log(`[nnlq] ${line}`);
 
 const port = Number(process.env.PORT ?? 3000);
 if (!Number.isInteger(port) || port <= 0 || port > 65535) fail(`PORT must be a TCP port number, got '${process.env.PORT}'`);
+try {
+  parseTrustedProxies(process.env.NNLQ_TRUSTED_PROXIES);
+} catch (e) {
+  fail((e as Error).message);
+}
 if ((await freePort(port)) !== port) fail(`Port ${port} is already in use. Stop what uses it or start with PORT=<another port> npm run up`);
 
 const children: { name: string; proc: ChildProcess }[] = [];
@@ -65,6 +74,9 @@ try {
   await runMigrations(db.url);
   const h = createDb(db.url, { connectionLimit: 2 });
   const seeded = await seed(h.db, { demo: process.env.NNLQ_DEMO !== "0" });
+  // site admin: NNLQ_ADMIN_EMAIL's account, else a one-time setup link while there is none (never the first sign-up)
+  const admin = await prepareSiteAdmin(h.db);
+  if (admin.warning) console.error(`[nnlq] ${admin.warning}`);
   // an empty database gets the data release (data/release-v1: zoo specs + measurements), in seconds
   const release = await loadReleaseIfEmpty(h.db);
   if (release) log(`data release: ${release.modelsInserted} models, ${release.measurementsInserted} measurements loaded in ${(release.ms / 1000).toFixed(1)} s`);
@@ -99,7 +111,7 @@ try {
     });
     return proc;
   };
-  spawnChild("web", [path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(port)]);
+  spawnChild("web", [path.join(root, "scripts/web-server.mjs"), "-p", String(port)]);
 
   await waitForHealth(`http://127.0.0.1:${port}/api/health`);
   if (localWorker) {
@@ -115,7 +127,13 @@ try {
     spawnChild("trainer", ["--import", "tsx", path.join(root, "workers/train.ts"), "--watch", "60", "--budget-min", process.env.NNLQ_TRAIN_BUDGET_MIN ?? "10"], {}, false);
   }
   log(`nnlq is up: http://localhost:${port}`);
-  if (seeded.demo) log(`demo sign-in: ${seeded.demo.email} / ${seeded.demo.password}  (disable with NNLQ_DEMO=0)`);
+  if (seeded.demo) log(`demo sign-in: ${seeded.demo.email} / ${seeded.demo.password}  (disable with NNLQ_DEMO=0; never a site admin)`);
+  if (admin.promoted) log(`site admin: ${admin.promoted} (NNLQ_ADMIN_EMAIL)`);
+  if (admin.setupToken) {
+    log("no site admin yet: sign up (or sign in) with your own account, then open this one-time link within 24 h:");
+    log(`  ${env.NEXTAUTH_URL.replace(/\/+$/, "")}/setup?token=${admin.setupToken}`);
+    log("  (or set NNLQ_ADMIN_EMAIL=<your email> and restart; a new link replaces this one at every start)");
+  }
   log("press Ctrl-C to stop");
 } catch (e) {
   console.error(`[nnlq] ${isNnlqError(e) ? e.message : e instanceof Error ? e.message : String(e)}`);

@@ -344,13 +344,16 @@ describe("anonymous rate limit", () => {
     process.env.NNLQ_ANON_RPS = "1";
     process.env.NNLQ_ANON_BURST = "3";
     try {
-      const ip = { "x-forwarded-for": "203.0.113.7, 10.0.0.1" };
+      // the address the web server stamps from the socket (scripts/web-server.mjs); X-Forwarded-For is not trusted
+      const ip = { "x-nnlq-remote-addr": "203.0.113.7", "x-forwarded-for": "10.0.0.1" };
       const statuses = [];
       for (let i = 0; i < 4; i++) statuses.push((await call(platformsRoute.GET, { headers: ip })).status);
       expect(statuses).toEqual([200, 200, 200, 429]);
       const limited = await call(platformsRoute.GET, { headers: ip });
       expect(limited.body.error).toMatchObject({ code: "RATE_LIMITED", details: { retryAfterSeconds: 1 } });
-      expect((await call(platformsRoute.GET, { headers: { "x-forwarded-for": "203.0.113.8" } })).status).toBe(200);
+      expect((await call(platformsRoute.GET, { headers: { "x-nnlq-remote-addr": "203.0.113.8" } })).status).toBe(200);
+      // varying X-Forwarded-For from the same socket address does not escape the limit
+      expect((await call(platformsRoute.GET, { headers: { ...ip, "x-forwarded-for": "198.51.100.1" } })).status).toBe(429);
       expect((await call(platformsRoute.GET, { headers: ip, key: A.key })).status).toBe(200);
     } finally {
       delete process.env.NNLQ_ANON_RPS;
