@@ -18,7 +18,7 @@ import { tinyGraphs } from "../predict/helpers";
 import { reluChain } from "./chain";
 
 const post = (bytes: Uint8Array) =>
-  modelsRoute.POST(new Request("http://localhost/api/v1/models", { method: "POST", headers: { "content-type": "application/octet-stream" }, body: bytes }), { params: Promise.resolve({}) });
+  modelsRoute.POST(new Request("http://localhost/api/v1/models", { method: "POST", headers: { "content-type": "application/octet-stream" }, body: bytes as unknown as BodyInit }), { params: Promise.resolve({}) });
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nnlq-limits-"));
 const ENV = { NNLQ_MAX_NODES: "3000", NNLQ_PREDICTORS_DIR: path.join(dir, "predictors"), NNLQ_PUBLIC_DIR: dir, NNLQ_ANON_RPS: "0.01", NNLQ_ANON_BURST: "4" };

@@ -9,6 +9,8 @@ import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ComputePool } from "@/lib/compute/pool";
+import type { PredictItemOutcome } from "@/lib/compute/tasks";
+import type { NnlqError } from "@/lib/errors";
 import { analyze } from "@/lib/onnx";
 import { generate, sampleSpecs } from "@/lib/zoo";
 import { fromArtifacts, trainVersion } from "@/lib/predict";
@@ -61,11 +63,11 @@ describe("compute pool", () => {
   it("replaces a thread that crashes or overruns its deadline; only that job fails", async () => {
     const pool = newPool({ size: 1, deadlineMs: 1_500 });
     await pool.run({ kind: "analyze", bytes: reluChain(10), maxNodes: 100 });
-    const crash = await pool.run({ kind: "crash" }).catch((x) => x);
+    const crash = (await pool.run({ kind: "crash" }).catch((x) => x)) as NnlqError;
     expect(crash.code).toBe("COMPUTE_FAILED");
     expect(crash.message).toMatch(/compute thread stopped \(exit code 70\)/);
     expect((await pool.run({ kind: "analyze", bytes: reluChain(10), maxNodes: 100 })).summary.nodeCount).toBe(10);
-    const late = await pool.run({ kind: "spin", ms: 60_000 }).catch((x) => x);
+    const late = (await pool.run({ kind: "spin", ms: 60_000 }).catch((x) => x)) as NnlqError;
     expect(late.code).toBe("COMPUTE_DEADLINE");
     expect(late.message).toMatch(/after 1500 ms \(its per-job deadline\)/);
     expect((await pool.run({ kind: "analyze", bytes: reluChain(10), maxNodes: 100 })).summary.nodeCount).toBe(10);
@@ -92,7 +94,7 @@ describe("predict in the pool", () => {
     const base = { predictor: { file, version: "gnn-pool-test" }, maxNodes: 100_000 };
 
     const one = newPool({ size: 1, batchMax: 1 });
-    const unbatched = [];
+    const unbatched: PredictItemOutcome[] = [];
     for (const it of items) unbatched.push((await one.predict(base, [it])).results[0]!);
     expect(one.stats.jobs).toBe(items.length);
 
