@@ -6,7 +6,7 @@
  * an anonymous lookup, and measured values from the database join the table.
  */
 import Link from "next/link";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import type { UploadResponse } from "@/lib/api/schemas/models";
 import type { PredictorInfo } from "./protocol";
 import { PreviewPanel, type MeasuredLookup } from "./preview-panel";
@@ -40,6 +40,21 @@ export function InstantPreview({
 }) {
   const { state, run } = usePreview(predictor);
   const [lookup, setLookup] = useState<MeasuredLookup>({ state: "idle" });
+  // the page is cached (and prerendered at build time, when no database is reachable): the active platforms
+  // are asked for once more here, so every platform gets its row on a fresh install too
+  const [live, setLive] = useState<{ slugs: string[]; names: Record<string, string> } | null>(null);
+  useEffect(() => {
+    let on = true;
+    fetch("/api/v1/platforms", { credentials: "omit" })
+      .then((r) => (r.ok ? (r.json() as Promise<{ platforms: { slug: string; name: string }[] }>) : null))
+      .then((b) => {
+        if (on && b) setLive({ slugs: b.platforms.map((p) => p.slug).sort(), names: Object.fromEntries(b.platforms.map((p) => [p.slug, p.name])) });
+      })
+      .catch(() => {});
+    return () => {
+      on = false;
+    };
+  }, []);
 
   async function start(file: File) {
     setLookup({ state: "idle" });
@@ -66,7 +81,7 @@ export function InstantPreview({
         <span className="font-medium text-slate-800">Drop an .onnx file (weights included is fine — even hundreds of MB)</span>
         <span className="mt-1 text-slate-500">or click to choose one</span>
       </OnnxDropZone>
-      <PreviewPanel state={state} lookup={lookup} platformNames={platformNames} platforms={platforms} />
+      <PreviewPanel state={state} lookup={lookup} platformNames={{ ...platformNames, ...live?.names }} platforms={live?.slugs ?? platforms} />
       {state.status === "ready" && (
         <p className="mt-4 text-sm">
           <Link href="/query" className="font-medium text-indigo-700 hover:underline">

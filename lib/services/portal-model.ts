@@ -13,12 +13,12 @@ import type { Measurement, Model } from "@/lib/db/schema";
 import { getAccessibleModel, getStructureBytes } from "@/lib/db/model-access";
 import { listPlatforms } from "@/lib/db/platforms";
 import * as browseDb from "@/lib/db/browse";
-import { buildGraph, decodeModel, inferShapes, type GraphIR } from "@/lib/onnx";
+import { buildGraph, computeCost, decodeModel, inferShapes, type CostSummary, type GraphIR } from "@/lib/onnx";
 import { generate } from "@/lib/zoo";
 import { accWithin, mape, rmspe } from "@/lib/predict/metrics";
 import { PLATFORM_SLUG } from "@/lib/api/schemas/common";
 import type { Stats } from "@/lib/api/schemas/models";
-import { layoutGraph, nodeTimes, type LaidOutGraph, type ProfileLike } from "@/lib/portal/graph-layout";
+import { graphFeed, nodeTimes, type GraphFeed, type ProfileLike } from "@/lib/portal/graph-layout";
 import { modelDisplayName } from "./caller";
 import { modelView } from "./query";
 import { statsOf } from "./results";
@@ -75,7 +75,8 @@ export interface SimilarView {
   latency: { platform: string; medianMs: number } | null;
 }
 
-export interface GraphView extends LaidOutGraph {
+/** The graph feed (lib/portal/graph-layout graphFeed); the browser lays it out. */
+export interface GraphView extends GraphFeed {
   /** platform slug → µs per node (-1 unknown), from the newest profile on that platform */
   times: Record<string, number[]>;
 }
@@ -206,6 +207,7 @@ export async function modelPage(db: DbOrTx, teamIds: readonly number[], id: numb
       else {
         const model = decodeModel(bytes);
         let ir: GraphIR;
+        let cost: CostSummary | null = null;
         try {
           ir = inferShapes(model);
           outputs = Object.fromEntries(ir.outputs.map((name) => [name, ir.tensors.get(name)?.shape ?? ["?"]]));
@@ -214,10 +216,17 @@ export async function modelPage(db: DbOrTx, teamIds: readonly number[], id: numb
         }
         if (ir.nodes.length > MAX_GRAPH_NODES) graphError = `The graph has ${ir.nodes.length} nodes; the view draws at most ${MAX_GRAPH_NODES}.`;
         else {
-          const laid = layoutGraph(ir);
+          if (ir.shapesInferred) {
+            try {
+              cost = computeCost(ir); // per-node MACs / FLOPs / parameters for the graph's side panel
+            } catch {
+              cost = null;
+            }
+          }
+          const feed = graphFeed(ir, cost);
           const times: Record<string, number[]> = {};
-          for (const [slug, prof] of latestProfile) times[slug] = nodeTimes(laid, prof);
-          graph = { ...laid, times };
+          for (const [slug, prof] of latestProfile) times[slug] = nodeTimes(feed, prof);
+          graph = { ...feed, times };
         }
       }
     } catch (e) {

@@ -41,6 +41,8 @@ let A: Platform, B: Platform;
 let dropped: { spec: Record<string, unknown>; hash: string; medianMs: number };
 let version = "";
 
+/** the page's millisecond format (components/latency/format.tsx fmtMs) */
+const fmtMs = (ms: number) => (ms < 1 ? ms.toFixed(3) : ms < 100 ? ms.toFixed(2) : ms.toFixed(1));
 const poll = <T>(fn: () => Promise<T> | T, timeout = 30_000) => expect.poll(fn, { timeout, interval: 250 });
 const get = (p: string) => fetch(new URL(p, baseUrl));
 
@@ -121,12 +123,12 @@ describe("the first hour: a predictor trained after next start loads in the brow
     expect(current.status).toBe(200);
     expect(current.headers.get("cache-control")).toContain("no-store");
     expect(await current.json()).toEqual({ predictor: null });
+    // what reaches the route: unknown, badly named or traversing version/file → 404 JSON
     for (const bad of [
       "/predictors/gnn-nope/model.json",
       "/predictors/gnn-nope/weights.bin",
       "/predictors/..%2F..%2Fpackage.json/model.json",
       "/predictors/x/..%2F..%2F..%2Fpackage.json",
-      "/predictors/%2E%2E/package.json",
       "/predictors/.hidden/model.json",
       "/predictors/x/model.js",
     ]) {
@@ -134,6 +136,12 @@ describe("the first hour: a predictor trained after next start loads in the brow
       expect(r.status, bad).toBe(404);
       expect(r.headers.get("content-type"), bad).toContain("application/json");
       expect(((await r.json()) as { error: { code: string } }).error.code, bad).toBe("NOT_FOUND");
+    }
+    // dot segments are resolved by the server before routing (→ /package.json): a 404 page, never the file
+    for (const bad of ["/predictors/%2E%2E/package.json", "/predictors/%2e%2e/%2e%2e/package.json"]) {
+      const r = await get(bad);
+      expect(r.status, bad).toBe(404);
+      expect(await r.text(), bad).not.toContain('"name": "nnlq"');
     }
   });
 
@@ -181,7 +189,7 @@ describe("the first hour: a predictor trained after next start loads in the brow
     // A: measured (value and provenance); B: predicted by the new version with its uncertainty
     const rowA = page.getByTestId(`preview-row-${A.slug}`);
     await poll(() => rowA.getAttribute("data-source")).toBe("measured");
-    expect(await rowA.getByTestId("measured-ms").textContent()).toContain(`${dropped.medianMs.toFixed(2)} ms`);
+    expect(await rowA.getByTestId("measured-ms").textContent()).toContain(`measured ${fmtMs(dropped.medianMs)} ms`);
     expect(await rowA.getByTestId("measured-provenance").textContent()).toMatch(/^\d{4}-\d\d-\d\d · 1 run stored$/);
     const rowB = page.getByTestId(`preview-row-${B.slug}`);
     expect(await rowB.getAttribute("data-source")).toBe("predicted");
