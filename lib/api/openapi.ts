@@ -14,7 +14,12 @@ import * as P from "./schemas/portal";
 import * as O from "./schemas/offline";
 import * as PR from "./schemas/predict";
 
-type Auth = "public" | "user" | "team" | "team-admin" | "site-admin" | "worker-token" | "device-token";
+/**
+ * Who may call: "user" / "team" accept a session or an API key; "session" / "team-session" only a signed-in
+ * session (the service refuses API keys: creating teams, creating and revoking API keys); "team-admin"
+ * needs a team admin, which an API key never is (keys act with member rights).
+ */
+type Auth = "public" | "user" | "session" | "team" | "team-session" | "team-admin" | "site-admin" | "worker-token" | "device-token";
 type Body = z.ZodType | "onnx";
 
 export interface Operation {
@@ -30,38 +35,45 @@ export interface Operation {
   responses: Record<number, { description: string; schema?: Body }>;
 }
 
-const obj = (shape: z.ZodRawShape) => z.object(shape);
-const any = z.record(z.string(), z.unknown());
+const anyObject = z.record(z.string(), z.unknown());
+/** The document itself (its top-level fields; the paths are not re-described). */
+const documentSchema = z.object({
+  openapi: z.string(),
+  info: z.object({ title: z.string(), version: z.string(), license: z.object({ name: z.string(), identifier: z.string() }), description: z.string() }),
+  servers: z.array(z.object({ url: z.string() })),
+  components: anyObject,
+  paths: anyObject,
+});
 const ok = (schema: z.ZodType, description = "OK") => ({ 200: { description, schema } });
 
 export const OPERATIONS: Operation[] = [
   // ── accounts and teams (lib/services/accounts, teams, keys) ──
-  { method: "post", path: "/api/v1/auth/signup", tag: "accounts", auth: "public", summary: "Create an account (the first one becomes site admin)", body: base.signupBody, responses: { 201: { description: "created", schema: obj({ user: any }) } } },
-  { method: "get", path: "/api/v1/me", tag: "accounts", auth: "user", summary: "The caller and their teams", responses: ok(obj({ user: any, via: z.enum(["session", "api-key"]), apiKey: any.nullable(), teams: z.array(any) })) },
-  { method: "get", path: "/api/v1/teams", tag: "teams", auth: "user", summary: "The caller's teams", responses: ok(obj({ teams: z.array(any) })) },
-  { method: "post", path: "/api/v1/teams", tag: "teams", auth: "user", summary: "Create a team (caller becomes owner)", body: base.createTeamBody, responses: { 201: { description: "created", schema: obj({ team: any }) } } },
-  { method: "get", path: "/api/v1/teams/{teamId}", tag: "teams", auth: "team", summary: "A team with its members", params: base.teamParams, responses: ok(any) },
-  { method: "patch", path: "/api/v1/teams/{teamId}", tag: "teams", auth: "team-admin", summary: "Rename a team", params: base.teamParams, body: base.renameTeamBody, responses: ok(any) },
-  { method: "get", path: "/api/v1/teams/{teamId}/members", tag: "teams", auth: "team", summary: "Members of a team", params: base.teamParams, responses: ok(obj({ members: z.array(any) })) },
-  { method: "post", path: "/api/v1/teams/{teamId}/members", tag: "teams", auth: "team-admin", summary: "Add a member by email", params: base.teamParams, body: base.addMemberBody, responses: { 201: { description: "added", schema: any } } },
-  { method: "patch", path: "/api/v1/teams/{teamId}/members/{userId}", tag: "teams", auth: "team-admin", summary: "Change a member's role", params: base.memberParams, body: base.changeRoleBody, responses: ok(any) },
+  { method: "post", path: "/api/v1/auth/signup", tag: "accounts", auth: "public", summary: "Create an account", body: base.signupBody, responses: { 201: { description: "created", schema: base.signupResponse }, 409: { description: "the email is taken", schema: errorBody } } },
+  { method: "get", path: "/api/v1/me", tag: "accounts", auth: "user", summary: "The caller and their teams", responses: ok(base.meResponse) },
+  { method: "get", path: "/api/v1/teams", tag: "teams", auth: "user", summary: "The caller's teams", responses: ok(base.teamsResponse) },
+  { method: "post", path: "/api/v1/teams", tag: "teams", auth: "session", summary: "Create a team (caller becomes owner; signed-in users, not API keys)", body: base.createTeamBody, responses: { 201: { description: "created", schema: base.createTeamResponse } } },
+  { method: "get", path: "/api/v1/teams/{teamId}", tag: "teams", auth: "team", summary: "A team with its members", params: base.teamParams, responses: ok(base.teamOverviewResponse) },
+  { method: "patch", path: "/api/v1/teams/{teamId}", tag: "teams", auth: "team-admin", summary: "Rename a team", params: base.teamParams, body: base.renameTeamBody, responses: { 204: { description: "renamed" } } },
+  { method: "get", path: "/api/v1/teams/{teamId}/members", tag: "teams", auth: "team", summary: "Members of a team", params: base.teamParams, responses: ok(base.membersResponse) },
+  { method: "post", path: "/api/v1/teams/{teamId}/members", tag: "teams", auth: "team-admin", summary: "Add a member by email", params: base.teamParams, body: base.addMemberBody, responses: { 201: { description: "added", schema: base.addMemberResponse } } },
+  { method: "patch", path: "/api/v1/teams/{teamId}/members/{userId}", tag: "teams", auth: "team-admin", summary: "Change a member's role", params: base.memberParams, body: base.changeRoleBody, responses: ok(base.changeRoleResponse) },
   { method: "delete", path: "/api/v1/teams/{teamId}/members/{userId}", tag: "teams", auth: "team", summary: "Remove a member (or leave)", params: base.memberParams, responses: { 204: { description: "removed" } } },
-  { method: "get", path: "/api/v1/teams/{teamId}/keys", tag: "teams", auth: "team", summary: "API keys of a team (never secrets)", params: base.teamParams, responses: ok(obj({ keys: z.array(any) })) },
-  { method: "post", path: "/api/v1/teams/{teamId}/keys", tag: "teams", auth: "team", summary: "Create an API key (the secret is returned once)", params: base.teamParams, body: base.createKeyBody, responses: { 201: { description: "created", schema: obj({ key: any, secret: z.string() }) } } },
-  { method: "delete", path: "/api/v1/teams/{teamId}/keys/{keyId}", tag: "teams", auth: "team", summary: "Revoke an API key", params: base.keyParams, responses: ok(any) },
-  { method: "get", path: "/api/v1/teams/{teamId}/models", tag: "teams", auth: "team", summary: "Models the team owns", params: base.teamParams, responses: ok(obj({ models: z.array(any) })) },
-  { method: "get", path: "/api/v1/teams/{teamId}/usage", tag: "teams", auth: "team", summary: "Quota, usage and ledger of a month", params: base.teamParams, query: base.usageQuery, responses: ok(obj({ summary: z.array(any), ledger: z.array(any) })) },
+  { method: "get", path: "/api/v1/teams/{teamId}/keys", tag: "teams", auth: "team", summary: "API keys of a team (never secrets)", params: base.teamParams, responses: ok(base.keysResponse) },
+  { method: "post", path: "/api/v1/teams/{teamId}/keys", tag: "teams", auth: "team-session", summary: "Create an API key (the secret is returned once; signed-in members, not API keys)", params: base.teamParams, body: base.createKeyBody, responses: { 201: { description: "created", schema: base.createKeyResponse } } },
+  { method: "delete", path: "/api/v1/teams/{teamId}/keys/{keyId}", tag: "teams", auth: "team-session", summary: "Revoke an API key (its creator or a team admin, signed in)", params: base.keyParams, responses: ok(base.revokeKeyResponse) },
+  { method: "get", path: "/api/v1/teams/{teamId}/models", tag: "teams", auth: "team", summary: "Models the team owns", params: base.teamParams, responses: ok(M.teamModelsResponse) },
+  { method: "get", path: "/api/v1/teams/{teamId}/usage", tag: "teams", auth: "team", summary: "Quota, usage and ledger of a month", params: base.teamParams, query: base.usageQuery, responses: ok(base.usageResponse) },
 
   // ── models, query, measurements ──
   { method: "post", path: "/api/v1/models", tag: "query", auth: "public", summary: "Upload an ONNX model (weights are stripped; anonymous: lookup only)", query: M.uploadQuery, body: "onnx", responses: { 201: { description: "stored", schema: M.uploadResponse }, 200: { description: "known structure, or anonymous lookup", schema: M.uploadResponse }, 413: { description: "over the size limit, or more graph nodes than NNLQ_MAX_NODES (GRAPH_TOO_LARGE)", schema: errorBody }, 422: { description: "not a valid ONNX model", schema: errorBody }, 503: { description: "the analysis overran its deadline or its compute thread failed (COMPUTE_DEADLINE, COMPUTE_FAILED, COMPUTE_BUSY)", schema: errorBody } } },
-  { method: "get", path: "/api/v1/models/{modelId}", tag: "query", auth: "public", summary: "A model and its newest results", params: M.modelParams, responses: ok(obj({ model: M.modelView, results: z.array(M.measuredResult.extend({ platform: z.string(), batch: z.number() })) })) },
+  { method: "get", path: "/api/v1/models/{modelId}", tag: "query", auth: "public", summary: "A model and its newest results", params: M.modelParams, responses: ok(M.modelResponse) },
   { method: "post", path: "/api/v1/query", tag: "query", auth: "public", summary: "Latency of a model on platforms: measured result or a job", body: M.queryBody, responses: { ...ok(M.queryResponse), 402: { description: "over quota (every platform)", schema: errorBody } } },
   { method: "get", path: "/api/v1/measurements", tag: "query", auth: "public", summary: "Browse newest results on a platform, fastest first (keyset pages)", query: M.measurementsQuery, responses: ok(M.measurementsResponse) },
 
   // ── portal reads (lib/services/portal) ──
   { method: "get", path: "/api/v1/browse", tag: "portal", auth: "public", summary: "Browse newest results: filters (platform, family, batch, source, FLOPs and latency ranges), sort, keyset pages", query: P.browseQuery, responses: ok(P.browseResponse) },
   { method: "get", path: "/api/v1/stats/matrix", tag: "portal", auth: "public", summary: "Platform × family matrix: result counts and median latencies", query: P.matrixQuery, responses: ok(P.matrixResponse) },
-  { method: "get", path: "/api/v1/models/{modelId}/overview", tag: "portal", auth: "public", summary: "Everything the model page shows: structure, results with history, profile-coloured graph, predictions, similar models", params: M.modelParams, responses: ok(any) },
+  { method: "get", path: "/api/v1/models/{modelId}/overview", tag: "portal", auth: "public", summary: "Everything the model page shows: structure, results with history, profile-coloured graph, predictions, similar models", params: M.modelParams, responses: ok(P.modelOverviewResponse) },
   { method: "get", path: "/api/v1/teams/{teamId}/quota-preview", tag: "teams", auth: "team", summary: "What a query would cost: per platform stored (free) or the device-seconds a measurement reserves, against the remaining budget", params: base.teamParams, query: P.quotaPreviewQuery, responses: ok(P.quotaPreviewResponse) },
   { method: "get", path: "/api/v1/leaderboards", tag: "portal", auth: "public", summary: "Fastest models per family, latency-vs-FLOPs Pareto front, platforms ranked on common models", query: P.leaderboardQuery, responses: ok(P.leaderboardResponse) },
 
@@ -76,7 +88,7 @@ export const OPERATIONS: Operation[] = [
   { method: "put", path: "/api/v1/admin/quotas", tag: "admin", auth: "site-admin", summary: "Set a team's device-seconds quota on a platform for a month", body: A.setQuotaBody, responses: ok(A.quotaResponse) },
   { method: "get", path: "/api/v1/admin/worker-tokens", tag: "admin", auth: "site-admin", summary: "Worker tokens (never secrets)", responses: ok(A.workerTokensResponse) },
   { method: "post", path: "/api/v1/admin/worker-tokens", tag: "admin", auth: "site-admin", summary: "Issue a worker token (returned once)", body: A.createWorkerTokenBody, responses: { 201: { description: "issued", schema: A.createWorkerTokenResponse } } },
-  { method: "delete", path: "/api/v1/admin/worker-tokens/{tokenId}", tag: "admin", auth: "site-admin", summary: "Revoke a worker token (disables its devices)", params: A.workerTokenParams, responses: ok(obj({ token: A.workerTokenView })) },
+  { method: "delete", path: "/api/v1/admin/worker-tokens/{tokenId}", tag: "admin", auth: "site-admin", summary: "Revoke a worker token (disables its devices)", params: A.workerTokenParams, responses: ok(A.revokeWorkerTokenResponse) },
   { method: "patch", path: "/api/v1/admin/devices/{deviceId}", tag: "admin", auth: "site-admin", summary: "Take one device out of service (its held jobs are requeued) or back in", params: A.deviceParams, body: A.setDeviceBody, responses: ok(A.deviceResponse) },
 
   // ── prediction ──
@@ -93,13 +105,15 @@ export const OPERATIONS: Operation[] = [
   { method: "get", path: "/api/v1/worker/models/{file}", tag: "worker", auth: "device-token", summary: "Structure-only ONNX of a model the device holds a job for ({file} = <modelId>.onnx)", params: W.workerModelParams, responses: { 200: { description: "ONNX bytes", schema: "onnx" } } },
   { method: "post", path: "/api/v1/worker/offline/export", tag: "worker", auth: "worker-token", summary: "Offline device mode: lease a platform's queued jobs to an offline device and return them as a jobs bundle", body: O.offlineExportBody, responses: ok(O.offlineExportResponse) },
 
-  { method: "get", path: "/api/v1/openapi.json", tag: "meta", auth: "public", summary: "This document", responses: ok(any) },
+  { method: "get", path: "/api/v1/openapi.json", tag: "meta", auth: "public", summary: "This document", responses: ok(documentSchema) },
 ];
 
 const SECURITY: Record<Auth, Record<string, string[]>[]> = {
   public: [{}, { apiKey: [] }, { session: [] }],
   user: [{ apiKey: [] }, { session: [] }],
+  session: [{ session: [] }],
   team: [{ apiKey: [] }, { session: [] }],
+  "team-session": [{ session: [] }],
   "team-admin": [{ session: [] }],
   "site-admin": [{ session: [] }],
   "worker-token": [{ workerToken: [] }],
@@ -107,7 +121,10 @@ const SECURITY: Record<Auth, Record<string, string[]>[]> = {
 };
 
 function schema(s: Body, io: "input" | "output"): Record<string, unknown> {
-  if (s === "onnx") return { type: "string", format: "binary", contentMediaType: "application/octet-stream" };
+  if (s === "onnx") {
+    // uploads must not be empty (the service answers 400 for an empty body)
+    return { type: "string", format: "binary", contentMediaType: "application/octet-stream", ...(io === "input" ? { minLength: 1 } : {}) };
+  }
   const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io, unrepresentable: "any", target: "draft-2020-12" }) as Record<string, unknown>;
   return rest;
 }
@@ -159,11 +176,12 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
     info: {
       title: "nnlq API",
       version: "1",
+      license: { name: "Apache-2.0", identifier: "Apache-2.0" },
       description:
         "Neural-network latency query: upload ONNX models, query measured latencies per platform, follow measurement jobs. " +
         "Errors are {error: {code, message, details?}}. Anonymous reads are rate-limited (429). Worker protocol: docs/worker-protocol.md.",
     },
-    ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
+    servers: [{ url: serverUrl ?? "/" }],
     components: {
       securitySchemes: {
         apiKey: { type: "http", scheme: "bearer", description: "Team API key nnlq_<prefix>_<secret>" },

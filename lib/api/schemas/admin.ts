@@ -26,7 +26,7 @@ export const quotaResponse = z.object({
 });
 
 export const createWorkerTokenBody = z.object({
-  name: z.string({ error: "is required" }).trim().min(1, "is required").max(100, "must be at most 100 characters"),
+  name: z.string({ error: "is required" }).trim().min(1, "is required").regex(/\S/, "is required").max(100, "must be at most 100 characters"),
   allowNewPlatforms: z.boolean().default(true).describe("may create platform rows from the specs it registers"),
 });
 
@@ -46,6 +46,7 @@ export const createWorkerTokenResponse = z.object({
 });
 export const workerTokensResponse = z.object({ tokens: z.array(workerTokenView) });
 export const workerTokenParams = z.object({ tokenId: id });
+export const revokeWorkerTokenResponse = z.object({ token: workerTokenView });
 
 export type WorkerTokenView = z.infer<typeof workerTokenView>;
 

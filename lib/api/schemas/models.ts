@@ -15,7 +15,7 @@ export function uploadLimit(): number {
 export const family = z.enum(ALL_FAMILIES as [string, ...string[]], { error: `must be one of ${ALL_FAMILIES.join(", ")}` });
 
 export const uploadQuery = z.object({
-  name: z.string().trim().min(1, "must not be empty").max(255, "must be at most 255 characters").optional(),
+  name: z.string().trim().min(1, "must not be empty").regex(/\S/, "must not be empty").max(255, "must be at most 255 characters").optional(),
   visibility: visibility.default("private"),
   teamId: id.optional().describe("team that owns the upload (needed when a signed-in user belongs to several teams)"),
   batch: batch.optional().describe("resolves a symbolic batch dimension (default 1)"),
@@ -74,6 +74,15 @@ export const uploadResponse = z.object({
 
 export const modelParams = z.object({ modelId: id });
 
+/** A stored model row as GET /api/v1/teams/{teamId}/models lists it (the team's own models). */
+export const teamModelRow = modelView.omit({ ownedByCaller: true }).extend({
+  ownerTeamId: z.number().nullable(),
+  uploadedBy: z.number().nullable(),
+  zooSpec: z.record(z.string(), z.unknown()).nullable().describe("the zoo spec that regenerates the model (zoo models)"),
+  storageKey: z.string().nullable(),
+});
+export const teamModelsResponse = z.object({ models: z.array(teamModelRow) });
+
 // ── query ──
 
 export const queryBody = z
@@ -92,7 +101,9 @@ export const queryBody = z
   .refine((b) => (b.modelId === undefined) !== (b.hash === undefined), {
     message: "give exactly one of modelId or hash",
     path: ["modelId"],
-  });
+  })
+  // the refinement above, stated in the document (JSON Schema cannot be generated from a refine)
+  .meta({ oneOf: [{ required: ["modelId"] }, { required: ["hash"] }], description: "exactly one of modelId or hash" });
 
 export const stats = z.object({
   medianMs: z.number(),
@@ -143,6 +154,12 @@ export const queryResponse = z.object({
   results: z.array(queryItem),
 });
 
+/** GET /api/v1/models/{modelId}: the model and its newest result per platform × batch. */
+export const modelResponse = z.object({
+  model: modelView,
+  results: z.array(measuredResult.extend({ platform: z.string(), batch: z.number() })),
+});
+
 // ── measurements ──
 
 export const measurementsQuery = z.object({
@@ -180,6 +197,7 @@ export type QueryResponse = z.infer<typeof queryResponse>;
 export type Stats = z.infer<typeof stats>;
 export type Provenance = z.infer<typeof provenance>;
 export type MeasuredResultView = z.infer<typeof measuredResult>;
+export type ModelResponse = z.infer<typeof modelResponse>;
 export type MeasurementsQuery = z.input<typeof measurementsQuery>;
 export type MeasurementRow = z.infer<typeof measurementRow>;
 export type MeasurementsResponse = z.infer<typeof measurementsResponse>;

@@ -4,22 +4,26 @@
  * Isomorphic: the pages parse their search params with the same schemas.
  */
 import { z } from "zod";
-import { batch, cursor, id, isoTime, limit, platformSlug, visibility } from "./common";
-import { family } from "./models";
+import { batch, cursor, id, isoTime, limit, PLATFORM_SLUG, platformSlug, visibility } from "./common";
+import { family, modelView, stats } from "./models";
 
 const SI: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
 
+/** A non-negative number with an optional SI suffix: "4.1G", "300M", "12.5", "1e9". */
+const SI_NUMBER = /^\s*([0-9]{0,20}\.?[0-9]{1,20}(?:e(?:[+-]?\d{1,2}|-\d{3}))?)\s*([kKMGT]?)\s*$/;
+
 /** "4.1G" → 4.1e9, "300M", "12.5", "1e9"; anything else → NaN. */
 export function parseSi(v: string): number {
-  const m = /^\s*([0-9]*\.?[0-9]+(?:e[+-]?\d+)?)\s*([kKMGT]?)\s*$/.exec(v);
+  const m = SI_NUMBER.exec(v);
   return m ? Number(m[1]) * (m[2] ? SI[m[2]]! : 1) : NaN;
 }
 
+/** The rule is in the schema (so the OpenAPI document states it): a number ≥ 0, or a string of one with an SI suffix. */
 const num = (what: string) =>
-  z.preprocess(
-    (v) => (typeof v === "string" ? parseSi(v) : v),
-    z.number({ error: `must be a ${what} (SI suffixes k, M, G, T allowed)` }).refine((v) => Number.isFinite(v) && v >= 0, `must be a non-negative ${what}`),
-  );
+  z
+    .union([z.number().min(0).max(1e99), z.string().regex(SI_NUMBER)], { error: `must be a non-negative ${what} (SI suffixes k, M, G, T allowed)` })
+    .transform((v) => (typeof v === "string" ? parseSi(v) : v))
+    .pipe(z.number().finite(`must be a non-negative ${what} (SI suffixes k, M, G, T allowed)`));
 
 export const BROWSE_SORTS = ["latency", "flops", "params"] as const;
 export const source = z.enum(["upload", "zoo", "api"], { error: "must be upload, zoo or api" });
@@ -30,9 +34,9 @@ export const browseQuery = z
     family: family.optional(),
     batch: batch.optional(),
     source: source.optional(),
-    flopsMin: num("number of FLOPs").optional().describe("FLOPs at the model's batch size"),
+    flopsMin: num("number of FLOPs").optional().describe("FLOPs at the model's batch size; at most flopsMax"),
     flopsMax: num("number of FLOPs").optional(),
-    latencyMin: num("latency in ms").optional().describe("median latency, ms"),
+    latencyMin: num("latency in ms").optional().describe("median latency, ms; at most latencyMax"),
     latencyMax: num("latency in ms").optional(),
     sort: z.enum(BROWSE_SORTS, { error: `must be one of ${BROWSE_SORTS.join(", ")}` }).default("latency"),
     dir: z.enum(["asc", "desc"], { error: "must be asc or desc" }).default("asc"),
@@ -108,10 +112,15 @@ export const leaderboardResponse = z.object({
     .describe("platforms that share fewer than minSharedModels reference models: not ranked"),
 });
 
+const slug = PLATFORM_SLUG.source.replace(/^\^|\$$/g, "");
+/** 1 to 16 platform slugs separated by commas (spaces around them allowed) */
+const PLATFORM_LIST = new RegExp(`^\\s*(?:${slug})\\s*(?:,\\s*(?:${slug})\\s*){0,15}$`);
+
 export const quotaPreviewQuery = z.object({
   modelId: id,
   platforms: z
     .string({ error: "is required" })
+    .regex(PLATFORM_LIST, "must be 1 to 16 comma-separated platform slugs (GET /api/v1/platforms lists them)")
     .transform((v) => [...new Set(v.split(",").map((x) => x.trim()).filter(Boolean))])
     .pipe(z.array(platformSlug).min(1, "must name at least one platform").max(16, "must name at most 16 platforms"))
     .describe("comma-separated platform slugs"),
@@ -140,3 +149,87 @@ export type BrowseResponse = z.infer<typeof browseResponse>;
 export type MatrixResponse = z.infer<typeof matrixResponse>;
 export type LeaderboardParams = z.output<typeof leaderboardQuery>;
 export type LeaderboardResponse = z.infer<typeof leaderboardResponse>;
+
+const graphTensor = z.object({
+  name: z.string(),
+  shape: z.string().nullable().describe('"1×64×56×56"; null = unknown rank'),
+  dtype: z.string(),
+  kind: z.enum(["activation", "input", "weight", "constant"]),
+});
+
+/** GET /api/v1/models/{modelId}/overview: everything the model page shows (lib/services/portal-model modelPage). */
+export const modelOverviewResponse = z.object({
+  model: modelView.extend({ familyLabel: z.string() }),
+  results: z.array(
+    z.object({
+      platform: z.string(),
+      platformName: z.string(),
+      batch: z.number(),
+      stats,
+      measuredAt: isoTime,
+      runtimeVersion: z.string(),
+      env: z.record(z.string(), z.unknown()).nullable(),
+      deviceSeconds: z.number().nullable(),
+      history: z
+        .array(z.object({ measurementId: z.number(), medianMs: z.number(), measuredAt: isoTime, runtimeVersion: z.string(), cv: z.number().nullable() }))
+        .describe("every stored run, oldest first"),
+      opShare: z.record(z.string(), z.number()).nullable().describe("op type → share of kernel time in the newest profile"),
+    }),
+  ),
+  predictions: z.array(
+    z.object({
+      platform: z.string(),
+      batch: z.number(),
+      predictor: z.string(),
+      method: z.string(),
+      status: z.string(),
+      predictedMs: z.number(),
+      uncertaintyMs: z.number().nullable(),
+      measuredMs: z.number().nullable(),
+      errorPct: z.number().nullable().describe("(predicted − measured) / measured, percent"),
+    }),
+  ),
+  similar: z.array(
+    z.object({
+      id: z.number(),
+      name: z.string(),
+      family: z.string(),
+      flops: z.number(),
+      params: z.number(),
+      nodeCount: z.number(),
+      opHistogram: z.record(z.string(), z.number()),
+      distance: z.number(),
+      opCosine: z.number(),
+      latency: z.object({ platform: z.string(), medianMs: z.number() }).nullable(),
+    }),
+  ),
+  outputs: z.record(z.string(), z.array(z.union([z.number(), z.string()]))).nullable().describe("inferred output shapes (null when the structure is not stored)"),
+  graph: z
+    .object({
+      nodes: z
+        .array(
+          z.object({
+            kind: z.enum(["op", "input", "output"]).describe("an operator, or a graph input / output tensor drawn as a node"),
+            op: z.string(),
+            name: z.string(),
+            domain: z.string(),
+            attrs: z.array(z.tuple([z.string(), z.string()])).describe("attribute name → value as text (opset defaults resolved)"),
+            inputs: z.array(graphTensor),
+            outputs: z.array(graphTensor),
+            macs: z.number().nullable(),
+            flops: z.number().nullable(),
+            params: z.number().nullable(),
+          }),
+        )
+        .describe("topological order: graph inputs, per-inference operators, graph outputs"),
+      edges: z
+        .array(z.object({ from: z.number(), to: z.number(), tensor: z.string(), shape: z.string().nullable().describe('e.g. "1×64×56×56"') }))
+        .describe("one per produced→consumed tensor; from / to are node indices"),
+      ops: z.number().describe("operator nodes (without the graph input/output nodes)"),
+      times: z.record(z.string(), z.array(z.number())).describe("platform slug → µs per node (-1 unknown), newest profile"),
+    })
+    .nullable()
+    .describe("the graph feed (lib/portal/graph-layout graphFeed); the browser lays it out"),
+  graphError: z.string().nullable(),
+});
+export type ModelOverviewResponse = z.infer<typeof modelOverviewResponse>;

@@ -16,7 +16,12 @@ export const predictItem = z.union([
 
 export const predictBody = z.object({
   models: z.array(predictItem).min(1, "must list at least one model").max(PREDICT_MAX_ITEMS, `must list at most ${PREDICT_MAX_ITEMS} models per request`),
-  platforms: z.array(platformSlug).max(64).optional().describe("default: every platform the predictor models"),
+  platforms: z
+    .array(platformSlug, { error: "must be a list of platform slugs" })
+    .min(1, "must name at least one platform (leave it out for every platform)")
+    .max(64, "must name at most 64 platforms")
+    .optional()
+    .describe("default: every platform the predictor models"),
 });
 
 const prediction = z.object({

@@ -14,7 +14,7 @@ const ms = z.number({ error: "must be a number of milliseconds" }).finite().min(
 
 export const platformSpec = z.object({
   slug: z.string().max(160).optional().describe("`<hardware>/<runtime>-<version>/<precision>/t<threads>`; derived from the fields when omitted"),
-  name: z.string().trim().min(1).max(200).optional(),
+  name: z.string().trim().min(1).regex(/\S/, "must not be blank").max(200).optional(),
   hardware: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, "must be lowercase letters, digits, . _ - (e.g. x86-8c, jetson-orin, pixel8)").max(120).optional(),
   runtime: z.string().regex(/^[a-z][a-z0-9]*(-[a-z][a-z0-9]*)*$/, "must be lowercase words joined by - (e.g. ort-cpu, trt, tflite)").max(64).optional(),
   runtimeVersion: z.string().regex(/^\d+\.\d+$/, "must be major.minor, e.g. 1.30").optional(),
@@ -31,7 +31,7 @@ export const platformSpec = z.object({
 });
 
 export const registerBody = z.object({
-  hostName: z.string({ error: "is required" }).trim().min(1, "is required").max(255, "must be at most 255 characters"),
+  hostName: z.string({ error: "is required" }).trim().min(1, "is required").regex(/\S/, "is required").max(255, "must be at most 255 characters"),
   hostInfo: z.record(z.string(), z.unknown()).default({}).describe("CPU/GPU model, cores, memory, OS, driver... (free form, shown as provenance)"),
   platforms: z.array(platformSpec).min(1, "must list at least one platform").max(32, "must list at most 32 platforms"),
 });
