@@ -1,6 +1,8 @@
 /**
  * API keys: any team member creates keys for the team (the secret is returned once); members list them;
- * the key's creator or a team admin revokes. A key authenticates as its creator, inside its team only.
+ * the key's creator or a team admin revokes. A key authenticates as its creator, inside its team only,
+ * with member rights, and never manages keys or creates teams: creating and revoking keys needs a signed-in
+ * session, so a leaked key cannot mint more keys (or keep itself alive by replacing itself).
  */
 import { NnlqError } from "@/lib/errors";
 import type { DbOrTx } from "@/lib/db/client";
@@ -25,9 +27,11 @@ export async function listTeamApiKeys(db: DbOrTx, p: Principal | null, teamId: n
 
 export async function revokeTeamApiKey(db: DbOrTx, p: Principal | null, { teamId, keyId }: { teamId: number; keyId: number }) {
   const { role, principal } = await requireTeamRole(db, p, teamId, "member");
+  // like creation: a leaked key must not manage keys (not even revoke its siblings or itself)
+  if (principal.apiKey) throw new NnlqError("FORBIDDEN", "API keys cannot revoke API keys; sign in to revoke one");
   const key = await keysDb.getApiKey(db, { teamId, keyId });
   if (!key) throw new NnlqError("NOT_FOUND", `Team ${teamId} has no API key ${keyId}`);
-  const own = key.createdBy?.id === principal.user.id && !principal.apiKey;
+  const own = key.createdBy?.id === principal.user.id;
   if (!own && ROLE_RANK[role] < ROLE_RANK.admin) {
     throw new NnlqError("FORBIDDEN", "Only the key's creator or a team admin can revoke it");
   }

@@ -64,6 +64,19 @@ describe("API keys", () => {
     expect(mint.status).toBe(403);
   });
 
+  it("a key never manages keys or teams, even its creator's own: create, revoke and new teams need a session", async () => {
+    const { key, secret } = await newKey(owner, "ci");
+    const mint = await call(keysRoute.POST, { method: "POST", key: secret, params: { teamId }, body: { name: "more" } });
+    expect([mint.status, mint.body.error.message]).toEqual([403, "API keys cannot create API keys; sign in to create one"]);
+    const revokeSelf = await call(keyRoute.DELETE, { method: "DELETE", key: secret, params: { teamId, keyId: key.id } });
+    expect([revokeSelf.status, revokeSelf.body.error.message]).toEqual([403, "API keys cannot revoke API keys; sign in to revoke one"]);
+    const team = await call(teamsRoute.POST, { method: "POST", key: secret, body: { name: "Minted by a key" } });
+    expect([team.status, team.body.error.message]).toEqual([403, "Teams are created by signed-in users, not API keys"]);
+    // the key still works (nothing was revoked) and the same user signed in may do all three
+    expect((await call(meRoute.GET, { key: secret })).status).toBe(200);
+    expect((await call(keyRoute.DELETE, { method: "DELETE", as: owner, params: { teamId, keyId: key.id } })).status).toBe(200);
+  });
+
   it("revoked, unknown and malformed keys → 401 with a message", async () => {
     const { key, secret } = await newKey(owner, "to revoke");
     const revoked = await call(keyRoute.DELETE, { method: "DELETE", as: owner, params: { teamId, keyId: key.id } });
