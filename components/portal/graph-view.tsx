@@ -22,6 +22,7 @@ interface View {
 }
 
 const HEIGHT = 640;
+const PANEL_W = 340;
 const MIN_K = 0.03;
 const MAX_K = 4;
 const clampK = (k: number) => Math.min(MAX_K, Math.max(MIN_K, k));
@@ -327,10 +328,22 @@ export function GraphView({ graph }: { graph: GraphData }) {
     };
   }, [dragging]);
 
-  const pick = useCallback((i: number) => {
-    if (drag.current?.moved) return; // the end of a drag, not a click
-    setSelected(i);
-  }, []);
+  const pick = useCallback(
+    (i: number) => {
+      if (drag.current?.moved) return; // the end of a drag, not a click
+      setSelected(i);
+      // keep the node in sight once the panel takes its share of the width
+      const p = layout?.nodes[i - start];
+      if (!p) return;
+      setView((v) => {
+        const room = (selected === null ? size.w - PANEL_W : size.w) - 24;
+        const right = v.x + (p.x + p.w / 2) * v.k;
+        const left = v.x + (p.x - p.w / 2) * v.k;
+        return right > room ? { ...v, x: v.x - (right - room) } : left < 12 ? { ...v, x: v.x + (12 - left) } : v;
+      });
+    },
+    [layout, start, selected, size.w],
+  );
   const select = (i: number) => {
     setSelected(i);
     centreOn(i);
@@ -501,7 +514,7 @@ export function GraphView({ graph }: { graph: GraphData }) {
           </div>
         </div>
         {sel && selected !== null && (
-          <div className="w-[340px] shrink-0 border-l border-slate-200">
+          <div className="shrink-0 border-l border-slate-200" style={{ width: PANEL_W }}>
             <GraphPanel
               node={sel}
               index={selected}
