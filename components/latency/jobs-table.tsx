@@ -105,7 +105,10 @@ export function JobsTable({ initial }: { initial: JobsResponse }) {
                   {j.usedSeconds !== null ? `${j.usedSeconds.toFixed(1)} device-s · ` : j.reservedSeconds !== null ? `${j.reservedSeconds.toFixed(1)} device-s reserved · ` : ""}
                   {ago(j.finishedAt ?? j.createdAt)}
                 </td>
-                <td className="py-2 text-right">
+                <td className="py-2 text-right whitespace-nowrap">
+                  <Link href={`/jobs/${j.id}`} className="mr-2 text-xs text-indigo-700 hover:underline" aria-label={`Open job ${j.id}`}>
+                    Open →
+                  </Link>
                   {j.own && !ENDED.includes(j.state) && (
                     <Button variant="danger" className="px-2 py-1 text-xs" onClick={() => cancel(j)} aria-label={`Cancel job ${j.id}`}>
                       Cancel

@@ -289,6 +289,9 @@ function Stat({ label, value }: { label: string; value: string }) {
 export function PrivateModel({ id }: { id: number | null }) {
   const [state, setState] = useState<{ data?: ModelPageData; error?: string; status?: number }>({});
   useEffect(() => {
+    if (id === null || state.error) document.title = "Model not found — nnlq";
+  }, [id, state.error]);
+  useEffect(() => {
     if (id === null) return;
     let alive = true;
     fetch(`/api/v1/models/${id}/overview`, { credentials: "same-origin" })

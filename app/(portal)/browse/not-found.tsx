@@ -3,7 +3,6 @@
  * /browse answers 404 when its `cursor` is stale or foreign (from another sort order, or not a cursor at
  * all): that page of results does not exist. Says so and links to the first page with the same filters.
  */
-import Link from "next/link";
 import { Suspense } from "react";
 import { useSearchParams } from "next/navigation";
 
@@ -31,12 +30,13 @@ function Message({ first }: { first: string }) {
         first page; your filters are kept.
       </p>
       <div className="mt-6 flex gap-3 text-sm">
-        <Link href={first} className="rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-500" data-testid="browse-first-page">
+        {/* plain links: a client-side navigation within /browse would keep this 404 boundary on screen */}
+        <a href={first} className="rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-500" data-testid="browse-first-page">
           First page
-        </Link>
-        <Link href="/browse" className="rounded-md px-4 py-2 font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-white">
+        </a>
+        <a href="/browse" className="rounded-md px-4 py-2 font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-white">
           All results
-        </Link>
+        </a>
       </div>
     </main>
   );
