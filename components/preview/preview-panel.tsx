@@ -136,8 +136,10 @@ export function PreviewPanel({
                     <td className="py-1.5 pr-3 text-right tabular-nums" data-testid="predicted-ms">
                       {pr ? (
                         <>
-                          <Badge tone="indigo">predicted</Badge> {fmtMs(pr.latencyMs)}
-                          {pr.uncertaintyMs !== null && <span className="text-xs text-slate-500"> ± {fmtMs(pr.uncertaintyMs)}</span>} ms
+                          <span className="whitespace-nowrap">
+                            <Badge tone="indigo">predicted</Badge> {fmtMs(pr.latencyMs)}
+                            {pr.uncertaintyMs !== null && <span className="text-xs text-slate-500"> ± {fmtMs(pr.uncertaintyMs)}</span>} ms
+                          </span>
                           {pr.uncertaintyMs !== null && pr.uncertaintyMs > 0 && (
                             <span className="block text-xs text-slate-500" data-testid="predicted-interval" title="the predictor's ensemble spread: ± σ, and ≈95% within ± 2σ">
                               σ {fmtMs(pr.uncertaintyMs)} ms · ≈95% {fmtMs(Math.max(0, pr.latencyMs - 2 * pr.uncertaintyMs))}–{fmtMs(pr.latencyMs + 2 * pr.uncertaintyMs)} ms
@@ -152,7 +154,9 @@ export function PreviewPanel({
                       <td className="py-1.5 text-right tabular-nums" data-testid="measured-ms">
                         {me ? (
                           <>
-                            <Badge tone="emerald">measured</Badge> {fmtMs(me.medianMs)} ms
+                            <span className="whitespace-nowrap">
+                              <Badge tone="emerald">measured</Badge> {fmtMs(me.medianMs)} ms
+                            </span>
                             <span className="block text-xs text-slate-500" data-testid="measured-provenance">
                               {new Date(me.measuredAt).toISOString().slice(0, 10)}
                               {me.device ? ` · ${me.device}` : ""} · {me.measurementCount} run{me.measurementCount === 1 ? "" : "s"} stored
