@@ -1,5 +1,5 @@
 import Link from "next/link";
-import type { ReactNode } from "react";
+import { cache, type ReactNode } from "react";
 import { notFound } from "next/navigation";
 import { getDb } from "@/lib/db/client";
 import { currentPrincipal } from "@/lib/auth/session";
@@ -13,8 +13,8 @@ import { RefreshWhileActive } from "@/components/latency/job-refresh";
 
 export const dynamic = "force-dynamic"; // per-user page, live state
 
-/** The job as GET /api/v1/jobs/{id} authorises it (same service); null → 404. */
-async function load(raw: string): Promise<JobPageData | null> {
+/** The job as GET /api/v1/jobs/{id} authorises it (same service); null → 404. Once per request (metadata and page). */
+const load = cache(async (raw: string): Promise<JobPageData | null> => {
   const id = parseId(raw);
   if (id === null) return null;
   const db = getDb();
@@ -24,7 +24,7 @@ async function load(raw: string): Promise<JobPageData | null> {
     if (e instanceof NnlqError && e.code === "NOT_FOUND") return null;
     throw e;
   }
-}
+});
 
 export async function generateMetadata({ params }: { params: Promise<{ id: string }> }) {
   const data = await load((await params).id);
