@@ -173,8 +173,8 @@ async function main() {
     for (const { name: n, r } of rows) {
       console.log(`${pad(n, 24)}${num(r.requests.average, 1)}${num(r.latency.p50)}${num(r.latency.p99)}${num(r.errors + r.timeouts)}${num(r.non2xx)}${num(r.requests.average / health, 2)}`);
     }
-    const upOk = uploads.filter((u) => u.status === 200);
-    console.log(`uploads of the ${NODES}-node chain during run 5: ${uploads.length} (${upOk.length} × 200${uploads.length - upOk.length ? `, others: ${uploads.filter((u) => u.status !== 200).map((u) => `${u.status} ${u.code ?? ""}`).join(", ")}` : ""}), ${upOk.length ? `median ${upOk.map((u) => u.ms).sort((a, b) => a - b)[Math.floor(upOk.length / 2)]!.toFixed(0)} ms each` : ""}`);
+    const upOk = uploads.filter((u) => u.status === 200 || u.status === 201);
+    console.log(`uploads of the ${NODES}-node chain during run 5: ${uploads.length} (${upOk.length} × 2xx${uploads.length - upOk.length ? `, others: ${uploads.filter((u) => u.status !== 200 && u.status !== 201).map((u) => `${u.status} ${u.code ?? ""}`).join(", ")}` : ""}), ${upOk.length ? `median ${upOk.map((u) => u.ms).sort((a, b) => a - b)[Math.floor(upOk.length / 2)]!.toFixed(0)} ms each` : ""}`);
     console.log(`new jobs during the cached-query run: ${jobsAfter - jobsBefore}`);
     console.log(`one predict request of ${PREDICT_MAX_ITEMS} distinct zoo specs (the item limit): HTTP ${rMany.status} in ${(manyMs / 1000).toFixed(1)} s, ${bMany.results?.filter((x) => x.error).length ?? "?"} item errors`);
     const by = (n: string) => rows.find((r) => r.name === n)!.r;

@@ -1,12 +1,25 @@
 /**
  * A compute-pool thread (see pool.ts): answers {id, job} messages with {id, ok, result} or {id, ok: false,
- * error}, one job at a time. Structure-only bytes go back as transferred buffers.
+ * error}, one job at a time, at a lower CPU priority than the request thread. Structure-only bytes go back
+ * as transferred buffers.
  */
+import os from "node:os";
 import { parentPort } from "node:worker_threads";
 import { runJob, toJobError, type ComputeJob } from "./tasks";
 
 if (!parentPort) throw new Error("lib/compute/worker.ts runs inside a worker thread");
 const port = parentPort;
+
+// Lower this thread's CPU priority (on Linux, pid 0 names the calling thread only), so the request thread
+// wins the CPU while analyses and predictions run: NNLQ_COMPUTE_NICE, default 10 (0: unchanged).
+const nice = Number(process.env.NNLQ_COMPUTE_NICE ?? 10);
+if (Number.isInteger(nice) && nice > 0) {
+  try {
+    os.setPriority(0, Math.min(19, nice));
+  } catch {
+    /* not permitted here: run at the normal priority */
+  }
+}
 
 port.on("message", async (msg: { id: number; job: ComputeJob }) => {
   try {

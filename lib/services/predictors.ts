@@ -247,6 +247,17 @@ async function storePredictions(db: DbOrTx, versionId: number, predictor: Predic
  * once per version per thread (lib/compute/tasks.ts), never on the request thread.
  */
 export async function servingPredictorInfo(db: DbOrTx | null) {
+  // looked up at most every 2 s (a database query and a manifest read): a newly promoted version serves within 2 s
+  const now = Date.now();
+  if (servingCache && servingCache.withDb === !!db && now - servingCache.at < 2000) return servingCache.info;
+  const info = await lookUpServing(db);
+  servingCache = { at: now, withDb: !!db, info };
+  return info;
+}
+
+let servingCache: { at: number; withDb: boolean; info: Awaited<ReturnType<typeof lookUpServing>> } | null = null;
+
+async function lookUpServing(db: DbOrTx | null) {
   const info = await currentPredictor(db);
   if (!info) throw new NnlqError("NOT_FOUND", "No predictor has been trained yet: run `npm run worker:train` (the start command trains one in the background on first start)");
   const file = manifestPathOf(info.url);
