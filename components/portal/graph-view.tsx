@@ -447,7 +447,7 @@ export function GraphView({ graph }: { graph: GraphData }) {
         </div>
       )}
 
-      <div className="flex overflow-hidden rounded-lg ring-1 ring-slate-200" style={{ height: HEIGHT }}>
+      <div className="relative flex overflow-hidden rounded-lg ring-1 ring-slate-200" style={{ height: HEIGHT }}>
         <div
           ref={box}
           className="relative min-w-0 flex-1 touch-none overflow-hidden bg-slate-50 outline-none select-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-inset"
@@ -514,7 +514,7 @@ export function GraphView({ graph }: { graph: GraphData }) {
           </div>
         </div>
         {sel && selected !== null && (
-          <div className="shrink-0 border-l border-slate-200" style={{ width: PANEL_W }}>
+          <div className="absolute inset-y-0 right-0 z-10 w-full max-w-[340px] border-l border-slate-200 shadow-lg md:static md:w-[340px] md:shrink-0 md:shadow-none">
             <GraphPanel
               node={sel}
               index={selected}
