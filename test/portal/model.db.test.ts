@@ -28,10 +28,14 @@ describe("model page", () => {
     expect(r!.stats.medianMs).toBe(1.5);
     expect(r!.opShare!.Conv).toBeGreaterThan(0.5);
     const g = d.graph!;
-    expect(g.nodes.length).toBe(d.model.nodeCount);
+    expect(g.ops).toBe(d.model.nodeCount);
+    expect(g.nodes.length).toBe(d.model.nodeCount + 2); // + the graph's input and output
     const times = g.times[world.platforms[0]!.slug]!;
-    expect(times.every((t) => t > 0)).toBe(true); // the test profile names every compute node
+    expect(g.nodes.every((n, i) => (n.kind === "op" ? times[i]! > 0 : times[i] === -1))).toBe(true); // the test profile names every compute node
+    expect(g.edges.every((e) => e.shape !== null)).toBe(true); // shapes on every edge
     const conv = g.nodes.findIndex((n) => n.op === "Conv");
+    expect(g.nodes[conv]!.attrs.map(([k]) => k)).toContain("kernel_shape");
+    expect(g.nodes[conv]!.macs).toBeGreaterThan(0);
     const relu = g.nodes.findIndex((n) => n.op === "Relu");
     expect(times[conv]!).toBeGreaterThan(times[relu]!);
     // (the zoo structure may be shared with other test files' worlds in this database: look at ours)
