@@ -109,7 +109,8 @@ export async function platformForSpec(
     return { platform: existing, created: false };
   }
   if (!complete) {
-    throw new NnlqError("VALIDATION", `Platform '${slug}' is unknown to this server: send its full spec (${IDENTITY.join(", ")}, config)`, { slug });
+    // a well-formed request naming a platform that does not exist (yet): not found, not a validation error
+    throw new NnlqError("NOT_FOUND", `Platform '${slug}' is unknown to this server: send its full spec (${IDENTITY.join(", ")}, config)`, { slug });
   }
   if (!allowNew) {
     throw new NnlqError("FORBIDDEN", `Platform '${slug}' does not exist and this worker token may not create platforms; ask a site admin`, { slug });

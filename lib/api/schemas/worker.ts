@@ -4,7 +4,7 @@
  * or `X-Device-Token` (everything else), never an Authorization header.
  */
 import { z } from "zod";
-import { isoTime, precision } from "./common";
+import { isoTime, PLATFORM_SLUG, precision } from "./common";
 import { stats as storedStats } from "./models";
 
 export const WORKER_TOKEN_HEADER = "x-worker-token";
@@ -12,8 +12,15 @@ export const DEVICE_TOKEN_HEADER = "x-device-token";
 
 const ms = z.number({ error: "must be a number of milliseconds" }).finite().min(0, "must be ≥ 0");
 
+const IDENTITY = ["hardware", "runtime", "runtimeVersion", "precision", "threads"] as const;
+
 export const platformSpec = z.object({
-  slug: z.string().max(160).optional().describe("`<hardware>/<runtime>-<version>/<precision>/t<threads>`; derived from the fields when omitted"),
+  slug: z
+    .string()
+    .max(160)
+    .regex(PLATFORM_SLUG, "must be a platform slug like x86-epyc-2c/ort-cpu-1.30/fp32/t1")
+    .optional()
+    .describe("`<hardware>/<runtime>-<version>/<precision>/t<threads>`; derived from the fields when omitted; given with them, it must equal the derived one (an existing platform may be named by its slug alone)"),
   name: z.string().trim().min(1).regex(/\S/, "must not be blank").max(200).optional(),
   hardware: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, "must be lowercase letters, digits, . _ - (e.g. x86-8c, jetson-orin, pixel8)").max(120).optional(),
   runtime: z.string().regex(/^[a-z][a-z0-9]*(-[a-z][a-z0-9]*)*$/, "must be lowercase words joined by - (e.g. ort-cpu, trt, tflite)").max(64).optional(),
@@ -28,7 +35,11 @@ export const platformSpec = z.object({
     })
     .optional(),
   description: z.string().max(2000).optional(),
-});
+})
+  .refine((p) => p.slug !== undefined || IDENTITY.every((k) => p[k] !== undefined), {
+    message: `needs a slug or all of ${IDENTITY.join(", ")}`,
+  })
+  .meta({ anyOf: [{ required: ["slug"] }, { required: [...IDENTITY] }] });
 
 export const registerBody = z.object({
   hostName: z.string({ error: "is required" }).trim().min(1, "is required").regex(/\S/, "is required").max(255, "must be at most 255 characters"),
@@ -167,3 +178,8 @@ export type HeartbeatResponse = z.infer<typeof heartbeatResponse>;
 export type WorkerResult = z.infer<typeof resultBody>;
 export type WorkerFailure = z.infer<typeof failBody>;
 export type WorkerPlatform = z.infer<typeof workerPlatform>;
+export type ClaimResponse = z.infer<typeof claimResponse>;
+export type ResultResponse = z.infer<typeof resultResponse>;
+export type FailResponse = z.infer<typeof failResponse>;
+export type DeviceHeartbeatResponse = z.infer<typeof deviceHeartbeatResponse>;
+export type OfflineResponse = z.infer<typeof offlineResponse>;

@@ -53,6 +53,8 @@ function numberArb(s: Json, integer: boolean): fc.Arbitrary<number> {
   return fc.oneof(fc.double({ min, max, noNaN: true, noDefaultInfinity: true }), fc.constantFrom(min, max));
 }
 
+const requiredOnly = (alts: Json[]) => alts.every((b) => Array.isArray(b.required) && Object.keys(b).length === 1);
+
 /** Values the schema accepts. */
 export function valid(s: Json, depth = 0): fc.Arbitrary<unknown> {
   if (s === true || !s || Object.keys(s).length === 0 || (Object.keys(s).length === 1 && s.description)) {
@@ -61,7 +63,7 @@ export function valid(s: Json, depth = 0): fc.Arbitrary<unknown> {
   if ("const" in s) return fc.constant(s.const);
   if (Array.isArray(s.enum)) return fc.constantFrom(...(s.enum as unknown[]));
   const alts = (s.anyOf ?? (s.type === undefined ? s.oneOf : undefined)) as Json[] | undefined;
-  if (alts) return fc.oneof(...alts.map((a) => valid(a, depth)));
+  if (alts && !(s.type === "object" && requiredOnly(alts))) return fc.oneof(...alts.map((a) => valid(a, depth)));
   switch (Array.isArray(s.type) ? s.type[0] : s.type) {
     case "null":
       return fc.constant(null);
@@ -81,8 +83,9 @@ export function valid(s: Json, depth = 0): fc.Arbitrary<unknown> {
     case "object": {
       const props = (s.properties ?? {}) as Record<string, Json>;
       let required = [...((s.required ?? []) as string[])];
-      // `oneOf: [{required: [a]}, {required: [b]}]` (exactly one of): choose a branch, leave the others out
-      const branches = (s.oneOf ?? []) as Json[];
+      // `oneOf` / `anyOf: [{required: [a]}, {required: [b, c]}]` (exactly / at least one of): choose a
+      // branch, leave the other branches' fields out
+      const branches = (s.oneOf ?? s.anyOf ?? []) as Json[];
       const recordOf = (req: string[], omit: string[]) => {
         const keys = Object.keys(props).filter((k) => !omit.includes(k));
         const rec = fc.record(Object.fromEntries(keys.map((k) => [k, valid(props[k]!, depth + 1)])), { requiredKeys: req.filter((k) => keys.includes(k)) });
@@ -91,7 +94,7 @@ export function valid(s: Json, depth = 0): fc.Arbitrary<unknown> {
           : fc.constant({});
         return fc.tuple(rec, extra).map(([a, b]) => ({ ...b, ...a }));
       };
-      if (branches.length && branches.every((b) => Array.isArray(b.required) && Object.keys(b).length === 1)) {
+      if (branches.length && requiredOnly(branches)) {
         const all = branches.flatMap((b) => b.required as string[]);
         return fc.oneof(...branches.map((b) => recordOf([...required, ...b.required], all.filter((k) => !b.required.includes(k)))));
       }
