@@ -12,12 +12,18 @@
  * WorkerClient speaks the worker protocol (docs/worker-protocol.md) for a worker written in TypeScript.
  */
 import { NnlqError, type ErrorCode, ERROR_CODES } from "@/lib/errors";
-import type { MeasuredResultView, MeasurementsQuery, MeasurementsResponse, ModelView, QueryBody, QueryResponse, UploadResponse } from "./schemas/models";
+import type { MeasurementsQuery, MeasurementsResponse, ModelResponse, QueryBody, QueryResponse, UploadResponse } from "./schemas/models";
+import type { MeResponse } from "./schemas/accounts";
 import type { JobView, JobsQuery, JobsResponse, DeviceView, PlatformView } from "./schemas/jobs";
 import type { PredictResponse } from "./schemas/predict";
 import type {
+  ClaimResponse,
   ClaimedJob,
+  DeviceHeartbeatResponse,
+  FailResponse,
   HeartbeatResponse,
+  OfflineResponse,
+  ResultResponse,
   RegisterBody,
   RegisterResponse,
   WorkerFailure,
@@ -108,7 +114,7 @@ class HttpBase {
 
 export class NnlqClient extends HttpBase {
   me() {
-    return this.request<{ user: { id: number; email: string; name: string }; via: string; teams: { id: number; name: string; role: string }[] }>("GET", "/api/v1/me");
+    return this.request<MeResponse>("GET", "/api/v1/me");
   }
 
   /** Uploads ONNX bytes (structure-only preferred; the server strips weights otherwise). */
@@ -117,7 +123,7 @@ export class NnlqClient extends HttpBase {
   }
 
   getModel(modelId: number) {
-    return this.request<{ model: ModelView; results: (MeasuredResultView & { platform: string; batch: number })[] }>("GET", `/api/v1/models/${modelId}`);
+    return this.request<ModelResponse>("GET", `/api/v1/models/${modelId}`);
   }
 
   query(body: QueryBody) {
@@ -199,8 +205,8 @@ export class WorkerClient extends HttpBase {
 }
 
 export class DeviceClient extends HttpBase {
-  async claim(waitSeconds = 0, signal?: AbortSignal): Promise<ClaimedJob | null> {
-    return (await this.request<{ job: ClaimedJob | null }>("POST", "/api/v1/worker/claim", { json: { waitSeconds }, signal })).job;
+  async claim(waitSeconds = 0, signal?: AbortSignal): Promise<ClaimResponse["job"]> {
+    return (await this.request<ClaimResponse>("POST", "/api/v1/worker/claim", { json: { waitSeconds }, signal })).job;
   }
 
   /** The structure-only ONNX of a claimed job (job.model.url). */
@@ -213,7 +219,7 @@ export class DeviceClient extends HttpBase {
   }
 
   result(jobId: number, r: WorkerResult) {
-    return this.request<{ job: { id: number; state: "done" }; measurementId: number; chargedSeconds: number | null }>(
+    return this.request<ResultResponse>(
       "POST",
       `/api/v1/worker/jobs/${jobId}/result`,
       { json: r },
@@ -221,7 +227,7 @@ export class DeviceClient extends HttpBase {
   }
 
   fail(jobId: number, f: WorkerFailure) {
-    return this.request<{ job: { id: number; state: "queued" | "failed"; attempts: number; maxAttempts: number } }>(
+    return this.request<FailResponse>(
       "POST",
       `/api/v1/worker/jobs/${jobId}/fail`,
       { json: f },
@@ -229,10 +235,10 @@ export class DeviceClient extends HttpBase {
   }
 
   idle(status: "online" | "busy" = "online") {
-    return this.request<{ ok: true; serverTime: string }>("POST", "/api/v1/worker/heartbeat", { json: { status } });
+    return this.request<DeviceHeartbeatResponse>("POST", "/api/v1/worker/heartbeat", { json: { status } });
   }
 
   offline() {
-    return this.request<{ releasedJobs: number[] }>("POST", "/api/v1/worker/offline");
+    return this.request<OfflineResponse>("POST", "/api/v1/worker/offline");
   }
 }

@@ -56,7 +56,7 @@ function numberArb(s: Json, integer: boolean): fc.Arbitrary<number> {
 const requiredOnly = (alts: Json[]) => alts.every((b) => Array.isArray(b.required) && Object.keys(b).length === 1);
 
 /** Values the schema accepts. */
-export function valid(s: Json, depth = 0): fc.Arbitrary<unknown> {
+export function valid(s: Json | boolean, depth = 0): fc.Arbitrary<unknown> {
   if (s === true || !s || Object.keys(s).length === 0 || (Object.keys(s).length === 1 && s.description)) {
     return depth > 2 ? fc.constant(null) : fc.jsonValue({ maxDepth: 1 });
   }
