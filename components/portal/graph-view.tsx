@@ -29,25 +29,25 @@ const clampK = (k: number) => Math.min(MAX_K, Math.max(MIN_K, k));
 
 /** Runs the layout of nodes [start, end) in a Web Worker (on the main thread only if workers fail). */
 function useLayout(graph: GraphData, start: number, end: number) {
-  const [state, setState] = useState<{ key: string; result?: LayoutResult; edgeIds?: number[]; error?: string; wallMs?: number }>({ key: "" });
+  const [state, setState] = useState<{ key: string; result?: LayoutResult; edgeIds?: number[]; error?: string; wallMs?: number; where?: "worker" | "main thread" }>({ key: "" });
   const key = `${start}-${end}`;
   useEffect(() => {
     let alive = true;
     const { input, edgeIds } = layoutInput(graph, start, end);
     const t0 = performance.now();
-    const done = (result?: LayoutResult, error?: string) => alive && setState({ key, result, edgeIds, error, wallMs: Math.round(performance.now() - t0) });
+    const done = (where: "worker" | "main thread", result?: LayoutResult, error?: string) => alive && setState({ key, result, edgeIds, error, wallMs: Math.round(performance.now() - t0), where });
     const onMain = () =>
       setTimeout(() => {
         try {
-          done(layoutGraph(input));
+          done("main thread", layoutGraph(input));
         } catch (e) {
-          done(undefined, (e as Error).message);
+          done("main thread", undefined, (e as Error).message);
         }
       }, 0);
     let worker: Worker | null = null;
     try {
       worker = new Worker(new URL("./graph-layout.worker.ts", import.meta.url), { type: "module" });
-      worker.onmessage = (ev: MessageEvent<LayoutAnswer>) => done(ev.data.result, ev.data.error);
+      worker.onmessage = (ev: MessageEvent<LayoutAnswer>) => done("worker", ev.data.result, ev.data.error);
       worker.onerror = (ev) => {
         ev.preventDefault();
         worker?.terminate();
@@ -62,7 +62,7 @@ function useLayout(graph: GraphData, start: number, end: number) {
       worker?.terminate();
     };
   }, [graph, start, end, key]);
-  return state.key === key ? state : { key, result: undefined, edgeIds: undefined, error: undefined, wallMs: undefined };
+  return state.key === key ? state : { key, result: undefined, edgeIds: undefined, error: undefined, wallMs: undefined, where: undefined };
 }
 
 /** A polyline through dagre's points as a smooth path (quadratic segments through the midpoints). */
@@ -370,7 +370,7 @@ export function GraphView({ graph }: { graph: GraphData }) {
   const btn = "rounded-md bg-white px-2 py-1 text-sm leading-none text-slate-700 shadow-sm ring-1 ring-slate-300 hover:bg-slate-50 disabled:opacity-40";
 
   return (
-    <div className="space-y-3" data-testid="graph-view" data-nodes={graph.ops} data-layout={layout ? "ready" : lay.error ? "error" : "running"} data-layout-ms={lay.wallMs}>
+    <div className="space-y-3" data-testid="graph-view" data-nodes={graph.ops} data-layout={layout ? "ready" : lay.error ? "error" : "running"} data-layout-ms={lay.wallMs} data-layout-where={lay.where}>
       <div className="flex flex-wrap items-center gap-x-4 gap-y-2 text-sm">
         <div className="flex items-center gap-2">
           <span className="text-slate-600">Colour by</span>

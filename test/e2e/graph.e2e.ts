@@ -220,7 +220,8 @@ describe("model graph", () => {
       const t = Date.now();
       const view = await openGraph(m.id);
       const ops = Number(await view.getAttribute("data-nodes"));
-      console.log(`[graph e2e] ${label}: ${ops} operators laid out in ${await view.getAttribute("data-layout-ms")} ms (worker), page to ready ${Date.now() - t} ms`);
+      console.log(`[graph e2e] ${label}: ${ops} operators laid out in ${await view.getAttribute("data-layout-ms")} ms (${await view.getAttribute("data-layout-where")}), page to ready ${Date.now() - t} ms`);
+      expect(await view.getAttribute("data-layout-where")).toBe("worker");
       if (m === encoder) {
         expect(ops).toBeGreaterThan(1000);
         expect(await page.getByTestId("graph-legend").getAttribute("data-mode")).toBe("op");
