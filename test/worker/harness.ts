@@ -136,11 +136,11 @@ export function startWorker(o: { url: string; token: string; args?: string[]; en
   return new Proc(o.name ?? "worker", child);
 }
 
-/** The real app: `next start` from the production build (tests build it in globalSetup) on a free port. */
+/** The real app: the production web server (scripts/web-server.mjs, as npm run up starts it) from the production build (tests build it in globalSetup) on a free port. */
 export async function startApp(o: { databaseUrl: string; env?: Record<string, string>; port?: number }): Promise<Proc & { url: string; port: number }> {
   const port = o.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
+  const child = spawn(process.execPath, [path.join(ROOT, "scripts/web-server.mjs"), "-p", String(port), "-H", "127.0.0.1"], {
     cwd: ROOT,
     env: {
       ...process.env,
