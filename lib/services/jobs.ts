@@ -29,6 +29,7 @@ import { callerTeamIds, modelDisplayName } from "./caller";
 import { QUEUE } from "./queue-config";
 import { workerPlatformView } from "./platforms";
 import type { AuthedDevice } from "./devices";
+import { invalidate } from "./read-cache";
 
 // ── transactions ──
 
@@ -284,6 +285,7 @@ export async function complete(db: DbOrTx, { device }: AuthedDevice, jobId: numb
     });
     return { job: { ...job, state: "done" as const }, measurementId: m.id, charged };
   });
+  invalidate("results"); // after the commit: a read in between would cache the old answer again
   await touchDevice(db, { id: device.id, status: "online" });
   const result = (await measuredResults(db, [out.measurementId])).get(out.measurementId)!;
   return { job: { id: out.job.id, state: "done" as const }, measurementId: out.measurementId, chargedSeconds: out.charged, result: result.result };

@@ -11,6 +11,7 @@ import { getUser, toPublicUser } from "@/lib/db/users";
 import { generateApiKey, hashApiKey, parseApiKey, sameHash } from "@/lib/auth/api-key-format";
 import { ROLE_RANK, requireTeamRole } from "@/lib/auth/guards";
 import type { Principal } from "@/lib/auth/principal";
+import { cached, invalidate } from "./read-cache";
 
 export async function createApiKey(db: DbOrTx, p: Principal | null, { teamId, name }: { teamId: number; name: string }) {
   const { principal } = await requireTeamRole(db, p, teamId, "member");
@@ -36,6 +37,7 @@ export async function revokeTeamApiKey(db: DbOrTx, p: Principal | null, { teamId
     throw new NnlqError("FORBIDDEN", "Only the key's creator or a team admin can revoke it");
   }
   await keysDb.revokeApiKey(db, { teamId, keyId });
+  invalidate("apiKeys");
   return (await keysDb.getApiKey(db, { teamId, keyId }))!;
 }
 
@@ -43,13 +45,18 @@ export async function revokeTeamApiKey(db: DbOrTx, p: Principal | null, { teamId
 export async function authenticateApiKey(db: DbOrTx, key: string): Promise<Principal> {
   const parsed = parseApiKey(key);
   if (!parsed) throw new NnlqError("INVALID_API_KEY", "Malformed API key: expected nnlq_<8-char prefix>_<32-char secret>");
-  const row = await keysDb.findApiKeyByPrefix(db, parsed);
-  if (!row || !sameHash(row.hash, hashApiKey(key))) throw new NnlqError("INVALID_API_KEY", "Unknown API key");
-  if (row.revokedAt) {
-    throw new NnlqError("INVALID_API_KEY", `API key nnlq_${row.prefix}_… was revoked on ${row.revokedAt.toISOString().slice(0, 10)}`);
-  }
-  const user = row.createdBy ? await getUser(db, { id: row.createdBy }) : null;
-  if (!user) throw new NnlqError("INVALID_API_KEY", "The account that created this API key no longer exists");
-  await keysDb.touchApiKey(db, { keyId: row.id });
-  return { user: toPublicUser(user), via: "api-key", apiKey: { id: row.id, teamId: row.teamId, prefix: row.prefix } };
+  const hash = hashApiKey(key);
+  return cached("apiKeys", hash, async () => {
+    const row = await keysDb.findApiKeyByPrefix(db, parsed);
+    if (!row || !sameHash(row.hash, hash)) throw new NnlqError("INVALID_API_KEY", "Unknown API key");
+    if (row.revokedAt) {
+      throw new NnlqError("INVALID_API_KEY", `API key nnlq_${row.prefix}_… was revoked on ${row.revokedAt.toISOString().slice(0, 10)}`);
+    }
+    const user = row.createdBy ? await getUser(db, { id: row.createdBy }) : null;
+    if (!user) throw new NnlqError("INVALID_API_KEY", "The account that created this API key no longer exists");
+    // last use is recorded to the minute: no write while the stored time is recent
+    if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) await keysDb.touchApiKey(db, { keyId: row.id });
+    const principal: Principal = { user: toPublicUser(user), via: "api-key", apiKey: { id: row.id, teamId: row.teamId, prefix: row.prefix } };
+    return principal;
+  });
 }

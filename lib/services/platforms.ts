@@ -12,6 +12,7 @@ import { PLATFORM_SLUG } from "@/lib/api/schemas/common";
 import type { DeviceView, PlatformView } from "@/lib/api/schemas/jobs";
 import type { PlatformSpecInput, WorkerPlatform } from "@/lib/api/schemas/worker";
 import { QUEUE } from "./queue-config";
+import { cached, invalidate } from "./read-cache";
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -74,7 +75,7 @@ export async function listDeviceViews(db: DbOrTx, { platform }: { platform?: str
 }
 
 export async function requirePlatform(db: DbOrTx, slug: string): Promise<Platform> {
-  const p = await getPlatformBySlug(db, { slug });
+  const p = await cached("platforms", slug, () => getPlatformBySlug(db, { slug }));
   if (!p) throw new NnlqError("NOT_FOUND", `Unknown platform '${slug}' (GET /api/v1/platforms lists them)`, { platform: slug });
   return p;
 }
@@ -116,6 +117,7 @@ export async function platformForSpec(
     throw new NnlqError("FORBIDDEN", `Platform '${slug}' does not exist and this worker token may not create platforms; ask a site admin`, { slug });
   }
   const s = spec as Required<Pick<PlatformSpecInput, (typeof IDENTITY)[number]>> & PlatformSpecInput;
+  invalidate("platforms");
   const platform = await upsertPlatform(db, {
     slug,
     name: s.name ?? `${s.runtime} ${s.runtimeVersion} ${s.precision}, ${s.threads} thread${s.threads > 1 ? "s" : ""} (${s.hardware})`,

@@ -41,6 +41,7 @@ import { enqueue, maybeSweep } from "./jobs";
 import { requirePlatform } from "./platforms";
 import { QUEUE } from "./queue-config";
 import { latestResult, measuredResults, statsOf } from "./results";
+import { cached } from "./read-cache";
 
 // ── models ──
 
@@ -161,7 +162,8 @@ async function joinExisting(db: DbOrTx, existing: Model, teamId: number, teamIds
 }
 
 async function requireModel(db: DbOrTx, ref: { modelId?: number; hash?: string }, teamIds: number[]): Promise<Model> {
-  const m = await getAccessibleModel(db, { id: ref.modelId, hash: ref.hash, teamIds });
+  const key = `${ref.modelId ?? ""}|${ref.hash ?? ""}|${teamIds.join(",")}`;
+  const m = await cached("models", key, () => getAccessibleModel(db, { id: ref.modelId, hash: ref.hash, teamIds }));
   if (!m) {
     const what = ref.modelId !== undefined ? `Model ${ref.modelId}` : `No model with structure hash ${ref.hash}`;
     throw new NnlqError("NOT_FOUND", `${what} is not known or not visible to you; upload it first (POST /api/v1/models)`);

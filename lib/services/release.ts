@@ -30,6 +30,7 @@ import type { Model, NewModel, OperatorProfile, Platform } from "@/lib/db/schema
 import * as rel from "@/lib/db/release";
 import { analyze } from "@/lib/onnx";
 import { generate, ZOO_VERSION } from "@/lib/zoo";
+import { invalidate } from "./read-cache";
 
 export const RELEASE_FORMAT = "nnlq-data-release";
 export const RELEASE_VERSION = 1;
@@ -375,6 +376,7 @@ export async function importRelease(db: Db, dir: string = DEFAULT_RELEASE_DIR, o
   }
   await rel.insertMeasurementsBulk(db, rows);
   await rel.rebuildLatest(db, [...new Set(rows.map((x) => x.modelId))]);
+  invalidate(); // platforms, models and results changed under every cache
   return {
     models: r.models.length,
     modelsInserted: inserted,

@@ -3,6 +3,7 @@ import type { DbOrTx } from "@/lib/db/client";
 import type { Measurement } from "@/lib/db/schema";
 import { latestMeasurementId, measurementsWithSource } from "@/lib/db/results";
 import type { Provenance, Stats } from "@/lib/api/schemas/models";
+import { cached } from "./read-cache";
 
 export function statsOf(m: Measurement): Stats {
   return {
@@ -51,6 +52,8 @@ export async function latestResult(
   db: DbOrTx,
   { modelId, platformId, batch }: { modelId: number; platformId: number; batch: number },
 ): Promise<MeasuredResult | null> {
-  const id = await latestMeasurementId(db, { modelId, platformId, batch });
-  return id === null ? null : ((await measuredResults(db, [id])).get(id) ?? null);
+  return cached("results", `${modelId}|${platformId}|${batch}`, async () => {
+    const id = await latestMeasurementId(db, { modelId, platformId, batch });
+    return id === null ? null : ((await measuredResults(db, [id])).get(id) ?? null);
+  });
 }

@@ -13,6 +13,7 @@ import { listTeamModels } from "@/lib/db/models";
 import { listLedger, usageSummary } from "@/lib/db/usage";
 import { requireTeamRole, requireUser } from "@/lib/auth/guards";
 import type { Principal } from "@/lib/auth/principal";
+import { invalidate } from "./read-cache";
 
 export async function createTeam(db: DbOrTx, p: Principal | null, { name }: { name: string }) {
   const principal = requireUser(p);
@@ -95,6 +96,7 @@ export async function removeMember(db: DbOrTx, p: Principal | null, { teamId, us
     }
     await teamsDb.deleteMembership(tx, { teamId, userId });
   });
+  invalidate("apiKeys");
 }
 
 /** A team's own models (private ones included): members only. */
