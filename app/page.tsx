@@ -5,8 +5,12 @@ import { currentPredictor, type PredictorInfo } from "@/lib/services/portal-pred
 import { publicMatrix } from "@/lib/services/portal-cached";
 import { InstantPreview } from "@/components/preview/instant-preview";
 
-/** Rebuilt every minute: the predictor version, platform names and headline counts change as nnlq learns. */
-export const revalidate = 60;
+/**
+ * Rendered per request (its figures come from caches keyed by database): the predictor version, platform
+ * names and headline counts change as nnlq learns. Not ISR: a build's page cache is keyed by path alone and
+ * served a page rendered against another database (the test suite's) to the next server on the same build.
+ */
+export const dynamic = "force-dynamic";
 
 async function homeData(): Promise<{
   predictor: PredictorInfo | null;

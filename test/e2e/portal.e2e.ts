@@ -286,9 +286,9 @@ describe("browse, model page, leaderboards, compare", () => {
     const r = await page.goto("/no-such-page");
     expect(r?.status()).toBe(404);
     await page.getByRole("heading", { name: "This page does not exist" }).waitFor();
-    await page.goto("/models/abc");
-    await page.getByRole("heading", { name: "This page does not exist" }).waitFor();
-    await page.goto("/models/99999999");
+    expect((await page.goto("/models/abc"))?.status()).toBe(404); // a model id that is not a number: the model 404
+    await page.getByTestId("model-not-found").waitFor();
+    expect((await page.goto("/models/99999999"))?.status()).toBe(404);
     await page.getByTestId("model-not-found").waitFor();
     await screenshot(page, "portal-15-model-not-found");
     const phone = await (await browser.newContext({ baseURL: app.url, viewport: { width: 390, height: 844 }, isMobile: true })).newPage();

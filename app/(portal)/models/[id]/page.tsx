@@ -5,17 +5,15 @@ import { ModelView } from "@/components/portal/model-view";
 import { parseModelId } from "@/components/portal/model-id";
 
 /**
- * /models/[id]: server-rendered and cached (ISR, 5 minutes) for public models. Anything else answers 404
- * (Next's notFound(); the page never depends on who asks, so it stays cacheable): an unknown model, a
+ * /models/[id]: rendered per request from the public model data, which is cached 5 minutes per database
+ * (publicModelPage). Not ISR: a build's page cache is keyed by path alone, so a page rendered against one
+ * database (the e2e suite's) was served later by a server on another (the user's). Anything else answers 404
+ * (Next's notFound(); the page never depends on who asks): an unknown model, a
  * non-numeric id, and a team's private model alike, as GET /api/v1/models/{id} does for outsiders. The
  * 404 body (not-found.tsx) then asks /api/v1/models/{id}/overview with the visitor's session, so a team
  * member still sees their private model.
  */
-export const revalidate = 300;
-
-export function generateStaticParams() {
-  return []; // every model page is rendered on its first visit, then cached
-}
+export const dynamic = "force-dynamic";
 
 export async function generateMetadata({ params }: { params: Promise<{ id: string }> }) {
   const id = parseModelId((await params).id);
