@@ -1,8 +1,89 @@
 /**
- * `npm run worker:train`: the evolving predictor's trainer process (lib/worker/train-cli.ts):
- * retrains every method once the database has grown by ≥ 10% (or with --force), promotes a version only
- * when it beats the current one on validation, and stores its predictions. --watch MINUTES keeps it running.
+ * `npm run worker:train` — the evolving predictor (lib/services/predictors.ts) as a command:
+ *   [--force] [--method gnn|all|<m>,<m>] [--budget-min 15] [--epochs N] [--growth 0.1] [--seed 1]
+ *   [--watch MINUTES]   (check again every MINUTES, retraining whenever the database grew enough)
+ * Database: DATABASE_URL, else MySQL on 127.0.0.1:3306 (database nnlq), else `npm run up`'s private server.
+ * Exit codes: 0 done, 2 usage, 1 a method failed.
  */
-import { evolveMain } from "@/lib/worker/train-cli";
+import { parseArgs } from "node:util";
+import { createDb } from "@/lib/db/client";
+import { runMigrations } from "@/lib/db/migrate";
+import { resolveServer } from "@/lib/db/server";
+import { evolvePredictors, type EvolveOutcome } from "@/lib/services/predictors";
+import { isMethod, METHODS, type Method } from "@/lib/predict";
+import { initTfNode } from "@/lib/predict/node/backend";
+import { epochLine } from "@/lib/predict/node/cli";
 
-process.exit(await evolveMain(process.argv.slice(2)));
+const USAGE = "usage: npm run worker:train -- [--force] [--method gnn|all|<m>,<m>] [--budget-min 15] [--epochs N] [--growth 0.1] [--seed 1] [--watch MINUTES]";
+
+export async function evolveMain(argv: string[], log: (l: string) => void = (l) => console.log(`[train ${new Date().toISOString().slice(11, 19)}] ${l}`)): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        force: { type: "boolean", default: false }, method: { type: "string", default: "all" }, "budget-min": { type: "string", default: "15" },
+        epochs: { type: "string" }, growth: { type: "string", default: "0.1" }, seed: { type: "string", default: "1" }, watch: { type: "string" },
+        "log-every": { type: "string", default: "10" }, help: { type: "boolean", default: false },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    console.error(`worker:train: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const methods = (values.method === "all" ? [...METHODS] : values.method!.split(",")) as Method[];
+  const bad = methods.filter((m) => !isMethod(m));
+  const num = (name: string, v: string | undefined, min: number, max: number) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number in ${min}…${max}, got '${v}'`);
+    return n;
+  };
+  let budgetMin, epochs, growth, seed, watch;
+  try {
+    if (bad.length) throw new Error(`unknown method ${bad.join(", ")} (one of: ${METHODS.join(", ")}, all)`);
+    budgetMin = num("budget-min", values["budget-min"], 0.1, 24 * 60);
+    epochs = num("epochs", values.epochs, 1, 10_000);
+    growth = num("growth", values.growth, 0, 100);
+    seed = num("seed", values.seed, 0, 2 ** 31);
+    watch = num("watch", values.watch, 0.1, 7 * 24 * 60);
+  } catch (e) {
+    console.error(`worker:train: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const every = Number(values["log-every"]) || 10;
+  log(`tfjs backend ${await initTfNode()}`);
+  const server = await resolveServer({ log });
+  await runMigrations(server.url);
+  const h = createDb(server.url, { connectionLimit: 2 });
+  let failed = false;
+  let stop = false;
+  const onSignal = () => (stop = true);
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
+  try {
+    for (;;) {
+      const outcomes: EvolveOutcome[] = await evolvePredictors(h.db, {
+        methods, force: values.force, budgetMin, epochs, growth, seed, log,
+        onEpoch: (m, e) => {
+          if (e.epoch % every === 0 || e.epoch === e.epochs) log(`  ${m} ${epochLine(e)}`);
+        },
+      });
+      for (const o of outcomes) log(`${o.method}: ${o.action}${o.version ? ` ${o.version}` : ""} — ${o.reason}`);
+      failed ||= outcomes.some((o) => o.action === "failed");
+      if (!watch || stop) break;
+      values.force = false;
+      for (let waited = 0; waited < watch * 60_000 && !stop; waited += 1000) await new Promise((r) => setTimeout(r, 1000));
+      if (stop) break;
+    }
+  } finally {
+    await h.close();
+    await server.stop();
+  }
+  return failed ? 1 : 0;
+}

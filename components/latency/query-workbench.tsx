@@ -10,6 +10,7 @@ import type { QueryItem, QueryResponse, UploadResponse } from "@/lib/api/schemas
 import type { JobView } from "@/lib/api/schemas/jobs";
 import { api, ApiError } from "@/components/api-client";
 import { Alert, Button, Card } from "@/components/ui";
+import { CopyButton } from "@/components/portal/copy-button";
 import { PreviewPanel, type MeasuredLookup } from "@/components/preview/preview-panel";
 import { measuredOf } from "@/components/preview/lookup";
 import { QuotaPreview } from "@/components/portal/quota-preview";
@@ -182,7 +183,7 @@ export function QueryWorkbench({ platforms, teams, signedIn, predictor = null, m
             <Stat label="Nodes" value={String(a.nodeCount)} />
             <Stat label="Input" value={Object.entries(a.inputs).map(([k, v]) => `${k} ${v.join("×")}`).join(", ")} />
             <Stat label="Uploaded" value={`${fmtBytes(uploaded!.receivedBytes)}${uploaded!.stripped ? ` → ${fmtBytes(uploaded!.structureBytes)} stripped` : ""}`} />
-            <Stat label="Structure hash" value={a.hash.slice(0, 16) + "…"} />
+            <Stat label="Structure hash" value={a.hash.slice(0, 16) + "…"} full={a.hash} />
           </dl>
         )}
         {uploaded && !uploaded.stored && (
@@ -266,12 +267,14 @@ export function QueryWorkbench({ platforms, teams, signedIn, predictor = null, m
   );
 }
 
-function Stat({ label, value }: { label: string; value: string }) {
+function Stat({ label, value, full }: { label: string; value: string; full?: string }) {
+  // `full`: the whole text behind a shortened value (a hash), in the tooltip and a copy button
   return (
     <div>
       <dt className="text-xs text-slate-500">{label}</dt>
-      <dd className="truncate font-medium text-slate-900" title={value}>
-        {value}
+      <dd className="flex min-w-0 items-center gap-1 font-medium text-slate-900" title={full ?? value}>
+        <span className="truncate">{value}</span>
+        {full && <CopyButton text={full} tone="light" ariaLabel={`Copy ${label.toLowerCase()}`} />}
       </dd>
     </div>
   );

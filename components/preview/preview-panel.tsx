@@ -7,6 +7,7 @@
  */
 import { useEffect, useRef, useState } from "react";
 import { Badge } from "@/components/ui";
+import { CopyButton } from "@/components/portal/copy-button";
 import { fmtBytes, fmtCount, fmtMs } from "@/components/latency/format";
 import type { PreviewState } from "./use-preview";
 import type { MeasuredView } from "./lookup";
@@ -82,7 +83,7 @@ export function PreviewPanel({
           <Stat label="Memory access" value={fmtBytes(s.memoryAccess)} />
           <Stat label="Input" value={Object.entries(s.inputs).map(([k, v]) => `${k} ${v.join("×")}`).join(", ")} />
           <Stat label="Output" value={Object.entries(s.outputs).map(([k, v]) => `${k} ${v.join("×")}`).join(", ")} />
-          <Stat label="Structure hash" value={`${s.hash.slice(0, 16)}…`} />
+          <Stat label="Structure hash" value={`${s.hash.slice(0, 16)}…`} full={s.hash} />
         </dl>
       )}
       <p className="text-xs text-slate-600" data-testid="preview-privacy">
@@ -203,12 +204,14 @@ export function PreviewPanel({
   );
 }
 
-function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
+function Stat({ label, value, testId, full }: { label: string; value: string; testId?: string; full?: string }) {
+  // `full`: the whole text behind a shortened value (a hash), in the tooltip and a copy button
   return (
     <div className="min-w-0">
       <dt className="text-xs text-slate-500">{label}</dt>
-      <dd className="truncate font-medium text-slate-900" title={value} data-testid={testId}>
-        {value}
+      <dd className="flex min-w-0 items-center gap-1 font-medium text-slate-900" title={full ?? value} data-testid={testId}>
+        <span className="truncate">{value}</span>
+        {full && <CopyButton text={full} tone="light" ariaLabel={`Copy ${label.toLowerCase()}`} />}
       </dd>
     </div>
   );
