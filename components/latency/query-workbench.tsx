@@ -251,7 +251,7 @@ export function QueryWorkbench({ platforms, teams, signedIn, predictor = null, m
                 <th className="py-2 pr-3">Status</th>
                 <th className="py-2 pr-3 text-right">Median</th>
                 <th className="py-2 pr-3 text-right">p90</th>
-                <th className="py-2 pr-3 text-right">Runs</th>
+                <th className="py-2 pr-3 text-right" title="timed runs inside the newest measurement">Timed runs</th>
                 <th className="py-2">Details</th>
               </tr>
             </thead>
@@ -286,7 +286,7 @@ function ResultRow({ item }: { item: QueryItem }) {
     const when = new Date(item.provenance.measuredAt).toISOString().slice(0, 16).replace("T", " ");
     return (
       <Row platform={item.platform} status="measured" median={item.result.medianMs} p90={item.result.p90Ms} runs={item.result.runs}>
-        stored result · {when} UTC{item.provenance.device ? ` · ${item.provenance.device.hostName}` : ""} · {item.provenance.measurementCount} run
+        stored result · {when} UTC{item.provenance.device ? ` · ${item.provenance.device.hostName}` : ""} · {item.provenance.measurementCount} measurement
         {item.provenance.measurementCount === 1 ? "" : "s"} stored
       </Row>
     );

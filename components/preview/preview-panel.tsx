@@ -160,7 +160,7 @@ export function PreviewPanel({
                             </span>
                             <span className="block text-xs text-slate-500" data-testid="measured-provenance">
                               {new Date(me.measuredAt).toISOString().slice(0, 10)}
-                              {me.device ? ` · ${me.device}` : ""} · {me.measurementCount} run{me.measurementCount === 1 ? "" : "s"} stored
+                              {me.device ? ` · ${me.device}` : ""} · {me.measurementCount} measurement{me.measurementCount === 1 ? "" : "s"} stored
                             </span>
                           </>
                         ) : lookup?.state === "looking" ? (

@@ -190,7 +190,7 @@ describe("the first hour: a predictor trained after next start loads in the brow
     const rowA = page.getByTestId(`preview-row-${A.slug}`);
     await poll(() => rowA.getAttribute("data-source")).toBe("measured");
     expect(await rowA.getByTestId("measured-ms").textContent()).toContain(`measured ${fmtMs(dropped.medianMs)} ms`);
-    expect(await rowA.getByTestId("measured-provenance").textContent()).toMatch(/^\d{4}-\d\d-\d\d · 1 run stored$/);
+    expect(await rowA.getByTestId("measured-provenance").textContent()).toMatch(/^\d{4}-\d\d-\d\d · 1 measurement stored$/);
     const rowB = page.getByTestId(`preview-row-${B.slug}`);
     expect(await rowB.getAttribute("data-source")).toBe("predicted");
     expect(await rowB.getByTestId("predicted-ms").textContent()).toMatch(/^predicted [\d.]+ ± [\d.]+ ms/);
