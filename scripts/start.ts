@@ -22,7 +22,7 @@ import { ensureBuild } from "./lib/next-build";
 import { createWorkerToken } from "@/lib/services/devices";
 import { platformForSpec } from "@/lib/services/platforms";
 import { localPlatforms } from "@/lib/measure/platforms";
-import { platformSpecInput } from "@/lib/worker/platforms";
+import { platformSpecInput } from "@/workers/measure/platforms";
 import { prepareSiteAdmin } from "@/lib/services/admin-setup";
 import { parseTrustedProxies } from "@/lib/api/rate-limit";
 
@@ -115,7 +115,7 @@ try {
 
   await waitForHealth(`http://127.0.0.1:${port}/api/health`);
   if (localWorker) {
-    // one local measurement worker serving every local platform (lib/worker; `npm run worker` alone)
+    // one local measurement worker serving every local platform (workers/measure; `npm run worker` alone)
     spawnChild("worker", ["--import", "tsx", path.join(root, "workers/worker.ts")], {
       NNLQ_URL: `http://127.0.0.1:${port}`,
       NNLQ_WORKER_TOKEN: workerToken,

@@ -16,7 +16,7 @@ import { epochLine } from "@/lib/predict/node/cli";
 
 const USAGE = "usage: npm run worker:train -- [--force] [--method gnn|all|<m>,<m>] [--budget-min 15] [--epochs N] [--growth 0.1] [--seed 1] [--watch MINUTES]";
 
-export async function evolveMain(argv: string[], log: (l: string) => void = (l) => console.log(`[train ${new Date().toISOString().slice(11, 19)}] ${l}`)): Promise<number> {
+async function evolveMain(argv: string[], log: (l: string) => void = (l) => console.log(`[train ${new Date().toISOString().slice(11, 19)}] ${l}`)): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
@@ -87,3 +87,5 @@ export async function evolveMain(argv: string[], log: (l: string) => void = (l) 
   }
   return failed ? 1 : 0;
 }
+
+process.exit(await evolveMain(process.argv.slice(2)));

@@ -1,7 +1,7 @@
 /**
  * `nnlq worker`: run a measurement worker, or use offline device mode for air-gapped labs.
  *
- *   nnlq worker [--platform SLUG]... [options]          the worker loop (same as `npm run worker`, lib/worker/cli.ts)
+ *   nnlq worker [--platform SLUG]... [options]          the worker loop (same as `npm run worker`, workers/measure/cli.ts)
  *   nnlq worker --offline-export SLUG --out jobs.jsonl [--host-name NAME] [--limit N] [--lease-hours H]
  *        (online, with a worker token) lease the platform's queued jobs to the offline device NAME and
  *        write them as a jobs bundle; prints the device token the offline machine signs with
@@ -21,8 +21,8 @@ import type { OfflineExportResponse } from "@/lib/api/schemas/offline";
 import { measureJobsBundle, verifyResultsBundle, decodeJobsBundle } from "@/lib/measure/bundle";
 import { detectHost } from "@/lib/measure/host";
 import { platformFromSlug } from "@/lib/measure/platforms";
-import { workerMain, WORKER_USAGE } from "@/lib/worker/cli";
-import { resultBody } from "@/lib/worker/report";
+import { workerMain, WORKER_USAGE } from "@/workers/measure/cli";
+import { resultBody } from "@/workers/measure/report";
 
 export const summary = "run a measurement worker, or offline device mode (--offline-export, measure-bundle, import)";
 

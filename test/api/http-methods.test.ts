@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { route } from "@/lib/api/http";
 import { guardRequest, ORIGINAL_METHOD_HEADER } from "@/lib/api/method-guard";
 import { publicErrorText } from "@/lib/errors";
-import { failureBody } from "@/lib/worker/report";
+import { failureBody } from "@/workers/measure/report";
 import { call } from "../setup/fixtures";
 
 beforeAll(() => {

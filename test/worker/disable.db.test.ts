@@ -14,7 +14,7 @@ import { getPlatformBySlug } from "@/lib/db/platforms";
 import { enqueue } from "@/lib/services/jobs";
 import { setSiteAdmin } from "@/lib/db/users";
 import { setDeviceDisabled } from "@/lib/services/devices";
-import { Worker } from "@/lib/worker/loop";
+import { Worker } from "@/workers/measure/loop";
 import { startRouteServer, type RouteServer } from "./route-server";
 import { createTestDatabase, type TestDatabase } from "../setup/test-database";
 import { makeWorld, T1, until, type World } from "./harness";

@@ -18,7 +18,7 @@ import { createWorkerToken } from "@/lib/services/devices";
 import { platformForSpec } from "@/lib/services/platforms";
 import { detectHost } from "@/lib/measure/host";
 import { localPlatforms } from "@/lib/measure/platforms";
-import { platformSpecInput } from "@/lib/worker/platforms";
+import { platformSpecInput } from "@/workers/measure/platforms";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

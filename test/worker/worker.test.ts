@@ -4,10 +4,10 @@ import { NnlqError } from "@/lib/errors";
 import { detectHost } from "@/lib/measure/host";
 import type { MeasurementResult } from "@/lib/measure/measure";
 import { resultBody as resultSchema, failBody as failSchema } from "@/lib/api/schemas/worker";
-import { parseWorkerArgs } from "@/lib/worker/cli";
-import { Worker, backoffMs, faultEnv, transient } from "@/lib/worker/loop";
-import { platformSpecInput, selectPlatforms } from "@/lib/worker/platforms";
-import { failureBody, resultBody } from "@/lib/worker/report";
+import { parseWorkerArgs } from "@/workers/measure/cli";
+import { Worker, backoffMs, faultEnv, transient } from "@/workers/measure/loop";
+import { platformSpecInput, selectPlatforms } from "@/workers/measure/platforms";
+import { failureBody, resultBody } from "@/workers/measure/report";
 import { registerBody } from "@/lib/api/schemas/worker";
 
 const host = detectHost();
