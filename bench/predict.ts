@@ -12,7 +12,7 @@
  * (inference cost does not depend on the weight values).
  */
 import os from "node:os";
-import { parseArgsOrExit } from "../scripts/args";
+import { parseArgsOrExit } from "@/lib/args";
 import { analyze, buildGraph, decodeModel, extractFeatures, inferShapes, type GraphFeatures } from "@/lib/onnx";
 import { LinearPredictor, RooflinePredictor, type BasePredictor, type Sample } from "@/lib/predict";
 import { DEFAULT_GNN_CONFIG, GnnModel } from "@/lib/predict/gnn/model";

@@ -28,7 +28,7 @@ import { localPlatforms } from "@/lib/measure/platforms";
 import { closeSharedPool, sharedPool } from "@/lib/measure/pool";
 import { isZooFamily, ZOO_FAMILIES, type ZooFamily } from "@/lib/zoo";
 import { CAMPAIGN, releaseStages, runCampaign, type CampaignProgress, type Stage } from "@/lib/services/campaign";
-import { parseArgsOrExit } from "./args";
+import { parseArgsOrExit } from "@/lib/args";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const DIR = path.join(ROOT, ".data/campaign");

@@ -17,7 +17,7 @@ import { isNnlqError } from "@/lib/errors";
 import { initTfNode } from "@/lib/predict/node/backend";
 import { defaultDataset, epochLine, REPO_ROOT } from "@/lib/predict/node/cli";
 import { loadDataset } from "@/lib/predict/node/io";
-import { parseArgsOrExit } from "./args";
+import { parseArgsOrExit } from "@/lib/args";
 
 const OPTIONS = {
   data: { type: "string" }, label: { type: "string", default: "median" }, methods: { type: "string" },

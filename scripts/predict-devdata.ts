@@ -15,7 +15,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { parseArgsOrExit } from "./args";
+import { parseArgsOrExit } from "@/lib/args";
 import { isNnlqError } from "@/lib/errors";
 import { localPlatforms } from "@/lib/measure/platforms";
 import { measureInChild } from "@/lib/measure/runner";

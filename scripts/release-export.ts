@@ -4,7 +4,7 @@
  * 127.0.0.1:3306 database nnlq, else the private server of `npm run up`).
  */
 import path from "node:path";
-import { parseArgsOrExit } from "./args";
+import { parseArgsOrExit } from "@/lib/args";
 import { createDb } from "@/lib/db/client";
 import { runMigrations } from "@/lib/db/migrate";
 import { resolveServer } from "@/lib/db/server";

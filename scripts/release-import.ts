@@ -4,7 +4,7 @@
  * regenerates N zoo specs to check their structure hashes (default 12).
  */
 import path from "node:path";
-import { parseArgsOrExit } from "./args";
+import { parseArgsOrExit } from "@/lib/args";
 import { isNnlqError } from "@/lib/errors";
 import { createDb } from "@/lib/db/client";
 import { runMigrations } from "@/lib/db/migrate";

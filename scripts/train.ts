@@ -10,7 +10,7 @@
  * --budget-min caps the GNN's training time (default 15 min: the epochs shrink to what fits after the first).
  */
 import path from "node:path";
-import { parseArgsOrExit } from "./args";
+import { parseArgsOrExit } from "@/lib/args";
 import { isMethod, METHODS, trainVersion, type LabelStat, type Method } from "@/lib/predict";
 import { initTfNode } from "@/lib/predict/node/backend";
 import { defaultDataset, epochLine, PREDICTORS_DIR } from "@/lib/predict/node/cli";

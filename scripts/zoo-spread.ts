@@ -6,8 +6,7 @@
  * Prints min / median / max FLOPs and max/min, both for the whole model at its sampled batch and per image
  * (FLOPs / batch). Exits 1 if some family spans less than 100× (whole-model); 2 on a usage error (one line on stderr).
  */
-import { parseArgsOrExit, validOrExit } from "./args";
-import { intArg, listArg } from "@/cli/args";
+import { intArg, listArg, parseArgsOrExit, validOrExit } from "@/lib/args";
 import { analyze } from "@/lib/onnx";
 import { generate, sampleSpecs, ZOO_FAMILIES } from "@/lib/zoo";
 

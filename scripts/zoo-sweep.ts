@@ -9,8 +9,7 @@
  * the same with and without weights. Also reports how often lib/onnx's family detection agrees with the
  * spec's family (informational; nasbench201 is zoo-only and not detectable). Prints a per-family summary; exits 1 on any failure, 2 on a usage error (one line on stderr).
  */
-import { parseArgsOrExit, validOrExit } from "./args";
-import { intArg, listArg } from "@/cli/args";
+import { intArg, listArg, parseArgsOrExit, validOrExit } from "@/lib/args";
 import * as ort from "onnxruntime-node";
 import { analyze } from "@/lib/onnx";
 import { decodeModelProto } from "@/lib/onnx/proto";

@@ -8,7 +8,7 @@
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { intArg as int, parseArgsErrorMessage, UsageError } from "@/cli/args";
+import { intArg as int, parseArgsErrorMessage, UsageError } from "@/lib/args";
 import { isNnlqError, NnlqError } from "@/lib/errors";
 import {
   FAMILY_DESIGN_SPACES,
