@@ -4,7 +4,7 @@
  * depend on graph inputs: weights and shape arithmetic). Validation: dangling inputs, cycles, double producers.
  */
 import { attrValue, resolveAttrs, type Attrs } from "./attrs";
-import type { OnnxModel } from "./model";
+import type { OnnxModel } from "./onnx-model";
 import type { FunctionProto, GraphProto, NodeProto, TensorProto, ValueInfo } from "./proto";
 import { normDomain, onnxError } from "./util";
 

@@ -8,6 +8,9 @@ import { validateStructure } from "./graph";
 import { onnxError, normDomain } from "./util";
 import { decodeModelProto, type FunctionProto, type GraphProto, type ModelProto, type TensorProto } from "./proto";
 import { plausibleModelStart, WireError } from "./wire";
+import type { ExternalRef, OnnxModel } from "./onnx-model";
+
+export type { ExternalRef, OnnxModel } from "./onnx-model";
 
 /** Highest ai.onnx opset this library knows (the ONNX backend test suite in ../shared/onnx/conformance). */
 export const MAX_OPSET = 28;
@@ -21,23 +24,6 @@ const BUILTIN_DOMAINS = new Set([
   "", "ai.onnx", "ai.onnx.ml", "ai.onnx.training", "ai.onnx.preview.training", "ai.onnx.preview",
   "com.microsoft", "com.microsoft.nchwc", "com.microsoft.experimental", "com.ms.internal.nhwc",
 ]);
-
-export interface ExternalRef { tensor: string; location: string; offset?: number; length?: number }
-
-export interface OnnxModel {
-  proto: ModelProto;
-  /** The decoded bytes (weights in proto stay views into these). */
-  bytes: Uint8Array;
-  /** ai.onnx opset version (1 for IR < 3 models without opset_import). */
-  opset: number;
-  /** domain → version ("" for ai.onnx). */
-  opsets: Record<string, number>;
-  irVersion: number;
-  /** Model-local functions by "domain::name". */
-  functions: Map<string, FunctionProto>;
-  /** External-data references (by name only; never opened). */
-  externalData: ExternalRef[];
-}
 
 /** Wrap protobuf decoding failures in typed errors. */
 function decodeProto(bytes: Uint8Array): ModelProto {

@@ -11,7 +11,7 @@
 import type {
   AttributeProto, Dimension, FunctionProto, GraphProto, ModelProto, NodeProto, OperatorSetId, SparseTensorProto,
   StringStringEntry, TensorProto, TensorShape, TypeProto, ValueInfo,
-} from "./proto";
+} from "./messages";
 
 export class WireError extends Error {
   constructor(readonly kind: "eof" | "invalid", message: string, readonly offset: number) {

@@ -11,14 +11,8 @@ import { LookupTablePredictor } from "./baselines/lookup";
 import { RooflinePredictor } from "./baselines/roofline";
 import { GnnPredictor } from "./gnn/predictor";
 import { ARTIFACT_FORMAT, type BasePredictor, type PredictorArtifacts, type PredictorManifest } from "./predictor";
+import { lazyMethod } from "./registry";
 
-type StateLoader = (version: string, state: never, trainingSetSize: number) => BasePredictor;
-const lazyMethods = new Map<string, StateLoader>();
-
-/** Methods living in modules load() imports on demand register their loader here when imported. */
-export function registerMethod(method: string, loader: StateLoader): void {
-  lazyMethods.set(method, loader);
-}
 
 /** Rebuild a predictor from its artifacts (kernel-rf needs lib/predict/baselines/kernel-rf imported first; load() does that). */
 export function fromArtifacts(a: PredictorArtifacts): BasePredictor {
@@ -43,7 +37,7 @@ export function fromArtifacts(a: PredictorArtifacts): BasePredictor {
     case "lookup-table":
       return LookupTablePredictor.fromState(m.version, st, m.trainingSetSize);
     default: {
-      const lazy = lazyMethods.get(m.method);
+      const lazy = lazyMethod(m.method);
       if (lazy) return lazy(m.version, st, m.trainingSetSize);
       if (m.method === "kernel-rf") throw new NnlqError("VALIDATION", "kernel-rf predictors load through load() (or import lib/predict/baselines/kernel-rf first)");
       throw new NnlqError("VALIDATION", `unknown predictor method ${JSON.stringify(m.method)}`);
@@ -80,6 +74,6 @@ export async function load(source: string | URL | PredictorArtifacts, o: { fetch
 }
 
 async function withLazy(a: PredictorArtifacts): Promise<PredictorArtifacts> {
-  if (a.manifest?.method === "kernel-rf" && !lazyMethods.has("kernel-rf")) await import("./baselines/kernel-rf");
+  if (a.manifest?.method === "kernel-rf" && !lazyMethod("kernel-rf")) await import("./baselines/kernel-rf");
   return a;
 }

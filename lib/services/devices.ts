@@ -11,7 +11,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { NnlqError } from "@/lib/errors";
 import type { DbOrTx } from "@/lib/db/client";
-import type { Device, Platform, WorkerToken } from "@/lib/db/schema";
+import type { WorkerToken } from "@/lib/db/schema";
 import * as devicesDb from "@/lib/db/devices";
 import { getPlatform } from "@/lib/db/platforms";
 import { requireSiteAdmin } from "@/lib/auth/guards";
@@ -23,6 +23,7 @@ import { registerBody } from "@/lib/api/schemas/worker";
 import { deviceView, platformForSpec, workerPlatformView } from "./platforms";
 import { releaseDeviceJobs } from "./jobs";
 import { QUEUE } from "./queue-config";
+import type { AuthedDevice } from "./authed-device";
 
 const WORKER_TOKEN = /^nnlqw_([0-9a-f]{8})_([A-Za-z0-9_-]{32})$/;
 const DEVICE_TOKEN = /^nnlqd_[A-Za-z0-9_-]{43}$/;
@@ -108,10 +109,7 @@ export async function authenticateWorkerToken(db: DbOrTx, token: string | null):
   return row;
 }
 
-export interface AuthedDevice {
-  device: Device;
-  platform: Platform;
-}
+export type { AuthedDevice } from "./authed-device";
 
 /** The device behind an X-Device-Token header; disabled devices and unknown tokens are 401. */
 export async function authenticateDevice(db: DbOrTx, token: string | null): Promise<AuthedDevice> {

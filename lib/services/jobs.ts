@@ -28,7 +28,7 @@ import { measuredResults } from "./results";
 import { callerTeamIds, modelDisplayName } from "./caller";
 import { QUEUE } from "./queue-config";
 import { workerPlatformView } from "./platforms";
-import type { AuthedDevice } from "./devices";
+import type { AuthedDevice } from "./authed-device";
 import { invalidate } from "./read-cache";
 
 // ── transactions ──

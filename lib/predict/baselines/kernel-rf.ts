@@ -16,7 +16,7 @@ import { RandomForestRegression } from "ml-random-forest";
 import { OP_VOCAB, type GraphFeatures } from "@/lib/onnx";
 import type { Sample } from "../dataset";
 import { COL, nodeCosts, opIndex, seededRandom, shuffle, weightedLeastSquares } from "../numeric";
-import { registerMethod } from "../load";
+import { registerMethod } from "../registry";
 import { BasePredictor, byPlatform, type PredictionGrid } from "../predictor";
 
 type ForestJson = ReturnType<RandomForestRegression["toJSON"]>;
