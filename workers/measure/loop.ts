@@ -1,5 +1,7 @@
 /**
- * The measurement worker (issue 5 §1), speaking the worker protocol over HTTP (docs/worker-protocol.md):
+ * The measurement worker — the one job-running loop of nnlq. It reaches the queue through a JobTransport
+ * (transport.ts): the worker protocol over HTTP (docs/worker-protocol.md) for `npm run worker`, or
+ * lib/services/jobs in-process for a measurement campaign (workers/campaign.ts):
  *
  *   register  one device per platform served (X-Worker-Token → a device token each)
  *   per device, forever:  claim (long-poll) → heartbeat every heartbeatSeconds while the job lives →
@@ -27,15 +29,17 @@ import { measureInChild, type MeasureInChildOptions } from "@/lib/measure/runner
 import { measureInPool } from "@/lib/measure/pool";
 import type { MeasurementResult } from "@/lib/measure/measure";
 import type { ClaimedJob, WorkerFailure, WorkerResult } from "@/lib/api/schemas/worker";
-import { DeviceClient, WorkerClient } from "@/lib/api/client";
 import { hostInfoOf, platformSpecInput, selectPlatforms } from "./platforms";
 import { failureBody, resultBody } from "./report";
+import { HttpJobTransport, type DeviceChannel, type JobTransport } from "./transport";
 
 export interface WorkerConfig {
-  /** base URL of the nnlq app, e.g. http://localhost:3000 */
-  url: string;
+  /** base URL of the nnlq app, e.g. http://localhost:3000 (with workerToken: the HTTP transport) */
+  url?: string;
   /** worker token (nnlqw_…) from a site admin or the start script */
-  workerToken: string;
+  workerToken?: string;
+  /** where jobs come from instead of url + workerToken (the campaign's in-process transport) */
+  transport?: JobTransport;
   /** platform slugs to serve (default: every local platform of this host) */
   platforms?: string[];
   /** device host name (default: os.hostname()) */
@@ -62,13 +66,19 @@ export interface WorkerConfig {
   log?: (line: string) => void;
   /** measurement function (default lib/measure's measureInChild) */
   measure?: (bytes: Uint8Array, slug: string, o: MeasureInChildOptions) => Promise<MeasurementResult>;
+  /** the result body sent for a measurement (default report.ts's resultBody; a campaign adds its provenance) */
+  resultBody?: (r: MeasurementResult, job: ClaimedJob) => WorkerResult;
+  /** called once per job after it ended (result or failure delivered, dropped, or given back) */
+  onJob?: (rec: JobRecord, job: ClaimedJob) => void;
+  /** log a line per job (claimed, done/failed…); default true */
+  logJobs?: boolean;
   host?: HostInfo;
 }
 
 interface Device {
   platform: PlatformSpec;
   deviceId: number;
-  api: DeviceClient;
+  api: DeviceChannel;
   /** a site admin took it out of service (claims answer DEVICE_DISABLED until enabled) */
   disabled?: boolean;
 }
@@ -79,11 +89,6 @@ const TRANSIENT: ReadonlySet<string> = new Set(["UNREACHABLE", "DB_UNAVAILABLE",
 export function transient(e: unknown): boolean {
   if (!isNnlqError(e)) return true; // an aborted or broken transport
   return TRANSIENT.has(e.code) || Number(e.details?.status ?? 0) >= 500;
-}
-
-/** fetch with a time limit per request (claims long-poll ≤ 30 s), so a hung connection is noticed. */
-function fetchWithin(ms: number): typeof fetch {
-  return (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms) });
 }
 
 export type JobOutcome = "done" | "failed" | "requeued" | "cancelled" | "lease_lost" | "released";
@@ -132,7 +137,7 @@ export function faultEnv(modelHash: string, spec = process.env.NNLQ_WORKER_FAULT
 }
 
 export class Worker {
-  readonly api: WorkerClient;
+  readonly transport: JobTransport;
   readonly host: HostInfo;
   readonly platforms: PlatformSpec[];
   readonly hostName: string;
@@ -147,25 +152,22 @@ export class Worker {
   private online = true;
   private stoppedAt = 0;
   private readonly measure: NonNullable<WorkerConfig["measure"]>;
-  private readonly fetch = fetchWithin(90_000);
+  private readonly resultBody: NonNullable<WorkerConfig["resultBody"]>;
 
   constructor(cfg: WorkerConfig) {
     this.cfg = { waitSeconds: 20, backoff: { minMs: 500, maxMs: 15_000 }, graceMs: 30_000, budgetMs: 2000, ...cfg };
-    if (!cfg.workerToken) throw new NnlqError("VALIDATION", "a worker token is required (NNLQ_WORKER_TOKEN or --token; a site admin issues one)");
-    let base: URL | null = null;
-    try {
-      base = new URL(cfg.url);
-    } catch {
-      /* below */
-    }
-    if (!base || (base.protocol !== "http:" && base.protocol !== "https:")) throw new NnlqError("VALIDATION", `'${cfg.url}' is not an http(s) URL of the nnlq app (e.g. http://localhost:3000)`);
-    this.api = new WorkerClient({ baseUrl: cfg.url, fetch: this.fetch });
+    this.transport = cfg.transport ?? httpTransport(cfg);
     this.host = cfg.host ?? detectHost();
     this.platforms = selectPlatforms(this.host, cfg.platforms);
     this.hostName = cfg.hostName ?? os.hostname();
     this.log = cfg.log ?? ((l) => console.log(`[worker] ${l}`));
     // NNLQ_MEASURE_POOL=1: a persistent isolated child serves many measurements (lib/measure/pool.ts)
     this.measure = cfg.measure ?? (process.env.NNLQ_MEASURE_POOL === "1" ? measureInPool : measureInChild);
+    this.resultBody = cfg.resultBody ?? resultBody;
+  }
+
+  private jobLog(line: string) {
+    if (this.cfg.logJobs !== false) this.log(line);
   }
 
   get stopped(): boolean {
@@ -189,7 +191,7 @@ export class Worker {
     if (!devices) return;
     this.devices = devices;
     this.log(
-      `serving ${devices.length} platform${devices.length === 1 ? "" : "s"} as host '${this.hostName}' (${this.host.cpuModel}, ${this.host.cores} cores) against ${this.api.baseUrl}: ` +
+      `serving ${devices.length} platform${devices.length === 1 ? "" : "s"} as host '${this.hostName}' (${this.host.cpuModel}, ${this.host.cores} cores) against ${this.transport.where}: ` +
         devices.map((d) => `${d.platform.slug} (device ${d.deviceId})`).join(", "),
     );
     await Promise.all(devices.map((d) => this.deviceLoop(d)));
@@ -202,12 +204,12 @@ export class Worker {
     const body = { hostName: this.hostName, hostInfo: hostInfoOf(this.host), platforms: platforms.map(platformSpecInput) };
     for (let failures = 1; !this.stopped; failures++) {
       try {
-        const res = await this.api.register(this.cfg.workerToken, body);
+        const devices = await this.transport.register(body);
         this.connected();
-        for (const d of res.devices) {
+        for (const d of devices) {
           if (d.releasedJobs.length) this.log(`device ${d.deviceId} (${d.platform.slug}): jobs ${d.releasedJobs.join(", ")} of a previous run went back to the queue`);
         }
-        return res.devices.map((d) => ({ platform: platforms.find((p) => p.slug === d.platform.slug)!, deviceId: d.deviceId, api: this.deviceClient(d.deviceToken) }));
+        return devices.map((d) => ({ platform: platforms.find((p) => p.slug === d.platform.slug)!, deviceId: d.deviceId, api: d.channel }));
       } catch (e) {
         if (this.stopped) return null;
         if (!transient(e)) throw e; // refused token, platform conflict: nothing retrying can fix
@@ -216,10 +218,6 @@ export class Worker {
       }
     }
     return null;
-  }
-
-  private deviceClient(token: string): DeviceClient {
-    return new DeviceClient({ baseUrl: this.api.baseUrl, headers: { "x-device-token": token }, fetch: this.fetch });
   }
 
   private connected() {
@@ -281,7 +279,7 @@ export class Worker {
   /** One claimed job, start to end; never throws. */
   private async runJob(d: Device, job: ClaimedJob): Promise<void> {
     const started = Date.now();
-    this.log(`${jobHead(job, d)}: claimed, measuring`);
+    this.jobLog(`${jobHead(job, d)}: claimed, measuring`);
     const abort = new AbortController(); // cancel, lost lease, or shutdown past the grace period
     let endReason: JobOutcome | null = null;
     const onKill = () => {
@@ -312,9 +310,9 @@ export class Worker {
           env: faultEnv(job.model.hash),
           // the pid of the measuring child, so an operator (or the kill -9 test) can see it end with its worker;
           // only measureInChild spawns one per job (the pool's options travel over IPC, where a function cannot)
-          ...(this.measure === measureInChild ? { onChild: (pid: number) => this.log(`${jobHead(job, d)}: measuring child pid ${pid}`) } : {}),
+          ...(this.measure === measureInChild ? { onChild: (pid: number) => this.jobLog(`${jobHead(job, d)}: measuring child pid ${pid}`) } : {}),
         });
-        outcome = { result: resultBody(r), median: r.stats.median };
+        outcome = { result: this.resultBody(r, job), median: r.stats.median };
       } catch (e) {
         if (!abort.signal.aborted) {
           const failure = failureBody(e, d.platform, (Date.now() - t0) / 1000);
@@ -344,7 +342,8 @@ export class Worker {
     this.jobs.push(record);
     if (this.jobs.length > 100) this.jobs.shift();
     this.jobCount++;
-    this.log(jobLine(job, d, record, (measuredAt || Date.now()) - started));
+    this.jobLog(jobLine(job, d, record, (measuredAt || Date.now()) - started));
+    this.cfg.onJob?.(record, job);
   }
 
   /** Heartbeats every heartbeatSeconds until stopped; `onEnd` when the server says to drop the job. */
@@ -437,6 +436,19 @@ export class Worker {
       }),
     );
   }
+}
+
+/** The HTTP transport of a url + worker token, both checked (the CLI's usage errors). */
+function httpTransport(cfg: WorkerConfig): JobTransport {
+  if (!cfg.workerToken) throw new NnlqError("VALIDATION", "a worker token is required (NNLQ_WORKER_TOKEN or --token; a site admin issues one)");
+  let base: URL | null = null;
+  try {
+    base = new URL(cfg.url ?? "");
+  } catch {
+    /* below */
+  }
+  if (!base || (base.protocol !== "http:" && base.protocol !== "https:")) throw new NnlqError("VALIDATION", `'${cfg.url}' is not an http(s) URL of the nnlq app (e.g. http://localhost:3000)`);
+  return new HttpJobTransport(cfg.url!, cfg.workerToken);
 }
 
 function jobHead(job: ClaimedJob, d: Device): string {
