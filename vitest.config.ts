@@ -10,7 +10,8 @@ import path from "node:path";
  * Name a test file *.db.test.ts to get a database. Browser tests: vitest.e2e.config.ts.
  */
 export default defineConfig({
-  resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
+  // "server-only" (lib/services/pages.ts) is Next's marker module; tests run on the server side, where it is empty
+  resolve: { alias: { "@": path.resolve(import.meta.dirname), "server-only": "next/dist/compiled/server-only/empty.js" } },
   test: {
     testTimeout: 60_000,
     hookTimeout: 120_000,

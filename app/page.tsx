@@ -1,8 +1,5 @@
 import Link from "next/link";
-import { getDb } from "@/lib/db/client";
-import { listPlatforms } from "@/lib/db/platforms";
-import { currentPredictor, type PredictorInfo } from "@/lib/services/portal-predictor";
-import { publicMatrix } from "@/lib/services/portal-cached";
+import { homePageData } from "@/lib/services/pages";
 import { InstantPreview } from "@/components/preview/instant-preview";
 
 /**
@@ -12,36 +9,8 @@ import { InstantPreview } from "@/components/preview/instant-preview";
  */
 export const dynamic = "force-dynamic";
 
-async function homeData(): Promise<{
-  predictor: PredictorInfo | null;
-  names: Record<string, string>;
-  /** the active platforms' slugs: the preview shows a row for each */
-  active: string[];
-  totals: { results: number; models: number; platforms: number } | null;
-}> {
-  let db = null;
-  try {
-    db = getDb();
-  } catch {
-    /* no DATABASE_URL (e.g. while building): the files still name the predictor */
-  }
-  const predictor = await currentPredictor(db);
-  if (!db) return { predictor, names: {}, active: [], totals: null };
-  try {
-    const [plats, m] = await Promise.all([listPlatforms(db, { activeOnly: false }), publicMatrix(1)]);
-    return {
-      predictor,
-      names: Object.fromEntries(plats.map((p) => [p.slug, p.name])),
-      active: plats.filter((p) => p.active).map((p) => p.slug).sort(),
-      totals: { results: m.totals.results, models: m.totals.models, platforms: new Set(m.cells.map((c) => c.platform)).size },
-    };
-  } catch {
-    return { predictor, names: {}, active: [], totals: null };
-  }
-}
-
 export default async function Home() {
-  const { predictor, names, active, totals } = await homeData();
+  const { predictor, names, active, totals } = await homePageData();
   return (
     <main className="mx-auto max-w-6xl px-4 py-10">
       <div className="grid gap-8 lg:grid-cols-[1fr_1.3fr] lg:items-start">

@@ -1,5 +1,4 @@
-import { getDb } from "@/lib/db/client";
-import { listPlatformsWithStatus } from "@/lib/services/platforms";
+import { platformsWithStatus } from "@/lib/services/pages";
 import { PlatformsBoard } from "@/components/latency/platforms-board";
 import { PageHeader } from "@/components/ui";
 
@@ -7,7 +6,7 @@ export const metadata = { title: "Platforms — nnlq" };
 export const dynamic = "force-dynamic"; // live device status
 
 export default async function PlatformsPage() {
-  const platforms = await listPlatformsWithStatus(getDb());
+  const platforms = await platformsWithStatus();
   return (
     <main className="mx-auto max-w-6xl px-4 py-10">
       <PageHeader

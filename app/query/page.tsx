@@ -1,12 +1,7 @@
 import Link from "next/link";
-import { getDb } from "@/lib/db/client";
-import { currentPrincipal } from "@/lib/auth/session";
-import { listMyTeams } from "@/lib/services/teams";
-import { listPlatformsWithStatus } from "@/lib/services/platforms";
+import { modelForCaller, pageCaller, queryPageData } from "@/lib/services/pages";
 import { QueryWorkbench } from "@/components/latency/query-workbench";
-import { currentPredictor } from "@/lib/services/portal-predictor";
 import { Alert, PageHeader } from "@/components/ui";
-import { getModelForCaller } from "@/lib/services/query";
 import { NnlqError } from "@/lib/errors";
 import { parseModelId } from "@/components/portal/model-id";
 
@@ -14,8 +9,7 @@ export const metadata = { title: "Query latency — nnlq" };
 export const dynamic = "force-dynamic"; // device status and the caller's teams
 
 export default async function QueryPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const db = getDb();
-  const me = await currentPrincipal(db);
+  const me = await pageCaller();
   // /query?model=<id> ("Measure on more platforms" on a model page): that model, chosen, if the caller may see it
   const wanted = (await searchParams).model;
   const modelId = typeof wanted === "string" ? parseModelId(wanted) : null;
@@ -25,7 +19,7 @@ export default async function QueryPage({ searchParams }: { searchParams: Promis
     if (modelId === null) chosenError = `'${String(wanted)}' is not a model id: choose a model by uploading it below.`;
     else {
       try {
-        const { model } = await getModelForCaller(db, me, modelId);
+        const { model } = await modelForCaller(me, modelId);
         chosen = { id: model.id, name: model.name, hash: model.hash, batch: model.batch };
       } catch (e) {
         if (!(e instanceof NnlqError) || e.code !== "NOT_FOUND") throw e;
@@ -33,7 +27,7 @@ export default async function QueryPage({ searchParams }: { searchParams: Promis
       }
     }
   }
-  const [platforms, teams, predictor] = await Promise.all([listPlatformsWithStatus(db), me ? listMyTeams(db, me) : Promise.resolve([]), currentPredictor(db)]);
+  const { platforms, teams, predictor } = await queryPageData(me);
   return (
     <main className="mx-auto max-w-5xl px-4 py-10">
       <PageHeader

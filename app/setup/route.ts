@@ -4,10 +4,8 @@
  * Answers a small HTML page with a real status: 200 done, 401 sign in first, 403 demo user / API key,
  * 404 unknown token, 409 used / expired / an admin already exists.
  */
-import { getDb } from "@/lib/db/client";
 import { isNnlqError, statusOf } from "@/lib/errors";
-import { principalFromRequest } from "@/lib/auth/session";
-import { claimSiteAdmin } from "@/lib/services/admin-setup";
+import { claimSiteAdminFor } from "@/lib/services/pages";
 
 export const dynamic = "force-dynamic";
 
@@ -28,8 +26,7 @@ export async function GET(req: Request): Promise<Response> {
   const url = new URL(req.url);
   const token = url.searchParams.get("token");
   try {
-    const principal = await principalFromRequest(getDb(), req);
-    const user = await claimSiteAdmin(getDb(), principal, token);
+    const user = await claimSiteAdminFor(req, token);
     return page(200, "You are the site administrator", `<p>${esc(user.email)} now sets team quotas, manages devices and issues worker tokens. This link no longer works.</p><p><a href="/admin">Open the admin page</a></p>`);
   } catch (e) {
     if (!isNnlqError(e)) {

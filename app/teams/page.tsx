@@ -1,8 +1,6 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
-import { getDb } from "@/lib/db/client";
-import { currentPrincipal } from "@/lib/auth/session";
-import { listMyTeams } from "@/lib/services/teams";
+import { myTeams, pageCaller } from "@/lib/services/pages";
 import { CreateTeamForm } from "@/components/teams/create-team-form";
 import { Badge, Card, PageHeader } from "@/components/ui";
 
@@ -10,10 +8,9 @@ export const metadata = { title: "Teams — nnlq" };
 export const dynamic = "force-dynamic"; // per-user page
 
 export default async function TeamsPage() {
-  const db = getDb();
-  const me = await currentPrincipal(db);
+  const me = await pageCaller();
   if (!me) redirect("/signin?callbackUrl=/teams");
-  const teams = await listMyTeams(db, me);
+  const teams = await myTeams(me);
 
   return (
     <main className="mx-auto max-w-4xl px-4 py-10">

@@ -1,6 +1,6 @@
 "use client";
 /** Latency vs FLOPs on one platform: sampled models coloured by family, the Pareto front as a line. */
-import type { ScatterPoint } from "@/lib/db/browse";
+import type { ScatterPoint } from "@/lib/services/portal";
 import { LogScatter, PALETTE, type ScatterSeries } from "./charts";
 
 export function ParetoChart({

@@ -12,6 +12,9 @@ import { decodeCursor, encodeCursor } from "@/lib/api/schemas/common";
 import type { BrowseParams, BrowseResponse, LeaderboardParams, LeaderboardResponse, MatrixResponse } from "@/lib/api/schemas/portal";
 import { FAMILY_LABELS, type FamilyName } from "@/lib/onnx/families";
 
+/** A sampled (model, FLOPs, latency) point of the leaderboard's Pareto chart. */
+export type { ScatterPoint } from "@/lib/db/browse";
+
 export const familyLabel = (name: string) => FAMILY_LABELS[name as FamilyName] ?? name;
 
 /**
@@ -37,7 +40,9 @@ async function resolvePlatform(db: DbOrTx, slug: string | undefined) {
 function parseCursor(c: string, sort: string, dir: string): browseDb.BrowseKey {
   const v = decodeCursor(c);
   if (!v || v.length !== 5 || v[0] !== sort || v[1] !== dir || !v.slice(2).every((x) => typeof x === "number" && Number.isFinite(x))) {
-    throw new NnlqError("VALIDATION", "Invalid query string: cursor is not a valid cursor for this sort order", { fields: { cursor: "is not a valid cursor" } });
+    throw new NnlqError("VALIDATION", "Invalid query string: cursor is not a valid cursor for this sort order", {
+      fields: { cursor: "is not a valid cursor" },
+    });
   }
   return v.slice(2) as browseDb.BrowseKey;
 }
@@ -68,7 +73,16 @@ export async function browse(db: DbOrTx, teamIds: readonly number[], q: BrowsePa
   return {
     platform: platform.slug,
     items: page.map((r) => ({
-      model: { id: r.modelId, hash: r.hash, name: r.name, family: r.family, flops: r.flops, params: r.params, source: r.source, visibility: r.visibility },
+      model: {
+        id: r.modelId,
+        hash: r.hash,
+        name: r.name,
+        family: r.family,
+        flops: r.flops,
+        params: r.params,
+        source: r.source,
+        visibility: r.visibility,
+      },
       batch: r.batch,
       medianMs: r.medianMs,
       measurementCount: r.measurementCount,
@@ -92,7 +106,9 @@ export async function matrix(db: DbOrTx, teamIds: readonly number[], { batch }: 
   const present = new Set(cells.map((c) => c.family));
   return {
     batch,
-    platforms: platforms.filter((p) => cells.some((c) => c.platformId === p.id) || p.active).map((p) => ({ id: p.id, slug: p.slug, name: p.name })),
+    platforms: platforms
+      .filter((p) => cells.some((c) => c.platformId === p.id) || p.active)
+      .map((p) => ({ id: p.id, slug: p.slug, name: p.name })),
     families: fams.filter((f) => present.has(f.name)).map((f) => ({ name: f.name, label: f.label })),
     cells: cells
       .filter((c) => slug.has(c.platformId))
@@ -118,9 +134,17 @@ export async function leaderboards(
   const measured = platforms.filter((p) => ids.has(p.id));
   const [fastest, pareto, ranking] = await Promise.all([
     platform ? browseDb.fastestPerFamily(db, { platformId: platform.id, batch: q.batch, teamIds, perFamily: q.perFamily }) : [],
-    platform ? browseDb.paretoView(db, { platformId: platform.id, batch: q.batch, teamIds, maxPoints: 1500 }) : { total: 0, sample: [], front: [] },
     platform
-      ? browseDb.rankPlatforms(db, { referenceId: platform.id, platformIds: measured.map((p) => p.id), teamIds, batch: q.batch, minModels: MIN_SHARED_MODELS })
+      ? browseDb.paretoView(db, { platformId: platform.id, batch: q.batch, teamIds, maxPoints: 1500 })
+      : { total: 0, sample: [], front: [] },
+    platform
+      ? browseDb.rankPlatforms(db, {
+          referenceId: platform.id,
+          platformIds: measured.map((p) => p.id),
+          teamIds,
+          batch: q.batch,
+          minModels: MIN_SHARED_MODELS,
+        })
       : { ranks: [], unranked: [], referenceModels: 0 },
   ]);
   const byId = new Map(platforms.map((p) => [p.id, p]));
@@ -128,7 +152,14 @@ export async function leaderboards(
     platform: platform?.slug ?? null,
     batch: q.batch,
     fastest: fastest.map(({ modelId, ...r }) => ({ id: modelId, ...r })),
-    paretoFront: pareto.front.map((r) => ({ id: r.modelId, name: r.name, family: r.family, flops: r.flops, params: r.params, medianMs: r.medianMs })),
+    paretoFront: pareto.front.map((r) => ({
+      id: r.modelId,
+      name: r.name,
+      family: r.family,
+      flops: r.flops,
+      params: r.params,
+      medianMs: r.medianMs,
+    })),
     platforms: ranking.ranks.map((r) => ({
       platform: byId.get(r.platformId)?.slug ?? String(r.platformId),
       name: byId.get(r.platformId)?.name ?? "",

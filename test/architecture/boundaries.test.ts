@@ -2,9 +2,13 @@
  * The layering rules of DEVELOPERS.md, checked on every import of the source tree (static `import … from`,
  * `export … from`, dynamic `import()`), so a change that crosses a boundary fails here, not in review:
  * - app/ and components/ hold no SQL: no drizzle-orm, mysql2 or the table schema (they read through lib/);
+ * - app/ and components/ never import lib/db at all: pages read through lib/services (server-only
+ *   lib/services/pages.ts opens the database for them), route handlers get `db` from route();
  * - lib/onnx, lib/zoo and lib/predict never import lib/db, next or next-auth;
  * - lib/onnx and lib/zoo are isomorphic: no Node built-ins (they run in a browser Web Worker too);
- * - workers/ never import app/.
+ * - workers/ never import app/; workers/measure/ (the device side) never imports lib/db or lib/services:
+ *   it reaches the server through its job transport only;
+ * - no import cycles among the files under lib/ (type-only and dynamic imports count, as madge counts them).
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -20,7 +24,8 @@ function sources(dir: string): string[] {
     .map((e) => path.relative(root, path.join(e.parentPath, e.name)));
 }
 
-const IMPORT = /(?:^|[^\w.])(?:import|export)\s[^'"`;]*?from\s*["']([^"']+)["']|(?:^|[^\w.])import\s*\(\s*["']([^"']+)["']\s*\)|(?:^|[^\w.])import\s*["']([^"']+)["']/gm;
+const IMPORT =
+  /(?:^|[^\w.])(?:import|export)\s[^'"`;]*?from\s*["']([^"']+)["']|(?:^|[^\w.])import\s*\(\s*["']([^"']+)["']\s*\)|(?:^|[^\w.])import\s*["']([^"']+)["']/gm;
 
 /** Import specifiers of a file, with "@/…" and relative paths turned into repository paths. */
 function importsOf(file: string): string[] {
@@ -48,22 +53,130 @@ describe("layering", () => {
     expect(files.length).toBeGreaterThan(10);
     expect(importsOf("lib/onnx/index.ts")).toContain("lib/onnx/strip");
     expect(sources("cli").flatMap(importsOf)).toContain("cli/commands/inspect"); // import("./commands/inspect")
-    expect(sources("app").flatMap(importsOf).some((s) => under(s, "lib/services"))).toBe(true);
+    expect(
+      sources("app")
+        .flatMap(importsOf)
+        .some((s) => under(s, "lib/services")),
+    ).toBe(true);
   });
 
   it("app/ and components/ hold no SQL: no drizzle-orm, mysql2 or table schema", () => {
-    expect(violations(["app", "components"], (s) => isPackage(s, "drizzle-orm") || isPackage(s, "mysql2") || under(s, "lib/db/schema"))).toEqual([]);
+    expect(
+      violations(["app", "components"], (s) => isPackage(s, "drizzle-orm") || isPackage(s, "mysql2") || under(s, "lib/db/schema")),
+    ).toEqual([]);
   });
 
   it("lib/onnx, lib/zoo and lib/predict never import lib/db, next or next-auth", () => {
-    expect(violations(["lib/onnx", "lib/zoo", "lib/predict"], (s) => under(s, "lib/db") || isPackage(s, "next") || isPackage(s, "next-auth"))).toEqual([]);
+    expect(
+      violations(["lib/onnx", "lib/zoo", "lib/predict"], (s) => under(s, "lib/db") || isPackage(s, "next") || isPackage(s, "next-auth")),
+    ).toEqual([]);
   });
 
   it("lib/onnx and lib/zoo import no Node built-ins (they run in the browser)", () => {
-    expect(violations(["lib/onnx", "lib/zoo"], (s) => s.startsWith("node:") || ["fs", "path", "os", "crypto", "child_process", "worker_threads"].includes(s))).toEqual([]);
+    expect(
+      violations(
+        ["lib/onnx", "lib/zoo"],
+        (s) => s.startsWith("node:") || ["fs", "path", "os", "crypto", "child_process", "worker_threads"].includes(s),
+      ),
+    ).toEqual([]);
   });
 
   it("workers/ never import app/", () => {
     expect(violations(["workers"], (s) => under(s, "app"))).toEqual([]);
+  });
+
+  it("app/ and components/ never import lib/db (pages read through lib/services, handlers get db from route())", () => {
+    expect(violations(["app", "components"], (s) => under(s, "lib/db"))).toEqual([]);
+  });
+
+  it("workers/measure/ never imports lib/db or lib/services (the device side talks to the server through its transport)", () => {
+    expect(violations(["workers/measure"], (s) => under(s, "lib/db") || under(s, "lib/services"))).toEqual([]);
+  });
+});
+
+const EXTENSIONS = ["", ".ts", ".tsx", ".mts", ".js", ".mjs", "/index.ts", "/index.tsx"];
+
+/** The import graph of the source files under `dir`: file → the files under `dir` it imports (resolved as TypeScript does). */
+function importGraph(dir: string): Map<string, string[]> {
+  const files = new Set(sources(dir));
+  const resolve = (spec: string) => EXTENSIONS.map((e) => spec + e).find((c) => files.has(c));
+  return new Map([...files].map((f) => [f, [...new Set(importsOf(f).map(resolve).filter((t): t is string => t !== undefined))]]));
+}
+
+/**
+ * Every import cycle of a graph, one per strongly connected component (Tarjan), each reported as a path
+ * `a → b → … → a` through that component.
+ */
+function importCycles(graph: Map<string, string[]>): string[] {
+  let counter = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const components: string[][] = [];
+  const visit = (v: string) => {
+    index.set(v, counter);
+    low.set(v, counter++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const c: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        c.push(w);
+      } while (w !== v);
+      if (c.length > 1 || (graph.get(v) ?? []).includes(v)) components.push(c);
+    }
+  };
+  for (const v of [...graph.keys()].sort()) if (!index.has(v)) visit(v);
+  return components.map((c) => {
+    const inside = new Set(c);
+    const start = [...c].sort()[0]!;
+    // breadth-first from start's successors back to start, inside the component: the shortest cycle through start
+    const prev = new Map<string, string>();
+    const queue = [start];
+    while (queue.length) {
+      const v = queue.shift()!;
+      const next = (graph.get(v) ?? []).filter((w) => inside.has(w)).sort();
+      if (next.includes(start)) {
+        const path = [v];
+        while (path[0] !== start) path.unshift(prev.get(path[0]!)!);
+        return [...path, start].join(" → ");
+      }
+      for (const w of next) if (!prev.has(w) && w !== start) (prev.set(w, v), queue.push(w));
+    }
+    return `${start} → … → ${start}`;
+  });
+}
+
+describe("import cycles", () => {
+  it("the cycle finder reports a cycle with its path, and none in a tree", () => {
+    const g = new Map([
+      ["a", ["b"]],
+      ["b", ["c", "d"]],
+      ["c", ["a"]],
+      ["d", []],
+      ["e", ["e"]],
+    ]);
+    expect(importCycles(g)).toEqual(["a → b → c → a", "e → e"]);
+    expect(importCycles(new Map([["a", ["b", "c"]], ["b", ["c"]], ["c", []]]))).toEqual([]);
+  });
+
+  it("the import graph of lib/ resolves @/ and relative imports to files", () => {
+    const g = importGraph("lib");
+    expect(g.get("lib/onnx/index.ts")).toContain("lib/onnx/strip.ts");
+    expect([...g.values()].flat().some((t) => t.startsWith("lib/errors"))).toBe(true);
+  });
+
+  it("no import cycles under lib/", () => {
+    expect(importCycles(importGraph("lib"))).toEqual([]);
   });
 });

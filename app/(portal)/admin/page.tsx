@@ -1,10 +1,7 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
-import { getDb } from "@/lib/db/client";
-import { currentPrincipal } from "@/lib/auth/session";
 import { isNnlqError } from "@/lib/errors";
-import { monthOf } from "@/lib/db/util";
-import { adminOverview } from "@/lib/services/portal-teams";
+import { adminPageData, pageCaller, thisMonth } from "@/lib/services/pages";
 import { Alert, Card, PageHeader, formatDate } from "@/components/ui";
 import { StateBadge } from "@/components/latency/format";
 import { DeviceToggle, QuotaForm, WorkerTokens } from "@/components/portal/admin-panels";
@@ -16,13 +13,12 @@ const secs = (s: number | null) => (s === null ? "—" : `${s.toFixed(0)} s`);
 
 export default async function AdminPage({ searchParams }: { searchParams: Promise<{ team?: string; month?: string }> }) {
   const sp = await searchParams;
-  const db = getDb();
-  const me = await currentPrincipal(db);
+  const me = await pageCaller();
   if (!me) redirect("/signin?callbackUrl=/admin");
-  const month = sp.month && /^\d{4}-(0[1-9]|1[0-2])$/.test(sp.month) ? sp.month : monthOf();
+  const month = sp.month && /^\d{4}-(0[1-9]|1[0-2])$/.test(sp.month) ? sp.month : thisMonth();
   let o;
   try {
-    o = await adminOverview(db, me, month);
+    o = await adminPageData(me, month);
   } catch (e) {
     if (isNnlqError(e) && e.code === "FORBIDDEN") {
       return (

@@ -1,10 +1,8 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { getDb } from "@/lib/db/client";
 import { NnlqError } from "@/lib/errors";
-import { currentPrincipal } from "@/lib/auth/session";
-import { callerTeamIds } from "@/lib/services/caller";
-import { browse, familyLabel } from "@/lib/services/portal";
+import { browseForCaller, pageCaller } from "@/lib/services/pages";
+import { familyLabel } from "@/lib/services/portal";
 import { publicBrowse, publicMatrix, publicPlatforms } from "@/lib/services/portal-cached";
 import { BROWSE_SORTS, browseQuery, type BrowseResponse } from "@/lib/api/schemas/portal";
 import { ALL_FAMILIES } from "@/lib/onnx/families";
@@ -37,13 +35,12 @@ export default async function BrowsePage({ searchParams }: { searchParams: Promi
   }
   try {
     if (params.scope === "team") {
-      const db = getDb();
-      const me = await currentPrincipal(db);
+      const me = await pageCaller();
       if (!me) {
         scopeError = "Sign in to browse your teams' private models.";
         result = { platform: null, items: [], total: 0, totalCapped: false, nextCursor: null };
       } else {
-        result = await browse(db, await callerTeamIds(db, me), { ...params, platform: params.platform ?? defaultSlug ?? undefined });
+        result = await browseForCaller(me, { ...params, platform: params.platform ?? defaultSlug ?? undefined });
       }
     } else {
       result = await publicBrowse({ ...params, platform: params.platform ?? defaultSlug ?? undefined });

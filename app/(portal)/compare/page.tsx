@@ -1,8 +1,8 @@
 import Link from "next/link";
-import { getDb } from "@/lib/db/client";
 import { isNnlqError } from "@/lib/errors";
 import { familyLabel } from "@/lib/services/portal";
-import { compareModels, comparePlatforms, type CompareData, type ModelsSideBySide, type PlatformsSideBySide } from "@/lib/services/portal-model";
+import type { CompareData, ModelsSideBySide, PlatformsSideBySide } from "@/lib/services/portal-model";
+import { compareModelsPublic, comparePlatformsPublic } from "@/lib/services/pages";
 import { publicCompare, publicPlatforms } from "@/lib/services/portal-cached";
 import { ALL_FAMILIES } from "@/lib/onnx/families";
 import { Alert, Card, PageHeader } from "@/components/ui";
@@ -35,13 +35,13 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
     .split(/[\s,]+/)
     .map(Number)
     .filter((n) => Number.isInteger(n) && n > 0);
-  const side = modelIds.length ? await compareModels(getDb(), [], modelIds) : null;
+  const side = modelIds.length ? await compareModelsPublic(modelIds) : null;
   const a = sp.a ?? defaultSlug ?? undefined;
   const b = sp.b ?? measuredSlugs.find((s) => s !== a);
   let pair: PlatformsSideBySide | null = null;
   if (a && b && a !== b) {
     try {
-      pair = await comparePlatforms(getDb(), [], { a, b, batch: Number(sp.pbatch) > 0 ? Number(sp.pbatch) : 1 });
+      pair = await comparePlatformsPublic({ a, b, batch: Number(sp.pbatch) > 0 ? Number(sp.pbatch) : 1 });
     } catch (e) {
       if (!isNnlqError(e)) throw e;
       errors.push(e.message);

@@ -1,10 +1,9 @@
 import Link from "next/link";
 import { cache, type ReactNode } from "react";
 import { notFound } from "next/navigation";
-import { getDb } from "@/lib/db/client";
-import { currentPrincipal } from "@/lib/auth/session";
 import { NnlqError } from "@/lib/errors";
-import { jobPage, type JobPageData, type TimelineStep } from "@/lib/services/portal-job";
+import type { JobPageData, TimelineStep } from "@/lib/services/portal-job";
+import { jobForPage } from "@/lib/services/pages";
 import { Alert, Card, PageHeader } from "@/components/ui";
 import { ENDED, StateBadge, fmtMs } from "@/components/latency/format";
 import { CopyButton } from "@/components/portal/copy-button";
@@ -17,9 +16,8 @@ export const dynamic = "force-dynamic"; // per-user page, live state
 const load = cache(async (raw: string): Promise<JobPageData | null> => {
   const id = parseId(raw);
   if (id === null) return null;
-  const db = getDb();
   try {
-    return await jobPage(db, await currentPrincipal(db), id);
+    return await jobForPage(id);
   } catch (e) {
     if (e instanceof NnlqError && e.code === "NOT_FOUND") return null;
     throw e;

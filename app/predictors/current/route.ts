@@ -1,6 +1,5 @@
 import { errorResponse, json } from "@/lib/api/http";
-import { getDb } from "@/lib/db/client";
-import { currentPredictor } from "@/lib/services/portal-predictor";
+import { currentPredictorInfo } from "@/lib/services/pages";
 
 /**
  * GET /predictors/current: `{predictor: {url, version, method, platforms} | null}`, the version the browser
@@ -11,13 +10,8 @@ export const dynamic = "force-dynamic";
 
 export async function GET(): Promise<Response> {
   try {
-    let db = null;
-    try {
-      db = getDb();
-    } catch {
-      /* no database configured: the files alone name the predictor */
-    }
-    return json({ predictor: await currentPredictor(db) });
+    // without a database configured, the files alone name the predictor
+    return json({ predictor: await currentPredictorInfo() });
   } catch (e) {
     return errorResponse(e, "GET /predictors/current");
   }

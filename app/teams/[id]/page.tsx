@@ -1,9 +1,6 @@
 import Link from "next/link";
 import { notFound, redirect } from "next/navigation";
-import { getDb } from "@/lib/db/client";
-import { currentPrincipal } from "@/lib/auth/session";
-import { getTeamOverview } from "@/lib/services/teams";
-import { listTeamApiKeys } from "@/lib/services/keys";
+import { pageCaller, teamApiKeys, teamOverview } from "@/lib/services/pages";
 import { isNnlqError } from "@/lib/errors";
 import { MembersPanel } from "@/components/teams/members-panel";
 import { KeysPanel } from "@/components/teams/keys-panel";
@@ -15,13 +12,12 @@ export default async function TeamPage({ params }: { params: Promise<{ id: strin
   const { id } = await params;
   const teamId = Number(id);
   if (!Number.isInteger(teamId) || teamId <= 0) notFound();
-  const db = getDb();
-  const me = await currentPrincipal(db);
+  const me = await pageCaller();
   if (!me) redirect(`/signin?callbackUrl=/teams/${teamId}`);
 
   let overview;
   try {
-    overview = await getTeamOverview(db, me, teamId);
+    overview = await teamOverview(me, teamId);
   } catch (e) {
     if (isNnlqError(e) && e.code === "NOT_FOUND") notFound();
     if (isNnlqError(e) && e.code === "FORBIDDEN") {
@@ -39,7 +35,7 @@ export default async function TeamPage({ params }: { params: Promise<{ id: strin
     throw e;
   }
   const { team, role, members } = overview;
-  const keys = await listTeamApiKeys(db, me, teamId);
+  const keys = await teamApiKeys(me, teamId);
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
   return (

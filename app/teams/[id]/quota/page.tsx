@@ -1,9 +1,7 @@
 import Link from "next/link";
 import { notFound, redirect } from "next/navigation";
-import { getDb } from "@/lib/db/client";
-import { currentPrincipal } from "@/lib/auth/session";
 import { isNnlqError } from "@/lib/errors";
-import { teamQuotaPage } from "@/lib/services/portal-teams";
+import { pageCaller, teamQuota } from "@/lib/services/pages";
 import { Alert, Badge, Card, PageHeader, formatDate } from "@/components/ui";
 import { TeamUsageChart } from "@/components/portal/team-usage-chart";
 
@@ -16,12 +14,11 @@ export default async function TeamQuotaPage({ params, searchParams }: { params: 
   const teamId = Number((await params).id);
   if (!Number.isInteger(teamId) || teamId <= 0) notFound();
   const { month } = await searchParams;
-  const db = getDb();
-  const me = await currentPrincipal(db);
+  const me = await pageCaller();
   if (!me) redirect(`/signin?callbackUrl=/teams/${teamId}/quota`);
   let page;
   try {
-    page = await teamQuotaPage(db, me, teamId, month && /^\d{4}-(0[1-9]|1[0-2])$/.test(month) ? month : undefined);
+    page = await teamQuota(me, teamId, month && /^\d{4}-(0[1-9]|1[0-2])$/.test(month) ? month : undefined);
   } catch (e) {
     if (isNnlqError(e) && e.code === "NOT_FOUND") notFound();
     if (isNnlqError(e) && e.code === "FORBIDDEN") {
