@@ -6,6 +6,7 @@
  * latest_measurements consistent with measurements exactly as lib/db/measurements.ts would.
  */
 import type mysql from "mysql2/promise";
+import { seededRandom } from "@/lib/onnx/rng";
 import { ZOO_FAMILIES } from "@/lib/zoo";
 
 export interface SynthOptions {
@@ -19,18 +20,6 @@ export interface SynthOptions {
   /** every k-th model gets a second (older) run */
   historyEvery?: number;
   predictions?: boolean;
-}
-
-/** Small deterministic PRNG (mulberry32). */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const OPS: Record<string, string[]> = {
@@ -49,7 +38,7 @@ async function insertRows(pool: mysql.Pool, table: string, cols: string[], rows:
 }
 
 export async function synthesize(pool: mysql.Pool, o: SynthOptions): Promise<{ models: number; measurements: number; latest: number; predictions: number }> {
-  const rand = rng(o.seed ?? 42);
+  const rand = seededRandom(o.seed ?? 42);
   const [plats] = (await pool.query("SELECT id, threads, `precision` FROM platforms ORDER BY id")) as unknown as [{ id: number; threads: number; precision: string }[]];
   if (!plats.length) throw new Error("synthesize: seed the platforms first (lib/db/seed)");
   const families = ZOO_FAMILIES as readonly string[];

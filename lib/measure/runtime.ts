@@ -12,7 +12,9 @@ import { fileURLToPath } from "node:url";
 import { DataType } from "@/lib/onnx/proto";
 import { NnlqError } from "@/lib/errors";
 import type { InputSpec } from "./passes/shapes";
-import { floatToHalf, normals, numel, prng, seedFor } from "./passes/tensor";
+import { floatToHalf } from "@/lib/onnx/float16";
+import { seededRandom } from "@/lib/onnx/rng";
+import { normals, numel, seedFor } from "./passes/tensor";
 
 export type RuntimeId = "ort-cpu" | "ort-wasm";
 export const RUNTIME_IDS: readonly RuntimeId[] = ["ort-cpu", "ort-wasm"];
@@ -210,7 +212,7 @@ export function randomFeeds(specs: InputSpec[], seed: number): HostFeeds {
     const type = TYPE_NAMES[s.elemType];
     if (!type) throw new NnlqError("ONNX_SHAPE", `input '${s.name}' has data type ${s.elemType}, which nnlq cannot synthesise`, { input: s.name });
     const n = numel(s.dims);
-    const rand = prng(seedFor(seed, s.name));
+    const rand = seededRandom(seedFor(seed, s.name));
     let data: HostTensor["data"];
     switch (type) {
       case "float32": data = normals(n, rand); break;

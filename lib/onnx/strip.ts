@@ -17,6 +17,7 @@
  * The model is marked with metadata "nnlq.structure_only" = "true".
  */
 import { NnlqError } from "../errors";
+import { floatToHalfTruncated } from "./float16";
 import { buildGraph, type GraphIR, type TensorIR } from "./graph";
 import { hashInferred } from "./hash";
 import { decodeModel, toModel, type OnnxModel } from "./model";
@@ -25,6 +26,7 @@ import {
 } from "./proto";
 import { inferShapes, resolveOverrides } from "./shapes";
 import { hasInlineData, isExternal, isFloatDtype, isIntDtype, numElements } from "./tensor";
+import { seededRandom } from "./rng";
 import { onnxError } from "./util";
 
 export const STRUCTURE_ONLY_KEY = "nnlq.structure_only";
@@ -243,34 +245,10 @@ export function isStructureOnly(model: OnnxModel): boolean {
 
 // ---------- re-materialization ----------
 
-/** mulberry32: small, fast, deterministic PRNG (isomorphic). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function seedFor(seed: number, name: string): number {
   let h = (seed ^ 0x9e3779b9) >>> 0;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
   return h;
-}
-
-function toHalf(v: number): number {
-  const f = new Float32Array(1);
-  const u = new Uint32Array(f.buffer);
-  f[0] = v;
-  const x = u[0];
-  const sign = (x >>> 16) & 0x8000;
-  const e = ((x >>> 23) & 0xff) - 127 + 15;
-  if (e <= 0) return sign;
-  if (e >= 31) return sign | 0x7c00;
-  return sign | (e << 10) | ((x >>> 13) & 0x3ff);
 }
 
 /**
@@ -281,7 +259,7 @@ function fillTensor(t: TensorProto, seed: number): TensorProto {
   const dims = (t.dims ?? []).slice();
   const n = numElements(dims);
   const dt = t.data_type ?? DataType.FLOAT;
-  const rand = prng(seedFor(seed, t.name ?? ""));
+  const rand = seededRandom(seedFor(seed, t.name ?? ""));
   const values = new Float32Array(n);
   if (dims.length >= 2) {
     // He-uniform: U(-a, a) with a = sqrt(3) · sqrt(2 / fan_in) has the He-normal variance, at one draw per value.
@@ -295,7 +273,7 @@ function fillTensor(t: TensorProto, seed: number): TensorProto {
   switch (dt) {
     case DataType.FLOAT: out.raw_data = new Uint8Array(values.buffer); break;
     case DataType.DOUBLE: out.raw_data = new Uint8Array(Float64Array.from(values).buffer); break;
-    case DataType.FLOAT16: out.raw_data = new Uint8Array(Uint16Array.from(values, toHalf).buffer); break;
+    case DataType.FLOAT16: out.raw_data = new Uint8Array(Uint16Array.from(values, floatToHalfTruncated).buffer); break;
     case DataType.BFLOAT16: out.raw_data = new Uint8Array(Uint16Array.from(new Uint32Array(values.buffer), (b) => b >>> 16).buffer); break;
     case DataType.INT8: out.raw_data = new Uint8Array(Int8Array.from(values, (v) => Math.max(-127, Math.min(127, Math.round(v * 64)))).buffer); break;
     case DataType.UINT8: out.raw_data = Uint8Array.from(values, (v) => Math.round(v * 100) & 0xff); break;

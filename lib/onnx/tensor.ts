@@ -3,6 +3,7 @@
  * raw_data. Values are read only for small tensors (constant folding of shapes, axes, scales...): weight
  * bytes are never converted.
  */
+import { bfloat16ToFloat, halfToFloat } from "./float16";
 import { DataType, type TensorProto } from "./proto";
 
 /** Bits per element of each DataType (0 = not a fixed-width numeric type). */
@@ -69,21 +70,6 @@ export function hasInlineData(t: TensorProto): boolean {
   return storedElements(t) > 0;
 }
 
-function f16ToNumber(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
-
-function bf16ToNumber(h: number): number {
-  const dv = new DataView(new ArrayBuffer(4));
-  dv.setUint32(0, h << 16, false);
-  return dv.getFloat32(0, false);
-}
-
 /**
  * Read a tensor's values as JS numbers (int64 beyond 2^53 lose precision; bool → 0/1).
  * Returns undefined for strings, external data, sub-byte / float8 types, missing data, or more than `max` elements.
@@ -114,8 +100,8 @@ export function readTensorValues(t: TensorProto, max = 1 << 16): number[] | unde
         case DataType.INT8: out[i] = dv.getInt8(i); break;
         case DataType.UINT8: out[i] = dv.getUint8(i); break;
         case DataType.BOOL: out[i] = dv.getUint8(i) ? 1 : 0; break;
-        case DataType.FLOAT16: out[i] = f16ToNumber(dv.getUint16(i * 2, true)); break;
-        case DataType.BFLOAT16: out[i] = bf16ToNumber(dv.getUint16(i * 2, true)); break;
+        case DataType.FLOAT16: out[i] = halfToFloat(dv.getUint16(i * 2, true)); break;
+        case DataType.BFLOAT16: out[i] = bfloat16ToFloat(dv.getUint16(i * 2, true)); break;
         default: return undefined;
       }
     }
@@ -127,8 +113,8 @@ export function readTensorValues(t: TensorProto, max = 1 << 16): number[] | unde
     case DataType.DOUBLE: src = t.double_data; break;
     case DataType.INT64: src = t.int64_data; break;
     case DataType.UINT64: case DataType.UINT32: src = t.uint64_data; break;
-    case DataType.FLOAT16: src = t.int32_data?.map((x) => f16ToNumber(x & 0xffff)); break;
-    case DataType.BFLOAT16: src = t.int32_data?.map((x) => bf16ToNumber(x & 0xffff)); break;
+    case DataType.FLOAT16: src = t.int32_data?.map((x) => halfToFloat(x & 0xffff)); break;
+    case DataType.BFLOAT16: src = t.int32_data?.map((x) => bfloat16ToFloat(x & 0xffff)); break;
     case DataType.BOOL: src = t.int32_data?.map((x) => (x ? 1 : 0)); break;
     default: src = t.int32_data;
   }

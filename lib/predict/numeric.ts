@@ -4,6 +4,8 @@
  */
 import { FEATURE_NAMES, OP_VOCAB, type GraphFeatures } from "@/lib/onnx";
 
+export { seededRandom } from "@/lib/onnx/rng";
+
 export const NUM_OPS = OP_VOCAB.length + 1; // one-hot columns (+ "other")
 export const DENSE_START = NUM_OPS;
 export const DENSE_DIM = FEATURE_NAMES.length - NUM_OPS;
@@ -102,17 +104,6 @@ export function median(xs: ArrayLike<number>): number {
   if (!s.length) return NaN;
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/** mulberry32: seeded uniform [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function shuffle<T>(xs: T[], rand: () => number): T[] {

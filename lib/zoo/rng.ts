@@ -1,20 +1,20 @@
 /**
- * Seeded pseudo-random numbers for the zoo (isomorphic, no crypto): mulberry32. Used both to sample specs
- * from design spaces and to fill weights, so the same seed gives the same numbers on every platform.
+ * Seeded pseudo-random numbers for the zoo (isomorphic, no crypto): the mulberry32 stream of lib/onnx/rng with
+ * the draws the zoo needs. Used both to sample specs from design spaces and to fill weights, so the same seed
+ * gives the same numbers on every platform.
  */
+import { mulberry32 } from "@/lib/onnx/rng";
+
 export class Rng {
-  private state: number;
+  private readonly stream: () => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.stream = mulberry32(seed);
   }
 
   /** Next uint32. */
   u32(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
+    return this.stream();
   }
 
   /** Uniform in [0, 1). */

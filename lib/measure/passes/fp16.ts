@@ -6,7 +6,8 @@
  * most fp16 nodes in fp32, which nnlq reports as unsupported instead of measuring a fake fp16 latency.
  */
 import { AttrType, DataType, encodeModelProto, type ModelProto, type TensorProto } from "@/lib/onnx/proto";
-import { decodeProto, floatToHalf, graphOf, readFloats } from "./tensor";
+import { floatToHalf } from "@/lib/onnx/float16";
+import { decodeProto, graphOf, readFloats } from "./tensor";
 
 /** op type → input indices that must remain float32 */
 const KEEP_FLOAT_INPUTS: Record<string, number[]> = { Resize: [1, 2], Upsample: [1] };

@@ -1,9 +1,10 @@
 /**
  * Small tensor helpers shared by the conversion passes: reading float data out of a
- * TensorProto whatever its storage, building initializers, float16 bit conversion and a seeded PRNG.
+ * TensorProto whatever its storage, building initializers, per-tensor seeds and normal samples.
  */
 import { DataType, decodeModelProto, type TensorProto, type ModelProto, type GraphProto, type ValueInfo } from "@/lib/onnx/proto";
 import { NnlqError } from "@/lib/errors";
+import { halfToFloat } from "@/lib/onnx/float16";
 
 export function numel(dims: readonly number[] | undefined): number {
   return (dims ?? []).reduce((a, b) => a * Number(b), 1);
@@ -42,58 +43,7 @@ export function typedTensor(name: string, dims: number[], dataType: number, data
   return { name, dims, data_type: dataType, raw_data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
-/* ---------- float16 ---------- */
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/** IEEE float32 → float16 bits (round to nearest even, overflow → inf). */
-export function floatToHalf(v: number): number {
-  f32[0] = v;
-  const x = u32[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    if (rem > mid || (rem === mid && half & 1)) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mant >> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
-  return sign | half;
-}
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const mant = h & 0x3ff;
-  if (exp === 0) return sign * mant * 2 ** -24;
-  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
-  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
-}
-
 /* ---------- deterministic randomness ---------- */
-
-/** mulberry32: tiny, fast, deterministic 32-bit PRNG returning floats in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** FNV-1a hash of a string mixed with a seed: per-tensor seeds independent of tensor order. */
 export function seedFor(seed: number, name: string): number {
