@@ -2,7 +2,7 @@
  * npm run campaign -- [--platform SLUG]... [--family F]... [--per-family N] [--batch B] [--budget-ms M]
  *                     [--until-minutes T] [--repeat N [--repeat-since T]] [--noisy-retakes N] [--networks] [--background] [--dry-run]
  *
- * Measures zoo models on this host's platforms through the job queue (lib/services/campaign.ts). With no
+ * Measures zoo models on this host's platforms through the job queue (plan: lib/services/campaign.ts; run: workers/campaign.ts). With no
  * --platform/--family/--per-family/--batch it runs the release plan (t1 batch 1 ×150 per family, the
  * classic networks, every other local platform ×100 per family, t1 batch 8 ×19 per family); otherwise one
  * stage per --platform (default: t1) with the given families, count and batch.
@@ -27,7 +27,8 @@ import { detectHost } from "@/lib/measure/host";
 import { localPlatforms } from "@/lib/measure/platforms";
 import { closeSharedPool, sharedPool } from "@/lib/measure/pool";
 import { isZooFamily, ZOO_FAMILIES, type ZooFamily } from "@/lib/zoo";
-import { CAMPAIGN, releaseStages, runCampaign, type CampaignProgress, type Stage } from "@/lib/services/campaign";
+import { CAMPAIGN, releaseStages, type Stage } from "@/lib/services/campaign";
+import { runCampaign, type CampaignProgress } from "@/workers/campaign";
 import { parseArgsOrExit } from "@/lib/args";
 
 const ROOT = path.resolve(import.meta.dirname, "..");

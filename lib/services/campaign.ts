@@ -1,9 +1,10 @@
 /**
- * Measurement campaigns (issue 6): fill the database with zoo models measured on this host's platforms,
- * through the normal job path — model rows (source 'zoo', public, zoo_spec), jobs enqueued with
- * lib/services/jobs.enqueue (no team, CAMPAIGN.priority so users' requests run first), claimed and
- * completed by an in-process device of this host (registered like any worker, host name
- * `<hostname>/campaign`), measured in a persistent isolated child (lib/measure/pool.ts).
+ * Measurement campaigns, the planning half: which models a campaign measures on which of this host's
+ * platforms (stages, per-family plans, classic networks), what of that is still missing, and the model rows
+ * and jobs that put it in the queue — model rows (source 'zoo', public, zoo_spec), jobs enqueued with
+ * lib/services/jobs.enqueue (no team, CAMPAIGN.priority so users' requests run first). Running them is the
+ * device side's: workers/campaign.ts drives the one worker loop (workers/measure/loop.ts) through the
+ * in-process transport, measuring in a persistent isolated child (lib/measure/pool.ts).
  *
  * Spec choice is deterministic and stratified: per family, 2·P distinct candidates are drawn from the
  * family's sampler (seed CAMPAIGN.seed), sorted by a size proxy (parameters × resolution²), cut into P
@@ -29,17 +30,10 @@ import { decodeModel, isStructureOnly, stripWeights } from "@/lib/onnx";
 import { canonicalJson, generate, paramCount, Rng, sampleSpec, structureKey, validateSpec, ZOO_FAMILIES, type ZooFamily, type ZooSpec } from "@/lib/zoo";
 import { deriveSeed } from "@/lib/zoo/rng";
 import { SAMPLED_RESOLUTION } from "@/lib/zoo/spec";
-import { detectHost, hardwareSlug, type HostInfo } from "@/lib/measure/host";
-import { localPlatforms, type PlatformSpec } from "@/lib/measure/platforms";
-import type { MeasurementResult } from "@/lib/measure/measure";
-import { sharedPool, withDeviceLock } from "@/lib/measure/pool";
-import type { MeasureInChildOptions } from "@/lib/measure/runner";
-import { hostInfoOf, platformSpecInput } from "@/workers/measure/platforms";
-import { failureBody, resultBody } from "@/workers/measure/report";
-import type { ClaimedJob } from "@/lib/api/schemas/worker";
-import { authenticateDevice, createWorkerToken, registerWorker, type AuthedDevice } from "./devices";
-import { claim, complete, enqueue, fail, goOffline, heartbeat, modelBytesForDevice } from "./jobs";
-import { QUEUE } from "./queue-config";
+import type { HostInfo } from "@/lib/measure/host";
+import { localPlatforms, platformRecord, type PlatformSpec } from "@/lib/measure/platforms";
+import { enqueue } from "./jobs";
+import { platformForSpec } from "./platforms";
 
 export const CAMPAIGN = {
   /** seed of every family's plan (changing it changes which specs a campaign picks) */
@@ -274,71 +268,7 @@ export async function ensureCorpusModel(db: Db, corpusRoot: string, corpusPath: 
   }
 }
 
-// ───────────────────────────── running ─────────────────────────────
-
-export interface CampaignProgress {
-  stage: string;
-  done: number;
-  failed: number;
-  total: number;
-  elapsedMs: number;
-  /** estimated remaining ms (null until the first job finished) */
-  etaMs: number | null;
-  last?: string;
-}
-
-export interface CampaignOptions {
-  stages: Stage[];
-  budgetMs?: number;
-  /** extra measurements of a result still flagged noisy (default CAMPAIGN.noisyRetakes) */
-  noisyRetakes?: number;
-  /** stop taking new work after this many minutes */
-  untilMinutes?: number;
-  corpusRoot?: string;
-  host?: HostInfo;
-  signal?: AbortSignal;
-  log?: (line: string) => void;
-  progress?: (p: CampaignProgress) => void;
-  /** measurement function (default: the persistent isolated child of lib/measure/pool.ts) */
-  measure?: (bytes: Uint8Array, platformSlug: string, o: MeasureInChildOptions) => Promise<MeasurementResult>;
-  /**
-   * device host name suffix (`<hostname>/<deviceName>`, default "campaign"). Registering a device again
-   * gives its held jobs back to the queue, so campaign processes running at the same time need different names.
-   */
-  deviceName?: string;
-  /** device lock name (default: the hardware slug shared with every process measuring on this CPU) */
-  lock?: string;
-}
-
-export interface CampaignSummary {
-  planned: number;
-  alreadyMeasured: number;
-  skippedFailed: number;
-  measured: number;
-  failed: number;
-  retakes: number;
-  busy: number;
-  deviceSeconds: number;
-  elapsedMs: number;
-  stoppedEarly: boolean;
-  byStage: Record<string, { planned: number; missing: number; measured: number; failed: number }>;
-  /** summed wall time per phase (ms) */
-  phases: PhaseTimes;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Wall time per campaign phase (ms, summed over jobs): where a job's time goes besides measuring. */
-export type PhaseTimes = Record<"enqueue" | "claim" | "fetch" | "measure" | "measureInner" | "complete" | "lockWait", number>;
-const newPhases = (): PhaseTimes => ({ enqueue: 0, claim: 0, fetch: 0, measure: 0, measureInner: 0, complete: 0, lockWait: 0 });
-async function timed<T>(phases: PhaseTimes, k: keyof PhaseTimes, fn: () => Promise<T>): Promise<T> {
-  const t0 = performance.now();
-  try {
-    return await fn();
-  } finally {
-    phases[k] += performance.now() - t0;
-  }
-}
+// ───────────────────────────── what a campaign measures ─────────────────────────────
 
 /** 1-minute load average above the logical core count. */
 export function loadSnapshot(cores = os.cpus().length) {
@@ -346,40 +276,42 @@ export function loadSnapshot(cores = os.cpus().length) {
   return { load1: Number(load1.toFixed(2)), busy: load1 > cores };
 }
 
-/** Registers this host's campaign devices (one per platform) through the worker registration path. */
-async function campaignDevices(db: Db, host: HostInfo, specs: PlatformSpec[], deviceName: string): Promise<Map<string, AuthedDevice>> {
-  const { secret } = await createWorkerToken(db, { name: "measurement campaign", replaceSameName: true });
-  const res = await registerWorker(db, secret, {
-    hostName: `${host.hostname}/${deviceName}`,
-    hostInfo: hostInfoOf(host),
-    platforms: specs.map(platformSpecInput),
-  });
-  const out = new Map<string, AuthedDevice>();
-  for (const d of res.devices) out.set(d.platform.slug, await authenticateDevice(db, d.deviceToken));
-  return out;
+export interface StageCounts {
+  planned: number;
+  missing: number;
+  measured: number;
+  failed: number;
 }
 
-/** Runs the stages in order until done, stopped (signal) or out of time. */
-export async function runCampaign(db: Db, o: CampaignOptions): Promise<CampaignSummary> {
-  const started = Date.now();
-  const log = o.log ?? (() => {});
-  const host = o.host ?? detectHost();
-  const local = localPlatforms(host);
-  // inside a slice the campaign holds the host lock itself: measure in the pool without queueing again
-  const measure = o.measure ?? ((b: Uint8Array, slug: string, opt: MeasureInChildOptions) => sharedPool().run(b, slug, opt));
-  const budgetMs = o.budgetMs ?? CAMPAIGN.budgetMs;
-  const corpusRoot = o.corpusRoot ?? defaultCorpusRoot();
-  const deadline = o.untilMinutes ? started + o.untilMinutes * 60_000 : Infinity;
-  const stopped = () => o.signal?.aborted || Date.now() >= deadline;
+export interface CampaignPlan {
+  /** per stage, in order: its platform row and the items still to measure */
+  stages: { stage: Stage; platform: Platform; items: WorkItem[] }[];
+  planned: number;
+  alreadyMeasured: number;
+  skippedFailed: number;
+  byStage: Record<string, StageCounts>;
+}
 
-  const specs = [...new Set(o.stages.map((s) => s.platform))].map((slug) => {
+/**
+ * What each stage still has to measure (only work without a latest_measurements row and not failed for
+ * good; or, for a repeat stage, which single-run items to measure again). The stages' platforms must be
+ * local platforms of `host`; their rows are created as a worker's registration would.
+ */
+export async function planCampaign(
+  db: Db,
+  o: { stages: Stage[]; host: HostInfo; corpusRoot?: string; log?: (line: string) => void },
+): Promise<CampaignPlan> {
+  const log = o.log ?? (() => {});
+  const corpusRoot = o.corpusRoot ?? defaultCorpusRoot();
+  const local = localPlatforms(o.host);
+  const rows = new Map<string, Platform>();
+  for (const slug of new Set(o.stages.map((s) => s.platform))) {
     const p = local.find((q) => q.slug === slug);
-    if (!p) throw new NnlqError("VALIDATION", `platform ${slug} is not served by this host (local: ${local.map((q) => q.slug).join(", ")})`);
-    return p;
-  });
-  const devices = await campaignDevices(db, host, specs, o.deviceName ?? "campaign");
-  const platformRow = (slug: string): Platform => devices.get(slug)!.platform;
-  const platformIds = [...devices.values()].map((d) => d.platform.id);
+    if (!p)
+      throw new NnlqError("VALIDATION", `platform ${slug} is not served by this host (local: ${local.map((q) => q.slug).join(", ")})`);
+    rows.set(slug, (await platformForSpec(db, platformRecord(p), { allowNew: true })).platform);
+  }
+  const platformIds = [...rows.values()].map((p) => p.id);
 
   // what is missing, stage by stage (a model is analysed once per spec: cache hash by spec key)
   const measured = await measuredKeys(db, { platformIds });
@@ -392,14 +324,11 @@ export async function runCampaign(db: Db, o: CampaignOptions): Promise<CampaignS
   }
   const itemHash = (it: WorkItem): string | undefined => hashOf.get(it.spec ? canonicalJson(it.spec) : `corpus:${it.corpusPath}`);
 
-  const summary: CampaignSummary = {
-    planned: 0, alreadyMeasured: 0, skippedFailed: 0, measured: 0, failed: 0, retakes: 0, busy: 0, deviceSeconds: 0,
-    elapsedMs: 0, stoppedEarly: false, byStage: {}, phases: newPhases(),
-  };
-  const plan: { stage: Stage; items: WorkItem[] }[] = [];
+  const plan: CampaignPlan = { stages: [], planned: 0, alreadyMeasured: 0, skippedFailed: 0, byStage: {} };
   for (const stage of o.stages) {
     const items = stageItems(stage, { corpusRoot });
-    const pid = platformRow(stage.platform).id;
+    const platform = rows.get(stage.platform)!;
+    const pid = platform.id;
     const missing: WorkItem[] = [];
     if (stage.repeat) {
       const once: WorkItem[] = [];
@@ -417,171 +346,29 @@ export async function runCampaign(db: Db, o: CampaignOptions): Promise<CampaignS
         [once[i], once[j]] = [once[j]!, once[i]!];
       }
       missing.push(...once.slice(0, Math.max(0, stage.repeat - twice)));
-      summary.alreadyMeasured += twice;
+      plan.alreadyMeasured += twice;
     } else {
       for (const it of items) {
         const h = itemHash(it);
         const k = h ? workKey(h, pid, it.batch) : "";
-        if (h && measured.has(k)) summary.alreadyMeasured++;
-        else if (h && failedForGood.has(k)) summary.skippedFailed++;
+        if (h && measured.has(k)) plan.alreadyMeasured++;
+        else if (h && failedForGood.has(k)) plan.skippedFailed++;
         else missing.push(it);
       }
     }
-    summary.planned += items.length;
-    summary.byStage[stage.name] = { planned: items.length, missing: missing.length, measured: 0, failed: 0 };
-    plan.push({ stage, items: missing });
+    plan.planned += items.length;
+    plan.byStage[stage.name] = { planned: items.length, missing: missing.length, measured: 0, failed: 0 };
+    plan.stages.push({ stage, platform, items: missing });
     log(`stage ${stage.name} on ${stage.platform} batch ${stage.batch}: ${items.length} planned, ${missing.length} missing`);
   }
-  const total = plan.reduce((a, s) => a + s.items.length, 0);
-  let finished = 0;
-  const measuringSince = Date.now();
-  const phases = newPhases();
-
-  for (const { stage, items } of plan) {
-    const device = devices.get(stage.platform)!;
-    const perStage = summary.byStage[stage.name]!;
-    let next = 0;
-    const enqueueAhead = async (n: number) => {
-      for (; next < items.length && n > 0; next++, n--) {
-        const it = items[next]!;
-        try {
-          const model = it.spec ? await ensureZooModel(db, it.spec) : await ensureCorpusModel(db, corpusRoot, it.corpusPath!);
-          await enqueue(db, { model, platform: device.platform, batch: it.batch, teamId: null, priority: CAMPAIGN.priority });
-        } catch (e) {
-          if (!isNnlqError(e)) throw e;
-          finished++;
-          summary.failed++;
-          perStage.failed++;
-          log(`skip ${it.corpusPath ?? it.family}: ${e.code}: ${e.message.split("\n")[0]}`);
-        }
-      }
-    };
-    // the host's measurement lock is held for a slice of several jobs (DB work included), then released
-    // briefly so other processes measuring on this CPU (a worker, a bench) get their turn
-    let drained = false;
-    while (!stopped() && !drained) {
-      const waitFrom = performance.now();
-      await withDeviceLock(o.lock ?? hardwareSlug(host), async (lock) => {
-        phases.lockWait += performance.now() - waitFrom;
-        const sliceEnd = Date.now() + CAMPAIGN.sliceMs;
-        // the slice ends early when another process (a worker's job) waits for the host
-        while (!stopped() && Date.now() < sliceEnd && !lock.othersWaiting()) {
-          await timed(phases, "enqueue", () => enqueueAhead(next === 0 ? 2 : 1));
-          const job = await timed(phases, "claim", () => claim(db, device, { waitSeconds: 0 }));
-          if (!job) {
-            if (next >= items.length) drained = true; // jobs other workers hold finish there
-            if (drained) return;
-            continue;
-          }
-          const outcome = await runOne(db, device, job, { measure, budgetMs, noisyRetakes: o.noisyRetakes ?? CAMPAIGN.noisyRetakes, host, stage: stage.name, signal: o.signal, phases });
-          if (!outcome.ok && outcome.message === "stopped") return;
-          finished++;
-          if (outcome.ok) {
-            summary.measured++;
-            perStage.measured++;
-            summary.retakes += outcome.retakes;
-            if (outcome.busy) summary.busy++;
-            summary.deviceSeconds += outcome.deviceSeconds;
-          } else {
-            summary.failed++;
-            perStage.failed++;
-            log(`job ${job.id} (model ${job.model.id}, ${stage.platform}, batch ${job.batch}) failed: ${outcome.message}`);
-          }
-          const elapsedMs = Date.now() - started;
-          if (finished % 100 === 0) log(`after ${finished} jobs, ms per job: ${Object.entries(phases).map(([k, v]) => `${k} ${(v / finished).toFixed(0)}`).join(", ")}; wall ${((Date.now() - measuringSince) / finished).toFixed(0)}`);
-          o.progress?.({
-            stage: stage.name,
-            done: finished,
-            failed: summary.failed,
-            total,
-            elapsedMs,
-            etaMs: finished ? ((Date.now() - measuringSince) / finished) * Math.max(0, total - finished) : null,
-            last: outcome.ok ? `${outcome.medianMs.toFixed(2)} ms` : outcome.message.slice(0, 60),
-          });
-        }
-      });
-      await sleep(CAMPAIGN.yieldMs);
-    }
-    if (stopped()) break;
-  }
-  // jobs still held (a stop mid-measurement) go back to the queue without using an attempt
-  for (const d of devices.values()) await goOffline(db, d).catch(() => {});
-  summary.stoppedEarly = stopped() && finished < total;
-  summary.elapsedMs = Date.now() - started;
-  summary.phases = phases;
-  return summary;
+  return plan;
 }
 
-type Outcome =
-  | { ok: true; medianMs: number; retakes: number; busy: boolean; deviceSeconds: number }
-  | { ok: false; message: string };
-
-/** Measure one claimed job (heartbeats meanwhile), re-take a noisy result, then complete or fail it. */
-async function runOne(
-  db: Db,
-  device: AuthedDevice,
-  job: ClaimedJob,
-  o: { measure: NonNullable<CampaignOptions["measure"]>; budgetMs: number; noisyRetakes: number; host: HostInfo; stage: string; signal?: AbortSignal; phases: PhaseTimes },
-): Promise<Outcome> {
-  const abort = new AbortController();
-  const onStop = () => abort.abort();
-  o.signal?.addEventListener("abort", onStop, { once: true });
-  const hb = setInterval(() => {
-    heartbeat(db, device, job.id)
-      .then((r) => r.cancel && abort.abort())
-      .catch(() => {});
-  }, Math.max(1000, QUEUE.heartbeatSeconds * 1000));
-  const started = Date.now();
-  try {
-    const bytes = await timed(o.phases, "fetch", () => modelBytesForDevice(db, device, job.model.id));
-    const before = loadSnapshot(o.host.cores);
-    let best: MeasurementResult | null = null;
-    let retakes = 0;
-    let spent = 0;
-    try {
-      for (let i = 0; i <= o.noisyRetakes; i++) {
-        const r = await timed(o.phases, "measure", () => o.measure(bytes, device.platform.slug, {
-          batch: job.batch,
-          timeBudgetMs: o.budgetMs,
-          timeoutMs: CAMPAIGN.timeoutMs,
-          profileRuns: CAMPAIGN.profileRuns,
-          host: o.host,
-          signal: abort.signal,
-        }));
-        o.phases.measureInner += r.durationMs;
-        spent += r.durationMs / 1000;
-        if (!best || r.stats.cv < best.stats.cv) best = r;
-        if (!r.noisy) break;
-        if (i < o.noisyRetakes) {
-          retakes++;
-          await sleep(200);
-        }
-      }
-    } catch (e) {
-      if (abort.signal.aborted) return { ok: false, message: "stopped" };
-      const f = failureBody(e, device.platform, (Date.now() - started) / 1000);
-      await fail(db, device, job.id, f).catch(() => {});
-      return { ok: false, message: `${f.code}: ${f.message.split("\n")[0]}` };
-    }
-    const after = loadSnapshot(o.host.cores);
-    const body = resultBody(best!);
-    const busy = before.busy || after.busy;
-    body.env = {
-      ...body.env,
-      campaign: { stage: o.stage, loadStart: before.load1, loadEnd: after.load1, cores: o.host.cores, busy, noisyRetakes: retakes, budgetMs: o.budgetMs, profileRuns: CAMPAIGN.profileRuns, nice: sharedPool().lastNice },
-    };
-    body.deviceSeconds = Number(spent.toFixed(3));
-    await timed(o.phases, "complete", () => complete(db, device, job.id, body));
-    return { ok: true, medianMs: best!.stats.median, retakes, busy, deviceSeconds: spent };
-  } catch (e) {
-    if (abort.signal.aborted) return { ok: false, message: "stopped" };
-    // the model could not be fetched (or the result not stored): end the job for good, or the next claim
-    // would hand the same held job back and the campaign would spin on it
-    const f = failureBody(e, device.platform, (Date.now() - started) / 1000);
-    await fail(db, device, job.id, { ...f, retry: false }).catch(() => {});
-    return { ok: false, message: `${f.code}: ${f.message.split("\n")[0]}` };
-  } finally {
-    clearInterval(hb);
-    o.signal?.removeEventListener("abort", onStop);
-  }
+/**
+ * Puts one work item in the queue: its public model row (zoo spec or corpus network, inserted when
+ * missing), then a job without a team at CAMPAIGN.priority (users' requests run first).
+ */
+export async function enqueueWorkItem(db: Db, it: WorkItem, platform: Platform, corpusRoot: string = defaultCorpusRoot()): Promise<void> {
+  const model = it.spec ? await ensureZooModel(db, it.spec) : await ensureCorpusModel(db, corpusRoot, it.corpusPath!);
+  await enqueue(db, { model, platform, batch: it.batch, teamId: null, priority: CAMPAIGN.priority });
 }

@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type DbHandle } from "@/lib/db/client";
-import { seed } from "@/lib/db/seed";
+import { seed } from "@/lib/services/seed";
 import { insertModel } from "@/lib/db/models";
 import { recordMeasurement } from "@/lib/db/measurements";
 import { getPlatformBySlug } from "@/lib/db/platforms";
@@ -21,7 +21,8 @@ import { generate, validateSpec } from "@/lib/zoo";
 import { detectHost } from "@/lib/measure/host";
 import { localPlatforms } from "@/lib/measure/platforms";
 import { closeSharedPool } from "@/lib/measure/pool";
-import { runCampaign, type Stage } from "@/lib/services/campaign";
+import type { Stage } from "@/lib/services/campaign";
+import { runCampaign } from "@/workers/campaign";
 import { exportRelease, importRelease, loadReleaseIfEmpty, readRelease } from "@/lib/services/release";
 import { createTestDatabase, type TestDatabase } from "../setup/test-database";
 
@@ -68,42 +69,91 @@ describe("campaign and data release", () => {
       expect((r.profile as { kernels: unknown[] }).kernels.length).toBeGreaterThan(0);
     }
     const zoo = await a.db.select().from(models);
-    expect(zoo.map((m) => [m.source, m.visibility, m.ownerTeamId, m.family].join()).sort()).toEqual(["zoo,public,,alexnet", "zoo,public,,squeezenet"]);
+    expect(zoo.map((m) => [m.source, m.visibility, m.ownerTeamId, m.family].join()).sort()).toEqual([
+      "zoo,public,,alexnet",
+      "zoo,public,,squeezenet",
+    ]);
 
     const again = await runCampaign(a.db, { stages: [stage], host, lock, budgetMs: 150 });
     expect(again).toMatchObject({ measured: 0, failed: 0, alreadyMeasured: 2 });
   });
 
-  it("bulk-inserts rows whose profiles together exceed the server's packet limit (int8 profiles are long)", { timeout: 120_000 }, async () => {
-    const [first] = await a.db.select().from(measurements).limit(1);
-    const kernel = { name: "Conv_0_token_1", op: "QLinearConv", kernelType: "QLinearConv", ms: 0.2, nodes: Array.from({ length: 40 }, (_, i) => `node_${i}_dequantized_DequantizeLinear`) };
-    const profile = { runs: 5, kernels: Array.from({ length: 30 }, () => kernel) }; // ~50 kB of JSON
-    const n = 400; // ~20 MB in all: one 500-row INSERT would exceed max_allowed_packet (16 MiB by default)
-    const t0 = first!.measuredAt.getTime() - 10 * 86_400_000;
-    const rows = Array.from({ length: n }, (_, i) => ({ ...first!, id: undefined, jobId: null, profile, measuredAt: new Date(t0 + i * 1000) }));
-    expect(JSON.stringify(rows).length).toBeGreaterThan(16 << 20);
-    await insertMeasurementsBulk(a.db, rows);
-    const stored = await a.db.select({ id: measurements.id }).from(measurements).where(eq(measurements.modelId, first!.modelId));
-    expect(stored.length).toBeGreaterThanOrEqual(n);
-    await a.db.delete(measurements).where(lt(measurements.measuredAt, new Date(t0 + n * 1000 + 1)));
-  });
+  it(
+    "bulk-inserts rows whose profiles together exceed the server's packet limit (int8 profiles are long)",
+    { timeout: 120_000 },
+    async () => {
+      const [first] = await a.db.select().from(measurements).limit(1);
+      const kernel = {
+        name: "Conv_0_token_1",
+        op: "QLinearConv",
+        kernelType: "QLinearConv",
+        ms: 0.2,
+        nodes: Array.from({ length: 40 }, (_, i) => `node_${i}_dequantized_DequantizeLinear`),
+      };
+      const profile = { runs: 5, kernels: Array.from({ length: 30 }, () => kernel) }; // ~50 kB of JSON
+      const n = 400; // ~20 MB in all: one 500-row INSERT would exceed max_allowed_packet (16 MiB by default)
+      const t0 = first!.measuredAt.getTime() - 10 * 86_400_000;
+      const rows = Array.from({ length: n }, (_, i) => ({
+        ...first!,
+        id: undefined,
+        jobId: null,
+        profile,
+        measuredAt: new Date(t0 + i * 1000),
+      }));
+      expect(JSON.stringify(rows).length).toBeGreaterThan(16 << 20);
+      await insertMeasurementsBulk(a.db, rows);
+      const stored = await a.db.select({ id: measurements.id }).from(measurements).where(eq(measurements.modelId, first!.modelId));
+      expect(stored.length).toBeGreaterThanOrEqual(n);
+      await a.db.delete(measurements).where(lt(measurements.measuredAt, new Date(t0 + n * 1000 + 1)));
+    },
+  );
 
   it("round-trips: export → import into a fresh database → export gives identical files", { timeout: 120_000 }, async () => {
     // a second (older) run of one model, and a corpus network that has no zoo spec and ships no bytes
     const plat = (await getPlatformBySlug(a.db, { slug: t1.slug }))!;
     const [first] = await a.db.select().from(measurements).limit(1);
-    await recordMeasurement(a.db, { ...first!, id: undefined, jobId: null, medianMs: first!.medianMs * 1.01, measuredAt: new Date(first!.measuredAt.getTime() - 60_000) });
+    await recordMeasurement(a.db, {
+      ...first!,
+      id: undefined,
+      jobId: null,
+      medianMs: first!.medianMs * 1.01,
+      measuredAt: new Date(first!.measuredAt.getTime() - 60_000),
+    });
     const bytes = generate(validateSpec({ family: "vgg", resolution: 64, depths: [1, 1, 1, 1, 1] }));
     const sum = analyze(bytes);
     const corpus = await insertModel(a.db, {
-      hash: sum.hash, name: "corpus/test/vgg.onnx", family: sum.family.name, familyConfidence: sum.family.confidence, batch: sum.batch,
-      inputShapes: sum.inputs, opset: sum.opset, flops: sum.flops, macs: sum.macs, params: sum.params, memoryAccess: sum.memoryAccess,
-      activationMemory: sum.activationMemory, nodeCount: sum.nodeCount, opHistogram: sum.opHistogram, visibility: "public", source: "upload",
-      storageKey: "corpus:networks/test/vgg.onnx", bytes,
+      hash: sum.hash,
+      name: "corpus/test/vgg.onnx",
+      family: sum.family.name,
+      familyConfidence: sum.family.confidence,
+      batch: sum.batch,
+      inputShapes: sum.inputs,
+      opset: sum.opset,
+      flops: sum.flops,
+      macs: sum.macs,
+      params: sum.params,
+      memoryAccess: sum.memoryAccess,
+      activationMemory: sum.activationMemory,
+      nodeCount: sum.nodeCount,
+      opHistogram: sum.opHistogram,
+      visibility: "public",
+      source: "upload",
+      storageKey: "corpus:networks/test/vgg.onnx",
+      bytes,
     });
-    await recordMeasurement(a.db, { ...first!, id: undefined, jobId: null, modelId: corpus.id, platformId: plat.id, medianMs: 3.25, profile: null, env: { host: { cpuModel: "x" } } });
+    await recordMeasurement(a.db, {
+      ...first!,
+      id: undefined,
+      jobId: null,
+      modelId: corpus.id,
+      platformId: plat.id,
+      medianMs: 3.25,
+      profile: null,
+      env: { host: { cpuModel: "x" } },
+    });
 
-    const d1 = path.join(tmp, "one"), d2 = path.join(tmp, "two");
+    const d1 = path.join(tmp, "one"),
+      d2 = path.join(tmp, "two");
     const m1 = await exportRelease(a.db, d1);
     expect(m1.counts).toMatchObject({ models: 3, zooModels: 2, corpusModels: 1, measurements: 4, platforms: 1 });
     expect(m1.matrix[t1.slug]!.b1).toMatchObject({ alexnet: 1, squeezenet: 1 });
@@ -113,16 +163,31 @@ describe("campaign and data release", () => {
     const m2 = await exportRelease(b.db, d2);
     const files = fs.readdirSync(d1).sort();
     expect(files.filter((f) => /^measurements\..+\.jsonl\.gz$/.test(f)).length).toBeGreaterThan(0); // one per platform
-    expect(files.filter((f) => /^measurements\./.test(f)).every((f) => /^measurements\.[a-z0-9-]+\.[a-z0-9.-]+\.(fp32|fp16|int8)\.t\d+(\.part\d+)?\.jsonl\.gz$/.test(f))).toBe(true);
+    expect(
+      files
+        .filter((f) => /^measurements\./.test(f))
+        .every((f) => /^measurements\.[a-z0-9-]+\.[a-z0-9.-]+\.(fp32|fp16|int8)\.t\d+(\.part\d+)?\.jsonl\.gz$/.test(f)),
+    ).toBe(true);
     expect(fs.readdirSync(d2).sort()).toEqual(files);
     for (const f of files) expect(read(d2, f).equals(read(d1, f)), f).toBe(true);
     expect(m2).toEqual(m1);
 
     // latest_measurements rebuilt the same (newest run, run counts); the corpus model has no bytes
     const latest = async (h: DbHandle) =>
-      (await h.db.select({ hash: models.hash, slug: platforms.slug, batch: latestMeasurements.batch, median: latestMeasurements.medianMs, n: latestMeasurements.measurementCount, family: latestMeasurements.family })
-        .from(latestMeasurements).innerJoin(models, eq(models.id, latestMeasurements.modelId)).innerJoin(platforms, eq(platforms.id, latestMeasurements.platformId)))
-        .sort((x, y) => x.hash.localeCompare(y.hash));
+      (
+        await h.db
+          .select({
+            hash: models.hash,
+            slug: platforms.slug,
+            batch: latestMeasurements.batch,
+            median: latestMeasurements.medianMs,
+            n: latestMeasurements.measurementCount,
+            family: latestMeasurements.family,
+          })
+          .from(latestMeasurements)
+          .innerJoin(models, eq(models.id, latestMeasurements.modelId))
+          .innerJoin(platforms, eq(platforms.id, latestMeasurements.platformId))
+      ).sort((x, y) => x.hash.localeCompare(y.hash));
     expect(await latest(b)).toEqual(await latest(a));
     expect((await latest(b)).map((x) => x.n).sort()).toEqual([1, 1, 2]);
     const [imported] = await b.db.select().from(models).where(eq(models.hash, sum.hash));
@@ -134,17 +199,36 @@ describe("campaign and data release", () => {
     expect(readRelease(d1).measurements).toHaveLength(4);
   });
 
-  it("a campaign measures a corpus network that came from a release without bytes (they are added from the corpus)", { timeout: 120_000 }, async () => {
-    // database b imported the vgg "corpus network" above: a row with its hash, no bytes
-    const root = path.join(tmp, "corpus");
-    fs.mkdirSync(path.join(root, "networks/test"), { recursive: true });
-    fs.writeFileSync(path.join(root, "networks/test/vgg.onnx"), generate(validateSpec({ family: "vgg", resolution: 64, depths: [1, 1, 1, 1, 1] })));
-    const other = localPlatforms(host)[1]!; // a platform it has no result on yet
-    await b.db.insert(platforms).ignore().values({ slug: other.slug, name: other.slug, hardware: other.hardware, runtime: other.runtime, runtimeVersion: other.runtimeVersion, precision: other.precision, threads: other.threads, config: { adapter: other.runtime, passes: other.passes } });
-    const nets: Stage = { name: "nets", platform: other.slug, batch: 1, perFamily: 0, families: [], networks: true };
-    const s = await runCampaign(b.db, { stages: [nets], host, lock, budgetMs: 150, corpusRoot: root });
-    expect(s).toMatchObject({ measured: 1, failed: 0 });
-  });
+  it(
+    "a campaign measures a corpus network that came from a release without bytes (they are added from the corpus)",
+    { timeout: 120_000 },
+    async () => {
+      // database b imported the vgg "corpus network" above: a row with its hash, no bytes
+      const root = path.join(tmp, "corpus");
+      fs.mkdirSync(path.join(root, "networks/test"), { recursive: true });
+      fs.writeFileSync(
+        path.join(root, "networks/test/vgg.onnx"),
+        generate(validateSpec({ family: "vgg", resolution: 64, depths: [1, 1, 1, 1, 1] })),
+      );
+      const other = localPlatforms(host)[1]!; // a platform it has no result on yet
+      await b.db
+        .insert(platforms)
+        .ignore()
+        .values({
+          slug: other.slug,
+          name: other.slug,
+          hardware: other.hardware,
+          runtime: other.runtime,
+          runtimeVersion: other.runtimeVersion,
+          precision: other.precision,
+          threads: other.threads,
+          config: { adapter: other.runtime, passes: other.passes },
+        });
+      const nets: Stage = { name: "nets", platform: other.slug, batch: 1, perFamily: 0, families: [], networks: true };
+      const s = await runCampaign(b.db, { stages: [nets], host, lock, budgetMs: 150, corpusRoot: root });
+      expect(s).toMatchObject({ measured: 1, failed: 0 });
+    },
+  );
 
   it("refuses a release whose files do not match the manifest, and a missing one", async () => {
     const d = path.join(tmp, "bad");
