@@ -52,6 +52,11 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/** True for a code of ERROR_CODES (e.g. one read back from a JSON error body). */
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_CODES, code);
+}
+
 export class NnlqError extends Error {
   readonly code: ErrorCode;
   readonly details?: Record<string, unknown>;

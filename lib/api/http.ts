@@ -4,7 +4,7 @@
  *
  *   export const POST = route(
  *     { auth: "team", role: "admin", params: teamParams, body: addMemberBody },
- *     async ({ db, principal, params, body, team }) => reply(await addMember(db, principal, {...}), 201),
+ *     async ({ db, principal, params, body, team }) => json(await addMember(db, principal, {...}), 201),
  *   );
  *
  * - auth "public": principal may be null; "user": signed in (session cookie or API key) else 401;
@@ -19,7 +19,7 @@
  *   authorisation → query and body, so callers without access learn nothing from validation. Without
  *   `body` the handler may read `req` itself (raw uploads).
  * - Handler result: a Response is sent as is; `undefined` → 204; anything else → 200 JSON.
- *   Use reply(data, status) for another status.
+ *   Use json(data, status) for another status.
  * - Errors: NnlqError → statusOf(code) with {error:{code,message,details?}}; lost database → 503;
  *   anything else → 500 {error:{code:"INTERNAL"}} with a generic message (logged server-side, no stack).
  * - Methods: a route module exports every method Next serves, the ones it does not implement through
@@ -75,15 +75,13 @@ export interface NextRouteContext {
   params: Promise<Record<string, string | string[] | undefined>>;
 }
 
+/** A JSON response (200 unless a status is given, e.g. 201), never cached. */
 export function json(data: unknown, status = 200, headers?: HeadersInit): Response {
   return new Response(JSON.stringify(data), {
     status,
     headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers },
   });
 }
-
-/** A JSON response with a chosen status (e.g. 201). */
-export const reply = json;
 
 const DB_LOST = new Set(["ECONNREFUSED", "PROTOCOL_CONNECTION_LOST", "ETIMEDOUT", "ER_CON_COUNT_ERROR", "ECONNRESET"]);
 

@@ -13,6 +13,7 @@ import net from "node:net";
 import path from "node:path";
 import mysql from "mysql2/promise";
 import { NnlqError } from "@/lib/errors";
+import { alive, sleep } from "@/lib/proc";
 
 export type ServerMode = "env" | "local" | "private";
 
@@ -200,20 +201,11 @@ export function freePort(preferred?: number): Promise<number> {
   })();
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function waitExit(pid: number, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (!alive(pid)) return true;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   return !alive(pid);
 }
@@ -267,7 +259,7 @@ async function existingServer(base: string, datadir: string, log: (l: string) =>
       fs.writeFileSync(ownerFile, String(process.pid));
       return { serverUrl, port, pid, stop: stopper(pid, log) };
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
   log(`database: stopping an unresponsive private server (pid ${pid})`);
   await stopper(pid, log)();
@@ -371,7 +363,7 @@ export async function startPrivateServer(opts: {
         `The private database server ${exited !== null ? `exited (code ${exited})` : "did not answer within 60 s"}; its log (${errLog}):\n${tail}`,
       );
     }
-    await new Promise((r) => setTimeout(r, 150));
+    await sleep(150);
   }
   fs.writeFileSync(path.join(base, "mysqld.port"), String(port));
   fs.writeFileSync(path.join(base, "mysqld.owner"), String(process.pid));

@@ -13,7 +13,7 @@
  * stored "unsupported" verdict, else a new job paid from the acting team's quota. Anonymous callers only
  * read what exists.
  */
-import { NnlqError, isNnlqError } from "@/lib/errors";
+import { NnlqError, isErrorCode, isNnlqError } from "@/lib/errors";
 import type { DbOrTx } from "@/lib/db/client";
 import type { Model, Platform } from "@/lib/db/schema";
 import { assertStorableFigures, ensureModelBlob, getModelByHash, insertModel, modelFieldsOf } from "@/lib/db/models";
@@ -219,7 +219,7 @@ export async function queryLatency(db: DbOrTx, p: Principal | null, q: QueryInpu
   const errors = results.filter((r) => r.status === "error");
   if (errors.length === results.length) {
     const e = errors[0]!.error;
-    throw new NnlqError(e.code as never, e.message, e.details);
+    throw new NnlqError(isErrorCode(e.code) ? e.code : "INTERNAL", e.message, e.details);
   }
   return { model: { id: model.id, hash: model.hash, name: modelDisplayName(model, teamIds), batch: model.batch }, batch, results };
 }

@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { route, reply } from "@/lib/api/http";
+import { json, route } from "@/lib/api/http";
 import { NnlqError } from "@/lib/errors";
 import { signupBody } from "@/lib/api/schemas";
 import { call } from "../setup/fixtures";
@@ -17,7 +17,7 @@ beforeAll(() => {
 describe("route()", () => {
   const echo = route(
     { auth: "public", body: z.object({ n: z.number().int().min(1, "must be at least 1") }), query: z.object({ q: z.string().optional() }) },
-    ({ body, query }) => reply({ n: body.n, q: query.q ?? null }, 201),
+    ({ body, query }) => json({ n: body.n, q: query.q ?? null }, 201),
   );
 
   it("validates the body and passes typed values", async () => {

@@ -1,4 +1,4 @@
-import { otherMethods, reply, route } from "@/lib/api/http";
+import { json, otherMethods, route } from "@/lib/api/http";
 import { limitAnonymous } from "@/lib/api/rate-limit";
 import { readUpload } from "@/lib/api/upload";
 import { uploadLimit, uploadQuery } from "@/lib/api/schemas/models";
@@ -14,7 +14,7 @@ export const POST = route({ auth: "public", query: uploadQuery }, async ({ req, 
   const { bytes, filename } = await readUpload(req, uploadLimit());
   const name = query.name ?? filename?.replace(/\.onnx$/i, "");
   const out = await uploadModel(db, principal, { ...query, name, bytes });
-  return reply(out, out.created ? 201 : 200);
+  return json(out, out.created ? 201 : 200);
 });
 
 export const { GET, HEAD, OPTIONS, PUT, PATCH, DELETE } = otherMethods({ POST });

@@ -1,4 +1,4 @@
-import { otherMethods, reply, route } from "@/lib/api/http";
+import { json, otherMethods, route } from "@/lib/api/http";
 import { createTeamBody } from "@/lib/api/schemas";
 import { createTeam, listMyTeams } from "@/lib/services/teams";
 
@@ -7,7 +7,7 @@ export const GET = route({ auth: "user" }, async ({ db, principal }) => ({ teams
 
 /** POST /api/v1/teams {name} → 201 {team}; the caller becomes owner. */
 export const POST = route({ auth: "user", body: createTeamBody }, async ({ db, principal, body }) =>
-  reply({ team: await createTeam(db, principal, body) }, 201),
+  json({ team: await createTeam(db, principal, body) }, 201),
 );
 
 export const { HEAD, OPTIONS, PUT, PATCH, DELETE } = otherMethods({ GET, POST });

@@ -1,4 +1,4 @@
-import { otherMethods, reply, route } from "@/lib/api/http";
+import { json, otherMethods, route } from "@/lib/api/http";
 import { createWorkerTokenBody } from "@/lib/api/schemas/admin";
 import { issueWorkerToken, listWorkerTokenViews } from "@/lib/services/devices";
 
@@ -7,7 +7,7 @@ export const GET = route({ auth: "admin" }, async ({ db, principal }) => ({ toke
 
 /** POST /api/v1/admin/worker-tokens {name, allowNewPlatforms?} → 201 {token, secret}: the secret is shown once. */
 export const POST = route({ auth: "admin", body: createWorkerTokenBody }, async ({ db, principal, body }) =>
-  reply(await issueWorkerToken(db, principal, body), 201),
+  json(await issueWorkerToken(db, principal, body), 201),
 );
 
 export const { HEAD, OPTIONS, PUT, PATCH, DELETE } = otherMethods({ GET, POST });

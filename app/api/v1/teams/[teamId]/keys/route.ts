@@ -1,4 +1,4 @@
-import { otherMethods, reply, route } from "@/lib/api/http";
+import { json, otherMethods, route } from "@/lib/api/http";
 import { createKeyBody, teamParams } from "@/lib/api/schemas";
 import { createApiKey, listTeamApiKeys } from "@/lib/services/keys";
 
@@ -10,7 +10,7 @@ export const GET = route({ auth: "team", params: teamParams }, async ({ db, prin
 /** POST /api/v1/teams/:teamId/keys {name} → 201 {key, secret}: the secret is shown this once. */
 export const POST = route(
   { auth: "team", params: teamParams, body: createKeyBody },
-  async ({ db, principal, params, body }) => reply(await createApiKey(db, principal, { teamId: params.teamId, name: body.name }), 201),
+  async ({ db, principal, params, body }) => json(await createApiKey(db, principal, { teamId: params.teamId, name: body.name }), 201),
 );
 
 export const { HEAD, OPTIONS, PUT, PATCH, DELETE } = otherMethods({ GET, POST });

@@ -1,4 +1,4 @@
-import { otherMethods, reply, route } from "@/lib/api/http";
+import { json, otherMethods, route } from "@/lib/api/http";
 import { addMemberBody, teamParams } from "@/lib/api/schemas";
 import { addMember, listTeamMembers } from "@/lib/services/teams";
 
@@ -11,7 +11,7 @@ export const GET = route({ auth: "team", params: teamParams }, async ({ db, prin
 export const POST = route(
   { auth: "team", role: "admin", params: teamParams, body: addMemberBody },
   async ({ db, principal, params, body }) =>
-    reply({ member: await addMember(db, principal, { teamId: params.teamId, ...body }) }, 201),
+    json({ member: await addMember(db, principal, { teamId: params.teamId, ...body }) }, 201),
 );
 
 export const { HEAD, OPTIONS, PUT, PATCH, DELETE } = otherMethods({ GET, POST });
