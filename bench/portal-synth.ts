@@ -40,7 +40,7 @@ async function insertRows(pool: mysql.Pool, table: string, cols: string[], rows:
 export async function synthesize(pool: mysql.Pool, o: SynthOptions): Promise<{ models: number; measurements: number; latest: number; predictions: number }> {
   const rand = seededRandom(o.seed ?? 42);
   const [plats] = (await pool.query("SELECT id, threads, `precision` FROM platforms ORDER BY id")) as unknown as [{ id: number; threads: number; precision: string }[]];
-  if (!plats.length) throw new Error("synthesize: seed the platforms first (lib/db/seed)");
+  if (!plats.length) throw new Error("synthesize: seed the platforms first (lib/services/seed)");
   const families = ZOO_FAMILIES as readonly string[];
   const now = Date.now();
   const models: unknown[][] = [];

@@ -19,7 +19,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createDb } from "@/lib/db/client";
-import { seed } from "@/lib/db/seed";
+import { seed } from "@/lib/services/seed";
 import { runMigrations } from "@/lib/db/migrate";
 import { dropDatabase, ensureDatabase, freePort, resolveServer, withDatabase } from "@/lib/db/server";
 import { insertTeamWithOwner } from "@/lib/db/teams";

@@ -22,7 +22,7 @@ import { NnlqError, isNnlqError } from "@/lib/errors";
 import { resolveServer } from "@/lib/db/server";
 import { runMigrations } from "@/lib/db/migrate";
 import { createDb } from "@/lib/db/client";
-import { seed } from "@/lib/db/seed";
+import { seed } from "@/lib/services/seed";
 import { detectHost } from "@/lib/measure/host";
 import { localPlatforms } from "@/lib/measure/platforms";
 import { closeSharedPool, sharedPool } from "@/lib/measure/pool";

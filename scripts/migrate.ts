@@ -5,7 +5,7 @@
 import { resolveServer } from "@/lib/db/server";
 import { runMigrations } from "@/lib/db/migrate";
 import { createDb } from "@/lib/db/client";
-import { seed } from "@/lib/db/seed";
+import { seed } from "@/lib/services/seed";
 import { isNnlqError } from "@/lib/errors";
 
 const server = await resolveServer({ log: console.log }).catch((e) => {

@@ -9,7 +9,7 @@ import { isNnlqError } from "@/lib/errors";
 import { createDb } from "@/lib/db/client";
 import { runMigrations } from "@/lib/db/migrate";
 import { resolveServer } from "@/lib/db/server";
-import { seed } from "@/lib/db/seed";
+import { seed } from "@/lib/services/seed";
 import { DEFAULT_RELEASE_DIR, importRelease } from "@/lib/services/release";
 
 const { values } = parseArgsOrExit("data:import", { options: { dir: { type: "string" }, verify: { type: "string" } } });

@@ -14,7 +14,7 @@ import path from "node:path";
 import { freePort, resolveServer, type DatabaseServer } from "@/lib/db/server";
 import { runMigrations } from "@/lib/db/migrate";
 import { createDb } from "@/lib/db/client";
-import { seed } from "@/lib/db/seed";
+import { seed } from "@/lib/services/seed";
 import { loadReleaseIfEmpty } from "@/lib/services/release";
 import { authSecret } from "@/lib/auth/secret";
 import { isNnlqError } from "@/lib/errors";

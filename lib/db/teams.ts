@@ -34,6 +34,16 @@ export async function insertTeamWithOwner(db: DbOrTx, { name, ownerId }: { name:
   });
 }
 
+/** The id of the team named `name` that `createdBy` created, if any (the seed's demo team). */
+export async function findTeamIdByNameAndCreator(db: DbOrTx, { name, createdBy }: { name: string; createdBy: number }): Promise<number | null> {
+  const [t] = await db
+    .select({ id: teams.id })
+    .from(teams)
+    .where(and(eq(teams.name, name), eq(teams.createdBy, createdBy)))
+    .limit(1);
+  return t?.id ?? null;
+}
+
 export async function getTeam(db: DbOrTx, { teamId }: { teamId: number }): Promise<Team | null> {
   const [t] = await db.select().from(teams).where(eq(teams.id, teamId)).limit(1);
   return t ?? null;

@@ -1,20 +1,19 @@
 /**
- * Seed data for a fresh database (idempotent; run by `npm run up` after migrating):
+ * Seeding a fresh database, a use case over the db layer (idempotent; run by `npm run up` and `npm run
+ * db:migrate` after migrating, and by the test and bench set-ups):
  *   - architecture families from lib/onnx/families.ts
  *   - the platforms this host can serve (lib/measure's registry: localPlatforms → platformRecord)
  *   - a demo team and user (printed by the start script), with a monthly device-seconds quota
- * Later issues add the measurement data release.
+ * The measurement data release is imported separately (lib/services/release.ts).
  */
-import { and, eq } from "drizzle-orm";
 import { ALL_FAMILIES, FAMILY_LABELS } from "@/lib/onnx/families";
 import { hashPassword, verifyPassword } from "@/lib/auth/password";
-import type { DbOrTx } from "./client";
+import type { DbOrTx } from "@/lib/db/client";
 import { localPlatforms, platformRecord } from "@/lib/measure/platforms";
-import { upsertFamilies, upsertPlatform, type PlatformInput } from "./platforms";
-import { teams } from "./schema";
-import { DEMO_EMAIL, findUserByEmail, insertUser, setPasswordHash, setSiteAdmin } from "./users";
-import { insertTeamWithOwner } from "./teams";
-import { setQuota } from "./usage";
+import { upsertFamilies, upsertPlatform, type PlatformInput } from "@/lib/db/platforms";
+import { DEMO_EMAIL, findUserByEmail, insertUser, setPasswordHash, setSiteAdmin } from "@/lib/db/users";
+import { findTeamIdByNameAndCreator, insertTeamWithOwner } from "@/lib/db/teams";
+import { setQuota } from "@/lib/db/usage";
 
 export const DEMO = { email: DEMO_EMAIL, password: "nnlq-demo-1", name: "Demo User", team: "Demo lab" } as const;
 export const DEMO_QUOTA_SECONDS = 3600;
@@ -51,12 +50,8 @@ export async function seed(db: DbOrTx, opts: { demo?: boolean } = {}): Promise<S
     } else if (!(await verifyPassword(DEMO.password, user.passwordHash))) {
       await setPasswordHash(db, { userId: user.id, passwordHash: await hashPassword(DEMO.password) });
     }
-    const [existing] = await db
-      .select({ id: teams.id })
-      .from(teams)
-      .where(and(eq(teams.name, DEMO.team), eq(teams.createdBy, user.id)))
-      .limit(1);
-    const teamId = existing?.id ?? (await insertTeamWithOwner(db, { name: DEMO.team, ownerId: user.id })).id;
+    const existing = await findTeamIdByNameAndCreator(db, { name: DEMO.team, createdBy: user.id });
+    const teamId = existing ?? (await insertTeamWithOwner(db, { name: DEMO.team, ownerId: user.id })).id;
     for (const p of plats) await setQuota(db, { teamId, platformId: p.id, deviceSeconds: DEMO_QUOTA_SECONDS });
     demo = { email: DEMO.email, password: DEMO.password, teamId };
   }

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { GET as setupRoute } from "@/app/setup/route";
 import { POST as signupRoute } from "@/app/api/v1/auth/signup/route";
 import { createDb, getDb, type DbHandle } from "@/lib/db/client";
-import { seed, DEMO } from "@/lib/db/seed";
+import { seed, DEMO } from "@/lib/services/seed";
 import { findUserByEmail, hasSiteAdmin, setSiteAdmin } from "@/lib/db/users";
 import { signUp } from "@/lib/services/accounts";
 import { claimSiteAdmin, issueSetupToken, prepareSiteAdmin, SETUP_TOKEN_TTL_MS } from "@/lib/services/admin-setup";

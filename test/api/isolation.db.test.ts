@@ -16,7 +16,7 @@ import { insertModel, listTeamModels } from "@/lib/db/models";
 import { getAccessibleModel } from "@/lib/db/model-access";
 import { insertLedgerRow, setQuota } from "@/lib/db/usage";
 import { listPlatforms } from "@/lib/db/platforms";
-import { seed } from "@/lib/db/seed";
+import { seed } from "@/lib/services/seed";
 import type { Model } from "@/lib/db/schema";
 import type { PublicUser } from "@/lib/db/users";
 import { call, db, makeUser } from "../setup/fixtures";

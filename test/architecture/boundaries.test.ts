@@ -4,6 +4,8 @@
  * - app/ and components/ hold no SQL: no drizzle-orm, mysql2 or the table schema (they read through lib/);
  * - app/ and components/ never import lib/db at all: pages read through lib/services (server-only
  *   lib/services/pages.ts opens the database for them), route handlers get `db` from route();
+ * - lib/db holds tables and queries: it imports none of services, auth, api, measure, worker (seeding is
+ *   the service lib/services/seed.ts);
  * - lib/onnx, lib/zoo and lib/predict never import lib/db, next or next-auth;
  * - lib/onnx and lib/zoo are isomorphic: no Node built-ins (they run in a browser Web Worker too);
  * - workers/ never import app/; workers/measure/ (the device side) never imports lib/db or lib/services:
@@ -87,6 +89,11 @@ describe("layering", () => {
 
   it("app/ and components/ never import lib/db (pages read through lib/services, handlers get db from route())", () => {
     expect(violations(["app", "components"], (s) => under(s, "lib/db"))).toEqual([]);
+  });
+
+  it("lib/db holds tables and queries only: it never imports the layers above it (services, auth, api, measure, worker)", () => {
+    const above = ["lib/services", "lib/auth", "lib/api", "lib/measure", "lib/worker", "workers", "app", "components"];
+    expect(violations(["lib/db"], (s) => above.some((d) => under(s, d)))).toEqual([]);
   });
 
   it("workers/measure/ never imports lib/db or lib/services (the device side talks to the server through its transport)", () => {

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDb, createDb, type DbHandle } from "@/lib/db/client";
-import { seed } from "@/lib/db/seed";
+import { seed } from "@/lib/services/seed";
 import { loadReleaseIfEmpty, readRelease } from "@/lib/services/release";
 import { GET as matrixGet } from "@/app/api/v1/stats/matrix/route";
 import { createTestDatabase, type TestDatabase } from "../setup/test-database";

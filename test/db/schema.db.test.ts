@@ -12,7 +12,7 @@ import { recordMeasurement, listMeasurementHistory } from "@/lib/db/measurements
 import { insertLedgerRow, setQuota, usageSummary } from "@/lib/db/usage";
 import { insertTeamWithOwner, insertMembership } from "@/lib/db/teams";
 import { databaseHealth } from "@/lib/db/meta";
-import { seed } from "@/lib/db/seed";
+import { seed } from "@/lib/services/seed";
 import { latestMeasurements, platforms, jobs, predictorVersions, predictions, type Platform } from "@/lib/db/schema";
 import type { NewModel } from "@/lib/db/schema";
 import { NnlqError } from "@/lib/errors";

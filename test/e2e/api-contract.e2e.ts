@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ValidateFunction } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { createDb } from "@/lib/db/client";
-import { seed } from "@/lib/db/seed";
+import { seed } from "@/lib/services/seed";
 import { generate } from "@/lib/zoo";
 import { createTestDatabase, type TestDatabase } from "../setup/test-database";
 import { startApp, type Proc } from "../worker/harness";

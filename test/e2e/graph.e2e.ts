@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { createDb, type DbHandle } from "@/lib/db/client";
-import { seed } from "@/lib/db/seed";
+import { seed } from "@/lib/services/seed";
 import { insertModel } from "@/lib/db/models";
 import { recordMeasurement } from "@/lib/db/measurements";
 import { insertTeamWithOwner } from "@/lib/db/teams";

@@ -17,7 +17,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page, Request as PwRequest } from "playwright-core";
 import { createDb, type DbHandle } from "@/lib/db/client";
-import { seed } from "@/lib/db/seed";
+import { seed } from "@/lib/services/seed";
 import { setSiteAdmin } from "@/lib/db/users";
 import { insertTeamWithOwner } from "@/lib/db/teams";
 import { signUp } from "@/lib/services/accounts";

@@ -12,7 +12,7 @@ import { sql } from "drizzle-orm";
 import { generate, sampleSpecs } from "@/lib/zoo";
 import { stripWeights } from "@/lib/onnx";
 import { DEFAULT_RELEASE_DIR, importRelease } from "@/lib/services/release";
-import { seed } from "@/lib/db/seed";
+import { seed } from "@/lib/services/seed";
 import { evolvePredictors } from "@/lib/services/predictors";
 import { listPredictorVersions } from "@/lib/db/browse";
 import { predictions, predictorVersions } from "@/lib/db/schema";

@@ -7,7 +7,7 @@ import * as teamsRoute from "@/app/api/v1/teams/route";
 import * as keysRoute from "@/app/api/v1/teams/[teamId]/keys/route";
 import * as registerRoute from "@/app/api/v1/worker/register/route";
 import { insertModel } from "@/lib/db/models";
-import { seed } from "@/lib/db/seed";
+import { seed } from "@/lib/services/seed";
 import { setQuota } from "@/lib/db/usage";
 import type { Model } from "@/lib/db/schema";
 import type { PublicUser } from "@/lib/db/users";

@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { freePort } from "@/lib/db/server";
-import { seed } from "@/lib/db/seed";
+import { seed } from "@/lib/services/seed";
 import { createDb } from "@/lib/db/client";
 import { ensureBuild } from "../../scripts/lib/next-build";
 import { createTestDatabase, type TestDatabase } from "./test-database";

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { createDb, type Db } from "@/lib/db/client";
 import { freePort } from "@/lib/db/server";
-import { seed } from "@/lib/db/seed";
+import { seed } from "@/lib/services/seed";
 import { setQuota } from "@/lib/db/usage";
 import { getPlatformBySlug } from "@/lib/db/platforms";
 import { signUp } from "@/lib/services/accounts";
