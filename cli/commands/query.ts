@@ -18,7 +18,7 @@ import { NnlqError } from "@/lib/errors";
 import { NnlqClient } from "@/lib/api/client";
 import type { QueryItem } from "@/lib/api/schemas/models";
 import type { JobView } from "@/lib/api/schemas/jobs";
-import { decodeModel, isStructureOnly, stripWeights } from "@/lib/onnx";
+import { analyzeUpload } from "@/lib/onnx";
 import { bytes as fmtBytes, clientEnv, gflops, ms, table } from "../format";
 
 export const summary = "upload a model (weights stripped locally) and get its latency per platform; --wait follows the jobs";
@@ -106,9 +106,9 @@ export async function run(argv: string[]): Promise<number> {
   } catch (e) {
     throw new NnlqError("BAD_REQUEST", `cannot read ${opts.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const model = decodeModel(raw);
-  const structure = isStructureOnly(model) ? raw : stripWeights(model);
-  if (structure !== raw) log(`stripped weights locally: ${fmtBytes(raw.byteLength)} → ${fmtBytes(structure.byteLength)} uploaded`);
+  // analysed here as the server will (a malformed or unanalysable model fails before anything is sent)
+  const { stripped, structure } = analyzeUpload(raw, { batch: opts.batch });
+  if (stripped) log(`stripped weights locally: ${fmtBytes(raw.byteLength)} → ${fmtBytes(structure.byteLength)} uploaded`);
 
   const api = new NnlqClient(clientEnv());
   let platforms = opts.platforms;

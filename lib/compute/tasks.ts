@@ -1,12 +1,12 @@
 /**
  * The CPU-heavy jobs of the server, run inside a compute-pool worker thread (lib/compute/pool.ts) so the
- * request thread never executes them: ONNX analysis of uploads (decode → node-count check → strip →
- * analyse) and predictor inference (zoo spec → ONNX → features → one batched predict call). Also run
+ * request thread never executes them: ONNX analysis of uploads (lib/onnx analyzeUpload: decode → node-count
+ * check → strip → analyse) and predictor inference (zoo spec → ONNX → features → one batched predict call). Also run
  * in-process when the pool is disabled (NNLQ_COMPUTE_THREADS=0). No database, no Next imports.
  */
 import { createHash } from "node:crypto";
 import { NnlqError, isNnlqError } from "@/lib/errors";
-import { analyze, buildGraph, decodeModel, isStructureOnly, stripWeights, type ModelSummary, type OnnxModel } from "@/lib/onnx";
+import { analyze, analyzeUpload, buildGraph, checkNodeCount, decodeModel, type UploadAnalysis } from "@/lib/onnx";
 import { generate, validateSpec } from "@/lib/zoo";
 import { graphInput, type GraphInput, type Predictor } from "@/lib/predict";
 import { loadFromDir } from "@/lib/predict/node/io";
@@ -25,12 +25,7 @@ export interface AnalyzeJob {
   batch?: number;
   maxNodes: number;
 }
-export interface AnalyzeResult {
-  stripped: boolean;
-  /** structure-only bytes (the upload itself when it had no weights) */
-  structure: Uint8Array;
-  summary: ModelSummary;
-}
+export type AnalyzeResult = UploadAnalysis;
 
 export type PredictJobItem = { spec: unknown } | { onnx: Uint8Array };
 export interface PredictJob {
@@ -58,22 +53,8 @@ export interface PredictResult {
 export type TestJob = { kind: "crash" } | { kind: "spin"; ms: number };
 export type ComputeJob = AnalyzeJob | PredictJob | TestJob;
 
-export function graphTooLarge(nodes: number, maxNodes: number): NnlqError {
-  return new NnlqError("GRAPH_TOO_LARGE", `The graph has ${nodes} nodes; this server analyses at most ${maxNodes} (NNLQ_MAX_NODES)`, { nodes, maxNodes });
-}
-
-function checkNodes(model: OnnxModel, maxNodes: number): void {
-  const n = model.proto.graph?.node?.length ?? 0;
-  if (n > maxNodes) throw graphTooLarge(n, maxNodes);
-}
-
 export function runAnalyze(j: AnalyzeJob): AnalyzeResult {
-  const decoded = decodeModel(j.bytes);
-  checkNodes(decoded, j.maxNodes);
-  const stripped = !isStructureOnly(decoded);
-  const structure = stripped ? stripWeights(decoded) : j.bytes;
-  const summary = analyze(structure, j.batch ? { batch: j.batch } : undefined);
-  return { stripped, structure, summary };
+  return analyzeUpload(j.bytes, { batch: j.batch, maxNodes: j.maxNodes });
 }
 
 // ── predict: the predictor of a version, loaded once per thread; analysed items kept (NAS loops repeat) ──
@@ -113,7 +94,7 @@ function analyseItem(item: PredictJobItem, maxNodes: number): Analysed {
   }
   const bytes = "spec" in item ? generate(validateSpec(item.spec as never)) : item.onnx;
   const model = decodeModel(bytes); // decoded once for the summary and the features
-  checkNodes(model, maxNodes);
+  checkNodeCount(model, maxNodes);
   const a = analyze(model);
   const out: Analysed = { summary: { hash: a.hash, family: a.family.name, inputs: a.inputs, flops: a.flops }, graph: graphInput(a.hash, buildGraph(model)) };
   if (a.totalNodes <= CACHE_NODES) {

@@ -10,6 +10,7 @@ export { computeCost, type CostSummary, type NodeCost } from "./cost";
 export { structureHash } from "./hash";
 export { detectFamily, type FamilyResult } from "./family";
 export { extractFeatures, FEATURE_SET_VERSION, FEATURE_NAMES, GRAPH_FEATURE_NAMES, OP_VOCAB, type GraphFeatures } from "./features";
-export { stripWeights, isStructureOnly, materializeWeights, STRUCTURE_ONLY_KEY } from "./strip";
+export { stripWeights, stripModel, isStructureOnly, materializeWeights, STRUCTURE_ONLY_KEY } from "./strip";
+export { analyzeUpload, checkNodeCount, graphTooLarge, type UploadAnalysis, type UploadOptions } from "./upload";
 export { analyze, type ModelSummary } from "./analyze";
 export { DETECTABLE_FAMILIES, type DetectableFamily } from "./families";

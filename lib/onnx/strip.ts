@@ -27,7 +27,7 @@ import {
 import { inferShapes, resolveOverrides } from "./shapes";
 import { hasInlineData, isExternal, isFloatDtype, isIntDtype, numElements } from "./tensor";
 import { seededRandom } from "./rng";
-import { onnxError } from "./util";
+import { normDomain, onnxError } from "./util";
 
 export const STRUCTURE_ONLY_KEY = "nnlq.structure_only";
 const MAX_KEPT_FLOAT = 64;
@@ -209,10 +209,22 @@ export function neededValues(input: Uint8Array | OnnxModel): Set<string> | null 
   return null;
 }
 
+/**
+ * Structure-only copy of a model as a model whose `bytes` are its ONNX encoding, built from the stripped proto
+ * without decoding those bytes again: same opsets and IR version, the stripped functions, no external data
+ * (stripping drops every external reference).
+ */
+export function stripModel(input: Uint8Array | OnnxModel): OnnxModel {
+  const model = toModel(input);
+  const proto = strippedProto(model.proto, { keep: neededValues(model) });
+  const functions = new Map<string, FunctionProto>();
+  for (const f of proto.functions ?? []) functions.set(`${normDomain(f.domain)}::${f.name ?? ""}`, f);
+  return { ...model, proto, bytes: encodeModelProto(proto), functions, externalData: [] };
+}
+
 /** Structure-only copy of a model as ONNX bytes (well under 1 MB for a ResNet-50). */
 export function stripWeights(input: Uint8Array | OnnxModel): Uint8Array {
-  const model = toModel(input);
-  return encodeModelProto(strippedProto(model.proto, { keep: neededValues(model) }));
+  return stripModel(input).bytes;
 }
 
 function graphTensors(g: GraphProto | undefined, visit: (t: TensorProto) => void): void {

@@ -25,8 +25,7 @@ import type { Db } from "@/lib/db/client";
 import type { Model, Platform } from "@/lib/db/schema";
 import { ensureModelBlob, getModelByHash, insertModel, modelFieldsOf } from "@/lib/db/models";
 import { failedKeys, measuredKeys, plannedModelRefs, workKey } from "@/lib/db/campaign";
-import { analyze } from "@/lib/onnx";
-import { decodeModel, isStructureOnly, stripWeights } from "@/lib/onnx";
+import { analyze, analyzeUpload } from "@/lib/onnx";
 import { canonicalJson, generate, paramCount, Rng, sampleSpec, structureKey, validateSpec, ZOO_FAMILIES, type ZooFamily, type ZooSpec } from "@/lib/zoo";
 import { deriveSeed } from "@/lib/zoo/rng";
 import { SAMPLED_RESOLUTION } from "@/lib/zoo/spec";
@@ -243,9 +242,7 @@ export async function ensureZooModel(db: Db, spec: ZooSpec): Promise<Model> {
  */
 export async function ensureCorpusModel(db: Db, corpusRoot: string, corpusPath: string): Promise<Model> {
   const raw = new Uint8Array(fs.readFileSync(path.join(corpusRoot, corpusPath)));
-  const decoded = decodeModel(raw);
-  const structure = isStructureOnly(decoded) ? raw : stripWeights(decoded);
-  const summary = analyze(structure);
+  const { structure, summary } = analyzeUpload(raw);
   const existing = await getModelByHash(db, { hash: summary.hash });
   if (existing) {
     // a row loaded from a data release has no bytes (the release keeps the path, not the file): add them,
