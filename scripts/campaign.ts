@@ -30,6 +30,7 @@ import { isZooFamily, ZOO_FAMILIES, type ZooFamily } from "@/lib/zoo";
 import { CAMPAIGN, releaseStages, type Stage } from "@/lib/services/campaign";
 import { runCampaign, type CampaignProgress } from "@/workers/campaign";
 import { parseArgsOrExit } from "@/lib/args";
+import { alive } from "@/lib/proc";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const DIR = path.join(ROOT, ".data/campaign");
@@ -120,15 +121,6 @@ if (values.background) {
   child.unref();
   console.log(`campaign running in the background: pid ${child.pid}, log ${logFile} (stop: kill ${child.pid})`);
   process.exit(0);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const log = (line: string) => console.log(`[campaign ${new Date().toISOString().slice(11, 19)}] ${line}`);

@@ -10,6 +10,7 @@
  * process); sweepExpiredLeases can also be called from a timer.
  */
 import { NnlqError, publicErrorText } from "@/lib/errors";
+import { sleep } from "@/lib/proc";
 import type { Db, DbOrTx } from "@/lib/db/client";
 import type { Job, Model, Platform } from "@/lib/db/schema";
 import * as jobsDb from "@/lib/db/jobs";
@@ -41,8 +42,6 @@ function retryable(e: unknown): boolean {
   }
   return false;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A READ COMMITTED transaction, retried a few times on deadlock / lock wait timeout. */
 export async function inTx<T>(db: DbOrTx, fn: (tx: DbOrTx) => Promise<T>): Promise<T> {

@@ -23,6 +23,7 @@
  */
 import os from "node:os";
 import { NnlqError, isNnlqError } from "@/lib/errors";
+import { sleep } from "@/lib/proc";
 import { detectHost, type HostInfo } from "@/lib/measure/host";
 import type { PlatformSpec } from "@/lib/measure/platforms";
 import { measureInChild, type MeasureInChildOptions } from "@/lib/measure/runner";
@@ -106,18 +107,6 @@ export interface JobRecord {
   deliveries?: number;
   seconds: number;
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 
 /** Exponential backoff with ±20% jitter: min·2^(n-1), capped at max. */
 export function backoffMs(failures: number, { minMs, maxMs }: { minMs: number; maxMs: number }, rand = Math.random): number {
