@@ -2,14 +2,15 @@
  * `npm run worker:train` — the evolving predictor (lib/services/predictors.ts) as a command:
  *   [--force] [--method gnn|all|<m>,<m>] [--budget-min 15] [--epochs N] [--growth 0.1] [--seed 1]
  *   [--watch MINUTES]   (check again every MINUTES, retraining whenever the database grew enough)
- * Database: DATABASE_URL, else MySQL on 127.0.0.1:3306 (database nnlq), else `npm run up`'s private server.
- * Exit codes: 0 done, 2 usage, 1 a method failed.
+ * Database: DATABASE_URL, else MySQL on 127.0.0.1:3306 (database nnlq), else `npm run up`'s private server;
+ * reached through lib/services/training.ts. It must be migrated already (`npm run db:migrate` or `npm run up`):
+ * the trainer never migrates, it says so and exits 3.
+ * Exit codes: 0 done, 2 usage, 3 database unreachable or not migrated, 1 a method failed.
  */
 import { parseArgs } from "node:util";
-import { createDb } from "@/lib/db/client";
-import { runMigrations } from "@/lib/db/migrate";
-import { resolveServer } from "@/lib/db/server";
-import { evolvePredictors, type EvolveOutcome } from "@/lib/services/predictors";
+import { isNnlqError } from "@/lib/errors";
+import type { EvolveOutcome } from "@/lib/services/predictors";
+import { openTrainingData, type TrainingData } from "@/lib/services/training";
 import { isMethod, METHODS, type Method } from "@/lib/predict";
 import { initTfNode } from "@/lib/predict/node/backend";
 import { epochLine } from "@/lib/predict/node/cli";
@@ -57,10 +58,14 @@ async function evolveMain(argv: string[], log: (l: string) => void = (l) => cons
     return 2;
   }
   const every = Number(values["log-every"]) || 10;
+  let data: TrainingData;
+  try {
+    data = await openTrainingData({ log });
+  } catch (e) {
+    console.error(`worker:train: ${isNnlqError(e) ? e.message : e instanceof Error ? e.message : String(e)}`);
+    return 3;
+  }
   log(`tfjs backend ${await initTfNode()}`);
-  const server = await resolveServer({ log });
-  await runMigrations(server.url);
-  const h = createDb(server.url, { connectionLimit: 2 });
   let failed = false;
   let stop = false;
   const onSignal = () => (stop = true);
@@ -68,7 +73,7 @@ async function evolveMain(argv: string[], log: (l: string) => void = (l) => cons
   process.once("SIGINT", onSignal);
   try {
     for (;;) {
-      const outcomes: EvolveOutcome[] = await evolvePredictors(h.db, {
+      const outcomes: EvolveOutcome[] = await data.evolve({
         methods, force: values.force, budgetMin, epochs, growth, seed, log,
         onEpoch: (m, e) => {
           if (e.epoch % every === 0 || e.epoch === e.epochs) log(`  ${m} ${epochLine(e)}`);
@@ -82,8 +87,7 @@ async function evolveMain(argv: string[], log: (l: string) => void = (l) => cons
       if (stop) break;
     }
   } finally {
-    await h.close();
-    await server.stop();
+    await data.close();
   }
   return failed ? 1 : 0;
 }
