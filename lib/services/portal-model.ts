@@ -390,7 +390,8 @@ export interface CompareData {
   predictor: string | null;
   platform: string | null;
   total: number;
-  points: { id: number; name: string; family: string; predictedMs: number; measuredMs: number; uncertaintyMs: number | null }[];
+  /** predicted vs measured pairs (lib/db/browse PredictedPair without the batch, the model's id as `id`) */
+  points: (Omit<browseDb.PredictedPair, "modelId" | "batch"> & { id: number })[];
   accuracy: AccuracyView | null;
   residuals: { family: string; label: string; n: number; medianPct: number; p10Pct: number; p90Pct: number; mape: number }[];
   evaluation: { rows: EvalRow[]; generatedAt: string | null } | null;
@@ -496,7 +497,8 @@ export interface PlatformsSideBySide {
   b: string;
   batch: number;
   total: number;
-  points: { id: number; name: string; family: string; aMs: number; bMs: number }[];
+  /** the models measured on both platforms (lib/db/browse PlatformPair, the model's id as `id`) */
+  points: (Omit<browseDb.PlatformPair, "modelId"> & { id: number })[];
   /** per family: median of latency(b) / latency(a) */
   ratios: { family: string; label: string; n: number; medianRatio: number }[];
   geoMeanRatio: number | null;

@@ -28,6 +28,7 @@ import { NnlqError } from "@/lib/errors";
 import type { Db } from "@/lib/db/client";
 import type { Model, NewModel, OperatorProfile, Platform } from "@/lib/db/schema";
 import * as rel from "@/lib/db/release";
+import type { PlatformInput } from "@/lib/db/platforms";
 import { analyze } from "@/lib/onnx";
 import { generate, ZOO_VERSION } from "@/lib/zoo";
 import { invalidate } from "./read-cache";
@@ -48,15 +49,8 @@ export const measurementFileOf = (platformSlug: string) => `measurements.${platf
 
 // ───────────────────────────── line shapes ─────────────────────────────
 
-export interface ReleasePlatform {
-  slug: string;
-  name: string;
-  hardware: string;
-  runtime: string;
-  runtimeVersion: string;
-  precision: Platform["precision"];
-  threads: number;
-  config: Platform["config"];
+/** A platform as the registry describes it (lib/db/platforms PlatformInput), with its stored description and state. */
+export interface ReleasePlatform extends Omit<PlatformInput, "description"> {
   description: string | null;
   active: boolean;
 }
