@@ -1,6 +1,6 @@
 /**
- * A small development dataset for the predictors, measured here and now (issue 6's campaign produces the
- * real one). Samples `--per-family` zoo specs of every family at small resolutions, measures each with
+ * A small development dataset for the predictors, measured here and now (the measurement campaign,
+ * npm run campaign, produces the real one). Samples `--per-family` zoo specs of every family at small resolutions, measures each with
  * lib/measure's isolated runner (short budgets) on the chosen local platforms, and appends one JSONL row per
  * measurement to `--out` (default .data/devdata.jsonl, gitignored). Resumable: pairs already in the file
  * (or in <out>.failed) are skipped. Rows have the data-release shape read by lib/predict/dataset.ts.

@@ -1,6 +1,6 @@
 /**
  * Quotas and the usage ledger (see the ledger conventions in schema.ts). Every function here is
- * team-scoped. The atomic reserve/settle/refund flow of issue 5 builds on insertLedgerRow inside a
+ * team-scoped. The atomic reserve/settle/refund flow (lib/services/quotas.ts) builds on insertLedgerRow inside a
  * transaction that locks the team's quota row (`getQuota(tx, {..., lock: true})`).
  */
 import { and, asc, desc, eq, sql } from "drizzle-orm";

@@ -146,7 +146,7 @@ export interface Stage {
   repeatSince?: Date;
 }
 
-/** The first release's plan, in priority order (issue 6): t1 batch 1, networks, other platforms, batch 8. */
+/** The data release's measurement plan, in priority order: t1 batch 1, networks, other platforms, batch 8. */
 export function releaseStages(platforms: PlatformSpec[] = localPlatforms()): Stage[] {
   const t1 = platforms.find((p) => p.runtime === "ort-cpu" && p.precision === "fp32" && p.threads === 1)!;
   const families = [...ZOO_FAMILIES];

@@ -1,5 +1,5 @@
 /**
- * The measurement queue (issue 5 §5): enqueue with idempotency and quota reservation, claim with
+ * The measurement queue: enqueue with idempotency and quota reservation, claim with
  * `SELECT … FOR UPDATE SKIP LOCKED`, leases extended by heartbeats, expired leases requeued by a sweep
  * (after maxAttempts: failed with the reason), complete (measurement + quota settle), fail (refund;
  * UNSUPPORTED_OPERATOR and ONNX_* never retry), cancel (refund; a running job's worker learns of it at

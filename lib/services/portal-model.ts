@@ -263,7 +263,7 @@ const METHOD_KEYS = /^(gnn|flops-linear|flops-mem-linear|roofline|lookup-table|k
 const WRAPPERS = new Set(["metrics", "results", "rows", "splits", "platforms", "methods", "data", "tables", "evaluation"]);
 
 /**
- * Flattens an evaluation document (public/predictors/eval.json of issue 7) into rows. Accepts a list of
+ * Flattens an evaluation document (public/predictors/eval.json, written by the predictor evaluation) into rows. Accepts a list of
  * rows ({split, platform, method, mape, ...}) or nested objects keyed by split / platform slug / method in
  * any order; a leaf is any object with a numeric `mape`.
  */
@@ -345,7 +345,7 @@ export function evalReportRows(doc: {
   return out.sort((a, b) => order(a.split) - order(b.split) || a.split.localeCompare(b.split, "en", { numeric: true }));
 }
 
-/** The evaluation tables issue 7 writes for the UI, or null when the predictors are not evaluated yet. */
+/** The evaluation tables the predictor evaluation writes for the UI, or null when the predictors are not evaluated yet. */
 export function readEvaluation(): { rows: EvalRow[]; generatedAt: string | null } | null {
   let doc: unknown;
   try {

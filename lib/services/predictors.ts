@@ -1,5 +1,5 @@
 /**
- * The evolving predictor (issue 7): train every method on the database's public measurements, register
+ * The evolving predictor: train every method on the database's public measurements, register
  * each trained version with its validation metrics, promote a version only when it beats the method's
  * current one on the same validation split, and store the promoted version's prediction for every
  * measured model × platform (the predicted-vs-measured pairs the portal draws). Retraining happens when

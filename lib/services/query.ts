@@ -1,5 +1,5 @@
 /**
- * The latency query use cases (issue 5 §6): upload a model, ask how fast it runs on platforms, browse
+ * The latency query use cases: upload a model, ask how fast it runs on platforms, browse
  * measurements.
  *
  * Upload: the server decodes the ONNX, strips weights when present (structure-only uploads are

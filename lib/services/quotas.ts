@@ -1,5 +1,5 @@
 /**
- * Device-seconds quotas (issue 5 §7). A team has a budget per platform per month (quotas row); every
+ * Device-seconds quotas. A team has a budget per platform per month (quotas row); every
  * change to its spending is a usage_ledger row (see schema.ts):
  *   reserve  +estimate, when a measurement job is accepted (same transaction as the job insert)
  *   settle   actual − estimate, when the job completes (capped so the balance never goes below zero)

@@ -1,5 +1,5 @@
 /**
- * The data release (issue 6): the public measurement database as compact, diffable data —
+ * The data release: the public measurement database as compact, diffable data —
  *
  *   data/release-v1/platforms.json         platform rows the measurements refer to (slug = key)
  *   data/release-v1/specs.jsonl.gz         one model per line: structure hash, zoo spec (or corpus path),

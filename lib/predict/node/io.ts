@@ -1,6 +1,6 @@
 /**
- * Node-only file helpers of lib/predict: read datasets (dev-data JSONL, or a data-release directory of
- * issue 6 with specs.jsonl.gz + measurements*.jsonl.gz), save and load predictor artifacts in a directory
+ * Node-only file helpers of lib/predict: read datasets (dev-data JSONL, or a data-release directory
+ * (lib/services/release.ts) with specs.jsonl.gz + measurements*.jsonl.gz), save and load predictor artifacts in a directory
  * (model.json + weights.bin).
  */
 import fs from "node:fs";
