@@ -1,7 +1,8 @@
 /**
- * The layering rules of DEVELOPERS.md, checked on every import of the source tree (static `import … from`,
+ * The layering rules of docs/architecture.md, checked on every import of the source tree (static `import … from`,
  * `export … from`, dynamic `import()`), so a change that crosses a boundary fails here, not in review:
  * - app/ and components/ hold no SQL: no drizzle-orm, mysql2 or the table schema (they read through lib/);
+ * - lib/ never imports app/, components/ or workers/; components/ take only types from lib/services;
  * - app/ and components/ never import lib/db at all: pages read through lib/services (server-only
  *   lib/services/pages.ts opens the database for them), route handlers get `db` from route();
  * - lib/db holds tables and queries: it imports none of services, auth, api, measure, worker (seeding is
@@ -94,6 +95,18 @@ describe("layering", () => {
   it("lib/db holds tables and queries only: it never imports the layers above it (services, auth, api, measure, worker)", () => {
     const above = ["lib/services", "lib/auth", "lib/api", "lib/measure", "lib/worker", "workers", "app", "components"];
     expect(violations(["lib/db"], (s) => above.some((d) => under(s, d)))).toEqual([]);
+  });
+
+  it("lib/ never imports app/, components/ or workers/ (the layers above it)", () => {
+    expect(violations(["lib"], (s) => under(s, "app") || under(s, "components") || under(s, "workers"))).toEqual([]);
+  });
+
+  it("components/ take only types from lib/services (the browser never bundles a service)", () => {
+    const valueImport = /^\s*(?:import|export)\s+(?!type\b)[^;]*?from\s*["'](@\/lib\/services[^"']*)["']/gm;
+    const found = sources("components").flatMap((f) =>
+      [...fs.readFileSync(path.join(root, f), "utf8").matchAll(valueImport)].map((m) => `${f} imports ${m[1]} as a value`),
+    );
+    expect(found).toEqual([]);
   });
 
   it("workers/measure/ never imports lib/db or lib/services (the device side talks to the server through its transport)", () => {
