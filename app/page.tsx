@@ -22,7 +22,8 @@ export default async function Home() {
           </p>
           {totals && totals.results > 0 && (
             <p className="mt-4 text-sm text-slate-700" data-testid="home-totals">
-              <strong>{totals.results.toLocaleString("en")}</strong> measured results at batch 1 on <strong>{totals.platforms}</strong> platform
+              <strong>{totals.results.toLocaleString("en")}</strong> measured results at batch 1 on <strong>{totals.platforms}</strong>{" "}
+              platform
               {totals.platforms === 1 ? "" : "s"}, over <strong>{totals.models.toLocaleString("en")}</strong> public models.
             </p>
           )}
@@ -30,7 +31,10 @@ export default async function Home() {
             <Link href="/browse" className="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500">
               Browse measurements
             </Link>
-            <Link href="/leaderboards" className="rounded-md px-4 py-2 text-sm font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-white">
+            <Link
+              href="/leaderboards"
+              className="rounded-md px-4 py-2 text-sm font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-white"
+            >
               Leaderboards
             </Link>
             <Link href="/api-docs" className="rounded-md px-4 py-2 text-sm font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-white">

@@ -57,17 +57,33 @@ function models(): { name: string; bytes: Uint8Array }[] {
 }
 
 function trivialModel(): Uint8Array {
-  const info = (name: string) => ({ name, type: { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: [{ dim_value: 1 }, { dim_value: 8 }] } } } });
+  const info = (name: string) => ({
+    name,
+    type: { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: [{ dim_value: 1 }, { dim_value: 8 }] } } },
+  });
   return encodeModelProto({
-    ir_version: 8, opset_import: [{ domain: "", version: 17 }],
-    graph: { name: "trivial", node: [{ op_type: "Relu", name: "relu", input: ["x"], output: ["y"] }], input: [info("x")], output: [info("y")] },
+    ir_version: 8,
+    opset_import: [{ domain: "", version: 17 }],
+    graph: {
+      name: "trivial",
+      node: [{ op_type: "Relu", name: "relu", input: ["x"], output: ["y"] }],
+      input: [info("x")],
+      output: [info("y")],
+    },
   });
 }
 
 async function main() {
   const list = models();
-  console.log(`bench:measure — ${host.cpuModel}, ${host.cores} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
-  console.log(`${list.length} zoo models at ${RES}×${RES}, batch 1, budget ${BUDGET} ms per measurement, platforms: ${platforms.map((p) => p.slug).join(", ")}\n`);
+  console.log(
+    `bench:measure — ${host.cpuModel}, ${host.cores} cores, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
+  console.log(
+    `${list.length} zoo models at ${RES}×${RES}, batch 1, budget ${BUDGET} ms per measurement, platforms: ${platforms.map((p) => p.slug).join(", ")}\n`,
+  );
 
   const runs: Record<string, MeasurementResult[][]> = {};
   const walls: Record<string, number[]> = {};
@@ -80,7 +96,9 @@ async function main() {
           const r = await measureInChild(m.bytes, p.slug, { timeBudgetMs: BUDGET, profileRuns: 5 });
           (walls[p.slug] ??= []).push(performance.now() - t0 - BUDGET * r.attempts);
           ((runs[p.slug] ??= [])[i] ??= [])[pass] = r;
-          process.stderr.write(`  pass ${pass + 1} ${p.slug} ${m.name}: ${r.stats.median.toFixed(3)} ms (cv ${r.stats.cv.toFixed(3)}${r.noisy ? ", noisy" : ""})\n`);
+          process.stderr.write(
+            `  pass ${pass + 1} ${p.slug} ${m.name}: ${r.stats.median.toFixed(3)} ms (cv ${r.stats.cv.toFixed(3)}${r.noisy ? ", noisy" : ""})\n`,
+          );
         } catch (e) {
           failures.push(`${p.slug} ${m.name}: ${(e as Error).message}`);
         }
@@ -90,8 +108,16 @@ async function main() {
 
   console.log("Repeatability (two passes, |Δ| relative to the mean of the two medians):");
   console.log(
-    "platform".padEnd(34), "models", "wall median|Δ|".padStart(15), "p90|Δ|".padStart(9), "CPU-time median|Δ|".padStart(19), "p90|Δ|".padStart(9),
-    "meanCV".padStart(8), "noisy".padStart(6), "busy×".padStart(6), "median latency".padStart(15),
+    "platform".padEnd(34),
+    "models",
+    "wall median|Δ|".padStart(15),
+    "p90|Δ|".padStart(9),
+    "CPU-time median|Δ|".padStart(19),
+    "p90|Δ|".padStart(9),
+    "meanCV".padStart(8),
+    "noisy".padStart(6),
+    "busy×".padStart(6),
+    "median latency".padStart(15),
   );
   const rel = (a: number, b: number) => Math.abs(a - b) / ((a + b) / 2);
   for (const p of platforms) {
@@ -115,7 +141,11 @@ async function main() {
   for (const p of platforms) {
     try {
       const r = await measureInChild(trivialModel(), p.slug, { timeBudgetMs: BUDGET, profileRuns: 5 });
-      console.log(p.slug.padEnd(34), `${(r.stats.median * 1000).toFixed(1)} µs (p90 ${(r.stats.p90 * 1000).toFixed(1)} µs)`.padStart(30), `${(quantile(walls[p.slug] ?? [], 0.5) / 1000).toFixed(2)} s median`.padStart(33));
+      console.log(
+        p.slug.padEnd(34),
+        `${(r.stats.median * 1000).toFixed(1)} µs (p90 ${(r.stats.p90 * 1000).toFixed(1)} µs)`.padStart(30),
+        `${(quantile(walls[p.slug] ?? [], 0.5) / 1000).toFixed(2)} s median`.padStart(33),
+      );
     } catch (e) {
       failures.push(`${p.slug} trivial: ${(e as Error).message}`);
     }

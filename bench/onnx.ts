@@ -5,7 +5,17 @@
  * MB/s. Goal: the ResNet-50 with weights in under 300 ms in Node.
  */
 import fs from "node:fs";
-import { analyze, computeCost, decodeModel, extractFeatures, inferShapes, resolveOverrides, buildGraph, stripWeights, structureHash } from "@/lib/onnx";
+import {
+  analyze,
+  computeCost,
+  decodeModel,
+  extractFeatures,
+  inferShapes,
+  resolveOverrides,
+  buildGraph,
+  stripWeights,
+  structureHash,
+} from "@/lib/onnx";
 import { isNnlqError } from "@/lib/errors";
 import { corpus, corpusMissing, hasCorpus, listOnnx, materializeLight } from "@/test/onnx/helpers";
 
@@ -54,7 +64,9 @@ if (!hasCorpus) {
   process.exit(0);
 }
 console.log(`lib/onnx pipeline (decode + strip + infer + cost + hash + features), median of ${RUNS} runs, Node ${process.version}`);
-console.log(`${"model".padEnd(62)} ${"size".padStart(8)}    ${"total".padStart(7)}    ${"MB/s".padStart(8)}   |${["decode", "strip", "infer", "cost", "hash", "feat"].map((s) => s.padStart(7)).join("")}`);
+console.log(
+  `${"model".padEnd(62)} ${"size".padStart(8)}    ${"total".padStart(7)}    ${"MB/s".padStart(8)}   |${["decode", "strip", "infer", "cost", "hash", "feat"].map((s) => s.padStart(7)).join("")}`,
+);
 let sumMs = 0;
 let sumBytes = 0;
 for (const f of listOnnx("networks")) {
@@ -71,5 +83,7 @@ console.log(row("synthetic ResNet-50 with weights (light_resnet50 + random)", fu
 console.log(`networks total: ${sumMs.toFixed(0)} ms for ${(sumBytes / 1e6).toFixed(1)} MB`);
 if (typeof p !== "string") {
   const s = analyze(full);
-  console.log(`ResNet-50 with weights: ${p.total.toFixed(0)} ms (goal < 300 ms: ${p.total < 300 ? "met" : "NOT met"}); ${(s.macs / 1e9).toFixed(2)} GMACs, ${(s.params / 1e6).toFixed(2)} M params, stripped to ${(stripWeights(full).length / 1e3).toFixed(1)} kB`);
+  console.log(
+    `ResNet-50 with weights: ${p.total.toFixed(0)} ms (goal < 300 ms: ${p.total < 300 ? "met" : "NOT met"}); ${(s.macs / 1e9).toFixed(2)} GMACs, ${(s.params / 1e6).toFixed(2)} M params, stripped to ${(stripWeights(full).length / 1e3).toFixed(1)} kB`,
+  );
 }

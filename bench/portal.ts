@@ -67,7 +67,12 @@ async function main() {
       const r = await importRelease(h.db);
       const [o] = await evolvePredictors(h.db, { methods: ["flops-linear"], force: true, publicDir: predictorsDir });
       const count = async (t: string) => Number(((await h.pool.query(`SELECT COUNT(*) AS n FROM ${t}`))[0] as { n: number }[])[0]!.n);
-      n = { models: r.modelsInserted, latest: await count("latest_measurements"), measurements: r.measurementsInserted, predictions: o!.predictionsStored };
+      n = {
+        models: r.modelsInserted,
+        latest: await count("latest_measurements"),
+        measurements: r.measurementsInserted,
+        predictions: o!.predictionsStored,
+      };
     } else {
       n = await synthesize(h.pool, { models: MODELS, privateShare: 0.05, privateTeamId: team.id, predictions: true });
     }
@@ -79,9 +84,11 @@ async function main() {
     );
     const db = h.db;
     // platforms with the most results first (the portal's default platform)
-    const slugs = (await h.pool.query(
-      "SELECT p.slug, p.id FROM platforms p LEFT JOIN latest_measurements l ON l.platform_id = p.id GROUP BY p.id ORDER BY COUNT(l.model_id) DESC, p.id",
-    ))[0] as { slug: string; id: number }[];
+    const slugs = (
+      await h.pool.query(
+        "SELECT p.slug, p.id FROM platforms p LEFT JOIN latest_measurements l ON l.platform_id = p.id GROUP BY p.id ORDER BY COUNT(l.model_id) DESC, p.id",
+      )
+    )[0] as { slug: string; id: number }[];
     const platform = slugs[0]!.slug;
 
     // a cursor 20 pages deep, for the "deep page" shape
@@ -90,15 +97,23 @@ async function main() {
       const r = await browse(db, [], deep);
       deep = browseQuery.parse({ platform, cursor: r.nextCursor! });
     }
-    const someModel = (await browseDb.browsePage(db, { platformId: slugs[0]!.id, teamIds: [], sort: "latency", dir: "asc", limit: 1, family: "resnet" }))[0]!;
+    const someModel = (
+      await browseDb.browsePage(db, { platformId: slugs[0]!.id, teamIds: [], sort: "latency", dir: "asc", limit: 1, family: "resnet" })
+    )[0]!;
     const version = (await browseDb.listPredictorVersions(db))[0]!;
 
     const shapes: [string, () => Promise<unknown>][] = [
       ["browse: platform, latency ↑ (page 1)", () => browse(db, [], browseQuery.parse({ platform }))],
       ["browse: page 21 (keyset cursor)", () => browse(db, [], deep)],
       ["browse: family filter", () => browse(db, [], browseQuery.parse({ platform, family: "mobilenetv2" }))],
-      ["browse: family + batch 8 + FLOPs range", () => browse(db, [], browseQuery.parse({ platform, family: "resnet", batch: "8", flopsMin: "500M", flopsMax: "5G" }))],
-      ["browse: latency range, FLOPs ↓", () => browse(db, [], browseQuery.parse({ platform, latencyMin: "1", latencyMax: "20", sort: "flops", dir: "desc" }))],
+      [
+        "browse: family + batch 8 + FLOPs range",
+        () => browse(db, [], browseQuery.parse({ platform, family: "resnet", batch: "8", flopsMin: "500M", flopsMax: "5G" })),
+      ],
+      [
+        "browse: latency range, FLOPs ↓",
+        () => browse(db, [], browseQuery.parse({ platform, latencyMin: "1", latencyMax: "20", sort: "flops", dir: "desc" })),
+      ],
       ["browse: params ↑, source zoo", () => browse(db, [], browseQuery.parse({ platform, sort: "params", source: "zoo" }))],
       ["browse: team member (public + private)", () => browse(db, [team.id], browseQuery.parse({ platform, family: "vit" }))],
       ["matrix: platform × family, batch 1", () => matrix(db, [], { batch: 1 })],
@@ -123,8 +138,18 @@ async function main() {
       if (p99 >= GOAL_MS) failed.push(label);
       console.log(`${label.padEnd(56)} ${p50.toFixed(1).padStart(8)} ${p99.toFixed(1).padStart(8)}  ${p99 < GOAL_MS ? "ok" : "OVER"}`);
     }
-    if (HTTP) await httpTimes(url, slugs.map((x) => x.slug), failed);
-    console.log(`\n${n.latest} newest results, ${ITER} iterations per query, load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")} on ${os.cpus().length} cores`);
+    if (HTTP)
+      await httpTimes(
+        url,
+        slugs.map((x) => x.slug),
+        failed,
+      );
+    console.log(
+      `\n${n.latest} newest results, ${ITER} iterations per query, load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(" ")} on ${os.cpus().length} cores`,
+    );
     console.log(failed.length ? `over the goal: ${failed.join("; ")}` : `all queries under ${GOAL_MS} ms at p99`);
   } finally {
     await h.close();
@@ -144,11 +169,19 @@ async function httpTimes(databaseUrl: string, platforms: string[], failed: strin
   const base = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [path.join(ROOT, "scripts/web-server.mjs"), "-p", String(port), "-H", "127.0.0.1"], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: "production", DATABASE_URL: databaseUrl, NEXTAUTH_URL: base, NEXTAUTH_SECRET: "bench-portal", NNLQ_ANON_RPS: "100000", NNLQ_ANON_BURST: "100000" },
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      DATABASE_URL: databaseUrl,
+      NEXTAUTH_URL: base,
+      NEXTAUTH_SECRET: "bench-portal",
+      NNLQ_ANON_RPS: "100000",
+      NNLQ_ANON_BURST: "100000",
+    },
     stdio: "ignore",
   });
   try {
-    for (let t = Date.now(); ; ) {
+    for (let t = Date.now(); ;) {
       try {
         if ((await fetch(`${base}/api/health`)).ok) break;
       } catch {
@@ -160,7 +193,8 @@ async function httpTimes(databaseUrl: string, platforms: string[], failed: strin
     const p = encodeURIComponent(platforms[0]!);
     let i = 0;
     // a different (platform, batch, perFamily) each time: the leaderboard page's data cache never answers
-    const board = () => `/leaderboards?platform=${encodeURIComponent(platforms[i % platforms.length]!)}&batch=${Math.floor(i / platforms.length) % 2 ? 8 : 1}&perFamily=${1 + (Math.floor(i / (2 * platforms.length)) % 20)}`;
+    const board = () =>
+      `/leaderboards?platform=${encodeURIComponent(platforms[i % platforms.length]!)}&batch=${Math.floor(i / platforms.length) % 2 ? 8 : 1}&perFamily=${1 + (Math.floor(i / (2 * platforms.length)) % 20)}`;
     const shapes: [string, () => string][] = [
       ["HTTP GET /api/v1/browse (family, latency range)", () => `/api/v1/browse?platform=${p}&family=resnet&latencyMax=${1000 + i}`],
       ["HTTP GET /api/v1/stats/matrix", () => `/api/v1/stats/matrix?batch=1`],

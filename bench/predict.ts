@@ -25,9 +25,15 @@ import { generate, sampleSpecs, ZOO_FAMILIES } from "@/lib/zoo";
 import { chromiumPath, launch } from "../test/e2e/browser";
 
 const { values } = parseArgsOrExit("bench:predict", {
-  options: { graphs: { type: "string", default: "512" }, model: { type: "string" }, repeat: { type: "string", default: "20" }, "no-chromium": { type: "boolean", default: false } },
+  options: {
+    graphs: { type: "string", default: "512" },
+    model: { type: "string" },
+    repeat: { type: "string", default: "20" },
+    "no-chromium": { type: "boolean", default: false },
+  },
 });
-const nGraphs = Number(values.graphs), repeat = Number(values.repeat);
+const nGraphs = Number(values.graphs),
+  repeat = Number(values.repeat);
 const backend = await initTfNode();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 /** Median wall time (ms) of fn over n runs; also the median CPU time of this process (ms), which a busy host does not inflate. */
@@ -49,7 +55,9 @@ const time = (fn: () => void, n = repeat) => {
 const perS = (count: number, ms: number) => (count / (ms / 1000)).toFixed(0);
 const features = (bytes: Uint8Array): GraphFeatures => extractFeatures(inferShapes(buildGraph(decodeModel(bytes))));
 
-console.log(`bench:predict — Node ${process.version}, tfjs ${backend}, ${os.cpus()[0]?.model ?? "?"} × ${os.cpus().length}, load ${os.loadavg()[0].toFixed(2)}`);
+console.log(
+  `bench:predict — Node ${process.version}, tfjs ${backend}, ${os.cpus()[0]?.model ?? "?"} × ${os.cpus().length}, load ${os.loadavg()[0].toFixed(2)}`,
+);
 const perFamily = Math.ceil(nGraphs / ZOO_FAMILIES.length);
 const specs = ZOO_FAMILIES.flatMap((f) => sampleSpecs(f, perFamily, 1, { batch: 1 })).slice(0, nGraphs);
 const t0 = performance.now();
@@ -59,18 +67,31 @@ const t1 = performance.now();
 const feats = bytes.map(features);
 const featMs = performance.now() - t1;
 const nodes = feats.reduce((a, f) => a + f.numNodes, 0);
-console.log(`graphs: ${feats.length} zoo models (${ZOO_FAMILIES.length} families, sampled resolutions), ${(nodes / feats.length).toFixed(0)} nodes on average; generate ${(genMs / feats.length).toFixed(1)} ms/graph, features ${(featMs / feats.length).toFixed(1)} ms/graph`);
+console.log(
+  `graphs: ${feats.length} zoo models (${ZOO_FAMILIES.length} families, sampled resolutions), ${(nodes / feats.length).toFixed(0)} nodes on average; generate ${(genMs / feats.length).toFixed(1)} ms/graph, features ${(featMs / feats.length).toFixed(1)} ms/graph`,
+);
 
-const platforms = ["x86-epyc-2c/ort-cpu-1.30/fp32/t1", "x86-epyc-2c/ort-cpu-1.30/fp32/t2", "x86-epyc-2c/ort-wasm-1.30/fp32/t1", "x86-epyc-2c/ort-cpu-1.30/int8/t1"];
+const platforms = [
+  "x86-epyc-2c/ort-cpu-1.30/fp32/t1",
+  "x86-epyc-2c/ort-cpu-1.30/fp32/t2",
+  "x86-epyc-2c/ort-wasm-1.30/fp32/t1",
+  "x86-epyc-2c/ort-cpu-1.30/int8/t1",
+];
 const gnn: BasePredictor = values.model
   ? loadFromDir(values.model)
   : new GnnPredictor("bench-untrained", new GnnModel(DEFAULT_GNN_CONFIG, [...platforms], 1), fitNormalizer(feats));
-console.log(`GNN: ${values.model ?? "untrained, default architecture"} (${JSON.stringify(DEFAULT_GNN_CONFIG)}), ${gnn.platforms.length} platform heads`);
+console.log(
+  `GNN: ${values.model ?? "untrained, default architecture"} (${JSON.stringify(DEFAULT_GNN_CONFIG)}), ${gnn.platforms.length} platform heads`,
+);
 
 const batchMs = time(() => gnn.predict(feats), Math.max(3, Math.round(repeat / 4)));
-console.log(`GNN batch, from features: ${perS(feats.length, batchMs)} graphs/s wall, ${perS(feats.length, lastCpuMs)} graphs per CPU-second (${batchMs.toFixed(0)} ms for ${feats.length} graphs × ${gnn.platforms.length} platforms)`);
+console.log(
+  `GNN batch, from features: ${perS(feats.length, batchMs)} graphs/s wall, ${perS(feats.length, lastCpuMs)} graphs per CPU-second (${batchMs.toFixed(0)} ms for ${feats.length} graphs × ${gnn.platforms.length} platforms)`,
+);
 const e2eMs = time(() => gnn.predict(bytes.map(features)), 2);
-console.log(`GNN batch, end to end from ONNX bytes: ${perS(feats.length, e2eMs)} graphs/s wall, ${perS(feats.length, lastCpuMs)} per CPU-second`);
+console.log(
+  `GNN batch, end to end from ONNX bytes: ${perS(feats.length, e2eMs)} graphs/s wall, ${perS(feats.length, lastCpuMs)} per CPU-second`,
+);
 
 const R50_SPEC = { family: "resnet", block: "bottleneck", depths: [3, 4, 6, 3], width: 64, resolution: 224, batch: 1 };
 const r50 = generate(R50_SPEC);
@@ -80,13 +101,25 @@ console.log(`ResNet-50 (zoo, 224 px): ${r50f.numNodes} feature nodes, ${(a.flops
 const singleMs = time(() => gnn.predict(r50f));
 const singleCpu = lastCpuMs;
 const singleBytesMs = time(() => gnn.predict(r50), Math.max(5, Math.round(repeat / 2)));
-console.log(`GNN single ResNet-50, all ${gnn.platforms.length} platforms: ${singleMs.toFixed(1)} ms from features (CPU ${singleCpu.toFixed(1)} ms), ${singleBytesMs.toFixed(1)} ms from structure-only bytes (CPU ${lastCpuMs.toFixed(1)} ms)`);
+console.log(
+  `GNN single ResNet-50, all ${gnn.platforms.length} platforms: ${singleMs.toFixed(1)} ms from features (CPU ${singleCpu.toFixed(1)} ms), ${singleBytesMs.toFixed(1)} ms from structure-only bytes (CPU ${lastCpuMs.toFixed(1)} ms)`,
+);
 
 // baselines, fitted on synthetic latencies (their speed does not depend on the fit)
 const fake: Sample[] = feats.slice(0, 64).map((f, i) => ({
-  graph: { key: String(i), features: f, nodeNames: [] }, features: f, stats: f.graph, family: "x", platform: platforms[0], batch: 1, latencyMs: 1 + f.graph.flops / 1e9,
+  graph: { key: String(i), features: f, nodeNames: [] },
+  features: f,
+  stats: f.graph,
+  family: "x",
+  platform: platforms[0],
+  batch: 1,
+  latencyMs: 1 + f.graph.flops / 1e9,
 }));
-for (const b of [LinearPredictor.train(fake, { method: "flops-linear" }), LinearPredictor.train(fake, { method: "flops-mem-linear" }), RooflinePredictor.train(fake)]) {
+for (const b of [
+  LinearPredictor.train(fake, { method: "flops-linear" }),
+  LinearPredictor.train(fake, { method: "flops-mem-linear" }),
+  RooflinePredictor.train(fake),
+]) {
   const ms = time(() => b.predict(feats), 3);
   console.log(`${b.method.padEnd(16)} batch from features: ${perS(feats.length, ms)} graphs/s`);
 }
@@ -103,7 +136,9 @@ if (!values["no-chromium"]) {
       const { page, init } = await openPredictPage(browser, gnn.save(), "wasm");
       const run = await runInPage(page, R50_SPEC, repeat);
       const m = (xs: number[]) => median(xs).toFixed(1);
-      console.log(`Chromium (${init.backend}) ResNet-50, all ${init.platforms.length} platforms: ${m(run.times.total)} ms median (features ${m(run.times.parse)} ms + predict ${m(run.times.predict)} ms; first run ${run.times.total[0].toFixed(1)} ms)`);
+      console.log(
+        `Chromium (${init.backend}) ResNet-50, all ${init.platforms.length} platforms: ${m(run.times.total)} ms median (features ${m(run.times.parse)} ms + predict ${m(run.times.predict)} ms; first run ${run.times.total[0].toFixed(1)} ms)`,
+      );
     } finally {
       await browser.close();
     }

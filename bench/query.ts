@@ -58,13 +58,23 @@ async function main() {
     const app = await startApp({ databaseUrl: url });
     cleanup.unshift(() => app.stop("SIGTERM"));
     // the host's shared measurement lock: the bench never measures while another measurement runs
-    const worker = startWorker({ url: app.url, token: world.workerToken, lock: null, args: ["--platform", T1, "--budget-ms", String(BUDGET), "--wait", "5"], name: "bench-worker" });
+    const worker = startWorker({
+      url: app.url,
+      token: world.workerToken,
+      lock: null,
+      args: ["--platform", T1, "--budget-ms", String(BUDGET), "--wait", "5"],
+      name: "bench-worker",
+    });
     cleanup.unshift(() => worker.stop("SIGTERM"));
     await worker.waitFor(/serving 1 platform/);
     const api = new NnlqClient({ baseUrl: app.url, apiKey: world.apiKey });
 
     // ── 1. repeatability ──
-    const specs = Array.from({ length: K }, (_, i) => sampleSpecs(ZOO_FAMILIES[i % ZOO_FAMILIES.length]!, Math.floor(i / ZOO_FAMILIES.length) + 1, SEED, { batch: 1, resolution: RES }).at(-1)!);
+    const specs = Array.from({ length: K }, (_, i) =>
+      sampleSpecs(ZOO_FAMILIES[i % ZOO_FAMILIES.length]!, Math.floor(i / ZOO_FAMILIES.length) + 1, SEED, { batch: 1, resolution: RES }).at(
+        -1,
+      )!,
+    );
     const modelIds: number[] = [];
     for (const [i, spec] of specs.entries()) {
       const up = await api.uploadModel(generate(spec), { name: `bench-${i}-${spec.family}` });
@@ -75,7 +85,8 @@ async function main() {
       const ids: number[] = [];
       for (const id of modelIds) {
         const item = (await api.query({ modelId: id, platforms: [T1], remeasure })).results[0]!;
-        if (item.status !== "queued" && item.status !== "running") throw new Error(`model ${id}: expected a job, got ${JSON.stringify(item)}`);
+        if (item.status !== "queued" && item.status !== "running")
+          throw new Error(`model ${id}: expected a job, got ${JSON.stringify(item)}`);
         ids.push(item.jobId);
       }
       const { jobs: done, timedOut } = await api.waitForJobs(ids, { intervalMs: 1000, timeoutMs: 90 * 60_000 });
@@ -91,7 +102,11 @@ async function main() {
     log(`measuring ${K} zoo models (${RES}×${RES}, batch 1) on ${T1}, twice, ${BUDGET} ms budget per attempt`);
     const m1 = await pass(false);
     const m2 = await pass(true);
-    const relDeltas = (f: (x: (typeof m1)[number]) => number) => m1.map((a, i) => Math.abs(f(a) - f(m2[i]!)) / ((f(a) + f(m2[i]!)) / 2)).filter(Number.isFinite).sort((a, b) => a - b);
+    const relDeltas = (f: (x: (typeof m1)[number]) => number) =>
+      m1
+        .map((a, i) => Math.abs(f(a) - f(m2[i]!)) / ((f(a) + f(m2[i]!)) / 2))
+        .filter(Number.isFinite)
+        .sort((a, b) => a - b);
     const deltas = relDeltas((x) => x.wall);
     const cpuDeltas = relDeltas((x) => x.cpu);
     const medianOf = (xs: number[]) => [...xs].filter(Number.isFinite).sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
@@ -110,7 +125,8 @@ async function main() {
       });
       const body = (await res.json()) as { results?: { status: string }[] };
       const ms = performance.now() - t;
-      if (res.status !== 200 || body.results?.[0]?.status !== "measured") throw new Error(`not a cache hit: HTTP ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
+      if (res.status !== 200 || body.results?.[0]?.status !== "measured")
+        throw new Error(`not a cache hit: HTTP ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
       return ms;
     };
     const load = async (total: number) => {
@@ -135,7 +151,12 @@ async function main() {
 
     const report = {
       at: new Date().toISOString(),
-      host: { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), loadavg1: Number(os.loadavg()[0]!.toFixed(2)), loadavgAtLoadStart: Number(loadavg0.toFixed(2)) },
+      host: {
+        cpu: os.cpus()[0]?.model,
+        cores: os.availableParallelism(),
+        loadavg1: Number(os.loadavg()[0]!.toFixed(2)),
+        loadavgAtLoadStart: Number(loadavg0.toFixed(2)),
+      },
       repeatability: {
         platform: T1,
         models: K,
@@ -145,7 +166,10 @@ async function main() {
         p90RelDelta: quantile(deltas, 0.9),
         maxRelDelta: deltas.at(-1)!,
         medianLatencyMs: medianOf(m1.map((x) => x.wall)),
-        cpuTime: { medianRelDelta: cpuDeltas[Math.floor(cpuDeltas.length / 2)] ?? NaN, p90RelDelta: cpuDeltas.length ? quantile(cpuDeltas, 0.9) : NaN },
+        cpuTime: {
+          medianRelDelta: cpuDeltas[Math.floor(cpuDeltas.length / 2)] ?? NaN,
+          p90RelDelta: cpuDeltas.length ? quantile(cpuDeltas, 0.9) : NaN,
+        },
         medianBusyRatio: { pass1: busy[0]!, pass2: busy[1]! },
       },
       cacheHit: {

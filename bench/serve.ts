@@ -74,7 +74,11 @@ async function main() {
   await ensureDatabase(server.serverUrl, name);
   const url = withDatabase(server.serverUrl, name);
   const store = fs.mkdtempSync(path.join(os.tmpdir(), "nnlq-bench-serve-"));
-  const cleanup: (() => Promise<unknown>)[] = [async () => fs.rmSync(store, { recursive: true, force: true }), async () => dropDatabase(server.serverUrl, name), async () => server.stop()];
+  const cleanup: (() => Promise<unknown>)[] = [
+    async () => fs.rmSync(store, { recursive: true, force: true }),
+    async () => dropDatabase(server.serverUrl, name),
+    async () => server.stop(),
+  ];
   try {
     await runMigrations(url);
     const world = await makeWorld(url, "serve");
@@ -87,7 +91,9 @@ async function main() {
     await initTfNode();
     const slugs = (await listPlatforms(world.db, { activeOnly: false })).map((p) => p.slug).slice(0, 6);
     const graphs = tinyGraphs(["resnet", "vgg"], 4);
-    const samples = graphs.flatMap((g) => slugs.map((platform, k) => ({ ...g, platform, latencyMs: (1 + k) * (1 + g.features.numNodes / 20) })));
+    const samples = graphs.flatMap((g) =>
+      slugs.map((platform, k) => ({ ...g, platform, latencyMs: (1 + k) * (1 + g.features.numNodes / 20) })),
+    );
     const version = `gnn-bench-serve-${Date.now().toString(36)}`;
     const trained = await trainVersion("gnn", samples, { version, seed: 1, gnn: { epochs: 2 } } as never);
     saveArtifacts(path.join(store, "predictors", version), trained.predictor.save());
@@ -112,7 +118,9 @@ async function main() {
     // a measured model and its platform (a cache hit of /query), found through the browse API
     let hit: { modelId: number; platform: string } | null = null;
     for (const slug of slugs) {
-      const r = (await (await fetch(`${app.url}/api/v1/browse?platform=${encodeURIComponent(slug)}&limit=5`)).json()) as { items?: { model: { id: number } }[] };
+      const r = (await (await fetch(`${app.url}/api/v1/browse?platform=${encodeURIComponent(slug)}&limit=5`)).json()) as {
+        items?: { model: { id: number } }[];
+      };
       if (r.items?.length) {
         hit = { modelId: r.items[0]!.model.id, platform: slug };
         break;
@@ -120,7 +128,9 @@ async function main() {
     }
     if (!hit) throw new Error("no measured model found through /api/v1/browse");
     const queryBody = JSON.stringify({ modelId: hit.modelId, platforms: [hit.platform] });
-    const q = (await (await fetch(`${app.url}/api/v1/query`, { method: "POST", headers: auth, body: queryBody })).json()) as { results: { status: string }[] };
+    const q = (await (await fetch(`${app.url}/api/v1/query`, { method: "POST", headers: auth, body: queryBody })).json()) as {
+      results: { status: string }[];
+    };
     if (q.results?.[0]?.status !== "measured") throw new Error(`the query is not a cache hit: ${JSON.stringify(q).slice(0, 300)}`);
     const spec = sampleSpecs("resnet", 1, 7, { batch: 1, resolution: 224 })[0]!;
     const predictBody = JSON.stringify({ models: [{ spec }] });
@@ -152,12 +162,22 @@ async function main() {
     const uploader = (async () => {
       while (!stop) {
         const t = performance.now();
-        const r = await fetch(`${app.url}/api/v1/models`, { method: "POST", headers: { authorization: auth.authorization, "content-type": "application/octet-stream" }, body: chain as unknown as BodyInit });
+        const r = await fetch(`${app.url}/api/v1/models`, {
+          method: "POST",
+          headers: { authorization: auth.authorization, "content-type": "application/octet-stream" },
+          body: chain as unknown as BodyInit,
+        });
         const b = (await r.json().catch(() => ({}))) as { error?: { code: string } };
         uploads.push({ status: r.status, ms: performance.now() - t, code: b.error?.code });
       }
     })();
-    const storm = run("predict storm", { url: `${app.url}/api/v1/predict`, method: "POST", headers: auth, body: predictBody, duration: 2 * S + 2 });
+    const storm = run("predict storm", {
+      url: `${app.url}/api/v1/predict`,
+      method: "POST",
+      headers: auth,
+      body: predictBody,
+      duration: 2 * S + 2,
+    });
     await new Promise((r) => setTimeout(r, 1000)); // the first upload and the storm are under way
     await bench("health under load", {});
     await bench(`health probe under load`, { connections: PROBE });
@@ -167,7 +187,9 @@ async function main() {
     rows.push({ name: "(predict storm)", r: stormResult });
 
     // 6. one request at the item limit: distinct zoo specs (nothing cached)
-    const many = Array.from({ length: PREDICT_MAX_ITEMS }, (_, i) => ({ spec: sampleSpecs(ZOO_FAMILIES[i % ZOO_FAMILIES.length]!, 1, 1000 + i, { batch: 1 })[0]! }));
+    const many = Array.from({ length: PREDICT_MAX_ITEMS }, (_, i) => ({
+      spec: sampleSpecs(ZOO_FAMILIES[i % ZOO_FAMILIES.length]!, 1, 1000 + i, { batch: 1 })[0]!,
+    }));
     const tMany = performance.now();
     const rMany = await fetch(`${app.url}/api/v1/predict`, { method: "POST", headers: auth, body: JSON.stringify({ models: many }) });
     const bMany = (await rMany.json()) as { results?: { error?: unknown }[] };
@@ -178,24 +200,54 @@ async function main() {
     const pad = (s: string, n: number) => s.padEnd(n);
     const num = (x: number, d = 0) => x.toFixed(d).padStart(9);
     console.log("");
-    console.log(`${pad("endpoint", 24)}${"req/s".padStart(9)}${"p50 ms".padStart(9)}${"p99 ms".padStart(9)}${"errors".padStart(9)}${"non2xx".padStart(9)}${"×health".padStart(9)}`);
+    console.log(
+      `${pad("endpoint", 24)}${"req/s".padStart(9)}${"p50 ms".padStart(9)}${"p99 ms".padStart(9)}${"errors".padStart(9)}${"non2xx".padStart(9)}${"×health".padStart(9)}`,
+    );
     for (const { name: n, r } of rows) {
-      console.log(`${pad(n, 24)}${num(r.requests.average, 1)}${num(r.latency.p50)}${num(r.latency.p99)}${num(r.errors + r.timeouts)}${num(r.non2xx)}${num(r.requests.average / health, 2)}`);
+      console.log(
+        `${pad(n, 24)}${num(r.requests.average, 1)}${num(r.latency.p50)}${num(r.latency.p99)}${num(r.errors + r.timeouts)}${num(r.non2xx)}${num(r.requests.average / health, 2)}`,
+      );
     }
     const upOk = uploads.filter((u) => u.status === 200 || u.status === 201);
-    console.log(`uploads of the ${NODES}-node chain during run 5: ${uploads.length} (${upOk.length} × 2xx${uploads.length - upOk.length ? `, others: ${uploads.filter((u) => u.status !== 200 && u.status !== 201).map((u) => `${u.status} ${u.code ?? ""}`).join(", ")}` : ""}), ${upOk.length ? `median ${upOk.map((u) => u.ms).sort((a, b) => a - b)[Math.floor(upOk.length / 2)]!.toFixed(0)} ms each` : ""}`);
+    console.log(
+      `uploads of the ${NODES}-node chain during run 5: ${uploads.length} (${upOk.length} × 2xx${
+        uploads.length - upOk.length
+          ? `, others: ${uploads
+              .filter((u) => u.status !== 200 && u.status !== 201)
+              .map((u) => `${u.status} ${u.code ?? ""}`)
+              .join(", ")}`
+          : ""
+      }), ${
+        upOk.length
+          ? `median ${upOk
+              .map((u) => u.ms)
+              .sort((a, b) => a - b)
+              [Math.floor(upOk.length / 2)]!.toFixed(0)} ms each`
+          : ""
+      }`,
+    );
     console.log(`new jobs during the cached-query run: ${jobsAfter - jobsBefore}`);
-    console.log(`one predict request of ${PREDICT_MAX_ITEMS} distinct zoo specs (the item limit): HTTP ${rMany.status} in ${(manyMs / 1000).toFixed(1)} s, ${bMany.results?.filter((x) => x.error).length ?? "?"} item errors`);
+    console.log(
+      `one predict request of ${PREDICT_MAX_ITEMS} distinct zoo specs (the item limit): HTTP ${rMany.status} in ${(manyMs / 1000).toFixed(1)} s, ${bMany.results?.filter((x) => x.error).length ?? "?"} item errors`,
+    );
     const by = (n: string) => rows.find((r) => r.name === n)!.r;
     const errorsAll = rows.reduce((a, { r }) => a + r.errors + r.timeouts + r.non2xx, 0);
     const goals = [
       [`cached query ≥ 0.75× health req/s`, by("query (cached, key)").requests.average / health >= 0.75],
       [`predict ≥ 0.5× health req/s`, by("predict (1 spec, key)").requests.average / health >= 0.5],
-      [`health p99 ≤ 100 ms while uploads and predicts run (probe of ${PROBE} connections)`, by("health probe under load").latency.p99 <= 100],
+      [
+        `health p99 ≤ 100 ms while uploads and predicts run (probe of ${PROBE} connections)`,
+        by("health probe under load").latency.p99 <= 100,
+      ],
       [`0 errors (errors + timeouts + non-2xx over every run)`, errorsAll === 0],
     ] as const;
     for (const [g, ok] of goals) console.log(`goal ${ok ? "met   " : "MISSED"}  ${g}`);
-    console.log(`machine: ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? "?"}), load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}; client and server share it`);
+    console.log(
+      `machine: ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? "?"}), load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(" ")}; client and server share it`,
+    );
   } finally {
     for (const f of cleanup) await f().catch((e) => log(`cleanup: ${e}`));
   }

@@ -43,7 +43,13 @@ export function optionalIntArg(name: string, v: string | undefined, min: number,
  * `--name` as a finite number in min…max (an integer too when `integer`); undefined stays undefined.
  * Message: "--name must be a number in min…max, got 'v'".
  */
-export function numberArg(name: string, v: string | undefined, min: number, max: number, o: { integer?: boolean; wording?: Wording } = {}): number | undefined {
+export function numberArg(
+  name: string,
+  v: string | undefined,
+  min: number,
+  max: number,
+  o: { integer?: boolean; wording?: Wording } = {},
+): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (v.trim() === "" || !Number.isFinite(n) || n < min || n > max || (o.integer && !Number.isInteger(n))) {

@@ -67,7 +67,8 @@ if (values.help) {
 const int = (name: string, v: string | undefined, min: number, max: number): number | undefined => {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max || (name !== "until-minutes" && !Number.isInteger(n))) usage(`--${name} must be a number in ${min}…${max}, got '${v}'`);
+  if (!Number.isFinite(n) || n < min || n > max || (name !== "until-minutes" && !Number.isInteger(n)))
+    usage(`--${name} must be a number in ${min}…${max}, got '${v}'`);
   return n;
 };
 const perFamily = int("per-family", values["per-family"], 1, 5000);
@@ -84,21 +85,30 @@ for (const f of families) if (!isZooFamily(f)) usage(`unknown family '${f}' (one
 const host = detectHost();
 const local = localPlatforms(host);
 const slugs = (values.platform ?? []).flatMap((p) => p.split(",")).filter(Boolean);
-for (const s of slugs) if (!local.some((p) => p.slug === s)) usage(`platform '${s}' is not served by this host (local: ${local.map((p) => p.slug).join(", ")})`);
+for (const s of slugs)
+  if (!local.some((p) => p.slug === s)) usage(`platform '${s}' is not served by this host (local: ${local.map((p) => p.slug).join(", ")})`);
 
-const custom = slugs.length > 0 || families.length > 0 || perFamily !== undefined || batch !== undefined || repeat !== undefined || values.networks;
+const custom =
+  slugs.length > 0 || families.length > 0 || perFamily !== undefined || batch !== undefined || repeat !== undefined || values.networks;
 const stages: Stage[] = values.networks
-  ? (slugs.length ? slugs : [local[0]!.slug]).map((slug) => ({ name: `networks-${slug.split("/").slice(1).join("-")}`, platform: slug, batch: 1, perFamily: 0, families: [], networks: true }))
-  : custom
   ? (slugs.length ? slugs : [local[0]!.slug]).map((slug) => ({
-      name: `${repeat ? "repeat" : "custom"}-${slug.split("/").slice(1).join("-")}-b${batch ?? 1}`,
-      ...(repeat ? { repeat, ...(repeatSince ? { repeatSince } : {}) } : {}),
+      name: `networks-${slug.split("/").slice(1).join("-")}`,
       platform: slug,
-      batch: batch ?? 1,
-      perFamily: perFamily ?? CAMPAIGN.planSize,
-      families: (families.length ? families : [...ZOO_FAMILIES]) as ZooFamily[],
+      batch: 1,
+      perFamily: 0,
+      families: [],
+      networks: true,
     }))
-  : releaseStages(local);
+  : custom
+    ? (slugs.length ? slugs : [local[0]!.slug]).map((slug) => ({
+        name: `${repeat ? "repeat" : "custom"}-${slug.split("/").slice(1).join("-")}-b${batch ?? 1}`,
+        ...(repeat ? { repeat, ...(repeatSince ? { repeatSince } : {}) } : {}),
+        platform: slug,
+        batch: batch ?? 1,
+        perFamily: perFamily ?? CAMPAIGN.planSize,
+        families: (families.length ? families : [...ZOO_FAMILIES]) as ZooFamily[],
+      }))
+    : releaseStages(local);
 
 if (values.background) {
   fs.mkdirSync(DIR, { recursive: true });
@@ -126,7 +136,9 @@ if (values.background) {
 const log = (line: string) => console.log(`[campaign ${new Date().toISOString().slice(11, 19)}] ${line}`);
 const fmtDur = (ms: number) => {
   const s = Math.round(ms / 1000);
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  return s >= 3600
+    ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`
+    : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
 };
 const tty = process.stderr.isTTY;
 let lastLine = 0;
@@ -157,21 +169,39 @@ try {
   const h = createDb(server.url, { connectionLimit: 3 });
   try {
     await seed(h.db, { demo: false });
-    log(`database ${server.url.replace(/:[^:@/]*@/, ":***@")}; host ${host.cpuModel}, ${host.cores} cores; ${stages.length} stage(s)${untilMinutes ? `, until ${untilMinutes} min` : ""}`);
+    log(
+      `database ${server.url.replace(/:[^:@/]*@/, ":***@")}; host ${host.cpuModel}, ${host.cores} cores; ${stages.length} stage(s)${untilMinutes ? `, until ${untilMinutes} min` : ""}`,
+    );
     if (values["dry-run"]) {
       const s = await runCampaign(h.db, { stages, host, untilMinutes: 1e-9, log });
       log(`dry run: ${s.planned} planned, ${s.alreadyMeasured} already measured, ${s.skippedFailed} failed for good earlier`);
     } else {
       const deviceName = values.networks ? "campaign-networks" : repeat ? "campaign-repeat" : custom ? "campaign-custom" : "campaign";
-      const s = await runCampaign(h.db, { stages, budgetMs, noisyRetakes, untilMinutes, host, log, progress, signal: controller.signal, deviceName });
+      const s = await runCampaign(h.db, {
+        stages,
+        budgetMs,
+        noisyRetakes,
+        untilMinutes,
+        host,
+        log,
+        progress,
+        signal: controller.signal,
+        deviceName,
+      });
       if (tty) process.stderr.write("\n");
       log(
         `${s.stoppedEarly ? "stopped" : "done"}: ${s.measured} measured, ${s.failed} failed, ${s.alreadyMeasured} were already measured, ` +
           `${s.skippedFailed} skipped (failed earlier), ${s.retakes} noisy re-takes, ${s.busy} on a busy device; device time ${s.deviceSeconds.toFixed(0)} s; ` +
           `${fmtDur(s.elapsedMs)}; measuring processes started: ${sharedPool().stats.starts}`,
       );
-      if (s.measured + s.failed > 0) log(`ms per job: ${Object.entries(s.phases).map(([k, v]) => `${k} ${(v / (s.measured + s.failed)).toFixed(0)}`).join(", ")}`);
-      for (const [name, st] of Object.entries(s.byStage)) log(`  ${name}: planned ${st.planned}, missing at start ${st.missing}, measured ${st.measured}, failed ${st.failed}`);
+      if (s.measured + s.failed > 0)
+        log(
+          `ms per job: ${Object.entries(s.phases)
+            .map(([k, v]) => `${k} ${(v / (s.measured + s.failed)).toFixed(0)}`)
+            .join(", ")}`,
+        );
+      for (const [name, st] of Object.entries(s.byStage))
+        log(`  ${name}: planned ${st.planned}, missing at start ${st.missing}, measured ${st.measured}, failed ${st.failed}`);
     }
   } finally {
     await closeSharedPool();

@@ -47,7 +47,11 @@ const failedFile = `${out}.failed`;
 const local = localPlatforms();
 function platformOf(alias: string): string {
   const p = local.find((x) =>
-    alias === "wasm" ? x.runtime === "ort-wasm" : alias === "int8" ? x.precision === "int8" : x.runtime === "ort-cpu" && x.precision === "fp32" && `t${x.threads}` === alias,
+    alias === "wasm"
+      ? x.runtime === "ort-wasm"
+      : alias === "int8"
+        ? x.precision === "int8"
+        : x.runtime === "ort-cpu" && x.precision === "fp32" && `t${x.threads}` === alias,
   );
   if (!p) throw new Error(`no local platform for '${alias}' (have ${local.map((x) => x.slug).join(", ")})`);
   return p.slug;
@@ -92,23 +96,45 @@ const failed = readKeys(failedFile);
 const perFam = ZOO_FAMILIES.map(specsOf);
 // round-robin over families so that a partial run covers every family
 const queue: { spec: ZooSpec; platform: string }[] = [];
-for (let i = 0; i < perFamily; i++) for (const list of perFam) if (list[i]) for (const platform of platforms) queue.push({ spec: list[i], platform });
+for (let i = 0; i < perFamily; i++)
+  for (const list of perFam) if (list[i]) for (const platform of platforms) queue.push({ spec: list[i], platform });
 const todo = queue.filter((q) => !done.has(`${specKey(q.spec)}|${q.platform}`) && !failed.has(`${specKey(q.spec)}|${q.platform}`));
-console.log(`devdata: ${queue.length} pairs (${perFamily}/family × ${ZOO_FAMILIES.length} families × ${platforms.length} platforms), ${queue.length - todo.length} done, ${todo.length} to measure → ${out}`);
+console.log(
+  `devdata: ${queue.length} pairs (${perFamily}/family × ${ZOO_FAMILIES.length} families × ${platforms.length} platforms), ${queue.length - todo.length} done, ${todo.length} to measure → ${out}`,
+);
 
 const t0 = performance.now();
-let ok = 0, bad = 0;
+let ok = 0,
+  bad = 0;
 for (const [i, { spec, platform }] of todo.entries()) {
   try {
     const r = await measureInChild(generate(spec), platform, {
-      timeBudgetMs: budget, profileRuns: 5, protocol: { attempts: Number(values.attempts) },
-      ...(values.device ? { device: values.device } : {}), ...(values["pin-cpu"] !== undefined ? { pinCpu: Number(values["pin-cpu"]) } : {}),
+      timeBudgetMs: budget,
+      profileRuns: 5,
+      protocol: { attempts: Number(values.attempts) },
+      ...(values.device ? { device: values.device } : {}),
+      ...(values["pin-cpu"] !== undefined ? { pinCpu: Number(values["pin-cpu"]) } : {}),
     });
     const row: DataRow = {
-      spec, family: spec.family, platform, batch: r.batch,
-      stats: { median: r.stats.median, mean: r.stats.mean, min: r.stats.min, p90: r.stats.p90, p99: r.stats.p99, std: r.stats.std, cv: r.stats.cv, runs: r.stats.runs },
+      spec,
+      family: spec.family,
+      platform,
+      batch: r.batch,
+      stats: {
+        median: r.stats.median,
+        mean: r.stats.mean,
+        min: r.stats.min,
+        p90: r.stats.p90,
+        p99: r.stats.p99,
+        std: r.stats.std,
+        cv: r.stats.cv,
+        runs: r.stats.runs,
+      },
       ...(r.cpu ? { cpu: { median: r.cpu.median, p90: r.cpu.p90, cv: r.cpu.cv, busyRatio: r.cpu.busyRatio } } : {}),
-      noisy: r.noisy, runtimeVersion: r.runtimeVersion, measuredAt: r.measuredAt, cpuModel: r.host.cpuModel,
+      noisy: r.noisy,
+      runtimeVersion: r.runtimeVersion,
+      measuredAt: r.measuredAt,
+      cpuModel: r.host.cpuModel,
       profile: r.profile ? compactProfile(r.profile) : null,
     };
     fs.appendFileSync(out, JSON.stringify(row) + "\n");

@@ -21,8 +21,13 @@ let code = 0;
 try {
   await seed(h.db, { demo: false });
   const r = await importRelease(h.db, dir, { verify: values.verify ? Number(values.verify) : undefined });
-  console.log(`imported ${r.modelsInserted}/${r.models} models, ${r.measurementsInserted}/${r.measurements} measurements (${r.platformsCreated} new platforms) in ${(r.ms / 1000).toFixed(2)} s; ${r.verified.checked} zoo specs re-hashed, ${r.verified.mismatched.length} mismatched`);
-  if (r.verified.mismatched.length) console.warn(`warning: these zoo specs no longer generate the stored structure (zoo version changed?): ${r.verified.mismatched.join(", ")}`);
+  console.log(
+    `imported ${r.modelsInserted}/${r.models} models, ${r.measurementsInserted}/${r.measurements} measurements (${r.platformsCreated} new platforms) in ${(r.ms / 1000).toFixed(2)} s; ${r.verified.checked} zoo specs re-hashed, ${r.verified.mismatched.length} mismatched`,
+  );
+  if (r.verified.mismatched.length)
+    console.warn(
+      `warning: these zoo specs no longer generate the stored structure (zoo version changed?): ${r.verified.mismatched.join(", ")}`,
+    );
 } catch (e) {
   console.error(`data:import: ${isNnlqError(e) ? `${e.code}: ${e.message}` : e instanceof Error ? e.stack : String(e)}`);
   code = isNnlqError(e) ? 3 : 1;

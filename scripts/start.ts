@@ -79,7 +79,10 @@ try {
   if (admin.warning) console.error(`[nnlq] ${admin.warning}`);
   // an empty database gets the data release (data/release-v1: zoo specs + measurements), in seconds
   const release = await loadReleaseIfEmpty(h.db);
-  if (release) log(`data release: ${release.modelsInserted} models, ${release.measurementsInserted} measurements loaded in ${(release.ms / 1000).toFixed(1)} s`);
+  if (release)
+    log(
+      `data release: ${release.modelsInserted} models, ${release.measurementsInserted} measurements loaded in ${(release.ms / 1000).toFixed(1)} s`,
+    );
   // the local worker (NNLQ_WORKER=0 disables it): its platforms as rows, and a fresh worker token
   const localWorker = process.env.NNLQ_WORKER !== "0";
   let workerToken = "";
@@ -124,7 +127,12 @@ try {
   if (process.env.NNLQ_TRAINER !== "0") {
     // the evolving predictor (lib/services/predictors.ts): trains now when no version is promoted (a fresh
     // clone: the portal shows predictions once it is done), then hourly whenever the data grew by 10%
-    spawnChild("trainer", ["--import", "tsx", path.join(root, "workers/train.ts"), "--watch", "60", "--budget-min", process.env.NNLQ_TRAIN_BUDGET_MIN ?? "10"], {}, false);
+    spawnChild(
+      "trainer",
+      ["--import", "tsx", path.join(root, "workers/train.ts"), "--watch", "60", "--budget-min", process.env.NNLQ_TRAIN_BUDGET_MIN ?? "10"],
+      {},
+      false,
+    );
   }
   log(`nnlq is up: http://localhost:${port}`);
   if (seeded.demo) log(`demo sign-in: ${seeded.demo.email} / ${seeded.demo.password}  (disable with NNLQ_DEMO=0; never a site admin)`);

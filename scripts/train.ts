@@ -18,36 +18,60 @@ import { loadDataset, saveArtifacts } from "@/lib/predict/node/io";
 
 const { values } = parseArgsOrExit("train:predict", {
   options: {
-    data: { type: "string" }, method: { type: "string", default: "gnn" }, version: { type: "string" },
-    epochs: { type: "string" }, "budget-min": { type: "string", default: "15" }, batch: { type: "string" }, lr: { type: "string" }, seed: { type: "string", default: "1" },
-    label: { type: "string", default: "median" }, "log-every": { type: "string", default: "1" }, out: { type: "string" },
+    data: { type: "string" },
+    method: { type: "string", default: "gnn" },
+    version: { type: "string" },
+    epochs: { type: "string" },
+    "budget-min": { type: "string", default: "15" },
+    batch: { type: "string" },
+    lr: { type: "string" },
+    seed: { type: "string", default: "1" },
+    label: { type: "string", default: "median" },
+    "log-every": { type: "string", default: "1" },
+    out: { type: "string" },
   },
 });
 const methods = (values.method === "all" ? [...METHODS] : values.method!.split(",")) as Method[];
-for (const m of methods) if (!isMethod(m)) {
-  console.error(`unknown method ${m} (one of: ${METHODS.join(", ")}, all)`);
-  process.exit(2);
-}
+for (const m of methods)
+  if (!isMethod(m)) {
+    console.error(`unknown method ${m} (one of: ${METHODS.join(", ")}, all)`);
+    process.exit(2);
+  }
 const backend = await initTfNode();
 const data = defaultDataset(values.data);
 const t0 = performance.now();
 const samples = loadDataset(data, { label: values.label as LabelStat });
-console.log(`dataset ${path.relative(process.cwd(), data)}: ${samples.length} measurements, ${new Set(samples.map((s) => s.graph.key)).size} graphs (${((performance.now() - t0) / 1000).toFixed(1)} s); tfjs backend ${backend}`);
+console.log(
+  `dataset ${path.relative(process.cwd(), data)}: ${samples.length} measurements, ${new Set(samples.map((s) => s.graph.key)).size} graphs (${((performance.now() - t0) / 1000).toFixed(1)} s); tfjs backend ${backend}`,
+);
 const stamp = new Date().toISOString().slice(0, 10).replace(/-/g, "");
 const every = Number(values["log-every"]);
 for (const method of methods) {
   const version = values.version && methods.length === 1 ? values.version : `${method}-${stamp}-${values.seed}`;
   const t1 = performance.now();
   const r = await trainVersion(method, samples, {
-    version, seed: Number(values.seed),
+    version,
+    seed: Number(values.seed),
     gnn: {
-      ...(values.epochs ? { epochs: Number(values.epochs) } : {}), timeBudgetMs: Number(values["budget-min"]) * 60_000, ...(values.batch ? { batchSize: Number(values.batch) } : {}), ...(values.lr ? { lr: Number(values.lr) } : {}),
-      onEpoch: (e) => { if (e.epoch % every === 0 || e.epoch === e.epochs) console.log(`  ${epochLine(e)}`); },
+      ...(values.epochs ? { epochs: Number(values.epochs) } : {}),
+      timeBudgetMs: Number(values["budget-min"]) * 60_000,
+      ...(values.batch ? { batchSize: Number(values.batch) } : {}),
+      ...(values.lr ? { lr: Number(values.lr) } : {}),
+      onEpoch: (e) => {
+        if (e.epoch % every === 0 || e.epoch === e.epochs) console.log(`  ${epochLine(e)}`);
+      },
     },
   });
-  const file = saveArtifacts(path.join(values.out ? path.resolve(values.out) : PREDICTORS_DIR, version), r.predictor.save(), { metrics: { validation: r.val } });
-  console.log(`${method}: ${version} trained on ${r.trainSamples} samples in ${((performance.now() - t1) / 1000).toFixed(1)} s; validation (${r.valSamples}) MAPE ${r.valMape.toFixed(2)}%`);
-  for (const [p, m] of Object.entries(r.val)) console.log(`  ${p}: MAPE ${m.mape.toFixed(2)}% RMSPE ${m.rmspe.toFixed(2)}% Acc@10 ${m.acc10.toFixed(1)}% τ ${m.kendallTau.toFixed(3)}`);
+  const file = saveArtifacts(path.join(values.out ? path.resolve(values.out) : PREDICTORS_DIR, version), r.predictor.save(), {
+    metrics: { validation: r.val },
+  });
+  console.log(
+    `${method}: ${version} trained on ${r.trainSamples} samples in ${((performance.now() - t1) / 1000).toFixed(1)} s; validation (${r.valSamples}) MAPE ${r.valMape.toFixed(2)}%`,
+  );
+  for (const [p, m] of Object.entries(r.val))
+    console.log(
+      `  ${p}: MAPE ${m.mape.toFixed(2)}% RMSPE ${m.rmspe.toFixed(2)}% Acc@10 ${m.acc10.toFixed(1)}% τ ${m.kendallTau.toFixed(3)}`,
+    );
   console.log(`  → ${path.relative(process.cwd(), file)}`);
   r.predictor.dispose();
 }

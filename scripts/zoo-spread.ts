@@ -13,7 +13,12 @@ import { generate, sampleSpecs, ZOO_FAMILIES } from "@/lib/zoo";
 const USAGE = `usage: npm run zoo:spread -- [--count 200] [--seed 1] [--families resnet,vit]
 families: ${ZOO_FAMILIES.join(", ")}`;
 const { values } = parseArgsOrExit("zoo:spread", {
-  options: { count: { type: "string", default: "200" }, seed: { type: "string", default: "1" }, families: { type: "string" }, help: { type: "boolean", short: "h" } },
+  options: {
+    count: { type: "string", default: "200" },
+    seed: { type: "string", default: "1" },
+    families: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  },
 });
 if (values.help) {
   console.log(USAGE);
@@ -53,5 +58,7 @@ const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].l
 const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
 console.log(line(header));
 for (const r of rows) console.log(line(r));
-console.log(`\nFLOPs from lib/onnx analyze(); ${families.length} families × ${count} specs (seed ${seed}), ${((performance.now() - t0) / 1000).toFixed(1)} s; ${narrow ? `${narrow} family(ies) below 100×` : "every family spans ≥ 100×"}`);
+console.log(
+  `\nFLOPs from lib/onnx analyze(); ${families.length} families × ${count} specs (seed ${seed}), ${((performance.now() - t0) / 1000).toFixed(1)} s; ${narrow ? `${narrow} family(ies) below 100×` : "every family spans ≥ 100×"}`,
+);
 process.exit(narrow ? 1 : 0);

@@ -52,10 +52,16 @@ async function check(spec: ZooSpec): Promise<Result> {
   const structure = generate(spec);
   const weighted = generate(spec, { weights: true });
   const summary = analyze(structure);
-  const declared = Object.fromEntries(decodeModelProto(structure).graph!.output!.map((o) => [o.name!, o.type!.tensor_type!.shape!.dim!.map((d) => d.dim_value)]));
+  const declared = Object.fromEntries(
+    decodeModelProto(structure).graph!.output!.map((o) => [o.name!, o.type!.tensor_type!.shape!.dim!.map((d) => d.dim_value)]),
+  );
   const session = await ort.InferenceSession.create(weighted, { intraOpNumThreads: threads, interOpNumThreads: 1 });
   const n = spec.batch * 3 * spec.resolution ** 2;
-  const input = new ort.Tensor("float32", Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37)), [spec.batch, 3, spec.resolution, spec.resolution]);
+  const input = new ort.Tensor(
+    "float32",
+    Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37)),
+    [spec.batch, 3, spec.resolution, spec.resolution],
+  );
   const t0 = performance.now();
   const out = await session.run({ input });
   const ms = performance.now() - t0;
@@ -98,5 +104,7 @@ const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].l
 const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
 console.log(line(header));
 for (const r of rows) console.log(line(r));
-console.log(`\n${total} specs, ${total - failed} ok, ${failed} failed, ${nonFinite} with non-finite outputs; ORT ${ort.env.versions.common}, ${threads} thread(s), ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+console.log(
+  `\n${total} specs, ${total - failed} ok, ${failed} failed, ${nonFinite} with non-finite outputs; ORT ${ort.env.versions.common}, ${threads} thread(s), ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+);
 process.exit(failed ? 1 : 0);

@@ -15,17 +15,27 @@ import { isMethod, METHODS, type Method } from "@/lib/predict";
 import { initTfNode } from "@/lib/predict/node/backend";
 import { epochLine } from "@/lib/predict/node/cli";
 
-const USAGE = "usage: npm run worker:train -- [--force] [--method gnn|all|<m>,<m>] [--budget-min 15] [--epochs N] [--growth 0.1] [--seed 1] [--watch MINUTES]";
+const USAGE =
+  "usage: npm run worker:train -- [--force] [--method gnn|all|<m>,<m>] [--budget-min 15] [--epochs N] [--growth 0.1] [--seed 1] [--watch MINUTES]";
 
-async function evolveMain(argv: string[], log: (l: string) => void = (l) => console.log(`[train ${new Date().toISOString().slice(11, 19)}] ${l}`)): Promise<number> {
+async function evolveMain(
+  argv: string[],
+  log: (l: string) => void = (l) => console.log(`[train ${new Date().toISOString().slice(11, 19)}] ${l}`),
+): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
       args: argv,
       options: {
-        force: { type: "boolean", default: false }, method: { type: "string", default: "all" }, "budget-min": { type: "string", default: "15" },
-        epochs: { type: "string" }, growth: { type: "string", default: "0.1" }, seed: { type: "string", default: "1" }, watch: { type: "string" },
-        "log-every": { type: "string", default: "10" }, help: { type: "boolean", default: false },
+        force: { type: "boolean", default: false },
+        method: { type: "string", default: "all" },
+        "budget-min": { type: "string", default: "15" },
+        epochs: { type: "string" },
+        growth: { type: "string", default: "0.1" },
+        seed: { type: "string", default: "1" },
+        watch: { type: "string" },
+        "log-every": { type: "string", default: "10" },
+        help: { type: "boolean", default: false },
       },
       strict: true,
     }));

@@ -27,7 +27,11 @@ export async function GET(req: Request): Promise<Response> {
   const token = url.searchParams.get("token");
   try {
     const user = await claimSiteAdminFor(req, token);
-    return page(200, "You are the site administrator", `<p>${esc(user.email)} now sets team quotas, manages devices and issues worker tokens. This link no longer works.</p><p><a href="/admin">Open the admin page</a></p>`);
+    return page(
+      200,
+      "You are the site administrator",
+      `<p>${esc(user.email)} now sets team quotas, manages devices and issues worker tokens. This link no longer works.</p><p><a href="/admin">Open the admin page</a></p>`,
+    );
   } catch (e) {
     if (!isNnlqError(e)) {
       console.error("[setup]", e instanceof Error ? e.message : e);

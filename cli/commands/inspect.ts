@@ -49,7 +49,9 @@ function human(file: string, s: ModelSummary): string {
     "outputs",
     ...Object.entries(s.outputs).map(([k, v]) => `  ${k}: [${v.join(", ")}]`),
     "op histogram",
-    ...Object.entries(s.opHistogram).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([k, v]) => `  ${String(v).padStart(5)}  ${k}`),
+    ...Object.entries(s.opHistogram)
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .map(([k, v]) => `  ${String(v).padStart(5)}  ${k}`),
   ];
   if (s.assumedDims.length) lines.push(`assumed dims   ${s.assumedDims.join("; ")}`);
   if (s.unknownCostNodes) lines.push(`note           cost unknown for ${s.unknownCostNodes} node(s) (shapes not inferable)`);

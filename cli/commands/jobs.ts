@@ -19,7 +19,17 @@ export const usage = `usage:
 
 function jobRow(j: JobView) {
   const status = j.state === "queued" && j.queuePosition !== null ? `queued (#${j.queuePosition + 1})` : j.state;
-  return [j.id, status, j.platform, j.model.name, j.batch, ms(j.result?.result.medianMs), j.attempts, j.error ? `${j.error.code}: ${j.error.message}` : null, j.createdAt.slice(0, 19).replace("T", " ")];
+  return [
+    j.id,
+    status,
+    j.platform,
+    j.model.name,
+    j.batch,
+    ms(j.result?.result.medianMs),
+    j.attempts,
+    j.error ? `${j.error.code}: ${j.error.message}` : null,
+    j.createdAt.slice(0, 19).replace("T", " "),
+  ];
 }
 
 const HEAD = ["job", "state", "platform", "model", "batch", "median ms", "attempts", "error", "created (UTC)"];
@@ -30,7 +40,13 @@ export async function run(argv: string[]): Promise<number> {
     ({ values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { state: { type: "string" }, platform: { type: "string" }, team: { type: "string" }, limit: { type: "string" }, json: { type: "boolean" } },
+      options: {
+        state: { type: "string" },
+        platform: { type: "string" },
+        team: { type: "string" },
+        limit: { type: "string" },
+        json: { type: "boolean" },
+      },
     }));
   } catch (e) {
     console.error(`nnlq jobs: ${(e as Error).message}\n${usage}`);
@@ -58,7 +74,12 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`nnlq jobs: --team and --limit take integers\n${usage}`);
     return 2;
   }
-  const page = await api.listJobs({ state: values.state as string | undefined, platform: values.platform as string | undefined, teamId: team, limit });
+  const page = await api.listJobs({
+    state: values.state as string | undefined,
+    platform: values.platform as string | undefined,
+    teamId: team,
+    limit,
+  });
   if (values.json) console.log(JSON.stringify(page, null, 2));
   else console.log(page.items.length ? table(HEAD, page.items.map(jobRow)) : "no jobs");
   return 0;

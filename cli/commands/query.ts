@@ -36,15 +36,30 @@ function posInt(name: string, v: string | undefined, max: number): number | unde
   return n;
 }
 
-type Row = { platform: string; status: string; result?: { medianMs: number; p90Ms: number; minMs: number; runs: number } | null; where?: string | null; note?: string | null };
+type Row = {
+  platform: string;
+  status: string;
+  result?: { medianMs: number; p90Ms: number; minMs: number; runs: number } | null;
+  where?: string | null;
+  note?: string | null;
+};
 
 function fromItem(r: QueryItem): Row {
   switch (r.status) {
     case "measured":
-      return { platform: r.platform, status: "measured", result: r.result, where: `${r.provenance.device?.hostName ?? "?"} @ ${r.provenance.measuredAt.slice(0, 16).replace("T", " ")}` };
+      return {
+        platform: r.platform,
+        status: "measured",
+        result: r.result,
+        where: `${r.provenance.device?.hostName ?? "?"} @ ${r.provenance.measuredAt.slice(0, 16).replace("T", " ")}`,
+      };
     case "queued":
     case "running":
-      return { platform: r.platform, status: r.status, note: `job ${r.jobId}${r.queuePosition !== null ? `, ${r.queuePosition} ahead` : ""}${r.devicesOnline ? "" : ", no device online"}` };
+      return {
+        platform: r.platform,
+        status: r.status,
+        note: `job ${r.jobId}${r.queuePosition !== null ? `, ${r.queuePosition} ahead` : ""}${r.devicesOnline ? "" : ", no device online"}`,
+      };
     case "unsupported":
     case "not_measured":
       return { platform: r.platform, status: r.status.replace("_", " "), note: r.message };
@@ -56,7 +71,12 @@ function fromItem(r: QueryItem): Row {
 function fromJob(platform: string, j: JobView): Row {
   if (j.state === "done" && j.result) {
     const p = j.result.provenance;
-    return { platform, status: "measured", result: j.result.result, where: `${p.device?.hostName ?? "?"} @ ${p.measuredAt.slice(0, 16).replace("T", " ")}` };
+    return {
+      platform,
+      status: "measured",
+      result: j.result.result,
+      where: `${p.device?.hostName ?? "?"} @ ${p.measuredAt.slice(0, 16).replace("T", " ")}`,
+    };
   }
   if (j.state === "failed" && j.error?.code === "UNSUPPORTED_OPERATOR") return { platform, status: "unsupported", note: j.error.message };
   return { platform, status: j.state, note: j.error ? `job ${j.id}: ${j.error.code}: ${j.error.message}` : `job ${j.id}` };
@@ -121,21 +141,30 @@ export async function run(argv: string[]): Promise<number> {
     batch: opts.batch,
   });
   if (!up.model) {
-    throw new NnlqError("NOT_FOUND", `this structure (${up.analysis.hash.slice(0, 12)}…) has no public results; set NNLQ_API_KEY to a team key to upload it and request measurements`);
+    throw new NnlqError(
+      "NOT_FOUND",
+      `this structure (${up.analysis.hash.slice(0, 12)}…) has no public results; set NNLQ_API_KEY to a team key to upload it and request measurements`,
+    );
   }
-  log(`model #${up.model.id} ${up.model.name}: ${up.model.family}, ${gflops(up.model.flops)}, hash ${up.model.hash.slice(0, 12)}… (${up.created ? "new" : "already known"})`);
+  log(
+    `model #${up.model.id} ${up.model.name}: ${up.model.family}, ${gflops(up.model.flops)}, hash ${up.model.hash.slice(0, 12)}… (${up.created ? "new" : "already known"})`,
+  );
 
   const q = await api.query({ modelId: up.model.id, platforms, batch: opts.batch, teamId: opts.team, remeasure: opts.remeasure });
   let rows = q.results.map(fromItem);
   let timedOut = false;
-  const pending = q.results.flatMap((r) => (r.status === "queued" || r.status === "running" ? [{ platform: r.platform, jobId: r.jobId }] : []));
+  const pending = q.results.flatMap((r) =>
+    r.status === "queued" || r.status === "running" ? [{ platform: r.platform, jobId: r.jobId }] : [],
+  );
   if (opts.wait && pending.length) {
     const byJob = new Map(pending.map((p) => [p.jobId, p.platform]));
     log(`waiting for ${pending.length} job(s) (timeout ${opts.timeoutS} s)...`);
     const waited = await api.waitForJobs([...byJob.keys()], {
       timeoutMs: opts.timeoutS * 1000,
       onUpdate: (j) =>
-        log(`  ${new Date().toISOString().slice(11, 19)} job ${j.id} ${j.platform}: ${j.state}${j.state === "queued" && j.queuePosition !== null ? ` (${j.queuePosition} ahead)` : ""}${j.attempts > 1 ? ` attempt ${j.attempts}` : ""}`),
+        log(
+          `  ${new Date().toISOString().slice(11, 19)} job ${j.id} ${j.platform}: ${j.state}${j.state === "queued" && j.queuePosition !== null ? ` (${j.queuePosition} ahead)` : ""}${j.attempts > 1 ? ` attempt ${j.attempts}` : ""}`,
+        ),
     });
     timedOut = waited.timedOut;
     const done = new Map(waited.jobs.map((j) => [j.id, j]));
@@ -149,7 +178,16 @@ export async function run(argv: string[]): Promise<number> {
     console.log(
       table(
         ["platform", "status", "median ms", "p90 ms", "min ms", "runs", "measured on", "note"],
-        rows.map((r) => [r.platform, r.status, ms(r.result?.medianMs), ms(r.result?.p90Ms), ms(r.result?.minMs), r.result?.runs, r.where, r.note]),
+        rows.map((r) => [
+          r.platform,
+          r.status,
+          ms(r.result?.medianMs),
+          ms(r.result?.p90Ms),
+          ms(r.result?.minMs),
+          r.result?.runs,
+          r.where,
+          r.note,
+        ]),
       ),
     );
   }

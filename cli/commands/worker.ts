@@ -85,7 +85,9 @@ async function offlineExport(argv: string[]): Promise<number> {
   const api = new NnlqClient({ baseUrl: v.url ?? process.env.NNLQ_URL ?? DEFAULT_URL, headers: { "x-worker-token": token } });
   const r = await api.request<OfflineExportResponse>("POST", "/api/v1/worker/offline/export", { json: body });
   fs.writeFileSync(v.out, r.bundle);
-  console.log(`exported ${r.jobIds.length} job${r.jobIds.length === 1 ? "" : "s"} of ${r.platform} to ${v.out} for device ${r.deviceId} (host ${body.hostName})`);
+  console.log(
+    `exported ${r.jobIds.length} job${r.jobIds.length === 1 ? "" : "s"} of ${r.platform} to ${v.out} for device ${r.deviceId} (host ${body.hostName})`,
+  );
   if (r.leaseExpiresAt) console.log(`the device holds them until ${r.leaseExpiresAt}; import the results before then`);
   console.log(`device token (measure-bundle and import need it; shown once): ${r.deviceToken}`);
   return 0;
@@ -97,7 +99,13 @@ async function measureBundle(argv: string[]): Promise<number> {
     p = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { out: { type: "string" }, token: { type: "string" }, "budget-ms": { type: "string" }, "timeout-ms": { type: "string" }, lock: { type: "string" } },
+      options: {
+        out: { type: "string" },
+        token: { type: "string" },
+        "budget-ms": { type: "string" },
+        "timeout-ms": { type: "string" },
+        lock: { type: "string" },
+      },
     });
   } catch (e) {
     return usage((e as Error).message);
@@ -119,9 +127,15 @@ async function measureBundle(argv: string[]): Promise<number> {
   console.log(`measuring ${jobs.length} job${jobs.length === 1 ? "" : "s"} of ${header.platform} (no network needed)`);
   const signed = await measureJobsBundle(text, {
     key,
-    measure: { ...(budget ? { timeBudgetMs: budget } : {}), ...(timeout ? { timeoutMs: timeout } : {}), ...(v.lock ? { device: v.lock } : {}) },
+    measure: {
+      ...(budget ? { timeBudgetMs: budget } : {}),
+      ...(timeout ? { timeoutMs: timeout } : {}),
+      ...(v.lock ? { device: v.lock } : {}),
+    },
     onProgress: (done, total, r) =>
-      console.log(`[${done}/${total}] job ${r.jobId}: ${r.ok ? `median ${r.result.stats.median.toFixed(3)} ms (${r.result.stats.runs} runs)` : `${r.error.code}: ${r.error.message}`}`),
+      console.log(
+        `[${done}/${total}] job ${r.jobId}: ${r.ok ? `median ${r.result.stats.median.toFixed(3)} ms (${r.result.stats.runs} runs)` : `${r.error.code}: ${r.error.message}`}`,
+      ),
   });
   fs.writeFileSync(v.out, signed);
   console.log(`signed results written to ${v.out}; import them with: nnlq worker import ${v.out} --token …`);
@@ -151,7 +165,12 @@ async function importResults(argv: string[]): Promise<number> {
         await device.result(jobId, body);
         console.log(`job ${jobId}: done, median ${body.stats.medianMs.toFixed(3)} ms`);
       } else {
-        const out = await device.fail(jobId, { code: /^[A-Z][A-Z0-9_]{1,63}$/.test(r.error.code) ? r.error.code : "MEASUREMENT_FAILED", message: r.error.message.slice(0, 4000) || "failed", retry: false, details: r.error.details });
+        const out = await device.fail(jobId, {
+          code: /^[A-Z][A-Z0-9_]{1,63}$/.test(r.error.code) ? r.error.code : "MEASUREMENT_FAILED",
+          message: r.error.message.slice(0, 4000) || "failed",
+          retry: false,
+          details: r.error.details,
+        });
         console.log(`job ${jobId}: ${out.job.state} — ${r.error.code}: ${r.error.message.split("\n")[0]}`);
       }
     } catch (e) {
@@ -159,6 +178,8 @@ async function importResults(argv: string[]): Promise<number> {
       console.error(`job ${r.jobId}: refused — ${isNnlqError(e) ? `${e.code}: ${e.message}` : String(e)}`);
     }
   }
-  console.log(`imported ${results.length - refused} of ${results.length} results of ${header.platform}${refused ? ` (${refused} refused)` : ""}`);
+  console.log(
+    `imported ${results.length - refused} of ${results.length} results of ${header.platform}${refused ? ` (${refused} refused)` : ""}`,
+  );
   return refused ? 4 : 0;
 }

@@ -17,7 +17,11 @@ export function SignupForm() {
   async function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
-    const input = { name: String(form.get("name") ?? ""), email: String(form.get("email") ?? ""), password: String(form.get("password") ?? "") };
+    const input = {
+      name: String(form.get("name") ?? ""),
+      email: String(form.get("email") ?? ""),
+      password: String(form.get("password") ?? ""),
+    };
     const parsed = signupBody.safeParse(input);
     if (!parsed.success) {
       const f: Record<string, string> = {};
@@ -55,7 +59,15 @@ export function SignupForm() {
         {msg("email")}
       </div>
       <div>
-        <Field id="password" name="password" type="password" label="Password" autoComplete="new-password" hint={`Use ${PASSWORD_RULE}.`} required />
+        <Field
+          id="password"
+          name="password"
+          type="password"
+          label="Password"
+          autoComplete="new-password"
+          hint={`Use ${PASSWORD_RULE}.`}
+          required
+        />
         {msg("password")}
       </div>
       <Button type="submit" disabled={busy} className="w-full">

@@ -21,7 +21,11 @@ export function JobsTable({ initial }: { initial: JobsResponse }) {
   const [error, setError] = useState<string | null>(null);
   const state = FILTERS[filter];
   const key = `/api/v1/jobs?limit=50${state ? `&state=${state}` : ""}`;
-  const { data, mutate } = useSWR<JobsResponse>(key, fetcher, { ...POLLING, refreshInterval: 2000, fallbackData: filter === "all" ? initial : undefined });
+  const { data, mutate } = useSWR<JobsResponse>(key, fetcher, {
+    ...POLLING,
+    refreshInterval: 2000,
+    fallbackData: filter === "all" ? initial : undefined,
+  });
   const jobs = data?.items ?? [];
 
   async function cancel(j: JobView) {
@@ -54,7 +58,9 @@ export function JobsTable({ initial }: { initial: JobsResponse }) {
     >
       {error && <Alert>{error}</Alert>}
       {jobs.length === 0 ? (
-        <p className="text-sm text-slate-500">No jobs{filter === "all" ? " yet: request a measurement on the query page" : ` (${filter})`}.</p>
+        <p className="text-sm text-slate-500">
+          No jobs{filter === "all" ? " yet: request a measurement on the query page" : ` (${filter})`}.
+        </p>
       ) : (
         <table className="w-full text-left text-sm" aria-label="Jobs">
           <thead className="text-xs text-slate-500 uppercase">
@@ -73,12 +79,21 @@ export function JobsTable({ initial }: { initial: JobsResponse }) {
             {jobs.map((j) => (
               <tr key={j.id} data-testid={`job-${j.id}`} data-state={j.state}>
                 <td className="py-2 pr-3 tabular-nums">
-                  <Link href={`/jobs/${j.id}`} className="font-medium text-indigo-700 hover:underline" data-testid="job-link" aria-label={`Job ${j.id}`}>
+                  <Link
+                    href={`/jobs/${j.id}`}
+                    className="font-medium text-indigo-700 hover:underline"
+                    data-testid="job-link"
+                    aria-label={`Job ${j.id}`}
+                  >
                     {j.id}
                   </Link>
                 </td>
                 <td className="max-w-[16rem] py-2 pr-3">
-                  <Link href={`/models/${j.model.id}`} className="block truncate font-medium text-slate-900 hover:text-indigo-700 hover:underline" title={j.model.name}>
+                  <Link
+                    href={`/models/${j.model.id}`}
+                    className="block truncate font-medium text-slate-900 hover:text-indigo-700 hover:underline"
+                    title={j.model.name}
+                  >
                     {j.model.name}
                   </Link>
                   <span className="flex items-center gap-1.5">
@@ -102,7 +117,11 @@ export function JobsTable({ initial }: { initial: JobsResponse }) {
                       {j.error.message.split("\n")[0]!.slice(0, 120)} ·{" "}
                     </Link>
                   )}
-                  {j.usedSeconds !== null ? `${j.usedSeconds.toFixed(1)} device-s · ` : j.reservedSeconds !== null ? `${j.reservedSeconds.toFixed(1)} device-s reserved · ` : ""}
+                  {j.usedSeconds !== null
+                    ? `${j.usedSeconds.toFixed(1)} device-s · `
+                    : j.reservedSeconds !== null
+                      ? `${j.reservedSeconds.toFixed(1)} device-s reserved · `
+                      : ""}
                   {ago(j.finishedAt ?? j.createdAt)}
                 </td>
                 <td className="py-2 text-right whitespace-nowrap">

@@ -6,7 +6,11 @@ import { Card } from "@/components/ui";
 import { POLLING, StateBadge, ago, fetcher, fmtBytes } from "./format";
 
 export function PlatformsBoard({ initial }: { initial: PlatformView[] }) {
-  const { data } = useSWR<{ platforms: PlatformView[] }>("/api/v1/platforms", fetcher, { ...POLLING, refreshInterval: 5000, fallbackData: { platforms: initial } });
+  const { data } = useSWR<{ platforms: PlatformView[] }>("/api/v1/platforms", fetcher, {
+    ...POLLING,
+    refreshInterval: 5000,
+    fallbackData: { platforms: initial },
+  });
   const platforms = data?.platforms ?? initial;
   if (platforms.length === 0) return <p className="text-sm text-slate-500">No platforms yet: a worker registers them when it starts.</p>;
   return (
@@ -29,7 +33,8 @@ export function PlatformsBoard({ initial }: { initial: PlatformView[] }) {
           >
             <p className="font-mono text-xs text-slate-700">{p.slug}</p>
             <p className="mt-1 text-xs text-slate-500">
-              {p.runtime} {p.runtimeVersion} · {p.precision} · {p.threads} thread{p.threads === 1 ? "" : "s"} · passes: {p.config.passes.join(" → ") || "none"}
+              {p.runtime} {p.runtimeVersion} · {p.precision} · {p.threads} thread{p.threads === 1 ? "" : "s"} · passes:{" "}
+              {p.config.passes.join(" → ") || "none"}
             </p>
             {p.devices.length > 0 && (
               <table className="mt-3 w-full text-left text-sm" aria-label={`Devices of ${p.slug}`}>
@@ -53,7 +58,9 @@ export function PlatformsBoard({ initial }: { initial: PlatformView[] }) {
                           <StateBadge state={d.status} />
                         </td>
                         <td className="py-1 pr-3 text-xs text-slate-600">
-                          {[h.cpuModel, h.cores ? `${h.cores} cores` : null, h.memoryBytes ? fmtBytes(h.memoryBytes) : null].filter(Boolean).join(" · ") || "—"}
+                          {[h.cpuModel, h.cores ? `${h.cores} cores` : null, h.memoryBytes ? fmtBytes(h.memoryBytes) : null]
+                            .filter(Boolean)
+                            .join(" · ") || "—"}
                         </td>
                         <td className="py-1 text-xs text-slate-600">{ago(d.lastHeartbeatAt)}</td>
                       </tr>

@@ -125,7 +125,10 @@ export function QueryWorkbench({ platforms, teams, signedIn, predictor = null, m
   return (
     <div className="space-y-6">
       {error && <Alert>{error}</Alert>}
-      <Card title="1. Model" description="An ONNX file, read in your browser: the weights are stripped there and only the structure is uploaded — trained weights stay on your machine.">
+      <Card
+        title="1. Model"
+        description="An ONNX file, read in your browser: the weights are stripped there and only the structure is uploaded — trained weights stay on your machine."
+      >
         <OnnxDropZone id="model-file" testId="dropzone" inputLabel="ONNX model file" onFile={(f) => void start(f)} className="py-10">
           <span className="font-medium text-slate-800">Drop an .onnx file here</span>
           <span className="mt-1 text-slate-500">or click to choose one</span>
@@ -147,7 +150,12 @@ export function QueryWorkbench({ platforms, teams, signedIn, predictor = null, m
             <label htmlFor="team" className="mr-2 text-slate-700">
               Team (owns the upload, pays for measurements)
             </label>
-            <select id="team" value={teamId ?? ""} onChange={(e) => setTeamId(Number(e.target.value))} className="rounded-md px-2 py-1 ring-1 ring-slate-300">
+            <select
+              id="team"
+              value={teamId ?? ""}
+              onChange={(e) => setTeamId(Number(e.target.value))}
+              className="rounded-md px-2 py-1 ring-1 ring-slate-300"
+            >
               {teams.map((t) => (
                 <option key={t.id} value={t.id}>
                   {t.name}
@@ -167,9 +175,17 @@ export function QueryWorkbench({ platforms, teams, signedIn, predictor = null, m
           <div className="mt-4" data-testid="upload-progress">
             <div className="mb-1 flex justify-between text-xs text-slate-600">
               <span>Uploading the structure of {file.name}</span>
-              <span>{Math.round(progress * 100)}% of {fmtBytes(preview.state.structureBytes ?? file.size)}</span>
+              <span>
+                {Math.round(progress * 100)}% of {fmtBytes(preview.state.structureBytes ?? file.size)}
+              </span>
             </div>
-            <div className="h-2 overflow-hidden rounded bg-slate-200" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(progress * 100)}>
+            <div
+              className="h-2 overflow-hidden rounded bg-slate-200"
+              role="progressbar"
+              aria-valuemin={0}
+              aria-valuemax={100}
+              aria-valuenow={Math.round(progress * 100)}
+            >
               <div className="h-full bg-indigo-600 transition-all" style={{ width: `${Math.round(progress * 100)}%` }} />
             </div>
           </div>
@@ -181,20 +197,33 @@ export function QueryWorkbench({ platforms, teams, signedIn, predictor = null, m
             <Stat label="FLOPs" value={fmtCount(a.flops)} />
             <Stat label="Parameters" value={fmtCount(a.params)} />
             <Stat label="Nodes" value={String(a.nodeCount)} />
-            <Stat label="Input" value={Object.entries(a.inputs).map(([k, v]) => `${k} ${v.join("×")}`).join(", ")} />
-            <Stat label="Uploaded" value={`${fmtBytes(uploaded!.receivedBytes)}${uploaded!.stripped ? ` → ${fmtBytes(uploaded!.structureBytes)} stripped` : ""}`} />
+            <Stat
+              label="Input"
+              value={Object.entries(a.inputs)
+                .map(([k, v]) => `${k} ${v.join("×")}`)
+                .join(", ")}
+            />
+            <Stat
+              label="Uploaded"
+              value={`${fmtBytes(uploaded!.receivedBytes)}${uploaded!.stripped ? ` → ${fmtBytes(uploaded!.structureBytes)} stripped` : ""}`}
+            />
             <Stat label="Structure hash" value={a.hash.slice(0, 16) + "…"} full={a.hash} />
           </dl>
         )}
         {uploaded && !uploaded.stored && (
           <p className="mt-3 text-sm text-slate-600">
-            {signedIn ? "Join or create a team to store models and request measurements." : "Sign in to store the model and request measurements."} Stored public results
-            can still be looked up below.
+            {signedIn
+              ? "Join or create a team to store models and request measurements."
+              : "Sign in to store the model and request measurements."}{" "}
+            Stored public results can still be looked up below.
           </p>
         )}
       </Card>
 
-      <Card title="2. Platforms" description="Stored results answer at once; anything not yet measured is queued for a device of that platform.">
+      <Card
+        title="2. Platforms"
+        description="Stored results answer at once; anything not yet measured is queued for a device of that platform."
+      >
         <fieldset>
           <legend className="sr-only">Platforms</legend>
           <div className="grid gap-2 sm:grid-cols-2">
@@ -243,7 +272,10 @@ export function QueryWorkbench({ platforms, teams, signedIn, predictor = null, m
       </Card>
 
       {answer && (
-        <Card title="3. Latency" description={`${answer.model.name}, batch ${answer.batch}. Milliseconds per inference (median of the timed runs).`}>
+        <Card
+          title="3. Latency"
+          description={`${answer.model.name}, batch ${answer.batch}. Milliseconds per inference (median of the timed runs).`}
+        >
           <table className="w-full text-left text-sm">
             <thead className="text-xs text-slate-500 uppercase">
               <tr>
@@ -286,7 +318,8 @@ function ResultRow({ item }: { item: QueryItem }) {
     const when = new Date(item.provenance.measuredAt).toISOString().slice(0, 16).replace("T", " ");
     return (
       <Row platform={item.platform} status="measured" median={item.result.medianMs} p90={item.result.p90Ms} runs={item.result.runs}>
-        stored result · {when} UTC{item.provenance.device ? ` · ${item.provenance.device.hostName}` : ""} · {item.provenance.measurementCount} measurement
+        stored result · {when} UTC{item.provenance.device ? ` · ${item.provenance.device.hostName}` : ""} ·{" "}
+        {item.provenance.measurementCount} measurement
         {item.provenance.measurementCount === 1 ? "" : "s"} stored
       </Row>
     );

@@ -43,7 +43,10 @@ export function QuotaForm({
             body: { teamId, platform, deviceSeconds: Number(seconds), month: m },
           });
           const team = teams.find((t) => t.id === teamId)?.name;
-          setMsg({ kind: "success", text: `${team}: ${r.quota.quotaSeconds} device-seconds on ${platform} in ${m} (${r.quota.remainingSeconds.toFixed(1)} s remaining).` });
+          setMsg({
+            kind: "success",
+            text: `${team}: ${r.quota.quotaSeconds} device-seconds on ${platform} in ${m} (${r.quota.remainingSeconds.toFixed(1)} s remaining).`,
+          });
           router.refresh();
         } catch (err) {
           setMsg({ kind: "error", text: (err as Error).message });
@@ -101,7 +104,10 @@ export function WorkerTokens({ initial }: { initial: WorkerTokenView[] }) {
           e.preventDefault();
           setError(null);
           try {
-            const r = await api<{ secret: string }>("/api/v1/admin/worker-tokens", { method: "POST", body: { name, allowNewPlatforms: allowNew } });
+            const r = await api<{ secret: string }>("/api/v1/admin/worker-tokens", {
+              method: "POST",
+              body: { name, allowNewPlatforms: allowNew },
+            });
             setSecret(r.secret);
             setName("");
             router.refresh();
@@ -110,7 +116,14 @@ export function WorkerTokens({ initial }: { initial: WorkerTokenView[] }) {
           }
         }}
       >
-        <Field id="wt-name" label="New worker token name" value={name} onChange={(e) => setName(e.target.value)} required placeholder="gpu-lab-01" />
+        <Field
+          id="wt-name"
+          label="New worker token name"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          required
+          placeholder="gpu-lab-01"
+        />
         <label className="flex items-center gap-2 pb-2 text-sm text-slate-700">
           <input type="checkbox" checked={allowNew} onChange={(e) => setAllowNew(e.target.checked)} /> may register new platforms
         </label>

@@ -25,7 +25,10 @@ export function Code({ children, lang }: { children: string; lang: string }) {
       <div className="absolute top-2 right-2">
         <CopyButton text={children} />
       </div>
-      <pre className="overflow-x-auto rounded-md bg-slate-900 p-3 pr-20 text-xs leading-relaxed text-slate-100" aria-label={`${lang} example`}>
+      <pre
+        className="overflow-x-auto rounded-md bg-slate-900 p-3 pr-20 text-xs leading-relaxed text-slate-100"
+        aria-label={`${lang} example`}
+      >
         <code>{children}</code>
       </pre>
     </div>
@@ -50,7 +53,8 @@ export function exampleOf(s: Json | undefined, name = ""): unknown {
   const branches = (s.anyOf ?? s.oneOf) as Json[] | undefined;
   if (Array.isArray(branches) && branches.length) return exampleOf(branches[0], name);
   if (Array.isArray(s.enum)) return (s.enum as unknown[])[0];
-  if (/platform/i.test(name) || (typeof s.pattern === "string" && s.pattern.includes("fp32|fp16|int8"))) return "x86-epyc-2c/ort-cpu-1.30/fp32/t1";
+  if (/platform/i.test(name) || (typeof s.pattern === "string" && s.pattern.includes("fp32|fp16|int8")))
+    return "x86-epyc-2c/ort-cpu-1.30/fp32/t1";
   if (typeof s.pattern === "string" && s.pattern.includes("[0-9a-f]{64}")) return "<structure hash>";
   switch (s.type) {
     case "integer":
@@ -71,27 +75,38 @@ export function exampleOf(s: Json | undefined, name = ""): unknown {
   return null;
 }
 
-const AUTH_LABEL: Record<string, string> = { apiKey: "API key", session: "session", workerToken: "worker token", deviceToken: "device token" };
+const AUTH_LABEL: Record<string, string> = {
+  apiKey: "API key",
+  session: "session",
+  workerToken: "worker token",
+  deviceToken: "device token",
+};
 
 export function authOf(op: OpenApiOperation): { label: string; tone: "emerald" | "indigo" | "amber" | "red" } {
   const schemes = op.security.flatMap((s) => Object.keys(s));
   if (op.security.some((s) => Object.keys(s).length === 0)) return { label: "public", tone: "emerald" };
   if (op.description?.includes("Site administrators")) return { label: "site admin", tone: "red" };
-  if (schemes.includes("workerToken") || schemes.includes("deviceToken")) return { label: schemes.map((k) => AUTH_LABEL[k]).join(" / "), tone: "amber" };
+  if (schemes.includes("workerToken") || schemes.includes("deviceToken"))
+    return { label: schemes.map((k) => AUTH_LABEL[k]).join(" / "), tone: "amber" };
   return { label: schemes.map((k) => AUTH_LABEL[k] ?? k).join(" or "), tone: "indigo" };
 }
 
 /** The curl command for an operation, with placeholders for path parameters and a minimal body. */
 export function curlOf(method: string, path: string, op: OpenApiOperation): string {
   const url = path.replace(/\{(\w+)\}/g, (_m, n: string) => (n === "file" ? "42.onnx" : "42"));
-  const query = op.parameters.filter((p) => p.in === "query" && p.required).map((p) => `${p.name}=${encodeURIComponent(String(exampleOf(p.schema, p.name)))}`);
+  const query = op.parameters
+    .filter((p) => p.in === "query" && p.required)
+    .map((p) => `${p.name}=${encodeURIComponent(String(exampleOf(p.schema, p.name)))}`);
   const auth = authOf(op);
-  const lines = [`curl -sS${method === "get" ? "" : ` -X ${method.toUpperCase()}`} "$NNLQ_URL${url}${query.length ? `?${query.join("&")}` : ""}"`];
+  const lines = [
+    `curl -sS${method === "get" ? "" : ` -X ${method.toUpperCase()}`} "$NNLQ_URL${url}${query.length ? `?${query.join("&")}` : ""}"`,
+  ];
   if (auth.label !== "public" && auth.tone === "indigo") lines.push(`  -H "Authorization: Bearer $NNLQ_API_KEY"`);
   if (auth.label.includes("worker token")) lines.push(`  -H "X-Worker-Token: $NNLQ_WORKER_TOKEN"`);
   if (auth.label.includes("device token")) lines.push(`  -H "X-Device-Token: $NNLQ_DEVICE_TOKEN"`);
   const body = op.requestBody?.content;
-  if (body?.["application/json"]) lines.push(`  -H "content-type: application/json"`, `  -d '${JSON.stringify(exampleOf(body["application/json"].schema))}'`);
+  if (body?.["application/json"])
+    lines.push(`  -H "content-type: application/json"`, `  -d '${JSON.stringify(exampleOf(body["application/json"].schema))}'`);
   else if (body?.["application/octet-stream"]) lines.push(`  -H "content-type: application/octet-stream"`, `  --data-binary @model.onnx`);
   return lines.join(" \\\n");
 }
@@ -136,9 +151,17 @@ export function OperationView({ method, path, op }: { method: string; path: stri
       }))
     : [];
   return (
-    <section id={op.operationId} className="scroll-mt-20 rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200" aria-labelledby={`${op.operationId}-h`}>
+    <section
+      id={op.operationId}
+      className="scroll-mt-20 rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200"
+      aria-labelledby={`${op.operationId}-h`}
+    >
       <h3 id={`${op.operationId}-h`} className="flex flex-wrap items-center gap-2">
-        <span className={`rounded px-1.5 py-0.5 font-mono text-xs font-bold text-white uppercase ${method === "get" ? "bg-emerald-600" : method === "delete" ? "bg-red-600" : "bg-indigo-600"}`}>{method}</span>
+        <span
+          className={`rounded px-1.5 py-0.5 font-mono text-xs font-bold text-white uppercase ${method === "get" ? "bg-emerald-600" : method === "delete" ? "bg-red-600" : "bg-indigo-600"}`}
+        >
+          {method}
+        </span>
         <code className="text-sm font-semibold break-all">{path}</code>
         <Badge tone={auth.tone}>{auth.label}</Badge>
       </h3>
@@ -146,11 +169,19 @@ export function OperationView({ method, path, op }: { method: string; path: stri
       <div className="mt-3 space-y-3">
         <Fields
           rows={[
-            ...op.parameters.map((p) => ({ name: p.name, where: p.in, required: p.required, type: typeOf(p.schema), description: p.description ?? (p.schema.description as string | undefined) })),
+            ...op.parameters.map((p) => ({
+              name: p.name,
+              where: p.in,
+              required: p.required,
+              type: typeOf(p.schema),
+              description: p.description ?? (p.schema.description as string | undefined),
+            })),
             ...bodyFields.map((f) => ({ ...f, where: "body" })),
           ]}
         />
-        {op.requestBody?.content["application/octet-stream"] && <p className="text-xs text-slate-600">Body: the ONNX file (application/octet-stream, or multipart field “file”).</p>}
+        {op.requestBody?.content["application/octet-stream"] && (
+          <p className="text-xs text-slate-600">Body: the ONNX file (application/octet-stream, or multipart field “file”).</p>
+        )}
         <Code lang="curl">{curlOf(method, path, op)}</Code>
         <details className="text-xs">
           <summary className="cursor-pointer text-slate-600">Responses: {Object.keys(op.responses).join(", ")}</summary>
@@ -159,7 +190,9 @@ export function OperationView({ method, path, op }: { method: string; path: stri
               <li key={status}>
                 <span className="font-mono font-semibold">{status}</span> {r.description}
                 {r.content?.["application/json"] && (
-                  <pre className="mt-1 max-h-64 overflow-auto rounded bg-slate-50 p-2 text-[11px] ring-1 ring-slate-200">{JSON.stringify(r.content["application/json"].schema, null, 1)}</pre>
+                  <pre className="mt-1 max-h-64 overflow-auto rounded bg-slate-50 p-2 text-[11px] ring-1 ring-slate-200">
+                    {JSON.stringify(r.content["application/json"].schema, null, 1)}
+                  </pre>
                 )}
               </li>
             ))}

@@ -23,7 +23,25 @@ import { Line, Scatter } from "react-chartjs-2";
 ChartJS.register(LinearScale, LogarithmicScale, PointElement, LineElement, Tooltip, Legend);
 
 /** Colour-blind-friendly palette (Okabe–Ito, then Tableau). */
-export const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#8C8C8C", "#4E79A7", "#F28E2B", "#59A14F", "#E15759", "#B07AA1", "#9C755F", "#76B7B2", "#EDC948", "#BAB0AC"];
+export const PALETTE = [
+  "#0072B2",
+  "#E69F00",
+  "#009E73",
+  "#D55E00",
+  "#CC79A7",
+  "#56B4E9",
+  "#F0E442",
+  "#8C8C8C",
+  "#4E79A7",
+  "#F28E2B",
+  "#59A14F",
+  "#E15759",
+  "#B07AA1",
+  "#9C755F",
+  "#76B7B2",
+  "#EDC948",
+  "#BAB0AC",
+];
 
 export interface ScatterPointView {
   x: number;
@@ -45,11 +63,25 @@ export interface ScatterSeries {
 /** 20000000 → "20M": tick labels of log axes. */
 export function si(v: number): string {
   const a = Math.abs(v);
-  for (const [d, u] of [[1e12, "T"], [1e9, "G"], [1e6, "M"], [1e3, "k"]] as const) if (a >= d) return `${+(v / d).toPrecision(3)}${u}`;
+  for (const [d, u] of [
+    [1e12, "T"],
+    [1e9, "G"],
+    [1e6, "M"],
+    [1e3, "k"],
+  ] as const)
+    if (a >= d) return `${+(v / d).toPrecision(3)}${u}`;
   return a >= 1 ? `${+v.toPrecision(3)}` : `${+v.toPrecision(2)}`;
 }
 
-const logTicks = { callback: (v: number | string) => { const n = Number(v); const m = n / 10 ** Math.floor(Math.log10(n)); return [1, 2, 5].some((k) => Math.abs(m - k) < 1e-6) ? si(n) : ""; }, autoSkip: false, maxRotation: 0 };
+const logTicks = {
+  callback: (v: number | string) => {
+    const n = Number(v);
+    const m = n / 10 ** Math.floor(Math.log10(n));
+    return [1, 2, 5].some((k) => Math.abs(m - k) < 1e-6) ? si(n) : "";
+  },
+  autoSkip: false,
+  maxRotation: 0,
+};
 
 export function LogScatter({
   series,
@@ -213,7 +245,11 @@ export function HistoryChart({
         type: "linear",
         title: { display: true, text: axis.title },
         // a label equal to the previous tick's is left out: no axis repeats one date
-        ticks: { callback: (v, i, ticks) => (i > 0 && axis.label(Number(ticks[i - 1]!.value)) === axis.label(Number(v)) ? "" : axis.label(Number(v))), maxTicksLimit: 6 },
+        ticks: {
+          callback: (v, i, ticks) =>
+            i > 0 && axis.label(Number(ticks[i - 1]!.value)) === axis.label(Number(v)) ? "" : axis.label(Number(v)),
+          maxTicksLimit: 6,
+        },
         // the drawn labels, for tests and assistive tools
         afterTickToLabelConversion: (scale) => {
           if (box.current) box.current.dataset.xTicks = JSON.stringify(scale.ticks.map((t) => t.label).filter((l) => l !== ""));
@@ -223,7 +259,9 @@ export function HistoryChart({
     },
     plugins: {
       legend: { position: "bottom" },
-      tooltip: { callbacks: { title: (items) => new Date(Number(items[0]?.parsed.x)).toISOString().slice(0, 16).replace("T", " ") + " UTC" } },
+      tooltip: {
+        callbacks: { title: (items) => new Date(Number(items[0]?.parsed.x)).toISOString().slice(0, 16).replace("T", " ") + " UTC" },
+      },
     },
   };
   return (

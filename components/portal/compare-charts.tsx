@@ -3,9 +3,17 @@
 import type { CompareData, PlatformsSideBySide } from "@/lib/services/portal-model";
 import { LogScatter, PALETTE, type ScatterSeries } from "./charts";
 
-function byFamily<T extends { family: string }>(points: T[], labels: Record<string, string>, xy: (p: T) => { x: number; y: number; id: number; label: string }): ScatterSeries[] {
+function byFamily<T extends { family: string }>(
+  points: T[],
+  labels: Record<string, string>,
+  xy: (p: T) => { x: number; y: number; id: number; label: string },
+): ScatterSeries[] {
   const fams = [...new Set(points.map((p) => p.family))].sort();
-  return fams.map((f, i) => ({ label: labels[f] ?? f, color: PALETTE[i % PALETTE.length], points: points.filter((p) => p.family === f).map(xy) }));
+  return fams.map((f, i) => ({
+    label: labels[f] ?? f,
+    color: PALETTE[i % PALETTE.length],
+    points: points.filter((p) => p.family === f).map(xy),
+  }));
 }
 
 export function PredictedVsMeasuredChart({ data, labels }: { data: CompareData; labels: Record<string, string> }) {

@@ -24,19 +24,33 @@ export interface PanelProps {
 export function GraphPanel({ node, index, timeUs, totalUs, platform, producerOf, consumersOf, nodeLabel, onSelect, onClose }: PanelProps) {
   const cat = categoryStyle(category(node.op, node.kind));
   return (
-    <aside className="flex h-full w-full flex-col overflow-hidden bg-white text-sm" data-testid="graph-panel" data-node={index} aria-label={`Details of ${node.name || node.op}`}>
+    <aside
+      className="flex h-full w-full flex-col overflow-hidden bg-white text-sm"
+      data-testid="graph-panel"
+      data-node={index}
+      aria-label={`Details of ${node.name || node.op}`}
+    >
       <div className="flex items-start gap-2 border-b border-slate-200 px-4 py-3" style={{ borderTop: `3px solid ${cat.stroke}` }}>
         <div className="min-w-0 flex-1">
-          <div className="text-xs uppercase tracking-wide text-slate-500">{node.kind === "op" ? cat.label : node.kind === "input" ? "Graph input" : "Graph output"}</div>
+          <div className="text-xs uppercase tracking-wide text-slate-500">
+            {node.kind === "op" ? cat.label : node.kind === "input" ? "Graph input" : "Graph output"}
+          </div>
           <div className="text-base font-semibold text-slate-900" data-testid="panel-op">
             {node.op}
-            {node.domain && node.domain !== "ai.onnx" ? <span className="ml-1 text-xs font-normal text-slate-500">({node.domain})</span> : null}
+            {node.domain && node.domain !== "ai.onnx" ? (
+              <span className="ml-1 text-xs font-normal text-slate-500">({node.domain})</span>
+            ) : null}
           </div>
           <div className="mt-0.5 font-mono text-xs break-all text-slate-600 select-all" data-testid="panel-name" title={node.name}>
             {node.name || "(unnamed)"}
           </div>
         </div>
-        <button type="button" onClick={onClose} className="rounded px-1.5 text-lg leading-none text-slate-500 hover:bg-slate-100 hover:text-slate-800" aria-label="Close details">
+        <button
+          type="button"
+          onClick={onClose}
+          className="rounded px-1.5 text-lg leading-none text-slate-500 hover:bg-slate-100 hover:text-slate-800"
+          aria-label="Close details"
+        >
           ×
         </button>
       </div>
@@ -49,7 +63,10 @@ export function GraphPanel({ node, index, timeUs, totalUs, platform, producerOf,
                 <dd className="font-semibold text-slate-900 tabular-nums">
                   {timeUs >= 0 ? (
                     <>
-                      {fmtUs(timeUs)} <span className="font-normal text-slate-600">· {totalUs > 0 ? ((timeUs / totalUs) * 100).toFixed(2) : "0"}% of the kernel time</span>
+                      {fmtUs(timeUs)}{" "}
+                      <span className="font-normal text-slate-600">
+                        · {totalUs > 0 ? ((timeUs / totalUs) * 100).toFixed(2) : "0"}% of the kernel time
+                      </span>
                     </>
                   ) : (
                     <span className="font-normal text-slate-600">none recorded (fused into another kernel, or not profiled)</span>
@@ -90,7 +107,15 @@ export function GraphPanel({ node, index, timeUs, totalUs, platform, producerOf,
           onSelect={onSelect}
           linkWord="from"
         />
-        <TensorList title="Outputs" testId="panel-outputs" tensors={node.outputs} link={(t) => consumersOf(t.name)} nodeLabel={nodeLabel} onSelect={onSelect} linkWord="to" />
+        <TensorList
+          title="Outputs"
+          testId="panel-outputs"
+          tensors={node.outputs}
+          link={(t) => consumersOf(t.name)}
+          nodeLabel={nodeLabel}
+          onSelect={onSelect}
+          linkWord="to"
+        />
       </div>
     </aside>
   );
@@ -136,7 +161,13 @@ function TensorList(props: {
                 <div className="mt-0.5 flex flex-wrap gap-x-2 text-slate-500">
                   {props.linkWord}
                   {links.slice(0, 8).map((i) => (
-                    <button key={i} type="button" onClick={() => props.onSelect(i)} className="max-w-full truncate text-indigo-700 hover:underline" title={props.nodeLabel(i)}>
+                    <button
+                      key={i}
+                      type="button"
+                      onClick={() => props.onSelect(i)}
+                      className="max-w-full truncate text-indigo-700 hover:underline"
+                      title={props.nodeLabel(i)}
+                    >
                       {props.nodeLabel(i)}
                     </button>
                   ))}

@@ -25,12 +25,24 @@ export type CategoryKey = keyof typeof CAT;
 
 const OPS: [CategoryKey, RegExp][] = [
   ["attention", /Attention|^Embed|^Skip|Gelu$|^Bias|Rotary|GroupQuery|MultiHead/],
-  ["layer", /^(Conv|ConvTranspose|ConvInteger|QLinearConv|Gemm|MatMul|MatMulInteger|QLinearMatMul|FusedConv|FusedGemm|FusedMatMul|Einsum|LSTM|GRU|RNN|DeformConv)$/],
+  [
+    "layer",
+    /^(Conv|ConvTranspose|ConvInteger|QLinearConv|Gemm|MatMul|MatMulInteger|QLinearMatMul|FusedConv|FusedGemm|FusedMatMul|Einsum|LSTM|GRU|RNN|DeformConv)$/,
+  ],
   ["norm", /Normalization|^LRN$|^LpNormalization$|LayerNorm/],
   ["pool", /Pool$|^GlobalMaxPool$|^MaxRoiPool$|^RoiAlign$/],
-  ["activation", /^(Relu|LeakyRelu|PRelu|Sigmoid|HardSigmoid|HardSwish|Tanh|Elu|Selu|Celu|Gelu|Mish|Softplus|Softsign|Softmax|LogSoftmax|Hardmax|ThresholdedRelu|Clip|Swish|QuickGelu)$/],
-  ["shape", /^(Reshape|Flatten|Squeeze|Unsqueeze|Transpose|Concat|Split|Slice|Gather|GatherElements|GatherND|Shape|Size|Expand|Tile|Pad|Cast|CastLike|Identity|Dropout|Resize|Upsample|DepthToSpace|SpaceToDepth|ScatterND|ScatterElements|Constant|ConstantOfShape|Range|Where|NonZero|OneHot|Compress|Trilu)$/],
-  ["elementwise", /^(Add|Sub|Mul|Div|Pow|Sqrt|Exp|Log|Abs|Neg|Reciprocal|Floor|Ceil|Round|Sum|Mean|Max|Min|Erf|Sin|Cos|Equal|Less|Greater|LessOrEqual|GreaterOrEqual|And|Or|Not|Xor|Sign|Mod|BitShift)$|^Reduce|^ArgM|^CumSum$|^TopK$/],
+  [
+    "activation",
+    /^(Relu|LeakyRelu|PRelu|Sigmoid|HardSigmoid|HardSwish|Tanh|Elu|Selu|Celu|Gelu|Mish|Softplus|Softsign|Softmax|LogSoftmax|Hardmax|ThresholdedRelu|Clip|Swish|QuickGelu)$/,
+  ],
+  [
+    "shape",
+    /^(Reshape|Flatten|Squeeze|Unsqueeze|Transpose|Concat|Split|Slice|Gather|GatherElements|GatherND|Shape|Size|Expand|Tile|Pad|Cast|CastLike|Identity|Dropout|Resize|Upsample|DepthToSpace|SpaceToDepth|ScatterND|ScatterElements|Constant|ConstantOfShape|Range|Where|NonZero|OneHot|Compress|Trilu)$/,
+  ],
+  [
+    "elementwise",
+    /^(Add|Sub|Mul|Div|Pow|Sqrt|Exp|Log|Abs|Neg|Reciprocal|Floor|Ceil|Round|Sum|Mean|Max|Min|Erf|Sin|Cos|Equal|Less|Greater|LessOrEqual|GreaterOrEqual|And|Or|Not|Xor|Sign|Mod|BitShift)$|^Reduce|^ArgM|^CumSum$|^TopK$/,
+  ],
 ];
 
 export function category(op: string, kind: "op" | "input" | "output" = "op"): CategoryKey {

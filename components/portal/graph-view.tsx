@@ -29,13 +29,21 @@ const clampK = (k: number) => Math.min(MAX_K, Math.max(MIN_K, k));
 
 /** Runs the layout of nodes [start, end) in a Web Worker (on the main thread only if workers fail). */
 function useLayout(graph: GraphData, start: number, end: number) {
-  const [state, setState] = useState<{ key: string; result?: LayoutResult; edgeIds?: number[]; error?: string; wallMs?: number; where?: "worker" | "main thread" }>({ key: "" });
+  const [state, setState] = useState<{
+    key: string;
+    result?: LayoutResult;
+    edgeIds?: number[];
+    error?: string;
+    wallMs?: number;
+    where?: "worker" | "main thread";
+  }>({ key: "" });
   const key = `${start}-${end}`;
   useEffect(() => {
     let alive = true;
     const { input, edgeIds } = layoutInput(graph, start, end);
     const t0 = performance.now();
-    const done = (where: "worker" | "main thread", result?: LayoutResult, error?: string) => alive && setState({ key, result, edgeIds, error, wallMs: Math.round(performance.now() - t0), where });
+    const done = (where: "worker" | "main thread", result?: LayoutResult, error?: string) =>
+      alive && setState({ key, result, edgeIds, error, wallMs: Math.round(performance.now() - t0), where });
     const onMain = () =>
       setTimeout(() => {
         try {
@@ -105,10 +113,28 @@ const Scene = memo(function Scene({ graph, start, layout, edgeIds, styleOf, titl
         {layout.edges.map((e, k) => {
           const fe = graph.edges[edgeIds[k]!]!;
           const hot = selected !== null && (fe.from === selected || fe.to === selected);
-          return <path key={k} d={pathOf(e.points)} markerEnd={hot ? "url(#graph-arrow-hot)" : "url(#graph-arrow)"} stroke={hot ? "#4f46e5" : undefined} strokeWidth={hot ? 2 : undefined} />;
+          return (
+            <path
+              key={k}
+              d={pathOf(e.points)}
+              markerEnd={hot ? "url(#graph-arrow-hot)" : "url(#graph-arrow)"}
+              stroke={hot ? "#4f46e5" : undefined}
+              strokeWidth={hot ? 2 : undefined}
+            />
+          );
         })}
       </g>
-      <g className="font-mono" fontSize={9.5} fill="#64748b" stroke="#ffffff" strokeWidth={3} paintOrder="stroke" textAnchor="middle" dominantBaseline="central" data-testid="graph-edge-labels">
+      <g
+        className="font-mono"
+        fontSize={9.5}
+        fill="#64748b"
+        stroke="#ffffff"
+        strokeWidth={3}
+        paintOrder="stroke"
+        textAnchor="middle"
+        dominantBaseline="central"
+        data-testid="graph-edge-labels"
+      >
         {layout.edges.map((e, k) => {
           const fe = graph.edges[edgeIds[k]!]!;
           return fe.shape ? (
@@ -143,8 +169,26 @@ const Scene = memo(function Scene({ graph, start, layout, edgeIds, styleOf, titl
             }}
           >
             <title>{titleOf(i)}</title>
-            {hit && <rect x={-5} y={-5} width={p.w + 10} height={p.h + 10} rx={8} fill={i === current ? "#fde047" : "#fef08a"} stroke="#ca8a04" strokeWidth={i === current ? 2.5 : 1} />}
-            <rect width={p.w} height={p.h} rx={n.kind === "op" ? 5 : p.h / 2} fill={st.fill} stroke={sel ? "#4338ca" : st.stroke} strokeWidth={sel ? 3 : 1.2} />
+            {hit && (
+              <rect
+                x={-5}
+                y={-5}
+                width={p.w + 10}
+                height={p.h + 10}
+                rx={8}
+                fill={i === current ? "#fde047" : "#fef08a"}
+                stroke="#ca8a04"
+                strokeWidth={i === current ? 2.5 : 1}
+              />
+            )}
+            <rect
+              width={p.w}
+              height={p.h}
+              rx={n.kind === "op" ? 5 : p.h / 2}
+              fill={st.fill}
+              stroke={sel ? "#4338ca" : st.stroke}
+              strokeWidth={sel ? 3 : 1.2}
+            />
             {n.kind === "op" ? (
               <>
                 <text x={p.w / 2} y={15} textAnchor="middle" fontSize={12} fontWeight={600} fill={st.text}>
@@ -225,7 +269,12 @@ export function GraphView({ graph }: { graph: GraphData }) {
     (i: number) => {
       const n = graph.nodes[i]!;
       const t = times?.[i] ?? -1;
-      const time = n.kind === "op" && times ? (t >= 0 ? `\n${fmtUs(t)} · ${((t / total) * 100).toFixed(2)}% of the kernel time on ${platform}` : "\nno kernel time recorded") : "";
+      const time =
+        n.kind === "op" && times
+          ? t >= 0
+            ? `\n${fmtUs(t)} · ${((t / total) * 100).toFixed(2)}% of the kernel time on ${platform}`
+            : "\nno kernel time recorded"
+          : "";
       const outs = n.outputs.map((o) => `${o.name}: ${o.shape ?? "?"}`).join("\n");
       return `${n.op}${n.kind === "op" ? ` — ${n.name || "(unnamed)"}` : ` ${n.name}`}${time}${outs ? `\n${outs}` : ""}\n(click for details)`;
     },
@@ -367,23 +416,51 @@ export function GraphView({ graph }: { graph: GraphData }) {
   );
   const sel: FeedNode | null = selected !== null ? graph.nodes[selected]! : null;
   const nodeLabel = useCallback((i: number) => `${graph.nodes[i]!.op} ${graph.nodes[i]!.name}`, [graph]);
-  const btn = "rounded-md bg-white px-2 py-1 text-sm leading-none text-slate-700 shadow-sm ring-1 ring-slate-300 hover:bg-slate-50 disabled:opacity-40";
+  const btn =
+    "rounded-md bg-white px-2 py-1 text-sm leading-none text-slate-700 shadow-sm ring-1 ring-slate-300 hover:bg-slate-50 disabled:opacity-40";
 
   return (
-    <div className="space-y-3" data-testid="graph-view" data-nodes={graph.ops} data-layout={layout ? "ready" : lay.error ? "error" : "running"} data-layout-ms={lay.wallMs} data-layout-where={lay.where}>
+    <div
+      className="space-y-3"
+      data-testid="graph-view"
+      data-nodes={graph.ops}
+      data-layout={layout ? "ready" : lay.error ? "error" : "running"}
+      data-layout-ms={lay.wallMs}
+      data-layout-where={lay.where}
+    >
       <div className="flex flex-wrap items-center gap-x-4 gap-y-2 text-sm">
         <div className="flex items-center gap-2">
           <span className="text-slate-600">Colour by</span>
           <div className="inline-flex overflow-hidden rounded-md ring-1 ring-slate-300" role="radiogroup" aria-label="Colour by">
-            <button type="button" role="radio" aria-checked={mode === "time"} disabled={!platforms.length} onClick={() => setMode("time")} className={`px-2.5 py-1 text-xs ${mode === "time" ? "bg-indigo-600 text-white" : "bg-white text-slate-700 hover:bg-slate-50"} disabled:cursor-not-allowed disabled:text-slate-400`} title={platforms.length ? "share of the measured kernel time" : "no per-operator profile is stored for this model yet"}>
+            <button
+              type="button"
+              role="radio"
+              aria-checked={mode === "time"}
+              disabled={!platforms.length}
+              onClick={() => setMode("time")}
+              className={`px-2.5 py-1 text-xs ${mode === "time" ? "bg-indigo-600 text-white" : "bg-white text-slate-700 hover:bg-slate-50"} disabled:cursor-not-allowed disabled:text-slate-400`}
+              title={platforms.length ? "share of the measured kernel time" : "no per-operator profile is stored for this model yet"}
+            >
               Share of time
             </button>
-            <button type="button" role="radio" aria-checked={mode === "op"} onClick={() => setMode("op")} className={`px-2.5 py-1 text-xs ${mode === "op" ? "bg-indigo-600 text-white" : "bg-white text-slate-700 hover:bg-slate-50"}`}>
+            <button
+              type="button"
+              role="radio"
+              aria-checked={mode === "op"}
+              onClick={() => setMode("op")}
+              className={`px-2.5 py-1 text-xs ${mode === "op" ? "bg-indigo-600 text-white" : "bg-white text-slate-700 hover:bg-slate-50"}`}
+            >
               Op type
             </button>
           </div>
           {platforms.length > 0 && mode === "time" && (
-            <select value={platform} onChange={(e) => setPlatform(e.target.value)} className="rounded-md px-2 py-1 font-mono text-xs ring-1 ring-slate-300" aria-label="Profile of platform" data-testid="graph-platform">
+            <select
+              value={platform}
+              onChange={(e) => setPlatform(e.target.value)}
+              className="rounded-md px-2 py-1 font-mono text-xs ring-1 ring-slate-300"
+              aria-label="Profile of platform"
+              data-testid="graph-platform"
+            >
               {platforms.map((p) => (
                 <option key={p}>{p}</option>
               ))}
@@ -432,9 +509,14 @@ export function GraphView({ graph }: { graph: GraphData }) {
       </div>
 
       {sections > 1 && (
-        <div className="flex flex-wrap items-center gap-2 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-amber-200" data-testid="graph-section">
+        <div
+          className="flex flex-wrap items-center gap-2 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-amber-200"
+          data-testid="graph-section"
+        >
           <span>
-            This graph has {total_nodes.toLocaleString("en")} nodes; the view lays out {LAYOUT_CAP.toLocaleString("en")} at a time. Showing nodes {(start + 1).toLocaleString("en")}–{end.toLocaleString("en")} in topological order (section {section + 1} of {sections}); edges to other sections are listed in the panel. Search covers the whole graph.
+            This graph has {total_nodes.toLocaleString("en")} nodes; the view lays out {LAYOUT_CAP.toLocaleString("en")} at a time. Showing
+            nodes {(start + 1).toLocaleString("en")}–{end.toLocaleString("en")} in topological order (section {section + 1} of {sections});
+            edges to other sections are listed in the panel. Search covers the whole graph.
           </span>
           <span className="ml-auto flex gap-1">
             <button type="button" className={btn} disabled={section === 0} onClick={() => setSection((s) => s - 1)}>
@@ -451,7 +533,11 @@ export function GraphView({ graph }: { graph: GraphData }) {
         <div
           ref={box}
           className="relative min-w-0 flex-1 touch-none overflow-hidden bg-slate-50 outline-none select-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-inset"
-          style={{ cursor: dragging ? "grabbing" : "grab", backgroundImage: "radial-gradient(#dbe2ea 1px, transparent 1px)", backgroundSize: "18px 18px" }}
+          style={{
+            cursor: dragging ? "grabbing" : "grab",
+            backgroundImage: "radial-gradient(#dbe2ea 1px, transparent 1px)",
+            backgroundSize: "18px 18px",
+          }}
           tabIndex={0}
           role="application"
           aria-label={`Graph of ${graph.ops} operators. Drag or arrow keys pan, wheel or plus and minus zoom, 0 fits, Escape closes the details.`}
@@ -480,13 +566,32 @@ export function GraphView({ graph }: { graph: GraphData }) {
               <marker id="graph-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
                 <path d="M0,1L10,5L0,9z" fill="#94a3b8" />
               </marker>
-              <marker id="graph-arrow-hot" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
+              <marker
+                id="graph-arrow-hot"
+                viewBox="0 0 10 10"
+                refX="9"
+                refY="5"
+                markerWidth="6"
+                markerHeight="6"
+                orient="auto-start-reverse"
+              >
                 <path d="M0,1L10,5L0,9z" fill="#4f46e5" />
               </marker>
             </defs>
             <g data-testid="graph-viewport" transform={`translate(${view.x.toFixed(1)},${view.y.toFixed(1)}) scale(${view.k.toFixed(4)})`}>
               {layout && lay.edgeIds && (
-                <Scene graph={graph} start={start} layout={layout} edgeIds={lay.edgeIds} styleOf={styleOf} titleOf={titleOf} selected={selected} matches={matches} current={current} onPick={pick} />
+                <Scene
+                  graph={graph}
+                  start={start}
+                  layout={layout}
+                  edgeIds={lay.edgeIds}
+                  styleOf={styleOf}
+                  titleOf={titleOf}
+                  selected={selected}
+                  matches={matches}
+                  current={current}
+                  onPick={pick}
+                />
               )}
             </g>
           </svg>
@@ -502,14 +607,29 @@ export function GraphView({ graph }: { graph: GraphData }) {
             <button type="button" className={btn} onClick={() => zoom(0.8)} aria-label="Zoom out" title="Zoom out (−)">
               −
             </button>
-            <button type="button" className={`${btn} text-xs`} onClick={fitAll} aria-label="Fit the whole graph" title="Fit the whole graph (0)">
+            <button
+              type="button"
+              className={`${btn} text-xs`}
+              onClick={fitAll}
+              aria-label="Fit the whole graph"
+              title="Fit the whole graph (0)"
+            >
               Fit
             </button>
-            <button type="button" className={`${btn} text-xs`} onClick={fitWidth} aria-label="Fit the width" title="Fit the width, from the top">
+            <button
+              type="button"
+              className={`${btn} text-xs`}
+              onClick={fitWidth}
+              aria-label="Fit the width"
+              title="Fit the width, from the top"
+            >
               ↔
             </button>
           </div>
-          <div className="pointer-events-none absolute bottom-2 left-2 rounded bg-white/80 px-1.5 py-0.5 text-[11px] text-slate-500 tabular-nums" data-testid="graph-zoom">
+          <div
+            className="pointer-events-none absolute bottom-2 left-2 rounded bg-white/80 px-1.5 py-0.5 text-[11px] text-slate-500 tabular-nums"
+            data-testid="graph-zoom"
+          >
             {Math.round(view.k * 100)}%
           </div>
         </div>
@@ -531,7 +651,11 @@ export function GraphView({ graph }: { graph: GraphData }) {
         )}
       </div>
 
-      <div className="flex flex-wrap items-center gap-x-3 gap-y-1.5 text-xs text-slate-600" data-testid="graph-legend" data-mode={mode === "time" && times ? "time" : "op"}>
+      <div
+        className="flex flex-wrap items-center gap-x-3 gap-y-1.5 text-xs text-slate-600"
+        data-testid="graph-legend"
+        data-mode={mode === "time" && times ? "time" : "op"}
+      >
         {mode === "time" && times ? (
           <>
             <span className="font-medium text-slate-700">Share of measured kernel time on {platform}</span>
@@ -554,7 +678,9 @@ export function GraphView({ graph }: { graph: GraphData }) {
 
       {slowest.length > 0 && (
         <table className="w-full text-left text-xs" data-testid="slowest-ops">
-          <caption className="mb-1 text-left text-sm font-medium text-slate-700">Slowest operators on {platform} (click to show in the graph)</caption>
+          <caption className="mb-1 text-left text-sm font-medium text-slate-700">
+            Slowest operators on {platform} (click to show in the graph)
+          </caption>
           <thead className="text-slate-500">
             <tr>
               <th className="py-1 pr-2">Operator</th>

@@ -20,14 +20,21 @@ export function MatrixTable({ data, browseHref }: { data: MatrixResponse; browse
   return (
     <div className="overflow-x-auto">
       <table className="w-full border-separate border-spacing-0.5 text-sm" data-testid="family-matrix">
-        <caption className="sr-only">Models measured per platform and architecture family at batch {data.batch}, with median latency</caption>
+        <caption className="sr-only">
+          Models measured per platform and architecture family at batch {data.batch}, with median latency
+        </caption>
         <thead>
           <tr>
             <th scope="col" className="px-2 py-1 text-left text-xs font-medium text-slate-500">
               Family
             </th>
             {data.platforms.map((p) => (
-              <th key={p.slug} scope="col" className="px-2 py-1 text-left align-bottom font-mono text-[11px] font-medium text-slate-600" title={p.name}>
+              <th
+                key={p.slug}
+                scope="col"
+                className="px-2 py-1 text-left align-bottom font-mono text-[11px] font-medium text-slate-600"
+                title={p.name}
+              >
                 {p.slug}
               </th>
             ))}

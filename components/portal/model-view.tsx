@@ -35,7 +35,9 @@ export function ModelView({ data }: { data: ModelPageData }) {
           </div>
           <p className="mt-1 flex flex-wrap items-center gap-2 text-sm text-slate-600">
             <Badge tone="indigo">{m.familyLabel}</Badge>
-            {m.familyConfidence !== null && m.source !== "zoo" && <span>detected with {Math.round(m.familyConfidence * 100)}% confidence</span>}
+            {m.familyConfidence !== null && m.source !== "zoo" && (
+              <span>detected with {Math.round(m.familyConfidence * 100)}% confidence</span>
+            )}
             <Badge tone={m.visibility === "public" ? "emerald" : "amber"}>{m.visibility}</Badge>
             <Badge>{m.source}</Badge>
             <span className="font-mono text-xs text-slate-500" title={m.hash} data-testid="model-hash">
@@ -48,7 +50,11 @@ export function ModelView({ data }: { data: ModelPageData }) {
           <Link href={`/compare?models=${m.id}`} className="rounded-md px-3 py-1.5 ring-1 ring-slate-300 hover:bg-white">
             Compare with…
           </Link>
-          <Link href={`/query?model=${m.id}`} className="rounded-md bg-indigo-600 px-3 py-1.5 font-medium text-white hover:bg-indigo-500" data-testid="measure-more">
+          <Link
+            href={`/query?model=${m.id}`}
+            className="rounded-md bg-indigo-600 px-3 py-1.5 font-medium text-white hover:bg-indigo-500"
+            data-testid="measure-more"
+          >
             Measure on more platforms
           </Link>
         </div>
@@ -65,8 +71,22 @@ export function ModelView({ data }: { data: ModelPageData }) {
             <Stat label="Operators" value={String(m.nodeCount)} />
             <Stat label="Batch" value={String(m.batch)} />
             <Stat label="Opset" value={m.opset === null ? "—" : String(m.opset)} />
-            <Stat label="Inputs" value={Object.entries(m.inputShapes).map(([k, v]) => `${k} ${shape(v)}`).join(", ")} />
-            <Stat label="Outputs" value={data.outputs ? Object.entries(data.outputs).map(([k, v]) => `${k} ${shape(v)}`).join(", ") : "—"} />
+            <Stat
+              label="Inputs"
+              value={Object.entries(m.inputShapes)
+                .map(([k, v]) => `${k} ${shape(v)}`)
+                .join(", ")}
+            />
+            <Stat
+              label="Outputs"
+              value={
+                data.outputs
+                  ? Object.entries(data.outputs)
+                      .map(([k, v]) => `${k} ${shape(v)}`)
+                      .join(", ")
+                  : "—"
+              }
+            />
           </dl>
           <div>
             <h3 className="mb-2 text-sm font-medium text-slate-700">Operator histogram</h3>
@@ -112,7 +132,10 @@ export function ModelView({ data }: { data: ModelPageData }) {
                     <th className="py-2 pr-3 text-right">p90</th>
                     <th className="py-2 pr-3 text-right">p99</th>
                     <th className="py-2 pr-3 text-right">CV</th>
-                    <th className="py-2 pr-3 text-right" title="Timed inference runs in the newest measurement (the statistics are over these)">
+                    <th
+                      className="py-2 pr-3 text-right"
+                      title="Timed inference runs in the newest measurement (the statistics are over these)"
+                    >
                       Timed runs
                     </th>
                     <th className="py-2 pr-3 text-right">Peak mem</th>
@@ -133,14 +156,17 @@ export function ModelView({ data }: { data: ModelPageData }) {
                       <td className="py-1.5 pr-3 text-right tabular-nums">{fmtMs(r.stats.minMs)}</td>
                       <td className="py-1.5 pr-3 text-right tabular-nums">{fmtMs(r.stats.p90Ms)}</td>
                       <td className="py-1.5 pr-3 text-right tabular-nums">{fmtMs(r.stats.p99Ms)}</td>
-                      <td className="py-1.5 pr-3 text-right tabular-nums">{r.stats.cv === null ? "—" : `${(r.stats.cv * 100).toFixed(1)}%`}</td>
+                      <td className="py-1.5 pr-3 text-right tabular-nums">
+                        {r.stats.cv === null ? "—" : `${(r.stats.cv * 100).toFixed(1)}%`}
+                      </td>
                       <td className="py-1.5 pr-3 text-right tabular-nums" data-testid="timed-runs">
                         {r.stats.runs}
                       </td>
                       <td className="py-1.5 pr-3 text-right tabular-nums">{fmtBytes(r.stats.peakMemoryBytes)}</td>
                       <td className="py-1.5 text-xs text-slate-600" data-testid="stored-measurements">
                         {r.measuredAt.slice(0, 10)} · ort {r.runtimeVersion}
-                        {typeof r.env?.cpuModel === "string" ? ` · ${r.env.cpuModel}` : ""} · {r.history.length} measurement{r.history.length === 1 ? "" : "s"} stored
+                        {typeof r.env?.cpuModel === "string" ? ` · ${r.env.cpuModel}` : ""} · {r.history.length} measurement
+                        {r.history.length === 1 ? "" : "s"} stored
                       </td>
                     </tr>
                   ))}
@@ -154,7 +180,11 @@ export function ModelView({ data }: { data: ModelPageData }) {
       </Card>
 
       <Card title="Graph" description="Operators in topological layers, coloured by the time the runtime spent in them (newest profile).">
-        {data.graph ? <GraphView graph={data.graph} /> : <p className="text-sm text-slate-500">{data.graphError ?? "No structure stored."}</p>}
+        {data.graph ? (
+          <GraphView graph={data.graph} />
+        ) : (
+          <p className="text-sm text-slate-500">{data.graphError ?? "No structure stored."}</p>
+        )}
       </Card>
 
       <Card title="Predicted vs measured" description="Every stored prediction, per predictor version, next to the newest measurement.">
@@ -188,7 +218,9 @@ export function ModelView({ data }: { data: ModelPageData }) {
                       {p.uncertaintyMs !== null && <span className="text-xs text-slate-500"> ± {fmtMs(p.uncertaintyMs)}</span>} ms
                     </td>
                     <td className="py-1.5 pr-3 text-right tabular-nums">{p.measuredMs === null ? "—" : `${fmtMs(p.measuredMs)} ms`}</td>
-                    <td className={`py-1.5 text-right tabular-nums ${p.errorPct !== null && Math.abs(p.errorPct) > 10 ? "text-red-700" : "text-emerald-700"}`}>
+                    <td
+                      className={`py-1.5 text-right tabular-nums ${p.errorPct !== null && Math.abs(p.errorPct) > 10 ? "text-red-700" : "text-emerald-700"}`}
+                    >
                       {p.errorPct === null ? "—" : `${p.errorPct > 0 ? "+" : ""}${p.errorPct.toFixed(1)}%`}
                     </td>
                   </tr>
@@ -199,7 +231,10 @@ export function ModelView({ data }: { data: ModelPageData }) {
         )}
       </Card>
 
-      <Card title="Models like this" description="Same family, nearest in log-FLOPs and log-parameters, with the most similar operator mix.">
+      <Card
+        title="Models like this"
+        description="Same family, nearest in log-FLOPs and log-parameters, with the most similar operator mix."
+      >
         {data.similar.length === 0 ? (
           <p className="text-sm text-slate-500">No other {m.familyLabel} models in the database yet.</p>
         ) : (
@@ -221,13 +256,20 @@ export function ModelView({ data }: { data: ModelPageData }) {
                       <Link href={`/models/${s.id}`} className="truncate text-indigo-700 hover:underline" title={s.name}>
                         {s.name}
                       </Link>
-                      <CopyButton text={s.name} tone="light" ariaLabel={`Copy the name ${s.name}`} className="opacity-0 group-hover:opacity-100 focus-visible:opacity-100" />
+                      <CopyButton
+                        text={s.name}
+                        tone="light"
+                        ariaLabel={`Copy the name ${s.name}`}
+                        className="opacity-0 group-hover:opacity-100 focus-visible:opacity-100"
+                      />
                     </span>
                   </td>
                   <td className="py-1.5 pr-3 text-right tabular-nums">{fmtCount(s.flops)}</td>
                   <td className="py-1.5 pr-3 text-right tabular-nums">{fmtCount(s.params)}</td>
                   <td className="py-1.5 pr-3 text-right tabular-nums">{(s.opCosine * 100).toFixed(0)}%</td>
-                  <td className="py-1.5 text-right text-xs tabular-nums">{s.latency ? `${fmtMs(s.latency.medianMs)} ms on ${s.latency.platform}` : "—"}</td>
+                  <td className="py-1.5 text-right text-xs tabular-nums">
+                    {s.latency ? `${fmtMs(s.latency.medianMs)} ms on ${s.latency.platform}` : "—"}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -254,7 +296,11 @@ function OpShares({ results }: { results: ModelPageData["results"] }) {
               {Object.entries(r.opShare!)
                 .slice(0, 8)
                 .map(([op, s], i) => (
-                  <span key={op} title={`${op} ${(s * 100).toFixed(1)}%`} style={{ width: `${s * 100}%`, background: `hsl(${(i * 47) % 360} 65% 55%)` }} />
+                  <span
+                    key={op}
+                    title={`${op} ${(s * 100).toFixed(1)}%`}
+                    style={{ width: `${s * 100}%`, background: `hsl(${(i * 47) % 360} 65% 55%)` }}
+                  />
                 ))}
             </div>
             <div className="mt-1 text-slate-600">
@@ -314,7 +360,9 @@ export function PrivateModel({ id }: { id: number | null }) {
       <div className="space-y-3" data-testid="model-not-found">
         <h1 className="text-2xl font-semibold text-slate-900">Model not found</h1>
         <Alert kind="info">
-          {id === null ? "This is not a model address: model pages are /models/<number>." : `Model ${id} does not exist or is private to a team you are not in.`}{" "}
+          {id === null
+            ? "This is not a model address: model pages are /models/<number>."
+            : `Model ${id} does not exist or is private to a team you are not in.`}{" "}
           <Link href={`/signin?callbackUrl=/models/${id ?? ""}`} className="underline">
             Sign in
           </Link>{" "}

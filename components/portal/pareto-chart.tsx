@@ -16,7 +16,9 @@ export function ParetoChart({
   const series: ScatterSeries[] = families.map((f, i) => ({
     label: labels[f] ?? f,
     color: PALETTE[(i + 1) % PALETTE.length],
-    points: sample.filter((p) => p.family === f).map((p) => ({ x: p.flops, y: p.medianMs, id: p.modelId, label: `${labels[f] ?? f} #${p.modelId}` })),
+    points: sample
+      .filter((p) => p.family === f)
+      .map((p) => ({ x: p.flops, y: p.medianMs, id: p.modelId, label: `${labels[f] ?? f} #${p.modelId}` })),
   }));
   series.push({
     label: "Pareto front",
@@ -25,5 +27,13 @@ export function ParetoChart({
     radius: 3.5,
     points: front.map((p) => ({ x: p.flops, y: p.medianMs, id: p.id, label: p.name })),
   });
-  return <LogScatter series={series} xLabel="FLOPs" yLabel="median latency (ms)" testId="pareto-chart" ariaLabel="Latency against FLOPs, Pareto front highlighted" />;
+  return (
+    <LogScatter
+      series={series}
+      xLabel="FLOPs"
+      yLabel="median latency (ms)"
+      testId="pareto-chart"
+      ariaLabel="Latency against FLOPs, Pareto front highlighted"
+    />
+  );
 }

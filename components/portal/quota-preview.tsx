@@ -10,7 +10,17 @@ import { Badge } from "@/components/ui";
 
 const s = (x: number) => (x >= 3600 ? `${(x / 3600).toFixed(2)} h` : `${x.toFixed(1)} s`);
 
-export function QuotaPreview({ teamId, modelId, platforms, batch }: { teamId: number; modelId: number; platforms: string[]; batch?: number }) {
+export function QuotaPreview({
+  teamId,
+  modelId,
+  platforms,
+  batch,
+}: {
+  teamId: number;
+  modelId: number;
+  platforms: string[];
+  batch?: number;
+}) {
   const q = new URLSearchParams({ modelId: String(modelId), platforms: platforms.join(",") });
   if (batch) q.set("batch", String(batch));
   const key = platforms.length ? `/api/v1/teams/${teamId}/quota-preview?${q}` : null;
@@ -36,7 +46,9 @@ export function QuotaPreview({ teamId, modelId, platforms, batch }: { teamId: nu
           {data.items.map((i) => (
             <tr key={i.platform} data-testid={`cost-${i.platform}`}>
               <td className="py-1 pr-3 font-mono text-xs">{i.platform}</td>
-              <td className="py-1 pr-3 text-right tabular-nums">{i.stored ? <Badge tone="emerald">stored result · free</Badge> : `≈ ${s(i.estimateSeconds)}`}</td>
+              <td className="py-1 pr-3 text-right tabular-nums">
+                {i.stored ? <Badge tone="emerald">stored result · free</Badge> : `≈ ${s(i.estimateSeconds)}`}
+              </td>
               <td className={`py-1 text-right tabular-nums ${i.affordable ? "" : "text-red-700"}`}>
                 {i.quotaSeconds === null ? "no quota" : s(i.remainingSeconds)}
                 {!i.affordable && " — not enough"}

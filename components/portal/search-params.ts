@@ -34,7 +34,11 @@ export function parsePageParams<S extends z.ZodType>(schema: S, sp: SearchParams
 }
 
 /** `path?query` with `changes` applied to `current` (undefined / "" removes a key). */
-export function hrefWith(path: string, current: Record<string, string | number | undefined>, changes: Record<string, string | number | undefined>): string {
+export function hrefWith(
+  path: string,
+  current: Record<string, string | number | undefined>,
+  changes: Record<string, string | number | undefined>,
+): string {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries({ ...current, ...changes })) {
     if (v !== undefined && v !== "") q.set(k, String(v));

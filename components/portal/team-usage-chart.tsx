@@ -7,7 +7,10 @@ export function TeamUsageChart({ daily }: { daily: TeamQuotaPage["daily"] }) {
   return (
     <div data-testid="usage-chart">
       <HistoryChart
-        series={daily.map((d) => ({ label: d.platform, points: d.points.map((p) => ({ t: Date.parse(`${p.day}T23:59:59Z`), y: p.cumulative })) }))}
+        series={daily.map((d) => ({
+          label: d.platform,
+          points: d.points.map((p) => ({ t: Date.parse(`${p.day}T23:59:59Z`), y: p.cumulative })),
+        }))}
         yLabel="device-seconds used"
         ariaLabel="Device-seconds used per platform over the month"
         stepped

@@ -22,7 +22,10 @@ async function lookupMeasured(name: string, structure: Uint8Array): Promise<Meas
     body: new Blob([structure as BlobPart]),
     credentials: "omit",
   });
-  if (!up.ok) throw new Error(((await up.json().catch(() => null)) as { error?: { message?: string } } | null)?.error?.message ?? `HTTP ${up.status}`);
+  if (!up.ok)
+    throw new Error(
+      ((await up.json().catch(() => null)) as { error?: { message?: string } } | null)?.error?.message ?? `HTTP ${up.status}`,
+    );
   const { model } = (await up.json()) as UploadResponse;
   if (!model) return { state: "done", modelId: null, measured: {} };
   return { state: "done", modelId: model.id, measured: await measuredOf(model.id, model.batch, { credentials: "omit" }) };
@@ -48,7 +51,8 @@ export function InstantPreview({
     fetch("/api/v1/platforms", { credentials: "omit" })
       .then((r) => (r.ok ? (r.json() as Promise<{ platforms: { slug: string; name: string }[] }>) : null))
       .then((b) => {
-        if (on && b) setLive({ slugs: b.platforms.map((p) => p.slug).sort(), names: Object.fromEntries(b.platforms.map((p) => [p.slug, p.name])) });
+        if (on && b)
+          setLive({ slugs: b.platforms.map((p) => p.slug).sort(), names: Object.fromEntries(b.platforms.map((p) => [p.slug, p.name])) });
       })
       .catch(() => {});
     return () => {
@@ -74,14 +78,25 @@ export function InstantPreview({
         How fast is your model? Drop it here.
       </h2>
       <p className="mt-1 text-sm text-slate-600">
-        Your ONNX file is read in this browser: structure, FLOPs and predicted latency on every platform appear at once. The trained weights stay
-        on your machine — only the weight-free structure is sent to look up measured results.
+        Your ONNX file is read in this browser: structure, FLOPs and predicted latency on every platform appear at once. The trained weights
+        stay on your machine — only the weight-free structure is sent to look up measured results.
       </p>
-      <OnnxDropZone id="preview-file" testId="preview-dropzone" inputLabel="ONNX model file for an instant preview" onFile={(f) => void start(f)} className="mt-4 py-8">
+      <OnnxDropZone
+        id="preview-file"
+        testId="preview-dropzone"
+        inputLabel="ONNX model file for an instant preview"
+        onFile={(f) => void start(f)}
+        className="mt-4 py-8"
+      >
         <span className="font-medium text-slate-800">Drop an .onnx file (weights included is fine — even hundreds of MB)</span>
         <span className="mt-1 text-slate-500">or click to choose one</span>
       </OnnxDropZone>
-      <PreviewPanel state={state} lookup={lookup} platformNames={{ ...platformNames, ...live?.names }} platforms={live?.slugs ?? platforms} />
+      <PreviewPanel
+        state={state}
+        lookup={lookup}
+        platformNames={{ ...platformNames, ...live?.names }}
+        platforms={live?.slugs ?? platforms}
+      />
       {state.status === "ready" && (
         <p className="mt-4 text-sm">
           <Link href="/query" className="font-medium text-indigo-700 hover:underline">

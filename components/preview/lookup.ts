@@ -13,9 +13,14 @@ export interface MeasuredView {
   measurementCount: number;
 }
 
-export async function measuredOf(modelId: number, batch: number, { credentials = "same-origin" }: { credentials?: RequestCredentials } = {}): Promise<Record<string, MeasuredView>> {
+export async function measuredOf(
+  modelId: number,
+  batch: number,
+  { credentials = "same-origin" }: { credentials?: RequestCredentials } = {},
+): Promise<Record<string, MeasuredView>> {
   const r = await fetch(`/api/v1/models/${modelId}`, { credentials });
-  if (!r.ok) throw new Error(((await r.json().catch(() => null)) as { error?: { message?: string } } | null)?.error?.message ?? `HTTP ${r.status}`);
+  if (!r.ok)
+    throw new Error(((await r.json().catch(() => null)) as { error?: { message?: string } } | null)?.error?.message ?? `HTTP ${r.status}`);
   const body = (await r.json()) as { results: (MeasuredResultView & { platform: string; batch: number })[] };
   return Object.fromEntries(
     body.results

@@ -45,10 +45,12 @@ export function PreviewPanel({
     }
   }, [state.startedAt]);
   useEffect(() => {
-    if (state.summary && state.startedAt !== null && shown.stats === null) setShown((s) => ({ ...s, stats: performance.now() - state.startedAt! }));
+    if (state.summary && state.startedAt !== null && shown.stats === null)
+      setShown((s) => ({ ...s, stats: performance.now() - state.startedAt! }));
   }, [state.summary, state.startedAt, shown.stats]);
   useEffect(() => {
-    if (state.predictions && state.startedAt !== null && shown.predictions === null) setShown((s) => ({ ...s, predictions: performance.now() - state.startedAt! }));
+    if (state.predictions && state.startedAt !== null && shown.predictions === null)
+      setShown((s) => ({ ...s, predictions: performance.now() - state.startedAt! }));
   }, [state.predictions, state.startedAt, shown.predictions]);
 
   if (state.status === "idle") return null;
@@ -61,8 +63,13 @@ export function PreviewPanel({
   }
   if (state.status === "error") {
     return (
-      <div className="mt-4 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 ring-1 ring-red-200" role="alert" data-testid="preview-error">
-        {state.file?.name ?? "The file"} is not a model nnlq can read: {state.error?.message} <span className="text-xs">({state.error?.code})</span>
+      <div
+        className="mt-4 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 ring-1 ring-red-200"
+        role="alert"
+        data-testid="preview-error"
+      >
+        {state.file?.name ?? "The file"} is not a model nnlq can read: {state.error?.message}{" "}
+        <span className="text-xs">({state.error?.code})</span>
       </div>
     );
   }
@@ -71,7 +78,11 @@ export function PreviewPanel({
   const extra = [...new Set([...predicted.keys(), ...Object.keys(lookup?.measured ?? {})])].filter((p) => !active.includes(p)).sort();
   const platforms = [...active, ...extra];
   const noPrediction =
-    state.predictor.state === "ready" ? "not modelled" : state.predictor.state === "loading" || state.predictor.state === "checking" ? "…" : "no predictor";
+    state.predictor.state === "ready"
+      ? "not modelled"
+      : state.predictor.state === "loading" || state.predictor.state === "checking"
+        ? "…"
+        : "no predictor";
   return (
     <div className="mt-4 space-y-4" data-testid="preview" data-stats-ms={shown.stats ?? ""} data-predictions-ms={shown.predictions ?? ""}>
       {!compact && (
@@ -87,8 +98,10 @@ export function PreviewPanel({
         </dl>
       )}
       <p className="text-xs text-slate-600" data-testid="preview-privacy">
-        Analysed in your browser: {fmtBytes(state.file?.size)} read, weights stripped to a {fmtBytes(state.structureBytes)} structure-only model
-        {state.statsMs !== null && ` in ${Math.round(state.statsMs)} ms`}. The trained weights stay on your machine — only the structure is ever sent.
+        Analysed in your browser: {fmtBytes(state.file?.size)} read, weights stripped to a {fmtBytes(state.structureBytes)} structure-only
+        model
+        {state.statsMs !== null && ` in ${Math.round(state.statsMs)} ms`}. The trained weights stay on your machine — only the structure is
+        ever sent.
       </p>
 
       <div>
@@ -142,8 +155,13 @@ export function PreviewPanel({
                             {pr.uncertaintyMs !== null && <span className="text-xs text-slate-500"> ± {fmtMs(pr.uncertaintyMs)}</span>} ms
                           </span>
                           {pr.uncertaintyMs !== null && pr.uncertaintyMs > 0 && (
-                            <span className="block text-xs text-slate-500" data-testid="predicted-interval" title="the predictor's ensemble spread: ± σ, and ≈95% within ± 2σ">
-                              σ {fmtMs(pr.uncertaintyMs)} ms · ≈95% {fmtMs(Math.max(0, pr.latencyMs - 2 * pr.uncertaintyMs))}–{fmtMs(pr.latencyMs + 2 * pr.uncertaintyMs)} ms
+                            <span
+                              className="block text-xs text-slate-500"
+                              data-testid="predicted-interval"
+                              title="the predictor's ensemble spread: ± σ, and ≈95% within ± 2σ"
+                            >
+                              σ {fmtMs(pr.uncertaintyMs)} ms · ≈95% {fmtMs(Math.max(0, pr.latencyMs - 2 * pr.uncertaintyMs))}–
+                              {fmtMs(pr.latencyMs + 2 * pr.uncertaintyMs)} ms
                             </span>
                           )}
                         </>
@@ -160,7 +178,8 @@ export function PreviewPanel({
                             </span>
                             <span className="block text-xs text-slate-500" data-testid="measured-provenance">
                               {new Date(me.measuredAt).toISOString().slice(0, 10)}
-                              {me.device ? ` · ${me.device}` : ""} · {me.measurementCount} measurement{me.measurementCount === 1 ? "" : "s"} stored
+                              {me.device ? ` · ${me.device}` : ""} · {me.measurementCount} measurement{me.measurementCount === 1 ? "" : "s"}{" "}
+                              stored
                             </span>
                           </>
                         ) : lookup?.state === "looking" ? (
@@ -179,8 +198,8 @@ export function PreviewPanel({
         {state.predictions && (
           <p className="mt-1 text-xs text-slate-500">
             Predicted by {state.predictions.version} ({state.predictions.method}
-            {state.predictor.backend ? `, tfjs ${state.predictor.backend}` : ""}) in {state.predictions.predictMs.toFixed(0)} ms; drop → predictions{" "}
-            {Math.round(shown.predictions ?? state.predictions.totalMs)} ms.
+            {state.predictor.backend ? `, tfjs ${state.predictor.backend}` : ""}) in {state.predictions.predictMs.toFixed(0)} ms; drop →
+            predictions {Math.round(shown.predictions ?? state.predictions.totalMs)} ms.
           </p>
         )}
         {lookup?.state === "done" && (

@@ -10,7 +10,11 @@
 import { analyze, decodeModel, stripWeights } from "@/lib/onnx";
 import type { FromWorker, PredictorInfo, ToWorker } from "./protocol";
 
-type Predictor = { predict(input: Uint8Array): { platform: string; latencyMs: number; uncertaintyMs: number | null }[]; version: string; method: string };
+type Predictor = {
+  predict(input: Uint8Array): { platform: string; latencyMs: number; uncertaintyMs: number | null }[];
+  version: string;
+  method: string;
+};
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
 const post = (m: FromWorker, transfer: Transferable[] = []) => ctx.postMessage(m, transfer);
@@ -53,7 +57,14 @@ async function preview(id: number, file: Blob, batch?: number) {
     const t4 = performance.now();
     const copy = structure.slice();
     post(
-      { type: "stats", id, fileBytes: bytes.byteLength, summary, structure: copy, timings: { readMs: t1 - t0, decodeMs: t2 - t1, stripMs: t3 - t2, analyzeMs: t4 - t3 } },
+      {
+        type: "stats",
+        id,
+        fileBytes: bytes.byteLength,
+        summary,
+        structure: copy,
+        timings: { readMs: t1 - t0, decodeMs: t2 - t1, stripMs: t3 - t2, analyzeMs: t4 - t3 },
+      },
       [copy.buffer],
     );
     const p = await predictor;

@@ -67,7 +67,11 @@ export function usePreview(predictor: PredictorInfo | null) {
       if (!live) return;
       const next = now === undefined ? predictor : now;
       setInfo({ predictor: next, checked: true });
-      setState((s) => (s.predictor.state === "checking" || (s.predictor.state === "loading" && next?.url !== predictor?.url) ? { ...s, predictor: initial(next, true).predictor } : s));
+      setState((s) =>
+        s.predictor.state === "checking" || (s.predictor.state === "loading" && next?.url !== predictor?.url)
+          ? { ...s, predictor: initial(next, true).predictor }
+          : s,
+      );
     });
     return () => {
       live = false;
@@ -80,24 +84,38 @@ export function usePreview(predictor: PredictorInfo | null) {
     w.onmessage = (ev: MessageEvent<FromWorker>) => {
       const m = ev.data;
       if (m.type === "predictor") {
-        setState((s) => ({ ...s, predictor: { state: m.state, version: m.version ?? s.predictor.version, backend: m.backend, message: m.message } }));
+        setState((s) => ({
+          ...s,
+          predictor: { state: m.state, version: m.version ?? s.predictor.version, backend: m.backend, message: m.message },
+        }));
         return;
       }
       if (m.id !== seq.current) return; // an older file's answer
       const p = pending.current.get(m.id);
       if (m.type === "stats") {
         const statsMs = p ? performance.now() - p.t0 : null;
-        setState((s) => ({ ...s, status: "ready", summary: m.summary, structureBytes: m.structure.byteLength, timings: m.timings, statsMs }));
+        setState((s) => ({
+          ...s,
+          status: "ready",
+          summary: m.summary,
+          structureBytes: m.structure.byteLength,
+          timings: m.timings,
+          statsMs,
+        }));
         p?.resolve({ summary: m.summary, structure: m.structure });
       } else if (m.type === "predictions") {
         const totalMs = p ? performance.now() - p.t0 : 0;
-        setState((s) => ({ ...s, predictions: { version: m.version, method: m.method, items: m.predictions, predictMs: m.predictMs, totalMs } }));
+        setState((s) => ({
+          ...s,
+          predictions: { version: m.version, method: m.method, items: m.predictions, predictMs: m.predictMs, totalMs },
+        }));
       } else if (m.type === "error") {
         setState((s) => ({ ...s, status: "error", error: { code: m.code, message: m.message } }));
         p?.resolve(null);
       }
     };
-    w.onerror = (e) => setState((s) => ({ ...s, status: "error", error: { code: "WORKER", message: e.message || "the preview worker failed to start" } }));
+    w.onerror = (e) =>
+      setState((s) => ({ ...s, status: "error", error: { code: "WORKER", message: e.message || "the preview worker failed to start" } }));
     if (latest.current.checked) w.postMessage({ type: "init", predictor: latest.current.predictor } satisfies ToWorker);
     return () => {
       w.terminate();
@@ -115,7 +133,13 @@ export function usePreview(predictor: PredictorInfo | null) {
   const run = useCallback((file: File, batch?: number) => {
     const id = ++seq.current;
     const t0 = performance.now();
-    setState((s) => ({ ...initial(null), predictor: s.predictor, status: "reading", file: { name: file.name, size: file.size }, startedAt: t0 }));
+    setState((s) => ({
+      ...initial(null),
+      predictor: s.predictor,
+      status: "reading",
+      file: { name: file.name, size: file.size },
+      startedAt: t0,
+    }));
     return new Promise<{ summary: ModelSummary; structure: Uint8Array } | null>((resolve) => {
       pending.current.set(id, { resolve, t0 });
       if (!worker.current) {

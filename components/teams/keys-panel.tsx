@@ -15,7 +15,17 @@ export interface KeyRow {
   createdBy: { id: number; email: string } | null;
 }
 
-export function KeysPanel({ teamId, keys, canRevokeAny, myUserId }: { teamId: number; keys: KeyRow[]; canRevokeAny: boolean; myUserId: number }) {
+export function KeysPanel({
+  teamId,
+  keys,
+  canRevokeAny,
+  myUserId,
+}: {
+  teamId: number;
+  keys: KeyRow[];
+  canRevokeAny: boolean;
+  myUserId: number;
+}) {
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
   const [secret, setSecret] = useState<string | null>(null);
@@ -62,7 +72,10 @@ export function KeysPanel({ teamId, keys, canRevokeAny, myUserId }: { teamId: nu
         <div className="rounded-md bg-amber-50 p-3 ring-1 ring-amber-200" role="status">
           <p className="text-sm font-medium text-amber-900">Copy your new key now — it will not be shown again.</p>
           <div className="mt-2 flex items-center gap-2">
-            <code data-testid="new-api-key" className="flex-1 overflow-x-auto rounded bg-white px-2 py-1.5 font-mono text-xs text-slate-900 ring-1 ring-amber-200">
+            <code
+              data-testid="new-api-key"
+              className="flex-1 overflow-x-auto rounded bg-white px-2 py-1.5 font-mono text-xs text-slate-900 ring-1 ring-amber-200"
+            >
               {secret}
             </code>
             <Button

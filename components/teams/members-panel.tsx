@@ -15,7 +15,17 @@ export interface MemberRow {
 
 const ROLE_TONE = { owner: "indigo", admin: "amber", member: "slate" } as const;
 
-export function MembersPanel({ teamId, members, myRole, myUserId }: { teamId: number; members: MemberRow[]; myRole: Role; myUserId: number }) {
+export function MembersPanel({
+  teamId,
+  members,
+  myRole,
+  myUserId,
+}: {
+  teamId: number;
+  members: MemberRow[];
+  myRole: Role;
+  myUserId: number;
+}) {
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -122,7 +132,11 @@ export function MembersPanel({ teamId, members, myRole, myUserId }: { teamId: nu
       </table>
 
       {canManage && (
-        <form onSubmit={onAdd} className="grid gap-3 border-t border-slate-100 pt-4 sm:grid-cols-[1fr_10rem_auto] sm:items-end" aria-label="Add a member">
+        <form
+          onSubmit={onAdd}
+          className="grid gap-3 border-t border-slate-100 pt-4 sm:grid-cols-[1fr_10rem_auto] sm:items-end"
+          aria-label="Add a member"
+        >
           <Field id="member-email" name="email" type="email" label="Add member by email" placeholder="colleague@example.org" required />
           <Select id="member-role" name="role" label="Role" defaultValue="member">
             <option value="member">member</option>

@@ -67,7 +67,17 @@ export function Select({ label, id, children, ...props }: SelectHTMLAttributes<H
   );
 }
 
-export function Card({ title, description, children, actions }: { title?: string; description?: string; children: ReactNode; actions?: ReactNode }) {
+export function Card({
+  title,
+  description,
+  children,
+  actions,
+}: {
+  title?: string;
+  description?: string;
+  children: ReactNode;
+  actions?: ReactNode;
+}) {
   return (
     <section className="rounded-lg bg-white shadow-sm ring-1 ring-slate-200">
       {(title || actions) && (

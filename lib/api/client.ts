@@ -60,7 +60,16 @@ interface RequestOptions {
   binary?: boolean;
 }
 
-const STATUS_CODES: Record<number, ErrorCode> = { 400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT", 413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA", 429: "RATE_LIMITED" };
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: "BAD_REQUEST",
+  401: "UNAUTHENTICATED",
+  403: "FORBIDDEN",
+  404: "NOT_FOUND",
+  409: "CONFLICT",
+  413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA",
+  429: "RATE_LIMITED",
+};
 
 class HttpBase {
   readonly baseUrl: string;
@@ -91,9 +100,13 @@ class HttpBase {
     } catch (e) {
       if ((e as Error).name === "AbortError") throw e;
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      throw new NnlqError("UNREACHABLE", `Cannot reach nnlq at ${this.baseUrl} (${cause?.code ?? cause?.message ?? (e as Error).message}). Start it with \`npm run up\` or set NNLQ_URL`, {
-        url: url.toString(),
-      });
+      throw new NnlqError(
+        "UNREACHABLE",
+        `Cannot reach nnlq at ${this.baseUrl} (${cause?.code ?? cause?.message ?? (e as Error).message}). Start it with \`npm run up\` or set NNLQ_URL`,
+        {
+          url: url.toString(),
+        },
+      );
     }
     if (res.ok && o.binary) return new Uint8Array(await res.arrayBuffer()) as T;
     const text = await res.text();
@@ -156,7 +169,9 @@ export class NnlqClient extends HttpBase {
    */
   predict(models: ({ spec: Record<string, unknown> } | { onnx: Uint8Array } | { modelId: number })[], o: { platforms?: string[] } = {}) {
     const items = models.map((m) => ("onnx" in m ? { onnx: base64Of(m.onnx) } : m));
-    return this.request<PredictResponse>("POST", "/api/v1/predict", { json: { models: items, ...(o.platforms ? { platforms: o.platforms } : {}) } });
+    return this.request<PredictResponse>("POST", "/api/v1/predict", {
+      json: { models: items, ...(o.platforms ? { platforms: o.platforms } : {}) },
+    });
   }
 
   measurements(q: MeasurementsQuery) {

@@ -125,7 +125,8 @@ export const MAX_JSON_BYTES = 64 * 1024 * 1024;
 
 async function readJson(req: Request): Promise<unknown> {
   const declared = Number(req.headers.get("content-length") ?? NaN);
-  const tooLarge = () => new NnlqError("PAYLOAD_TOO_LARGE", `Request body is larger than ${MAX_JSON_BYTES / 1024 / 1024} MiB; send fewer items per request`);
+  const tooLarge = () =>
+    new NnlqError("PAYLOAD_TOO_LARGE", `Request body is larger than ${MAX_JSON_BYTES / 1024 / 1024} MiB; send fewer items per request`);
   if (declared > MAX_JSON_BYTES) throw tooLarge();
   const text = await req.text();
   if (text.length > MAX_JSON_BYTES) throw tooLarge();
@@ -137,7 +138,12 @@ async function readJson(req: Request): Promise<unknown> {
   }
 }
 
-export function route<A extends AuthMode, P extends Schema | undefined = undefined, Q extends Schema | undefined = undefined, B extends Schema | undefined = undefined>(
+export function route<
+  A extends AuthMode,
+  P extends Schema | undefined = undefined,
+  Q extends Schema | undefined = undefined,
+  B extends Schema | undefined = undefined,
+>(
   opts: RouteOptions<A, P, Q, B>,
   handler: (ctx: RouteContext<A, P, Q, B>) => Promise<unknown> | unknown,
 ): (req: Request, ctx: NextRouteContext) => Promise<Response> {
@@ -197,7 +203,9 @@ function methodNotAllowed(method: string, req: Request, allow: string): Response
  * (when served); OPTIONS answers 204 with `Allow`, or the 405 of a method lib/api/method-guard.ts passed
  * on as OPTIONS (TRACE). Destructure the ones the module lacks (TypeScript rejects one it defines twice).
  */
-export function otherMethods<S extends Partial<Record<HttpMethod, RouteHandler>>>(served: S): Record<Exclude<HttpMethod, keyof S>, RouteHandler> {
+export function otherMethods<S extends Partial<Record<HttpMethod, RouteHandler>>>(
+  served: S,
+): Record<Exclude<HttpMethod, keyof S>, RouteHandler> {
   const has = (m: HttpMethod) => typeof served[m] === "function";
   const allowed = HTTP_METHODS.filter((m) => has(m) || m === "OPTIONS" || (m === "HEAD" && has("GET")));
   const allow = [...allowed].sort().join(", ");
@@ -220,7 +228,10 @@ export function otherMethods<S extends Partial<Record<HttpMethod, RouteHandler>>
 export function unknownRoute(): Record<HttpMethod, RouteHandler> {
   const handler: RouteHandler = async (req) => {
     const method = req.headers.get(ORIGINAL_METHOD_HEADER) ?? req.method;
-    const e = new NnlqError("NOT_FOUND", `No API operation at ${method} ${new URL(req.url).pathname}; the operations are listed at /api/v1/openapi.json`);
+    const e = new NnlqError(
+      "NOT_FOUND",
+      `No API operation at ${method} ${new URL(req.url).pathname}; the operations are listed at /api/v1/openapi.json`,
+    );
     return json(e.toJSON(), 404);
   };
   return Object.fromEntries(HTTP_METHODS.map((m) => [m, handler])) as Record<HttpMethod, RouteHandler>;

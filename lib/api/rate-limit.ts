@@ -67,7 +67,9 @@ export function parseTrustedProxies(value: string | undefined): TrustedProxies {
     }
   }
   if (bad.length) {
-    throw new Error(`NNLQ_TRUSTED_PROXIES: not an IP address or CIDR range: ${bad.map((b) => `'${b}'`).join(", ")} (expected e.g. 10.0.0.1, 192.168.0.0/16, ::1)`);
+    throw new Error(
+      `NNLQ_TRUSTED_PROXIES: not an IP address or CIDR range: ${bad.map((b) => `'${b}'`).join(", ")} (expected e.g. 10.0.0.1, 192.168.0.0/16, ::1)`,
+    );
   }
   return {
     entries,
@@ -130,9 +132,13 @@ export function takeToken(key: string, now = Date.now()): void {
   if (b.tokens < 1) {
     buckets.set(key, b);
     const retryAfterSeconds = Math.ceil((1 - b.tokens) / rps);
-    throw new NnlqError("RATE_LIMITED", `Too many anonymous requests from ${key}; retry in ${retryAfterSeconds} s, or sign in / use an API key`, {
-      retryAfterSeconds,
-    });
+    throw new NnlqError(
+      "RATE_LIMITED",
+      `Too many anonymous requests from ${key}; retry in ${retryAfterSeconds} s, or sign in / use an API key`,
+      {
+        retryAfterSeconds,
+      },
+    );
   }
   b.tokens -= 1;
   if (!buckets.has(key) && buckets.size >= MAX_BUCKETS) {

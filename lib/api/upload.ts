@@ -9,9 +9,13 @@ import { NnlqError } from "@/lib/errors";
 const RAW_TYPES = ["application/octet-stream", "application/onnx", "application/x-onnx", ""];
 
 function tooLarge(limit: number): NnlqError {
-  return new NnlqError("PAYLOAD_TOO_LARGE", `The upload exceeds the ${limit}-byte limit (${Math.round(limit / 2 ** 20)} MiB); strip the weights first (nnlq query does)`, {
-    limitBytes: limit,
-  });
+  return new NnlqError(
+    "PAYLOAD_TOO_LARGE",
+    `The upload exceeds the ${limit}-byte limit (${Math.round(limit / 2 ** 20)} MiB); strip the weights first (nnlq query does)`,
+    {
+      limitBytes: limit,
+    },
+  );
 }
 
 async function readLimited(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array> {

@@ -23,7 +23,16 @@ import os from "node:os";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { NnlqError, type ErrorCode } from "@/lib/errors";
-import { runJob, toJobError, type AnalyzeJob, type AnalyzeResult, type ComputeJob, type JobError, type PredictJob, type PredictResult } from "./tasks";
+import {
+  runJob,
+  toJobError,
+  type AnalyzeJob,
+  type AnalyzeResult,
+  type ComputeJob,
+  type JobError,
+  type PredictJob,
+  type PredictResult,
+} from "./tasks";
 
 function intSetting(name: string, def: number, min = 1): number {
   const raw = process.env[name];
@@ -100,21 +109,28 @@ export class ComputePool {
     const key = `${base.predictor.file}\0${base.predictor.version}\0${(base.platforms ?? ["*"]).join(",")}\0${base.maxNodes}`;
     const chunks: PredictJob["items"][] = [];
     for (let i = 0; i < items.length; i += this.batchMax) chunks.push(items.slice(i, i + this.batchMax));
-    const parts = (await Promise.all(this.enqueue(chunks.map((c) => ({ key, job: { kind: "predict", ...base, items: c }, size: c.length }))))) as PredictResult[];
+    const parts = (await Promise.all(
+      this.enqueue(chunks.map((c) => ({ key, job: { kind: "predict", ...base, items: c }, size: c.length }))),
+    )) as PredictResult[];
     return { predictor: parts[0]!.predictor, results: parts.flatMap((p) => p.results) };
   }
 
   private enqueue(list: Omit<Entry, "resolve" | "reject">[]): Promise<unknown>[] {
     const n = list.reduce((a, e) => a + e.size, 0);
     if (this.size > 0 && this.queued + n > this.maxQueue) {
-      const e = fail("COMPUTE_BUSY", `The server's compute queue is full (${this.queued} items waiting); retry shortly`, { retryAfterSeconds: 5 });
+      const e = fail("COMPUTE_BUSY", `The server's compute queue is full (${this.queued} items waiting); retry shortly`, {
+        retryAfterSeconds: 5,
+      });
       return list.map(() => Promise.reject(e));
     }
-    const promises = list.map((e) => new Promise<unknown>((resolve, reject) => {
-      if (this.size === 0) return void this.inline(e.job).then(resolve, reject);
-      this.queue.push({ ...e, resolve, reject });
-      this.queued += e.size;
-    }));
+    const promises = list.map(
+      (e) =>
+        new Promise<unknown>((resolve, reject) => {
+          if (this.size === 0) return void this.inline(e.job).then(resolve, reject);
+          this.queue.push({ ...e, resolve, reject });
+          this.queued += e.size;
+        }),
+    );
     if (this.size > 0) this.pump();
     return promises;
   }
@@ -130,7 +146,10 @@ export class ComputePool {
 
   private spawn(): Slot {
     if (!fs.existsSync(this.entry)) {
-      throw fail("COMPUTE_FAILED", `The compute worker entry ${this.entry} is missing: start the server from the project root or set NNLQ_ROOT`);
+      throw fail(
+        "COMPUTE_FAILED",
+        `The compute worker entry ${this.entry} is missing: start the server from the project root or set NNLQ_ROOT`,
+      );
     }
     const worker = new Worker(this.entry, { resourceLimits: { maxOldGenerationSizeMb: this.memoryMb } });
     const slot: Slot = { worker, busy: null, gone: false, ready: false };
@@ -161,7 +180,13 @@ export class ComputePool {
         if (b.timer) clearTimeout(b.timer);
         this.stats.crashed++;
         console.error(`[compute] a worker thread died during a ${b.entries[0]!.job.kind} job (${why}); it is replaced`);
-        for (const e of b.entries) e.reject(fail("COMPUTE_FAILED", `The ${b.entries[0]!.job.kind} job failed: the server's compute thread stopped (${why}); try again, or send a smaller model`));
+        for (const e of b.entries)
+          e.reject(
+            fail(
+              "COMPUTE_FAILED",
+              `The ${b.entries[0]!.job.kind} job failed: the server's compute thread stopped (${why}); try again, or send a smaller model`,
+            ),
+          );
       }
       this.pump();
     };
@@ -210,23 +235,31 @@ export class ComputePool {
         }
       }
       this.queued -= size;
-      const job: ComputeJob = entries.length === 1 ? head.job : { ...(head.job as PredictJob), items: entries.flatMap((e) => (e.job as PredictJob).items) };
+      const job: ComputeJob =
+        entries.length === 1 ? head.job : { ...(head.job as PredictJob), items: entries.flatMap((e) => (e.job as PredictJob).items) };
       const id = this.nextId++;
       const s = slot;
-      const arm = () => setTimeout(() => {
-        if (s.busy?.id !== id) return;
-        this.stats.deadlines++;
-        const b = s.busy;
-        s.busy = null;
-        s.gone = true;
-        this.slots = this.slots.filter((x) => x !== s);
-        void s.worker.terminate();
-        const what = job.kind === "predict" ? `predicting ${size} item(s)` : `the ${job.kind} job`;
-        for (const e of b.entries) {
-          e.reject(fail("COMPUTE_DEADLINE", `The server stopped ${what} after ${this.deadlineMs} ms (its per-job deadline); send a smaller model or fewer items`, { deadlineMs: this.deadlineMs }));
-        }
-        this.pump();
-      }, this.deadlineMs).unref();
+      const arm = () =>
+        setTimeout(() => {
+          if (s.busy?.id !== id) return;
+          this.stats.deadlines++;
+          const b = s.busy;
+          s.busy = null;
+          s.gone = true;
+          this.slots = this.slots.filter((x) => x !== s);
+          void s.worker.terminate();
+          const what = job.kind === "predict" ? `predicting ${size} item(s)` : `the ${job.kind} job`;
+          for (const e of b.entries) {
+            e.reject(
+              fail(
+                "COMPUTE_DEADLINE",
+                `The server stopped ${what} after ${this.deadlineMs} ms (its per-job deadline); send a smaller model or fewer items`,
+                { deadlineMs: this.deadlineMs },
+              ),
+            );
+          }
+          this.pump();
+        }, this.deadlineMs).unref();
       s.busy = { id, entries, timer: s.ready ? arm() : null, arm };
       this.stats.jobs++;
       if (job.kind === "predict") this.stats.batchedItems += size;

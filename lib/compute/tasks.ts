@@ -96,7 +96,10 @@ function analyseItem(item: PredictJobItem, maxNodes: number): Analysed {
   const model = decodeModel(bytes); // decoded once for the summary and the features
   checkNodeCount(model, maxNodes);
   const a = analyze(model);
-  const out: Analysed = { summary: { hash: a.hash, family: a.family.name, inputs: a.inputs, flops: a.flops }, graph: graphInput(a.hash, buildGraph(model)) };
+  const out: Analysed = {
+    summary: { hash: a.hash, family: a.family.name, inputs: a.inputs, flops: a.flops },
+    graph: graphInput(a.hash, buildGraph(model)),
+  };
   if (a.totalNodes <= CACHE_NODES) {
     cache.set(key, out);
     if (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value!);
@@ -122,9 +125,16 @@ export async function runPredict(j: PredictJob): Promise<PredictResult> {
   const CHUNK = 256;
   for (let i = 0; i < ok.length; i += CHUNK) {
     const part = ok.slice(i, i + CHUNK);
-    const preds = predictor.predict(part.map((x) => x.graph), j.platforms);
+    const preds = predictor.predict(
+      part.map((x) => x.graph),
+      j.platforms,
+    );
     part.forEach((x, k) => {
-      results[x.index]!.predictions = preds[k]!.map((p) => ({ platform: p.platform, latencyMs: p.latencyMs, uncertaintyMs: p.uncertaintyMs }));
+      results[x.index]!.predictions = preds[k]!.map((p) => ({
+        platform: p.platform,
+        latencyMs: p.latencyMs,
+        uncertaintyMs: p.uncertaintyMs,
+      }));
     });
   }
   return { predictor: { version: predictor.version, method: predictor.method, platforms: [...predictor.platforms] }, results };

@@ -25,7 +25,13 @@ port.on("message", async (msg: { id: number; job: ComputeJob }) => {
   try {
     const result = await runJob(msg.job);
     const structure = (result as { structure?: Uint8Array } | null)?.structure;
-    const transfer = structure && structure.byteOffset === 0 && structure.byteLength === structure.buffer.byteLength && structure.buffer instanceof ArrayBuffer ? [structure.buffer] : [];
+    const transfer =
+      structure &&
+      structure.byteOffset === 0 &&
+      structure.byteLength === structure.buffer.byteLength &&
+      structure.buffer instanceof ArrayBuffer
+        ? [structure.buffer]
+        : [];
     port.postMessage({ id: msg.id, ok: true, result }, transfer);
   } catch (e) {
     port.postMessage({ id: msg.id, ok: false, error: toJobError(e) });

@@ -264,7 +264,13 @@ export async function familyMatrix(db: DbOrTx, { teamIds, batch }: { teamIds: re
     }
   }
   if (!cells.size) return [];
-  const mids = await rowsOf<{ p: number; f: string; median_ms: number }>(db, sql.join([...cells.values()].map((c) => c.medianSql), sql` UNION ALL `));
+  const mids = await rowsOf<{ p: number; f: string; median_ms: number }>(
+    db,
+    sql.join(
+      [...cells.values()].map((c) => c.medianSql),
+      sql` UNION ALL `,
+    ),
+  );
   const sums = new Map<string, number[]>();
   for (const m of mids) {
     const key = `${m.p}|${m.f}`;
@@ -277,7 +283,10 @@ export async function familyMatrix(db: DbOrTx, { teamIds, batch }: { teamIds: re
 }
 
 /** Newest-result counts per platform (the default platform of the portal is the one with the most). */
-export async function platformCounts(db: DbOrTx, { teamIds }: { teamIds: readonly number[] }): Promise<{ platformId: number; count: number }[]> {
+export async function platformCounts(
+  db: DbOrTx,
+  { teamIds }: { teamIds: readonly number[] },
+): Promise<{ platformId: number; count: number }[]> {
   const count = sql<number>`COUNT(*)`.mapWith(Number);
   const pub = await db
     .select({ platformId: L.platformId, count })
@@ -347,7 +356,15 @@ export async function fastestPerFamily(
   return rows.map((r) => {
     const k = (rank.get(r.family) ?? 0) + 1;
     rank.set(r.family, k);
-    return { modelId: Number(r.model_id), name: r.name, family: r.family, flops: Number(r.flops), params: Number(r.params), medianMs: Number(r.median_ms), rank: k };
+    return {
+      modelId: Number(r.model_id),
+      name: r.name,
+      family: r.family,
+      flops: Number(r.flops),
+      params: Number(r.params),
+      medianMs: Number(r.median_ms),
+      rank: k,
+    };
   });
 }
 
@@ -366,7 +383,13 @@ export interface ScatterPoint {
  */
 export async function paretoView(
   db: DbOrTx,
-  { platformId, batch, teamIds, family, maxPoints }: { platformId: number; batch: number; teamIds: readonly number[]; family?: string; maxPoints: number },
+  {
+    platformId,
+    batch,
+    teamIds,
+    family,
+    maxPoints,
+  }: { platformId: number; batch: number; teamIds: readonly number[]; family?: string; maxPoints: number },
 ): Promise<{ total: number; sample: ScatterPoint[]; front: (ScatterPoint & { name: string })[] }> {
   const fam = family ? sql`AND l.family = ${family}` : sql``;
   const rows = await arrayRows(
@@ -455,7 +478,12 @@ export async function rankPlatforms(
     a.logRatio += Math.log(r.medianMs / base);
     acc.set(r.platformId, a);
   }
-  const all = [...acc].map(([platformId, a]) => ({ platformId, models: a.n, geoMeanMs: Math.exp(a.logMs / a.n), relative: Math.exp(a.logRatio / a.n) }));
+  const all = [...acc].map(([platformId, a]) => ({
+    platformId,
+    models: a.n,
+    geoMeanMs: Math.exp(a.logMs / a.n),
+    relative: Math.exp(a.logRatio / a.n),
+  }));
   const ranks = all.filter((r) => r.models >= minModels);
   const unranked = all.filter((r) => r.models < minModels).map(({ platformId, models }) => ({ platformId, models }));
   return {
@@ -474,7 +502,13 @@ export async function latestGrid(
   return db
     .select({ modelId: L.modelId, platformId: L.platformId, batch: L.batch, medianMs: L.medianMs, measurementId: L.measurementId })
     .from(L)
-    .where(and(inArray(L.modelId, modelIds), platformIds?.length ? inArray(L.platformId, platformIds) : undefined, batch ? eq(L.batch, batch) : undefined));
+    .where(
+      and(
+        inArray(L.modelId, modelIds),
+        platformIds?.length ? inArray(L.platformId, platformIds) : undefined,
+        batch ? eq(L.batch, batch) : undefined,
+      ),
+    );
 }
 
 // ── one model ──
@@ -540,7 +574,9 @@ export async function nearestByFlops(
   db: DbOrTx,
   { model, teamIds, limit }: { model: Pick<Model, "id" | "family" | "flops">; teamIds: readonly number[]; limit: number },
 ): Promise<SimilarModel[]> {
-  const vis = teamIds.length ? or(eq(models.visibility, "public"), inArray(models.ownerTeamId, [...teamIds]))! : eq(models.visibility, "public");
+  const vis = teamIds.length
+    ? or(eq(models.visibility, "public"), inArray(models.ownerTeamId, [...teamIds]))!
+    : eq(models.visibility, "public");
   return db
     .select({
       id: models.id,
@@ -588,7 +624,13 @@ export interface PredictedPair {
  */
 export async function predictedVsMeasured(
   db: DbOrTx,
-  { versionId, platformId, teamIds, limit, predictions: upper }: { versionId: number; platformId: number; teamIds: readonly number[]; limit: number; predictions: number },
+  {
+    versionId,
+    platformId,
+    teamIds,
+    limit,
+    predictions: upper,
+  }: { versionId: number; platformId: number; teamIds: readonly number[]; limit: number; predictions: number },
 ): Promise<{ total: number; pairs: PredictedPair[] }> {
   const join = sql`FROM predictions p
       JOIN latest_measurements l ON l.model_id = p.model_id AND l.platform_id = p.platform_id AND l.batch = p.batch`;
@@ -656,5 +698,8 @@ export async function platformPairs(
         ${step > 1 ? sql`AND MOD(l.model_id, ${step}) = 0` : sql``}
         LIMIT ${limit}`,
   );
-  return { total, pairs: rows.map((r) => ({ modelId: Number(r.model_id), name: r.name, family: r.family, aMs: Number(r.a_ms), bMs: Number(r.b_ms) })) };
+  return {
+    total,
+    pairs: rows.map((r) => ({ modelId: Number(r.model_id), name: r.name, family: r.family, aMs: Number(r.a_ms), bMs: Number(r.b_ms) })),
+  };
 }

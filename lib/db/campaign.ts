@@ -12,7 +12,13 @@ export const workKey = (hash: string, platformId: number, batch: number) => `${h
 export async function measuredKeys(db: DbOrTx, { platformIds }: { platformIds: number[] }): Promise<Map<string, { n: number; at: Date }>> {
   if (!platformIds.length) return new Map();
   const rows = await db
-    .select({ hash: models.hash, platformId: latestMeasurements.platformId, batch: latestMeasurements.batch, n: latestMeasurements.measurementCount, at: latestMeasurements.measuredAt })
+    .select({
+      hash: models.hash,
+      platformId: latestMeasurements.platformId,
+      batch: latestMeasurements.batch,
+      n: latestMeasurements.measurementCount,
+      at: latestMeasurements.measuredAt,
+    })
     .from(latestMeasurements)
     .innerJoin(models, eq(models.id, latestMeasurements.modelId))
     .where(inArray(latestMeasurements.platformId, platformIds));
@@ -51,7 +57,9 @@ export async function modelIdsByHash(db: DbOrTx, { hashes }: { hashes: string[] 
 }
 
 /** Zoo specs and corpus paths of the public models that have them (campaign plans map onto these). */
-export async function plannedModelRefs(db: DbOrTx): Promise<{ hash: string; zooSpec: Record<string, unknown> | null; storageKey: string | null }[]> {
+export async function plannedModelRefs(
+  db: DbOrTx,
+): Promise<{ hash: string; zooSpec: Record<string, unknown> | null; storageKey: string | null }[]> {
   return db
     .select({ hash: models.hash, zooSpec: models.zooSpec, storageKey: models.storageKey })
     .from(models)
@@ -61,7 +69,15 @@ export async function plannedModelRefs(db: DbOrTx): Promise<{ hash: string; zooS
 /** Failed jobs of public zoo / corpus models, per platform, batch, family and error code (campaign reports). */
 export async function failedJobSummary(db: DbOrTx) {
   return db
-    .select({ slug: platforms.slug, batch: jobs.batch, family: models.family, code: jobs.errorCode, storageKey: models.storageKey, n: sql<number>`COUNT(*)`, example: sql<string>`MIN(${jobs.error})` })
+    .select({
+      slug: platforms.slug,
+      batch: jobs.batch,
+      family: models.family,
+      code: jobs.errorCode,
+      storageKey: models.storageKey,
+      n: sql<number>`COUNT(*)`,
+      example: sql<string>`MIN(${jobs.error})`,
+    })
     .from(jobs)
     .innerJoin(models, eq(models.id, jobs.modelId))
     .innerJoin(platforms, eq(platforms.id, jobs.platformId))

@@ -156,7 +156,13 @@ export async function getJobRow(db: DbOrTx, { id }: { id: number }): Promise<Job
 /** Jobs of some teams, newest first; keyset pagination on id (`beforeId`). */
 export async function listTeamJobs(
   db: DbOrTx,
-  { teamIds, states, platformId, beforeId, limit = 50 }: { teamIds: number[]; states?: JobState[]; platformId?: number; beforeId?: number; limit?: number },
+  {
+    teamIds,
+    states,
+    platformId,
+    beforeId,
+    limit = 50,
+  }: { teamIds: number[]; states?: JobState[]; platformId?: number; beforeId?: number; limit?: number },
 ): Promise<JobRow[]> {
   if (!teamIds.length) return [];
   const rows = await db

@@ -32,7 +32,9 @@ export async function databaseHealth(db: DbOrTx): Promise<DbHealth> {
   const entry = journal.entries.find((e) => e.when === when);
   return {
     reachable: true,
-    migration: last ? { tag: entry?.tag ?? null, hash: last.hash, createdAt: new Date(when).toISOString(), applied: Number(last.applied) } : null,
+    migration: last
+      ? { tag: entry?.tag ?? null, hash: last.hash, createdAt: new Date(when).toISOString(), applied: Number(last.applied) }
+      : null,
     pending: journal.entries.filter((e) => e.when > when).map((e) => e.tag),
   };
 }

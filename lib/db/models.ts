@@ -67,18 +67,37 @@ const INT_MAX = 2 ** 31 - 1;
  * dimensions (an input of 2^40 × 2^40) get here. Called before any write and for anonymous lookups
  * alike, so every caller gets the same answer.
  */
-export function assertStorableFigures(summary: Pick<ModelSummary, "flops" | "macs" | "params" | "memoryAccess" | "activationMemory" | "batch" | "nodeCount" | "opset" | "inputs">): void {
-  const big = { FLOPs: summary.flops, MACs: summary.macs, parameters: summary.params, "bytes of memory access": summary.memoryAccess, "bytes of activation memory": summary.activationMemory };
+export function assertStorableFigures(
+  summary: Pick<
+    ModelSummary,
+    "flops" | "macs" | "params" | "memoryAccess" | "activationMemory" | "batch" | "nodeCount" | "opset" | "inputs"
+  >,
+): void {
+  const big = {
+    FLOPs: summary.flops,
+    MACs: summary.macs,
+    parameters: summary.params,
+    "bytes of memory access": summary.memoryAccess,
+    "bytes of activation memory": summary.activationMemory,
+  };
   const small = { batch: summary.batch, "node count": summary.nodeCount, opset: summary.opset };
-  const shapes = Object.entries(summary.inputs).map(([n, d]) => `${n}: [${d.join(", ")}]`).join("; ");
+  const shapes = Object.entries(summary.inputs)
+    .map(([n, d]) => `${n}: [${d.join(", ")}]`)
+    .join("; ");
   for (const [what, v] of Object.entries(big)) {
     if (v !== null && v !== undefined && !(Number.isSafeInteger(v) && v >= 0)) {
-      throw new NnlqError("ONNX_SHAPE", `The declared shapes give ${v.toExponential(2)} ${what}, more than the ${Number.MAX_SAFE_INTEGER.toExponential(2)} (2^53) nnlq can store; check the input dimensions (${shapes})`);
+      throw new NnlqError(
+        "ONNX_SHAPE",
+        `The declared shapes give ${v.toExponential(2)} ${what}, more than the ${Number.MAX_SAFE_INTEGER.toExponential(2)} (2^53) nnlq can store; check the input dimensions (${shapes})`,
+      );
     }
   }
   for (const [what, v] of Object.entries(small)) {
     if (v !== null && v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= INT_MAX)) {
-      throw new NnlqError("ONNX_SHAPE", `The model's ${what} is ${v}, more than the ${INT_MAX} nnlq can store; check the input dimensions (${shapes})`);
+      throw new NnlqError(
+        "ONNX_SHAPE",
+        `The model's ${what} is ${v}, more than the ${INT_MAX} nnlq can store; check the input dimensions (${shapes})`,
+      );
     }
   }
 }

@@ -25,7 +25,11 @@ export async function usageByDay(
 /** Σ delta_seconds per platform per month, newest months first. */
 export async function usageByMonth(db: DbOrTx, { teamId, months = 12 }: { teamId: number; months?: number }) {
   const rows = await db
-    .select({ platformId: usageLedger.platformId, month: usageLedger.month, seconds: sql<number>`SUM(${usageLedger.deltaSeconds})`.mapWith(Number) })
+    .select({
+      platformId: usageLedger.platformId,
+      month: usageLedger.month,
+      seconds: sql<number>`SUM(${usageLedger.deltaSeconds})`.mapWith(Number),
+    })
     .from(usageLedger)
     .where(eq(usageLedger.teamId, teamId))
     .groupBy(usageLedger.month, usageLedger.platformId)
@@ -55,10 +59,20 @@ export interface TeamQuotaRow {
 export async function teamsWithQuotas(db: DbOrTx, { month }: { month: string }): Promise<TeamQuotaRow[]> {
   const [all, counts, qs, used] = await Promise.all([
     db.select({ id: teams.id, name: teams.name }).from(teams).orderBy(asc(teams.name), asc(teams.id)),
-    db.select({ teamId: memberships.teamId, n: sql<number>`COUNT(*)`.mapWith(Number) }).from(memberships).groupBy(memberships.teamId),
-    db.select({ teamId: quotas.teamId, platformId: quotas.platformId, seconds: quotas.deviceSeconds }).from(quotas).where(eq(quotas.month, month)),
     db
-      .select({ teamId: usageLedger.teamId, platformId: usageLedger.platformId, seconds: sql<number>`SUM(${usageLedger.deltaSeconds})`.mapWith(Number) })
+      .select({ teamId: memberships.teamId, n: sql<number>`COUNT(*)`.mapWith(Number) })
+      .from(memberships)
+      .groupBy(memberships.teamId),
+    db
+      .select({ teamId: quotas.teamId, platformId: quotas.platformId, seconds: quotas.deviceSeconds })
+      .from(quotas)
+      .where(eq(quotas.month, month)),
+    db
+      .select({
+        teamId: usageLedger.teamId,
+        platformId: usageLedger.platformId,
+        seconds: sql<number>`SUM(${usageLedger.deltaSeconds})`.mapWith(Number),
+      })
       .from(usageLedger)
       .where(eq(usageLedger.month, month))
       .groupBy(usageLedger.teamId, usageLedger.platformId),

@@ -10,7 +10,15 @@ type Status = PredictorVersion["status"];
 
 export async function insertPredictorVersion(
   db: DbOrTx,
-  v: { name: string; method: string; platformIds: number[]; featureSetVersion: string; trainingSetSize: number; status: Status; parentId?: number | null },
+  v: {
+    name: string;
+    method: string;
+    platformIds: number[];
+    featureSetVersion: string;
+    trainingSetSize: number;
+    status: Status;
+    parentId?: number | null;
+  },
 ): Promise<PredictorVersion> {
   await db.insert(predictorVersions).values({ ...v, parentId: v.parentId ?? null });
   const [row] = await db.select().from(predictorVersions).where(eq(predictorVersions.name, v.name)).limit(1);
@@ -66,6 +74,10 @@ export async function upsertPredictions(db: DbOrTx, versionId: number, rows: Pre
 /** Marks versions still "training" as failed (their trainer stopped); returns how many. */
 export async function failInterruptedVersions(db: DbOrTx): Promise<number> {
   const stale = await db.select({ id: predictorVersions.id }).from(predictorVersions).where(eq(predictorVersions.status, "training"));
-  for (const { id } of stale) await db.update(predictorVersions).set({ status: "failed", metrics: { error: "interrupted: the trainer stopped before this version was evaluated" } }).where(eq(predictorVersions.id, id));
+  for (const { id } of stale)
+    await db
+      .update(predictorVersions)
+      .set({ status: "failed", metrics: { error: "interrupted: the trainer stopped before this version was evaluated" } })
+      .where(eq(predictorVersions.id, id));
   return stale.length;
 }

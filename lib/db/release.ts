@@ -8,7 +8,11 @@ import type { DbOrTx } from "./client";
 import { latestMeasurements, measurements, models, platforms, type Measurement, type Model, type NewModel, type Platform } from "./schema";
 
 /** Public models a release carries: zoo specs and corpus networks, no team-owned uploads. */
-const releasable = and(eq(models.visibility, "public"), isNull(models.ownerTeamId), or(eq(models.source, "zoo"), sql`${models.storageKey} LIKE 'corpus:%'`));
+const releasable = and(
+  eq(models.visibility, "public"),
+  isNull(models.ownerTeamId),
+  or(eq(models.source, "zoo"), sql`${models.storageKey} LIKE 'corpus:%'`),
+);
 
 export async function releaseModels(db: DbOrTx): Promise<Model[]> {
   return db.select().from(models).where(releasable).orderBy(asc(models.hash));
@@ -40,8 +44,22 @@ export async function measurementCount(db: DbOrTx): Promise<number> {
 
 /** Inserts platforms that do not exist yet (by slug); returns slug → id of all given slugs. */
 export async function ensurePlatforms(db: DbOrTx, rows: (typeof platforms.$inferInsert)[]): Promise<Map<string, number>> {
-  if (rows.length) await db.insert(platforms).values(rows).onDuplicateKeyUpdate({ set: { slug: sql`${platforms.slug}` } });
-  const got = rows.length ? await db.select({ id: platforms.id, slug: platforms.slug }).from(platforms).where(inArray(platforms.slug, rows.map((r) => r.slug))) : [];
+  if (rows.length)
+    await db
+      .insert(platforms)
+      .values(rows)
+      .onDuplicateKeyUpdate({ set: { slug: sql`${platforms.slug}` } });
+  const got = rows.length
+    ? await db
+        .select({ id: platforms.id, slug: platforms.slug })
+        .from(platforms)
+        .where(
+          inArray(
+            platforms.slug,
+            rows.map((r) => r.slug),
+          ),
+        )
+    : [];
   return new Map(got.map((r) => [r.slug, r.id]));
 }
 
@@ -53,7 +71,10 @@ export async function insertModelsBulk(db: DbOrTx, rows: NewModel[]): Promise<{ 
   const hashes = rows.map((r) => r.hash);
   const lookup = async () => {
     for (let i = 0; i < hashes.length; i += CHUNK) {
-      const got = await db.select({ id: models.id, hash: models.hash }).from(models).where(inArray(models.hash, hashes.slice(i, i + CHUNK)));
+      const got = await db
+        .select({ id: models.id, hash: models.hash })
+        .from(models)
+        .where(inArray(models.hash, hashes.slice(i, i + CHUNK)));
       for (const g of got) ids.set(g.hash, g.id);
     }
   };
@@ -69,7 +90,12 @@ export async function existingMeasurementKeys(db: DbOrTx, modelIds: number[]): P
   const out = new Set<string>();
   for (let i = 0; i < modelIds.length; i += CHUNK) {
     const rows = await db
-      .select({ modelId: measurements.modelId, platformId: measurements.platformId, batch: measurements.batch, measuredAt: measurements.measuredAt })
+      .select({
+        modelId: measurements.modelId,
+        platformId: measurements.platformId,
+        batch: measurements.batch,
+        measuredAt: measurements.measuredAt,
+      })
       .from(measurements)
       .where(inArray(measurements.modelId, modelIds.slice(i, i + CHUNK)));
     for (const r of rows) out.add(`${r.modelId}|${r.platformId}|${r.batch}|${r.measuredAt.getTime()}`);
@@ -85,8 +111,10 @@ const INSERT_BYTES = 4 << 20;
  * ~30 kB a row: 500 of them overflow the server's packet limit).
  */
 export async function insertMeasurementsBulk(db: DbOrTx, rows: (typeof measurements.$inferInsert)[]): Promise<void> {
-  const size = (r: (typeof measurements.$inferInsert)) => JSON.stringify(r.profile ?? null).length + JSON.stringify(r.env ?? null).length + 512;
-  let batch: (typeof measurements.$inferInsert)[] = [], bytes = 0;
+  const size = (r: typeof measurements.$inferInsert) =>
+    JSON.stringify(r.profile ?? null).length + JSON.stringify(r.env ?? null).length + 512;
+  let batch: (typeof measurements.$inferInsert)[] = [],
+    bytes = 0;
   for (const r of rows) {
     const b = size(r);
     if (batch.length && (batch.length >= CHUNK || bytes + b > INSERT_BYTES)) {

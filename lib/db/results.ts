@@ -68,7 +68,15 @@ export type LatestKey = [medianMs: number, modelId: number, batch: number];
  */
 export async function latestPage(
   db: DbOrTx,
-  o: { platformId: number; teamIds: readonly number[]; ownerTeamId?: number; family?: string; batch?: number; after?: LatestKey; limit: number },
+  o: {
+    platformId: number;
+    teamIds: readonly number[];
+    ownerTeamId?: number;
+    family?: string;
+    batch?: number;
+    after?: LatestKey;
+    limit: number;
+  },
 ): Promise<{ l: LatestMeasurement; name: string; hash: string }[]> {
   const L = latestMeasurements;
   const scope: SQL =
@@ -80,13 +88,24 @@ export async function latestPage(
   let after: SQL | undefined;
   if (o.after) {
     const [median, modelId, b] = o.after;
-    after = or(gt(L.medianMs, median), and(eq(L.medianMs, median), or(gt(L.modelId, modelId), and(eq(L.modelId, modelId), gt(L.batch, b)))));
+    after = or(
+      gt(L.medianMs, median),
+      and(eq(L.medianMs, median), or(gt(L.modelId, modelId), and(eq(L.modelId, modelId), gt(L.batch, b)))),
+    );
   }
   return db
     .select({ l: L, name: models.name, hash: models.hash })
     .from(L)
     .innerJoin(models, eq(models.id, L.modelId))
-    .where(and(eq(L.platformId, o.platformId), o.family ? eq(L.family, o.family) : undefined, o.batch ? eq(L.batch, o.batch) : undefined, scope, after))
+    .where(
+      and(
+        eq(L.platformId, o.platformId),
+        o.family ? eq(L.family, o.family) : undefined,
+        o.batch ? eq(L.batch, o.batch) : undefined,
+        scope,
+        after,
+      ),
+    )
     .orderBy(asc(L.medianMs), asc(L.modelId), asc(L.batch))
     .limit(o.limit);
 }

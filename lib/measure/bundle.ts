@@ -32,9 +32,17 @@ export type BundleResult =
   | { jobId: string; ok: true; result: MeasurementResult }
   | { jobId: string; ok: false; error: { code: string; message: string; details?: Record<string, unknown> } };
 
-export interface ResultsHeader { format: "nnlq-results"; version: number; platform: string; deviceId?: string; createdAt: string; count: number }
+export interface ResultsHeader {
+  format: "nnlq-results";
+  version: number;
+  platform: string;
+  deviceId?: string;
+  createdAt: string;
+  count: number;
+}
 
-const invalid = (reason: string, details: Record<string, unknown> = {}) => new NnlqError("BUNDLE_INVALID", `invalid bundle: ${reason}`, { reason, ...details });
+const invalid = (reason: string, details: Record<string, unknown> = {}) =>
+  new NnlqError("BUNDLE_INVALID", `invalid bundle: ${reason}`, { reason, ...details });
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
@@ -61,14 +69,26 @@ const isBatch = (v: unknown): v is number => Number.isInteger(v) && (v as number
 /* ---------- jobs ---------- */
 
 export function encodeJobsBundle(platform: string, jobs: BundleJob[], o: { createdAt?: Date } = {}): string {
-  const header: JobsHeader = { format: "nnlq-jobs", version: BUNDLE_VERSION, platform, createdAt: (o.createdAt ?? new Date()).toISOString(), count: jobs.length };
+  const header: JobsHeader = {
+    format: "nnlq-jobs",
+    version: BUNDLE_VERSION,
+    platform,
+    createdAt: (o.createdAt ?? new Date()).toISOString(),
+    count: jobs.length,
+  };
   const lines = [JSON.stringify(header)];
   for (const j of jobs) {
     if (j.platform !== platform) throw invalid(`job ${j.jobId} is for platform ${j.platform}, not ${platform}`);
-    lines.push(JSON.stringify({
-      jobId: j.jobId, platform: j.platform, batch: j.batch, ...(j.inputs ? { inputs: j.inputs } : {}),
-      sha256: sha256(j.model), model: Buffer.from(j.model).toString("base64"),
-    }));
+    lines.push(
+      JSON.stringify({
+        jobId: j.jobId,
+        platform: j.platform,
+        batch: j.batch,
+        ...(j.inputs ? { inputs: j.inputs } : {}),
+        sha256: sha256(j.model),
+        model: Buffer.from(j.model).toString("base64"),
+      }),
+    );
   }
   return lines.join("\n") + "\n";
 }
@@ -87,7 +107,13 @@ export function decodeJobsBundle(text: string): { header: JobsHeader; jobs: Bund
     }
     const model = new Uint8Array(Buffer.from(j.model, "base64"));
     if (sha256(model) !== j.sha256) throw invalid(`model of job ${j.jobId} does not match its sha256`, { jobId: j.jobId });
-    jobs.push({ jobId: j.jobId, platform: j.platform as string, batch: j.batch, ...(j.inputs ? { inputs: j.inputs as Record<string, number[]> } : {}), model });
+    jobs.push({
+      jobId: j.jobId,
+      platform: j.platform as string,
+      batch: j.batch,
+      ...(j.inputs ? { inputs: j.inputs as Record<string, number[]> } : {}),
+      model,
+    });
   }
   if (jobs.length !== h.count) throw invalid(`header announces ${String(h.count)} jobs, bundle has ${jobs.length}`);
   return { header: h as unknown as JobsHeader, jobs };
@@ -96,7 +122,8 @@ export function decodeJobsBundle(text: string): { header: JobsHeader; jobs: Bund
 /* ---------- results ---------- */
 
 function hmac(key: string | Uint8Array, body: string): string {
-  if (typeof key === "string" ? key.length === 0 : key.byteLength === 0) throw new NnlqError("VALIDATION", "the signing key (device token) is empty");
+  if (typeof key === "string" ? key.length === 0 : key.byteLength === 0)
+    throw new NnlqError("VALIDATION", "the signing key (device token) is empty");
   return createHmac("sha256", key).update(body, "utf8").digest("hex");
 }
 
@@ -143,7 +170,8 @@ export function verifyResultsBundle(text: string, key: string | Uint8Array): { h
   if (!sig) throw invalid("missing signature line");
   const body = lines.slice(0, -1).join("\n") + "\n";
   const expected = Buffer.from(hmac(key, body), "hex");
-  if (!timingSafeEqual(expected, Buffer.from(sig, "hex"))) throw invalid("signature mismatch: the bundle was altered or signed with another device token");
+  if (!timingSafeEqual(expected, Buffer.from(sig, "hex")))
+    throw invalid("signature mismatch: the bundle was altered or signed with another device token");
   const h = parseLine(lines[0], 1);
   if (h.format !== "nnlq-results" || h.version !== BUNDLE_VERSION || !isId(h.platform)) throw invalid("not a results bundle");
   const results: BundleResult[] = [];
@@ -164,7 +192,12 @@ export function verifyResultsBundle(text: string, key: string | Uint8Array): { h
  */
 export async function measureJobsBundle(
   text: string,
-  o: { key: string | Uint8Array; deviceId?: string; measure?: MeasureInChildOptions; onProgress?: (done: number, total: number, r: BundleResult) => void },
+  o: {
+    key: string | Uint8Array;
+    deviceId?: string;
+    measure?: MeasureInChildOptions;
+    onProgress?: (done: number, total: number, r: BundleResult) => void;
+  },
 ): Promise<string> {
   // not bundled: the server imports this module for the formats only (offline export), never this function
   const { measureInChild } = await import(/* webpackIgnore: true */ /* turbopackIgnore: true */ "./runner");
@@ -173,11 +206,19 @@ export async function measureJobsBundle(
   for (const job of jobs) {
     let r: BundleResult;
     try {
-      const result = await measureInChild(job.model, job.platform, { ...o.measure, batch: job.batch, ...(job.inputs ? { inputs: job.inputs } : {}) });
+      const result = await measureInChild(job.model, job.platform, {
+        ...o.measure,
+        batch: job.batch,
+        ...(job.inputs ? { inputs: job.inputs } : {}),
+      });
       r = { jobId: job.jobId, ok: true, result };
     } catch (e) {
       const err = e as NnlqError;
-      r = { jobId: job.jobId, ok: false, error: { code: err.code ?? "MEASUREMENT_FAILED", message: err.message, ...(err.details ? { details: err.details } : {}) } };
+      r = {
+        jobId: job.jobId,
+        ok: false,
+        error: { code: err.code ?? "MEASUREMENT_FAILED", message: err.message, ...(err.details ? { details: err.details } : {}) },
+      };
     }
     results.push(r);
     o.onProgress?.(results.length, jobs.length, r);

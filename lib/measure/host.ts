@@ -22,7 +22,23 @@ export interface HostInfo {
   cpuFlags: string[];
 }
 
-const INTERESTING_FLAGS = ["sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "avx512_bf16", "avx512_fp16", "amx_int8", "neon", "asimd", "asimddp", "sve"];
+const INTERESTING_FLAGS = [
+  "sse4_2",
+  "avx",
+  "avx2",
+  "fma",
+  "avx512f",
+  "avx512bw",
+  "avx512_vnni",
+  "avx_vnni",
+  "avx512_bf16",
+  "avx512_fp16",
+  "amx_int8",
+  "neon",
+  "asimd",
+  "asimddp",
+  "sve",
+];
 
 function readCpuinfo(): string {
   try {

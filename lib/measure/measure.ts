@@ -83,7 +83,11 @@ function resetPeakRss(): boolean {
   }
 }
 
-async function createSession(bytes: Uint8Array, platform: PlatformSpec, o: { profile?: boolean; optimizedModelPath?: string } = {}): Promise<RuntimeSession> {
+async function createSession(
+  bytes: Uint8Array,
+  platform: PlatformSpec,
+  o: { profile?: boolean; optimizedModelPath?: string } = {},
+): Promise<RuntimeSession> {
   try {
     return await runtimeAdapter(platform.runtime).createSession(bytes, { threads: platform.threads, ...o });
   } catch (e) {
@@ -99,7 +103,13 @@ async function guardRun<T>(platform: PlatformSpec, fn: () => Promise<T>): Promis
   }
 }
 
-async function profileModel(bytes: Uint8Array, platform: PlatformSpec, feedsSeed: number, runs: number, inputs: Parameters<typeof randomFeeds>[0]): Promise<OperatorProfile> {
+async function profileModel(
+  bytes: Uint8Array,
+  platform: PlatformSpec,
+  feedsSeed: number,
+  runs: number,
+  inputs: Parameters<typeof randomFeeds>[0],
+): Promise<OperatorProfile> {
   const dir = fs.mkdtempSync(path.join(scratchDir(), "nnlq-opt-"));
   const optimizedModelPath = platform.runtime === "ort-cpu" ? path.join(dir, "optimized.onnx") : undefined;
   try {
@@ -111,7 +121,8 @@ async function profileModel(bytes: Uint8Array, platform: PlatformSpec, feedsSeed
     });
     const events = await session.endProfiling();
     await session.release();
-    const optimized = optimizedModelPath && fs.existsSync(optimizedModelPath) ? decodeModelProto(fs.readFileSync(optimizedModelPath)) : undefined;
+    const optimized =
+      optimizedModelPath && fs.existsSync(optimizedModelPath) ? decodeModelProto(fs.readFileSync(optimizedModelPath)) : undefined;
     return parseProfile(events, { skipRuns: warm, original: decodeProto(bytes), optimized });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -159,7 +170,11 @@ export async function measureModel(
   const int8 = profile?.kernels.filter((k) => INT8_KERNELS.has(k.opType)) ?? [];
   const quantizedNodes = Number(converted.log.find((l) => l.name === "quantize-int8-qdq")?.notes?.quantizedNodes ?? 0);
   if (platform.precision === "int8" && profile && quantizedNodes > 0 && int8.length === 0) {
-    throw new NnlqError("MEASUREMENT_FAILED", `the int8 model of platform ${platform.slug} ran no quantized kernel: the runtime did not fuse the QDQ graph`, { platform: platform.slug });
+    throw new NnlqError(
+      "MEASUREMENT_FAILED",
+      `the int8 model of platform ${platform.slug} ran no quantized kernel: the runtime did not fuse the QDQ graph`,
+      { platform: platform.slug },
+    );
   }
   const host = ctx.host ?? detectHost();
   return {
@@ -184,7 +199,16 @@ export async function measureModel(
     profile,
     precisionCheck: { precision: platform.precision, int8Kernels: int8.length, int8Share: int8.reduce((a, k) => a + k.share, 0) },
     pinnedCpu,
-    host: { hostname: host.hostname, cpuModel: host.cpuModel, cores: host.cores, arch: host.arch, memoryBytes: host.memoryBytes, kernel: host.kernel, nodeVersion: host.nodeVersion, cpuFlags: host.cpuFlags },
+    host: {
+      hostname: host.hostname,
+      cpuModel: host.cpuModel,
+      cores: host.cores,
+      arch: host.arch,
+      memoryBytes: host.memoryBytes,
+      kernel: host.kernel,
+      nodeVersion: host.nodeVersion,
+      cpuFlags: host.cpuFlags,
+    },
     measuredAt: new Date().toISOString(),
     durationMs: performance.now() - started,
   };

@@ -87,11 +87,18 @@ export function platformRecord(p: PlatformSpec) {
   };
 }
 
-export interface ParsedSlug { hardware: string; runtime: string; runtimeVersion: string; precision: string; threads: number }
+export interface ParsedSlug {
+  hardware: string;
+  runtime: string;
+  runtimeVersion: string;
+  precision: string;
+  threads: number;
+}
 
 export function parsePlatformSlug(slug: string): ParsedSlug {
   const m = /^([a-z0-9][a-z0-9_.-]*)\/([a-z][a-z0-9]*(?:-[a-z][a-z0-9]*)*)-(\d+\.\d+)\/([a-z0-9]+)\/t(\d+)$/.exec(slug);
-  if (!m) throw new NnlqError("VALIDATION", `'${slug}' is not a platform slug (<hardware>/<runtime>-<version>/<precision>/t<threads>)`, { slug });
+  if (!m)
+    throw new NnlqError("VALIDATION", `'${slug}' is not a platform slug (<hardware>/<runtime>-<version>/<precision>/t<threads>)`, { slug });
   return { hardware: m[1], runtime: m[2], runtimeVersion: m[3], precision: m[4], threads: Number(m[5]) };
 }
 
@@ -103,10 +110,12 @@ export function platformFromSlug(slug: string, host: HostInfo = detectHost()): P
   const p = parsePlatformSlug(slug);
   const notHere = (why: string) => new NnlqError("NOT_FOUND", `platform ${slug} is not served by this host: ${why}`, { slug });
   if (p.hardware !== hardwareSlug(host)) throw notHere(`this host is ${hardwareSlug(host)}`);
-  if (!(RUNTIME_IDS as readonly string[]).includes(p.runtime)) throw notHere(`unknown runtime '${p.runtime}' (known: ${RUNTIME_IDS.join(", ")})`);
+  if (!(RUNTIME_IDS as readonly string[]).includes(p.runtime))
+    throw notHere(`unknown runtime '${p.runtime}' (known: ${RUNTIME_IDS.join(", ")})`);
   const runtime = p.runtime as RuntimeId;
   if (p.runtimeVersion !== runtimeVersionOf(runtime)) throw notHere(`${runtime} is version ${runtimeVersionOf(runtime)} here`);
-  if (!(PRECISIONS as readonly string[]).includes(p.precision)) throw notHere(`unknown precision '${p.precision}' (known: ${PRECISIONS.join(", ")})`);
+  if (!(PRECISIONS as readonly string[]).includes(p.precision))
+    throw notHere(`unknown precision '${p.precision}' (known: ${PRECISIONS.join(", ")})`);
   if (p.threads < 1 || p.threads > host.cores) throw notHere(`threads must be 1..${host.cores}`);
   if (runtime === "ort-wasm" && p.threads !== 1) throw notHere("the WASM runtime is measured single-threaded");
   return makePlatform(host, runtime, p.precision as Precision, p.threads);

@@ -51,12 +51,18 @@ async function handle(req: PoolRequest): Promise<PoolResponse> {
       // the first session of a runtime in a process is slow well past the protocol's warm-up (WASM
       // compilation and tier-up: 75 ms vs 4 ms per run measured for a small MobileNetV2): a throwaway run
       warmed.add(req.platform.runtime);
-      await measureModel(req.bytes, req.platform, { ...req.options, timeBudgetMs: Math.min(200, req.options.timeBudgetMs), profile: false }, { pinnedCpu: pinned, host: req.host }).catch(() => {});
+      await measureModel(
+        req.bytes,
+        req.platform,
+        { ...req.options, timeBudgetMs: Math.min(200, req.options.timeBudgetMs), profile: false },
+        { pinnedCpu: pinned, host: req.host },
+      ).catch(() => {});
     }
     const result = await measureModel(req.bytes, req.platform, req.options, { pinnedCpu: pinned, host: req.host });
     return { id: req.id, ok: true, result, nice };
   } catch (e) {
-    if (isNnlqError(e)) return { id: req.id, ok: false, error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } };
+    if (isNnlqError(e))
+      return { id: req.id, ok: false, error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } };
     return { id: req.id, ok: false, error: { code: "MEASUREMENT_FAILED", message: String((e as Error)?.stack ?? e).slice(0, 2000) } };
   }
 }

@@ -64,7 +64,14 @@ export class MeasurePool {
     const live: Live = { proc, jobs: 0, stderr: "", envKey: JSON.stringify(env ?? {}), ready: Promise.resolve() };
     live.ready = new Promise<void>((resolve, reject) => {
       proc.once("message", () => resolve());
-      proc.once("exit", (code, signal) => reject(new NnlqError("MEASUREMENT_FAILED", `the measuring process exited (${signal ?? code}) while starting: ${live.stderr.trim().slice(-500)}`)));
+      proc.once("exit", (code, signal) =>
+        reject(
+          new NnlqError(
+            "MEASUREMENT_FAILED",
+            `the measuring process exited (${signal ?? code}) while starting: ${live.stderr.trim().slice(-500)}`,
+          ),
+        ),
+      );
     });
     live.ready.catch(() => {});
     proc.stdout?.resume();
@@ -110,8 +117,10 @@ export class MeasurePool {
     const platform = platformFromSlug(platformSlug, host);
     const timeBudgetMs = o.timeBudgetMs ?? 2000;
     const timeoutMs = o.timeoutMs ?? 60_000 + 6 * timeBudgetMs;
-    const fail = (code: ErrorCode, message: string, details: Record<string, unknown> = {}) => new NnlqError(code, message, { platform: platform.slug, ...details });
-    if (o.signal?.aborted) throw fail("MEASUREMENT_FAILED", `measurement on ${platform.slug} was aborted before it started`, { aborted: true });
+    const fail = (code: ErrorCode, message: string, details: Record<string, unknown> = {}) =>
+      new NnlqError(code, message, { platform: platform.slug, ...details });
+    if (o.signal?.aborted)
+      throw fail("MEASUREMENT_FAILED", `measurement on ${platform.slug} was aborted before it started`, { aborted: true });
     const envKey = JSON.stringify(o.env ?? {});
     if (this.live && (this.live.envKey !== envKey || this.live.jobs >= (this.opts.maxJobs ?? 200))) {
       const old = this.live;
@@ -155,10 +164,21 @@ export class MeasurePool {
         onExit: (code, sig) => {
           done();
           if (aborted) return reject(fail("MEASUREMENT_FAILED", `measurement on ${platform.slug} was aborted`, { aborted: true }));
-          if (timedOut) return reject(fail("MEASUREMENT_TIMEOUT", `measurement on ${platform.slug} exceeded its ${timeoutMs} ms limit and was killed`, { timeoutMs }));
+          if (timedOut)
+            return reject(
+              fail("MEASUREMENT_TIMEOUT", `measurement on ${platform.slug} exceeded its ${timeoutMs} ms limit and was killed`, {
+                timeoutMs,
+              }),
+            );
           const tail = live.stderr.trim().split("\n").slice(-8).join("\n");
           const how = sig ? `was killed by ${sig}` : `exited with code ${code}`;
-          reject(fail("MEASUREMENT_FAILED", `the runtime process ${how} while measuring on ${platform.slug}${tail ? `: ${tail}` : ""}`, { signal: sig, exitCode: code, stderr: tail }));
+          reject(
+            fail("MEASUREMENT_FAILED", `the runtime process ${how} while measuring on ${platform.slug}${tail ? `: ${tail}` : ""}`, {
+              signal: sig,
+              exitCode: code,
+              stderr: tail,
+            }),
+          );
         },
       };
       live.proc.send(req, (err) => {

@@ -86,7 +86,11 @@ const ABSORBABLE = new Set([
  * 3. nodes left over that have no kernel of their own and are of a fusable kind (activations, affine ops,
  *    Q/DQ, no-ops) join the kernel of their producer.
  */
-export function mapFusion(original: ModelProto, kernels: { name: string; opType: string }[], optimized?: ModelProto): Map<string, string[]> {
+export function mapFusion(
+  original: ModelProto,
+  kernels: { name: string; opType: string }[],
+  optimized?: ModelProto,
+): Map<string, string[]> {
   const nodes = original.graph?.node ?? [];
   const producer = new Map<string, NodeProto>();
   for (const n of nodes) for (const o of n.output ?? []) producer.set(o, n);
@@ -163,7 +167,10 @@ export function mapFusion(original: ModelProto, kernels: { name: string; opType:
  * Build the operator profile from trace events. `skipRuns` leading model_run events (warm-up under
  * profiling) are ignored.
  */
-export function parseProfile(events: TraceEvent[], o: { skipRuns?: number; original?: ModelProto; optimized?: ModelProto } = {}): OperatorProfile {
+export function parseProfile(
+  events: TraceEvent[],
+  o: { skipRuns?: number; original?: ModelProto; optimized?: ModelProto } = {},
+): OperatorProfile {
   const runs = events.filter((e) => e.cat === "Session" && e.name === "model_run").sort((a, b) => a.ts - b.ts);
   const skip = Math.min(o.skipRuns ?? 0, Math.max(0, runs.length - 1));
   const kept = runs.slice(skip);
@@ -183,7 +190,10 @@ export function parseProfile(events: TraceEvent[], o: { skipRuns?: number; origi
     perKernel.set(name, k);
   }
   const nRuns = Math.max(1, kept.length);
-  const kernelList = [...perKernel].map(([name, { e }]) => ({ name, opType: String(e.args?.op_name ?? optNodes.get(name)?.op_type ?? "?") }));
+  const kernelList = [...perKernel].map(([name, { e }]) => ({
+    name,
+    opType: String(e.args?.op_name ?? optNodes.get(name)?.op_type ?? "?"),
+  }));
   const fusion = o.original ? mapFusion(o.original, kernelList, o.optimized) : new Map<string, string[]>();
   const kernels: KernelProfile[] = [];
   for (const [name, { durs, e }] of perKernel) {

@@ -163,5 +163,12 @@ export async function runProtocol(run: () => Promise<unknown>, o: ProtocolOption
     // a model so slow that the budget allowed only a few runs: another attempt would not be more reliable
     if (r.stats.runs < (o.minRuns ?? 10)) break;
   }
-  return { stats: best!.stats, cpu: best!.cpu, attempts: cvs.length, noisy: best!.stats.cv > maxCv, attemptCvs: cvs, samples: best!.samples };
+  return {
+    stats: best!.stats,
+    cpu: best!.cpu,
+    attempts: cvs.length,
+    noisy: best!.stats.cv > maxCv,
+    attemptCvs: cvs,
+    samples: best!.samples,
+  };
 }

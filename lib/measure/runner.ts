@@ -66,7 +66,8 @@ const queues = new Map<string, DeviceQueue>();
 export function deviceQueue(device: string, o: { crossProcess?: boolean } = {}): DeviceQueue {
   let q = queues.get(device);
   if (!q) {
-    const lock = o.crossProcess === false ? undefined : path.join(os.tmpdir(), `nnlq-device-${device.replace(/[^a-zA-Z0-9_.-]/g, "_")}.lock`);
+    const lock =
+      o.crossProcess === false ? undefined : path.join(os.tmpdir(), `nnlq-device-${device.replace(/[^a-zA-Z0-9_.-]/g, "_")}.lock`);
     q = new DeviceQueue(device, lock);
     queues.set(device, q);
   }
@@ -83,7 +84,10 @@ function pidAlive(pid: number): boolean {
 }
 
 function abortedWhileQueued(device: string): NnlqError {
-  return new NnlqError("MEASUREMENT_FAILED", `measurement on ${device} was aborted while waiting for the device`, { device, aborted: true });
+  return new NnlqError("MEASUREMENT_FAILED", `measurement on ${device} was aborted while waiting for the device`, {
+    device,
+    aborted: true,
+  });
 }
 
 /** The marker a process leaves next to a lock file while it waits for it (see othersWaiting). */
@@ -222,7 +226,11 @@ export async function runChild(bytes: Uint8Array, platformSlug: string, o: Measu
   const platform = platformFromSlug(platformSlug, host);
   const timeBudgetMs = o.timeBudgetMs ?? 2000;
   const timeoutMs = o.timeoutMs ?? 60_000 + 6 * timeBudgetMs;
-  if (o.signal?.aborted) throw fail("MEASUREMENT_FAILED", `measurement on ${platform.slug} was aborted before it started`, { platform: platform.slug, aborted: true });
+  if (o.signal?.aborted)
+    throw fail("MEASUREMENT_FAILED", `measurement on ${platform.slug} was aborted before it started`, {
+      platform: platform.slug,
+      aborted: true,
+    });
   sweepStaleDirs();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nnlq-measure-"));
   fs.writeFileSync(path.join(dir, "owner.pid"), String(process.pid));
@@ -273,7 +281,10 @@ export async function runChild(bytes: Uint8Array, platformSlug: string, o: Measu
       child.on("close", (code, signal) => {
         clearTimeout(timer);
         o.signal?.removeEventListener("abort", onAbort);
-        if (aborted) return reject(fail("MEASUREMENT_FAILED", `measurement on ${platform.slug} was aborted`, { platform: platform.slug, aborted: true }));
+        if (aborted)
+          return reject(
+            fail("MEASUREMENT_FAILED", `measurement on ${platform.slug} was aborted`, { platform: platform.slug, aborted: true }),
+          );
         const tail = stderr.trim().split("\n").slice(-8).join("\n");
         if (response?.ok) return resolve(response.result);
         if (response && !response.ok) {
@@ -281,10 +292,22 @@ export async function runChild(bytes: Uint8Array, platformSlug: string, o: Measu
           return reject(new NnlqError(c as ErrorCode, message, details));
         }
         if (timedOut) {
-          return reject(fail("MEASUREMENT_TIMEOUT", `measurement on ${platform.slug} exceeded its ${timeoutMs} ms limit and was killed`, { platform: platform.slug, timeoutMs }));
+          return reject(
+            fail("MEASUREMENT_TIMEOUT", `measurement on ${platform.slug} exceeded its ${timeoutMs} ms limit and was killed`, {
+              platform: platform.slug,
+              timeoutMs,
+            }),
+          );
         }
         const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-        reject(fail("MEASUREMENT_FAILED", `the runtime process ${how} while measuring on ${platform.slug}${tail ? `: ${tail}` : ""}`, { platform: platform.slug, signal, exitCode: code, stderr: tail }));
+        reject(
+          fail("MEASUREMENT_FAILED", `the runtime process ${how} while measuring on ${platform.slug}${tail ? `: ${tail}` : ""}`, {
+            platform: platform.slug,
+            signal,
+            exitCode: code,
+            stderr: tail,
+          }),
+        );
       });
     });
   } finally {

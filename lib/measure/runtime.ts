@@ -28,7 +28,11 @@ export interface TraceEvent {
   args?: Record<string, unknown>;
 }
 
-export type HostTensor = { type: string; data: Float32Array | BigInt64Array | Int32Array | Uint8Array | Int8Array | Uint16Array | Float64Array; dims: number[] };
+export type HostTensor = {
+  type: string;
+  data: Float32Array | BigInt64Array | Int32Array | Uint8Array | Int8Array | Uint16Array | Float64Array;
+  dims: number[];
+};
 export type HostFeeds = Record<string, HostTensor>;
 export type Outputs = Record<string, { data: ArrayLike<number | bigint>; dims: readonly number[]; type: string }>;
 
@@ -143,7 +147,10 @@ const ortWasm: RuntimeAdapter = {
       ort.env.wasm.proxy = false;
       wasmThreads = o.threads;
     } else if (wasmThreads !== o.threads) {
-      throw new NnlqError("MEASUREMENT_FAILED", `onnxruntime-web was initialised with ${wasmThreads} threads in this process; ${o.threads} requested`);
+      throw new NnlqError(
+        "MEASUREMENT_FAILED",
+        `onnxruntime-web was initialised with ${wasmThreads} threads in this process; ${o.threads} requested`,
+      );
     }
     const session = await ort.InferenceSession.create(bytes, {
       executionProviders: ["wasm"],
@@ -210,7 +217,8 @@ export function randomFeeds(specs: InputSpec[], seed: number): HostFeeds {
   const feeds: HostFeeds = {};
   for (const s of specs) {
     const type = TYPE_NAMES[s.elemType];
-    if (!type) throw new NnlqError("ONNX_SHAPE", `input '${s.name}' has data type ${s.elemType}, which nnlq cannot synthesise`, { input: s.name });
+    if (!type)
+      throw new NnlqError("ONNX_SHAPE", `input '${s.name}' has data type ${s.elemType}, which nnlq cannot synthesise`, { input: s.name });
     const n = numel(s.dims);
     const rand = seededRandom(seedFor(seed, s.name));
     let data: HostTensor["data"];

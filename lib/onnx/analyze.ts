@@ -54,7 +54,11 @@ export function analyze(input: Uint8Array | OnnxModel, o?: ShapeOverrides): Mode
     ir = inferShapes(model, overrides);
   } catch (e) {
     if (isNnlqError(e) && e.code === "ONNX_SHAPE" && assumed.length) {
-      throw new NnlqError("ONNX_SHAPE", `${e.message} (with symbolic input dims defaulted: ${assumed.join("; ")} — give explicit input shapes)`, { ...e.details, assumedDims: assumed });
+      throw new NnlqError(
+        "ONNX_SHAPE",
+        `${e.message} (with symbolic input dims defaulted: ${assumed.join("; ")} — give explicit input shapes)`,
+        { ...e.details, assumedDims: assumed },
+      );
     }
     throw e;
   }

@@ -54,20 +54,46 @@ const c = (a: Attrs) => () => a;
 
 /** Attribute defaults per ai.onnx op, as functions of the opset (from the ONNX operator docs). */
 const DEFAULTS: DefaultTable = {
-  Conv: c(CONV), ConvInteger: c(CONV), QLinearConv: c(CONV),
+  Conv: c(CONV),
+  ConvInteger: c(CONV),
+  QLinearConv: c(CONV),
   ConvTranspose: c(CONV),
-  MaxPool: c({ ...POOL, storage_order: 0 }), AveragePool: c({ ...POOL, count_include_pad: 0 }),
-  LpPool: c({ ...POOL, p: 2 }), GlobalLpPool: c({ p: 2 }),
+  MaxPool: c({ ...POOL, storage_order: 0 }),
+  AveragePool: c({ ...POOL, count_include_pad: 0 }),
+  LpPool: c({ ...POOL, p: 2 }),
+  GlobalLpPool: c({ p: 2 }),
   Gemm: c({ alpha: 1, beta: 1, transA: 0, transB: 0 }),
-  Softmax: (o): Attrs => ({ axis: o < 13 ? 1 : -1 }), LogSoftmax: (o): Attrs => ({ axis: o < 13 ? 1 : -1 }), Hardmax: (o): Attrs => ({ axis: o < 13 ? 1 : -1 }),
+  Softmax: (o): Attrs => ({ axis: o < 13 ? 1 : -1 }),
+  LogSoftmax: (o): Attrs => ({ axis: o < 13 ? 1 : -1 }),
+  Hardmax: (o): Attrs => ({ axis: o < 13 ? 1 : -1 }),
   Flatten: c({ axis: 1 }),
-  Gather: c({ axis: 0 }), GatherElements: c({ axis: 0 }), GatherND: c({ batch_dims: 0 }),
-  ScatterElements: c({ axis: 0, reduction: "none" }), Scatter: c({ axis: 0 }), ScatterND: c({ reduction: "none" }),
+  Gather: c({ axis: 0 }),
+  GatherElements: c({ axis: 0 }),
+  GatherND: c({ batch_dims: 0 }),
+  ScatterElements: c({ axis: 0, reduction: "none" }),
+  Scatter: c({ axis: 0 }),
+  ScatterND: c({ reduction: "none" }),
   Split: c({ axis: 0 }),
-  ArgMax: c({ axis: 0, keepdims: 1, select_last_index: 0 }), ArgMin: c({ axis: 0, keepdims: 1, select_last_index: 0 }),
-  ReduceSum: c(REDUCE), ReduceMean: c(REDUCE), ReduceMax: c(REDUCE), ReduceMin: c(REDUCE), ReduceProd: c(REDUCE),
-  ReduceL1: c(REDUCE), ReduceL2: c(REDUCE), ReduceLogSum: c(REDUCE), ReduceLogSumExp: c(REDUCE), ReduceSumSquare: c(REDUCE),
-  BatchNormalization: (o): Attrs => (o < 7 ? { epsilon: 1e-5, momentum: 0.9, spatial: 1, is_test: 0 } : o < 9 ? { epsilon: 1e-5, momentum: 0.9, spatial: 1 } : o < 14 ? { epsilon: 1e-5, momentum: 0.9 } : { epsilon: 1e-5, momentum: 0.9, training_mode: 0 }),
+  ArgMax: c({ axis: 0, keepdims: 1, select_last_index: 0 }),
+  ArgMin: c({ axis: 0, keepdims: 1, select_last_index: 0 }),
+  ReduceSum: c(REDUCE),
+  ReduceMean: c(REDUCE),
+  ReduceMax: c(REDUCE),
+  ReduceMin: c(REDUCE),
+  ReduceProd: c(REDUCE),
+  ReduceL1: c(REDUCE),
+  ReduceL2: c(REDUCE),
+  ReduceLogSum: c(REDUCE),
+  ReduceLogSumExp: c(REDUCE),
+  ReduceSumSquare: c(REDUCE),
+  BatchNormalization: (o): Attrs =>
+    o < 7
+      ? { epsilon: 1e-5, momentum: 0.9, spatial: 1, is_test: 0 }
+      : o < 9
+        ? { epsilon: 1e-5, momentum: 0.9, spatial: 1 }
+        : o < 14
+          ? { epsilon: 1e-5, momentum: 0.9 }
+          : { epsilon: 1e-5, momentum: 0.9, training_mode: 0 },
   InstanceNormalization: c({ epsilon: 1e-5 }),
   LayerNormalization: c({ axis: -1, epsilon: 1e-5, stash_type: 1 }),
   GroupNormalization: c({ epsilon: 1e-5, stash_type: 1 }),
@@ -108,11 +134,17 @@ const DEFAULTS: DefaultTable = {
   NonMaxSuppression: c({ center_point_box: 0 }),
   CenterCropPad: c({}),
   MaxRoiPool: c({ spatial_scale: 1 }),
-  Bernoulli: c({}), RandomNormal: c({ dtype: 1, mean: 0, scale: 1 }), RandomUniform: c({ dtype: 1, high: 1, low: 0 }),
-  RandomNormalLike: c({ mean: 0, scale: 1 }), RandomUniformLike: c({ high: 1, low: 0 }),
+  Bernoulli: c({}),
+  RandomNormal: c({ dtype: 1, mean: 0, scale: 1 }),
+  RandomUniform: c({ dtype: 1, high: 1, low: 0 }),
+  RandomNormalLike: c({ mean: 0, scale: 1 }),
+  RandomUniformLike: c({ high: 1, low: 0 }),
   AffineGrid: c({ align_corners: 0 }),
-  DFT: c({ inverse: 0, onesided: 0 }), STFT: c({ onesided: 1 }),
-  HannWindow: c({ output_datatype: 1, periodic: 1 }), HammingWindow: c({ output_datatype: 1, periodic: 1 }), BlackmanWindow: c({ output_datatype: 1, periodic: 1 }),
+  DFT: c({ inverse: 0, onesided: 0 }),
+  STFT: c({ onesided: 1 }),
+  HannWindow: c({ output_datatype: 1, periodic: 1 }),
+  HammingWindow: c({ output_datatype: 1, periodic: 1 }),
+  BlackmanWindow: c({ output_datatype: 1, periodic: 1 }),
   Attention: c({ is_causal: 0, qk_matmul_output_mode: 0, softcap: 0 }),
 };
 
@@ -144,5 +176,7 @@ export function aStr(a: Attrs, name: string, def: string): string {
 }
 export function aTensor(a: Attrs, name: string): TensorProto | undefined {
   const v = a[name];
-  return v && typeof v === "object" && !Array.isArray(v) && ("data_type" in v || "dims" in v || "raw_data" in v) ? (v as TensorProto) : undefined;
+  return v && typeof v === "object" && !Array.isArray(v) && ("data_type" in v || "dims" in v || "raw_data" in v)
+    ? (v as TensorProto)
+    : undefined;
 }

@@ -52,11 +52,50 @@ export interface CostSummary {
 
 const VIEW_OPS = new Set(["Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"]);
 const MOVE_OPS = new Set([
-  "Concat", "Split", "Slice", "Gather", "GatherElements", "GatherND", "Transpose", "Pad", "Expand", "Tile", "Shape", "Size",
-  "Cast", "CastLike", "Constant", "ConstantOfShape", "ScatterElements", "ScatterND", "Scatter", "DepthToSpace", "SpaceToDepth",
-  "Compress", "NonZero", "OneHot", "Range", "EyeLike", "Crop", "TensorScatter", "BitCast", "Resize", "Upsample",
+  "Concat",
+  "Split",
+  "Slice",
+  "Gather",
+  "GatherElements",
+  "GatherND",
+  "Transpose",
+  "Pad",
+  "Expand",
+  "Tile",
+  "Shape",
+  "Size",
+  "Cast",
+  "CastLike",
+  "Constant",
+  "ConstantOfShape",
+  "ScatterElements",
+  "ScatterND",
+  "Scatter",
+  "DepthToSpace",
+  "SpaceToDepth",
+  "Compress",
+  "NonZero",
+  "OneHot",
+  "Range",
+  "EyeLike",
+  "Crop",
+  "TensorScatter",
+  "BitCast",
+  "Resize",
+  "Upsample",
 ]);
-const NORM7 = new Set(["LayerNormalization", "InstanceNormalization", "GroupNormalization", "RMSNormalization", "SkipLayerNormalization", "SimplifiedLayerNormalization", "SkipSimplifiedLayerNormalization", "EmbedLayerNormalization", "MeanVarianceNormalization", "LpNormalization"]);
+const NORM7 = new Set([
+  "LayerNormalization",
+  "InstanceNormalization",
+  "GroupNormalization",
+  "RMSNormalization",
+  "SkipLayerNormalization",
+  "SimplifiedLayerNormalization",
+  "SkipSimplifiedLayerNormalization",
+  "EmbedLayerNormalization",
+  "MeanVarianceNormalization",
+  "LpNormalization",
+]);
 const SOFTMAX = new Set(["Softmax", "LogSoftmax", "Hardmax"]);
 const POOL = new Set(["MaxPool", "AveragePool", "LpPool"]);
 const GLOBAL_POOL = new Set(["GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool"]);
@@ -174,7 +213,8 @@ function nodeArith(n: NodeIR, c: Ctx): { macs: number; flops: number } {
     default:
   }
   if (POOL.has(op)) return { macs: 0, flops: outN * numElements(aInts(n.attrs, "kernel_shape") ?? []) };
-  if (GLOBAL_POOL.has(op) || op.startsWith("Reduce") || op === "ArgMax" || op === "ArgMin" || op === "CumSum") return { macs: 0, flops: elems(inT(0)) };
+  if (GLOBAL_POOL.has(op) || op.startsWith("Reduce") || op === "ArgMax" || op === "ArgMin" || op === "CumSum")
+    return { macs: 0, flops: elems(inT(0)) };
   if (NORM7.has(op)) return { macs: 0, flops: 7 * outN };
   if (SOFTMAX.has(op)) return { macs: 0, flops: 5 * outN };
   if (VIEW_OPS.has(op) || MOVE_OPS.has(op)) return { macs: 0, flops: 0 };
@@ -212,8 +252,18 @@ function costGraph(ir: GraphIR, c: Ctx, seenWeights: Set<TensorIR>, acc: { unkno
       for (const name of [...n.inputs, ...n.outputs]) if (name) memoryAccess += bytesOf(c.t(name));
     }
     for (const sg of Object.values(n.subgraphs)) {
-      const sub = costGraph(sg, { ir: sg, t: (name) => sg.tensors.get(name)?.source === "outer" ? c.t(name) : sg.tensors.get(name) ?? c.t(name) }, seenWeights, acc);
-      for (const s of sub) { macs += s.macs; flops += s.flops; params += s.params; memoryAccess += s.memoryAccess; }
+      const sub = costGraph(
+        sg,
+        { ir: sg, t: (name) => (sg.tensors.get(name)?.source === "outer" ? c.t(name) : (sg.tensors.get(name) ?? c.t(name))) },
+        seenWeights,
+        acc,
+      );
+      for (const s of sub) {
+        macs += s.macs;
+        flops += s.flops;
+        params += s.params;
+        memoryAccess += s.memoryAccess;
+      }
     }
     if (!Number.isFinite(macs) || !Number.isFinite(flops) || !Number.isFinite(memoryAccess)) {
       acc.unknown++;

@@ -53,11 +53,23 @@ interface Stats {
 function collect(ir: GraphIR): Stats {
   const t = (n: string): TensorIR | undefined => ir.tensors.get(n);
   const prod = (n: string | undefined): NodeIR | undefined => {
-    const p = n ? t(n)?.producer ?? -1 : -1;
+    const p = n ? (t(n)?.producer ?? -1) : -1;
     return p >= 0 ? ir.nodes[p] : undefined;
   };
   /** Walk up through shape-preserving single-input ops (BN, activations, Identity...). */
-  const through = new Set(["BatchNormalization", "Relu", "Clip", "Identity", "Dropout", "Sigmoid", "Mul", "Add", "HardSwish", "LeakyRelu", "Elu"]);
+  const through = new Set([
+    "BatchNormalization",
+    "Relu",
+    "Clip",
+    "Identity",
+    "Dropout",
+    "Sigmoid",
+    "Mul",
+    "Add",
+    "HardSwish",
+    "LeakyRelu",
+    "Elu",
+  ]);
   /** A Mul/Add whose other operand is static is an affine (scale/shift) step, not a merge. */
   const affine = (n: NodeIR) => (n.opType === "Add" || n.opType === "Mul") && n.inputs.filter((x) => !t(x)?.static).length === 1;
   const origin = (name: string | undefined, depth = 6): NodeIR | undefined => {
@@ -74,10 +86,15 @@ function collect(ir: GraphIR): Stats {
     for (let h = 0; h <= hops && frontier.length; h++) {
       const next: NodeIR[] = [];
       for (const n of frontier) {
-        if (n.opType === "MatMul" || n.opType === "FusedMatMul" || n.opType === "Einsum") return n.inputs.filter((x) => x && !t(x)?.static).length >= 2;
+        if (n.opType === "MatMul" || n.opType === "FusedMatMul" || n.opType === "Einsum")
+          return n.inputs.filter((x) => x && !t(x)?.static).length >= 2;
         if (h > 0 && !soft.has(n.opType)) continue;
-        if (dir === "up") { for (const x of n.inputs) { const p = prod(x); if (p && !p.static) next.push(p); } }
-        else for (const o of n.outputs) for (const c of (o ? t(o)?.consumers : undefined) ?? []) next.push(ir.nodes[c]);
+        if (dir === "up") {
+          for (const x of n.inputs) {
+            const p = prod(x);
+            if (p && !p.static) next.push(p);
+          }
+        } else for (const o of n.outputs) for (const c of (o ? t(o)?.consumers : undefined) ?? []) next.push(ir.nodes[c]);
       }
       frontier = next;
     }
@@ -107,16 +124,21 @@ function collect(ir: GraphIR): Stats {
     }
     if (op === "Add" || op === "Sum") {
       const ins = n.inputs.map(t).filter((x): x is TensorIR => !!x && !x.static);
-      if (ins.length >= 2 && ins[0].shape && ins[0].shape.length === 4 && JSON.stringify(ins[0].shape) === JSON.stringify(ins[1].shape)) s.residualAdds++;
+      if (ins.length >= 2 && ins[0].shape && ins[0].shape.length === 4 && JSON.stringify(ins[0].shape) === JSON.stringify(ins[1].shape))
+        s.residualAdds++;
     }
     if (op === "Concat") {
       s.concats.push(n);
       const srcs = n.inputs.map((x) => prod(x));
       // Dense connectivity: a Concat feeding a Concat (caffe style) or a feature map reused by several Concats.
-      const shared = n.inputs.some((x) => (t(x)?.consumers ?? []).filter((c) => c !== n.index && ir.nodes[c].opType === "Concat").length > 0);
+      const shared = n.inputs.some(
+        (x) => (t(x)?.consumers ?? []).filter((c) => c !== n.index && ir.nodes[c].opType === "Concat").length > 0,
+      );
       if (srcs.some((p) => p?.opType === "Concat") || shared) s.denseConcats++;
       const origins = n.inputs.map((x) => origin(x));
-      const convOrigins = origins.filter((o): o is NodeIR => !!o && (o.opType === "Conv" || o.opType === "MaxPool" || o.opType === "AveragePool"));
+      const convOrigins = origins.filter(
+        (o): o is NodeIR => !!o && (o.opType === "Conv" || o.opType === "MaxPool" || o.opType === "AveragePool"),
+      );
       if (n.inputs.length === 2 && convOrigins.length === 2 && convOrigins.every((o) => o.opType === "Conv")) {
         const [a, b] = convOrigins;
         const ka = (aInts(a.attrs, "kernel_shape") ?? [])[0];
@@ -161,7 +183,8 @@ function collect(ir: GraphIR): Stats {
     if (op === "LRN") s.lrn++;
     if (op === "Gemm" || (op === "MatMul" && n.inputs.some((x) => t(x)?.static))) s.fc++;
     if (op === "NonMaxSuppression") s.nms++;
-    if (op === "GlobalAveragePool" || op === "GlobalMaxPool" || op === "Gemm" || (op === "AveragePool" && s.convs.length > 3)) s.head = true;
+    if (op === "GlobalAveragePool" || op === "GlobalMaxPool" || op === "Gemm" || (op === "AveragePool" && s.convs.length > 3))
+      s.head = true;
     if (op === "Resize" || op === "Upsample" || op === "ConvTranspose") s.upsample++;
   }
   return s;

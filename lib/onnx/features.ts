@@ -147,14 +147,33 @@ export function extractFeatures(input: GraphIR): GraphFeatures {
   const order = src.map((_, k) => k).sort((a, b) => src[a] - src[b] || dst[a] - dst[b]);
   const batch = ir.batch ?? 1;
   const graph = {
-    flops: cost.flops, macs: cost.macs, params: cost.params, memoryAccess: cost.memoryAccess,
-    activationMemory: cost.activationMemory, batch, nodeCount: kept.length,
+    flops: cost.flops,
+    macs: cost.macs,
+    params: cost.params,
+    memoryAccess: cost.memoryAccess,
+    activationMemory: cost.activationMemory,
+    batch,
+    nodeCount: kept.length,
   };
   return {
-    version: FEATURE_SET_VERSION, featureNames: FEATURE_NAMES, numNodes: kept.length, numFeatures: F, nodeFeatures: X, nodeOps,
-    edgeSrc: Int32Array.from(order.map((k) => src[k])), edgeDst: Int32Array.from(order.map((k) => dst[k])),
+    version: FEATURE_SET_VERSION,
+    featureNames: FEATURE_NAMES,
+    numNodes: kept.length,
+    numFeatures: F,
+    nodeFeatures: X,
+    nodeOps,
+    edgeSrc: Int32Array.from(order.map((k) => src[k])),
+    edgeDst: Int32Array.from(order.map((k) => dst[k])),
     graphFeatureNames: GRAPH_FEATURE_NAMES,
-    graphFeatures: Float32Array.from([lg(graph.flops), lg(graph.macs), lg(graph.params), lg(graph.memoryAccess), lg(graph.activationMemory), batch, kept.length]),
+    graphFeatures: Float32Array.from([
+      lg(graph.flops),
+      lg(graph.macs),
+      lg(graph.params),
+      lg(graph.memoryAccess),
+      lg(graph.activationMemory),
+      batch,
+      kept.length,
+    ]),
     graph,
   };
 }

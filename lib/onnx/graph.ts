@@ -79,7 +79,9 @@ export function shapeFromValueInfo(v: ValueInfo | undefined): { dtype: number; s
   const tt = v?.type?.tensor_type;
   if (!tt) return undefined;
   // Negative dim_value (some exporters write -1 for "unknown") counts as unknown.
-  const shape = tt.shape ? (tt.shape.dim ?? []).map((d): Dim => (d.dim_value !== undefined && d.dim_value >= 0 ? d.dim_value : d.dim_param ? d.dim_param : "?")) : null;
+  const shape = tt.shape
+    ? (tt.shape.dim ?? []).map((d): Dim => (d.dim_value !== undefined && d.dim_value >= 0 ? d.dim_value : d.dim_param ? d.dim_param : "?"))
+    : null;
   return { dtype: tt.elem_type ?? 0, shape };
 }
 
@@ -100,7 +102,9 @@ function expandNodes(nodes: NodeProto[], ctx: Ctx, depth: number, out: { node: N
       continue;
     }
     if (depth >= MAX_FUNCTION_DEPTH) {
-      throw onnxError("ONNX_CYCLE", `model-local function '${fn.name}' calls itself (recursion deeper than ${MAX_FUNCTION_DEPTH})`, { function: fn.name });
+      throw onnxError("ONNX_CYCLE", `model-local function '${fn.name}' calls itself (recursion deeper than ${MAX_FUNCTION_DEPTH})`, {
+        function: fn.name,
+      });
     }
     out.push(...inlineFunction(n, fn, ctx, depth));
   }
@@ -204,8 +208,13 @@ function buildGraphProto(g: GraphProto, ctx: Ctx, outer: Set<string> | null, dep
   const outerRefs = new Set<string>();
   const resolveName = (name: string, where: string): void => {
     if (!name || scope.has(name) || produced.has(name)) return;
-    if (outer?.has(name)) { outerRefs.add(name); return; }
-    throw onnxError("ONNX_DANGLING_INPUT", `${where} reads tensor '${name}', which no node, input or initializer provides`, { tensor: name });
+    if (outer?.has(name)) {
+      outerRefs.add(name);
+      return;
+    }
+    throw onnxError("ONNX_DANGLING_INPUT", `${where} reads tensor '${name}', which no node, input or initializer provides`, {
+      tensor: name,
+    });
   };
 
   let visible: Set<string> | undefined; // names a subgraph may read from this scope and the outer ones
@@ -245,7 +254,9 @@ function buildGraphProto(g: GraphProto, ctx: Ctx, outer: Set<string> | null, dep
       const prev = tensors.get(o);
       if (prev) {
         const what = prev.producer >= 0 ? `node '${nodes[prev.producer].name || nodes[prev.producer].opType}'` : `a graph ${prev.source}`;
-        throw onnxError("ONNX_INVALID", `tensor '${o}' is produced twice: by ${what} and by node '${node.name || node.opType}'`, { tensor: o });
+        throw onnxError("ONNX_INVALID", `tensor '${o}' is produced twice: by ${what} and by node '${node.name || node.opType}'`, {
+          tensor: o,
+        });
       }
       newTensor(o, "node", node.index, false);
     }
@@ -326,8 +337,13 @@ function topoSort(nodes: NodeIR[], tensors: Map<string, TensorIR>): number[] {
     for (const s of succ[n]) if (--indeg[s] === 0) pushH(s);
   }
   if (order.length < nodes.length) {
-    const stuck = nodes.filter((n) => indeg[n.index] > 0).slice(0, 5).map((n) => n.name || `${n.opType}#${n.index}`);
-    throw onnxError("ONNX_CYCLE", `the graph has a cycle through ${stuck.length} or more nodes, e.g. ${stuck.join(", ")}`, { nodes: stuck });
+    const stuck = nodes
+      .filter((n) => indeg[n.index] > 0)
+      .slice(0, 5)
+      .map((n) => n.name || `${n.opType}#${n.index}`);
+    throw onnxError("ONNX_CYCLE", `the graph has a cycle through ${stuck.length} or more nodes, e.g. ${stuck.join(", ")}`, {
+      nodes: stuck,
+    });
   }
   return order;
 }

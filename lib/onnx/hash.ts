@@ -102,7 +102,10 @@ function graphDigest(ir: GraphIR): string {
   };
   for (const i of live) {
     const n = ir.nodes[i];
-    up.set(i, h(`${labels.get(i)}(${[...n.inputs.map((x) => srcKey(x, up)), ...n.implicitInputs.map((x) => "imp:" + srcKey(x, up))].join(";")})`));
+    up.set(
+      i,
+      h(`${labels.get(i)}(${[...n.inputs.map((x) => srcKey(x, up)), ...n.implicitInputs.map((x) => "imp:" + srcKey(x, up))].join(";")})`),
+    );
   }
   const outPos = new Map<string, number[]>();
   ir.outputs.forEach((o, p) => outPos.set(o, [...(outPos.get(o) ?? []), p]));
@@ -129,7 +132,10 @@ function graphDigest(ir: GraphIR): string {
   const keys: string[] = [];
   for (const i of live) {
     const n = ir.nodes[i];
-    const preds = n.inputs.map((x) => { const p = x ? t(x)?.producer ?? -1 : -1; return p >= 0 && both.has(p) ? both.get(p)! : srcKey(x, up); });
+    const preds = n.inputs.map((x) => {
+      const p = x ? (t(x)?.producer ?? -1) : -1;
+      return p >= 0 && both.has(p) ? both.get(p)! : srcKey(x, up);
+    });
     const succ: string[] = [];
     for (const o of n.outputs) for (const c of (o ? t(o)?.consumers : undefined) ?? []) if (both.has(c)) succ.push(both.get(c)!);
     keys.push(h(`${both.get(i)}(${preds.join(";")})<${succ.sort().join(";")}>`));

@@ -37,7 +37,10 @@ function decodeProto(bytes: Uint8Array): ModelProto {
   } catch (e) {
     if (e instanceof WireError) {
       if (e.kind === "eof") {
-        throw onnxError("ONNX_TRUNCATED", `the ONNX file is truncated: ${e.message} (file has ${bytes.length} bytes)`, { offset: e.offset, size: bytes.length });
+        throw onnxError("ONNX_TRUNCATED", `the ONNX file is truncated: ${e.message} (file has ${bytes.length} bytes)`, {
+          offset: e.offset,
+          size: bytes.length,
+        });
       }
       throw onnxError("ONNX_NOT_PROTOBUF", `not a valid ONNX protobuf: ${e.message}`, { offset: e.offset });
     }
@@ -68,7 +71,10 @@ function checkExternal(t: TensorProto, where: string, refs: ExternalRef[]): void
   }
   const bad = unsafeLocation(location);
   if (bad) {
-    throw onnxError("ONNX_EXTERNAL_DATA", `refused external data of tensor '${name}' (${where}): ${bad}: '${location}'`, { tensor: name, location });
+    throw onnxError("ONNX_EXTERNAL_DATA", `refused external data of tensor '${name}' (${where}): ${bad}: '${location}'`, {
+      tensor: name,
+      location,
+    });
   }
   const ref: ExternalRef = { tensor: name, location };
   for (const k of ["offset", "length"] as const) {
@@ -101,7 +107,11 @@ function walkNode(n: NonNullable<GraphProto["node"]>[number], where: string, w: 
   const d = normDomain(n.domain);
   if (!n.op_type) throw onnxError("ONNX_INVALID", `a node in ${where} has no op_type`, { node: n.name ?? "" });
   if (!(d in w.opsets) && !BUILTIN_DOMAINS.has(d) && !w.functionDomains.has(d) && !extraDomains?.has(d)) {
-    throw onnxError("ONNX_UNKNOWN_DOMAIN", `node '${n.name ?? n.op_type}' uses op ${d}::${n.op_type} from domain '${d}', which the model does not import`, { domain: d, op: n.op_type });
+    throw onnxError(
+      "ONNX_UNKNOWN_DOMAIN",
+      `node '${n.name ?? n.op_type}' uses op ${d}::${n.op_type} from domain '${d}', which the model does not import`,
+      { domain: d, op: n.op_type },
+    );
   }
   for (const a of n.attribute ?? []) {
     if (a.t) checkExternal(a.t, `${where} / attribute ${a.name}`, w.refs);
@@ -116,7 +126,8 @@ function readOpsets(list: ModelProto["opset_import"], irVersion: number): Record
   for (const o of list ?? []) {
     const d = normDomain(o.domain);
     const v = o.version ?? 0;
-    if (!Number.isSafeInteger(v) || v < 1) throw onnxError("ONNX_UNSUPPORTED_OPSET", `invalid opset version ${v} for domain '${d || "ai.onnx"}'`, { domain: d, version: v });
+    if (!Number.isSafeInteger(v) || v < 1)
+      throw onnxError("ONNX_UNSUPPORTED_OPSET", `invalid opset version ${v} for domain '${d || "ai.onnx"}'`, { domain: d, version: v });
     opsets[d] = Math.max(opsets[d] ?? 0, v);
   }
   if (!("" in opsets)) {
@@ -125,11 +136,17 @@ function readOpsets(list: ModelProto["opset_import"], irVersion: number): Record
   }
   const ai = opsets[""];
   if (ai !== undefined && ai > MAX_OPSET) {
-    throw onnxError("ONNX_UNSUPPORTED_OPSET", `ai.onnx opset ${ai} is not supported (this library knows opsets 1..${MAX_OPSET})`, { domain: "ai.onnx", version: ai });
+    throw onnxError("ONNX_UNSUPPORTED_OPSET", `ai.onnx opset ${ai} is not supported (this library knows opsets 1..${MAX_OPSET})`, {
+      domain: "ai.onnx",
+      version: ai,
+    });
   }
   const ml = opsets["ai.onnx.ml"];
   if (ml !== undefined && ml > MAX_ML_OPSET) {
-    throw onnxError("ONNX_UNSUPPORTED_OPSET", `ai.onnx.ml opset ${ml} is not supported (max ${MAX_ML_OPSET})`, { domain: "ai.onnx.ml", version: ml });
+    throw onnxError("ONNX_UNSUPPORTED_OPSET", `ai.onnx.ml opset ${ml} is not supported (max ${MAX_ML_OPSET})`, {
+      domain: "ai.onnx.ml",
+      version: ml,
+    });
   }
   return opsets;
 }

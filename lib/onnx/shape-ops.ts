@@ -153,7 +153,9 @@ function variadic(fold?: (a: number, b: number) => number): ShapeFn {
     const xs = c.inputs.filter((x): x is Info => !!x);
     if (!xs.length) throw new ShapeError("no inputs");
     const shape = broadcast(xs.map((x) => x.shape));
-    const v = fold ? foldElementwise(shape, xs, (...a) => (a.every(isNum) ? (a as number[]).reduce((x, y) => fold(x, y)) : UNKNOWN)) : undefined;
+    const v = fold
+      ? foldElementwise(shape, xs, (...a) => (a.every(isNum) ? (a as number[]).reduce((x, y) => fold(x, y)) : UNKNOWN))
+      : undefined;
     return [out(xs[0].dtype, shape, v)];
   };
 }
@@ -441,7 +443,8 @@ const transpose: ShapeFn = (c) => {
   if (!x.shape) return [out(x.dtype, null)];
   const r = x.shape.length;
   const perm = aInts(c.attrs, "perm") ?? [...Array(r).keys()].reverse();
-  if (perm.length !== r || new Set(perm.map((p) => (p < 0 ? p + r : p))).size !== r) throw new ShapeError(`invalid perm ${fmtShape(perm)} for rank ${r}`);
+  if (perm.length !== r || new Set(perm.map((p) => (p < 0 ? p + r : p))).size !== r)
+    throw new ShapeError(`invalid perm ${fmtShape(perm)} for rank ${r}`);
   const np = perm.map((p) => normAxis(p, r, "perm entry"));
   c.attrs.perm = np;
   const s = np.map((p) => x.shape![p]);
@@ -513,7 +516,8 @@ const concat: ShapeFn = (c) => {
     total = addDim(total, x.shape[axis]);
     for (let i = 0; i < r; i++) {
       if (i === axis) continue;
-      if (isNum(x.shape[i]) && isNum(s[i]) && x.shape[i] !== s[i]) throw new ShapeError(`Concat inputs differ in dim ${i}: ${s[i]} vs ${x.shape[i]}`);
+      if (isNum(x.shape[i]) && isNum(s[i]) && x.shape[i] !== s[i])
+        throw new ShapeError(`Concat inputs differ in dim ${i}: ${s[i]} vs ${x.shape[i]}`);
       if (!isNum(s[i]) && isNum(x.shape[i])) s[i] = x.shape[i];
     }
   }
@@ -615,14 +619,23 @@ const slice: ShapeFn = (c) => {
   }
   if (!starts || !ends) {
     // Unknown bounds: axes we know are sliced become unknown; with unknown axes, every dim may change.
-    if (axes) { const ax = new Set(axes.map((a) => normAxis(a, r))); return [out(x.dtype, x.shape.map((d, i) => (ax.has(i) ? UNKNOWN : d)))]; }
+    if (axes) {
+      const ax = new Set(axes.map((a) => normAxis(a, r)));
+      return [
+        out(
+          x.dtype,
+          x.shape.map((d, i) => (ax.has(i) ? UNKNOWN : d)),
+        ),
+      ];
+    }
     const len = inp(c, 1)?.shape;
     if (len && len.length === 1 && isNum(len[0]) && len[0] === r) return [out(x.dtype, unknownDims(r))];
     return [out(x.dtype, unknownDims(r))];
   }
   axes ??= starts.map((_, i) => i);
   steps ??= starts.map(() => 1);
-  if (starts.length !== ends.length || axes.length !== starts.length || steps.length !== starts.length) throw new ShapeError("Slice starts/ends/axes/steps lengths differ");
+  if (starts.length !== ends.length || axes.length !== starts.length || steps.length !== starts.length)
+    throw new ShapeError("Slice starts/ends/axes/steps lengths differ");
   const s = x.shape.slice();
   const plan = new Map<number, { s: number; step: number; len: number }>();
   axes.forEach((a, i) => {
@@ -798,7 +811,9 @@ function resizeShape(c: OpCtx, x: Info, scales: number[] | undefined, sizes: num
 function keepBatch(x: Info, s: Shape): Shape {
   const b = x.shape![0];
   if ((s.length === 4 || s.length === 5) && isNum(b) && isNum(s[0]) && s[0] !== b) {
-    throw new ShapeError(`Resize changes the batch dimension from ${b} to ${s[0]}: the model hard-codes its batch size (export it with a dynamic batch, or generate it at this batch)`);
+    throw new ShapeError(
+      `Resize changes the batch dimension from ${b} to ${s[0]}: the model hard-codes its batch size (export it with a dynamic batch, or generate it at this batch)`,
+    );
   }
   return s;
 }
@@ -813,7 +828,10 @@ const resize: ShapeFn = (c) => {
   const scalesIn = inp(c, 2);
   const sizesIn = inp(c, 3);
   const sizes = sizesIn && sizesIn.shape && !(isNum(sizesIn.shape[0]) && sizesIn.shape[0] === 0) ? ints(sizesIn) : undefined;
-  const scales = scalesIn && scalesIn.shape && !(isNum(scalesIn.shape[0]) && scalesIn.shape[0] === 0) ? (scalesIn.value?.data as number[] | undefined) : undefined;
+  const scales =
+    scalesIn && scalesIn.shape && !(isNum(scalesIn.shape[0]) && scalesIn.shape[0] === 0)
+      ? (scalesIn.value?.data as number[] | undefined)
+      : undefined;
   if (!sizes && !scales) return [out(x.dtype, unknownDims(x.shape.length))];
   return [out(x.dtype, keepBatch(x, resizeShape(c, x, scales, sizes)))];
 };
@@ -821,10 +839,18 @@ const resize: ShapeFn = (c) => {
 const upsample: ShapeFn = (c) => {
   const x = need(c, 0);
   if (!x.shape) return [out(x.dtype, null)];
-  const scales = c.opset < 9 ? (c.attrs.scales as number[] | undefined) ?? (c.attrs.height_scale !== undefined ? [1, 1, aFloat(c.attrs, "height_scale", 1), aFloat(c.attrs, "width_scale", 1)] : undefined)
-    : (inp(c, 1)?.value?.data as number[] | undefined);
+  const scales =
+    c.opset < 9
+      ? ((c.attrs.scales as number[] | undefined) ??
+        (c.attrs.height_scale !== undefined ? [1, 1, aFloat(c.attrs, "height_scale", 1), aFloat(c.attrs, "width_scale", 1)] : undefined))
+      : (inp(c, 1)?.value?.data as number[] | undefined);
   if (!scales) return [out(x.dtype, unknownDims(x.shape.length))];
-  return [out(x.dtype, x.shape.map((d, i) => (isNum(d) ? Math.floor(d * scales[i]) : scales[i] === 1 ? d : UNKNOWN)))];
+  return [
+    out(
+      x.dtype,
+      x.shape.map((d, i) => (isNum(d) ? Math.floor(d * scales[i]) : scales[i] === 1 ? d : UNKNOWN)),
+    ),
+  ];
 };
 
 function reduce(dtype?: number, axesInputSince = 18): ShapeFn {
@@ -842,10 +868,15 @@ function reduce(dtype?: number, axesInputSince = 18): ShapeFn {
     }
     const ax = new Set(axes.map((a) => normAxis(a, Math.max(r, 1))));
     const s: Shape = [];
-    x.shape.forEach((d, i) => { if (!ax.has(i)) s.push(d); else if (keep) s.push(1); });
+    x.shape.forEach((d, i) => {
+      if (!ax.has(i)) s.push(d);
+      else if (keep) s.push(1);
+    });
     let v: ConstValue | undefined;
-    if (x.value && r <= 1 && c.node.opType === "ReduceProd" && x.value.data.every(isNum)) v = { dims: s as number[], data: [(x.value.data as number[]).reduce((a, b) => a * b, 1)] };
-    if (x.value && r <= 1 && c.node.opType === "ReduceSum" && x.value.data.every(isNum)) v = { dims: s as number[], data: [(x.value.data as number[]).reduce((a, b) => a + b, 0)] };
+    if (x.value && r <= 1 && c.node.opType === "ReduceProd" && x.value.data.every(isNum))
+      v = { dims: s as number[], data: [(x.value.data as number[]).reduce((a, b) => a * b, 1)] };
+    if (x.value && r <= 1 && c.node.opType === "ReduceSum" && x.value.data.every(isNum))
+      v = { dims: s as number[], data: [(x.value.data as number[]).reduce((a, b) => a + b, 0)] };
     return [out(dt, s, v)];
   };
 }
@@ -927,7 +958,12 @@ const range: ShapeFn = (c) => {
 const castOp: ShapeFn = (c) => {
   const x = need(c, 0);
   const to = aInt(c.attrs, "to", 0);
-  const v = x.value ? { dims: x.value.dims, data: x.value.data.map((d) => (isNum(d) ? castValue(d, to) : to === I64 || to === DataType.INT32 ? d : UNKNOWN)) } : undefined;
+  const v = x.value
+    ? {
+        dims: x.value.dims,
+        data: x.value.data.map((d) => (isNum(d) ? castValue(d, to) : to === I64 || to === DataType.INT32 ? d : UNKNOWN)),
+      }
+    : undefined;
   return [out(to, x.shape, v)];
 };
 
@@ -1088,15 +1124,24 @@ const loop: ShapeFn = (c) => {
     const k = scans[0]?.length ?? 0;
     for (let j = 0; j < k; j++) {
       const first = scans[0][j];
-      const same = scans.every((it) => it[j]?.shape && first.shape && it[j].shape!.length === first.shape.length && it[j].shape!.every((d, q) => dimEq(d, first.shape![q])));
-      res.push(out(first.dtype, first.shape ? [condKnown ? iters : UNKNOWN, ...(same ? first.shape : first.shape.map(() => UNKNOWN))] : null));
+      const same = scans.every(
+        (it) =>
+          it[j]?.shape &&
+          first.shape &&
+          it[j].shape!.length === first.shape.length &&
+          it[j].shape!.every((d, q) => dimEq(d, first.shape![q])),
+      );
+      res.push(
+        out(first.dtype, first.shape ? [condKnown ? iters : UNKNOWN, ...(same ? first.shape : first.shape.map(() => UNKNOWN))] : null),
+      );
     }
     return res;
   }
   const body = c.subgraph("body", [out(I64, []), out(BOOL, []), ...carried0.map((x) => x && out(x.dtype, x.shape))]);
   const res: Out[] = [];
   for (let i = 0; i < n; i++) res.push(merge(carried0[i], body?.[1 + i]));
-  for (const s of (body ?? []).slice(1 + n)) res.push(out(s.dtype, s.shape ? [isNum(trip) && !c.inputs[1] ? trip : UNKNOWN, ...s.shape] : null));
+  for (const s of (body ?? []).slice(1 + n))
+    res.push(out(s.dtype, s.shape ? [isNum(trip) && !c.inputs[1] ? trip : UNKNOWN, ...s.shape] : null));
   return res;
 };
 
@@ -1163,7 +1208,14 @@ const maxRoiPool: ShapeFn = (c) => {
 const roiAlign: ShapeFn = (c) => {
   const x = need(c, 0);
   const rois = need(c, 1);
-  return [out(x.dtype, [rois.shape?.[0] ?? UNKNOWN, x.shape?.[1] ?? UNKNOWN, aInt(c.attrs, "output_height", 1), aInt(c.attrs, "output_width", 1)])];
+  return [
+    out(x.dtype, [
+      rois.shape?.[0] ?? UNKNOWN,
+      x.shape?.[1] ?? UNKNOWN,
+      aInt(c.attrs, "output_height", 1),
+      aInt(c.attrs, "output_width", 1),
+    ]),
+  ];
 };
 
 const gridSample: ShapeFn = (c) => {
@@ -1222,7 +1274,9 @@ const windowOp: ShapeFn = (c) => {
 const melWeight: ShapeFn = (c) => {
   const bins = need(c, 0).value?.data[0];
   const dft = need(c, 1).value?.data[0];
-  return [out(aInt(c.attrs, "output_datatype", DataType.FLOAT), [isNum(dft) ? Math.floor(dft / 2) + 1 : UNKNOWN, isNum(bins) ? bins : UNKNOWN])];
+  return [
+    out(aInt(c.attrs, "output_datatype", DataType.FLOAT), [isNum(dft) ? Math.floor(dft / 2) + 1 : UNKNOWN, isNum(bins) ? bins : UNKNOWN]),
+  ];
 };
 
 const dft: ShapeFn = (c) => {
@@ -1294,7 +1348,12 @@ const castLike: ShapeFn = (c) => {
 };
 
 const bitShift = binary(undefined);
-const cmp = (f: (a: number, b: number) => boolean) => binary((a, b) => (f(a, b) ? 1 : 0), BOOL, (a, b) => (a === b && a !== UNKNOWN && f === eqFn ? 1 : UNKNOWN));
+const cmp = (f: (a: number, b: number) => boolean) =>
+  binary(
+    (a, b) => (f(a, b) ? 1 : 0),
+    BOOL,
+    (a, b) => (a === b && a !== UNKNOWN && f === eqFn ? 1 : UNKNOWN),
+  );
 const eqFn = (a: number, b: number) => a === b;
 
 // ---------- attention-era ops (opset 23+) ----------
@@ -1367,21 +1426,29 @@ const stft: ShapeFn = (c) => {
   return [out(sig.dtype, [sig.shape[0], frames, bins, 2])];
 };
 
-const lossOp = (withLogProb: boolean): ShapeFn => (c) => {
-  const x = need(c, 0);
-  const t = need(c, 1);
-  const red = aStr(c.attrs, "reduction", "mean");
-  const loss = out(x.dtype, red === "none" ? t.shape : []);
-  return withLogProb ? [loss, out(x.dtype, x.shape)] : [loss];
-};
+const lossOp =
+  (withLogProb: boolean): ShapeFn =>
+  (c) => {
+    const x = need(c, 0);
+    const t = need(c, 1);
+    const red = aStr(c.attrs, "reduction", "mean");
+    const loss = out(x.dtype, red === "none" ? t.shape : []);
+    return withLogProb ? [loss, out(x.dtype, x.shape)] : [loss];
+  };
 
 /** Training optimizers (ai.onnx.preview.training): each output has the shape of its matching input. */
-const optimizer = (groups: number, outGroups: number[]): ShapeFn => (c) => {
-  const n = (c.inputs.length - 2) / groups;
-  const res: Out[] = [];
-  for (const g of outGroups) for (let j = 0; j < n; j++) { const x = inp(c, 2 + g * n + j); res.push(out(x?.dtype ?? 0, x?.shape ?? null)); }
-  return res;
-};
+const optimizer =
+  (groups: number, outGroups: number[]): ShapeFn =>
+  (c) => {
+    const n = (c.inputs.length - 2) / groups;
+    const res: Out[] = [];
+    for (const g of outGroups)
+      for (let j = 0; j < n; j++) {
+        const x = inp(c, 2 + g * n + j);
+        res.push(out(x?.dtype ?? 0, x?.shape ?? null));
+      }
+    return res;
+  };
 
 // ---------- contrib (com.microsoft) ops seen in the networks corpus ----------
 const attentionMs: ShapeFn = (c) => {
@@ -1399,7 +1466,11 @@ const embedLayerNorm: ShapeFn = (c) => {
   const hidden = wordEmb?.shape?.[1] ?? UNKNOWN;
   const dt = wordEmb?.dtype ?? DataType.FLOAT;
   if (!ids.shape) return [out(dt, null), out(DataType.INT32, null)];
-  return [out(dt, [ids.shape[0], ids.shape[1], hidden]), out(DataType.INT32, [ids.shape[0]]), out(dt, [ids.shape[0], ids.shape[1], hidden])];
+  return [
+    out(dt, [ids.shape[0], ids.shape[1], hidden]),
+    out(DataType.INT32, [ids.shape[0]]),
+    out(dt, [ids.shape[0], ids.shape[1], hidden]),
+  ];
 };
 
 const skipLayerNorm: ShapeFn = (c) => {
@@ -1424,69 +1495,234 @@ const fusedMatMul: ShapeFn = (c) => {
   const a = need(c, 0);
   const b = need(c, 1);
   if (aInt(c.attrs, "transBatchA", 0) || aInt(c.attrs, "transBatchB", 0)) return [out(a.dtype, null)];
-  const t = (x: Info, on: boolean): Info => (on && x.shape && x.shape.length >= 2 ? { dtype: x.dtype, shape: [...x.shape.slice(0, -2), x.shape[x.shape.length - 1], x.shape[x.shape.length - 2]] } : x);
+  const t = (x: Info, on: boolean): Info =>
+    on && x.shape && x.shape.length >= 2
+      ? { dtype: x.dtype, shape: [...x.shape.slice(0, -2), x.shape[x.shape.length - 1], x.shape[x.shape.length - 2]] }
+      : x;
   return matmul()({ ...c, inputs: [t(a, aInt(c.attrs, "transA", 0) === 1), t(b, aInt(c.attrs, "transB", 0) === 1)] });
 };
 
 // ---------- registry ----------
 export const OPS: Record<string, ShapeFn> = {
   // elementwise unary (shape-preserving)
-  Abs: unary(Math.abs), Neg: unary((x) => -x), Floor: unary(Math.floor), Ceil: unary(Math.ceil), Sqrt: unary(Math.sqrt),
-  Round: unary((x) => { const f = Math.floor(x); const d = x - f; return d > 0.5 ? f + 1 : d < 0.5 ? f : f % 2 === 0 ? f : f + 1; }),
-  Reciprocal: unary((x) => 1 / x), Exp: unary(Math.exp), Log: unary(Math.log), Sign: unary(Math.sign), Relu: unary((x) => Math.max(0, x)),
-  Identity: (c) => { const x = need(c, 0); return [out(x.dtype, x.shape, x.value)]; },
-  Acos: unary(), Acosh: unary(), Asin: unary(), Asinh: unary(), Atan: unary(), Atanh: unary(), Cos: unary(), Cosh: unary(),
-  Sin: unary(), Sinh: unary(), Tan: unary(), Tanh: unary(), Erf: unary(), Sigmoid: unary(), HardSigmoid: unary(), HardSwish: unary(),
-  Elu: unary(), Selu: unary(), Celu: unary(), LeakyRelu: unary(), ThresholdedRelu: unary(), Softplus: unary(), Softsign: unary(),
-  Mish: unary(), Gelu: unary(), Shrink: unary(), Clip: sameAs0, Softmax: sameAs0, LogSoftmax: sameAs0, Hardmax: sameAs0,
-  LpNormalization: sameAs0, MeanVarianceNormalization: sameAs0, InstanceNormalization: sameAs0, LRN: sameAs0,
-  BitwiseNot: unary(), CumSum: sameAs0, Trilu: sameAs0, ReverseSequence: sameAs0, Swish: unary(), ImageScaler: sameAs0,
-  GroupNormalization: sameAs0, RMSNormalization: sameAs0, PRelu: prelu,
+  Abs: unary(Math.abs),
+  Neg: unary((x) => -x),
+  Floor: unary(Math.floor),
+  Ceil: unary(Math.ceil),
+  Sqrt: unary(Math.sqrt),
+  Round: unary((x) => {
+    const f = Math.floor(x);
+    const d = x - f;
+    return d > 0.5 ? f + 1 : d < 0.5 ? f : f % 2 === 0 ? f : f + 1;
+  }),
+  Reciprocal: unary((x) => 1 / x),
+  Exp: unary(Math.exp),
+  Log: unary(Math.log),
+  Sign: unary(Math.sign),
+  Relu: unary((x) => Math.max(0, x)),
+  Identity: (c) => {
+    const x = need(c, 0);
+    return [out(x.dtype, x.shape, x.value)];
+  },
+  Acos: unary(),
+  Acosh: unary(),
+  Asin: unary(),
+  Asinh: unary(),
+  Atan: unary(),
+  Atanh: unary(),
+  Cos: unary(),
+  Cosh: unary(),
+  Sin: unary(),
+  Sinh: unary(),
+  Tan: unary(),
+  Tanh: unary(),
+  Erf: unary(),
+  Sigmoid: unary(),
+  HardSigmoid: unary(),
+  HardSwish: unary(),
+  Elu: unary(),
+  Selu: unary(),
+  Celu: unary(),
+  LeakyRelu: unary(),
+  ThresholdedRelu: unary(),
+  Softplus: unary(),
+  Softsign: unary(),
+  Mish: unary(),
+  Gelu: unary(),
+  Shrink: unary(),
+  Clip: sameAs0,
+  Softmax: sameAs0,
+  LogSoftmax: sameAs0,
+  Hardmax: sameAs0,
+  LpNormalization: sameAs0,
+  MeanVarianceNormalization: sameAs0,
+  InstanceNormalization: sameAs0,
+  LRN: sameAs0,
+  BitwiseNot: unary(),
+  CumSum: sameAs0,
+  Trilu: sameAs0,
+  ReverseSequence: sameAs0,
+  Swish: unary(),
+  ImageScaler: sameAs0,
+  GroupNormalization: sameAs0,
+  RMSNormalization: sameAs0,
+  PRelu: prelu,
   // experimental ops of opsets <= 9, still found in old exported models
-  Affine: sameAs0, ScaledTanh: sameAs0, ParametricSoftplus: sameAs0, Scale: sameAs0,
-  Not: unary((x) => (x ? 0 : 1), BOOL), IsNaN: unary(undefined, BOOL), IsInf: unary(undefined, BOOL),
-  Cast: castOp, CastLike: castLike, EyeLike: eyeLike, RandomNormalLike: randomLike, RandomUniformLike: randomLike,
-  Bernoulli: randomLike, RandomNormal: randomShape, RandomUniform: randomShape,
-  QuantizeLinear: quantizeLinear, DequantizeLinear: dequantizeLinear, DynamicQuantizeLinear: dynamicQuantizeLinear,
-  BatchNormalization: batchNorm, LayerNormalization: layerNorm, Dropout: dropout,
+  Affine: sameAs0,
+  ScaledTanh: sameAs0,
+  ParametricSoftplus: sameAs0,
+  Scale: sameAs0,
+  Not: unary((x) => (x ? 0 : 1), BOOL),
+  IsNaN: unary(undefined, BOOL),
+  IsInf: unary(undefined, BOOL),
+  Cast: castOp,
+  CastLike: castLike,
+  EyeLike: eyeLike,
+  RandomNormalLike: randomLike,
+  RandomUniformLike: randomLike,
+  Bernoulli: randomLike,
+  RandomNormal: randomShape,
+  RandomUniform: randomShape,
+  QuantizeLinear: quantizeLinear,
+  DequantizeLinear: dequantizeLinear,
+  DynamicQuantizeLinear: dynamicQuantizeLinear,
+  BatchNormalization: batchNorm,
+  LayerNormalization: layerNorm,
+  Dropout: dropout,
   // elementwise binary / variadic
-  Add: binary((a, b) => a + b, undefined, (a, b) => (a === 0 ? b : b === 0 ? a : UNKNOWN)),
-  Sub: binary((a, b) => a - b, undefined, (a, b) => (b === 0 ? a : UNKNOWN)),
-  Mul: binary((a, b) => a * b, undefined, (a, b) => (a === 1 ? b : b === 1 ? a : UNKNOWN)),
-  Div: binary((a, b) => a / b, undefined, (a, b) => (b === 1 ? a : UNKNOWN)),
-  Pow: binary((a, b) => a ** b), Mod: binary((a, b) => a - b * Math.floor(a / b)),
-  And: binary((a, b) => (a && b ? 1 : 0), BOOL), Or: binary((a, b) => (a || b ? 1 : 0), BOOL), Xor: binary((a, b) => ((a ? 1 : 0) ^ (b ? 1 : 0)), BOOL),
-  Equal: cmp(eqFn), Greater: cmp((a, b) => a > b), Less: cmp((a, b) => a < b),
-  GreaterOrEqual: cmp((a, b) => a >= b), LessOrEqual: cmp((a, b) => a <= b),
-  BitShift: bitShift, BitwiseAnd: binary(), BitwiseOr: binary(), BitwiseXor: binary(),
-  Max: variadic(Math.max), Min: variadic(Math.min), Sum: variadic((a, b) => a + b), Mean: variadic(),
+  Add: binary(
+    (a, b) => a + b,
+    undefined,
+    (a, b) => (a === 0 ? b : b === 0 ? a : UNKNOWN),
+  ),
+  Sub: binary(
+    (a, b) => a - b,
+    undefined,
+    (a, b) => (b === 0 ? a : UNKNOWN),
+  ),
+  Mul: binary(
+    (a, b) => a * b,
+    undefined,
+    (a, b) => (a === 1 ? b : b === 1 ? a : UNKNOWN),
+  ),
+  Div: binary(
+    (a, b) => a / b,
+    undefined,
+    (a, b) => (b === 1 ? a : UNKNOWN),
+  ),
+  Pow: binary((a, b) => a ** b),
+  Mod: binary((a, b) => a - b * Math.floor(a / b)),
+  And: binary((a, b) => (a && b ? 1 : 0), BOOL),
+  Or: binary((a, b) => (a || b ? 1 : 0), BOOL),
+  Xor: binary((a, b) => (a ? 1 : 0) ^ (b ? 1 : 0), BOOL),
+  Equal: cmp(eqFn),
+  Greater: cmp((a, b) => a > b),
+  Less: cmp((a, b) => a < b),
+  GreaterOrEqual: cmp((a, b) => a >= b),
+  LessOrEqual: cmp((a, b) => a <= b),
+  BitShift: bitShift,
+  BitwiseAnd: binary(),
+  BitwiseOr: binary(),
+  BitwiseXor: binary(),
+  Max: variadic(Math.max),
+  Min: variadic(Math.min),
+  Sum: variadic((a, b) => a + b),
+  Mean: variadic(),
   Where: where,
   // conv / pool / matmul
-  Conv: conv(), ConvInteger: conv(() => DataType.INT32), QLinearConv: conv((c) => inp(c, 7)?.dtype ?? need(c, 0).dtype, 3),
+  Conv: conv(),
+  ConvInteger: conv(() => DataType.INT32),
+  QLinearConv: conv((c) => inp(c, 7)?.dtype ?? need(c, 0).dtype, 3),
   ConvTranspose: convTranspose,
-  MaxPool: pool(true), AveragePool: pool(false), LpPool: pool(false),
-  GlobalAveragePool: globalPool, GlobalMaxPool: globalPool, GlobalLpPool: globalPool,
-  MaxRoiPool: maxRoiPool, RoiAlign: roiAlign, MaxUnpool: maxUnpool,
-  Gemm: gemm, MatMul: matmul(), MatMulInteger: matmul(DataType.INT32), QLinearMatMul: qlinearMatMul, Einsum: einsum,
+  MaxPool: pool(true),
+  AveragePool: pool(false),
+  LpPool: pool(false),
+  GlobalAveragePool: globalPool,
+  GlobalMaxPool: globalPool,
+  GlobalLpPool: globalPool,
+  MaxRoiPool: maxRoiPool,
+  RoiAlign: roiAlign,
+  MaxUnpool: maxUnpool,
+  Gemm: gemm,
+  MatMul: matmul(),
+  MatMulInteger: matmul(DataType.INT32),
+  QLinearMatMul: qlinearMatMul,
+  Einsum: einsum,
   // tensor manipulation
-  Reshape: reshape, Flatten: flatten, Transpose: transpose, Squeeze: squeeze, Unsqueeze: unsqueeze,
-  Concat: concat, Split: split, Slice: slice, Gather: gather, GatherND: gatherND,
-  GatherElements: (c) => { const x = need(c, 0); return [out(x.dtype, need(c, 1).shape)]; },
-  ScatterElements: sameAs0, Scatter: sameAs0, ScatterND: sameAs0,
-  Expand: expand, Tile: tile, Pad: pad, Resize: resize, Upsample: upsample,
-  DepthToSpace: depthToSpace, SpaceToDepth: spaceToDepth, Crop: crop,
-  Shape: shapeOp, Size: sizeOp, Constant: constant, ConstantOfShape: constantOfShape, Range: range,
-  OneHot: oneHot, TopK: topK, NonZero: nonZero, Compress: compress,
-  ArgMax: argReduce, ArgMin: argReduce,
-  ReduceSum: reduce(undefined, 13), ReduceMean: reduce(), ReduceMax: reduce(), ReduceMin: reduce(), ReduceProd: reduce(),
-  ReduceL1: reduce(), ReduceL2: reduce(), ReduceLogSum: reduce(), ReduceLogSumExp: reduce(), ReduceSumSquare: reduce(),
-  LSTM: rnn(4, true), GRU: rnn(3, false), RNN: rnn(1, false),
-  If: ifOp, Loop: loop, Scan: scan,
-  Det: det, GridSample: gridSample, AffineGrid: affineGrid, CenterCropPad: centerCropPad, Col2Im: col2im,
-  HannWindow: windowOp, HammingWindow: windowOp, BlackmanWindow: windowOp, MelWeightMatrix: melWeight, DFT: dft, STFT: stft,
-  Attention: attention, LinearAttention: linearAttention, RotaryEmbedding: sameAs0, TensorScatter: sameAs0,
-  CausalConvWithState: causalConvWithState, BitCast: bitCast, SwiGLU: swiglu, CumProd: sameAs0, DeformConv: conv(undefined, 1, 0, false),
-  NegativeLogLikelihoodLoss: lossOp(false), SoftmaxCrossEntropyLoss: lossOp(true),
+  Reshape: reshape,
+  Flatten: flatten,
+  Transpose: transpose,
+  Squeeze: squeeze,
+  Unsqueeze: unsqueeze,
+  Concat: concat,
+  Split: split,
+  Slice: slice,
+  Gather: gather,
+  GatherND: gatherND,
+  GatherElements: (c) => {
+    const x = need(c, 0);
+    return [out(x.dtype, need(c, 1).shape)];
+  },
+  ScatterElements: sameAs0,
+  Scatter: sameAs0,
+  ScatterND: sameAs0,
+  Expand: expand,
+  Tile: tile,
+  Pad: pad,
+  Resize: resize,
+  Upsample: upsample,
+  DepthToSpace: depthToSpace,
+  SpaceToDepth: spaceToDepth,
+  Crop: crop,
+  Shape: shapeOp,
+  Size: sizeOp,
+  Constant: constant,
+  ConstantOfShape: constantOfShape,
+  Range: range,
+  OneHot: oneHot,
+  TopK: topK,
+  NonZero: nonZero,
+  Compress: compress,
+  ArgMax: argReduce,
+  ArgMin: argReduce,
+  ReduceSum: reduce(undefined, 13),
+  ReduceMean: reduce(),
+  ReduceMax: reduce(),
+  ReduceMin: reduce(),
+  ReduceProd: reduce(),
+  ReduceL1: reduce(),
+  ReduceL2: reduce(),
+  ReduceLogSum: reduce(),
+  ReduceLogSumExp: reduce(),
+  ReduceSumSquare: reduce(),
+  LSTM: rnn(4, true),
+  GRU: rnn(3, false),
+  RNN: rnn(1, false),
+  If: ifOp,
+  Loop: loop,
+  Scan: scan,
+  Det: det,
+  GridSample: gridSample,
+  AffineGrid: affineGrid,
+  CenterCropPad: centerCropPad,
+  Col2Im: col2im,
+  HannWindow: windowOp,
+  HammingWindow: windowOp,
+  BlackmanWindow: windowOp,
+  MelWeightMatrix: melWeight,
+  DFT: dft,
+  STFT: stft,
+  Attention: attention,
+  LinearAttention: linearAttention,
+  RotaryEmbedding: sameAs0,
+  TensorScatter: sameAs0,
+  CausalConvWithState: causalConvWithState,
+  BitCast: bitCast,
+  SwiGLU: swiglu,
+  CumProd: sameAs0,
+  DeformConv: conv(undefined, 1, 0, false),
+  NegativeLogLikelihoodLoss: lossOp(false),
+  SoftmaxCrossEntropyLoss: lossOp(true),
   RegexFullMatch: unary(undefined, BOOL),
   StringConcat: (c) => [out(DataType.STRING, broadcast([need(c, 0).shape, need(c, 1).shape]))],
   TfIdfVectorizer: (c) => {
@@ -1500,11 +1736,21 @@ export const OPS: Record<string, ShapeFn> = {
 
 /** ai.onnx.ml ops with data-independent shapes. */
 const ML_OPS: Record<string, ShapeFn> = {
-  Binarizer: sameAs0, Normalizer: (c) => [out(DataType.FLOAT, need(c, 0).shape)], Scaler: (c) => [out(DataType.FLOAT, need(c, 0).shape)],
+  Binarizer: sameAs0,
+  Normalizer: (c) => [out(DataType.FLOAT, need(c, 0).shape)],
+  Scaler: (c) => [out(DataType.FLOAT, need(c, 0).shape)],
   LabelEncoder: (c) => {
     const x = need(c, 0);
     const a = c.attrs;
-    const dt = a.values_tensor ? (aTensor(a, "values_tensor")?.data_type ?? 0) : a.values_strings ? DataType.STRING : a.values_int64s ? I64 : a.values_floats ? DataType.FLOAT : 0;
+    const dt = a.values_tensor
+      ? (aTensor(a, "values_tensor")?.data_type ?? 0)
+      : a.values_strings
+        ? DataType.STRING
+        : a.values_int64s
+          ? I64
+          : a.values_floats
+            ? DataType.FLOAT
+            : 0;
     return [out(dt, x.shape)];
   },
   ArrayFeatureExtractor: (c) => {

@@ -178,7 +178,8 @@ function inferNode(node: NodeIR, ir: GraphIR, env: Env, inputs: (Info | undefine
     return rule(c);
   } catch (e) {
     const where = `node '${node.name || node.opType}' (${node.opType})`;
-    if (e instanceof ShapeError) throw onnxError("ONNX_SHAPE", `shape inference failed at ${where}: ${e.message}`, { node: node.name, op: node.opType });
+    if (e instanceof ShapeError)
+      throw onnxError("ONNX_SHAPE", `shape inference failed at ${where}: ${e.message}`, { node: node.name, op: node.opType });
     if (isNnlqError(e)) throw e;
     // A rule tripping over an odd-but-valid model must not crash the analysis: the outputs become unknown.
     warnings.warnings.push(`${where}: ${e instanceof Error ? e.message : String(e)}`);
@@ -266,7 +267,9 @@ export function resolveOverrides(base: GraphIR, o: ShapeOverrides = {}): { overr
   };
   // Symbolic pass: batch resolved, other symbols kept, to learn the sizes the graph forces on them.
   const bindings = new Map<string, number>();
-  const named = new Set(pending.flatMap((n) => base.tensors.get(n)!.shape!.filter((d): d is string => typeof d === "string" && d !== UNKNOWN && d !== sym)));
+  const named = new Set(
+    pending.flatMap((n) => base.tensors.get(n)!.shape!.filter((d): d is string => typeof d === "string" && d !== UNKNOWN && d !== sym)),
+  );
   if (named.size) {
     const partial = resolve(null, null);
     const symbolic: Record<string, number[]> = {};
@@ -277,7 +280,12 @@ export function resolveOverrides(base: GraphIR, o: ShapeOverrides = {}): { overr
       t.shape = t.shape!.map((d, i) => (d === sym || (i === 0 && d === UNKNOWN) ? batch : d));
     }
     try {
-      withBinder((s, n) => { if (named.has(s) && !bindings.has(s)) bindings.set(s, n); }, () => inferShapes(batchOnly, { inputs: symbolic }));
+      withBinder(
+        (s, n) => {
+          if (named.has(s) && !bindings.has(s)) bindings.set(s, n);
+        },
+        () => inferShapes(batchOnly, { inputs: symbolic }),
+      );
     } catch {
       // inconsistent with symbols too: the concrete pass reports the error
     }

@@ -77,7 +77,8 @@ function stripNode(n: NodeProto, policy: StripPolicy | null = null): NodeProto {
   const { doc_string: _doc, ...rest } = n;
   // A main-graph Constant's tensor is known by the node's output name.
   const constName = policy && n.op_type === "Constant" && (n.domain ?? "") === "" ? n.output?.[0] : undefined;
-  const attr = (a: AttributeProto) => (constName !== undefined && a.name === "value" && a.t ? { ...a, t: stripTensor(a.t, policy, constName) } : stripAttr(a));
+  const attr = (a: AttributeProto) =>
+    constName !== undefined && a.name === "value" && a.t ? { ...a, t: stripTensor(a.t, policy, constName) } : stripAttr(a);
   return { ...rest, ...(n.attribute ? { attribute: n.attribute.map(attr) } : {}) };
 }
 
@@ -87,7 +88,9 @@ function stripGraph(g: GraphProto, policy: StripPolicy | null = null): GraphProt
     ...rest,
     node: (g.node ?? []).map((n) => stripNode(n, policy)),
     initializer: (g.initializer ?? []).map((t) => stripTensor(t, policy)),
-    ...(g.sparse_initializer ? { sparse_initializer: g.sparse_initializer.map((s) => ({ ...s, ...(s.values ? { values: stripTensor(s.values) } : {}) })) } : {}),
+    ...(g.sparse_initializer
+      ? { sparse_initializer: g.sparse_initializer.map((s) => ({ ...s, ...(s.values ? { values: stripTensor(s.values) } : {}) })) }
+      : {}),
   };
 }
 
@@ -141,11 +144,16 @@ function valueReaders(ir: GraphIR, candidates: Set<string>, reads: Map<number, S
   for (const i of ir.order) {
     const node = ir.nodes[i];
     // outer values read inside If/Loop/Scan bodies are not tracked: count every input as read
-    const readNames = Object.keys(node.subgraphs).length ? [...node.inputs, ...node.implicitInputs].filter(Boolean) : [...(reads.get(i) ?? [])];
+    const readNames = Object.keys(node.subgraphs).length
+      ? [...node.inputs, ...node.implicitInputs].filter(Boolean)
+      : [...(reads.get(i) ?? [])];
     const from = new Set<string>();
     for (const name of readNames) for (const c of depsOf(name) ?? []) from.add(c);
     if (!from.size) continue;
-    const intOut = node.outputs.some((o) => { const t = o ? ir.tensors.get(o) : undefined; return !!t?.value && isIntDtype(t.dtype); });
+    const intOut = node.outputs.some((o) => {
+      const t = o ? ir.tensors.get(o) : undefined;
+      return !!t?.value && isIntDtype(t.dtype);
+    });
     if (!node.static || intOut) for (const c of from) wanted.add(c);
     else for (const o of node.outputs) if (o) deps.set(o, from);
   }
@@ -171,7 +179,8 @@ export function neededValues(input: Uint8Array | OnnxModel): Set<string> | null 
     // must resolve them the same way, or its hash would differ.
     const symbolic = base.inputs.some((n) => base.tensors.get(n)!.shape?.some((d) => typeof d === "string"));
     const stripped = (k: Set<string>) => decodeModel(encodeModelProto(strippedProto(p, { keep: k })));
-    const resolvesAlike = (m: OnnxModel) => !symbolic || JSON.stringify(resolveOverrides(buildGraph(m)).overrides) === JSON.stringify(overrides);
+    const resolvesAlike = (m: OnnxModel) =>
+      !symbolic || JSON.stringify(resolveOverrides(buildGraph(m)).overrides) === JSON.stringify(overrides);
     const ref = inferShapes(model, {
       ...overrides,
       onValueRead: (name, node) => (reads.get(node) ?? reads.set(node, new Set()).get(node)!).add(name),
@@ -283,16 +292,48 @@ function fillTensor(t: TensorProto, seed: number): TensorProto {
   const out: TensorProto = { dims, data_type: dt };
   if (t.name) out.name = t.name;
   switch (dt) {
-    case DataType.FLOAT: out.raw_data = new Uint8Array(values.buffer); break;
-    case DataType.DOUBLE: out.raw_data = new Uint8Array(Float64Array.from(values).buffer); break;
-    case DataType.FLOAT16: out.raw_data = new Uint8Array(Uint16Array.from(values, floatToHalfTruncated).buffer); break;
-    case DataType.BFLOAT16: out.raw_data = new Uint8Array(Uint16Array.from(new Uint32Array(values.buffer), (b) => b >>> 16).buffer); break;
-    case DataType.INT8: out.raw_data = new Uint8Array(Int8Array.from(values, (v) => Math.max(-127, Math.min(127, Math.round(v * 64)))).buffer); break;
-    case DataType.UINT8: out.raw_data = Uint8Array.from(values, (v) => Math.round(v * 100) & 0xff); break;
-    case DataType.BOOL: out.raw_data = new Uint8Array(n); break;
-    case DataType.INT64: case DataType.UINT64: { const b = new Uint8Array(n * 8); for (let i = 0; i < n; i++) b[i * 8] = Math.floor(rand() * 2); out.raw_data = b; break; }
-    case DataType.INT32: case DataType.UINT32: { const b = new Uint8Array(n * 4); for (let i = 0; i < n; i++) b[i * 4] = Math.floor(rand() * 2); out.raw_data = b; break; }
-    case DataType.INT16: case DataType.UINT16: { const b = new Uint8Array(n * 2); for (let i = 0; i < n; i++) b[i * 2] = Math.floor(rand() * 2); out.raw_data = b; break; }
+    case DataType.FLOAT:
+      out.raw_data = new Uint8Array(values.buffer);
+      break;
+    case DataType.DOUBLE:
+      out.raw_data = new Uint8Array(Float64Array.from(values).buffer);
+      break;
+    case DataType.FLOAT16:
+      out.raw_data = new Uint8Array(Uint16Array.from(values, floatToHalfTruncated).buffer);
+      break;
+    case DataType.BFLOAT16:
+      out.raw_data = new Uint8Array(Uint16Array.from(new Uint32Array(values.buffer), (b) => b >>> 16).buffer);
+      break;
+    case DataType.INT8:
+      out.raw_data = new Uint8Array(Int8Array.from(values, (v) => Math.max(-127, Math.min(127, Math.round(v * 64)))).buffer);
+      break;
+    case DataType.UINT8:
+      out.raw_data = Uint8Array.from(values, (v) => Math.round(v * 100) & 0xff);
+      break;
+    case DataType.BOOL:
+      out.raw_data = new Uint8Array(n);
+      break;
+    case DataType.INT64:
+    case DataType.UINT64: {
+      const b = new Uint8Array(n * 8);
+      for (let i = 0; i < n; i++) b[i * 8] = Math.floor(rand() * 2);
+      out.raw_data = b;
+      break;
+    }
+    case DataType.INT32:
+    case DataType.UINT32: {
+      const b = new Uint8Array(n * 4);
+      for (let i = 0; i < n; i++) b[i * 4] = Math.floor(rand() * 2);
+      out.raw_data = b;
+      break;
+    }
+    case DataType.INT16:
+    case DataType.UINT16: {
+      const b = new Uint8Array(n * 2);
+      for (let i = 0; i < n; i++) b[i * 2] = Math.floor(rand() * 2);
+      out.raw_data = b;
+      break;
+    }
     default:
       throw onnxError("ONNX_INVALID", `cannot materialize tensor '${t.name ?? ""}' of data type ${dt}`, { tensor: t.name, dataType: dt });
   }
@@ -318,7 +359,8 @@ function fillNode(n: NodeProto, seed: number): NodeProto {
     attribute: n.attribute.map((a) => {
       const out: AttributeProto = { ...a };
       if (a.t && needsFill(a.t)) out.t = fillTensor({ ...a.t, name: a.t.name || n.output?.[0] }, seed);
-      if (a.tensors) out.tensors = a.tensors.map((t, i) => (needsFill(t) ? fillTensor({ ...t, name: t.name || `${n.output?.[0]}:${i}` }, seed) : t));
+      if (a.tensors)
+        out.tensors = a.tensors.map((t, i) => (needsFill(t) ? fillTensor({ ...t, name: t.name || `${n.output?.[0]}:${i}` }, seed) : t));
       if (a.g) out.g = fillGraph(a.g, seed);
       if (a.graphs) out.graphs = a.graphs.map((sg) => fillGraph(sg, seed));
       return out;

@@ -226,13 +226,15 @@ function resolvePacked(m: TensorProto, packed: PackedView[], pos: number): void 
   const single = packed.length === 1 && !m.raw_data && !m.float_data && !m.double_data;
   if (single && ((packed[0].field === 4 && (dt === 1 || dt === 14)) || (packed[0].field === 10 && (dt === 11 || dt === 15)))) {
     const width = packed[0].field === 4 ? 4 : 8;
-    if (packed[0].bytes.length % width !== 0) throw new WireError("invalid", "packed tensor data length is not a multiple of the element size", pos);
+    if (packed[0].bytes.length % width !== 0)
+      throw new WireError("invalid", "packed tensor data length is not a multiple of the element size", pos);
     m.raw_data = packed[0].bytes;
     return;
   }
   for (const p of packed) {
     const width = p.field === 4 ? 4 : 8;
-    if (p.bytes.length % width !== 0) throw new WireError("invalid", "packed tensor data length is not a multiple of the element size", pos);
+    if (p.bytes.length % width !== 0)
+      throw new WireError("invalid", "packed tensor data length is not a multiple of the element size", pos);
     const dv = new DataView(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength);
     const out = p.field === 4 ? (m.float_data ??= []) : (m.double_data ??= []);
     for (let i = 0; i < p.bytes.length; i += width) out.push(width === 4 ? dv.getFloat32(i, true) : dv.getFloat64(i, true));

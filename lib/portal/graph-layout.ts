@@ -59,13 +59,42 @@ export interface GraphFeed {
   ops: number;
 }
 
-const DTYPES = ["undefined", "float32", "uint8", "int8", "uint16", "int16", "int32", "int64", "string", "bool", "float16", "float64", "uint32", "uint64", "complex64", "complex128", "bfloat16", "float8e4m3fn", "float8e4m3fnuz", "float8e5m2", "float8e5m2fnuz", "uint4", "int4", "float4e2m1", "float8e8m0", "uint2", "int2"];
+const DTYPES = [
+  "undefined",
+  "float32",
+  "uint8",
+  "int8",
+  "uint16",
+  "int16",
+  "int32",
+  "int64",
+  "string",
+  "bool",
+  "float16",
+  "float64",
+  "uint32",
+  "uint64",
+  "complex64",
+  "complex128",
+  "bfloat16",
+  "float8e4m3fn",
+  "float8e4m3fnuz",
+  "float8e5m2",
+  "float8e5m2fnuz",
+  "uint4",
+  "int4",
+  "float4e2m1",
+  "float8e8m0",
+  "uint2",
+  "int2",
+];
 const dtypeName = (d: number) => DTYPES[d] ?? `type ${d}`;
 export const shapeText = (s: Shape | null | undefined): string | null => (s ? (s.length ? s.join("×") : "scalar") : null);
 
 const clip = (s: string, n = 160) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 const num = (x: number) => (Number.isInteger(x) ? String(x) : Number(x.toPrecision(6)).toString());
-const list = (xs: unknown[], f: (x: unknown) => string) => `[${xs.slice(0, 24).map(f).join(", ")}${xs.length > 24 ? `, … (${xs.length})` : ""}]`;
+const list = (xs: unknown[], f: (x: unknown) => string) =>
+  `[${xs.slice(0, 24).map(f).join(", ")}${xs.length > 24 ? `, … (${xs.length})` : ""}]`;
 
 /** One attribute value as text: numbers, lists, strings, tensors ("tensor float32 64×3"), subgraphs. */
 export function attrText(v: unknown): string {
@@ -164,7 +193,10 @@ export interface ProfileLike {
  * from (else the node of the same name); without a node mapping, per-op-type totals are split over the
  * nodes of that type. -1 = no time known for the node (also for graph input/output nodes).
  */
-export function nodeTimes(graph: { nodes: { op: string; name: string; kind?: FeedNode["kind"] }[] }, profile: ProfileLike | null | undefined): number[] {
+export function nodeTimes(
+  graph: { nodes: { op: string; name: string; kind?: FeedNode["kind"] }[] },
+  profile: ProfileLike | null | undefined,
+): number[] {
   const out = new Array<number>(graph.nodes.length).fill(-1);
   if (!profile) return out;
   const isOp = (nd: { kind?: FeedNode["kind"] }) => (nd.kind ?? "op") === "op";
@@ -207,7 +239,10 @@ export const LABEL_CHAR = 5.6; // 9.5px monospace (edge labels)
 /** A node's box: wide enough for its op type, and for its name up to NODE_MAX_W (then cut, full in the title). */
 export function nodeBox(n: Pick<FeedNode, "kind" | "op" | "name">): { w: number; h: number } {
   if (n.kind !== "op") return { w: Math.min(NODE_MAX_W, Math.max(NODE_MIN_W, 20 + n.name.length * NAME_CHAR + 40)), h: IO_H };
-  return { w: Math.round(Math.min(NODE_MAX_W, Math.max(NODE_MIN_W, 20 + n.op.length * OP_CHAR, 16 + n.name.length * NAME_CHAR))), h: NODE_H };
+  return {
+    w: Math.round(Math.min(NODE_MAX_W, Math.max(NODE_MIN_W, 20 + n.op.length * OP_CHAR, 16 + n.name.length * NAME_CHAR))),
+    h: NODE_H,
+  };
 }
 
 export interface LayoutInput {
@@ -307,7 +342,11 @@ export function layoutGraph(input: LayoutInput): LayoutResult {
       const bend = Math.min(60, (p3.y - p0.y) / 3);
       return { points: [p0, { x: p0.x, y: p0.y + bend }, { x: p3.x, y: p3.y - bend }, p3], lx: p0.x, ly: p0.y + 10, long: true };
     }
-    const l = g.edge({ v: String(e.from), w: String(e.to), name: String(k) }) as { points?: { x: number; y: number }[]; x?: number; y?: number };
+    const l = g.edge({ v: String(e.from), w: String(e.to), name: String(k) }) as {
+      points?: { x: number; y: number }[];
+      x?: number;
+      y?: number;
+    };
     const points = l.points ?? [a, b];
     const mid = points[Math.floor(points.length / 2)]!;
     return { points: points.map((p) => ({ x: p.x, y: p.y })), lx: l.x ?? mid.x, ly: l.y ?? mid.y };
@@ -323,7 +362,11 @@ export function sectionOf(index: number, total: number, cap = LAYOUT_CAP): { sta
 }
 
 /** The layout input of nodes [start, end) of a feed: boxes, and the edges inside the section with their shapes. */
-export function layoutInput(feed: Pick<GraphFeed, "nodes" | "edges">, start = 0, end = feed.nodes.length): { input: LayoutInput; edgeIds: number[] } {
+export function layoutInput(
+  feed: Pick<GraphFeed, "nodes" | "edges">,
+  start = 0,
+  end = feed.nodes.length,
+): { input: LayoutInput; edgeIds: number[] } {
   const edgeIds: number[] = [];
   const edges: LayoutInput["edges"] = [];
   feed.edges.forEach((e, k) => {

@@ -4,6 +4,15 @@
  * imports them on demand). Use "@/lib/predict" in Node for training and evaluation.
  */
 export { load, fromArtifacts, decodeWeights } from "./load";
-export { ARTIFACT_FORMAT, BasePredictor, toFeatures, type PlatformPrediction, type PredictInput, type Predictor, type PredictorArtifacts, type PredictorManifest } from "./predictor";
+export {
+  ARTIFACT_FORMAT,
+  BasePredictor,
+  toFeatures,
+  type PlatformPrediction,
+  type PredictInput,
+  type Predictor,
+  type PredictorArtifacts,
+  type PredictorManifest,
+} from "./predictor";
 export { GnnPredictor } from "./gnn/predictor";
 export { computeMetrics, type Metrics } from "./metrics";

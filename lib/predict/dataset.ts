@@ -14,10 +14,30 @@ import { kernelStem, MOVEMENT_OPS } from "@/lib/onnx/util";
 import { generate, specKey, validateSpec } from "@/lib/zoo";
 
 /** One runtime kernel (after fusion): op type, fused type ("Conv+Relu"), median µs per run, original nodes. */
-export interface KernelRecord { name: string; op: string; type: string; us: number; nodes: string[] }
-export interface ProfileSummary { runs?: number; runMedianUs?: number; kernelSumUs: number; kernels: KernelRecord[] }
+export interface KernelRecord {
+  name: string;
+  op: string;
+  type: string;
+  us: number;
+  nodes: string[];
+}
+export interface ProfileSummary {
+  runs?: number;
+  runMedianUs?: number;
+  kernelSumUs: number;
+  kernels: KernelRecord[];
+}
 
-export interface LatencyStatsRow { median: number; mean?: number; min?: number; p90?: number; p99?: number; std?: number; cv?: number; runs?: number }
+export interface LatencyStatsRow {
+  median: number;
+  mean?: number;
+  min?: number;
+  p90?: number;
+  p99?: number;
+  std?: number;
+  cv?: number;
+  runs?: number;
+}
 
 /** One line of a data-release JSONL file: one measurement of one zoo spec on one platform. */
 export interface DataRow {
@@ -78,12 +98,27 @@ type AnyKernel = {
 export function compactProfile(p: unknown): ProfileSummary | null {
   if (!p || typeof p !== "object" || !Array.isArray((p as { kernels?: unknown }).kernels)) return null;
   const src = p as { kernels: (AnyKernel | KernelTuple)[]; runs?: number; runMedianUs?: number };
-  const kernels: KernelRecord[] = src.kernels.map((k) => {
-    if (Array.isArray(k)) return { name: String(k[0]), op: String(k[1]), type: String(k[2] ?? k[1]), us: Number(k[3]) * 1000, nodes: (k[4] ?? []).map(String) };
-    const op = String(k.op ?? k.opType ?? "?");
-    const us = k.us ?? k.medianUs ?? (k.ms !== undefined ? k.ms * 1000 : NaN);
-    return { name: String(k.name ?? ""), op, type: String(k.type ?? k.kernelType ?? op), us: Number(us), nodes: (k.nodes ?? k.fusedFrom ?? []).map(String) };
-  }).filter((k) => Number.isFinite(k.us) && k.us >= 0);
+  const kernels: KernelRecord[] = src.kernels
+    .map((k) => {
+      if (Array.isArray(k))
+        return {
+          name: String(k[0]),
+          op: String(k[1]),
+          type: String(k[2] ?? k[1]),
+          us: Number(k[3]) * 1000,
+          nodes: (k[4] ?? []).map(String),
+        };
+      const op = String(k.op ?? k.opType ?? "?");
+      const us = k.us ?? k.medianUs ?? (k.ms !== undefined ? k.ms * 1000 : NaN);
+      return {
+        name: String(k.name ?? ""),
+        op,
+        type: String(k.type ?? k.kernelType ?? op),
+        us: Number(us),
+        nodes: (k.nodes ?? k.fusedFrom ?? []).map(String),
+      };
+    })
+    .filter((k) => Number.isFinite(k.us) && k.us >= 0);
   return {
     ...(src.runs !== undefined ? { runs: src.runs } : {}),
     ...(src.runMedianUs !== undefined ? { runMedianUs: src.runMedianUs } : {}),
@@ -208,7 +243,10 @@ export function buildSamples(records: RawRecord[], o: { onError?: (r: RawRecord,
     if (g === undefined) {
       try {
         const m = r.model;
-        g = "spec" in m && !(m instanceof Uint8Array) ? graphInput(r.key, generate(m.spec)) : graphInput(r.key, m as Uint8Array | GraphIR, r.batch);
+        g =
+          "spec" in m && !(m instanceof Uint8Array)
+            ? graphInput(r.key, generate(m.spec))
+            : graphInput(r.key, m as Uint8Array | GraphIR, r.batch);
       } catch (e) {
         g = null;
         o.onError?.(r, e);
@@ -246,7 +284,13 @@ export function samplesFromRows(rows: DataRow[], o: { label?: LabelStat; onError
   const label = o.label ?? "median";
   const records: RawRecord[] = [];
   for (const r of rows) {
-    const base = { family: r.family, platform: r.platform, batch: r.batch, latencyMs: labelOf(r, label, Number(/\/t(\d+)$/.exec(r.platform)?.[1] ?? 1)), profile: r.profile };
+    const base = {
+      family: r.family,
+      platform: r.platform,
+      batch: r.batch,
+      latencyMs: labelOf(r, label, Number(/\/t(\d+)$/.exec(r.platform)?.[1] ?? 1)),
+      profile: r.profile,
+    };
     try {
       const spec = validateSpec(r.spec);
       records.push({ ...base, key: specKey(spec), model: { spec }, batch: spec.batch });
@@ -258,10 +302,17 @@ export function samplesFromRows(rows: DataRow[], o: { label?: LabelStat; onError
   return buildSamples(records, o);
 }
 
-/* ---------- the data release (lib/services/release.ts) ---------- */
+/* ---------- the data release of issue 6 (lib/services/release.ts) ---------- */
 
 /** The fields of a release model line that the predictors read. */
-export interface ReleaseModelLike { hash: string; family: string; batch: number; zooSpec: Record<string, unknown> | null; storageKey?: string | null; source?: string }
+export interface ReleaseModelLike {
+  hash: string;
+  family: string;
+  batch: number;
+  zooSpec: Record<string, unknown> | null;
+  storageKey?: string | null;
+  source?: string;
+}
 /** The fields of a release measurement line that the predictors read. */
 export interface ReleaseMeasurementLike {
   model: string;

@@ -96,7 +96,9 @@ export async function runEvaluation(all: Sample[], o: EvalOptions = {}): Promise
     const sp = randomSplit(samples, { seed });
     log(`random split: ${graphKeysOf(sp.train).length}/${graphKeysOf(sp.val).length}/${graphKeysOf(sp.test).length} graphs`);
     for (const method of methods) {
-      const p = await timed(`random:${method}`, () => train(method, sp.train, { val: sp.val, gnn: gnnOpts(`random/${method}`), kernelRf: o.kernelRf }));
+      const p = await timed(`random:${method}`, () =>
+        train(method, sp.train, { val: sp.val, gnn: gnnOpts(`random/${method}`), kernelRf: o.kernelRf }),
+      );
       const m = evaluate(p, sp.test);
       push("random", null, method, m);
       log(`  random ${method}: ${fmtRow(m)} (${timings[`random:${method}`].toFixed(1)} s)`);
@@ -111,7 +113,11 @@ export async function runEvaluation(all: Sample[], o: EvalOptions = {}): Promise
       if (!sp.test.length || !sp.train.length) continue;
       for (const method of methods) {
         const p = await timed(`lofo:${method}`, () =>
-          train(method, sp.train, { val: sp.val, gnn: gnnOpts(`lofo/${family}/${method}`, o.lofoEpochs ? { epochs: o.lofoEpochs } : {}), kernelRf: o.kernelRf }),
+          train(method, sp.train, {
+            val: sp.val,
+            gnn: gnnOpts(`lofo/${family}/${method}`, o.lofoEpochs ? { epochs: o.lofoEpochs } : {}),
+            kernelRf: o.kernelRf,
+          }),
         );
         const m = evaluate(p, sp.test);
         push("lofo", family, method, m);
@@ -128,7 +134,11 @@ export async function runEvaluation(all: Sample[], o: EvalOptions = {}): Promise
     for (const platform of held) {
       const base = fewShotSplit(samples, platform, 0, { seed });
       const pre = (await timed(`fewshot:pretrain`, () =>
-        trainGnn(base.pretrain, { ...gnnOpts(`fewshot/${platform}/pretrain`, o.pretrainEpochs ? { epochs: o.pretrainEpochs } : {}), val: base.preval, version: "pretrained" }),
+        trainGnn(base.pretrain, {
+          ...gnnOpts(`fewshot/${platform}/pretrain`, o.pretrainEpochs ? { epochs: o.pretrainEpochs } : {}),
+          val: base.preval,
+          version: "pretrained",
+        }),
       )) as GnnPredictor;
       for (const n of shots) {
         const sp = fewShotSplit(samples, platform, n, { seed });
@@ -140,17 +150,29 @@ export async function runEvaluation(all: Sample[], o: EvalOptions = {}): Promise
         // graphs); the regressions fit all N
         const nVal = Math.max(2, Math.round(n / 4));
         const mixed = shuffle(sp.shots, seededRandom(seed * 101 + n));
-        const fit = mixed.slice(0, n - nVal), val = mixed.slice(n - nVal);
+        const fit = mixed.slice(0, n - nVal),
+          val = mixed.slice(n - nVal);
         const batchSize = Math.min(16, fit.length);
         const epochs = Math.max(1, Math.ceil(steps / Math.ceil(fit.length / batchSize)));
         const headLog = (i: { from: string; scale: number; mape: number; regressionMape: number }) =>
-          log(`    new head from ${i.from} × ${i.scale.toFixed(3)} (MAPE on the shots ${i.mape.toFixed(1)}% vs ${i.regressionMape.toFixed(1)}% for the regression start)`);
+          log(
+            `    new head from ${i.from} × ${i.scale.toFixed(3)} (MAPE on the shots ${i.mape.toFixed(1)}% vs ${i.regressionMape.toFixed(1)}% for the regression start)`,
+          );
         const fixed = { epochs, batchSize, patience: Infinity, val, onHeadInit: headLog };
         const runs: [string, () => Promise<BasePredictor>][] = [
-          ["gnn-finetune", () => trainGnn(fit, { ...gnnOpts(`fewshot/${platform}/${n}/finetune`), ...fixed, lr: 1e-3, init: pre, trainable: "all" })],
-          ["gnn-finetune-heads", () => trainGnn(fit, { ...gnnOpts(`fewshot/${platform}/${n}/heads`), ...fixed, lr: 3e-3, init: pre, trainable: "heads" })],
+          [
+            "gnn-finetune",
+            () => trainGnn(fit, { ...gnnOpts(`fewshot/${platform}/${n}/finetune`), ...fixed, lr: 1e-3, init: pre, trainable: "all" }),
+          ],
+          [
+            "gnn-finetune-heads",
+            () => trainGnn(fit, { ...gnnOpts(`fewshot/${platform}/${n}/heads`), ...fixed, lr: 3e-3, init: pre, trainable: "heads" }),
+          ],
           ["gnn-scratch", () => trainGnn(fit, { ...gnnOpts(`fewshot/${platform}/${n}/scratch`), ...fixed, lr: 3e-3 })],
-          ...FEW_SHOT_BASELINES.filter((m) => methods.includes(m)).map((m): [string, () => Promise<BasePredictor>] => [m, () => train(m, sp.shots)]),
+          ...FEW_SHOT_BASELINES.filter((m) => methods.includes(m)).map((m): [string, () => Promise<BasePredictor>] => [
+            m,
+            () => train(m, sp.shots),
+          ]),
         ];
         for (const [name, fit] of runs) {
           const p = await timed(`fewshot:${name}`, fit);
@@ -167,9 +189,18 @@ export async function runEvaluation(all: Sample[], o: EvalOptions = {}): Promise
   return {
     format: "nnlq-predictor-eval/1",
     createdAt: new Date().toISOString(),
-    dataset: { name: o.datasetName ?? "dataset", samples: samples.length, graphs: graphKeysOf(samples).length, platforms, families, label: o.label ?? "median" },
+    dataset: {
+      name: o.datasetName ?? "dataset",
+      samples: samples.length,
+      graphs: graphKeysOf(samples).length,
+      platforms,
+      families,
+      label: o.label ?? "median",
+    },
     methods: [...methods],
-    rows, fewShot, timings,
+    rows,
+    fewShot,
+    timings,
     notes,
   };
 }
@@ -181,7 +212,9 @@ function fmtRow(m: Record<string, Metrics>): string {
 /** "x86-epyc-2c/ort-cpu-1.30/fp32/t1" → "epyc-2c ort-cpu fp32 t1" (table headers). */
 export function shortPlatform(slug: string): string {
   const parts = slug.split("/");
-  return parts.length === 4 ? `${parts[0]!.replace(/^(x86|arm)-/, "")} ${parts[1]!.replace(/-\d+\.\d+$/, "")} ${parts[2]} ${parts[3]}` : slug;
+  return parts.length === 4
+    ? `${parts[0]!.replace(/^(x86|arm)-/, "")} ${parts[1]!.replace(/-\d+\.\d+$/, "")} ${parts[2]} ${parts[3]}`
+    : slug;
 }
 
 /* ---------- Markdown ---------- */
@@ -191,7 +224,11 @@ const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "—");
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 
 function table(header: string[], body: string[][]): string {
-  return [`| ${header.join(" | ")} |`, `|${header.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`, ...body.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+  return [
+    `| ${header.join(" | ")} |`,
+    `|${header.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`,
+    ...body.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
 }
 
 /**
@@ -203,9 +240,14 @@ export function mergeReports(reports: EvalReport[]): EvalReport {
   if (!reports.length) throw new NnlqError("VALIDATION", "mergeReports: no reports");
   const [first] = reports;
   for (const r of reports) {
-    if (r.format !== first.format) throw new NnlqError("VALIDATION", `cannot merge evaluation reports of formats ${first.format} and ${r.format}`);
+    if (r.format !== first.format)
+      throw new NnlqError("VALIDATION", `cannot merge evaluation reports of formats ${first.format} and ${r.format}`);
     for (const k of ["name", "samples", "label"] as const) {
-      if (r.dataset[k] !== first.dataset[k]) throw new NnlqError("VALIDATION", `cannot merge evaluation reports over different datasets: ${k} ${first.dataset[k]} ≠ ${r.dataset[k]}`);
+      if (r.dataset[k] !== first.dataset[k])
+        throw new NnlqError(
+          "VALIDATION",
+          `cannot merge evaluation reports over different datasets: ${k} ${first.dataset[k]} ≠ ${r.dataset[k]}`,
+        );
     }
   }
   const timings: Record<string, number> = {};
@@ -225,7 +267,9 @@ export function mergeReports(reports: EvalReport[]): EvalReport {
 export function renderMarkdown(r: EvalReport): string {
   const out: string[] = [];
   const label = (m: string) => METHOD_LABELS[m as Method] ?? m;
-  out.push(`Dataset: **${r.dataset.name}** — ${r.dataset.samples} measurements of ${r.dataset.graphs} graphs, ${r.dataset.families.length} families, ${r.dataset.platforms.length} platforms; label = ${r.dataset.label} latency. Generated ${r.createdAt}.`);
+  out.push(
+    `Dataset: **${r.dataset.name}** — ${r.dataset.samples} measurements of ${r.dataset.graphs} graphs, ${r.dataset.families.length} families, ${r.dataset.platforms.length} platforms; label = ${r.dataset.label} latency. Generated ${r.createdAt}.`,
+  );
   const best = (rows: { method: string; v: number }[]) => Math.min(...rows.map((x) => x.v).filter(Number.isFinite));
 
   const random = r.rows.filter((x) => x.split === "random");
@@ -236,9 +280,20 @@ export function renderMarkdown(r: EvalReport): string {
       if (!rows.length) continue;
       const b = best(rows.map((x) => ({ method: x.method, v: x.metrics.mape })));
       out.push(`### ${platform}\n`);
-      out.push(table(["method", "n", "MAPE %", "RMSPE %", "Acc@5 %", "Acc@10 %", "Kendall τ (within family)"], rows.map((x) => [
-        label(x.method), String(x.metrics.n), x.metrics.mape === b ? `**${f1(x.metrics.mape)}**` : f1(x.metrics.mape), f1(x.metrics.rmspe), f1(x.metrics.acc5), f1(x.metrics.acc10), f2(x.metrics.kendallTau),
-      ])));
+      out.push(
+        table(
+          ["method", "n", "MAPE %", "RMSPE %", "Acc@5 %", "Acc@10 %", "Kendall τ (within family)"],
+          rows.map((x) => [
+            label(x.method),
+            String(x.metrics.n),
+            x.metrics.mape === b ? `**${f1(x.metrics.mape)}**` : f1(x.metrics.mape),
+            f1(x.metrics.rmspe),
+            f1(x.metrics.acc5),
+            f1(x.metrics.acc10),
+            f2(x.metrics.kendallTau),
+          ]),
+        ),
+      );
       out.push("");
     }
   }
@@ -260,14 +315,21 @@ export function renderMarkdown(r: EvalReport): string {
       if (!rows.length) continue;
       const fams = [...new Set(rows.map((x) => x.fold!))];
       out.push(`\n### ${platform} — MAPE % per held-out family\n`);
-      out.push(table(["family", ...methods], fams.map((fam) => [fam, ...methods.map((m) => f1(rows.find((x) => x.fold === fam && x.method === m)?.metrics.mape ?? NaN))])));
+      out.push(
+        table(
+          ["family", ...methods],
+          fams.map((fam) => [fam, ...methods.map((m) => f1(rows.find((x) => x.fold === fam && x.method === m)?.metrics.mape ?? NaN))]),
+        ),
+      );
     }
     out.push("");
   }
 
   if (r.fewShot.length) {
     out.push(`\n## Few-shot transfer to a held-out platform\n`);
-    out.push(`Pretrained on the other platforms; adapted with N graphs of the held-out platform; tested on a fixed half of its graphs. MAPE % / Acc@10 %.\n`);
+    out.push(
+      `Pretrained on the other platforms; adapted with N graphs of the held-out platform; tested on a fixed half of its graphs. MAPE % / Acc@10 %.\n`,
+    );
     const ns = [...new Set(r.fewShot.map((x) => x.n))].sort((a, b) => a - b);
     for (const platform of [...new Set(r.fewShot.map((x) => x.platform))]) {
       const rows = r.fewShot.filter((x) => x.platform === platform);

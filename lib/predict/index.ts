@@ -7,23 +7,66 @@
  *   predictor.save() / dispose()
  *   train(method, samples, opts)          → Predictor;  trainVersion(...) adds a validation split + metrics
  *   runEvaluation(samples, opts)          → EvalReport; renderMarkdown(report)
- * Datasets: parseJsonl / samplesFromRows (dev data), samplesFromRelease (the data release),
+ * Datasets: parseJsonl / samplesFromRows (dev data), samplesFromRelease (issue 6's data release),
  * buildSamples (plain records, e.g. from the database via lib/services).
  */
 export {
-  buildSamples, compactProfile, familiesOf, featureRowNames, graphInput, graphKeysOf, mapKernels, parseJsonl, platformsOf,
-  samplesFromRelease, samplesFromRows,
-  type DataRow, type GraphInput, type KernelRecord, type LabelStat, type ProfileSummary, type RawRecord,
-  type ReleaseMeasurementLike, type ReleaseModelLike, type Sample, type SampleKernel,
+  buildSamples,
+  compactProfile,
+  familiesOf,
+  featureRowNames,
+  graphInput,
+  graphKeysOf,
+  mapKernels,
+  parseJsonl,
+  platformsOf,
+  samplesFromRelease,
+  samplesFromRows,
+  type DataRow,
+  type GraphInput,
+  type KernelRecord,
+  type LabelStat,
+  type ProfileSummary,
+  type RawRecord,
+  type ReleaseMeasurementLike,
+  type ReleaseModelLike,
+  type Sample,
+  type SampleKernel,
 } from "./dataset";
 export {
-  ARTIFACT_FORMAT, BasePredictor, toFeatures,
-  type PlatformPrediction, type PredictInput, type Predictor, type PredictorArtifacts, type PredictorManifest,
+  ARTIFACT_FORMAT,
+  BasePredictor,
+  toFeatures,
+  type PlatformPrediction,
+  type PredictInput,
+  type Predictor,
+  type PredictorArtifacts,
+  type PredictorManifest,
 } from "./predictor";
 export { load, fromArtifacts, decodeWeights } from "./load";
-export { train, trainVersion, shouldPromote, meanMape, METHODS, METHOD_LABELS, isMethod, type Method, type TrainOptions, type TrainedVersion } from "./train";
+export {
+  train,
+  trainVersion,
+  shouldPromote,
+  meanMape,
+  METHODS,
+  METHOD_LABELS,
+  isMethod,
+  type Method,
+  type TrainOptions,
+  type TrainedVersion,
+} from "./train";
 export { evaluate } from "./evaluate";
-export { runEvaluation, renderMarkdown, mergeReports, shortPlatform, type EvalOptions, type EvalReport, type EvalRow, type FewShotRow } from "./eval";
+export {
+  runEvaluation,
+  renderMarkdown,
+  mergeReports,
+  shortPlatform,
+  type EvalOptions,
+  type EvalReport,
+  type EvalRow,
+  type FewShotRow,
+} from "./eval";
 export { computeMetrics, mape, rmspe, accWithin, kendallTau, kendallTauWithin, type Metrics } from "./metrics";
 export { randomSplit, leaveOneFamilyOut, fewShotSplit, type Split, type FewShotSplit } from "./splits";
 export { GnnPredictor } from "./gnn/predictor";

@@ -13,20 +13,25 @@ import { GnnPredictor } from "./gnn/predictor";
 import { ARTIFACT_FORMAT, type BasePredictor, type PredictorArtifacts, type PredictorManifest } from "./predictor";
 import { lazyMethod } from "./registry";
 
-
 /** Rebuild a predictor from its artifacts (kernel-rf needs lib/predict/baselines/kernel-rf imported first; load() does that). */
 export function fromArtifacts(a: PredictorArtifacts): BasePredictor {
   const m = a.manifest;
-  if (!m || m.format !== ARTIFACT_FORMAT) throw new NnlqError("VALIDATION", `not an nnlq predictor manifest (format ${JSON.stringify(m?.format)}, expected ${ARTIFACT_FORMAT})`);
+  if (!m || m.format !== ARTIFACT_FORMAT)
+    throw new NnlqError("VALIDATION", `not an nnlq predictor manifest (format ${JSON.stringify(m?.format)}, expected ${ARTIFACT_FORMAT})`);
   if (m.featureSetVersion !== FEATURE_SET_VERSION) {
-    throw new NnlqError("VALIDATION", `predictor ${m.version} was trained on features ${m.featureSetVersion}; this build computes ${FEATURE_SET_VERSION}`, { version: m.version });
+    throw new NnlqError(
+      "VALIDATION",
+      `predictor ${m.version} was trained on features ${m.featureSetVersion}; this build computes ${FEATURE_SET_VERSION}`,
+      { version: m.version },
+    );
   }
   const st = m.state as never;
   switch (m.method) {
     case "gnn": {
       if (!a.weights || !m.weightSpecs) throw new NnlqError("VALIDATION", `predictor ${m.version}: GNN weights missing`);
       const need = m.weightSpecs.reduce((n, s) => Math.max(n, s.offset + s.shape.reduce((x, y) => x * y, 1)), 0);
-      if (a.weights.length < need) throw new NnlqError("VALIDATION", `predictor ${m.version}: weights have ${a.weights.length} floats, the manifest needs ${need}`);
+      if (a.weights.length < need)
+        throw new NnlqError("VALIDATION", `predictor ${m.version}: weights have ${a.weights.length} floats, the manifest needs ${need}`);
       return GnnPredictor.fromArtifacts(m, a.weights);
     }
     case "flops-linear":
@@ -39,7 +44,8 @@ export function fromArtifacts(a: PredictorArtifacts): BasePredictor {
     default: {
       const lazy = lazyMethod(m.method);
       if (lazy) return lazy(m.version, st, m.trainingSetSize);
-      if (m.method === "kernel-rf") throw new NnlqError("VALIDATION", "kernel-rf predictors load through load() (or import lib/predict/baselines/kernel-rf first)");
+      if (m.method === "kernel-rf")
+        throw new NnlqError("VALIDATION", "kernel-rf predictors load through load() (or import lib/predict/baselines/kernel-rf first)");
       throw new NnlqError("VALIDATION", `unknown predictor method ${JSON.stringify(m.method)}`);
     }
   }

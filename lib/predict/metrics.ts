@@ -70,7 +70,15 @@ export function kendallTauWithin(pred: ArrayLike<number>, truth: ArrayLike<numbe
     g.push(i);
     by.set(groups[i], g);
   }
-  const taus = [...by.values()].filter((ix) => ix.length >= 2).map((ix) => kendallTau(ix.map((i) => pred[i]), ix.map((i) => truth[i]))).filter(Number.isFinite);
+  const taus = [...by.values()]
+    .filter((ix) => ix.length >= 2)
+    .map((ix) =>
+      kendallTau(
+        ix.map((i) => pred[i]),
+        ix.map((i) => truth[i]),
+      ),
+    )
+    .filter(Number.isFinite);
   return taus.length ? taus.reduce((x, y) => x + y, 0) / taus.length : NaN;
 }
 

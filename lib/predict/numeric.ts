@@ -15,9 +15,19 @@ const col = (name: string) => {
   return i;
 };
 export const COL = {
-  flops: col("log_flops"), macs: col("log_macs"), params: col("log_params"), mem: col("log_memory_access"),
-  kh: col("kernel_h"), kw: col("kernel_w"), sh: col("stride_h"), group: col("log_group"), cin: col("log_in_channels"), cout: col("log_out_channels"),
-  in0: col("in0_rank"), in1: col("in1_rank"), out0: col("out0_rank"),
+  flops: col("log_flops"),
+  macs: col("log_macs"),
+  params: col("log_params"),
+  mem: col("log_memory_access"),
+  kh: col("kernel_h"),
+  kw: col("kernel_w"),
+  sh: col("stride_h"),
+  group: col("log_group"),
+  cin: col("log_in_channels"),
+  cout: col("log_out_channels"),
+  in0: col("in0_rank"),
+  in1: col("in1_rank"),
+  out0: col("out0_rank"),
 } as const;
 
 /** Op index of every row (position of the one-hot; NUM_OPS-1 = other). */
@@ -71,8 +81,15 @@ export function weightedLeastSquares(X: number[][], y: number[], w: number[], ri
 }
 
 /** Nelder–Mead minimisation (unconstrained). */
-export function nelderMead(f: (x: number[]) => number, x0: number[], o: { step?: number; iterations?: number; tol?: number } = {}): { x: number[]; value: number } {
-  const n = x0.length, step = o.step ?? 0.5, iters = o.iterations ?? 400, tol = o.tol ?? 1e-10;
+export function nelderMead(
+  f: (x: number[]) => number,
+  x0: number[],
+  o: { step?: number; iterations?: number; tol?: number } = {},
+): { x: number[]; value: number } {
+  const n = x0.length,
+    step = o.step ?? 0.5,
+    iters = o.iterations ?? 400,
+    tol = o.tol ?? 1e-10;
   let simplex = [x0, ...x0.map((_, i) => x0.map((v, j) => (i === j ? v + step : v)))].map((x) => ({ x, v: f(x) }));
   for (let it = 0; it < iters; it++) {
     simplex.sort((a, b) => a.v - b.v);
@@ -92,7 +109,10 @@ export function nelderMead(f: (x: number[]) => number, x0: number[], o: { step?:
       const k = { x: at(r.v < worst.v ? -0.5 : 0.5), v: 0 };
       k.v = f(k.x);
       if (k.v < Math.min(worst.v, r.v)) simplex[n] = k;
-      else simplex = simplex.map((p, i) => (i === 0 ? p : { x: p.x.map((v, j) => simplex[0].x[j] + 0.5 * (v - simplex[0].x[j])), v: 0 })).map((p, i) => (i === 0 ? p : { ...p, v: f(p.x) }));
+      else
+        simplex = simplex
+          .map((p, i) => (i === 0 ? p : { x: p.x.map((v, j) => simplex[0].x[j] + 0.5 * (v - simplex[0].x[j])), v: 0 }))
+          .map((p, i) => (i === 0 ? p : { ...p, v: f(p.x) }));
     }
   }
   simplex.sort((a, b) => a.v - b.v);

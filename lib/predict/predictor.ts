@@ -63,7 +63,9 @@ export function toFeatures(input: PredictInput): GraphFeatures {
   else if ("nodes" in input && "order" in input) f = extractFeatures(input.shapesInferred ? input : inferShapes(input));
   else throw new NnlqError("VALIDATION", "predict: expected ONNX bytes, a graph IR or lib/onnx features");
   if (f.version !== FEATURE_SET_VERSION) {
-    throw new NnlqError("VALIDATION", `features of version ${f.version}, this predictor reads ${FEATURE_SET_VERSION}`, { version: f.version });
+    throw new NnlqError("VALIDATION", `features of version ${f.version}, this predictor reads ${FEATURE_SET_VERSION}`, {
+      version: f.version,
+    });
   }
   return f;
 }
@@ -87,12 +89,20 @@ export abstract class BasePredictor implements Predictor {
     const list = many ? inputs : [inputs];
     const plats = platforms ?? this.platforms;
     for (const p of plats) {
-      if (!this.platforms.includes(p)) throw new NnlqError("NOT_FOUND", `predictor ${this.version} has no model of platform ${p}`, { platform: p, platforms: [...this.platforms] });
+      if (!this.platforms.includes(p))
+        throw new NnlqError("NOT_FOUND", `predictor ${this.version} has no model of platform ${p}`, {
+          platform: p,
+          platforms: [...this.platforms],
+        });
     }
     const grid = this.run(list.map(toFeatures), plats);
     const P = plats.length;
     const out = list.map((_, g) =>
-      plats.map((platform, p) => ({ platform, latencyMs: grid.latency[g * P + p], uncertaintyMs: grid.uncertainty ? grid.uncertainty[g * P + p] : null })),
+      plats.map((platform, p) => ({
+        platform,
+        latencyMs: grid.latency[g * P + p],
+        uncertaintyMs: grid.uncertainty ? grid.uncertainty[g * P + p] : null,
+      })),
     );
     return many ? out : out[0];
   }

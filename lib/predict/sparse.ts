@@ -88,7 +88,8 @@ export class Csr {
   /** Dense copy (tests and debugging). */
   toDense(): Float32Array {
     const out = new Float32Array(this.rows * this.cols);
-    for (let r = 0; r < this.rows; r++) for (let p = this.indptr[r]; p < this.indptr[r + 1]; p++) out[r * this.cols + this.indices[p]] += this.values[p];
+    for (let r = 0; r < this.rows; r++)
+      for (let p = this.indptr[r]; p < this.indptr[r + 1]; p++) out[r * this.cols + this.indices[p]] += this.values[p];
     return out;
   }
 }
@@ -147,9 +148,17 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
  *   out[n, p·K + k] = Σ_r exp(clamp(q[n, p·R·K + r·K + k])) · costs[n·R + r]
  * Gradient: dq = dOut · costs · exp(q) (0 where clamped). No gradient flows to `costs`.
  */
-export function rateCombine(q: tf.Tensor2D, costs: Float32Array, P: number, R: number, K: number, clip: readonly [number, number] = [-30, 12]): tf.Tensor2D {
+export function rateCombine(
+  q: tf.Tensor2D,
+  costs: Float32Array,
+  P: number,
+  R: number,
+  K: number,
+  clip: readonly [number, number] = [-30, 12],
+): tf.Tensor2D {
   const N = q.shape[0];
-  if (q.shape[1] !== P * R * K || costs.length !== N * R) throw new Error(`rateCombine: q is ${q.shape}, costs ${costs.length}, expected [${N}, ${P * R * K}] and ${N * R}`);
+  if (q.shape[1] !== P * R * K || costs.length !== N * R)
+    throw new Error(`rateCombine: q is ${q.shape}, costs ${costs.length}, expected [${N}, ${P * R * K}] and ${N * R}`);
   const [lo, hi] = clip;
   const forward = (qv: Float32Array) => {
     const e = new Float32Array(qv.length);

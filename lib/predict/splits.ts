@@ -53,7 +53,12 @@ export interface FewShotSplit {
  * Few-shot transfer split. The test graphs are fixed per (platform, seed) — independent of N — so results
  * for different N are comparable; the N shots are drawn from the remaining graphs.
  */
-export function fewShotSplit(samples: Sample[], platform: string, n: number, o: { seed?: number; testFraction?: number } = {}): FewShotSplit {
+export function fewShotSplit(
+  samples: Sample[],
+  platform: string,
+  n: number,
+  o: { seed?: number; testFraction?: number } = {},
+): FewShotSplit {
   const target = samples.filter((s) => s.platform === platform);
   const others = samples.filter((s) => s.platform !== platform);
   const keys = shuffle(graphKeysOf(target).sort(), seededRandom((o.seed ?? 1) * 31 + 7));

@@ -75,7 +75,11 @@ export interface TrainedVersion {
  * What a trainer (script or worker) runs: split the samples 90/10 by graph, train on the 90 (GNN model
  * selection on the 10), and report the validation metrics a promotion decision compares.
  */
-export async function trainVersion(method: Method, samples: Sample[], o: TrainOptions & { seed?: number; valFraction?: number } = {}): Promise<TrainedVersion> {
+export async function trainVersion(
+  method: Method,
+  samples: Sample[],
+  o: TrainOptions & { seed?: number; valFraction?: number } = {},
+): Promise<TrainedVersion> {
   const vf = o.valFraction ?? 0.1;
   const { train: tr, val, test } = randomSplit(samples, { seed: o.seed ?? 1, fractions: [1 - vf, vf, 0] });
   const valAll = [...val, ...test];
@@ -94,7 +98,10 @@ export function meanMape(m: Record<string, Metrics>): number {
  * Promotion rule of the evolving predictor: the candidate replaces the current version when its mean
  * validation MAPE, on the candidate's validation split and over the platforms both model, is lower.
  */
-export function shouldPromote(candidate: TrainedVersion, current: BasePredictor | null): { promote: boolean; candidateMape: number; currentMape: number | null } {
+export function shouldPromote(
+  candidate: TrainedVersion,
+  current: BasePredictor | null,
+): { promote: boolean; candidateMape: number; currentMape: number | null } {
   if (!current) return { promote: true, candidateMape: candidate.valMape, currentMape: null };
   const shared = candidate.valSet.filter((s) => current.platforms.includes(s.platform));
   const cur = meanMape(evaluate(current, shared));

@@ -52,7 +52,8 @@ export interface AdminStartup {
  */
 export async function prepareSiteAdmin(db: DbOrTx, now = new Date()): Promise<AdminStartup> {
   const raw = process.env.NNLQ_ADMIN_EMAIL?.trim();
-  const warning = raw && !configuredAdminEmail() ? `NNLQ_ADMIN_EMAIL names the demo account (${DEMO_EMAIL}), which is never site admin; ignored` : null;
+  const warning =
+    raw && !configuredAdminEmail() ? `NNLQ_ADMIN_EMAIL names the demo account (${DEMO_EMAIL}), which is never site admin; ignored` : null;
   let promoted: string | null = null;
   const adminEmail = configuredAdminEmail();
   if (adminEmail) {
@@ -84,13 +85,21 @@ export async function claimSiteAdmin(db: Db, p: Principal | null, token: string 
   if (!p) throw new NnlqError("UNAUTHENTICATED", "Sign in (or create an account) first, then open the setup link again");
   if (p.via !== "session") throw new NnlqError("FORBIDDEN", "The setup link needs a signed-in session, not an API key");
   if (!mayBeSiteAdmin(p.user.email)) {
-    throw new NnlqError("FORBIDDEN", "The demo account cannot become site admin: sign up with your own account, then open the setup link again");
+    throw new NnlqError(
+      "FORBIDDEN",
+      "The demo account cannot become site admin: sign up with your own account, then open the setup link again",
+    );
   }
   const t = (token ?? "").trim();
-  if (!/^[A-Za-z0-9_-]{16,128}$/.test(t)) throw new NnlqError("NOT_FOUND", "This setup link is not valid: copy the whole link that `npm run up` printed");
+  if (!/^[A-Za-z0-9_-]{16,128}$/.test(t))
+    throw new NnlqError("NOT_FOUND", "This setup link is not valid: copy the whole link that `npm run up` printed");
   const hash = sha256(t);
   const row = await tokensDb.findSetupToken(db, { hash });
-  if (!row) throw new NnlqError("NOT_FOUND", "This setup link is not valid (a newer one replaces it at every start): use the link that `npm run up` printed last");
+  if (!row)
+    throw new NnlqError(
+      "NOT_FOUND",
+      "This setup link is not valid (a newer one replaces it at every start): use the link that `npm run up` printed last",
+    );
   if (row.usedAt) throw new NnlqError("CONFLICT", "This setup link was already used; it works once");
   if (row.expiresAt.getTime() <= now.getTime()) {
     throw new NnlqError("CONFLICT", "This setup link has expired; restart nnlq (`npm run up`) to print a new one");
@@ -104,6 +113,7 @@ export async function claimSiteAdmin(db: Db, p: Principal | null, token: string 
     return "admin" as const;
   });
   if (outcome === "used") throw new NnlqError("CONFLICT", "This setup link was already used; it works once");
-  if (outcome === "has-admin") throw new NnlqError("CONFLICT", "This site already has an administrator; ask them, or set NNLQ_ADMIN_EMAIL and restart");
+  if (outcome === "has-admin")
+    throw new NnlqError("CONFLICT", "This site already has an administrator; ask them, or set NNLQ_ADMIN_EMAIL and restart");
   return { ...p.user, isSiteAdmin: true };
 }

@@ -26,7 +26,18 @@ import type { Model, Platform } from "@/lib/db/schema";
 import { ensureModelBlob, getModelByHash, insertModel, modelFieldsOf } from "@/lib/db/models";
 import { failedKeys, measuredKeys, plannedModelRefs, workKey } from "@/lib/db/campaign";
 import { analyze, analyzeUpload } from "@/lib/onnx";
-import { canonicalJson, generate, paramCount, Rng, sampleSpec, structureKey, validateSpec, ZOO_FAMILIES, type ZooFamily, type ZooSpec } from "@/lib/zoo";
+import {
+  canonicalJson,
+  generate,
+  paramCount,
+  Rng,
+  sampleSpec,
+  structureKey,
+  validateSpec,
+  ZOO_FAMILIES,
+  type ZooFamily,
+  type ZooSpec,
+} from "@/lib/zoo";
 import { deriveSeed } from "@/lib/zoo/rng";
 import { SAMPLED_RESOLUTION } from "@/lib/zoo/spec";
 import type { HostInfo } from "@/lib/measure/host";
@@ -101,7 +112,9 @@ export function familyPlan(family: ZooFamily, size: number = CAMPAIGN.planSize, 
   for (let tries = 0; candidates.length < want && tries < 60 * want; tries++) {
     // after many duplicates, let the resolution vary freely too (small samplers, e.g. EfficientNet's)
     const freeRes = tries > 8 * want || (tries > 2 * want && candidates.length < tries / 4);
-    const overrides = freeRes ? { batch: 1, resolution: free.step(SAMPLED_RESOLUTION.min, SAMPLED_RESOLUTION.max, SAMPLED_RESOLUTION.step) } : { batch: 1 };
+    const overrides = freeRes
+      ? { batch: 1, resolution: free.step(SAMPLED_RESOLUTION.min, SAMPLED_RESOLUTION.max, SAMPLED_RESOLUTION.step) }
+      : { batch: 1 };
     let spec: ZooSpec;
     try {
       spec = sampleSpec(family, rng, overrides);
@@ -114,7 +127,10 @@ export function familyPlan(family: ZooFamily, size: number = CAMPAIGN.planSize, 
     candidates.push({ spec, proxy: paramCount(spec) * spec.resolution ** 2 });
   }
   if (candidates.length < size) {
-    throw new NnlqError("VALIDATION", `the ${family} design space gave only ${candidates.length} distinct batch-1 specs; ask for fewer than ${size}`);
+    throw new NnlqError(
+      "VALIDATION",
+      `the ${family} design space gave only ${candidates.length} distinct batch-1 specs; ask for fewer than ${size}`,
+    );
   }
   candidates.sort((a, b) => a.proxy - b.proxy || (structureKey(a.spec) < structureKey(b.spec) ? -1 : 1));
   const pick = new Rng(deriveSeed(seed, `${family}/strata`));
@@ -152,7 +168,9 @@ export function releaseStages(platforms: PlatformSpec[] = localPlatforms()): Sta
   const families = [...ZOO_FAMILIES];
   const stages: Stage[] = [{ name: "t1-b1", platform: t1.slug, batch: 1, perFamily: 150, families }];
   stages.push({ name: "networks-t1", platform: t1.slug, batch: 1, perFamily: 0, families: [], networks: true });
-  for (const p of platforms) if (p !== t1) stages.push({ name: `${p.runtime}-${p.precision}-t${p.threads}-b1`, platform: p.slug, batch: 1, perFamily: 100, families });
+  for (const p of platforms)
+    if (p !== t1)
+      stages.push({ name: `${p.runtime}-${p.precision}-t${p.threads}-b1`, platform: p.slug, batch: 1, perFamily: 100, families });
   stages.push({ name: "t1-b8", platform: t1.slug, batch: 8, perFamily: 19, families });
   return stages;
 }
@@ -170,7 +188,13 @@ export interface WorkItem {
 /** Stage items, round-robin over families (every prefix covers all families evenly). */
 export function stageItems(stage: Stage, o: { corpusRoot?: string } = {}): WorkItem[] {
   if (stage.networks) {
-    return networkFiles(o.corpusRoot).map((corpusPath) => ({ stage: stage.name, platform: stage.platform, batch: stage.batch, family: "other", corpusPath }));
+    return networkFiles(o.corpusRoot).map((corpusPath) => ({
+      stage: stage.name,
+      platform: stage.platform,
+      batch: stage.batch,
+      family: "other",
+      corpusPath,
+    }));
   }
   const size = Math.max(CAMPAIGN.planSize, stage.perFamily);
   const plans = stage.families.map((f) => familyPlan(f, size).slice(0, stage.perFamily));
@@ -178,7 +202,14 @@ export function stageItems(stage: Stage, o: { corpusRoot?: string } = {}): WorkI
   for (let i = 0; i < stage.perFamily; i++) {
     for (const [k, plan] of plans.entries()) {
       const spec = plan[i];
-      if (spec) out.push({ stage: stage.name, platform: stage.platform, batch: stage.batch, family: stage.families[k]!, spec: stage.batch === 1 ? spec : validateSpec({ ...spec, batch: stage.batch }) });
+      if (spec)
+        out.push({
+          stage: stage.name,
+          platform: stage.platform,
+          batch: stage.batch,
+          family: stage.families[k]!,
+          spec: stage.batch === 1 ? spec : validateSpec({ ...spec, batch: stage.batch }),
+        });
     }
   }
   return out;

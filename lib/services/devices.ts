@@ -54,7 +54,12 @@ export function workerTokenView(t: WorkerToken): WorkerTokenView {
  */
 export async function createWorkerToken(
   db: DbOrTx,
-  { name, allowNewPlatforms = true, createdBy = null, replaceSameName = false }: { name: string; allowNewPlatforms?: boolean; createdBy?: number | null; replaceSameName?: boolean },
+  {
+    name,
+    allowNewPlatforms = true,
+    createdBy = null,
+    replaceSameName = false,
+  }: { name: string; allowNewPlatforms?: boolean; createdBy?: number | null; replaceSameName?: boolean },
 ): Promise<{ token: WorkerTokenView; secret: string }> {
   if (replaceSameName) {
     for (const t of await devicesDb.listWorkerTokens(db)) {
@@ -89,7 +94,11 @@ export async function revokeWorkerTokenById(db: DbOrTx, p: Principal | null, { i
  * PATCH /api/v1/admin/devices/:deviceId: a site admin takes one device out of service (its held jobs go
  * back to the queue without using an attempt; its worker keeps polling and is told why) or back in.
  */
-export async function setDeviceDisabled(db: DbOrTx, p: Principal | null, { id, disabled }: { id: number; disabled: boolean }): Promise<DeviceView> {
+export async function setDeviceDisabled(
+  db: DbOrTx,
+  p: Principal | null,
+  { id, disabled }: { id: number; disabled: boolean },
+): Promise<DeviceView> {
   requireSiteAdmin(p);
   if (!(await devicesDb.getDevice(db, { id }))) throw new NnlqError("NOT_FOUND", `Device ${id} does not exist`);
   await devicesDb.setAdminDisabled(db, { id, disabled });
@@ -99,7 +108,8 @@ export async function setDeviceDisabled(db: DbOrTx, p: Principal | null, { id, d
 }
 
 export async function authenticateWorkerToken(db: DbOrTx, token: string | null): Promise<WorkerToken> {
-  if (!token) throw new NnlqError("INVALID_WORKER_TOKEN", "Registration needs a worker token in the X-Worker-Token header (a site admin issues one)");
+  if (!token)
+    throw new NnlqError("INVALID_WORKER_TOKEN", "Registration needs a worker token in the X-Worker-Token header (a site admin issues one)");
   const m = WORKER_TOKEN.exec(token.trim());
   if (!m) throw new NnlqError("INVALID_WORKER_TOKEN", "Malformed worker token: expected nnlqw_<8 hex>_<32 characters>");
   const row = await devicesDb.findWorkerTokenByPrefix(db, { prefix: m[1]! });
@@ -113,14 +123,20 @@ export type { AuthedDevice } from "./authed-device";
 
 /** The device behind an X-Device-Token header; disabled devices and unknown tokens are 401. */
 export async function authenticateDevice(db: DbOrTx, token: string | null): Promise<AuthedDevice> {
-  if (!token) throw new NnlqError("INVALID_WORKER_TOKEN", "Worker calls need the device token from registration in the X-Device-Token header");
-  if (!DEVICE_TOKEN.test(token.trim())) throw new NnlqError("INVALID_WORKER_TOKEN", "Malformed device token: expected nnlqd_<43 characters>");
+  if (!token)
+    throw new NnlqError("INVALID_WORKER_TOKEN", "Worker calls need the device token from registration in the X-Device-Token header");
+  if (!DEVICE_TOKEN.test(token.trim()))
+    throw new NnlqError("INVALID_WORKER_TOKEN", "Malformed device token: expected nnlqd_<43 characters>");
   const device = await devicesDb.findDeviceByTokenHash(db, { hash: sha256(token.trim()) });
   if (!device) throw new NnlqError("INVALID_WORKER_TOKEN", "Unknown device token (it is rotated by every registration: register again)");
   if (device.adminDisabledAt) {
-    throw new NnlqError("DEVICE_DISABLED", `Device ${device.id} (${device.hostName}) was taken out of service by a site admin; it gets jobs again once enabled`);
+    throw new NnlqError(
+      "DEVICE_DISABLED",
+      `Device ${device.id} (${device.hostName}) was taken out of service by a site admin; it gets jobs again once enabled`,
+    );
   }
-  if (device.status === "disabled") throw new NnlqError("INVALID_WORKER_TOKEN", `Device ${device.id} is disabled (its worker token was revoked)`);
+  if (device.status === "disabled")
+    throw new NnlqError("INVALID_WORKER_TOKEN", `Device ${device.id} is disabled (its worker token was revoked)`);
   const platform = (await getPlatform(db, { id: device.platformId }))!;
   return { device, platform };
 }
@@ -146,8 +162,14 @@ export async function registerWorker(db: DbOrTx, workerToken: WorkerToken | stri
       workerTokenId: token.id,
       hostInfo: body.hostInfo,
     });
-    const releasedJobs = await releaseDeviceJobs(db, device.id, { reason: "the device re-registered (its previous worker process stopped)", countAttempt: true });
+    const releasedJobs = await releaseDeviceJobs(db, device.id, {
+      reason: "the device re-registered (its previous worker process stopped)",
+      countAttempt: true,
+    });
     out.push({ deviceId: device.id, deviceToken, platform: workerPlatformView(platform), platformCreated: created, releasedJobs });
   }
-  return { devices: out, lease: { leaseSeconds: QUEUE.leaseSeconds, heartbeatSeconds: QUEUE.heartbeatSeconds, maxWaitSeconds: QUEUE.maxWaitSeconds } };
+  return {
+    devices: out,
+    lease: { leaseSeconds: QUEUE.leaseSeconds, heartbeatSeconds: QUEUE.heartbeatSeconds, maxWaitSeconds: QUEUE.maxWaitSeconds },
+  };
 }

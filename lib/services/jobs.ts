@@ -232,7 +232,9 @@ async function lockHeldJob(tx: DbOrTx, deviceId: number, jobId: number): Promise
   const job = (await jobsDb.getJob(tx, { id: jobId, lock: true }))!;
   if (job.state === "cancelled") throw new NnlqError("CONFLICT", `Job ${jobId} was cancelled; stop working on it`, { state: job.state });
   if (job.leaseOwner !== deviceId || !(jobsDb.LEASED_STATES as readonly string[]).includes(job.state)) {
-    throw new NnlqError("LEASE_LOST", `Job ${jobId} is not leased to this device any more (state ${job.state}); drop it`, { state: job.state });
+    throw new NnlqError("LEASE_LOST", `Job ${jobId} is not leased to this device any more (state ${job.state}); drop it`, {
+      state: job.state,
+    });
   }
   return job;
 }
@@ -287,7 +289,12 @@ export async function complete(db: DbOrTx, { device }: AuthedDevice, jobId: numb
   invalidate("results"); // after the commit: a read in between would cache the old answer again
   await touchDevice(db, { id: device.id, status: "online" });
   const result = (await measuredResults(db, [out.measurementId])).get(out.measurementId)!;
-  return { job: { id: out.job.id, state: "done" as const }, measurementId: out.measurementId, chargedSeconds: out.charged, result: result.result };
+  return {
+    job: { id: out.job.id, state: "done" as const },
+    measurementId: out.measurementId,
+    chargedSeconds: out.charged,
+    result: result.result,
+  };
 }
 
 /**
@@ -297,7 +304,13 @@ export async function complete(db: DbOrTx, { device }: AuthedDevice, jobId: numb
 async function endAttempt(
   tx: DbOrTx,
   job: Job,
-  { code, message, retry, usedSeconds, countAttempt = true }: { code: string; message: string; retry: boolean; usedSeconds?: number; countAttempt?: boolean },
+  {
+    code,
+    message,
+    retry,
+    usedSeconds,
+    countAttempt = true,
+  }: { code: string; message: string; retry: boolean; usedSeconds?: number; countAttempt?: boolean },
 ): Promise<Job["state"]> {
   const attempts = countAttempt ? job.attempts : Math.max(0, job.attempts - 1);
   const requeue = retry && !permanentFailure(code) && attempts < job.maxAttempts;
@@ -306,15 +319,20 @@ async function endAttempt(
     await jobsDb.updateJob(tx, { id: job.id }, { ...common, state: "queued", leaseOwner: null });
     return "queued";
   }
-  const reason = attempts >= job.maxAttempts && retry && !permanentFailure(code) ? `${message} (gave up after ${attempts} attempts)` : message;
-  await jobsDb.updateJob(tx, { id: job.id }, {
-    ...common,
-    error: reason,
-    state: "failed",
-    finishedAt: new Date(),
-    idempotencyKey: null,
-    usedSeconds: usedSeconds ?? job.usedSeconds,
-  });
+  const reason =
+    attempts >= job.maxAttempts && retry && !permanentFailure(code) ? `${message} (gave up after ${attempts} attempts)` : message;
+  await jobsDb.updateJob(
+    tx,
+    { id: job.id },
+    {
+      ...common,
+      error: reason,
+      state: "failed",
+      finishedAt: new Date(),
+      idempotencyKey: null,
+      usedSeconds: usedSeconds ?? job.usedSeconds,
+    },
+  );
   await refund(tx, { job, reason: `${code}: ${reason}` });
   return "failed";
 }
@@ -399,7 +417,10 @@ async function jobViews(db: DbOrTx, rows: jobsDb.JobRow[], teamIds: number[]): P
       model: {
         id: r.modelId,
         hash: r.modelHash,
-        name: modelDisplayName({ name: r.modelName, hash: r.modelHash, visibility: r.modelVisibility, ownerTeamId: r.modelOwnerTeamId }, teamIds),
+        name: modelDisplayName(
+          { name: r.modelName, hash: r.modelHash, visibility: r.modelVisibility, ownerTeamId: r.modelOwnerTeamId },
+          teamIds,
+        ),
       },
       platform: r.platformSlug,
       batch: r.batch,
@@ -458,7 +479,10 @@ export async function listJobsForCaller(
   let beforeId: number | undefined;
   if (q.cursor) {
     const c = decodeCursor(q.cursor);
-    if (!c || !Number.isInteger(c[0])) throw new NnlqError("VALIDATION", "Invalid query string: cursor is not a valid cursor", { fields: { cursor: "is not a valid cursor" } });
+    if (!c || !Number.isInteger(c[0]))
+      throw new NnlqError("VALIDATION", "Invalid query string: cursor is not a valid cursor", {
+        fields: { cursor: "is not a valid cursor" },
+      });
     beforeId = c[0] as number;
   }
   const states = q.state ? (q.state.split(",") as Job["state"][]) : undefined;

@@ -56,7 +56,11 @@ export async function authenticateApiKey(db: DbOrTx, key: string): Promise<Princ
     if (!user) throw new NnlqError("INVALID_API_KEY", "The account that created this API key no longer exists");
     // last use is recorded to the minute: no write while the stored time is recent
     if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) await keysDb.touchApiKey(db, { keyId: row.id });
-    const principal: Principal = { user: toPublicUser(user), via: "api-key", apiKey: { id: row.id, teamId: row.teamId, prefix: row.prefix } };
+    const principal: Principal = {
+      user: toPublicUser(user),
+      via: "api-key",
+      apiKey: { id: row.id, teamId: row.teamId, prefix: row.prefix },
+    };
     return principal;
   });
 }

@@ -16,9 +16,17 @@ import { authenticateDevice, registerWorker } from "./devices";
 import { inTx, modelBytesForDevice } from "./jobs";
 
 /** POST /api/v1/worker/offline/export (X-Worker-Token) */
-export async function exportOfflineJobs(db: DbOrTx, workerToken: WorkerToken | string | null, input: OfflineExportBody): Promise<OfflineExportResponse> {
+export async function exportOfflineJobs(
+  db: DbOrTx,
+  workerToken: WorkerToken | string | null,
+  input: OfflineExportBody,
+): Promise<OfflineExportResponse> {
   const q = offlineExportBody.parse(input);
-  const reg = await registerWorker(db, workerToken, { hostName: q.hostName, hostInfo: { offline: true }, platforms: [{ slug: q.platform }] });
+  const reg = await registerWorker(db, workerToken, {
+    hostName: q.hostName,
+    hostInfo: { offline: true },
+    platforms: [{ slug: q.platform }],
+  });
   const { deviceId, deviceToken, platform } = reg.devices[0]!;
   const auth = await authenticateDevice(db, deviceToken);
   const leaseMs = Math.round(q.leaseHours * 3600_000);

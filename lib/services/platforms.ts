@@ -94,14 +94,19 @@ export async function platformForSpec(
   const complete = IDENTITY.every((k) => spec[k] !== undefined);
   const derived = complete ? platformSlug(spec as Required<Pick<PlatformSpecInput, (typeof IDENTITY)[number]>>) : undefined;
   if (spec.slug && derived && spec.slug !== derived) {
-    throw new NnlqError("VALIDATION", `Platform slug '${spec.slug}' does not match its fields (expected '${derived}')`, { slug: spec.slug, expected: derived });
+    throw new NnlqError("VALIDATION", `Platform slug '${spec.slug}' does not match its fields (expected '${derived}')`, {
+      slug: spec.slug,
+      expected: derived,
+    });
   }
   const slug = spec.slug ?? derived;
   if (!slug) {
     throw new NnlqError("VALIDATION", `A platform needs a slug or all of ${IDENTITY.join(", ")}`);
   }
   if (!PLATFORM_SLUG.test(slug)) {
-    throw new NnlqError("VALIDATION", `'${slug}' is not a platform slug (<hardware>/<runtime>-<major.minor>/<precision>/t<threads>)`, { slug });
+    throw new NnlqError("VALIDATION", `'${slug}' is not a platform slug (<hardware>/<runtime>-<major.minor>/<precision>/t<threads>)`, {
+      slug,
+    });
   }
   const existing = await getPlatformBySlug(db, { slug });
   if (existing) {
@@ -111,10 +116,14 @@ export async function platformForSpec(
   }
   if (!complete) {
     // a well-formed request naming a platform that does not exist (yet): not found, not a validation error
-    throw new NnlqError("NOT_FOUND", `Platform '${slug}' is unknown to this server: send its full spec (${IDENTITY.join(", ")}, config)`, { slug });
+    throw new NnlqError("NOT_FOUND", `Platform '${slug}' is unknown to this server: send its full spec (${IDENTITY.join(", ")}, config)`, {
+      slug,
+    });
   }
   if (!allowNew) {
-    throw new NnlqError("FORBIDDEN", `Platform '${slug}' does not exist and this worker token may not create platforms; ask a site admin`, { slug });
+    throw new NnlqError("FORBIDDEN", `Platform '${slug}' does not exist and this worker token may not create platforms; ask a site admin`, {
+      slug,
+    });
   }
   const s = spec as Required<Pick<PlatformSpecInput, (typeof IDENTITY)[number]>> & PlatformSpecInput;
   invalidate("platforms");
@@ -126,7 +135,11 @@ export async function platformForSpec(
     runtimeVersion: s.runtimeVersion,
     precision: s.precision,
     threads: s.threads,
-    config: { adapter: s.config?.adapter ?? s.runtime, passes: s.config?.passes ?? [], ...(s.config?.options ? { options: s.config.options } : {}) },
+    config: {
+      adapter: s.config?.adapter ?? s.runtime,
+      passes: s.config?.passes ?? [],
+      ...(s.config?.options ? { options: s.config.options } : {}),
+    },
     description: s.description ?? null,
   });
   return { platform, created: true };

@@ -33,7 +33,11 @@ export const publicBrowse = unstable_cache((q: BrowseParams) => browse(getDb(), 
 
 export const publicMatrix = unstable_cache((batch: number) => matrix(getDb(), [], { batch }), key("portal-matrix-v1"), opts);
 
-export const publicLeaderboards = unstable_cache((q: LeaderboardParams) => leaderboards(getDb(), [], q), key("portal-leaderboards-v1"), opts);
+export const publicLeaderboards = unstable_cache(
+  (q: LeaderboardParams) => leaderboards(getDb(), [], q),
+  key("portal-leaderboards-v1"),
+  opts,
+);
 
 /** Platforms with their public result counts (counting scans the index: cached), and the default platform. */
 export const publicPlatforms = unstable_cache(
@@ -53,7 +57,10 @@ export const publicPlatforms = unstable_cache(
 );
 
 /** A public model's page data (null when the model is private or unknown: the page then asks the API). */
-export const publicModelPage = unstable_cache((id: number) => modelPage(getDb(), [], id), key("portal-model-v1"), { revalidate: 300, tags: [PORTAL_TAG] });
+export const publicModelPage = unstable_cache((id: number) => modelPage(getDb(), [], id), key("portal-model-v1"), {
+  revalidate: 300,
+  tags: [PORTAL_TAG],
+});
 
 export const publicCompare = unstable_cache(
   (predictor: string | undefined, platform: string | undefined) => compareView(getDb(), [], { predictor, platform }),
@@ -61,4 +68,8 @@ export const publicCompare = unstable_cache(
   opts,
 );
 
-export const publicPredictorBoard = unstable_cache((split: string | undefined) => predictorBoard(getDb(), split), key("portal-predictors-v1"), opts);
+export const publicPredictorBoard = unstable_cache(
+  (split: string | undefined) => predictorBoard(getDb(), split),
+  key("portal-predictors-v1"),
+  opts,
+);

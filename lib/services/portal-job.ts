@@ -37,16 +37,24 @@ export interface JobPageData {
  * (its last update stands in while it is only claimed; afterwards the step shows no time); a job
  * cancelled or failed before it ran skips the steps it never reached.
  */
-export function jobTimeline(j: Pick<JobView, "state" | "attempts" | "createdAt" | "updatedAt" | "startedAt" | "finishedAt">): TimelineStep[] {
+export function jobTimeline(
+  j: Pick<JobView, "state" | "attempts" | "createdAt" | "updatedAt" | "startedAt" | "finishedAt">,
+): TimelineStep[] {
   const ended = j.state === "done" || j.state === "failed" || j.state === "cancelled";
   // a device that reports without a heartbeat leaves no start time: a done job ran all the same
   const ran = j.startedAt !== null || j.state === "running" || j.state === "done";
   const claimed = ran || j.state === "leased" || (ended && j.attempts > 0);
-  const after = (reached: boolean, current: boolean): StepStatus => (current ? "current" : reached ? "done" : ended ? "skipped" : "pending");
+  const after = (reached: boolean, current: boolean): StepStatus =>
+    current ? "current" : reached ? "done" : ended ? "skipped" : "pending";
   const end: TimelineStep["key"] = j.state === "failed" ? "failed" : j.state === "cancelled" ? "cancelled" : "done";
   return [
     { key: "queued", label: "Queued", at: j.createdAt, status: j.state === "queued" ? "current" : "done" },
-    { key: "claimed", label: "Claimed by a device", at: j.state === "leased" ? j.updatedAt : null, status: after(claimed, j.state === "leased") },
+    {
+      key: "claimed",
+      label: "Claimed by a device",
+      at: j.state === "leased" ? j.updatedAt : null,
+      status: after(claimed, j.state === "leased"),
+    },
     { key: "running", label: "Running", at: j.startedAt, status: after(ran, j.state === "running") },
     {
       key: end,

@@ -100,7 +100,9 @@ function opShare(profile: ProfileLike | null): Record<string, number> | null {
   if (!profile) return null;
   const totals: Record<string, number> = {};
   if (profile.byOpType) for (const [op, s] of Object.entries(profile.byOpType)) totals[op] = s.totalUs ?? 0;
-  else for (const k of profile.kernels ?? []) totals[k.opType ?? k.op ?? "?"] = (totals[k.opType ?? k.op ?? "?"] ?? 0) + (k.medianUs ?? (k.ms ?? 0) * 1000);
+  else
+    for (const k of profile.kernels ?? [])
+      totals[k.opType ?? k.op ?? "?"] = (totals[k.opType ?? k.op ?? "?"] ?? 0) + (k.medianUs ?? (k.ms ?? 0) * 1000);
   const sum = Object.values(totals).reduce((a, b) => a + b, 0);
   if (!sum) return null;
   const shares = Object.entries(totals).map(([k, v]): [string, number] => [k, v / sum]);
@@ -125,7 +127,12 @@ async function structureBytes(db: DbOrTx, m: Model): Promise<Uint8Array | null> 
 }
 
 /** Everything the model page shows, for a caller who may see private models of `teamIds`. Null: not visible. */
-export async function modelPage(db: DbOrTx, teamIds: readonly number[], id: number, o: { graph?: boolean } = {}): Promise<ModelPageData | null> {
+export async function modelPage(
+  db: DbOrTx,
+  teamIds: readonly number[],
+  id: number,
+  o: { graph?: boolean } = {},
+): Promise<ModelPageData | null> {
   const m = await getAccessibleModel(db, { id, teamIds });
   if (!m) return null;
   const [runs, preds, candidates, plats] = await Promise.all([
@@ -156,7 +163,13 @@ export async function modelPage(db: DbOrTx, teamIds: readonly number[], id: numb
       runtimeVersion: newest.runtimeVersion,
       env: newest.env,
       deviceSeconds: newest.deviceSeconds,
-      history: g.map((r) => ({ measurementId: r.id, medianMs: r.medianMs, measuredAt: iso(r.measuredAt), runtimeVersion: r.runtimeVersion, cv: r.cv })),
+      history: g.map((r) => ({
+        measurementId: r.id,
+        medianMs: r.medianMs,
+        measuredAt: iso(r.measuredAt),
+        runtimeVersion: r.runtimeVersion,
+        cv: r.cv,
+      })),
       opShare: opShare((withProfile?.profile as ProfileLike | undefined) ?? null),
     };
   });
@@ -192,7 +205,9 @@ export async function modelPage(db: DbOrTx, teamIds: readonly number[], id: numb
   const slugOf = new Map(plats.map((p) => [p.id, p.slug]));
   const grid = await browseDb.latestGrid(db, { modelIds: ranked.map((r) => r.c.id), batch: 1 });
   const similar: SimilarView[] = ranked.map(({ c, opCosine, distance }) => {
-    const mine = grid.filter((g) => g.modelId === c.id).sort((a, b) => (slugOf.get(a.platformId) ?? "").localeCompare(slugOf.get(b.platformId) ?? ""));
+    const mine = grid
+      .filter((g) => g.modelId === c.id)
+      .sort((a, b) => (slugOf.get(a.platformId) ?? "").localeCompare(slugOf.get(b.platformId) ?? ""));
     const l = mine.find((g) => g.platformId === refId) ?? mine[0];
     return { ...c, distance, opCosine, latency: l ? { platform: slugOf.get(l.platformId) ?? "?", medianMs: l.medianMs } : null };
   });
@@ -214,7 +229,8 @@ export async function modelPage(db: DbOrTx, teamIds: readonly number[], id: numb
         } catch {
           ir = buildGraph(model);
         }
-        if (ir.nodes.length > MAX_GRAPH_NODES) graphError = `The graph has ${ir.nodes.length} nodes; the view draws at most ${MAX_GRAPH_NODES}.`;
+        if (ir.nodes.length > MAX_GRAPH_NODES)
+          graphError = `The graph has ${ir.nodes.length} nodes; the view draws at most ${MAX_GRAPH_NODES}.`;
         else {
           if (ir.shapesInferred) {
             try {
@@ -331,14 +347,24 @@ export function evalReportRows(doc: {
   });
   const out = (doc.rows ?? []).map((r) => row(r.split === "lofo" && r.fold ? `lofo:${r.fold}` : r.split, r.platform, r.method, r.metrics));
   const folds = new Map<string, Metricsish[]>();
-  for (const r of doc.rows ?? []) if (r.split === "lofo") folds.set(`${r.platform}|${r.method}`, [...(folds.get(`${r.platform}|${r.method}`) ?? []), r.metrics]);
+  for (const r of doc.rows ?? [])
+    if (r.split === "lofo") folds.set(`${r.platform}|${r.method}`, [...(folds.get(`${r.platform}|${r.method}`) ?? []), r.metrics]);
   const mean = (ms: Metricsish[], k: keyof Metricsish) => {
     const v = ms.map((m) => m[k]).filter((x): x is number => typeof x === "number" && Number.isFinite(x));
     return v.length ? v.reduce((a, b) => a + b, 0) / v.length : undefined;
   };
   for (const [key, ms] of folds) {
     const [platform, method] = key.split("|") as [string, string];
-    out.push(row("lofo (mean)", platform, method, { n: ms.reduce((a, m) => a + (m.n ?? 0), 0), mape: mean(ms, "mape")!, rmspe: mean(ms, "rmspe"), acc5: mean(ms, "acc5"), acc10: mean(ms, "acc10"), kendallTau: mean(ms, "kendallTau") }));
+    out.push(
+      row("lofo (mean)", platform, method, {
+        n: ms.reduce((a, m) => a + (m.n ?? 0), 0),
+        mape: mean(ms, "mape")!,
+        rmspe: mean(ms, "rmspe"),
+        acc5: mean(ms, "acc5"),
+        acc10: mean(ms, "acc10"),
+        kendallTau: mean(ms, "kendallTau"),
+      }),
+    );
   }
   for (const f of doc.fewShot ?? []) out.push(row(`few-shot N=${f.n}`, f.platform, f.method, f.metrics));
   const order = (s: string) => (s === "random" ? 0 : s === "lofo (mean)" ? 1 : s.startsWith("few-shot") ? 2 : 3);
@@ -381,7 +407,13 @@ export interface AccuracyView {
 
 function accuracy(pred: number[], truth: number[]): AccuracyView | null {
   if (!pred.length) return null;
-  return { n: pred.length, mape: mape(pred, truth), rmspe: rmspe(pred, truth), acc5: accWithin(pred, truth, 0.05), acc10: accWithin(pred, truth, 0.1) };
+  return {
+    n: pred.length,
+    mape: mape(pred, truth),
+    rmspe: rmspe(pred, truth),
+    acc5: accWithin(pred, truth, 0.05),
+    acc10: accWithin(pred, truth, 0.1),
+  };
 }
 
 export interface CompareData {
@@ -408,9 +440,18 @@ export async function compareView(
   teamIds: readonly number[],
   sel: { predictor?: string; platform?: string; maxPoints?: number },
 ): Promise<CompareData> {
-  const [versions, coverage, plats] = await Promise.all([browseDb.listPredictorVersions(db), browseDb.predictionCoverage(db), listPlatforms(db, { activeOnly: false })]);
+  const [versions, coverage, plats] = await Promise.all([
+    browseDb.listPredictorVersions(db),
+    browseDb.predictionCoverage(db),
+    listPlatforms(db, { activeOnly: false }),
+  ]);
   const slugOf = new Map(plats.map((p) => [p.id, p.slug]));
-  const covered = (vid: number) => coverage.filter((c) => c.versionId === vid && c.count > 0).map((c) => slugOf.get(c.platformId)!).filter(Boolean).sort();
+  const covered = (vid: number) =>
+    coverage
+      .filter((c) => c.versionId === vid && c.count > 0)
+      .map((c) => slugOf.get(c.platformId)!)
+      .filter(Boolean)
+      .sort();
   const predictors = versions
     .map((v) => ({ name: v.name, method: v.method, status: v.status, createdAt: iso(v.createdAt), platforms: covered(v.id), id: v.id }))
     .filter((v) => v.platforms.length);
@@ -424,10 +465,17 @@ export async function compareView(
   const base = { predictors: predictors.map(({ id: _id, ...v }) => v), evaluation };
   if (!chosen) return { ...base, platforms: [], predictor: null, platform: null, total: 0, points: [], accuracy: null, residuals: [] };
   const platform = sel.platform && chosen.platforms.includes(sel.platform) ? sel.platform : chosen.platforms[0]!;
-  if (sel.platform && platform !== sel.platform) throw new NnlqError("NOT_FOUND", `Predictor '${chosen.name}' has no predictions on ${sel.platform}`);
+  if (sel.platform && platform !== sel.platform)
+    throw new NnlqError("NOT_FOUND", `Predictor '${chosen.name}' has no predictions on ${sel.platform}`);
   const platformId = plats.find((p) => p.slug === platform)!.id;
   const predictions = coverage.find((c) => c.versionId === chosen.id && c.platformId === platformId)?.count ?? 0;
-  const { total, pairs } = await browseDb.predictedVsMeasured(db, { versionId: chosen.id, platformId, teamIds, limit: sel.maxPoints ?? 3000, predictions });
+  const { total, pairs } = await browseDb.predictedVsMeasured(db, {
+    versionId: chosen.id,
+    platformId,
+    teamIds,
+    limit: sel.maxPoints ?? 3000,
+    predictions,
+  });
   const byFamily = new Map<string, typeof pairs>();
   for (const p of pairs) byFamily.set(p.family, [...(byFamily.get(p.family) ?? []), p]);
   const residuals = [...byFamily]
@@ -450,8 +498,18 @@ export async function compareView(
     predictor: chosen.name,
     platform,
     total,
-    points: pairs.map((p) => ({ id: p.modelId, name: p.name, family: p.family, predictedMs: p.predictedMs, measuredMs: p.measuredMs, uncertaintyMs: p.uncertaintyMs })),
-    accuracy: accuracy(pairs.map((p) => p.predictedMs), pairs.map((p) => p.measuredMs)),
+    points: pairs.map((p) => ({
+      id: p.modelId,
+      name: p.name,
+      family: p.family,
+      predictedMs: p.predictedMs,
+      measuredMs: p.measuredMs,
+      uncertaintyMs: p.uncertaintyMs,
+    })),
+    accuracy: accuracy(
+      pairs.map((p) => p.predictedMs),
+      pairs.map((p) => p.measuredMs),
+    ),
     residuals,
   };
 }
@@ -485,7 +543,15 @@ export async function compareModels(db: DbOrTx, teamIds: readonly number[], ids:
     if (slug) (latency[slug] ??= {})[g.modelId] = g.medianMs;
   }
   return {
-    models: found.map((m) => ({ id: m.id, name: modelDisplayName(m, teamIds), family: m.family, flops: m.flops, params: m.params, nodeCount: m.nodeCount, batch: m.batch })),
+    models: found.map((m) => ({
+      id: m.id,
+      name: modelDisplayName(m, teamIds),
+      family: m.family,
+      flops: m.flops,
+      params: m.params,
+      nodeCount: m.nodeCount,
+      batch: m.batch,
+    })),
     platforms: Object.keys(latency).sort(),
     latency,
     missing,
@@ -505,7 +571,11 @@ export interface PlatformsSideBySide {
 }
 
 /** Two platforms on the models measured on both: scatter points and per-family speed ratios. */
-export async function comparePlatforms(db: DbOrTx, teamIds: readonly number[], { a, b, batch = 1 }: { a: string; b: string; batch?: number }): Promise<PlatformsSideBySide> {
+export async function comparePlatforms(
+  db: DbOrTx,
+  teamIds: readonly number[],
+  { a, b, batch = 1 }: { a: string; b: string; batch?: number },
+): Promise<PlatformsSideBySide> {
   const plats = await listPlatforms(db, { activeOnly: false });
   const pa = plats.find((p) => p.slug === a);
   const pb = plats.find((p) => p.slug === b);
@@ -520,7 +590,9 @@ export async function comparePlatforms(db: DbOrTx, teamIds: readonly number[], {
     batch,
     total,
     points: pairs.map((p) => ({ id: p.modelId, name: p.name, family: p.family, aMs: p.aMs, bMs: p.bMs })),
-    ratios: [...fam].map(([family, r]) => ({ family, label: familyLabel(family), n: r.length, medianRatio: q(r, 0.5) })).sort((x, y) => x.medianRatio - y.medianRatio),
+    ratios: [...fam]
+      .map(([family, r]) => ({ family, label: familyLabel(family), n: r.length, medianRatio: q(r, 0.5) }))
+      .sort((x, y) => x.medianRatio - y.medianRatio),
     geoMeanRatio: logs.length ? Math.exp(logs.reduce((s, x) => s + x, 0) / logs.length) : null,
   };
 }

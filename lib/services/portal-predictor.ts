@@ -64,16 +64,24 @@ export async function currentPredictor(db: DbOrTx | null): Promise<PredictorInfo
     .map((d) => ({ url: predictorUrl(d), dir: d }))
     .map((x) => ({ ...x, m: readManifest(x.url) }))
     .filter((x): x is { url: string; dir: string; m: ManifestHead } => !!x.m && x.m.format?.startsWith("nnlq-predictor") === true);
-  found.sort((a, b) => Number(b.m.method === "gnn") - Number(a.m.method === "gnn") || String(b.m.createdAt ?? "").localeCompare(String(a.m.createdAt ?? "")));
+  found.sort(
+    (a, b) =>
+      Number(b.m.method === "gnn") - Number(a.m.method === "gnn") || String(b.m.createdAt ?? "").localeCompare(String(a.m.createdAt ?? "")),
+  );
   const best = found[0];
   return best ? info(best.url, best.m, best.dir) : null;
 }
 
 /** One file of a stored version, for app/predictors/[version]/[file] (NOT_FOUND for bad or unknown names). */
 export function predictorVersionFile(version: string, file: string): { bytes: Buffer; contentType: string } {
-  if (!VERSION_NAME.test(version)) throw new NnlqError("NOT_FOUND", "No predictor version of that name (letters, digits, '-', '_' and '.')");
-  if (!VERSION_FILE.test(file)) throw new NnlqError("NOT_FOUND", `A predictor version has no file '${file.slice(0, 80)}' (model.json, weights.bin)`);
+  if (!VERSION_NAME.test(version))
+    throw new NnlqError("NOT_FOUND", "No predictor version of that name (letters, digits, '-', '_' and '.')");
+  if (!VERSION_FILE.test(file))
+    throw new NnlqError("NOT_FOUND", `A predictor version has no file '${file.slice(0, 80)}' (model.json, weights.bin)`);
   const p = predictorFile(version, file);
   if (!p) throw new NnlqError("NOT_FOUND", `Predictor version ${version} has no file ${file}`);
-  return { bytes: fs.readFileSync(p), contentType: file.endsWith(".json") ? "application/json; charset=utf-8" : "application/octet-stream" };
+  return {
+    bytes: fs.readFileSync(p),
+    contentType: file.endsWith(".json") ? "application/json; charset=utf-8" : "application/octet-stream",
+  };
 }

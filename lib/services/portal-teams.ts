@@ -58,7 +58,13 @@ export async function teamQuotaPage(db: DbOrTx, p: Principal | null, teamId: num
     .filter((x) => x.active || summary.some((s) => s.platformId === x.id))
     .map((x) => {
       const s = summary.find((l) => l.platformId === x.id);
-      return { platform: x.slug, name: x.name, quotaSeconds: s?.quotaSeconds ?? null, usedSeconds: s?.usedSeconds ?? 0, remainingSeconds: s?.remainingSeconds ?? null };
+      return {
+        platform: x.slug,
+        name: x.name,
+        quotaSeconds: s?.quotaSeconds ?? null,
+        usedSeconds: s?.usedSeconds ?? 0,
+        remainingSeconds: s?.remainingSeconds ?? null,
+      };
     });
   const daily = [...new Set(byDay.map((d) => d.platformId))].map((pid) => {
     let sum = 0;
@@ -76,7 +82,15 @@ export async function teamQuotaPage(db: DbOrTx, p: Principal | null, teamId: num
     lines,
     daily,
     monthly: byMonth.map((m) => ({ month: m.month, platform: slug.get(m.platformId) ?? String(m.platformId), seconds: m.seconds })),
-    ledger: ledger.map((l) => ({ id: l.id, at: l.createdAt.toISOString(), platform: l.platformSlug, kind: l.kind, deltaSeconds: l.deltaSeconds, jobId: l.jobId, note: l.note })),
+    ledger: ledger.map((l) => ({
+      id: l.id,
+      at: l.createdAt.toISOString(),
+      platform: l.platformSlug,
+      kind: l.kind,
+      deltaSeconds: l.deltaSeconds,
+      jobId: l.jobId,
+      note: l.note,
+    })),
   };
 }
 
@@ -91,7 +105,11 @@ export interface AdminOverview {
 /** Everything the site-admin page shows: site admins only. */
 export async function adminOverview(db: DbOrTx, p: Principal | null, month = monthOf()): Promise<AdminOverview> {
   requireSiteAdmin(p);
-  const [platforms, teams, tokens] = await Promise.all([listPlatformsWithStatus(db, { includeInactive: true }), teamsWithQuotas(db, { month }), listWorkerTokenViews(db, p)]);
+  const [platforms, teams, tokens] = await Promise.all([
+    listPlatformsWithStatus(db, { includeInactive: true }),
+    teamsWithQuotas(db, { month }),
+    listWorkerTokenViews(db, p),
+  ]);
   const slug = new Map(platforms.map((x) => [x.id, x.slug]));
   return {
     month,
@@ -136,7 +154,14 @@ export async function quotaPreview(
     const quotaSeconds = line?.quotaSeconds ?? null;
     const remainingSeconds = Math.max(0, line?.remainingSeconds ?? 0);
     const estimateSeconds = stored ? 0 : estimateDeviceSeconds(model, platform, batch);
-    items.push({ platform: slug, stored, estimateSeconds, quotaSeconds, remainingSeconds, affordable: stored || (quotaSeconds !== null && estimateSeconds <= remainingSeconds) });
+    items.push({
+      platform: slug,
+      stored,
+      estimateSeconds,
+      quotaSeconds,
+      remainingSeconds,
+      affordable: stored || (quotaSeconds !== null && estimateSeconds <= remainingSeconds),
+    });
   }
   return { month, items };
 }

@@ -49,15 +49,20 @@ export async function datasetFromDatabase(db: DbOrTx, { label = "median" }: { la
   const measured = new Set(rows.map((r) => r.hash));
   const bytes = new Map<string, Uint8Array | null>();
   for (const m of models) if (measured.has(m.hash) && !m.zooSpec) bytes.set(m.hash, await getStructureBytes(db, { modelId: m.id }));
-  const modelLike: ReleaseModelLike[] = models.filter((m) => measured.has(m.hash)).map((m) => ({ hash: m.hash, family: m.family, zooSpec: m.zooSpec, storageKey: m.storageKey }) as ReleaseModelLike);
-  const measLike: ReleaseMeasurementLike[] = rows.map((r) => ({
-    model: r.hash,
-    platform: r.slug,
-    batch: r.batch,
-    measuredAt: r.measuredAt.toISOString(),
-    stats: { medianMs: r.medianMs, meanMs: r.meanMs, minMs: r.minMs, p90Ms: r.p90Ms, p99Ms: r.p99Ms, stdMs: r.stdMs },
-    profile: compactProfile(r.profile),
-  }) as ReleaseMeasurementLike);
+  const modelLike: ReleaseModelLike[] = models
+    .filter((m) => measured.has(m.hash))
+    .map((m) => ({ hash: m.hash, family: m.family, zooSpec: m.zooSpec, storageKey: m.storageKey }) as ReleaseModelLike);
+  const measLike: ReleaseMeasurementLike[] = rows.map(
+    (r) =>
+      ({
+        model: r.hash,
+        platform: r.slug,
+        batch: r.batch,
+        measuredAt: r.measuredAt.toISOString(),
+        stats: { medianMs: r.medianMs, meanMs: r.meanMs, minMs: r.minMs, p90Ms: r.p90Ms, p99Ms: r.p99Ms, stdMs: r.stdMs },
+        profile: compactProfile(r.profile),
+      }) as ReleaseMeasurementLike,
+  );
   const samples = samplesFromRelease(modelLike, measLike, { label, resolveModel: (m) => bytes.get(m.hash) ?? null });
   return {
     samples,
@@ -136,8 +141,10 @@ export async function evolvePredictors(db: Db, o: EvolveOptions = {}): Promise<E
       for (const s of all.samples) (graphsOf.get(s.platform) ?? graphsOf.set(s.platform, new Set()).get(s.platform)!).add(s.graph.key);
       const few = [...graphsOf].filter(([, g]) => g.size < MIN_GRAPHS_PER_PLATFORM).map(([p, g]) => `${p} (${g.size})`);
       dataset = { ...all, samples: all.samples.filter((s) => graphsOf.get(s.platform)!.size >= MIN_GRAPHS_PER_PLATFORM) };
-      log(`training set: ${dataset.samples.length} measured (model, platform, batch) pairs over ${new Set(dataset.samples.map((s) => s.graph.key)).size} graphs (${((performance.now() - t0) / 1000).toFixed(1)} s)` +
-        (few.length ? `; left out (fewer than ${MIN_GRAPHS_PER_PLATFORM} graphs): ${few.join(", ")}` : ""));
+      log(
+        `training set: ${dataset.samples.length} measured (model, platform, batch) pairs over ${new Set(dataset.samples.map((s) => s.graph.key)).size} graphs (${((performance.now() - t0) / 1000).toFixed(1)} s)` +
+          (few.length ? `; left out (fewer than ${MIN_GRAPHS_PER_PLATFORM} graphs): ${few.join(", ")}` : ""),
+      );
     }
     return dataset;
   };
@@ -151,12 +158,23 @@ export async function evolvePredictors(db: Db, o: EvolveOptions = {}): Promise<E
     }
     if (!o.force && current && n < current.trainingSetSize * (1 + growth)) {
       const pct = ((n / Math.max(1, current.trainingSetSize) - 1) * 100).toFixed(1);
-      out.push({ ...base, version: null, action: "skipped", reason: `the database grew ${pct}% since ${current.name} (retrains at ${(growth * 100).toFixed(0)}%; --force to train now)` });
+      out.push({
+        ...base,
+        version: null,
+        action: "skipped",
+        reason: `the database grew ${pct}% since ${current.name} (retrains at ${(growth * 100).toFixed(0)}%; --force to train now)`,
+      });
       continue;
     }
     const name = `${method}-${stampOf()}-s${o.seed ?? 1}`;
     const row = await predDb.insertPredictorVersion(db, {
-      name, method, platformIds: [], featureSetVersion: FEATURE_SET_VERSION, trainingSetSize: n, status: "training", parentId: current?.id ?? null,
+      name,
+      method,
+      platformIds: [],
+      featureSetVersion: FEATURE_SET_VERSION,
+      trainingSetSize: n,
+      status: "training",
+      parentId: current?.id ?? null,
     });
     try {
       const data = await samplesOf();
@@ -193,7 +211,14 @@ export async function evolvePredictors(db: Db, o: EvolveOptions = {}): Promise<E
       const fmt = (x: number | null) => (x === null || !Number.isFinite(x) ? "—" : `${x.toFixed(2)}%`);
       if (!decision.promote) {
         r.predictor.dispose();
-        out.push({ ...base, version: name, action: "kept-current", reason: `validation MAPE ${fmt(decision.candidateMape)} does not beat ${current!.name}'s ${fmt(decision.currentMape)}`, candidateMape: decision.candidateMape, currentMape: decision.currentMape });
+        out.push({
+          ...base,
+          version: name,
+          action: "kept-current",
+          reason: `validation MAPE ${fmt(decision.candidateMape)} does not beat ${current!.name}'s ${fmt(decision.currentMape)}`,
+          candidateMape: decision.candidateMape,
+          currentMape: decision.currentMape,
+        });
         log(`${method}: ${name} kept as evaluated (MAPE ${fmt(decision.candidateMape)} vs current ${fmt(decision.currentMape)})`);
         continue;
       }
@@ -201,8 +226,15 @@ export async function evolvePredictors(db: Db, o: EvolveOptions = {}): Promise<E
       const stored = await storePredictions(db, row.id, r.predictor, data);
       r.predictor.dispose();
       out.push({
-        ...base, version: name, action: "promoted", predictionsStored: stored, candidateMape: decision.candidateMape, currentMape: decision.currentMape,
-        reason: current ? `validation MAPE ${fmt(decision.candidateMape)} beats ${current.name}'s ${fmt(decision.currentMape)}` : "the first version of this method",
+        ...base,
+        version: name,
+        action: "promoted",
+        predictionsStored: stored,
+        candidateMape: decision.candidateMape,
+        currentMape: decision.currentMape,
+        reason: current
+          ? `validation MAPE ${fmt(decision.candidateMape)} beats ${current.name}'s ${fmt(decision.currentMape)}`
+          : "the first version of this method",
       });
       log(`${method}: promoted ${name} (validation MAPE ${fmt(decision.candidateMape)}); ${stored} predictions stored`);
     } catch (e) {
@@ -259,7 +291,11 @@ let servingCache: { at: number; withDb: boolean; info: Awaited<ReturnType<typeof
 
 async function lookUpServing(db: DbOrTx | null) {
   const info = await currentPredictor(db);
-  if (!info) throw new NnlqError("NOT_FOUND", "No predictor has been trained yet: run `npm run worker:train` (the start command trains one in the background on first start)");
+  if (!info)
+    throw new NnlqError(
+      "NOT_FOUND",
+      "No predictor has been trained yet: run `npm run worker:train` (the start command trains one in the background on first start)",
+    );
   const file = manifestPathOf(info.url);
   if (!file) throw new NnlqError("NOT_FOUND", `The files of predictor ${info.version} are missing (${info.url})`);
   return { ...info, file };
@@ -293,10 +329,17 @@ export async function predictModels(
   { platforms }: { platforms?: string[] } = {},
 ): Promise<{ predictor: { version: string; method: string; platforms: string[] }; results: PredictItemResult[] }> {
   const info = await servingPredictorInfo(db);
-  if (platforms && !platforms.length) throw new NnlqError("VALIDATION", "platforms must list at least one platform (leave it out for every platform)", { fields: { platforms: "must list at least one platform" } });
+  if (platforms && !platforms.length)
+    throw new NnlqError("VALIDATION", "platforms must list at least one platform (leave it out for every platform)", {
+      fields: { platforms: "must list at least one platform" },
+    });
   const unknown = (platforms ?? []).filter((p) => !info.platforms.includes(p));
   if (unknown.length) {
-    throw new NnlqError("VALIDATION", `The predictor ${info.version} does not model ${unknown.join(", ")} (it models: ${info.platforms.join(", ")})`, { unknown });
+    throw new NnlqError(
+      "VALIDATION",
+      `The predictor ${info.version} does not model ${unknown.join(", ")} (it models: ${info.platforms.join(", ")})`,
+      { unknown },
+    );
   }
   const errors = new Map<number, { code: string; message: string }>();
   const jobItems: { index: number; item: PredictJobItem }[] = [];
@@ -324,7 +367,10 @@ export async function predictModels(
   }
   const pool = computePool();
   const out = jobItems.length
-    ? await pool.predict({ predictor: { file: info.file, version: info.version }, platforms, maxNodes: computeSettings().maxNodes }, jobItems.map((x) => x.item))
+    ? await pool.predict(
+        { predictor: { file: info.file, version: info.version }, platforms, maxNodes: computeSettings().maxNodes },
+        jobItems.map((x) => x.item),
+      )
     : null;
   const byIndex = new Map(jobItems.map((x, k) => [x.index, out!.results[k]!]));
   const results: PredictItemResult[] = items.map((_, index) => {

@@ -102,16 +102,28 @@ export interface UploadInput {
 export async function uploadModel(db: DbOrTx, p: Principal | null, input: UploadInput): Promise<UploadResponse> {
   const { bytes } = input;
   if (bytes.byteLength === 0) {
-    throw new NnlqError("BAD_REQUEST", "The request body is empty: send the ONNX file as application/octet-stream (or multipart field 'file')");
+    throw new NnlqError(
+      "BAD_REQUEST",
+      "The request body is empty: send the ONNX file as application/octet-stream (or multipart field 'file')",
+    );
   }
   const limit = uploadLimit();
   if (bytes.byteLength > limit) {
-    throw new NnlqError("PAYLOAD_TOO_LARGE", `The model is ${bytes.byteLength} bytes; the limit is ${limit} bytes. Strip the weights first (nnlq query does)`, {
-      limitBytes: limit,
-    });
+    throw new NnlqError(
+      "PAYLOAD_TOO_LARGE",
+      `The model is ${bytes.byteLength} bytes; the limit is ${limit} bytes. Strip the weights first (nnlq query does)`,
+      {
+        limitBytes: limit,
+      },
+    );
   }
   // decode → node-count check → strip → analyse, in the compute pool (never on the request thread)
-  const { stripped, structure, summary } = await computePool().run({ kind: "analyze", bytes, batch: input.batch, maxNodes: computeSettings().maxNodes });
+  const { stripped, structure, summary } = await computePool().run({
+    kind: "analyze",
+    bytes,
+    batch: input.batch,
+    maxNodes: computeSettings().maxNodes,
+  });
   assertStorableFigures(summary); // 422 for absurd declared dimensions, for anonymous lookups as for uploads
   const base = { analysis: analysisView(summary), stripped, receivedBytes: bytes.byteLength, structureBytes: structure.byteLength };
 
@@ -227,7 +239,13 @@ export async function queryLatency(db: DbOrTx, p: Principal | null, q: QueryInpu
 async function queryOne(
   db: DbOrTx,
   p: Principal | null,
-  { model, platform, batch, q, team }: { model: Model; platform: Platform; batch: number; q: QueryInput; team: () => Promise<{ id: number; name: string } | null> },
+  {
+    model,
+    platform,
+    batch,
+    q,
+    team,
+  }: { model: Model; platform: Platform; batch: number; q: QueryInput; team: () => Promise<{ id: number; name: string } | null> },
 ): Promise<QueryItem> {
   const slug = platform.slug;
   if (!q.remeasure) {
@@ -237,8 +255,14 @@ async function queryOne(
   const active = await jobsDb.findActiveJob(db, { key: jobsDb.jobKey(model.hash, platform.id, batch) });
   if (active) return jobItem(db, slug, active);
   if (!q.remeasure) {
-    const unsupported = await jobsDb.lastFailure(db, { modelId: model.id, platformId: platform.id, batch, errorCode: "UNSUPPORTED_OPERATOR" });
-    if (unsupported) return { platform: slug, status: "unsupported", message: unsupported.error ?? "unsupported on this platform", jobId: unsupported.id };
+    const unsupported = await jobsDb.lastFailure(db, {
+      modelId: model.id,
+      platformId: platform.id,
+      batch,
+      errorCode: "UNSUPPORTED_OPERATOR",
+    });
+    if (unsupported)
+      return { platform: slug, status: "unsupported", message: unsupported.error ?? "unsupported on this platform", jobId: unsupported.id };
   }
   if (!platform.active) {
     return { platform: slug, status: "unsupported", message: `Platform ${slug} is retired and takes no new measurements`, jobId: null };
@@ -256,7 +280,10 @@ async function queryOne(
     }
     if (!model.zooSpec && !(await hasStructureBytes(db, { modelId: model.id }))) {
       // a job no device could fetch the model for: ask for the structure instead of queueing a job that fails
-      throw new NnlqError("NOT_FOUND", `nnlq has no stored structure of model ${model.id} yet: upload the ONNX file with your team (POST /api/v1/models, or drop it on /query), then query again`);
+      throw new NnlqError(
+        "NOT_FOUND",
+        `nnlq has no stored structure of model ${model.id} yet: upload the ONNX file with your team (POST /api/v1/models, or drop it on /query), then query again`,
+      );
     }
     const { job } = await enqueue(db, {
       model,
@@ -274,7 +301,11 @@ async function queryOne(
   }
 }
 
-async function jobItem(db: DbOrTx, slug: string, job: { id: number; state: string; platformId: number; priority: number }): Promise<QueryItem> {
+async function jobItem(
+  db: DbOrTx,
+  slug: string,
+  job: { id: number; state: string; platformId: number; priority: number },
+): Promise<QueryItem> {
   return {
     platform: slug,
     status: job.state === "queued" ? "queued" : "running",
@@ -307,7 +338,9 @@ export async function listMeasurements(db: DbOrTx, p: Principal | null, q: Measu
   if (q.cursor) {
     const c = decodeCursor(q.cursor);
     if (!c || c.length !== 3 || !c.every((v) => typeof v === "number" && Number.isFinite(v))) {
-      throw new NnlqError("VALIDATION", "Invalid query string: cursor is not a valid cursor", { fields: { cursor: "is not a valid cursor" } });
+      throw new NnlqError("VALIDATION", "Invalid query string: cursor is not a valid cursor", {
+        fields: { cursor: "is not a valid cursor" },
+      });
     }
     after = c as LatestKey;
   }

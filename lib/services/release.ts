@@ -36,7 +36,10 @@ import { invalidate } from "./read-cache";
 export const RELEASE_FORMAT = "nnlq-data-release";
 export const RELEASE_VERSION = 1;
 // (inside a Next server bundle import.meta.dirname is undefined: the server runs from the repository root)
-export const DEFAULT_RELEASE_DIR = path.resolve(import.meta.dirname ? path.resolve(import.meta.dirname, "../..") : process.cwd(), "data/release-v1");
+export const DEFAULT_RELEASE_DIR = path.resolve(
+  import.meta.dirname ? path.resolve(import.meta.dirname, "../..") : process.cwd(),
+  "data/release-v1",
+);
 const FILES = { platforms: "platforms.json", specs: "specs.jsonl.gz", manifest: "MANIFEST.json" } as const;
 /**
  * measurements.<platform>.jsonl.gz, the slug's "/" as "." (x86-epyc-2c.ort-cpu-1.30.fp32.t1); readers also
@@ -45,12 +48,23 @@ const FILES = { platforms: "platforms.json", specs: "specs.jsonl.gz", manifest: 
 export const MEASUREMENT_FILE = /^measurements(\.[a-z0-9_.-]+)?\.jsonl\.gz$/;
 /** rows per measurements file before it is cut into .partN files (keeps each file well under 5 MB) */
 export const MEASUREMENTS_PER_FILE = 1000;
-export const measurementFileOf = (platformSlug: string) => `measurements.${platformSlug.toLowerCase().replace(/\//g, ".").replace(/[^a-z0-9_.-]/g, "_")}.jsonl.gz`;
+export const measurementFileOf = (platformSlug: string) =>
+  `measurements.${platformSlug
+    .toLowerCase()
+    .replace(/\//g, ".")
+    .replace(/[^a-z0-9_.-]/g, "_")}.jsonl.gz`;
 
 // ───────────────────────────── line shapes ─────────────────────────────
 
-/** A platform as the registry describes it (lib/db/platforms PlatformInput), with its stored description and state. */
-export interface ReleasePlatform extends Omit<PlatformInput, "description"> {
+export interface ReleasePlatform {
+  slug: string;
+  name: string;
+  hardware: string;
+  runtime: string;
+  runtimeVersion: string;
+  precision: Platform["precision"];
+  threads: number;
+  config: Platform["config"];
   description: string | null;
   active: boolean;
 }
@@ -94,7 +108,18 @@ export interface ReleaseMeasurement {
   batch: number;
   measuredAt: string;
   runtimeVersion: string;
-  stats: { medianMs: number; meanMs: number; minMs: number; maxMs: number | null; p90Ms: number; p99Ms: number; stdMs: number; cv: number | null; runs: number; warmups: number };
+  stats: {
+    medianMs: number;
+    meanMs: number;
+    minMs: number;
+    maxMs: number | null;
+    p90Ms: number;
+    p99Ms: number;
+    stdMs: number;
+    cv: number | null;
+    runs: number;
+    warmups: number;
+  };
   peakMemoryBytes: number | null;
   deviceSeconds: number | null;
   env: Record<string, unknown> | null;
@@ -115,12 +140,28 @@ export interface Manifest {
 
 // ───────────────────────────── profiles ─────────────────────────────
 
-type LooseKernel = { name?: string; op?: string; opType?: string; kernelType?: string | null; ms?: number; medianUs?: number; nodes?: string[]; fusedFrom?: string[] };
+type LooseKernel = {
+  name?: string;
+  op?: string;
+  opType?: string;
+  kernelType?: string | null;
+  ms?: number;
+  medianUs?: number;
+  nodes?: string[];
+  fusedFrom?: string[];
+};
 
 /** Any stored profile (full worker profile or an expanded compact one) → the compact release form. */
 export function compactProfile(p: unknown): CompactProfile | null {
   if (!p || typeof p !== "object" || !Array.isArray((p as { kernels?: unknown }).kernels)) return null;
-  const src = p as { kernels: (LooseKernel | KernelTuple)[]; runs?: number; runMedianUs?: number; kernelSumUs?: number; byOpType?: Record<string, unknown>; byKernelType?: Record<string, unknown> };
+  const src = p as {
+    kernels: (LooseKernel | KernelTuple)[];
+    runs?: number;
+    runMedianUs?: number;
+    kernelSumUs?: number;
+    byOpType?: Record<string, unknown>;
+    byKernelType?: Record<string, unknown>;
+  };
   const kernels = src.kernels.map((k): KernelTuple => {
     if (Array.isArray(k)) return k;
     const op = String(k.op ?? k.opType ?? "?");
@@ -153,9 +194,24 @@ const isoOrNull = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
 function modelLine(m: Model): ReleaseModel {
   return {
-    hash: m.hash, name: m.name, family: m.family, familyConfidence: m.familyConfidence, batch: m.batch, inputShapes: m.inputShapes,
-    opset: m.opset, flops: m.flops, macs: m.macs, params: m.params, memoryAccess: m.memoryAccess, activationMemory: m.activationMemory,
-    nodeCount: m.nodeCount, opHistogram: m.opHistogram, source: m.source, zooSpec: m.zooSpec, storageKey: m.storageKey, onnxBytes: m.onnxBytes,
+    hash: m.hash,
+    name: m.name,
+    family: m.family,
+    familyConfidence: m.familyConfidence,
+    batch: m.batch,
+    inputShapes: m.inputShapes,
+    opset: m.opset,
+    flops: m.flops,
+    macs: m.macs,
+    params: m.params,
+    memoryAccess: m.memoryAccess,
+    activationMemory: m.activationMemory,
+    nodeCount: m.nodeCount,
+    opHistogram: m.opHistogram,
+    source: m.source,
+    zooSpec: m.zooSpec,
+    storageKey: m.storageKey,
+    onnxBytes: m.onnxBytes,
   };
 }
 
@@ -166,7 +222,18 @@ function measurementLine(r: rel.ReleaseMeasurementRow): ReleaseMeasurement {
     batch: r.batch,
     measuredAt: r.measuredAt.toISOString(),
     runtimeVersion: r.runtimeVersion,
-    stats: { medianMs: r.medianMs, meanMs: r.meanMs, minMs: r.minMs, maxMs: r.maxMs, p90Ms: r.p90Ms, p99Ms: r.p99Ms, stdMs: r.stdMs, cv: r.cv, runs: r.runs, warmups: r.warmups },
+    stats: {
+      medianMs: r.medianMs,
+      meanMs: r.meanMs,
+      minMs: r.minMs,
+      maxMs: r.maxMs,
+      p90Ms: r.p90Ms,
+      p99Ms: r.p99Ms,
+      stdMs: r.stdMs,
+      cv: r.cv,
+      runs: r.runs,
+      warmups: r.warmups,
+    },
     peakMemoryBytes: r.peakMemoryBytes,
     deviceSeconds: r.deviceSeconds,
     env: r.env,
@@ -176,12 +243,21 @@ function measurementLine(r: rel.ReleaseMeasurementRow): ReleaseMeasurement {
 
 function platformLine(p: Platform): ReleasePlatform {
   return {
-    slug: p.slug, name: p.name, hardware: p.hardware, runtime: p.runtime, runtimeVersion: p.runtimeVersion, precision: p.precision,
-    threads: p.threads, config: p.config, description: p.description, active: p.active,
+    slug: p.slug,
+    name: p.name,
+    hardware: p.hardware,
+    runtime: p.runtime,
+    runtimeVersion: p.runtimeVersion,
+    precision: p.precision,
+    threads: p.threads,
+    config: p.config,
+    description: p.description,
+    active: p.active,
   };
 }
 
-const gz = (lines: unknown[]) => zlib.gzipSync(Buffer.from(lines.map((l) => JSON.stringify(l)).join("\n") + (lines.length ? "\n" : "")), { level: 9 });
+const gz = (lines: unknown[]) =>
+  zlib.gzipSync(Buffer.from(lines.map((l) => JSON.stringify(l)).join("\n") + (lines.length ? "\n" : "")), { level: 9 });
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
 /** Writes the release of the database's public zoo / corpus data to `dir`. */
@@ -208,7 +284,11 @@ export async function exportRelease(db: Db, dir: string = DEFAULT_RELEASE_DIR): 
   for (const [f, list] of [...parts].sort(([a], [b]) => a.localeCompare(b))) {
     // a platform with many rows is cut into parts (int8 profiles are long: 1,600 rows ≈ 5 MB compressed)
     if (list.length <= MEASUREMENTS_PER_FILE) files[f] = gz(list);
-    else for (let i = 0; i * MEASUREMENTS_PER_FILE < list.length; i++) files[f.replace(/\.jsonl\.gz$/, `.part${i + 1}.jsonl.gz`)] = gz(list.slice(i * MEASUREMENTS_PER_FILE, (i + 1) * MEASUREMENTS_PER_FILE));
+    else
+      for (let i = 0; i * MEASUREMENTS_PER_FILE < list.length; i++)
+        files[f.replace(/\.jsonl\.gz$/, `.part${i + 1}.jsonl.gz`)] = gz(
+          list.slice(i * MEASUREMENTS_PER_FILE, (i + 1) * MEASUREMENTS_PER_FILE),
+        );
   }
   const familyOf = new Map(modelsOut.map((m) => [m.hash, m.family]));
   const matrixSets: Record<string, Record<string, Record<string, Set<string>>>> = {};
@@ -218,7 +298,19 @@ export async function exportRelease(db: Db, dir: string = DEFAULT_RELEASE_DIR): 
     matrixSets[m.platform]![`b${m.batch}`]![fam]!.add(m.model);
   }
   const matrix = Object.fromEntries(
-    Object.entries(matrixSets).map(([p, byBatch]) => [p, Object.fromEntries(Object.entries(byBatch).map(([b, fams]) => [b, Object.fromEntries(Object.entries(fams).sort().map(([f, s]) => [f, s.size]))]))]),
+    Object.entries(matrixSets).map(([p, byBatch]) => [
+      p,
+      Object.fromEntries(
+        Object.entries(byBatch).map(([b, fams]) => [
+          b,
+          Object.fromEntries(
+            Object.entries(fams)
+              .sort()
+              .map(([f, s]) => [f, s.size]),
+          ),
+        ]),
+      ),
+    ]),
   );
   const times = measOut.map((m) => m.measuredAt).sort();
   const manifest: Manifest = {
@@ -272,14 +364,20 @@ export function readRelease(dir: string = DEFAULT_RELEASE_DIR): Release {
   if (!fs.existsSync(at(FILES.manifest))) throw new NnlqError("NOT_FOUND", `no data release at ${dir} (${FILES.manifest} missing)`);
   const manifest = JSON.parse(fs.readFileSync(at(FILES.manifest), "utf8")) as Manifest;
   if (manifest.format !== RELEASE_FORMAT || manifest.version !== RELEASE_VERSION) {
-    throw new NnlqError("VALIDATION", `${dir} is not a ${RELEASE_FORMAT} v${RELEASE_VERSION} (format ${manifest.format}, version ${manifest.version})`);
+    throw new NnlqError(
+      "VALIDATION",
+      `${dir} is not a ${RELEASE_FORMAT} v${RELEASE_VERSION} (format ${manifest.format}, version ${manifest.version})`,
+    );
   }
   const bufs: Record<string, Buffer> = {};
-  const measurementFiles = Object.keys(manifest.files).filter((n) => MEASUREMENT_FILE.test(n)).sort();
+  const measurementFiles = Object.keys(manifest.files)
+    .filter((n) => MEASUREMENT_FILE.test(n))
+    .sort();
   for (const n of [FILES.platforms, FILES.specs, ...measurementFiles]) {
     const b = fs.readFileSync(at(n));
     const want = manifest.files[n];
-    if (!want || sha256(b) !== want.sha256) throw new NnlqError("VALIDATION", `${n} of the release at ${dir} does not match its MANIFEST.json sha256`);
+    if (!want || sha256(b) !== want.sha256)
+      throw new NnlqError("VALIDATION", `${n} of the release at ${dir} does not match its MANIFEST.json sha256`);
     bufs[n] = b;
   }
   return {
@@ -300,18 +398,29 @@ export function releaseDataRows(r: Release) {
     const model = byHash.get(m.model);
     if (!model?.zooSpec) return [];
     const env = (m.env ?? {}) as { noisy?: boolean; host?: { cpuModel?: string } };
-    return [{
-      spec: model.zooSpec,
-      family: model.family,
-      platform: m.platform,
-      batch: m.batch,
-      stats: { median: m.stats.medianMs, mean: m.stats.meanMs, min: m.stats.minMs, p90: m.stats.p90Ms, p99: m.stats.p99Ms, std: m.stats.stdMs, cv: m.stats.cv ?? undefined, runs: m.stats.runs },
-      noisy: env.noisy,
-      runtimeVersion: m.runtimeVersion,
-      measuredAt: m.measuredAt,
-      cpuModel: env.host?.cpuModel,
-      profile: m.profile ? expandProfile(m.profile) : null,
-    }];
+    return [
+      {
+        spec: model.zooSpec,
+        family: model.family,
+        platform: m.platform,
+        batch: m.batch,
+        stats: {
+          median: m.stats.medianMs,
+          mean: m.stats.meanMs,
+          min: m.stats.minMs,
+          p90: m.stats.p90Ms,
+          p99: m.stats.p99Ms,
+          std: m.stats.stdMs,
+          cv: m.stats.cv ?? undefined,
+          runs: m.stats.runs,
+        },
+        noisy: env.noisy,
+        runtimeVersion: m.runtimeVersion,
+        measuredAt: m.measuredAt,
+        cpuModel: env.host?.cpuModel,
+        profile: m.profile ? expandProfile(m.profile) : null,
+      },
+    ];
   });
 }
 

@@ -162,7 +162,8 @@ export class GraphBuilder {
     }
     const owner = this.peek("Conv");
     const fanIn = (c / group) * k * k;
-    const weight = o.shared?.weight ?? this.param(owner, "weight", [out, c / group, k, k], { kind: "uniform", bound: Math.sqrt(3 / fanIn) });
+    const weight =
+      o.shared?.weight ?? this.param(owner, "weight", [out, c / group, k, k], { kind: "uniform", bound: Math.sqrt(3 / fanIn) });
     const inputs = [x.name, weight];
     if (o.shared?.bias) inputs.push(o.shared.bias);
     else if (o.bias) inputs.push(this.param(owner, "bias", [out], { kind: "uniform", bound: 0.05 }));

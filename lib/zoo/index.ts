@@ -114,7 +114,8 @@ export function sampleSpec(family: ZooFamily, rng: Rng, overrides: SampleOverrid
   const hp = def(family).sample(rng);
   const seed = rng.u32() >>> 1;
   const batch = rng.int(SAMPLED_BATCH.min, SAMPLED_BATCH.max);
-  const resolution = (hp.resolution as number | undefined) ?? rng.step(SAMPLED_RESOLUTION.min, SAMPLED_RESOLUTION.max, SAMPLED_RESOLUTION.step);
+  const resolution =
+    (hp.resolution as number | undefined) ?? rng.step(SAMPLED_RESOLUTION.min, SAMPLED_RESOLUTION.max, SAMPLED_RESOLUTION.step);
   return validateSpec({ ...hp, family, seed, batch, resolution, ...overrides });
 }
 

@@ -4,7 +4,15 @@ import fs from "node:fs";
 import path from "node:path";
 
 const SOURCES = ["app", "lib", "components", "public", "drizzle", "workers"];
-const FILES = ["package.json", "package-lock.json", "next.config.js", "postcss.config.mjs", "tsconfig.json", "tsconfig.next.json", "instrumentation.ts"];
+const FILES = [
+  "package.json",
+  "package-lock.json",
+  "next.config.js",
+  "postcss.config.mjs",
+  "tsconfig.json",
+  "tsconfig.next.json",
+  "instrumentation.ts",
+];
 
 function newestMtime(p: string): number {
   let st: fs.Stats;

@@ -32,7 +32,9 @@ describe("clientIp behind trusted proxies", () => {
     expect(clientIp(r, trusted)).toBe("203.0.113.9");
     expect(clientIp(req({ [REMOTE_ADDR_HEADER]: "::1", "x-forwarded-for": "203.0.113.10" }), trusted)).toBe("203.0.113.10");
     expect(clientIp(req({ [REMOTE_ADDR_HEADER]: "fd00::5", "x-forwarded-for": "[2001:db8::7]:443" }), trusted)).toBe("2001:db8::7");
-    expect(clientIp(req({ [REMOTE_ADDR_HEADER]: "::ffff:10.0.0.1", "x-forwarded-for": "203.0.113.11:5123" }), trusted)).toBe("203.0.113.11");
+    expect(clientIp(req({ [REMOTE_ADDR_HEADER]: "::ffff:10.0.0.1", "x-forwarded-for": "203.0.113.11:5123" }), trusted)).toBe(
+      "203.0.113.11",
+    );
   });
 
   it("falls back to X-Real-IP, then the proxy itself; every hop trusted → the left-most", () => {

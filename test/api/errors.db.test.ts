@@ -60,7 +60,10 @@ describe("7: a malformed cookie is ignored, never a 500", () => {
 
 /** A one-Relu ONNX whose input declares `dims` (no weights: a few dozen bytes). */
 function reluModel(dims: number[]): Uint8Array {
-  const vi = (name: string) => ({ name, type: { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: dims.map((d) => ({ dim_value: d })) } } } });
+  const vi = (name: string) => ({
+    name,
+    type: { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: dims.map((d) => ({ dim_value: d })) } } },
+  });
   return encodeModelProto({
     ir_version: 8,
     opset_import: [{ domain: "", version: 17 }],
@@ -108,7 +111,12 @@ describe("8: figures the database cannot hold are a 422 for every caller, before
     ["peakMemoryBytes", { peakMemoryBytes: 2 ** 60 }, "peakMemoryBytes"],
   ])("a result whose %s cannot be stored is a 400 naming the field", async (_, patch, field) => {
     const d = reg.devices[0]!;
-    const r = await call(resultRoute.POST, { method: "POST", params: { jobId: 1 }, headers: { "x-device-token": d.token }, body: { ...result(), ...patch } });
+    const r = await call(resultRoute.POST, {
+      method: "POST",
+      params: { jobId: 1 },
+      headers: { "x-device-token": d.token },
+      body: { ...result(), ...patch },
+    });
     expect(r.status).toBe(400);
     expect(Object.keys(r.body.error.details.fields)).toContain(field);
   });
@@ -126,12 +134,20 @@ describe("9: a failed job shows the message, not the worker's stack trace", () =
       "    at OnnxruntimeSessionHandler.run (/home/alice/nnlq/node_modules/onnxruntime-node/dist/backend.js:97:28)",
       "    at async measureModel (file:///srv/nnlq/lib/measure/measure.ts:212:7)",
     ].join("\n");
-    const f = await call(failRoute.POST, { method: "POST", params: { jobId }, headers: { "x-device-token": d.token }, body: { code: "MEASUREMENT_FAILED", message } });
+    const f = await call(failRoute.POST, {
+      method: "POST",
+      params: { jobId },
+      headers: { "x-device-token": d.token },
+      body: { code: "MEASUREMENT_FAILED", message },
+    });
     expect(f.status).toBe(200);
     const j = await call(jobRoute.GET, { params: { jobId }, key: team.key });
     expect(j.status).toBe(200);
     expect(j.body.job.state).toBe("failed");
-    expect(j.body.job.error).toEqual({ code: "MEASUREMENT_FAILED", message: "Error: Non-zero status code returned while running Conv node" });
+    expect(j.body.job.error).toEqual({
+      code: "MEASUREMENT_FAILED",
+      message: "Error: Non-zero status code returned while running Conv node",
+    });
     expect(j.text).not.toMatch(/\/home\/|\/srv\/|backend\.js|\bat async\b/);
   });
 });
@@ -169,7 +185,12 @@ describe("20: authentication and authorisation come before validation", () => {
   });
 
   it("with a device token the body is validated (400)", async () => {
-    const r = await call(failRoute.POST, { method: "POST", params: { jobId: 1 }, headers: { "x-device-token": reg.devices[0]!.token }, body: { code: "oops" } });
+    const r = await call(failRoute.POST, {
+      method: "POST",
+      params: { jobId: 1 },
+      headers: { "x-device-token": reg.devices[0]!.token },
+      body: { code: "oops" },
+    });
     expect(r.status).toBe(400);
   });
 

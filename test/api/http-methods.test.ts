@@ -45,28 +45,31 @@ describe("every /api/v1 route module answers every method", () => {
     expect(files.length).toBeGreaterThan(30);
   });
 
-  it.each(files.map((f) => [path.relative(root, f.file), f] as const))("%s: 405 JSON with Allow for methods it does not serve", async (_, f) => {
-    const mod = (await import(f.file)) as Record<string, Handler>;
-    for (const m of METHODS) expect(typeof mod[m], `${m} is exported`).toBe("function");
-    if (f.file.includes("[[...")) return; // the catch-all: see below
+  it.each(files.map((f) => [path.relative(root, f.file), f] as const))(
+    "%s: 405 JSON with Allow for methods it does not serve",
+    async (_, f) => {
+      const mod = (await import(f.file)) as Record<string, Handler>;
+      for (const m of METHODS) expect(typeof mod[m], `${m} is exported`).toBe("function");
+      if (f.file.includes("[[...")) return; // the catch-all: see below
 
-    const opts = await call(mod.OPTIONS!, { method: "OPTIONS", path: f.url });
-    expect(opts.status).toBe(204);
-    const allow = opts.headers.get("allow")!.split(/,\s*/);
-    expect(allow).toContain("OPTIONS");
-    expect(allow.some((m) => ["GET", "POST", "PUT", "PATCH", "DELETE"].includes(m))).toBe(true);
-    if (allow.includes("GET")) expect(allow).toContain("HEAD");
-    for (const m of METHODS.filter((x) => !allow.includes(x))) {
-      const r = await call(mod[m]!, { method: m, path: f.url, body: m === "GET" || m === "HEAD" ? undefined : { any: 1 } });
-      expect(r.status, `${m} ${f.url}`).toBe(405);
-      expect(r.headers.get("allow")).toBe(allow.join(", "));
-      expect(r.headers.get("content-type")).toMatch(/^application\/json/);
-      if (m !== "HEAD") {
-        expect(r.body.error.code).toBe("METHOD_NOT_ALLOWED");
-        expect(r.body.error.message).toBe(`${m} is not allowed on ${f.url}; allowed: ${allow.join(", ")}`);
+      const opts = await call(mod.OPTIONS!, { method: "OPTIONS", path: f.url });
+      expect(opts.status).toBe(204);
+      const allow = opts.headers.get("allow")!.split(/,\s*/);
+      expect(allow).toContain("OPTIONS");
+      expect(allow.some((m) => ["GET", "POST", "PUT", "PATCH", "DELETE"].includes(m))).toBe(true);
+      if (allow.includes("GET")) expect(allow).toContain("HEAD");
+      for (const m of METHODS.filter((x) => !allow.includes(x))) {
+        const r = await call(mod[m]!, { method: m, path: f.url, body: m === "GET" || m === "HEAD" ? undefined : { any: 1 } });
+        expect(r.status, `${m} ${f.url}`).toBe(405);
+        expect(r.headers.get("allow")).toBe(allow.join(", "));
+        expect(r.headers.get("content-type")).toMatch(/^application\/json/);
+        if (m !== "HEAD") {
+          expect(r.body.error.code).toBe("METHOD_NOT_ALLOWED");
+          expect(r.body.error.message).toBe(`${m} is not allowed on ${f.url}; allowed: ${allow.join(", ")}`);
+        }
       }
-    }
-  });
+    },
+  );
 
   it("unknown /api/v1 paths answer 404 JSON for every method (the catch-all)", async () => {
     const mod = (await import(path.join(v1, "[[...rest]]/route.ts"))) as Record<string, Handler>;
@@ -75,7 +78,10 @@ describe("every /api/v1 route module answers every method", () => {
       expect(r.status).toBe(404);
       expect(r.headers.get("content-type")).toMatch(/^application\/json/);
       if (m !== "HEAD") {
-        expect(r.body.error).toEqual({ code: "NOT_FOUND", message: `No API operation at ${m} /api/v1/nope; the operations are listed at /api/v1/openapi.json` });
+        expect(r.body.error).toEqual({
+          code: "NOT_FOUND",
+          message: `No API operation at ${m} /api/v1/nope; the operations are listed at /api/v1/openapi.json`,
+        });
       }
     }
   });
@@ -168,7 +174,8 @@ describe("failure texts keep the message, not the stack", () => {
     expect(publicErrorText("cannot open /tmp/nnlq-x1/model.onnx: EACCES")).toBe("cannot open model.onnx: EACCES");
     expect(publicErrorText("C:\\Users\\bob\\nnlq\\lib\\x.ts failed")).toBe("x.ts failed");
     // what is not a path stays: platform slugs, URLs, ratios
-    const plain = "operator GridSample is not supported on x86-8c/ort-cpu-1.20/fp32/t1 (see http://127.0.0.1:3000/api/v1/platforms), 3/4 runs";
+    const plain =
+      "operator GridSample is not supported on x86-8c/ort-cpu-1.20/fp32/t1 (see http://127.0.0.1:3000/api/v1/platforms), 3/4 runs";
     expect(publicErrorText(plain)).toBe(plain);
     expect(publicErrorText("    at x (/a/b.ts:1:1)")).toBe("failed without a message");
   });
@@ -176,7 +183,9 @@ describe("failure texts keep the message, not the stack", () => {
   it("the worker sends the message of an error with a stack, not the stack", () => {
     const e = new Error("runtime exploded");
     const body = failureBody(new Error(stacked), { slug: "x86/ort/fp32/t1" }, 1.5);
-    expect(body.message).toBe("measuring on x86/ort/fp32/t1 failed: Error: Non-zero status code returned while running Conv node. Name:'conv1'");
+    expect(body.message).toBe(
+      "measuring on x86/ort/fp32/t1 failed: Error: Non-zero status code returned while running Conv node. Name:'conv1'",
+    );
     expect(failureBody(e, { slug: "p" }, 0).message).toBe("measuring on p failed: runtime exploded");
     expect(body.message).not.toMatch(/\bat\s|\/home|measure\.ts/);
   });

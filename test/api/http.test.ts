@@ -28,7 +28,11 @@ describe("route()", () => {
   it("field messages on bad input (400 VALIDATION)", async () => {
     const r = await call(echo, { method: "POST", body: { n: 0 } });
     expect(r.status).toBe(400);
-    expect(r.body.error).toEqual({ code: "VALIDATION", message: "Invalid request body: n must be at least 1", details: { fields: { n: "must be at least 1" } } });
+    expect(r.body.error).toEqual({
+      code: "VALIDATION",
+      message: "Invalid request body: n must be at least 1",
+      details: { fields: { n: "must be at least 1" } },
+    });
   });
 
   it("malformed JSON is a 400 with a message", async () => {
@@ -85,9 +89,12 @@ describe("route()", () => {
   });
 
   it("path parameters are validated", async () => {
-    const r = await call(route({ auth: "public", params: z.object({ teamId: z.coerce.number().int().positive("must be a positive integer") }) }, () => ({})), {
-      params: { teamId: "abc" },
-    });
+    const r = await call(
+      route({ auth: "public", params: z.object({ teamId: z.coerce.number().int().positive("must be a positive integer") }) }, () => ({})),
+      {
+        params: { teamId: "abc" },
+      },
+    );
     expect(r.status).toBe(400);
     expect(r.body.error.message).toMatch(/teamId/);
   });

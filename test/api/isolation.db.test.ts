@@ -68,7 +68,9 @@ describe("team A cannot reach team B", () => {
     forbidden(await call(teamRoute.GET, { as: alice, params: { teamId: teamB } }));
     forbidden(await call(membersRoute.GET, { as: alice, params: { teamId: teamB } }));
     forbidden(await call(membersRoute.POST, { method: "POST", as: alice, params: { teamId: teamB }, body: { email: alice.email } }));
-    forbidden(await call(memberRoute.PATCH, { method: "PATCH", as: alice, params: { teamId: teamB, userId: bob.id }, body: { role: "member" } }));
+    forbidden(
+      await call(memberRoute.PATCH, { method: "PATCH", as: alice, params: { teamId: teamB, userId: bob.id }, body: { role: "member" } }),
+    );
     forbidden(await call(memberRoute.DELETE, { method: "DELETE", as: alice, params: { teamId: teamB, userId: bob.id } }));
     forbidden(await call(teamRoute.PATCH, { method: "PATCH", as: alice, params: { teamId: teamB }, body: { name: "pwned" } }));
   });

@@ -15,8 +15,16 @@ beforeAll(async () => {
   const created = await call(teamsRoute.POST, { method: "POST", as: owner, body: { name: "Vision Lab" } });
   expect(created.status).toBe(201);
   teamId = created.body.team.id;
-  for (const [u, role] of [[admin, "admin"], [member, "member"]] as const) {
-    const r = await call(membersRoute.POST, { method: "POST", as: owner, params: { teamId }, body: { email: u.email.toUpperCase(), role } });
+  for (const [u, role] of [
+    [admin, "admin"],
+    [member, "member"],
+  ] as const) {
+    const r = await call(membersRoute.POST, {
+      method: "POST",
+      as: owner,
+      params: { teamId },
+      body: { email: u.email.toUpperCase(), role },
+    });
     expect(r.status).toBe(201);
     expect(r.body.member).toMatchObject({ userId: u.id, role });
   }
@@ -55,7 +63,12 @@ describe("teams", () => {
     const add = await call(membersRoute.POST, { method: "POST", as: member, params: { teamId }, body: { email: outsider.email } });
     expect(add.status).toBe(403);
     expect(add.body.error.message).toBe('This needs the admin role in team "Vision Lab" (you are member)');
-    const promote = await call(memberRoute.PATCH, { method: "PATCH", as: member, params: { teamId, userId: member.id }, body: { role: "admin" } });
+    const promote = await call(memberRoute.PATCH, {
+      method: "PATCH",
+      as: member,
+      params: { teamId, userId: member.id },
+      body: { role: "admin" },
+    });
     expect(promote.status).toBe(403);
     const remove = await call(memberRoute.DELETE, { method: "DELETE", as: member, params: { teamId, userId: admin.id } });
     expect(remove.status).toBe(403);
@@ -68,20 +81,42 @@ describe("teams", () => {
     expect(r.body.error.message).toBe(`No account uses the email ${email}; ask them to sign up first`);
     const again = await call(membersRoute.POST, { method: "POST", as: admin, params: { teamId }, body: { email: member.email } });
     expect(again.status).toBe(409);
-    const badRole = await call(membersRoute.POST, { method: "POST", as: admin, params: { teamId }, body: { email: outsider.email, role: "king" } });
+    const badRole = await call(membersRoute.POST, {
+      method: "POST",
+      as: admin,
+      params: { teamId },
+      body: { email: outsider.email, role: "king" },
+    });
     expect(badRole.status).toBe(400);
     expect(badRole.body.error.message).toBe("Invalid request body: role must be one of member, admin, owner");
   });
 
   it("admins manage members but not owners", async () => {
     const temp = await makeUser("temp");
-    expect((await call(membersRoute.POST, { method: "POST", as: admin, params: { teamId }, body: { email: temp.email } })).status).toBe(201);
-    const promote = await call(memberRoute.PATCH, { method: "PATCH", as: admin, params: { teamId, userId: temp.id }, body: { role: "admin" } });
+    expect((await call(membersRoute.POST, { method: "POST", as: admin, params: { teamId }, body: { email: temp.email } })).status).toBe(
+      201,
+    );
+    const promote = await call(memberRoute.PATCH, {
+      method: "PATCH",
+      as: admin,
+      params: { teamId, userId: temp.id },
+      body: { role: "admin" },
+    });
     expect(promote).toMatchObject({ status: 200, body: { member: { userId: temp.id, role: "admin" } } });
-    const makeOwner = await call(memberRoute.PATCH, { method: "PATCH", as: admin, params: { teamId, userId: temp.id }, body: { role: "owner" } });
+    const makeOwner = await call(memberRoute.PATCH, {
+      method: "PATCH",
+      as: admin,
+      params: { teamId, userId: temp.id },
+      body: { role: "owner" },
+    });
     expect(makeOwner.status).toBe(403);
     expect(makeOwner.body.error.message).toBe("Only an owner can grant or change the owner role");
-    const demoteOwner = await call(memberRoute.PATCH, { method: "PATCH", as: admin, params: { teamId, userId: owner.id }, body: { role: "member" } });
+    const demoteOwner = await call(memberRoute.PATCH, {
+      method: "PATCH",
+      as: admin,
+      params: { teamId, userId: owner.id },
+      body: { role: "member" },
+    });
     expect(demoteOwner.status).toBe(403);
     const removeOwner = await call(memberRoute.DELETE, { method: "DELETE", as: admin, params: { teamId, userId: owner.id } });
     expect(removeOwner.status).toBe(403);
@@ -91,7 +126,12 @@ describe("teams", () => {
   });
 
   it("the last owner can be neither demoted nor removed (409); with two owners one may leave", async () => {
-    const demote = await call(memberRoute.PATCH, { method: "PATCH", as: owner, params: { teamId, userId: owner.id }, body: { role: "admin" } });
+    const demote = await call(memberRoute.PATCH, {
+      method: "PATCH",
+      as: owner,
+      params: { teamId, userId: owner.id },
+      body: { role: "admin" },
+    });
     expect(demote.status).toBe(409);
     expect(demote.body.error.message).toBe("A team needs at least one owner: make someone else owner first");
     const leave = await call(memberRoute.DELETE, { method: "DELETE", as: owner, params: { teamId, userId: owner.id } });
@@ -99,7 +139,10 @@ describe("teams", () => {
 
     const co = await makeUser("co-owner");
     const team2 = (await call(teamsRoute.POST, { method: "POST", as: co, body: { name: "Second" } })).body.team.id;
-    expect((await call(membersRoute.POST, { method: "POST", as: co, params: { teamId: team2 }, body: { email: owner.email, role: "owner" } })).status).toBe(201);
+    expect(
+      (await call(membersRoute.POST, { method: "POST", as: co, params: { teamId: team2 }, body: { email: owner.email, role: "owner" } }))
+        .status,
+    ).toBe(201);
     expect((await call(memberRoute.DELETE, { method: "DELETE", as: co, params: { teamId: team2, userId: co.id } })).status).toBe(204);
     const left = await call(teamRoute.GET, { as: co, params: { teamId: team2 } });
     expect(left.status).toBe(403);
@@ -113,6 +156,8 @@ describe("teams", () => {
     expect(empty.status).toBe(400);
     expect(empty.body.error.message).toBe("Invalid request body: name is required");
     expect((await call(teamRoute.PATCH, { method: "PATCH", as: member, params: { teamId }, body: { name: "X" } })).status).toBe(403);
-    expect((await call(teamRoute.PATCH, { method: "PATCH", as: admin, params: { teamId }, body: { name: "Vision Lab" } })).status).toBe(204);
+    expect((await call(teamRoute.PATCH, { method: "PATCH", as: admin, params: { teamId }, body: { name: "Vision Lab" } })).status).toBe(
+      204,
+    );
   });
 });

@@ -18,10 +18,23 @@ import { tinyGraphs } from "../predict/helpers";
 import { reluChain } from "./chain";
 
 const post = (bytes: Uint8Array) =>
-  modelsRoute.POST(new Request("http://localhost/api/v1/models", { method: "POST", headers: { "content-type": "application/octet-stream" }, body: bytes as unknown as BodyInit }), { params: Promise.resolve({}) });
+  modelsRoute.POST(
+    new Request("http://localhost/api/v1/models", {
+      method: "POST",
+      headers: { "content-type": "application/octet-stream" },
+      body: bytes as unknown as BodyInit,
+    }),
+    { params: Promise.resolve({}) },
+  );
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nnlq-limits-"));
-const ENV = { NNLQ_MAX_NODES: "3000", NNLQ_PREDICTORS_DIR: path.join(dir, "predictors"), NNLQ_PUBLIC_DIR: dir, NNLQ_ANON_RPS: "0.01", NNLQ_ANON_BURST: "4" };
+const ENV = {
+  NNLQ_MAX_NODES: "3000",
+  NNLQ_PREDICTORS_DIR: path.join(dir, "predictors"),
+  NNLQ_PUBLIC_DIR: dir,
+  NNLQ_ANON_RPS: "0.01",
+  NNLQ_ANON_BURST: "4",
+};
 beforeAll(async () => {
   Object.assign(process.env, ENV);
   await initTfNode();
@@ -53,7 +66,14 @@ describe("upload limits", () => {
 
 describe("predict limits", () => {
   const predict = (models: unknown[]) =>
-    predictRoute.POST(new Request("http://localhost/api/v1/predict", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ models }) }), { params: Promise.resolve({}) });
+    predictRoute.POST(
+      new Request("http://localhost/api/v1/predict", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ models }),
+      }),
+      { params: Promise.resolve({}) },
+    );
 
   it("answers a graph over NNLQ_MAX_NODES with that item's GRAPH_TOO_LARGE; anonymous callers pay tokens by item count", async () => {
     resetRateLimits();
@@ -63,11 +83,17 @@ describe("predict limits", () => {
     const r = await predict([big, ...Array.from({ length: 149 }, () => small)]);
     expect(r.status).toBe(200);
     const body = (await r.json()) as { results: { error?: { code: string; message: string }; predictions?: unknown[] }[] };
-    expect(body.results[0]!.error).toEqual({ code: "GRAPH_TOO_LARGE", message: "The graph has 3001 nodes; this server analyses at most 3000 (NNLQ_MAX_NODES)" });
+    expect(body.results[0]!.error).toEqual({
+      code: "GRAPH_TOO_LARGE",
+      message: "The graph has 3001 nodes; this server analyses at most 3000 (NNLQ_MAX_NODES)",
+    });
     expect(body.results.slice(1).every((x) => x.predictions?.length === 1)).toBe(true);
     // 51 items cost 2 tokens: only 1 is left
     const limited = await predict(Array.from({ length: 51 }, () => small));
     expect(limited.status).toBe(429);
-    expect(((await limited.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "RATE_LIMITED", message: expect.stringMatching(/Too many anonymous requests/) });
+    expect(((await limited.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: "RATE_LIMITED",
+      message: expect.stringMatching(/Too many anonymous requests/),
+    });
   }, 120_000);
 });

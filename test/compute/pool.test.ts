@@ -53,7 +53,9 @@ describe("compute pool", () => {
     expect(r.summary.hash).toBe(analyze(reluChain(20_000)).hash); // the same analysis as in-process
     // the analysis takes seconds; the event loop never waited for it
     expect(ms).toBeGreaterThan(500);
-    expect(maxLagMs, `event loop blocked ${maxLagMs.toFixed(0)} ms during a ${ms.toFixed(0)} ms analysis`).toBeLessThan(Math.min(250, ms / 4));
+    expect(maxLagMs, `event loop blocked ${maxLagMs.toFixed(0)} ms during a ${ms.toFixed(0)} ms analysis`).toBeLessThan(
+      Math.min(250, ms / 4),
+    );
     expect(ticks).toBeGreaterThan(ms / 20 / 3);
   }, 180_000);
 
@@ -86,7 +88,10 @@ describe("predict in the pool", () => {
   let file = "";
   beforeAll(async () => {
     await initTfNode();
-    const s = tinyGraphs(["resnet", "vgg"], 4).flatMap((x) => [{ ...x, platform: "a", latencyMs: 1 + x.features.numNodes / 10 }, { ...x, platform: "b", latencyMs: 2 }]);
+    const s = tinyGraphs(["resnet", "vgg"], 4).flatMap((x) => [
+      { ...x, platform: "a", latencyMs: 1 + x.features.numNodes / 10 },
+      { ...x, platform: "b", latencyMs: 2 },
+    ]);
     const r = await trainVersion("gnn", s, { version: "gnn-pool-test", seed: 1, gnn: { epochs: 2 } } as never);
     file = saveArtifacts(path.join(dir, "gnn-pool-test"), r.predictor.save());
     r.predictor.dispose();

@@ -40,7 +40,9 @@ describe("the shipped data release", () => {
 
     for (const [slug, byBatch] of Object.entries(release.manifest.matrix)) {
       for (const [b, fams] of Object.entries(byBatch)) {
-        const res = await matrixGet(new Request(`http://localhost/api/v1/stats/matrix?batch=${b.slice(1)}`), { params: Promise.resolve({}) } as never);
+        const res = await matrixGet(new Request(`http://localhost/api/v1/stats/matrix?batch=${b.slice(1)}`), {
+          params: Promise.resolve({}),
+        } as never);
         expect(res.status).toBe(200);
         const body = (await res.json()) as { cells: { platform: string; family: string; count: number; medianMs: number }[] };
         for (const [family, n] of Object.entries(fams)) {

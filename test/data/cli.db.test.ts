@@ -5,7 +5,12 @@ import { describe, expect, it } from "vitest";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const run = (script: string, args: string[]) =>
-  spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, script), ...args], { cwd: ROOT, encoding: "utf8", env: process.env, timeout: 60_000 });
+  spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, script), ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: process.env,
+    timeout: 60_000,
+  });
 
 describe("campaign and data CLI", () => {
   it("campaign: unknown family, foreign platform, bad numbers and unknown options are usage errors", { timeout: 120_000 }, () => {

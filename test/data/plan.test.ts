@@ -65,13 +65,40 @@ describe("compact profiles", () => {
     byOpType: { Conv: { count: 2, totalUs: 250, share: 0.89 } },
     byKernelType: { "Conv+Relu": { count: 1, totalUs: 200, share: 0.71 } },
     kernels: [
-      { name: "Relu_2_nchwc", op: "Conv", kernelType: "Conv+Relu", provider: "CPUExecutionProvider", ms: 0.2, meanMs: 0.21, share: 0.71, nodes: ["Relu_2", "Conv_0"], inputShapes: [[1, 3, 8, 8]], outputShapes: [[1, 4, 8, 8]], inputTypes: ["float"] },
-      { name: "Conv_3", op: "Conv", kernelType: "Conv", provider: "CPUExecutionProvider", ms: 0.05, meanMs: 0.05, share: 0.18, nodes: ["Conv_3"], inputShapes: [], outputShapes: [], inputTypes: [] },
+      {
+        name: "Relu_2_nchwc",
+        op: "Conv",
+        kernelType: "Conv+Relu",
+        provider: "CPUExecutionProvider",
+        ms: 0.2,
+        meanMs: 0.21,
+        share: 0.71,
+        nodes: ["Relu_2", "Conv_0"],
+        inputShapes: [[1, 3, 8, 8]],
+        outputShapes: [[1, 4, 8, 8]],
+        inputTypes: ["float"],
+      },
+      {
+        name: "Conv_3",
+        op: "Conv",
+        kernelType: "Conv",
+        provider: "CPUExecutionProvider",
+        ms: 0.05,
+        meanMs: 0.05,
+        share: 0.18,
+        nodes: ["Conv_3"],
+        inputShapes: [],
+        outputShapes: [],
+        inputTypes: [],
+      },
     ],
   };
   it("keeps per-op totals and one tuple per kernel, and compacting an expanded profile is the identity", () => {
     const c = compactProfile(full)!;
-    expect(c.kernels).toEqual([["Relu_2_nchwc", "Conv", "Conv+Relu", 0.2, ["Relu_2", "Conv_0"]], ["Conv_3", "Conv", null, 0.05, ["Conv_3"]]]);
+    expect(c.kernels).toEqual([
+      ["Relu_2_nchwc", "Conv", "Conv+Relu", 0.2, ["Relu_2", "Conv_0"]],
+      ["Conv_3", "Conv", null, 0.05, ["Conv_3"]],
+    ]);
     expect(c.byOpType).toEqual(full.byOpType);
     expect(JSON.stringify(compactProfile(expandProfile(c)))).toBe(JSON.stringify(c));
     expect(JSON.stringify(c).length).toBeLessThan(JSON.stringify(full).length / 1.5);

@@ -30,8 +30,13 @@ describe("MeasurePool", () => {
   });
 
   it("turns a crash and a hang into typed errors and keeps serving", { timeout: 120_000 }, async () => {
-    await expect(pool.run(bytes, slug, { ...o, env: { NNLQ_MEASURE_FAULT: "abort" } })).rejects.toMatchObject({ code: "MEASUREMENT_FAILED", details: { signal: "SIGABRT" } });
-    await expect(pool.run(bytes, slug, { ...o, timeoutMs: 4000, env: { NNLQ_MEASURE_FAULT: "hang" } })).rejects.toMatchObject({ code: "MEASUREMENT_TIMEOUT" });
+    await expect(pool.run(bytes, slug, { ...o, env: { NNLQ_MEASURE_FAULT: "abort" } })).rejects.toMatchObject({
+      code: "MEASUREMENT_FAILED",
+      details: { signal: "SIGABRT" },
+    });
+    await expect(pool.run(bytes, slug, { ...o, timeoutMs: 4000, env: { NNLQ_MEASURE_FAULT: "hang" } })).rejects.toMatchObject({
+      code: "MEASUREMENT_TIMEOUT",
+    });
     const ac = new AbortController();
     const aborted = pool.run(bytes, slug, { ...o, signal: ac.signal, env: { NNLQ_MEASURE_FAULT: "hang" } });
     setTimeout(() => ac.abort(), 1500);

@@ -65,7 +65,9 @@ describe("database invariants", () => {
     expect(again.platforms).toContain(platform.slug);
     expect(platform.slug).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*-\d+c\/ort-(cpu|wasm)-\d+\.\d+\/(fp32|int8)\/t\d+$/);
     expect(platform.config.passes).toContain("materialize-weights");
-    const [{ n }] = (await db().execute(sql`SELECT COUNT(*) AS n FROM platforms WHERE slug = ${platform.slug}`))[0] as unknown as { n: number }[];
+    const [{ n }] = (await db().execute(sql`SELECT COUNT(*) AS n FROM platforms WHERE slug = ${platform.slug}`))[0] as unknown as {
+      n: number;
+    }[];
     expect(Number(n)).toBe(1);
   });
 
@@ -104,7 +106,13 @@ describe("database invariants", () => {
       profile: { kernels: [{ name: "Conv_0", op: "FusedConv", ms: 1.5 }] },
     });
     // an older run imported later is kept in history but does not replace the newest
-    await recordMeasurement(db(), { modelId: m.id, platformId: platform.id, batch: 1, ...stats(9), measuredAt: new Date(t0.getTime() - 3600_000) });
+    await recordMeasurement(db(), {
+      modelId: m.id,
+      platformId: platform.id,
+      batch: 1,
+      ...stats(9),
+      measuredAt: new Date(t0.getTime() - 3600_000),
+    });
 
     const history = await listMeasurementHistory(db(), { modelId: m.id, platformId: platform.id, batch: 1 });
     expect(history.map((h) => h.medianMs)).toEqual([12, 10, 9]);
@@ -121,13 +129,17 @@ describe("database invariants", () => {
 
   it("one ledger row per job and kind; usage = Σ deltas against the quota", async () => {
     const m = await insertModel(db(), modelRow({ ownerTeamId: teamId }));
-    const [job] = await db().insert(jobs).values({ modelId: m.id, platformId: platform.id, batch: 1, teamId, idempotencyKey: `${m.hash}:${platform.id}:1` });
+    const [job] = await db()
+      .insert(jobs)
+      .values({ modelId: m.id, platformId: platform.id, batch: 1, teamId, idempotencyKey: `${m.hash}:${platform.id}:1` });
     const jobId = job.insertId;
     const month = "2030-01";
     await setQuota(db(), { teamId, platformId: platform.id, month, deviceSeconds: 100 });
     await insertLedgerRow(db(), { teamId, platformId: platform.id, month, jobId, kind: "reserve", deltaSeconds: 30 });
     await insertLedgerRow(db(), { teamId, platformId: platform.id, month, jobId, kind: "settle", deltaSeconds: -12 });
-    const dup = await insertLedgerRow(db(), { teamId, platformId: platform.id, month, jobId, kind: "reserve", deltaSeconds: 30 }).catch((e) => e);
+    const dup = await insertLedgerRow(db(), { teamId, platformId: platform.id, month, jobId, kind: "reserve", deltaSeconds: 30 }).catch(
+      (e) => e,
+    );
     expect(dup.code).toBe("CONFLICT");
     expect(await usageSummary(db(), { teamId, month })).toEqual([
       { platformId: platform.id, platformSlug: platform.slug, month, quotaSeconds: 100, usedSeconds: 18, remainingSeconds: 82 },
@@ -160,6 +172,10 @@ describe("database invariants", () => {
   });
 
   it("health reports the applied migration", async () => {
-    expect(await databaseHealth(db())).toMatchObject({ reachable: true, pending: [], migration: { tag: LATEST_MIGRATION, applied: journal.entries.length } });
+    expect(await databaseHealth(db())).toMatchObject({
+      reachable: true,
+      pending: [],
+      migration: { tag: LATEST_MIGRATION, applied: journal.entries.length },
+    });
   });
 });

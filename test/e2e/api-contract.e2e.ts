@@ -37,7 +37,14 @@ const member = { email: `member-${tag}@contract.test`, password: PASSWORD, name:
 const CROSS_FIELD_RULES = [/must not exceed (flopsMax|latencyMax)/];
 
 type Caller = "anon" | "key" | "session" | "admin" | "worker" | "device";
-const SCHEME: Record<Caller, string | null> = { anon: null, key: "apiKey", session: "session", admin: "session", worker: "workerToken", device: "deviceToken" };
+const SCHEME: Record<Caller, string | null> = {
+  anon: null,
+  key: "apiKey",
+  session: "session",
+  admin: "session",
+  worker: "workerToken",
+  device: "deviceToken",
+};
 
 interface Op {
   method: string;
@@ -79,7 +86,12 @@ let retries = 0;
 function closed(s: unknown): unknown {
   if (Array.isArray(s)) return s.map(closed);
   if (!s || typeof s !== "object") return s;
-  const out = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, k === "properties" ? Object.fromEntries(Object.entries(v as Json).map(([p, x]) => [p, closed(x)])) : closed(v)]));
+  const out = Object.fromEntries(
+    Object.entries(s).map(([k, v]) => [
+      k,
+      k === "properties" ? Object.fromEntries(Object.entries(v as Json).map(([p, x]) => [p, closed(x)])) : closed(v),
+    ]),
+  );
   if (out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
   return out;
 }
@@ -93,11 +105,19 @@ function validator(schema: Json): ValidateFunction {
 function paramsSchema(o: Json, where: "path" | "query"): Json | undefined {
   const ps = ((o.parameters ?? []) as Json[]).filter((p) => p.in === where);
   if (!ps.length) return undefined;
-  return { type: "object", properties: Object.fromEntries(ps.map((p) => [p.name, p.schema])), required: ps.filter((p) => p.required).map((p) => p.name) };
+  return {
+    type: "object",
+    properties: Object.fromEntries(ps.map((p) => [p.name, p.schema])),
+    required: ps.filter((p) => p.required).map((p) => p.name),
+  };
 }
 
 const asStrings = (v: unknown): Record<string, string> =>
-  Object.fromEntries(Object.entries((v ?? {}) as Json).filter(([, x]) => x !== undefined).map(([k, x]) => [k, typeof x === "object" && x !== null ? JSON.stringify(x) : String(x)]));
+  Object.fromEntries(
+    Object.entries((v ?? {}) as Json)
+      .filter(([, x]) => x !== undefined)
+      .map(([k, x]) => [k, typeof x === "object" && x !== null ? JSON.stringify(x) : String(x)]),
+  );
 /** Does the server's (coercing) reading of these strings satisfy the parameters' schema? */
 const paramsValid = (schema: Json, v: Record<string, string>) => coercing.validate(schema, structuredClone(v)) as boolean;
 
@@ -141,12 +161,18 @@ function check(x: Exchange): Exchange {
   if (x.kind === "invalid" && x.status < 300) fail(x, "2xx for input the document calls invalid");
   if (x.kind === "valid" && x.status === 400 && (x.json as Json)?.error?.code === "VALIDATION") {
     const msg = String((x.json as Json).error.message);
-    if (!CROSS_FIELD_RULES.some((re) => re.test(msg))) fail(x, "input the document calls valid refused as VALIDATION (a rule the document does not state)");
+    if (!CROSS_FIELD_RULES.some((re) => re.test(msg)))
+      fail(x, "input the document calls valid refused as VALIDATION (a rule the document does not state)");
   }
   return x;
 }
 
-async function send(op: Op, caller: Caller, kind: Exchange["kind"], input: { path?: Json; query?: Record<string, string>; body?: unknown; bytes?: Uint8Array } = {}): Promise<Exchange> {
+async function send(
+  op: Op,
+  caller: Caller,
+  kind: Exchange["kind"],
+  input: { path?: Json; query?: Record<string, string>; body?: unknown; bytes?: Uint8Array } = {},
+): Promise<Exchange> {
   let p = op.path;
   for (const [k, v] of Object.entries(input.path ?? {})) p = p.replace(`{${k}}`, encodeURIComponent(String(v)));
   const url = new URL(app.url + p);
@@ -175,13 +201,28 @@ async function send(op: Op, caller: Caller, kind: Exchange["kind"], input: { pat
     buf = new Uint8Array(await res.arrayBuffer());
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    const x = { op, caller, kind, url: url.toString(), reqBody, status: 0, contentType: "", text: `connection failed: ${cause?.code ?? ""} ${cause?.message ?? (e as Error).message}`, json: undefined };
+    const x = {
+      op,
+      caller,
+      kind,
+      url: url.toString(),
+      reqBody,
+      status: 0,
+      contentType: "",
+      text: `connection failed: ${cause?.code ?? ""} ${cause?.message ?? (e as Error).message}`,
+      json: undefined,
+    };
     failures.push(`no answer: ${describeReq(x)} → ${x.text}${app.alive ? "" : " (the server died)"}`);
     requests++;
     return x;
   }
   const contentType = res.headers.get("content-type") ?? "";
-  const text = contentType.includes("json") || contentType.startsWith("text") ? new TextDecoder().decode(buf) : buf.byteLength ? `<${buf.byteLength} bytes>` : "";
+  const text =
+    contentType.includes("json") || contentType.startsWith("text")
+      ? new TextDecoder().decode(buf)
+      : buf.byteLength
+        ? `<${buf.byteLength} bytes>`
+        : "";
   let json: unknown;
   try {
     json = contentType.includes("json") ? JSON.parse(text) : undefined;
@@ -197,10 +238,17 @@ const opOf = (method: string, path: string): Op => {
   return op;
 };
 /** A scenario step: the request, checked, and the status it must have. */
-async function step(method: string, path: string, caller: Caller, status: number | number[], input: Parameters<typeof send>[3] = {}): Promise<Json> {
+async function step(
+  method: string,
+  path: string,
+  caller: Caller,
+  status: number | number[],
+  input: Parameters<typeof send>[3] = {},
+): Promise<Json> {
   const x = await send(opOf(method, `/api/v1${path}`), caller, "scenario", input);
   const want = ([] as number[]).concat(status);
-  if (!want.includes(x.status)) failures.push(`scenario expected ${want.join("|")}: ${describeReq(x)} → ${x.status} ${x.text.slice(0, 300)}`);
+  if (!want.includes(x.status))
+    failures.push(`scenario expected ${want.join("|")}: ${describeReq(x)} → ${x.status} ${x.text.slice(0, 300)}`);
   return (x.json ?? {}) as Json;
 }
 
@@ -278,7 +326,10 @@ describe("the OpenAPI document against the server", () => {
     await step("get", "/teams/{teamId}", "key", 200, { path: { teamId } });
     await step("patch", "/teams/{teamId}", "session", 204, { path: { teamId }, body: { name: `Contract ${tag} renamed` } });
     const added = await step("post", "/teams/{teamId}/members", "session", 201, { path: { teamId }, body: { email: member.email } });
-    await step("patch", "/teams/{teamId}/members/{userId}", "session", 200, { path: { teamId, userId: added.member.userId }, body: { role: "admin" } });
+    await step("patch", "/teams/{teamId}/members/{userId}", "session", 200, {
+      path: { teamId, userId: added.member.userId },
+      body: { role: "admin" },
+    });
     await step("get", "/teams/{teamId}/members", "key", 200, { path: { teamId } });
     await step("get", "/teams/{teamId}/keys", "key", 200, { path: { teamId } });
     await step("delete", "/teams/{teamId}/keys/{keyId}", "session", 200, { path: { teamId, keyId: spareKey.id } });
@@ -294,12 +345,17 @@ describe("the OpenAPI document against the server", () => {
     // the site admin issues worker tokens; a worker registers a platform
     const issued = await step("post", "/admin/worker-tokens", "admin", 201, { body: { name: `contract-${tag}` } });
     auth.worker = { "x-worker-token": issued.secret };
-    const spareToken = (await step("post", "/admin/worker-tokens", "admin", 201, { body: { name: "spare", allowNewPlatforms: false } })).token;
+    const spareToken = (await step("post", "/admin/worker-tokens", "admin", 201, { body: { name: "spare", allowNewPlatforms: false } }))
+      .token;
     await step("get", "/admin/worker-tokens", "admin", 200);
     await step("delete", "/admin/worker-tokens/{tokenId}", "admin", 200, { path: { tokenId: spareToken.id } });
     await step("get", "/admin/worker-tokens", "session", 403);
     const reg = await step("post", "/worker/register", "worker", 200, {
-      body: { hostName: `contract-host-${tag}`, hostInfo: { cpu: "test" }, platforms: [{ hardware: slugHw, runtime: "ort-cpu", runtimeVersion: "1.30", precision: "fp32", threads: 1 }] },
+      body: {
+        hostName: `contract-host-${tag}`,
+        hostInfo: { cpu: "test" },
+        platforms: [{ hardware: slugHw, runtime: "ort-cpu", runtimeVersion: "1.30", precision: "fp32", threads: 1 }],
+      },
     });
     const device = reg.devices?.[0];
     auth.device = { "x-device-token": device.deviceToken };
@@ -314,14 +370,20 @@ describe("the OpenAPI document against the server", () => {
     const q = await step("post", "/query", "key", 200, { body: { modelId, platforms: [slug] } });
     const jobId = q.results?.[0]?.jobId as number;
     expect(q.results?.[0]?.status).toBe("queued");
-    await step("get", "/teams/{teamId}/quota-preview", "key", 200, { path: { teamId }, query: { modelId: String(modelId), platforms: slug } });
+    await step("get", "/teams/{teamId}/quota-preview", "key", 200, {
+      path: { teamId },
+      query: { modelId: String(modelId), platforms: slug },
+    });
     const claimed = await step("post", "/worker/claim", "device", 200, { body: { waitSeconds: 0 } });
     expect(claimed.job?.id).toBe(jobId);
     await step("get", "/worker/models/{file}", "device", 200, { path: { file: `${modelId}.onnx` } });
     await step("post", "/worker/jobs/{jobId}/heartbeat", "device", 200, { path: { jobId }, body: { progress: { phase: "measure" } } });
     await step("post", "/worker/heartbeat", "device", 200, { body: { status: "busy" } });
     const stats = { medianMs: 1.5, meanMs: 1.6, minMs: 1.2, maxMs: 2.5, p90Ms: 2, p99Ms: 2.4, stdMs: 0.2, cv: 0.1, runs: 20, warmups: 3 };
-    await step("post", "/worker/jobs/{jobId}/result", "device", 200, { path: { jobId }, body: { runtimeVersion: "1.30.0", stats, deviceSeconds: 2 } });
+    await step("post", "/worker/jobs/{jobId}/result", "device", 200, {
+      path: { jobId },
+      body: { runtimeVersion: "1.30.0", stats, deviceSeconds: 2 },
+    });
     await step("get", "/jobs/{jobId}", "key", 200, { path: { jobId } });
     await step("post", "/query", "key", 200, { body: { hash: upload.model.hash, platforms: [slug] } });
 
@@ -331,7 +393,10 @@ describe("the OpenAPI document against the server", () => {
     await step("post", "/jobs/{jobId}/cancel", "key", 409, { path: { jobId: job2 } });
     const job3 = (await step("post", "/query", "key", 200, { body: { modelId, platforms: [slug], remeasure: true } })).results?.[0]?.jobId;
     await step("post", "/worker/claim", "device", 200, { body: {} });
-    await step("post", "/worker/jobs/{jobId}/fail", "device", 200, { path: { jobId: job3 }, body: { code: "RUNTIME_ERROR", message: "contract test failure", retry: false } });
+    await step("post", "/worker/jobs/{jobId}/fail", "device", 200, {
+      path: { jobId: job3 },
+      body: { code: "RUNTIME_ERROR", message: "contract test failure", retry: false },
+    });
     await step("post", "/query", "key", 200, { body: { modelId, platforms: [slug], remeasure: true } });
     await step("post", "/worker/offline/export", "worker", 200, { body: { platform: slug, hostName: `offline-${tag}` } });
     await step("post", "/worker/offline", "device", 200);
@@ -377,21 +442,51 @@ describe("the OpenAPI document against the server", () => {
     let seedNo = 1;
     for (const op of ops) {
       const schemes = new Set(op.security.flatMap((s) => Object.keys(s)));
-      const callers: Caller[] = schemes.has("workerToken") ? ["anon", "worker"] : schemes.has("deviceToken") ? ["anon", "device"] : op.path.startsWith("/api/v1/admin") ? ["anon", "key", "admin"] : schemes.has("apiKey") || op.security.some((s) => !Object.keys(s).length) ? ["anon", "key"] : ["anon", "key", "session"];
+      const callers: Caller[] = schemes.has("workerToken")
+        ? ["anon", "worker"]
+        : schemes.has("deviceToken")
+          ? ["anon", "device"]
+          : op.path.startsWith("/api/v1/admin")
+            ? ["anon", "key", "admin"]
+            : schemes.has("apiKey") || op.security.some((s) => !Object.keys(s).length)
+              ? ["anon", "key"]
+              : ["anon", "key", "session"];
       const pathArb = (s: Json) =>
-        fc.record(Object.fromEntries(Object.entries(s.properties as Record<string, Json>).map(([k, ps]) => [k, pool[k] ? fc.oneof(fc.constantFrom(...pool[k]!), valid(ps)) : valid(ps)])));
+        fc.record(
+          Object.fromEntries(
+            Object.entries(s.properties as Record<string, Json>).map(([k, ps]) => [
+              k,
+              pool[k] ? fc.oneof(fc.constantFrom(...pool[k]!), valid(ps)) : valid(ps),
+            ]),
+          ),
+        );
       for (const caller of callers) {
         for (const kind of ["valid", "invalid"] as const) {
           // which part is broken for an invalid draw: the body, else the query, else the path
-          const breaking = kind === "valid" ? null : op.body ? "body" : op.binaryBody ? "bytes" : op.query ? "query" : op.params ? "path" : null;
+          const breaking =
+            kind === "valid" ? null : op.body ? "body" : op.binaryBody ? "bytes" : op.query ? "query" : op.params ? "path" : null;
           if (kind === "invalid" && !breaking) continue;
-          const qValid = op.query ? valid(op.query).map(asStrings).filter((v) => paramsValid(op.query!, v)) : fc.constant(undefined);
-          const qInvalid = op.query ? invalid(op.query, (v) => paramsValid(op.query!, asStrings(v))).map(asStrings) : fc.constant(undefined);
+          const qValid = op.query
+            ? valid(op.query)
+                .map(asStrings)
+                .filter((v) => paramsValid(op.query!, v))
+            : fc.constant(undefined);
+          const qInvalid = op.query
+            ? invalid(op.query, (v) => paramsValid(op.query!, asStrings(v))).map(asStrings)
+            : fc.constant(undefined);
           const pValid = op.params ? pathArb(op.params).map(asStrings) : fc.constant(undefined);
-          const pInvalid = op.params ? invalid(op.params, (v) => paramsValid(op.params!, asStrings(v))).map(asStrings).filter((v) => Object.values(v).every((x) => x !== "" && x !== "." && x !== "..")) : fc.constant(undefined);
+          const pInvalid = op.params
+            ? invalid(op.params, (v) => paramsValid(op.params!, asStrings(v)))
+                .map(asStrings)
+                .filter((v) => Object.values(v).every((x) => x !== "" && x !== "." && x !== ".."))
+            : fc.constant(undefined);
           const bodyValid = op.body ? valid(op.body) : fc.constant(undefined);
           const bodyInvalid = op.body ? invalid(op.body, (v) => validator(op.body!)(v) as boolean) : fc.constant(undefined);
-          const bytes = op.binaryBody ? (breaking === "bytes" ? fc.constant(new Uint8Array(0)) : fc.uint8Array({ minLength: 1, maxLength: 64 })) : fc.constant(undefined);
+          const bytes = op.binaryBody
+            ? breaking === "bytes"
+              ? fc.constant(new Uint8Array(0))
+              : fc.uint8Array({ minLength: 1, maxLength: 64 })
+            : fc.constant(undefined);
           const arb = fc.record({
             path: breaking === "path" ? pInvalid : pValid,
             query: breaking === "query" ? qInvalid : qValid,
@@ -413,7 +508,9 @@ describe("the OpenAPI document against the server", () => {
     );
     const s = (Date.now() - t0) / 1000;
     const fivexx = failures.filter((f) => f.startsWith("5xx")).length;
-    console.log(`[contract] generated: ${requests - before} requests over ${ops.length} operations in ${s.toFixed(1)} s; ${fivexx} × 5xx; ${failures.length} mismatches; ${retries} re-sent after a closed keep-alive connection`);
+    console.log(
+      `[contract] generated: ${requests - before} requests over ${ops.length} operations in ${s.toFixed(1)} s; ${fivexx} × 5xx; ${failures.length} mismatches; ${retries} re-sent after a closed keep-alive connection`,
+    );
     for (const f of failures.slice(0, 60)) console.log(`[contract] ${f}`);
     if (failures.length) console.log(`[contract] server's last lines:\n${app.lines.slice(-40).join("\n")}`);
     expect(failures).toEqual([]);

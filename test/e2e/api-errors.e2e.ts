@@ -61,7 +61,12 @@ describe("/api/v1 answers JSON in the error shape", () => {
   });
 
   it("unknown paths: 404 JSON for any method, not the HTML page", async () => {
-    for (const [m, p] of [["GET", "/api/v1/nope"], ["POST", "/api/v1/models/1/nope"], ["GET", "/api/v1"], ["DELETE", "/api/v1/a/b/c"]] as const) {
+    for (const [m, p] of [
+      ["GET", "/api/v1/nope"],
+      ["POST", "/api/v1/models/1/nope"],
+      ["GET", "/api/v1"],
+      ["DELETE", "/api/v1/a/b/c"],
+    ] as const) {
       const r = await send(m, p);
       expect(expectError(r, 404, "NOT_FOUND")).toBe(`No API operation at ${m} ${p}; the operations are listed at /api/v1/openapi.json`);
       expect(r.text).not.toMatch(/<html/i);
@@ -94,7 +99,11 @@ describe("/api/v1 answers JSON in the error shape", () => {
 
   it("worker and admin routes authenticate before validating (401 / 403, not 400)", async () => {
     expectError(await send("POST", "/api/v1/worker/register", { "content-type": "application/json" }, "{}"), 401, "INVALID_WORKER_TOKEN");
-    expectError(await send("POST", "/api/v1/worker/jobs/abc/fail", { "content-type": "application/json" }, '{"code":"x"}'), 401, "INVALID_WORKER_TOKEN");
+    expectError(
+      await send("POST", "/api/v1/worker/jobs/abc/fail", { "content-type": "application/json" }, '{"code":"x"}'),
+      401,
+      "INVALID_WORKER_TOKEN",
+    );
     expectError(await send("PUT", "/api/v1/admin/quotas", { "content-type": "application/json" }, "{}"), 401, "UNAUTHENTICATED");
   });
 });

@@ -62,16 +62,39 @@ beforeAll(async () => {
   [A, B] = [await plat(1), await plat(2)];
   // 36 public zoo models (stored as their spec, as the zoo campaign does) measured on A and B; the first
   // one only on A. Latency ∝ FLOPs: what the trainer learns is irrelevant, that it runs is the point.
-  const specs = (["resnet", "mobilenetv2", "vgg", "squeezenet"] as const).flatMap((f, i) => sampleSpecs(f, 9, 7 + i, { batch: 1, resolution: 64 + 32 * (i % 2) }));
+  const specs = (["resnet", "mobilenetv2", "vgg", "squeezenet"] as const).flatMap((f, i) =>
+    sampleSpecs(f, 9, 7 + i, { batch: 1, resolution: 64 + 32 * (i % 2) }),
+  );
   const now = Date.now();
   for (const [i, spec] of specs.entries()) {
     const s = analyze(generate(spec));
-    const m = await insertModel(h.db, { ...modelFieldsOf(s), name: `${tag}-${s.family.name}-${i}`, visibility: "public", source: "zoo", zooSpec: spec as Record<string, unknown> });
+    const m = await insertModel(h.db, {
+      ...modelFieldsOf(s),
+      name: `${tag}-${s.family.name}-${i}`,
+      visibility: "public",
+      source: "zoo",
+      zooSpec: spec as Record<string, unknown>,
+    });
     for (const p of i === 0 ? [A] : [A, B]) {
-      const v = (s.flops / 1e9) * (1.5 + (i % 5) / 10) / p.threads + 0.05;
+      const v = ((s.flops / 1e9) * (1.5 + (i % 5) / 10)) / p.threads + 0.05;
       await recordMeasurement(h.db, {
-        modelId: m.id, platformId: p.id, batch: s.batch, runtimeVersion: "1.30.0", medianMs: v, meanMs: v * 1.01, minMs: v * 0.98, maxMs: v * 1.2,
-        p90Ms: v * 1.05, p99Ms: v * 1.1, stdMs: v * 0.01, cv: 0.01, runs: 40, warmups: 5, deviceSeconds: 2, env: { cpuModel: "Test CPU" }, profile: null,
+        modelId: m.id,
+        platformId: p.id,
+        batch: s.batch,
+        runtimeVersion: "1.30.0",
+        medianMs: v,
+        meanMs: v * 1.01,
+        minMs: v * 0.98,
+        maxMs: v * 1.2,
+        p90Ms: v * 1.05,
+        p99Ms: v * 1.1,
+        stdMs: v * 0.01,
+        cv: 0.01,
+        runs: 40,
+        warmups: 5,
+        deviceSeconds: 2,
+        env: { cpuModel: "Test CPU" },
+        profile: null,
         measuredAt: new Date(now - i * 60_000),
       });
       if (i === 0) dropped = { spec: spec as Record<string, unknown>, hash: s.hash, medianMs: v };
@@ -91,11 +114,28 @@ afterAll(async () => {
 /** `npm run worker:train` as `npm run up` starts it, made tiny: a GNN of 2 epochs, on this database. */
 function runTrainer(): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "workers/train.ts", "--force", "--method", "gnn", "--epochs", "2", "--budget-min", "2", "--seed", String(process.pid % 1000)], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: inject("e2eDatabaseUrl"), NNLQ_PREDICTORS_DIR: store },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "workers/train.ts",
+        "--force",
+        "--method",
+        "gnn",
+        "--epochs",
+        "2",
+        "--budget-min",
+        "2",
+        "--seed",
+        String(process.pid % 1000),
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, DATABASE_URL: inject("e2eDatabaseUrl"), NNLQ_PREDICTORS_DIR: store },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
@@ -165,44 +205,50 @@ describe("the first hour: a predictor trained after next start loads in the brow
     expect(weights.status).toBe(200);
     expect(weights.headers.get("content-type")).toBe("application/octet-stream");
     expect(new Uint8Array(await weights.arrayBuffer()).byteLength).toBe(fs.statSync(path.join(store, version, m.weightsFile)).size);
-    expect(await (await get("/predictors/current")).json()).toMatchObject({ predictor: { version, method: "gnn", url: `/predictors/${version}/model.json` } });
+    expect(await (await get("/predictors/current")).json()).toMatchObject({
+      predictor: { version, method: "gnn", url: `/predictors/${version}/model.json` },
+    });
   });
 
-  it("the home page loads it in Chromium and shows every active platform: measured, predicted ± σ, or neither", { timeout: 180_000 }, async () => {
-    expect(version).not.toBe("");
-    const served: string[] = [];
-    page.on("response", (r) => r.url().includes("/predictors/") && served.push(`${r.status()} ${new URL(r.url()).pathname}`));
-    await page.goto("/");
-    const file = path.join(tmp, "dropped-with-weights.onnx");
-    fs.writeFileSync(file, generate(dropped.spec as never, { weights: true }));
-    await page.setInputFiles("#preview-file", file);
-    await waitForPredictions(page);
-    expect(served).toContain(`200 /predictors/${version}/model.json`);
-    expect(served).toContain(`200 /predictors/${version}/weights.bin`);
-    await page.getByTestId("lookup-result").getByRole("link", { name: "model page" }).waitFor();
+  it(
+    "the home page loads it in Chromium and shows every active platform: measured, predicted ± σ, or neither",
+    { timeout: 180_000 },
+    async () => {
+      expect(version).not.toBe("");
+      const served: string[] = [];
+      page.on("response", (r) => r.url().includes("/predictors/") && served.push(`${r.status()} ${new URL(r.url()).pathname}`));
+      await page.goto("/");
+      const file = path.join(tmp, "dropped-with-weights.onnx");
+      fs.writeFileSync(file, generate(dropped.spec as never, { weights: true }));
+      await page.setInputFiles("#preview-file", file);
+      await waitForPredictions(page);
+      expect(served).toContain(`200 /predictors/${version}/model.json`);
+      expect(served).toContain(`200 /predictors/${version}/weights.bin`);
+      await page.getByTestId("lookup-result").getByRole("link", { name: "model page" }).waitFor();
 
-    const active = (await listPlatforms(h.db)).map((p) => p.slug);
-    expect(active.length).toBeGreaterThan(2); // the seeded local platforms too, measured nowhere
-    await poll(() => page.locator('[data-testid^="preview-row-"]').count()).toBe(active.length);
-    for (const slug of active) await page.getByTestId(`preview-row-${slug}`).waitFor();
+      const active = (await listPlatforms(h.db)).map((p) => p.slug);
+      expect(active.length).toBeGreaterThan(2); // the seeded local platforms too, measured nowhere
+      await poll(() => page.locator('[data-testid^="preview-row-"]').count()).toBe(active.length);
+      for (const slug of active) await page.getByTestId(`preview-row-${slug}`).waitFor();
 
-    // A: measured (value and provenance); B: predicted by the new version with its uncertainty
-    const rowA = page.getByTestId(`preview-row-${A.slug}`);
-    await poll(() => rowA.getAttribute("data-source")).toBe("measured");
-    expect(await rowA.getByTestId("measured-ms").textContent()).toContain(`measured ${fmtMs(dropped.medianMs)} ms`);
-    expect(await rowA.getByTestId("measured-provenance").textContent()).toMatch(/^\d{4}-\d\d-\d\d · 1 measurement stored$/);
-    const rowB = page.getByTestId(`preview-row-${B.slug}`);
-    expect(await rowB.getAttribute("data-source")).toBe("predicted");
-    expect(await rowB.getByTestId("predicted-ms").textContent()).toMatch(/^predicted [\d.]+ ± [\d.]+ ms/);
-    expect(await rowB.getByTestId("measured-ms").textContent()).toBe("not measured");
-    // a seeded platform nobody measured: the predictor does not model it, and the row says so
-    const other = active.find((s) => s !== A.slug && s !== B.slug)!;
-    const rowO = page.getByTestId(`preview-row-${other}`);
-    expect(await rowO.getAttribute("data-source")).toBe("none");
-    expect(await rowO.getByTestId("predicted-ms").textContent()).toBe("not modelled");
-    await poll(() => page.getByText(`Predicted by ${version}`).count()).toBe(1);
-    await screenshot(page, "first-hour-01-home-predicted");
-  });
+      // A: measured (value and provenance); B: predicted by the new version with its uncertainty
+      const rowA = page.getByTestId(`preview-row-${A.slug}`);
+      await poll(() => rowA.getAttribute("data-source")).toBe("measured");
+      expect(await rowA.getByTestId("measured-ms").textContent()).toContain(`measured ${fmtMs(dropped.medianMs)} ms`);
+      expect(await rowA.getByTestId("measured-provenance").textContent()).toMatch(/^\d{4}-\d\d-\d\d · 1 measurement stored$/);
+      const rowB = page.getByTestId(`preview-row-${B.slug}`);
+      expect(await rowB.getAttribute("data-source")).toBe("predicted");
+      expect(await rowB.getByTestId("predicted-ms").textContent()).toMatch(/^predicted [\d.]+ ± [\d.]+ ms/);
+      expect(await rowB.getByTestId("measured-ms").textContent()).toBe("not measured");
+      // a seeded platform nobody measured: the predictor does not model it, and the row says so
+      const other = active.find((s) => s !== A.slug && s !== B.slug)!;
+      const rowO = page.getByTestId(`preview-row-${other}`);
+      expect(await rowO.getAttribute("data-source")).toBe("none");
+      expect(await rowO.getByTestId("predicted-ms").textContent()).toBe("not modelled");
+      await poll(() => page.getByText(`Predicted by ${version}`).count()).toBe(1);
+      await screenshot(page, "first-hour-01-home-predicted");
+    },
+  );
 
   it("/query shows the same: every active platform, measured or predicted, for the dropped model", { timeout: 180_000 }, async () => {
     await page.goto("/query");
@@ -214,7 +260,9 @@ describe("the first hour: a predictor trained after next start loads in the brow
     await poll(() => page.locator('[data-testid^="preview-row-"]').count()).toBe(active.length);
     await poll(() => page.getByTestId(`preview-row-${A.slug}`).getAttribute("data-source")).toBe("measured");
     expect(await page.getByTestId(`preview-row-${B.slug}`).getAttribute("data-source")).toBe("predicted");
-    expect(await page.getByTestId(`preview-row-${B.slug}`).getByTestId("predicted-interval").textContent()).toMatch(/^σ [\d.]+ ms · ≈95% [\d.]+–[\d.]+ ms$/);
+    expect(await page.getByTestId(`preview-row-${B.slug}`).getByTestId("predicted-interval").textContent()).toMatch(
+      /^σ [\d.]+ ms · ≈95% [\d.]+–[\d.]+ ms$/,
+    );
     await screenshot(page, "first-hour-02-query-predicted");
   });
 });

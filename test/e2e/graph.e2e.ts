@@ -75,7 +75,15 @@ async function zooModel(spec: Record<string, unknown>, name: string, profiled: b
       warmups: 5,
       deviceSeconds: 4,
       env: { cpuModel: "Test CPU", cores: 2 },
-      profile: { runs: 3, kernels: nodes.map((nd, k) => ({ name: nd.name, opType: nd.opType, medianUs: nd.opType === "Conv" ? 20 + 3 * k : 1.5, fusedFrom: [nd.name] })) } as never,
+      profile: {
+        runs: 3,
+        kernels: nodes.map((nd, k) => ({
+          name: nd.name,
+          opType: nd.opType,
+          medianUs: nd.opType === "Conv" ? 20 + 3 * k : 1.5,
+          fusedFrom: [nd.name],
+        })),
+      } as never,
       measuredAt: new Date(),
     });
   }
@@ -89,7 +97,11 @@ beforeAll(async () => {
   const owner = await signUp(h.db, { email: `graph-e2e-${Date.now()}@example.test`, password: "graph-e2e-pass-1", name: "Graph E2E" });
   const teamId = (await insertTeamWithOwner(h.db, { name: "Graph E2E lab", ownerId: owner.id })).id;
   world = await makePortalWorld(h.db, { teamId, models: 4, tag: "graph" });
-  resnet50 = await zooModel({ family: "resnet", block: "bottleneck", depths: [3, 4, 6, 3], resolution: 224, batch: 1, seed: 1 }, "graph-e2e-resnet50", true);
+  resnet50 = await zooModel(
+    { family: "resnet", block: "bottleneck", depths: [3, 4, 6, 3], resolution: 224, batch: 1, seed: 1 },
+    "graph-e2e-resnet50",
+    true,
+  );
   encoder = await zooModel({ family: "vit", depth: 32, resolution: 224, batch: 1, seed: 1 }, "graph-e2e-encoder-32-blocks", false);
   app = await startApp({ databaseUrl: testDb.url });
   browser = await launch();
@@ -115,7 +127,9 @@ async function openGraph(id: number) {
   const r = await page.goto(`/models/${id}`);
   const view = page.getByTestId("graph-view");
   await view.waitFor({ timeout: 120_000 }).catch(async (e) => {
-    throw new Error(`/models/${id}: HTTP ${r?.status()} "${await page.title()}" without a graph view; app log:\n${app.lines.slice(-30).join("\n")}\n${(e as Error).message}`);
+    throw new Error(
+      `/models/${id}: HTTP ${r?.status()} "${await page.title()}" without a graph view; app log:\n${app.lines.slice(-30).join("\n")}\n${(e as Error).message}`,
+    );
   });
   await page.locator('[data-testid="graph-view"][data-layout="ready"]').waitFor({ timeout: 120_000 });
   await view.scrollIntoViewIfNeeded();
@@ -132,7 +146,10 @@ describe("model graph", () => {
     const boxes = await nodes.evaluateAll((els) => els.map((e) => (e as SVGGElement).getBBox && e.getAttribute("transform")!));
     const xs = new Set(boxes.map((t) => /translate\(([-\d.]+),/.exec(t)![1]));
     expect(xs.size).toBeGreaterThan(1);
-    const labels = await page.getByTestId("graph-edge-labels").locator("text").evaluateAll((els) => els.map((e) => e.firstChild?.nodeValue ?? "")); // without the <title>
+    const labels = await page
+      .getByTestId("graph-edge-labels")
+      .locator("text")
+      .evaluateAll((els) => els.map((e) => e.firstChild?.nodeValue ?? "")); // without the <title>
     expect(labels.length).toBeGreaterThan(n - 2);
     const res = (world.zooModel.zooSpec as { resolution: number }).resolution;
     expect(labels).toContain(`1×3×${res}×${res}`); // the input's shape on its edge to the stem
@@ -165,7 +182,9 @@ describe("model graph", () => {
 
   it("search by node name highlights the match and centres it", async () => {
     await openGraph(world.zooModel.id);
-    const all = await page.locator('[data-testid="graph-svg"] g[data-op="Relu"]').evaluateAll((els) => els.map((e) => e.getAttribute("data-name")!));
+    const all = await page
+      .locator('[data-testid="graph-svg"] g[data-op="Relu"]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute("data-name")!));
     const target = all[Math.floor(all.length * 0.8)]!; // far down: the first screen does not show it
     const before = await transform();
     await page.getByTestId("graph-search").fill(target);
@@ -195,7 +214,10 @@ describe("model graph", () => {
     const canvas = (await page.getByTestId("graph-canvas").boundingBox())!;
     await page.mouse.move(canvas.x + canvas.width / 2, canvas.y + canvas.height / 2);
     await page.mouse.wheel(0, 400);
-    await page.waitForFunction((k) => !document.querySelector('[data-testid="graph-viewport"]')?.getAttribute("transform")?.endsWith(`scale(${k})`), t1.k.toFixed(4));
+    await page.waitForFunction(
+      (k) => !document.querySelector('[data-testid="graph-viewport"]')?.getAttribute("transform")?.endsWith(`scale(${k})`),
+      t1.k.toFixed(4),
+    );
     const t2 = parse(await transform());
     expect(t2.k).toBeLessThan(t1.k);
     await page.mouse.move(canvas.x + 200, canvas.y + 300);
@@ -220,7 +242,9 @@ describe("model graph", () => {
       const t = Date.now();
       const view = await openGraph(m.id);
       const ops = Number(await view.getAttribute("data-nodes"));
-      console.log(`[graph e2e] ${label}: ${ops} operators laid out in ${await view.getAttribute("data-layout-ms")} ms (${await view.getAttribute("data-layout-where")}), page to ready ${Date.now() - t} ms`);
+      console.log(
+        `[graph e2e] ${label}: ${ops} operators laid out in ${await view.getAttribute("data-layout-ms")} ms (${await view.getAttribute("data-layout-where")}), page to ready ${Date.now() - t} ms`,
+      );
       expect(await view.getAttribute("data-layout-where")).toBe("worker");
       if (m === encoder) {
         expect(ops).toBeGreaterThan(1000);

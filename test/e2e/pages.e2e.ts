@@ -51,10 +51,24 @@ beforeAll(async () => {
 
   // a finished job of my team: claimed by a device, ran, measured
   const platform = world.platforms[0]!;
-  const device = await upsertDevice(h.db, { platformId: platform.id, hostName: HOST, tokenHash: randomBytes(32).toString("hex"), workerTokenId: null, hostInfo: {} });
+  const device = await upsertDevice(h.db, {
+    platformId: platform.id,
+    hostName: HOST,
+    tokenHash: randomBytes(32).toString("hex"),
+    workerTokenId: null,
+    hostInfo: {},
+  });
   const model = world.models.find((m) => m.visibility === "public")!;
   const created = new Date(Date.now() - 120_000);
-  const job = await insertJob(h.db, { modelId: model.id, platformId: platform.id, batch: 4, teamId, userId: me.id, maxAttempts: 3, idempotencyKey: null });
+  const job = await insertJob(h.db, {
+    modelId: model.id,
+    platformId: platform.id,
+    batch: 4,
+    teamId,
+    userId: me.id,
+    maxAttempts: 3,
+    idempotencyKey: null,
+  });
   const medianMs = 3.21;
   const m = await recordMeasurement(h.db, {
     modelId: model.id,
@@ -106,7 +120,17 @@ beforeAll(async () => {
     source: "upload",
     bytes: new Uint8Array([8, 7]),
   });
-  foreignJobId = (await insertJob(h.db, { modelId: priv.id, platformId: platform.id, batch: 1, teamId: otherTeam, userId: stranger.id, maxAttempts: 3, idempotencyKey: null })).id;
+  foreignJobId = (
+    await insertJob(h.db, {
+      modelId: priv.id,
+      platformId: platform.id,
+      batch: 1,
+      teamId: otherTeam,
+      userId: stranger.id,
+      maxAttempts: 3,
+      idempotencyKey: null,
+    })
+  ).id;
 
   browser = await launch();
   page = await (await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 900 } })).newPage();
@@ -178,7 +202,15 @@ describe("pages a user expects", () => {
     await page.waitForURL(`**/jobs/${doneJob.id}`);
     const timeline = page.getByTestId("job-timeline");
     await timeline.waitFor();
-    const steps = await timeline.locator("li").evaluateAll((els) => els.map((e) => [e.getAttribute("data-step"), e.getAttribute("data-status"), e.querySelector("time")?.getAttribute("datetime") ?? null]));
+    const steps = await timeline
+      .locator("li")
+      .evaluateAll((els) =>
+        els.map((e) => [
+          e.getAttribute("data-step"),
+          e.getAttribute("data-status"),
+          e.querySelector("time")?.getAttribute("datetime") ?? null,
+        ]),
+      );
     expect(steps.map((s) => s.slice(0, 2))).toEqual([
       ["queued", "done"],
       ["claimed", "done"],

@@ -58,7 +58,14 @@ async function trainThrowawayPredictor(platforms: string[]): Promise<void> {
   await initTfNode();
   const specs = ["resnet", "mobilenetv2", "vgg", "vit"].flatMap((f, i) => sampleSpecs(f as never, 5, 100 + i));
   const records: RawRecord[] = specs.flatMap((spec, k) =>
-    platforms.map((platform, j) => ({ key: `e2e-${k}`, model: { spec }, family: String((spec as { family: string }).family), platform, batch: 1, latencyMs: 1 + (k % 7) + j })),
+    platforms.map((platform, j) => ({
+      key: `e2e-${k}`,
+      model: { spec },
+      family: String((spec as { family: string }).family),
+      platform,
+      batch: 1,
+      latencyMs: 1 + (k % 7) + j,
+    })),
   );
   const predictor = await train("gnn", buildSamples(records), { version: PREDICTOR, gnn: { epochs: 2 } });
   saveArtifacts(predictorDir, predictor.save());
@@ -76,7 +83,10 @@ beforeAll(async () => {
   world = await makePortalWorld(h.db, { teamId, models: 40, tag: "e2e" });
   app = await startApp({ databaseUrl: testDb.url, env: { NNLQ_PREDICTORS_DIR: store } });
   await trainThrowawayPredictor(world.platforms.map((p) => p.slug));
-  await h.db.update(predictorVersions).set({ weightsUri: `/predictors/${PREDICTOR}/model.json` }).where(eq(predictorVersions.id, world.predictor.id));
+  await h.db
+    .update(predictorVersions)
+    .set({ weightsUri: `/predictors/${PREDICTOR}/model.json` })
+    .where(eq(predictorVersions.id, world.predictor.id));
   browser = await launch();
   page = await (await browser.newContext({ baseURL: app.url, viewport: { width: 1280, height: 900 } })).newPage();
   page.setDefaultTimeout(30_000);
@@ -119,7 +129,10 @@ describe("instant preview (anonymous)", () => {
 
     // the world's public zoo ResNet, with weights this time: same structure hash, so the database knows it
     const small = path.join(tmp, "zoo-resnet18-weights.onnx");
-    const withWeights = generate({ family: "resnet", depths: [2, 2, 2, 2], width: 16, resolution: 64, batch: 1, seed: 1 }, { weights: true });
+    const withWeights = generate(
+      { family: "resnet", depths: [2, 2, 2, 2], width: 16, resolution: 64, batch: 1, seed: 1 },
+      { weights: true },
+    );
     fs.writeFileSync(small, withWeights);
     const lookup = page.waitForResponse((r) => r.url().includes("/api/v1/models?") && r.request().method() === "POST");
     await page.setInputFiles("#preview-file", small);
@@ -135,7 +148,13 @@ describe("instant preview (anonymous)", () => {
     await screenshot(page, "portal-02-home-preview");
 
     // one POST, carrying the structure only: the server received no weights to strip, stored nothing (anonymous)
-    const answer = (await (await lookup).json()) as { receivedBytes: number; structureBytes: number; stripped: boolean; stored: boolean; model: { id: number } };
+    const answer = (await (await lookup).json()) as {
+      receivedBytes: number;
+      structureBytes: number;
+      stripped: boolean;
+      stored: boolean;
+      model: { id: number };
+    };
     expect(posts.filter((u) => u.includes("/api/v1/"))).toHaveLength(1);
     expect(answer.stripped).toBe(false);
     expect(answer.receivedBytes).toBe(answer.structureBytes);
@@ -201,7 +220,9 @@ describe("browse, model page, leaderboards, compare", () => {
     await page.getByLabel("Batch", { exact: true }).fill("1");
     await page.getByRole("button", { name: "Apply filters" }).click();
     await page.waitForURL(/family=vit/);
-    const vit = world.rows.filter((r) => r.platformId === world.platforms[0]!.id && r.visibility === "public" && r.family === "vit" && r.batch === 1).length;
+    const vit = world.rows.filter(
+      (r) => r.platformId === world.platforms[0]!.id && r.visibility === "public" && r.family === "vit" && r.batch === 1,
+    ).length;
     await poll(() => rows.count()).toBe(vit);
     expect(vit).toBeLessThan(all);
     const families = await rows.evaluateAll((els) => els.map((e) => e.getAttribute("data-family")));
@@ -221,7 +242,10 @@ describe("browse, model page, leaderboards, compare", () => {
     await page.goto(`/browse?platform=${encodeURIComponent(slugA())}&limit=7`);
     const seen = new Set<string>();
     for (let i = 0; i < 20; i++) {
-      for (const id of await rows.evaluateAll((els) => els.map((e) => e.querySelector("a")!.getAttribute("href")! + e.children[2]!.textContent))) seen.add(id);
+      for (const id of await rows.evaluateAll((els) =>
+        els.map((e) => e.querySelector("a")!.getAttribute("href")! + e.children[2]!.textContent),
+      ))
+        seen.add(id);
       const next = page.getByTestId("next-page");
       if (!(await next.count())) break;
       const cursor = new URL((await next.getAttribute("href"))!, app.url).searchParams.get("cursor")!;
@@ -242,7 +266,11 @@ describe("browse, model page, leaderboards, compare", () => {
     expect(await page.getByTestId("predictions-table").locator("tbody tr").count()).toBe(1);
     // the SVG graph (test/e2e/graph.e2e.ts covers it in depth): laid out, the slowest operators drawn hot (red)
     await page.locator('[data-testid="graph-view"][data-layout="ready"]').waitFor({ timeout: 120_000 });
-    const hot = await graph.locator('[data-testid="graph-svg"] g[data-node] > rect[fill="#b91c1c"], [data-testid="graph-svg"] g[data-node] > rect[fill="#ea580c"]').count();
+    const hot = await graph
+      .locator(
+        '[data-testid="graph-svg"] g[data-node] > rect[fill="#b91c1c"], [data-testid="graph-svg"] g[data-node] > rect[fill="#ea580c"]',
+      )
+      .count();
     expect(hot).toBeGreaterThan(0);
     await screenshot(page, "portal-07-model");
     // a private model is not shown to anonymous visitors

@@ -25,7 +25,11 @@ beforeAll(async () => {
   testDb = await createTestDatabase();
   world = await makeWorld(testDb.url, "browser");
   app = await startApp({ databaseUrl: testDb.url });
-  worker = startWorker({ url: app.url, token: world.workerToken, args: ["--platform", `${T1},${INT8}`, "--host-name", "browser-lab", "--budget-ms", "150", "--profile-runs", "3", "--wait", "2"] });
+  worker = startWorker({
+    url: app.url,
+    token: world.workerToken,
+    args: ["--platform", `${T1},${INT8}`, "--host-name", "browser-lab", "--budget-ms", "150", "--profile-runs", "3", "--wait", "2"],
+  });
   await worker.waitFor(/serving 2 platforms/);
   browser = await launch();
   page = await (await browser.newContext({ baseURL: app.url, viewport: { width: 1200, height: 1000 } })).newPage();
@@ -58,7 +62,11 @@ async function dropFile(p: Page, selector: string, name: string, bytes: Uint8Arr
 
 describe("query page in the browser", () => {
   it("uploads by drag and drop, measures on two platforms through the worker, and shows jobs and devices", async () => {
-    onTestFailed(() => console.log(`[query e2e] worker's last lines:\n${worker.lines.slice(-40).join("\n")}\n[query e2e] app's last lines:\n${app.lines.slice(-20).join("\n")}`));
+    onTestFailed(() =>
+      console.log(
+        `[query e2e] worker's last lines:\n${worker.lines.slice(-40).join("\n")}\n[query e2e] app's last lines:\n${app.lines.slice(-20).join("\n")}`,
+      ),
+    );
     await page.goto("/signin?callbackUrl=/query");
     await page.getByLabel("Email").fill(world.user.email);
     await page.getByLabel("Password").fill(world.password);
@@ -69,7 +77,9 @@ describe("query page in the browser", () => {
     // a model with weights (~3.4 MB): the page strips them in the browser (Web Worker) and uploads only the
     // structure-only bytes (~54 KB: a deep bottleneck ResNet of width 8, so the structure spans several of
     // Chromium's 16 KiB upload reads)
-    const bytes = generate({ family: "resnet", block: "bottleneck", resolution: 32, depths: [3, 8, 16, 3], width: 8 } as never, { weights: true });
+    const bytes = generate({ family: "resnet", block: "bottleneck", resolution: 32, depths: [3, 8, 16, 3], width: 8 } as never, {
+      weights: true,
+    });
     expect(bytes.byteLength).toBeGreaterThan(3_000_000);
     const structureBytes = stripWeights(bytes).byteLength;
     expect(structureBytes).toBeGreaterThan(3 * 16_384);

@@ -11,7 +11,10 @@ import { describe, expect, inject, it } from "vitest";
 
 const base = new URL(inject("baseUrl"));
 
-function get(path: string, { from, headers = {} }: { from: string; headers?: Record<string, string> }): Promise<{ status: number; body: any }> {
+function get(
+  path: string,
+  { from, headers = {} }: { from: string; headers?: Record<string, string> },
+): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       { host: base.hostname, port: base.port, path, method: "GET", localAddress: from, headers, agent: false },

@@ -51,7 +51,24 @@ describe.skipIf(!haveServer)("database restart mid-measurement", () => {
   it("app and worker reconnect and nothing is lost", async () => {
     const api = new NnlqClient({ baseUrl: app!.url, apiKey: world!.apiKey });
     // a measurement that uses its whole budget (1 s per attempt, up to 3 attempts on a noisy host), so the outage falls inside it
-    worker = startWorker({ url: app!.url, token: world!.workerToken, args: ["--platform", T1, "--host-name", "restart-host", "--budget-ms", "1000", "--ci-target", "0", "--profile-runs", "3", "--wait", "2"] });
+    worker = startWorker({
+      url: app!.url,
+      token: world!.workerToken,
+      args: [
+        "--platform",
+        T1,
+        "--host-name",
+        "restart-host",
+        "--budget-ms",
+        "1000",
+        "--ci-target",
+        "0",
+        "--profile-runs",
+        "3",
+        "--wait",
+        "2",
+      ],
+    });
     await worker.waitFor(/serving 1 platform/);
     const { model } = await api.uploadModel(tinyResnet(16), { name: "measured-across-a-restart" });
     const q = await api.query({ modelId: model!.id, platforms: [T1] });

@@ -124,7 +124,9 @@ describe("latency query loop: real app + real worker processes", () => {
       expect(j.state).toBe("failed");
       expect(j.attempts).toBe(1);
       expect(j.error!.code).toBe("UNSUPPORTED_OPERATOR");
-      expect(j.error!.message).toMatch(new RegExp(`operator com\\.example\\.nnlq:Frobnicate is not supported on platform ${j.platform.replace(/[./]/g, "\\$&")}`));
+      expect(j.error!.message).toMatch(
+        new RegExp(`operator com\\.example\\.nnlq:Frobnicate is not supported on platform ${j.platform.replace(/[./]/g, "\\$&")}`),
+      );
     }
     const before = await jobCount();
     const again = await api.query({ modelId: model!.id, platforms: [T1, INT8] });
@@ -170,7 +172,12 @@ describe("latency query loop: real app + real worker processes", () => {
     const a = procs.find((p) => p.name === "worker-a")!;
     await a.stop("SIGTERM");
     // a worker with a long budget, so the kill lands while its child measures
-    const slow = startWorker({ url: app.url, token: world.workerToken, args: ["--platform", T1, "--host-name", "host-slow", "--budget-ms", "8000", "--ci-target", "0", "--wait", "2"], name: "worker-slow" });
+    const slow = startWorker({
+      url: app.url,
+      token: world.workerToken,
+      args: ["--platform", T1, "--host-name", "host-slow", "--budget-ms", "8000", "--ci-target", "0", "--wait", "2"],
+      name: "worker-slow",
+    });
     procs.push(slow);
     await slow.waitFor(/serving 1 platform/);
     const { model } = await api.uploadModel(tinyResnet(32), { name: "killed-mid-measurement" });
@@ -190,9 +197,17 @@ describe("latency query loop: real app + real worker processes", () => {
     // worker that takes the job over
     await until("the dead worker's measuring child to exit", async () => exited(childPid) || null, 10_000, 100);
 
-    const b = startWorker({ url: app.url, token: world.workerToken, args: ["--platform", T1, "--host-name", "host-b", ...FAST], name: "worker-b" });
+    const b = startWorker({
+      url: app.url,
+      token: world.workerToken,
+      args: ["--platform", T1, "--host-name", "host-b", ...FAST],
+      name: "worker-b",
+    });
     procs.push(b);
-    const { jobs: [j], timedOut } = await api.waitForJobs([jobId], { intervalMs: 300, timeoutMs: 60_000 });
+    const {
+      jobs: [j],
+      timedOut,
+    } = await api.waitForJobs([jobId], { intervalMs: 300, timeoutMs: 60_000 });
     expect(timedOut).toBe(false);
     expect(j!.state).toBe("done");
     expect(j!.attempts, `worker-slow:\n${slow.lines.join("\n")}\nworker-b:\n${b.lines.join("\n")}`).toBe(2);

@@ -37,7 +37,9 @@ describe("jobs bundle", () => {
     const job = JSON.parse(j);
     const corrupt = JSON.stringify({ ...job, model: Buffer.from("not the model").toString("base64") });
     expect(() => decodeJobsBundle(`${h}\n${corrupt}\n`)).toThrowError(invalid(/does not match its sha256/));
-    expect(() => decodeJobsBundle(`${h}\n${JSON.stringify({ ...job, platform: "x/ort-cpu-1.30/fp32/t9" })}\n`)).toThrowError(invalid(/not a job of platform/));
+    expect(() => decodeJobsBundle(`${h}\n${JSON.stringify({ ...job, platform: "x/ort-cpu-1.30/fp32/t9" })}\n`)).toThrowError(
+      invalid(/not a job of platform/),
+    );
     expect(() => decodeJobsBundle(`${h}\n`)).toThrowError(invalid(/announces 1 jobs, bundle has 0/));
     expect(() => decodeJobsBundle("")).toThrowError(invalid(/empty/));
     expect(() => decodeJobsBundle("{oops\n")).toThrowError(invalid(/line 1 is not a JSON object/));
@@ -46,7 +48,10 @@ describe("jobs bundle", () => {
 });
 
 describe("results bundle", () => {
-  const results = [fakeResult("j1", 1.25), { jobId: "j2", ok: false as const, error: { code: "UNSUPPORTED_OPERATOR", message: "operator X is not supported on platform Y" } }];
+  const results = [
+    fakeResult("j1", 1.25),
+    { jobId: "j2", ok: false as const, error: { code: "UNSUPPORTED_OPERATOR", message: "operator X is not supported on platform Y" } },
+  ];
 
   it("verifies a bundle signed with the device token", () => {
     const text = signResultsBundle({ platform, deviceId: "dev-7" }, results, TOKEN);

@@ -14,7 +14,12 @@ function weights(name: string, dims: number[], scale = 0.1): TensorProto {
 const ints = (name: string, v: number[]) => ({ name, type: AttrType.INTS, ints: v });
 
 function tensorInfo(name: string, elem: number, dims: (number | string)[]): ValueInfo {
-  return { name, type: { tensor_type: { elem_type: elem, shape: { dim: dims.map((d) => (typeof d === "number" ? { dim_value: d } : { dim_param: d })) } } } };
+  return {
+    name,
+    type: {
+      tensor_type: { elem_type: elem, shape: { dim: dims.map((d) => (typeof d === "number" ? { dim_value: d } : { dim_param: d })) } },
+    },
+  };
 }
 
 export interface ConvNetOptions {
@@ -30,13 +35,31 @@ export interface ConvNetOptions {
 export function convNet(o: ConvNetOptions = {}): Uint8Array {
   const r = o.resolution ?? 32;
   const nodes: NodeProto[] = [
-    { op_type: "Conv", name: "conv1", input: ["x", "w1", "b1"], output: ["c1"], attribute: [ints("kernel_shape", [3, 3]), ints("pads", [1, 1, 1, 1])] },
+    {
+      op_type: "Conv",
+      name: "conv1",
+      input: ["x", "w1", "b1"],
+      output: ["c1"],
+      attribute: [ints("kernel_shape", [3, 3]), ints("pads", [1, 1, 1, 1])],
+    },
     { op_type: "BatchNormalization", name: "bn1", input: ["c1", "bn_s", "bn_b", "bn_m", "bn_v"], output: ["n1"] },
     { op_type: "Relu", name: "relu1", input: ["n1"], output: ["r1"] },
-    { op_type: "Conv", name: "conv2", input: ["r1", "w2", "b2"], output: ["c2"], attribute: [ints("kernel_shape", [3, 3]), ints("pads", [1, 1, 1, 1])] },
+    {
+      op_type: "Conv",
+      name: "conv2",
+      input: ["r1", "w2", "b2"],
+      output: ["c2"],
+      attribute: [ints("kernel_shape", [3, 3]), ints("pads", [1, 1, 1, 1])],
+    },
     { op_type: "Relu", name: "relu2", input: ["c2"], output: ["r2"] },
     { op_type: "Add", name: "add", input: ["r1", "r2"], output: ["a"] },
-    { op_type: "Conv", name: "conv3", input: ["a", "w3", "b3"], output: ["c3"], attribute: [ints("kernel_shape", [3, 3]), ints("pads", [1, 1, 1, 1]), ints("strides", [2, 2])] },
+    {
+      op_type: "Conv",
+      name: "conv3",
+      input: ["a", "w3", "b3"],
+      output: ["c3"],
+      attribute: [ints("kernel_shape", [3, 3]), ints("pads", [1, 1, 1, 1]), ints("strides", [2, 2])],
+    },
     { op_type: "Relu", name: "relu3", input: ["c3"], output: ["r3"] },
     { op_type: "GlobalAveragePool", name: "gap", input: ["r3"], output: ["g"] },
     { op_type: "Flatten", name: "flat", input: ["g"], output: ["f"] },

@@ -55,15 +55,29 @@ describe("set-shapes pass", () => {
     const shapeErr = expect.objectContaining({ code: "ONNX_SHAPE" });
     const symbolicH = encodeModelProto({
       ...decodeModelProto(convNet()),
-      graph: { ...decodeModelProto(convNet()).graph, input: [{ name: "x", type: { tensor_type: { elem_type: 1, shape: { dim: [{ dim_param: "N" }, { dim_value: 3 }, { dim_param: "H" }, { dim_param: "W" }] } } } }] },
+      graph: {
+        ...decodeModelProto(convNet()).graph,
+        input: [
+          {
+            name: "x",
+            type: {
+              tensor_type: { elem_type: 1, shape: { dim: [{ dim_param: "N" }, { dim_value: 3 }, { dim_param: "H" }, { dim_param: "W" }] } },
+            },
+          },
+        ],
+      },
     });
-    expect(() => setShapes(symbolicH)).toThrowError(expect.objectContaining({ code: "ONNX_SHAPE", message: expect.stringContaining("'H' at axis 2") }));
+    expect(() => setShapes(symbolicH)).toThrowError(
+      expect.objectContaining({ code: "ONNX_SHAPE", message: expect.stringContaining("'H' at axis 2") }),
+    );
     expect(setShapes(symbolicH, { inputs: { x: [1, 3, 40, 40] } }).inputs[0].dims).toEqual([1, 3, 40, 40]);
     expect(() => setShapes(convNet(), { inputs: { x: [1, 3, 32] } })).toThrowError(shapeErr);
     expect(() => setShapes(convNet(), { inputs: { nope: [1] } })).toThrowError(shapeErr);
     expect(() => setShapes(convNet(), { batch: 0 })).toThrowError(shapeErr);
     expect(() => setShapes(convNet(), { batch: 1.5 })).toThrowError(shapeErr);
-    expect(() => setShapes(new Uint8Array([1, 2, 3, 4, 5]))).toThrowError(expect.objectContaining({ code: expect.stringMatching(/^ONNX_/) }));
+    expect(() => setShapes(new Uint8Array([1, 2, 3, 4, 5]))).toThrowError(
+      expect.objectContaining({ code: expect.stringMatching(/^ONNX_/) }),
+    );
   });
 });
 
@@ -143,7 +157,10 @@ describe("int8 QDQ quantization", () => {
     const g = m.graph!;
     // feed conv weights from a graph input: nothing can be quantized
     for (const n of g.node!) if (n.op_type === "Conv" || n.op_type === "Gemm") n.input![1] = "wdyn";
-    g.input!.push({ name: "wdyn", type: { tensor_type: { elem_type: 1, shape: { dim: [{ dim_value: 16 }, { dim_value: 3 }, { dim_value: 3 }, { dim_value: 3 }] } } } });
+    g.input!.push({
+      name: "wdyn",
+      type: { tensor_type: { elem_type: 1, shape: { dim: [{ dim_value: 16 }, { dim_value: 3 }, { dim_value: 3 }, { dim_value: 3 }] } } },
+    });
     await expect(quantizeInt8(encodeModelProto(m), ortCalibrator(1, 1), { platform: int8.slug })).rejects.toMatchObject({
       code: "UNSUPPORTED_OPERATOR",
       message: expect.stringContaining(`is not supported on platform ${int8.slug}`),
@@ -161,14 +178,20 @@ describe("fp16 and operator support", () => {
     const profile = await profileOf(half);
     expect(profile.kernels.some((k) => k.name.startsWith("InsertedPrecisionFreeCast"))).toBe(true);
     expect(() => verifyPrecision(profile.kernels, "fp16", "x/ort-cpu-1.30/fp16/t1")).toThrowError(
-      expect.objectContaining({ code: "UNSUPPORTED_OPERATOR", message: expect.stringMatching(/^operators .*Conv.* are not supported in fp16 on platform x\/ort-cpu-1.30\/fp16\/t1/) }),
+      expect.objectContaining({
+        code: "UNSUPPORTED_OPERATOR",
+        message: expect.stringMatching(/^operators .*Conv.* are not supported in fp16 on platform x\/ort-cpu-1.30\/fp16\/t1/),
+      }),
     );
     expect(() => verifyPrecision(profile.kernels, "fp32", "p")).not.toThrow();
   });
 
   it("rejects operators of unknown domains before the runtime sees them", () => {
     expect(() => checkOperators(decodeModelProto(customOpModel()), "ort-cpu", cpuT1.slug)).toThrowError(
-      expect.objectContaining({ code: "UNSUPPORTED_OPERATOR", message: `operator nnlq.test:Frobnicate is not supported on platform ${cpuT1.slug} (unknown operator domain 'nnlq.test')` }),
+      expect.objectContaining({
+        code: "UNSUPPORTED_OPERATOR",
+        message: `operator nnlq.test:Frobnicate is not supported on platform ${cpuT1.slug} (unknown operator domain 'nnlq.test')`,
+      }),
     );
     expect(() => checkOperators(decodeModelProto(convNet()), "ort-wasm", "p")).not.toThrow();
   });

@@ -72,7 +72,13 @@ describe("platform registry", () => {
   });
 
   it("parses slugs and rejects malformed ones with a typed error", () => {
-    expect(parsePlatformSlug("x86-2c/ort-cpu-1.30/fp32/t1")).toEqual({ hardware: "x86-2c", runtime: "ort-cpu", runtimeVersion: "1.30", precision: "fp32", threads: 1 });
+    expect(parsePlatformSlug("x86-2c/ort-cpu-1.30/fp32/t1")).toEqual({
+      hardware: "x86-2c",
+      runtime: "ort-cpu",
+      runtimeVersion: "1.30",
+      precision: "fp32",
+      threads: 1,
+    });
     expect(parsePlatformSlug("jetson-orin/tensorrt-10.3/fp16/t1").runtime).toBe("tensorrt");
     for (const bad of ["", "x86-2c", "x86-2c/ort-cpu/fp32/t1", "x86-2c/ort-cpu-1.30/fp32/1", "X86/ort-cpu-1.30/fp32/t1"]) {
       expect(() => parsePlatformSlug(bad)).toThrowError(expect.objectContaining({ code: "VALIDATION" }));

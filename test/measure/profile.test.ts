@@ -12,10 +12,26 @@ function trace(runs: number): TraceEvent[] {
     const slow = r === 0 ? 10 : 1;
     ev.push({ cat: "Session", name: "model_run", ts, dur: 100 * slow });
     ev.push({
-      cat: "Node", name: "conv1_kernel_time", ts: ts + 1, dur: (60 + r) * slow,
-      args: { op_name: "FusedConv", provider: "CPUExecutionProvider", input_type_shape: [{ float: [1, 3, 32, 32] }, { float: [16, 3, 3, 3] }], output_type_shape: [{ float: [1, 16, 32, 32] }], mem_in_use_peak: "4096", mem_arena_held: "1048576" },
+      cat: "Node",
+      name: "conv1_kernel_time",
+      ts: ts + 1,
+      dur: (60 + r) * slow,
+      args: {
+        op_name: "FusedConv",
+        provider: "CPUExecutionProvider",
+        input_type_shape: [{ float: [1, 3, 32, 32] }, { float: [16, 3, 3, 3] }],
+        output_type_shape: [{ float: [1, 16, 32, 32] }],
+        mem_in_use_peak: "4096",
+        mem_arena_held: "1048576",
+      },
     });
-    ev.push({ cat: "Node", name: "fc_kernel_time", ts: ts + 70, dur: 20 * slow, args: { op_name: "Gemm", provider: "CPUExecutionProvider", input_type_shape: [{ float: [1, 32] }] } });
+    ev.push({
+      cat: "Node",
+      name: "fc_kernel_time",
+      ts: ts + 70,
+      dur: 20 * slow,
+      args: { op_name: "Gemm", provider: "CPUExecutionProvider", input_type_shape: [{ float: [1, 32] }] },
+    });
     ev.push({ cat: "Session", name: "SequentialExecutor::Execute", ts, dur: 95 });
     ts += 1000;
   }
@@ -42,8 +58,13 @@ describe("ORT profile parsing", () => {
   it("maps kernels to original nodes by name, absorbing kernel-less nodes into their producer", () => {
     const original: ModelProto = decodeModelProto(convNet());
     const m = mapFusion(original, [
-      { name: "conv1", opType: "FusedConv" }, { name: "conv2", opType: "FusedConv" }, { name: "add", opType: "Add" },
-      { name: "conv3", opType: "FusedConv" }, { name: "gap", opType: "GlobalAveragePool" }, { name: "flat", opType: "Flatten" }, { name: "fc", opType: "Gemm" },
+      { name: "conv1", opType: "FusedConv" },
+      { name: "conv2", opType: "FusedConv" },
+      { name: "add", opType: "Add" },
+      { name: "conv3", opType: "FusedConv" },
+      { name: "gap", opType: "GlobalAveragePool" },
+      { name: "flat", opType: "Flatten" },
+      { name: "fc", opType: "Gemm" },
     ]);
     expect(m.get("conv1")).toEqual(["conv1", "bn1", "relu1"]);
     expect(m.get("conv2")).toEqual(["conv2", "relu2"]);
@@ -62,8 +83,20 @@ describe("ORT profile parsing", () => {
           { name: "conv2", op_type: "FusedConv", input: ["r1", "w2"], output: ["r2"] },
           { name: "add", op_type: "Add", input: ["r1", "r2"], output: ["a"] },
           { name: "r3_nchwc", op_type: "Conv", domain: "com.microsoft.nchwc", input: ["a", "w3_reordered"], output: ["reorder_token_1"] },
-          { name: "g_nchwc", op_type: "GlobalAveragePool", domain: "com.microsoft.nchwc", input: ["reorder_token_1"], output: ["reorder_token_2"] },
-          { name: "ReorderOutput_token_3", op_type: "ReorderOutput", domain: "com.microsoft.nchwc", input: ["reorder_token_2"], output: ["g"] },
+          {
+            name: "g_nchwc",
+            op_type: "GlobalAveragePool",
+            domain: "com.microsoft.nchwc",
+            input: ["reorder_token_1"],
+            output: ["reorder_token_2"],
+          },
+          {
+            name: "ReorderOutput_token_3",
+            op_type: "ReorderOutput",
+            domain: "com.microsoft.nchwc",
+            input: ["reorder_token_2"],
+            output: ["g"],
+          },
           { name: "flat", op_type: "Flatten", input: ["g"], output: ["f"] },
           { name: "fc", op_type: "Gemm", input: ["f", "wf", "bf"], output: ["y"] },
         ],
@@ -99,12 +132,15 @@ describe("kernel → node mapping on real onnxruntime profiles", () => {
     expect(matmuls.length).toBeGreaterThan(4);
     for (const m of matmuls) expect(["Gemm", "MatMul", "FusedMatMul"]).toContain(owner.get(m.name!)?.opType);
     // generated reshapes own at most original reshapes, never compute
-    for (const k of r.profile!.kernels.filter((k) => k.opType === "Reshape")) for (const n of k.fusedFrom) expect(opOf.get(n)).toBe("Reshape");
+    for (const k of r.profile!.kernels.filter((k) => k.opType === "Reshape"))
+      for (const n of k.fusedFrom) expect(opOf.get(n)).toBe("Reshape");
     // every Transpose is either a kernel of its own or folded into a compute kernel
     for (const t of nodes.filter((n) => n.op_type === "Transpose")) expect(owner.has(t.name!)).toBe(true);
     // the Gemm kernels carry the time of the dense layers
     const gemmUs = r.profile!.kernels.filter((k) => k.opType === "Gemm").reduce((a, k) => a + k.medianUs, 0);
-    const gemmOwned = r.profile!.kernels.filter((k) => k.opType === "Gemm" && k.fusedFrom.some((n) => ["MatMul", "Gemm"].includes(opOf.get(n)!)));
+    const gemmOwned = r.profile!.kernels.filter(
+      (k) => k.opType === "Gemm" && k.fusedFrom.some((n) => ["MatMul", "Gemm"].includes(opOf.get(n)!)),
+    );
     expect(gemmOwned.length).toBe(r.profile!.kernels.filter((k) => k.opType === "Gemm").length);
     expect(gemmUs).toBeGreaterThan(0);
   }, 60_000);

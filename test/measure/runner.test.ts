@@ -113,17 +113,23 @@ describe("conversion inside the child", () => {
     // long before it, and without a profile an fp32 fallback must not pass for an fp16 latency
     const fp16 = cpuT1.slug.replace("/fp32/", "/fp16/");
     const t0 = Date.now();
-    await expect(measureInChild(convNet(), fp16, { ...base, profile: false, timeBudgetMs: 30_000, protocol: { targetRelCi: 0 } })).rejects.toMatchObject({
+    await expect(
+      measureInChild(convNet(), fp16, { ...base, profile: false, timeBudgetMs: 30_000, protocol: { targetRelCi: 0 } }),
+    ).rejects.toMatchObject({
       code: "UNSUPPORTED_OPERATOR",
       message: expect.stringContaining(`not supported in fp16 on platform ${fp16}`),
     });
     expect(Date.now() - t0).toBeLessThan(25_000);
     // profileRuns 0 (the worker's --profile-runs 0) is the same as profile: false
-    await expect(measureInChild(convNet(), fp16, { ...base, profile: false, profileRuns: 0 })).rejects.toMatchObject({ code: "UNSUPPORTED_OPERATOR" });
+    await expect(measureInChild(convNet(), fp16, { ...base, profile: false, profileRuns: 0 })).rejects.toMatchObject({
+      code: "UNSUPPORTED_OPERATOR",
+    });
   }, 120_000);
 
   it("rejects bad input and unknown platforms with typed errors", async () => {
-    await expect(measureInChild(new Uint8Array([8, 1, 2]), cpuT1.slug, base)).rejects.toMatchObject({ code: expect.stringMatching(/^ONNX_/) });
+    await expect(measureInChild(new Uint8Array([8, 1, 2]), cpuT1.slug, base)).rejects.toMatchObject({
+      code: expect.stringMatching(/^ONNX_/),
+    });
     await expect(measureInChild(convNet(), "riscv-1c/ort-cpu-1.30/fp32/t1", base)).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(measureInChild(convNet(), "not a slug", base)).rejects.toMatchObject({ code: "VALIDATION" });
   }, 60_000);
@@ -151,7 +157,9 @@ describe("isolation", () => {
 
   it("kills a hanging measurement at its timeout", async () => {
     const t0 = Date.now();
-    await expect(measureInChild(convNet(), cpuT1.slug, { ...base, timeoutMs: 1500, env: { NNLQ_MEASURE_FAULT: "hang" } })).rejects.toMatchObject({
+    await expect(
+      measureInChild(convNet(), cpuT1.slug, { ...base, timeoutMs: 1500, env: { NNLQ_MEASURE_FAULT: "hang" } }),
+    ).rejects.toMatchObject({
       code: "MEASUREMENT_TIMEOUT",
       details: { platform: cpuT1.slug, timeoutMs: 1500 },
     });
@@ -163,11 +171,18 @@ describe("cancellation", () => {
   it("kills a running measurement when its signal aborts, and never starts an aborted one", async () => {
     const ac = new AbortController();
     const t0 = Date.now();
-    const running = measureInChild(convNet(), cpuT1.slug, { ...base, timeoutMs: 30_000, signal: ac.signal, env: { NNLQ_MEASURE_FAULT: "hang" } });
+    const running = measureInChild(convNet(), cpuT1.slug, {
+      ...base,
+      timeoutMs: 30_000,
+      signal: ac.signal,
+      env: { NNLQ_MEASURE_FAULT: "hang" },
+    });
     setTimeout(() => ac.abort(), 500);
     await expect(running).rejects.toMatchObject({ code: "MEASUREMENT_FAILED", details: expect.objectContaining({ aborted: true }) });
     expect(Date.now() - t0).toBeLessThan(15_000);
-    await expect(measureInChild(convNet(), cpuT1.slug, { ...base, signal: ac.signal })).rejects.toMatchObject({ details: expect.objectContaining({ aborted: true }) });
+    await expect(measureInChild(convNet(), cpuT1.slug, { ...base, signal: ac.signal })).rejects.toMatchObject({
+      details: expect.objectContaining({ aborted: true }),
+    });
   }, 60_000);
 });
 

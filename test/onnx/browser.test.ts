@@ -63,14 +63,30 @@ const PAGE_RUN = (file: string, overrides: unknown, where: "page" | "worker") =>
 })()`;
 
 const small = model({
-  nodes: [node("Conv", ["x", "w"], ["c"], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2] }), node("Relu", ["c"], ["r"]), node("GlobalAveragePool", ["r"], ["y"])],
-  inputs: [vi("x", ["N", 3, 32, 32])], outputs: [vi("y", ["N", 16, 1, 1])],
-  inits: [makeTensor("w", DataType.FLOAT, [16, 3, 3, 3], Array.from({ length: 432 }, (_, i) => Math.sin(i)))],
+  nodes: [
+    node("Conv", ["x", "w"], ["c"], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2] }),
+    node("Relu", ["c"], ["r"]),
+    node("GlobalAveragePool", ["r"], ["y"]),
+  ],
+  inputs: [vi("x", ["N", 3, 32, 32])],
+  outputs: [vi("y", ["N", 16, 1, 1])],
+  inits: [
+    makeTensor(
+      "w",
+      DataType.FLOAT,
+      [16, 3, 3, 3],
+      Array.from({ length: 432 }, (_, i) => Math.sin(i)),
+    ),
+  ],
 });
 
 const MODELS: Record<string, Uint8Array> = { "small.onnx": small };
 if (hasCorpus) {
-  for (const f of ["networks/onnx_light/light_resnet50.onnx", "networks/onnxruntime/bert_toy_optimized.onnx", "networks/onnxruntime/tiny_gpt2_beamsearch.onnx"]) {
+  for (const f of [
+    "networks/onnx_light/light_resnet50.onnx",
+    "networks/onnxruntime/bert_toy_optimized.onnx",
+    "networks/onnxruntime/tiny_gpt2_beamsearch.onnx",
+  ]) {
     MODELS[path.basename(f)] = new Uint8Array(fs.readFileSync(corpus(f)));
   }
 }
@@ -89,9 +105,12 @@ describe.skipIf(!hasChromium)("lib/onnx in Chromium", () => {
     expect(bundle).not.toMatch(/from\s*["']node:/); // isomorphic: nothing Node-only made it into the bundle
     const files: Record<string, [string, string | Uint8Array]> = {
       "/lib.js": ["text/javascript", bundle],
-      "/worker.js": ["text/javascript", `import * as lib from "/lib.js";
+      "/worker.js": [
+        "text/javascript",
+        `import * as lib from "/lib.js";
         const probe = new (Object.getPrototypeOf(async () => {}).constructor)("lib", "bytes", "overrides", ${JSON.stringify(PROBE)});
-        onmessage = async (e) => { const bytes = new Uint8Array(await (await fetch(e.data.url)).arrayBuffer()); postMessage(await probe(lib, bytes, e.data.overrides ?? undefined)); };`],
+        onmessage = async (e) => { const bytes = new Uint8Array(await (await fetch(e.data.url)).arrayBuffer()); postMessage(await probe(lib, bytes, e.data.overrides ?? undefined)); };`,
+      ],
       "/": ["text/html", "<!doctype html><title>lib/onnx</title>"],
       ...Object.fromEntries(Object.entries(MODELS).map(([k, v]) => [`/${k}`, ["application/octet-stream", v] as [string, Uint8Array]])),
     };

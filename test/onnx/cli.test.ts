@@ -15,7 +15,11 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "nnlq-inspect-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function nnlq(...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, "bin/nnlq.mjs"), "inspect", ...args], { encoding: "utf8", cwd: repoRoot, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [path.join(repoRoot, "bin/nnlq.mjs"), "inspect", ...args], {
+    encoding: "utf8",
+    cwd: repoRoot,
+    timeout: 60_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -33,7 +37,8 @@ describe("nnlq inspect", () => {
     const j = JSON.parse(r.stdout);
     expect(typeof j.hash).toBe("string");
     expect(j.hash).toMatch(/^[0-9a-f]{64}$/);
-    for (const k of ["flops", "macs", "params", "memoryAccess", "activationMemory", "nodeCount", "batch", "opset"]) expect(typeof j[k], k).toBe("number");
+    for (const k of ["flops", "macs", "params", "memoryAccess", "activationMemory", "nodeCount", "batch", "opset"])
+      expect(typeof j[k], k).toBe("number");
     expect(j.macs).toBe(8 * 32 * 32 * 27);
     expect(j.params).toBe(216);
     expect(j.opHistogram).toEqual({ Conv: 1, Relu: 1 });

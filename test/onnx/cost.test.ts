@@ -21,21 +21,52 @@ const REFS: Record<string, Ref> = {
   // torchvision ResNet50_Weights.IMAGENET1K_V1: 25,557,032 params, 4.09 "GFLOPS" (= G multiply-adds);
   // the issue's "about 4.1 G MACs and 25.6 M parameters". The caffe2 ResNet-50 strides in the 3×3 conv like
   // torchvision (He et al. 2016 Table 1 lists 3.8e9 for the stride-in-1×1 original).
-  resnet50: { file: "networks/onnx_light/light_resnet50.onnx", macs: 4.09e9, params: 25_557_032, source: "torchvision ResNet50_Weights.IMAGENET1K_V1" },
+  resnet50: {
+    file: "networks/onnx_light/light_resnet50.onnx",
+    macs: 4.09e9,
+    params: 25_557_032,
+    source: "torchvision ResNet50_Weights.IMAGENET1K_V1",
+  },
   // Sze, Chen, Yang, Emer, "Efficient Processing of Deep Neural Networks: A Tutorial and Survey", Proc. IEEE
   // 105(12), 2017, Table III: AlexNet 724M MACs, 61M weights — at the 227×227 input the BVLC model was trained
   // with (the ONNX file declares 224×224, so the input is overridden to the paper's resolution).
-  alexnet: { file: "networks/onnx_light/light_bvlc_alexnet.onnx", macs: 724e6, params: 61e6, source: "Sze et al. 2017, Table III", input: { data_0: [1, 3, 227, 227] } },
+  alexnet: {
+    file: "networks/onnx_light/light_bvlc_alexnet.onnx",
+    macs: 724e6,
+    params: 61e6,
+    source: "Sze et al. 2017, Table III",
+    input: { data_0: [1, 3, 227, 227] },
+  },
   // torchvision VGG19_Weights.IMAGENET1K_V1: 143,667,240 params, 19.63 GFLOPS (Simonyan & Zisserman 2015, Table 2: 144M params).
-  vgg19: { file: "networks/onnx_light/light_vgg19.onnx", macs: 19.63e9, params: 143_667_240, source: "torchvision VGG19_Weights.IMAGENET1K_V1" },
+  vgg19: {
+    file: "networks/onnx_light/light_vgg19.onnx",
+    macs: 19.63e9,
+    params: 143_667_240,
+    source: "torchvision VGG19_Weights.IMAGENET1K_V1",
+  },
   // The light SqueezeNet is v1.1 (64-filter 3×3 stem): torchvision SqueezeNet1_1_Weights: 1,235,496 params, 0.35 GFLOPS.
-  squeezenet: { file: "networks/onnx_light/light_squeezenet.onnx", macs: 0.35e9, params: 1_235_496, source: "torchvision SqueezeNet1_1_Weights.IMAGENET1K_V1" },
+  squeezenet: {
+    file: "networks/onnx_light/light_squeezenet.onnx",
+    macs: 0.35e9,
+    params: 1_235_496,
+    source: "torchvision SqueezeNet1_1_Weights.IMAGENET1K_V1",
+  },
   // torchvision DenseNet121_Weights.IMAGENET1K_V1: 7,978,856 params, 2.83 GFLOPS.
-  densenet121: { file: "networks/onnx_light/light_densenet121.onnx", macs: 2.83e9, params: 7_978_856, source: "torchvision DenseNet121_Weights.IMAGENET1K_V1" },
+  densenet121: {
+    file: "networks/onnx_light/light_densenet121.onnx",
+    macs: 2.83e9,
+    params: 7_978_856,
+    source: "torchvision DenseNet121_Weights.IMAGENET1K_V1",
+  },
   // Sze et al. 2017, Table III: GoogLeNet (v1) 1.43G MACs, 7.0M weights (BVLC GoogLeNet, 224×224).
   inception_v1: { file: "networks/onnx_light/light_inception_v1.onnx", macs: 1.43e9, params: 7.0e6, source: "Sze et al. 2017, Table III" },
   // torchvision ResNet18_Weights.IMAGENET1K_V1: 11,689,512 params, 1.81 GFLOPS (He et al. 2016 Table 1: 1.8e9).
-  resnet18: { file: "networks/nnlqp/resnet18-v1-7-no-weight.onnx", macs: 1.81e9, params: 11_689_512, source: "torchvision ResNet18_Weights.IMAGENET1K_V1" },
+  resnet18: {
+    file: "networks/nnlqp/resnet18-v1-7-no-weight.onnx",
+    macs: 1.81e9,
+    params: 11_689_512,
+    source: "torchvision ResNet18_Weights.IMAGENET1K_V1",
+  },
 };
 
 /**
@@ -73,11 +104,17 @@ const within = (got: number, want: number, tol = 0.02) => Math.abs(got - want) /
 if (!hasCorpus) it.skip(corpusMissing, () => {});
 describe("cost model, counted by hand on a small graph", () => {
   // x [1,3,8,8] → Conv(4×3×3×3, pad 1) → Relu → Flatten → Gemm(10×256, transB) → y [1,10], float32
-  const zeros = (name: string, dims: number[]) => makeTensor(name, DataType.FLOAT, dims, new Array(dims.reduce((a, b) => a * b, 1)).fill(0));
+  const zeros = (name: string, dims: number[]) =>
+    makeTensor(name, DataType.FLOAT, dims, new Array(dims.reduce((a, b) => a * b, 1)).fill(0));
   const bytes = model({
-    nodes: [node("Conv", ["x", "W", "B"], ["c"], { pads: [1, 1, 1, 1] }), node("Relu", ["c"], ["r"]), node("Flatten", ["r"], ["f"]),
-      node("Gemm", ["f", "G", "C"], ["y"], { transB: 1 })],
-    inputs: [vi("x", [1, 3, 8, 8])], outputs: [vi("y", [1, 10])],
+    nodes: [
+      node("Conv", ["x", "W", "B"], ["c"], { pads: [1, 1, 1, 1] }),
+      node("Relu", ["c"], ["r"]),
+      node("Flatten", ["r"], ["f"]),
+      node("Gemm", ["f", "G", "C"], ["y"], { transB: 1 }),
+    ],
+    inputs: [vi("x", [1, 3, 8, 8])],
+    outputs: [vi("y", [1, 10])],
     inits: [zeros("W", [4, 3, 3, 3]), zeros("B", [4]), zeros("G", [10, 256]), zeros("C", [10])],
   });
 
@@ -104,7 +141,9 @@ describe.skipIf(!hasCorpus)("cost model vs published figures", () => {
     const s = analyze(readModel(file), input ? { inputs: input } : undefined);
     const dm = (s.macs - want.macs) / want.macs;
     const dp = (s.params - want.params) / want.params;
-    rows.push(`${name.padEnd(13)} MACs ${(s.macs / 1e9).toFixed(3).padStart(7)} G vs ${(want.macs / 1e9).toFixed(3).padStart(7)} G (${(100 * dm).toFixed(2).padStart(6)}%)  params ${(s.params / 1e6).toFixed(3).padStart(8)} M vs ${(want.params / 1e6).toFixed(3).padStart(8)} M (${(100 * dp).toFixed(2).padStart(6)}%)  [${source}]`);
+    rows.push(
+      `${name.padEnd(13)} MACs ${(s.macs / 1e9).toFixed(3).padStart(7)} G vs ${(want.macs / 1e9).toFixed(3).padStart(7)} G (${(100 * dm).toFixed(2).padStart(6)}%)  params ${(s.params / 1e6).toFixed(3).padStart(8)} M vs ${(want.params / 1e6).toFixed(3).padStart(8)} M (${(100 * dp).toFixed(2).padStart(6)}%)  [${source}]`,
+    );
     expect(within(s.macs, want.macs), `${name} MACs ${s.macs} vs ${want.macs}`).toBe(true);
     expect(within(s.params, want.params), `${name} params ${s.params} vs ${want.params}`).toBe(true);
     expect(s.flops).toBeGreaterThan(2 * s.macs);
@@ -118,7 +157,12 @@ describe.skipIf(!hasCorpus)("cost model vs published figures", () => {
   }
 
   it("shufflenet within 2% of its architecture-derived count", () => {
-    check("shufflenet", "networks/onnx_light/light_shufflenet.onnx", shufflenetReference(), "derived from the caffe2 ShuffleNet (g=4) layer table");
+    check(
+      "shufflenet",
+      "networks/onnx_light/light_shufflenet.onnx",
+      shufflenetReference(),
+      "derived from the caffe2 ShuffleNet (g=4) layer table",
+    );
   });
 
   it("prints the comparison table", () => {
@@ -149,6 +193,8 @@ describe.skipIf(!hasCorpus)("cost model vs published figures", () => {
     const vgg224 = analyze(readModel("networks/onnx_light/light_vgg19.onnx"));
     expect(vgg224.activationMemory).toBeGreaterThan(224 * 224 * 64 * 4);
     // caffe2's ResNet-50 reshapes to a literal [1, 2048]: batch 8 cannot run (onnxruntime fails the same way).
-    expect(() => analyze(readModel("networks/onnx_light/light_resnet50.onnx"), { batch: 8 })).toThrow(/Reshape.*cannot reshape \[8,2048,1,1\] to \[1,2048\]/);
+    expect(() => analyze(readModel("networks/onnx_light/light_resnet50.onnx"), { batch: 8 })).toThrow(
+      /Reshape.*cannot reshape \[8,2048,1,1\] to \[1,2048\]/,
+    );
   });
 });

@@ -64,11 +64,20 @@ describe("decodeModel errors", () => {
   });
 
   it("ONNX_UNKNOWN_DOMAIN for an op from a domain the model does not import", () => {
-    const b = model({ nodes: [node("Foo", ["x"], ["y"], {}, { domain: "com.example.secret" })], inputs: [vi("x", [2])], outputs: [vi("y", [2])] });
+    const b = model({
+      nodes: [node("Foo", ["x"], ["y"], {}, { domain: "com.example.secret" })],
+      inputs: [vi("x", [2])],
+      outputs: [vi("y", [2])],
+    });
     expect(codeOf(() => decodeModel(b))).toBe("ONNX_UNKNOWN_DOMAIN");
     const imported = model(
       { nodes: [node("Foo", ["x"], ["y"], {}, { domain: "com.example.secret" })], inputs: [vi("x", [2])], outputs: [vi("y", [2])] },
-      { opset_import: [{ domain: "", version: 17 }, { domain: "com.example.secret", version: 1 }] },
+      {
+        opset_import: [
+          { domain: "", version: 17 },
+          { domain: "com.example.secret", version: 1 },
+        ],
+      },
     );
     expect(codeOf(() => decodeModel(imported))).toBe("ok");
   });
@@ -81,11 +90,19 @@ describe("decodeModel errors", () => {
 
   it("ONNX_EXTERNAL_DATA for traversal, absolute and in-memory locations; safe names are kept by name only", () => {
     const ext = (location: string): TensorProto => ({
-      name: "w", dims: [2], data_type: DataType.FLOAT, data_location: 1, external_data: [{ key: "location", value: location }],
+      name: "w",
+      dims: [2],
+      data_type: DataType.FLOAT,
+      data_location: 1,
+      external_data: [{ key: "location", value: location }],
     });
-    const g = (t: TensorProto) => model({ nodes: [node("Add", ["x", "w"], ["y"])], inputs: [vi("x", [2])], outputs: [vi("y", [2])], inits: [t] });
+    const g = (t: TensorProto) =>
+      model({ nodes: [node("Add", ["x", "w"], ["y"])], inputs: [vi("x", [2])], outputs: [vi("y", [2])], inits: [t] });
     for (const bad of ["../../etc/passwd", "/etc/passwd", "C:\\Windows\\win.ini", "*/_ORT_MEM_ADDR_/*", "a/../../b", "~/.ssh/id_rsa"]) {
-      expect(codeOf(() => decodeModel(g(ext(bad)))), bad).toBe("ONNX_EXTERNAL_DATA");
+      expect(
+        codeOf(() => decodeModel(g(ext(bad)))),
+        bad,
+      ).toBe("ONNX_EXTERNAL_DATA");
     }
     const ok = decodeModel(g(ext("weights.bin")));
     expect(ok.externalData).toEqual([{ tensor: "w", location: "weights.bin" }]);
@@ -115,8 +132,19 @@ describe("decodeModel structure", () => {
     const thenG = { name: "then", node: [node("Relu", ["x"], ["t"])], output: [vi("t", [2])] };
     const elseG = { name: "else", node: [node("Neg", ["x"], ["e"])], output: [vi("e", [2])] };
     const bytes = model({
-      nodes: [{ op_type: "If", input: ["c"], output: ["y"], attribute: [{ name: "then_branch", type: 5, g: thenG }, { name: "else_branch", type: 5, g: elseG }] }],
-      inputs: [vi("c", [], DataType.BOOL), vi("x", [2])], outputs: [vi("y", [2])],
+      nodes: [
+        {
+          op_type: "If",
+          input: ["c"],
+          output: ["y"],
+          attribute: [
+            { name: "then_branch", type: 5, g: thenG },
+            { name: "else_branch", type: 5, g: elseG },
+          ],
+        },
+      ],
+      inputs: [vi("c", [], DataType.BOOL), vi("x", [2])],
+      outputs: [vi("y", [2])],
     });
     const ir = buildGraph(decodeModel(bytes));
     expect(Object.keys(ir.nodes[0].subgraphs).sort()).toEqual(["else_branch", "then_branch"]);
@@ -124,19 +152,42 @@ describe("decodeModel structure", () => {
     expect(inferShapes(ir).tensors.get("y")!.shape).toEqual([2]);
     // a branch reading a tensor that exists nowhere is dangling
     const bad = model({
-      nodes: [{ op_type: "If", input: ["c"], output: ["y"], attribute: [{ name: "then_branch", type: 5, g: { ...thenG, node: [node("Relu", ["ghost"], ["t"])] } }, { name: "else_branch", type: 5, g: elseG }] }],
-      inputs: [vi("c", [], DataType.BOOL), vi("x", [2])], outputs: [vi("y", [2])],
+      nodes: [
+        {
+          op_type: "If",
+          input: ["c"],
+          output: ["y"],
+          attribute: [
+            { name: "then_branch", type: 5, g: { ...thenG, node: [node("Relu", ["ghost"], ["t"])] } },
+            { name: "else_branch", type: 5, g: elseG },
+          ],
+        },
+      ],
+      inputs: [vi("c", [], DataType.BOOL), vi("x", [2])],
+      outputs: [vi("y", [2])],
     });
     expect(codeOf(() => decodeModel(bad))).toBe("ONNX_DANGLING_INPUT");
   });
 
   it("inlines model-local functions (attribute references resolved) and rejects recursive ones", () => {
     const fn = {
-      name: "Scaled", domain: "local", input: ["a"], output: ["b"], attribute: ["alpha"], opset_import: [{ domain: "", version: 17 }],
+      name: "Scaled",
+      domain: "local",
+      input: ["a"],
+      output: ["b"],
+      attribute: ["alpha"],
+      opset_import: [{ domain: "", version: 17 }],
       node: [{ op_type: "LeakyRelu", input: ["a"], output: ["b"], attribute: [{ name: "alpha", type: 1, ref_attr_name: "alpha" }] }],
     };
-    const g = { nodes: [node("Scaled", ["x"], ["y"], { alpha: 0.25 }, { domain: "local" })], inputs: [vi("x", [3, 4])], outputs: [vi("y", [3, 4])] };
-    const opsets = [{ domain: "", version: 17 }, { domain: "local", version: 1 }];
+    const g = {
+      nodes: [node("Scaled", ["x"], ["y"], { alpha: 0.25 }, { domain: "local" })],
+      inputs: [vi("x", [3, 4])],
+      outputs: [vi("y", [3, 4])],
+    };
+    const opsets = [
+      { domain: "", version: 17 },
+      { domain: "local", version: 1 },
+    ];
     const ir = buildGraph(decodeModel(model(g, { opset_import: opsets, functions: [fn] })));
     expect(ir.nodes.map((n) => n.opType)).toEqual(["LeakyRelu"]);
     expect(ir.nodes[0].attrs.alpha).toBeCloseTo(0.25);
@@ -175,7 +226,13 @@ describe("decodeModel structure", () => {
 if (!hasCorpus) it.skip(corpusMissing, () => {});
 describe("a name defined by several Constant nodes", () => {
   const constant = (out: string, values: number[]) =>
-    node("Constant", [], [out], {}, { attribute: [{ name: "value", type: 4, t: makeTensor("", DataType.INT64, [values.length], values) }] });
+    node(
+      "Constant",
+      [],
+      [out],
+      {},
+      { attribute: [{ name: "value", type: 4, t: makeTensor("", DataType.INT64, [values.length], values) }] },
+    );
 
   it("takes the last definition, as onnxruntime does (exported GPT-2: '284' = 12, then = 2)", async () => {
     const bytes = model({
@@ -202,9 +259,16 @@ describe("a name defined by several Constant nodes", () => {
 
 describe.skipIf(!hasCorpus)("robustness corpus", () => {
   it("refuses the path-traversal and in-memory external-data models without touching the file system", () => {
-    for (const f of ["robustness/onnxruntime/testdata/test_arbitrary_external_file.onnx", "robustness/onnxruntime/testdata/test_evil_weights.onnx"]) {
+    for (const f of [
+      "robustness/onnxruntime/testdata/test_arbitrary_external_file.onnx",
+      "robustness/onnxruntime/testdata/test_evil_weights.onnx",
+    ]) {
       let err: unknown;
-      try { decodeModel(readModel(f)); } catch (e) { err = e; }
+      try {
+        decodeModel(readModel(f));
+      } catch (e) {
+        err = e;
+      }
       expect(isNnlqError(err) && err.code, f).toBe("ONNX_EXTERNAL_DATA");
       expect((err as Error).message).toMatch(/refused external data/);
     }

@@ -3,15 +3,38 @@
  * every op of ../shared/onnx/networks.
  */
 import { describe, expect, it } from "vitest";
-import { buildGraph, decodeModel, extractFeatures, FEATURE_NAMES, FEATURE_SET_VERSION, GRAPH_FEATURE_NAMES, inferShapes, OP_VOCAB } from "@/lib/onnx";
+import {
+  buildGraph,
+  decodeModel,
+  extractFeatures,
+  FEATURE_NAMES,
+  FEATURE_SET_VERSION,
+  GRAPH_FEATURE_NAMES,
+  inferShapes,
+  OP_VOCAB,
+} from "@/lib/onnx";
 import type { GraphProto } from "@/lib/onnx/proto";
 import { corpusMissing, hasCorpus, listOnnx, model, node, readModel, vi } from "./helpers";
 
 describe("extractFeatures", () => {
-  const bytes = model({
-    nodes: [node("Conv", ["x", "w"], ["c"], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }), node("Relu", ["c"], ["r"]), node("Add", ["r", "c"], ["y"]), node("Mystery", ["y"], ["z"], {}, { domain: "com.example" })],
-    inputs: [vi("x", [1, 4, 8, 8]), vi("w", [6, 4, 3, 3])], outputs: [vi("z", [1, 6, 8, 8])],
-  }, { opset_import: [{ domain: "", version: 17 }, { domain: "com.example", version: 1 }] });
+  const bytes = model(
+    {
+      nodes: [
+        node("Conv", ["x", "w"], ["c"], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }),
+        node("Relu", ["c"], ["r"]),
+        node("Add", ["r", "c"], ["y"]),
+        node("Mystery", ["y"], ["z"], {}, { domain: "com.example" }),
+      ],
+      inputs: [vi("x", [1, 4, 8, 8]), vi("w", [6, 4, 3, 3])],
+      outputs: [vi("z", [1, 6, 8, 8])],
+    },
+    {
+      opset_import: [
+        { domain: "", version: 17 },
+        { domain: "com.example", version: 1 },
+      ],
+    },
+  );
 
   it("returns typed arrays with one op one-hot per node, attribute dims and edges", () => {
     const f = extractFeatures(inferShapes(decodeModel(bytes)));
@@ -67,7 +90,9 @@ describe.skipIf(!hasCorpus)("feature vocabulary", () => {
   });
 
   it("extracts features for a transformer without unknown rows", () => {
-    const f = extractFeatures(inferShapes(buildGraph(decodeModel(readModel("networks/onnxruntime/bert_toy_optimized.onnx"))), { batch: 1, inputs: {} }));
+    const f = extractFeatures(
+      inferShapes(buildGraph(decodeModel(readModel("networks/onnxruntime/bert_toy_optimized.onnx"))), { batch: 1, inputs: {} }),
+    );
     expect(f.numNodes).toBeGreaterThan(100);
     expect(f.nodeFeatures.every(Number.isFinite)).toBe(true);
     expect(Math.max(...f.edgeSrc, ...f.edgeDst)).toBeLessThan(f.numNodes);

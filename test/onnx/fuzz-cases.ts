@@ -31,45 +31,135 @@ const pick = (r: () => number, n: number) => Math.floor(r() * n);
 
 const MUTATIONS: [string, Mutation][] = [
   ["truncate", (b, r) => b.subarray(0, pick(r, b.length))],
-  ["flip bytes", (b, r) => { const c = b.slice(); for (let k = 1 + pick(r, 8); k > 0; k--) c[pick(r, c.length)] ^= 1 << pick(r, 8); return c; }],
-  ["random bytes", (b, r) => { const c = b.slice(); for (let k = 1 + pick(r, 4); k > 0; k--) c[pick(r, c.length)] = pick(r, 256); return c; }],
-  ["small ints", (b, r) => { const c = b.slice(); for (let k = 1 + pick(r, 6); k > 0; k--) c[pick(r, c.length)] = [0, 1, 2, 0x7f, 0x80, 0xff][pick(r, 6)]; return c; }],
-  ["delete range", (b, r) => { const i = pick(r, b.length); const n = 1 + pick(r, 16); return Uint8Array.from([...b.subarray(0, i), ...b.subarray(i + n)]); }],
-  ["insert bytes", (b, r) => { const i = pick(r, b.length); const ins = Array.from({ length: 1 + pick(r, 8) }, () => pick(r, 256)); return Uint8Array.from([...b.subarray(0, i), ...ins, ...b.subarray(i)]); }],
-  ["duplicate range", (b, r) => { const i = pick(r, b.length); const n = 1 + pick(r, 64); return Uint8Array.from([...b.subarray(0, i + n), ...b.subarray(i, i + n), ...b.subarray(i + n)]); }],
+  [
+    "flip bytes",
+    (b, r) => {
+      const c = b.slice();
+      for (let k = 1 + pick(r, 8); k > 0; k--) c[pick(r, c.length)] ^= 1 << pick(r, 8);
+      return c;
+    },
+  ],
+  [
+    "random bytes",
+    (b, r) => {
+      const c = b.slice();
+      for (let k = 1 + pick(r, 4); k > 0; k--) c[pick(r, c.length)] = pick(r, 256);
+      return c;
+    },
+  ],
+  [
+    "small ints",
+    (b, r) => {
+      const c = b.slice();
+      for (let k = 1 + pick(r, 6); k > 0; k--) c[pick(r, c.length)] = [0, 1, 2, 0x7f, 0x80, 0xff][pick(r, 6)];
+      return c;
+    },
+  ],
+  [
+    "delete range",
+    (b, r) => {
+      const i = pick(r, b.length);
+      const n = 1 + pick(r, 16);
+      return Uint8Array.from([...b.subarray(0, i), ...b.subarray(i + n)]);
+    },
+  ],
+  [
+    "insert bytes",
+    (b, r) => {
+      const i = pick(r, b.length);
+      const ins = Array.from({ length: 1 + pick(r, 8) }, () => pick(r, 256));
+      return Uint8Array.from([...b.subarray(0, i), ...ins, ...b.subarray(i)]);
+    },
+  ],
+  [
+    "duplicate range",
+    (b, r) => {
+      const i = pick(r, b.length);
+      const n = 1 + pick(r, 64);
+      return Uint8Array.from([...b.subarray(0, i + n), ...b.subarray(i, i + n), ...b.subarray(i + n)]);
+    },
+  ],
 ];
 
 /** Structural mutations on the decoded proto (exercise validation, shape inference and cost, not just the codec). */
-const OPS = ["Relu", "Conv", "Add", "MatMul", "Gemm", "Reshape", "Concat", "Slice", "Gather", "Transpose", "MaxPool", "Squeeze", "Unsqueeze", "Expand", "Tile", "Range", "Split", "Pad", "Resize", "Loop", "If", "ReduceSum", "TopK", "ConstantOfShape", "Einsum", "LSTM", "Softmax"];
+const OPS = [
+  "Relu",
+  "Conv",
+  "Add",
+  "MatMul",
+  "Gemm",
+  "Reshape",
+  "Concat",
+  "Slice",
+  "Gather",
+  "Transpose",
+  "MaxPool",
+  "Squeeze",
+  "Unsqueeze",
+  "Expand",
+  "Tile",
+  "Range",
+  "Split",
+  "Pad",
+  "Resize",
+  "Loop",
+  "If",
+  "ReduceSum",
+  "TopK",
+  "ConstantOfShape",
+  "Einsum",
+  "LSTM",
+  "Softmax",
+];
 const WEIRD = [-3, -1, 0, 1, 2, 3, 7, 64, 300, 1 << 20, 2 ** 31 - 1];
 
 const PROTO_MUTATIONS: [string, (m: ModelProto, r: () => number) => void][] = [
-  ["attribute values", (m, r) => {
-    const n = m.graph?.node?.[pick(r, m.graph.node.length)];
-    const a = n?.attribute?.[pick(r, n.attribute.length)];
-    if (!a) return;
-    if (a.ints?.length) a.ints = a.ints.map(() => WEIRD[pick(r, WEIRD.length)]);
-    else if (a.i !== undefined) a.i = WEIRD[pick(r, WEIRD.length)];
-  }],
-  ["initializer dims", (m, r) => {
-    const t = m.graph?.initializer?.[pick(r, m.graph.initializer.length)];
-    if (t?.dims?.length) t.dims[pick(r, t.dims.length)] = WEIRD[pick(r, WEIRD.length)];
-  }],
-  ["op type", (m, r) => {
-    const n = m.graph?.node?.[pick(r, m.graph.node.length)];
-    if (n) n.op_type = OPS[pick(r, OPS.length)];
-  }],
-  ["rewire input", (m, r) => {
-    const nodes = m.graph?.node ?? [];
-    const n = nodes[pick(r, nodes.length)];
-    const names = nodes.flatMap((x) => x.output ?? []);
-    if (n?.input?.length && names.length) n.input[pick(r, n.input.length)] = names[pick(r, names.length)];
-  }],
-  ["drop node", (m, r) => { m.graph?.node?.splice(pick(r, m.graph.node.length), 1); }],
-  ["input dims", (m, r) => {
-    const d = m.graph?.input?.[0]?.type?.tensor_type?.shape?.dim;
-    if (d?.length) d[pick(r, d.length)] = { dim_value: WEIRD[pick(r, WEIRD.length)] };
-  }],
+  [
+    "attribute values",
+    (m, r) => {
+      const n = m.graph?.node?.[pick(r, m.graph.node.length)];
+      const a = n?.attribute?.[pick(r, n.attribute.length)];
+      if (!a) return;
+      if (a.ints?.length) a.ints = a.ints.map(() => WEIRD[pick(r, WEIRD.length)]);
+      else if (a.i !== undefined) a.i = WEIRD[pick(r, WEIRD.length)];
+    },
+  ],
+  [
+    "initializer dims",
+    (m, r) => {
+      const t = m.graph?.initializer?.[pick(r, m.graph.initializer.length)];
+      if (t?.dims?.length) t.dims[pick(r, t.dims.length)] = WEIRD[pick(r, WEIRD.length)];
+    },
+  ],
+  [
+    "op type",
+    (m, r) => {
+      const n = m.graph?.node?.[pick(r, m.graph.node.length)];
+      if (n) n.op_type = OPS[pick(r, OPS.length)];
+    },
+  ],
+  [
+    "rewire input",
+    (m, r) => {
+      const nodes = m.graph?.node ?? [];
+      const n = nodes[pick(r, nodes.length)];
+      const names = nodes.flatMap((x) => x.output ?? []);
+      if (n?.input?.length && names.length) n.input[pick(r, n.input.length)] = names[pick(r, names.length)];
+    },
+  ],
+  [
+    "drop node",
+    (m, r) => {
+      m.graph?.node?.splice(pick(r, m.graph.node.length), 1);
+    },
+  ],
+  [
+    "input dims",
+    (m, r) => {
+      const d = m.graph?.input?.[0]?.type?.tensor_type?.shape?.dim;
+      if (d?.length) d[pick(r, d.length)] = { dim_value: WEIRD[pick(r, WEIRD.length)] };
+    },
+  ],
 ];
 
 function protoMutate(b: Uint8Array, r: () => number): Uint8Array {

@@ -24,12 +24,16 @@ describe.skipIf(!hasCorpus)("fuzz: mutated and truncated corpus models", () => {
         const k = runFuzzCase(c.bytes, c.index);
         outcomes.set(k, (outcomes.get(k) ?? 0) + 1);
       } catch (e) {
-        unexpected.push(`${c.what}: ${e instanceof Error ? `${e.name}: ${e.message}\n${e.stack?.split("\n").slice(1, 4).join("\n")}` : String(e)}`);
+        unexpected.push(
+          `${c.what}: ${e instanceof Error ? `${e.name}: ${e.message}\n${e.stack?.split("\n").slice(1, 4).join("\n")}` : String(e)}`,
+        );
       }
       const ms = performance.now() - start;
       if (ms > slowest.ms) slowest = { ms, what: c.what };
     }
-    console.log(`fuzz: ${CASES} cases in ${((performance.now() - t0) / 1000).toFixed(1)} s; outcomes ${JSON.stringify(Object.fromEntries([...outcomes].sort()))}; slowest ${slowest.ms.toFixed(0)} ms (${slowest.what})`);
+    console.log(
+      `fuzz: ${CASES} cases in ${((performance.now() - t0) / 1000).toFixed(1)} s; outcomes ${JSON.stringify(Object.fromEntries([...outcomes].sort()))}; slowest ${slowest.ms.toFixed(0)} ms (${slowest.what})`,
+    );
     expect(unexpected.slice(0, 10)).toEqual([]);
     expect(outcomes.get("ok") ?? 0).toBeGreaterThan(CASES / 10);
     expect(slowest.ms).toBeLessThan(5000);

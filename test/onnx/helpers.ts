@@ -82,26 +82,50 @@ export function materializeLight(rel: string, seed = 1): Uint8Array {
 
 /** Shallow structural copy of the parts materializeLight rewrites (weight views are shared, not copied). */
 function structuredCloneProto(p: ModelProto): ModelProto {
-  return { ...p, graph: { ...p.graph!, node: [...(p.graph!.node ?? [])], initializer: [...(p.graph!.initializer ?? [])], input: [...(p.graph!.input ?? [])] } };
+  return {
+    ...p,
+    graph: {
+      ...p.graph!,
+      node: [...(p.graph!.node ?? [])],
+      initializer: [...(p.graph!.initializer ?? [])],
+      input: [...(p.graph!.input ?? [])],
+    },
+  };
 }
 
 // ---------- tiny model builder for unit tests ----------
 export function vi(name: string, dims: (number | string)[], elemType: number = DataType.FLOAT): ValueInfo {
   return {
     name,
-    type: { tensor_type: { elem_type: elemType, shape: { dim: dims.map((d) => (typeof d === "number" ? { dim_value: d } : { dim_param: d })) } } },
+    type: {
+      tensor_type: { elem_type: elemType, shape: { dim: dims.map((d) => (typeof d === "number" ? { dim_value: d } : { dim_param: d })) } },
+    },
   };
 }
 
-export function node(op: string, inputs: string[], outputs: string[], attrs: Record<string, number | number[] | string> = {}, extra: Partial<NodeProto> = {}): NodeProto {
+export function node(
+  op: string,
+  inputs: string[],
+  outputs: string[],
+  attrs: Record<string, number | number[] | string> = {},
+  extra: Partial<NodeProto> = {},
+): NodeProto {
   const attribute = Object.entries(attrs).map(([name, v]) =>
-    typeof v === "number" ? (Number.isInteger(v) ? { name, type: 2, i: v } : { name, type: 1, f: v })
-      : typeof v === "string" ? { name, type: 3, s: new TextEncoder().encode(v) }
-        : { name, type: 7, ints: v });
+    typeof v === "number"
+      ? Number.isInteger(v)
+        ? { name, type: 2, i: v }
+        : { name, type: 1, f: v }
+      : typeof v === "string"
+        ? { name, type: 3, s: new TextEncoder().encode(v) }
+        : { name, type: 7, ints: v },
+  );
   return { op_type: op, input: inputs, output: outputs, ...(attribute.length ? { attribute } : {}), ...extra };
 }
 
-export function model(g: { nodes: NodeProto[]; inputs: ValueInfo[]; outputs: ValueInfo[]; inits?: TensorProto[] }, opts: Partial<ModelProto> = {}): Uint8Array {
+export function model(
+  g: { nodes: NodeProto[]; inputs: ValueInfo[]; outputs: ValueInfo[]; inits?: TensorProto[] },
+  opts: Partial<ModelProto> = {},
+): Uint8Array {
   return encodeModelProto({
     ir_version: 8,
     opset_import: [{ domain: "", version: 17 }],

@@ -40,24 +40,40 @@ describe("Resize keeps the batch dim", () => {
     expect(r).not.toBe("ok");
     if (r === "ok") return;
     expect(r.code).toBe("ONNX_SHAPE");
-    expect(r.message).toContain("Resize changes the batch dimension from 4 to 1: the model hard-codes its batch size (export it with a dynamic batch, or generate it at this batch)");
+    expect(r.message).toContain(
+      "Resize changes the batch dimension from 4 to 1: the model hard-codes its batch size (export it with a dynamic batch, or generate it at this batch)",
+    );
   });
 
   it("a model declared at batch 4 with sizes [1, …] is refused too; sizes that keep the batch pass", () => {
-    expect(failure(() => analyze(fpn([1, 4, 8, 8], 4)))).toMatchObject({ code: "ONNX_SHAPE", message: expect.stringMatching(/from 4 to 1/) });
+    expect(failure(() => analyze(fpn([1, 4, 8, 8], 4)))).toMatchObject({
+      code: "ONNX_SHAPE",
+      message: expect.stringMatching(/from 4 to 1/),
+    });
     expect(analyze(fpn([4, 4, 8, 8], 4)).outputs).toEqual({ y: [4, 4, 8, 8] });
   });
 
   it("scales (opset 11+ and the opset-10 input) keep the batch at 1 on dim 0, and refuse another factor on a rank-4 tensor", () => {
     const scaled = (s: number[], opset = 17) =>
-      model({
-        nodes: [opset < 11 ? node("Resize", ["x", "scales"], ["y"]) : node("Resize", ["x", "", "scales"], ["y"])],
-        inputs: [vi("x", [2, 3, 4, 4])], outputs: [vi("y", ["N", 3, "H", "W"])], inits: [f32("scales", s)],
-      }, { opset_import: [{ domain: "", version: opset }] });
+      model(
+        {
+          nodes: [opset < 11 ? node("Resize", ["x", "scales"], ["y"]) : node("Resize", ["x", "", "scales"], ["y"])],
+          inputs: [vi("x", [2, 3, 4, 4])],
+          outputs: [vi("y", ["N", 3, "H", "W"])],
+          inits: [f32("scales", s)],
+        },
+        { opset_import: [{ domain: "", version: opset }] },
+      );
     expect(analyze(scaled([1, 1, 2, 2]), { batch: 4 }).outputs).toEqual({ y: [4, 3, 8, 8] });
     expect(analyze(scaled([1, 1, 2, 2], 10), { batch: 4 }).outputs).toEqual({ y: [4, 3, 8, 8] });
-    expect(failure(() => analyze(scaled([2, 1, 2, 2])))).toMatchObject({ code: "ONNX_SHAPE", message: expect.stringMatching(/from 2 to 4/) });
-    expect(failure(() => analyze(scaled([0.5, 1, 2, 2], 10)))).toMatchObject({ code: "ONNX_SHAPE", message: expect.stringMatching(/from 2 to 1/) });
+    expect(failure(() => analyze(scaled([2, 1, 2, 2])))).toMatchObject({
+      code: "ONNX_SHAPE",
+      message: expect.stringMatching(/from 2 to 4/),
+    });
+    expect(failure(() => analyze(scaled([0.5, 1, 2, 2], 10)))).toMatchObject({
+      code: "ONNX_SHAPE",
+      message: expect.stringMatching(/from 2 to 1/),
+    });
   });
 
   it("only NCHW / NCDHW tensors are checked: a rank-3 Resize may change dim 0", () => {

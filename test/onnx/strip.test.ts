@@ -102,10 +102,17 @@ describe("stripWeights decides by role, not size", () => {
   });
 
   it("keeps a Constant node's value only when shapes need it", () => {
-    const constant = (name: string, t: ReturnType<typeof f>) => node("Constant", [], [name], {}, { attribute: [{ name: "value", type: 4, t }] });
+    const constant = (name: string, t: ReturnType<typeof f>) =>
+      node("Constant", [], [name], {}, { attribute: [{ name: "value", type: 4, t }] });
     const b = model({
-      nodes: [constant("k", f("", [1, 4, 1, 1])), constant("sc", f("", [4], [1, 1, 2, 2])), node("Mul", ["x", "k"], ["m"]), node("Resize", ["m", "", "sc"], ["y"])],
-      inputs: [vi("x", [1, 4, 8, 8])], outputs: [vi("y", [1, 4, 16, 16])],
+      nodes: [
+        constant("k", f("", [1, 4, 1, 1])),
+        constant("sc", f("", [4], [1, 1, 2, 2])),
+        node("Mul", ["x", "k"], ["m"]),
+        node("Resize", ["m", "", "sc"], ["y"]),
+      ],
+      inputs: [vi("x", [1, 4, 8, 8])],
+      outputs: [vi("y", [1, 4, 16, 16])],
     });
     const m = decodeModel(stripWeights(b));
     const value = (out: string) => m.proto.graph!.node!.find((n) => n.output?.[0] === out)!.attribute![0].t!;

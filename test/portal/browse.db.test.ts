@@ -27,7 +27,8 @@ beforeAll(async () => {
   slugA = world.platforms[0]!.slug;
 }, 120_000);
 
-const visible = (teamIds: number[]) => (r: WorldRow) => r.visibility === "public" || (r.ownerTeamId !== null && teamIds.includes(r.ownerTeamId));
+const visible = (teamIds: number[]) => (r: WorldRow) =>
+  r.visibility === "public" || (r.ownerTeamId !== null && teamIds.includes(r.ownerTeamId));
 const rowsOn = (platformId: number, pred: (r: WorldRow) => boolean) => world.rows.filter((r) => r.platformId === platformId && pred(r));
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -56,7 +57,11 @@ describe("browse", () => {
     ["params ↓, source zoo", { sort: "params", dir: "desc", source: "zoo" }, (r) => r.source === "zoo"],
     ["family + batch 8", { family: "resnet", batch: "8" }, (r) => r.family === "resnet" && r.batch === 8],
     ["FLOPs range with SI suffixes", { flopsMin: "100M", flopsMax: "2G" }, (r) => r.flops >= 1e8 && r.flops <= 2e9],
-    ["latency range, FLOPs ↓", { latencyMin: "0.05", latencyMax: "1.5", sort: "flops", dir: "desc" }, (r) => r.medianMs >= 0.05 && r.medianMs <= 1.5],
+    [
+      "latency range, FLOPs ↓",
+      { latencyMin: "0.05", latencyMax: "1.5", sort: "flops", dir: "desc" },
+      (r) => r.medianMs >= 0.05 && r.medianMs <= 1.5,
+    ],
   ];
   for (const [label, q, pred] of cases) {
     it(`pages through every visible row exactly once, in order: ${label}`, async () => {
@@ -134,7 +139,9 @@ describe("/api/v1 portal handlers", () => {
     const anon = await call(browseRoute.GET, { path: `/api/v1/browse?platform=${encodeURIComponent(slugA)}&limit=5` });
     expect(anon.status).toBe(200);
     expect(anon.body.items).toHaveLength(5);
-    const res = await browseRoute.GET(new Request(`http://localhost/api/v1/browse?platform=${encodeURIComponent(slugA)}`), { params: Promise.resolve({}) });
+    const res = await browseRoute.GET(new Request(`http://localhost/api/v1/browse?platform=${encodeURIComponent(slugA)}`), {
+      params: Promise.resolve({}),
+    });
     expect(res.headers.get("cache-control")).toMatch(/^public, max-age=60/);
     const mine = await call(browseRoute.GET, { path: `/api/v1/browse?platform=${encodeURIComponent(slugA)}&scope=team`, as: member });
     expect(mine.status).toBe(200);
@@ -158,7 +165,9 @@ describe("/api/v1 portal handlers", () => {
     }
     // a cursor made for another sort order is refused, not misapplied
     const page = await call(browseRoute.GET, { path: `/api/v1/browse?platform=${encodeURIComponent(slugA)}&limit=2` });
-    const r = await call(browseRoute.GET, { path: `/api/v1/browse?platform=${encodeURIComponent(slugA)}&sort=flops&cursor=${page.body.nextCursor}` });
+    const r = await call(browseRoute.GET, {
+      path: `/api/v1/browse?platform=${encodeURIComponent(slugA)}&sort=flops&cursor=${page.body.nextCursor}`,
+    });
     expect(r.status).toBe(400);
     // scope=team needs a signed-in caller
     expect((await call(browseRoute.GET, { path: `/api/v1/browse?scope=team` })).status).toBe(401);

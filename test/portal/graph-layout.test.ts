@@ -30,7 +30,8 @@ function checkLayout(feed: GraphFeed) {
     const first = e.points[0]!;
     const last = e.points[e.points.length - 1]!;
     // each end of the route is on its box's border (dagre clips at the box), the start above the end
-    const onBorder = (p: { x: number; y: number }, n: typeof a) => Math.max(Math.abs(p.x - n.x) / (n.w / 2), Math.abs(p.y - n.y) / (n.h / 2));
+    const onBorder = (p: { x: number; y: number }, n: typeof a) =>
+      Math.max(Math.abs(p.x - n.x) / (n.w / 2), Math.abs(p.y - n.y) / (n.h / 2));
     expect(onBorder(first, a)).toBeCloseTo(1, 1);
     expect(onBorder(last, b)).toBeCloseTo(1, 1);
     expect(last.y).toBeGreaterThan(first.y);
@@ -98,7 +99,12 @@ describe("graphFeed", () => {
 });
 
 describe("layoutGraph (dagre adapter)", () => {
-  for (const spec of [RESNET50, { family: "densenet", resolution: 64 }, { family: "googlenet", resolution: 96 }, { family: "vit", depth: 2, resolution: 64 }]) {
+  for (const spec of [
+    RESNET50,
+    { family: "densenet", resolution: 64 },
+    { family: "googlenet", resolution: 96 },
+    { family: "vit", depth: 2, resolution: 64 },
+  ]) {
     it(`ranks respect every edge, every edge is routed with its shape, no overlaps: ${spec.family}`, () => {
       checkLayout(feedOf(spec).feed);
     });
@@ -127,7 +133,9 @@ describe("layoutGraph (dagre adapter)", () => {
       const cpu = process.cpuUsage();
       const r = layoutGraph(layoutInput(feed).input);
       const cpuMs = Math.round((process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1000);
-      console.log(`[graph-layout] ${label}: ${feed.nodes.length} nodes, ${feed.edges.length} edges (${r.edges.filter((e) => e.long).length} long), dagre ${r.ms} ms wall, ${cpuMs} ms CPU, ${Math.round(r.width)}×${Math.round(r.height)} px`);
+      console.log(
+        `[graph-layout] ${label}: ${feed.nodes.length} nodes, ${feed.edges.length} edges (${r.edges.filter((e) => e.long).length} long), dagre ${r.ms} ms wall, ${cpuMs} ms CPU, ${Math.round(r.width)}×${Math.round(r.height)} px`,
+      );
       if (label.startsWith("ViT")) expect(feed.ops).toBeGreaterThan(1000);
     }
   }, 120_000);
@@ -139,7 +147,9 @@ describe("nodeTimes", () => {
   const at = (n: typeof conv) => g.nodes.indexOf(n!);
 
   it("splits a fused kernel's time over the nodes it was fused from", () => {
-    const t = nodeTimes(g, { kernels: [{ name: conv!.name, opType: "Conv", medianUs: 90, fusedFrom: [conv!.name, bn!.name, relu!.name] }] });
+    const t = nodeTimes(g, {
+      kernels: [{ name: conv!.name, opType: "Conv", medianUs: 90, fusedFrom: [conv!.name, bn!.name, relu!.name] }],
+    });
     expect(t[at(conv)]).toBeCloseTo(30);
     expect(t[at(bn)]).toBeCloseTo(30);
     expect(t[at(relu)]).toBeCloseTo(30);
@@ -162,10 +172,15 @@ describe("evaluation documents", () => {
   const slug = "x86-2c/ort-cpu-1.30/fp32/t1";
   it("flattens row lists and nested split → platform → method objects alike", () => {
     const rows = flattenEval([{ split: "random", platform: slug, method: "gnn", mape: 2.1, acc10: 98 }]);
-    expect(rows).toEqual([{ split: "random", platform: slug, method: "gnn", n: null, mape: 2.1, rmspe: null, acc5: null, acc10: 98, kendallTau: null }]);
+    expect(rows).toEqual([
+      { split: "random", platform: slug, method: "gnn", n: null, mape: 2.1, rmspe: null, acc5: null, acc10: 98, kendallTau: null },
+    ]);
     const nested = flattenEval({
       generatedAt: "2025-11-21",
-      splits: { random: { [slug]: { gnn: { mape: 2, acc10: 97, n: 40 }, "flops-linear": { mape: 9, acc10: 60 } } }, "lofo:resnet": { [slug]: { gnn: { mape: 8, acc10: 70 } } } },
+      splits: {
+        random: { [slug]: { gnn: { mape: 2, acc10: 97, n: 40 }, "flops-linear": { mape: 9, acc10: 60 } } },
+        "lofo:resnet": { [slug]: { gnn: { mape: 8, acc10: 70 } } },
+      },
     });
     expect(nested).toHaveLength(3);
     expect(nested.find((r) => r.split === "lofo:resnet")?.method).toBe("gnn");

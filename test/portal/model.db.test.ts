@@ -96,12 +96,22 @@ describe("compare", () => {
     const s = await compareModels(db(), [], [a!.id, b!.id, priv.id]);
     expect(s.models.map((m) => m.id)).toEqual([a!.id, b!.id]);
     expect(s.missing).toEqual([priv.id]);
-    expect(s.latency[world.platforms[1]!.slug]![a!.id]).toBeCloseTo(world.rows.find((r) => r.modelId === a!.id && r.platformId === world.platforms[1]!.id && r.batch === 1)!.medianMs, 9);
+    expect(s.latency[world.platforms[1]!.slug]![a!.id]).toBeCloseTo(
+      world.rows.find((r) => r.modelId === a!.id && r.platformId === world.platforms[1]!.id && r.batch === 1)!.medianMs,
+      9,
+    );
     const p = await comparePlatforms(db(), [], { a: world.platforms[0]!.slug, b: world.platforms[1]!.slug });
-    expect(p.total).toBe(world.rows.filter((r) => r.platformId === world.platforms[1]!.id && r.batch === 1 && r.visibility === "public").length);
+    expect(p.total).toBe(
+      world.rows.filter((r) => r.platformId === world.platforms[1]!.id && r.batch === 1 && r.visibility === "public").length,
+    );
     const ratios = world.rows
       .filter((r) => r.platformId === world.platforms[1]!.id && r.batch === 1 && r.visibility === "public")
-      .map((r) => Math.log(r.medianMs / world.rows.find((x) => x.modelId === r.modelId && x.platformId === world.platforms[0]!.id && x.batch === 1)!.medianMs));
+      .map((r) =>
+        Math.log(
+          r.medianMs /
+            world.rows.find((x) => x.modelId === r.modelId && x.platformId === world.platforms[0]!.id && x.batch === 1)!.medianMs,
+        ),
+      );
     expect(p.geoMeanRatio!).toBeCloseTo(Math.exp(ratios.reduce((x, y) => x + y, 0) / ratios.length), 9);
     expect(p.geoMeanRatio!).toBeLessThan(0.7); // 2 threads are faster in this dataset
   });

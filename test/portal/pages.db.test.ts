@@ -176,7 +176,8 @@ describe("the job page service", () => {
     expect((await claim(db(), d.auth))?.id).toBe(job.id);
     await fail(db(), d.auth, job.id, {
       code: "MEASUREMENT_FAILED",
-      message: "Error: the runtime crashed (SIGSEGV)\n    at runModel (/srv/nnlq/workers/measure.ts:120:9)\n    at process (node:internal/x:1:1)",
+      message:
+        "Error: the runtime crashed (SIGSEGV)\n    at runModel (/srv/nnlq/workers/measure.ts:120:9)\n    at process (node:internal/x:1:1)",
       retry: false,
     });
     // a public model's job: anyone may read it (as the API allows), without the quota fields
@@ -197,13 +198,21 @@ describe("the job page service", () => {
   it("timeline edge cases: cancelled while queued skips the device steps; a job done without a heartbeat still ran", () => {
     const t = "2026-01-01T00:00:00.000Z";
     const later = "2026-01-01T00:01:00.000Z";
-    expect(jobTimeline({ state: "cancelled", attempts: 0, createdAt: t, updatedAt: later, startedAt: null, finishedAt: later }).map((s) => [s.key, s.status, s.at])).toEqual([
+    expect(
+      jobTimeline({ state: "cancelled", attempts: 0, createdAt: t, updatedAt: later, startedAt: null, finishedAt: later }).map((s) => [
+        s.key,
+        s.status,
+        s.at,
+      ]),
+    ).toEqual([
       ["queued", "done", t],
       ["claimed", "skipped", null],
       ["running", "skipped", null],
       ["cancelled", "done", later],
     ]);
-    expect(jobTimeline({ state: "done", attempts: 1, createdAt: t, updatedAt: later, startedAt: null, finishedAt: later }).map((s) => s.status)).toEqual(["done", "done", "done", "done"]);
+    expect(
+      jobTimeline({ state: "done", attempts: 1, createdAt: t, updatedAt: later, startedAt: null, finishedAt: later }).map((s) => s.status),
+    ).toEqual(["done", "done", "done", "done"]);
     expect(errorMessageOnly("\n  at x (/a/b.ts:1:1)\nboom")).toBe("boom");
   });
 });

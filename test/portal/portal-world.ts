@@ -118,7 +118,19 @@ export async function makePortalWorld(db: Db, o: { teamId: number; models?: numb
             measuredAt: new Date(now - (runs.length - k) * 3600_000 - i * 1000),
           });
         }
-        rows.push({ modelId: m.id, name: m.name, family, flops, params, platformId: p.id, batch, medianMs: median, visibility: m.visibility, ownerTeamId: m.ownerTeamId, source: m.source as WorldRow["source"] });
+        rows.push({
+          modelId: m.id,
+          name: m.name,
+          family,
+          flops,
+          params,
+          platformId: p.id,
+          batch,
+          medianMs: median,
+          visibility: m.visibility,
+          ownerTeamId: m.ownerTeamId,
+          source: m.source as WorldRow["source"],
+        });
       }
     }
   }
@@ -175,7 +187,12 @@ export async function makePortalWorld(db: Db, o: { teamId: number; models?: numb
     env: { cpuModel: "Test CPU", cores: 2 },
     profile: {
       runs: 3,
-      kernels: computeNodes.map((nd, k) => ({ name: nd.name, opType: nd.opType, medianUs: nd.opType === "Conv" ? 40 + k : 2, fusedFrom: [nd.name] })),
+      kernels: computeNodes.map((nd, k) => ({
+        name: nd.name,
+        opType: nd.opType,
+        medianUs: nd.opType === "Conv" ? 40 + k : 2,
+        fusedFrom: [nd.name],
+      })),
     } as never,
     measuredAt: new Date(now),
   });
@@ -210,7 +227,14 @@ export async function makePortalWorld(db: Db, o: { teamId: number; models?: numb
       const v = r.medianMs * (1 + (((k * 13) % 9) - 4) / 100); // −4% … +4%, and one family off by 25%
       const value = r.family === "vgg" ? r.medianMs * 1.25 : v;
       predicted.set(`${r.modelId}|${r.platformId}|${r.batch}`, value);
-      return { modelId: r.modelId, platformId: r.platformId, batch: r.batch, predictorVersionId: res.insertId, valueMs: value, uncertaintyMs: value * 0.03 };
+      return {
+        modelId: r.modelId,
+        platformId: r.platformId,
+        batch: r.batch,
+        predictorVersionId: res.insertId,
+        valueMs: value,
+        uncertaintyMs: value * 0.03,
+      };
     });
   await db.insert(predictions).values(values);
   return { tag, platforms, models, rows, zooModel, predictor: { id: res.insertId, name: `portal-test-gnn-${tag}` }, predicted };

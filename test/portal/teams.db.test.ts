@@ -80,14 +80,28 @@ describe("quota preview", () => {
   it("is for the team's members, over HTTP with validation", async () => {
     const stranger = await makeUser("preview-stranger");
     const m = world.models[0]!;
-    await expect(quotaPreview(db(), sessionOf(stranger), teamId, { modelId: m.id, platforms: [world.platforms[0]!.slug] })).rejects.toMatchObject({ code: "FORBIDDEN" });
-    const ok = await call(previewRoute.GET, { path: `/api/v1/teams/${teamId}/quota-preview?modelId=${m.id}&platforms=${encodeURIComponent(world.platforms[0]!.slug)}`, params: { teamId }, as: owner });
+    await expect(
+      quotaPreview(db(), sessionOf(stranger), teamId, { modelId: m.id, platforms: [world.platforms[0]!.slug] }),
+    ).rejects.toMatchObject({ code: "FORBIDDEN" });
+    const ok = await call(previewRoute.GET, {
+      path: `/api/v1/teams/${teamId}/quota-preview?modelId=${m.id}&platforms=${encodeURIComponent(world.platforms[0]!.slug)}`,
+      params: { teamId },
+      as: owner,
+    });
     expect(ok.status).toBe(200);
     expect(ok.body.items).toHaveLength(1);
-    const bad = await call(previewRoute.GET, { path: `/api/v1/teams/${teamId}/quota-preview?modelId=${m.id}&platforms=nope`, params: { teamId }, as: owner });
+    const bad = await call(previewRoute.GET, {
+      path: `/api/v1/teams/${teamId}/quota-preview?modelId=${m.id}&platforms=nope`,
+      params: { teamId },
+      as: owner,
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.fields["platforms.0"] ?? bad.body.error.details.fields.platforms).toBeTruthy();
-    const missing = await call(previewRoute.GET, { path: `/api/v1/teams/${teamId}/quota-preview?modelId=99999999&platforms=${encodeURIComponent(world.platforms[0]!.slug)}`, params: { teamId }, as: owner });
+    const missing = await call(previewRoute.GET, {
+      path: `/api/v1/teams/${teamId}/quota-preview?modelId=99999999&platforms=${encodeURIComponent(world.platforms[0]!.slug)}`,
+      params: { teamId },
+      as: owner,
+    });
     expect(missing.status).toBe(404);
   });
 });

@@ -13,8 +13,13 @@ import { opCost, syntheticKernels, tinyGraphs } from "./helpers";
 const graphs = tinyGraphs(["resnet", "mobilenetv2", "vgg", "squeezenet"], 10);
 const train = graphs.filter((_, i) => i % 4 !== 0);
 const test = graphs.filter((_, i) => i % 4 === 0);
-const err = (p: { predictSamples(s: Sample[]): Float64Array }, s: Sample[]) => mape(p.predictSamples(s), s.map((x) => x.latencyMs));
-const withTarget = (list: Sample[], y: (s: Sample) => number, platform = "p"): Sample[] => list.map((s) => ({ ...s, platform, latencyMs: y(s) }));
+const err = (p: { predictSamples(s: Sample[]): Float64Array }, s: Sample[]) =>
+  mape(
+    p.predictSamples(s),
+    s.map((x) => x.latencyMs),
+  );
+const withTarget = (list: Sample[], y: (s: Sample) => number, platform = "p"): Sample[] =>
+  list.map((s) => ({ ...s, platform, latencyMs: y(s) }));
 
 describe("FLOPs regressions", () => {
   it("flops-linear recovers latency = a·GFLOPs + c per platform", () => {
@@ -119,7 +124,10 @@ describe("serialisation", () => {
   });
 
   it("refuses foreign manifests with typed errors", () => {
-    const good = LinearPredictor.train(train.map((s) => ({ ...s, latencyMs: 1 + s.stats.flops / 1e9 })), { method: "flops-linear" }).save().manifest;
+    const good = LinearPredictor.train(
+      train.map((s) => ({ ...s, latencyMs: 1 + s.stats.flops / 1e9 })),
+      { method: "flops-linear" },
+    ).save().manifest;
     for (const [m, why] of [
       [{ ...good, format: "x" }, /not an nnlq predictor/],
       [{ ...good, featureSetVersion: "old" }, /trained on features old/],

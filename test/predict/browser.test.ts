@@ -28,7 +28,13 @@ beforeAll(async () => {
   if (!chromium) return;
   await initTfNode();
   const graphs = tinyGraphs(["resnet", "mobilenetv2"], 6);
-  model = await trainGnn(graphs.flatMap((s) => [{ ...s, platform: "a", latencyMs: additiveLatency(s) }, { ...s, platform: "b", latencyMs: additiveLatency(s, 0.5) }]), { epochs: 3, batchSize: 6 });
+  model = await trainGnn(
+    graphs.flatMap((s) => [
+      { ...s, platform: "a", latencyMs: additiveLatency(s) },
+      { ...s, platform: "b", latencyMs: additiveLatency(s, 0.5) },
+    ]),
+    { epochs: 3, batchSize: 6 },
+  );
   browser = await launch();
 }, 120_000);
 
@@ -54,7 +60,9 @@ describe("lib/predict in Chromium", () => {
         expect(again.tensors).toBe(first.tensors); // predict leaks nothing
         const left = await disposeInPage(page);
         expect(left).toBe(first.tensors - model.model.vars.size);
-        console.log(`Chromium ${backend}: features ${Math.min(...again.times.parse).toFixed(1)} ms + predict ${Math.min(...again.times.predict).toFixed(1)} ms`);
+        console.log(
+          `Chromium ${backend}: features ${Math.min(...again.times.parse).toFixed(1)} ms + predict ${Math.min(...again.times.predict).toFixed(1)} ms`,
+        );
       } finally {
         await page.close();
       }

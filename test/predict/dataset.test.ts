@@ -9,9 +9,19 @@ const spec = sampleSpecs("resnet", 1, 5, { batch: 1, resolution: 32 })[0];
 
 function row(over: Partial<DataRow> = {}): DataRow {
   return {
-    spec, family: "resnet", platform: "x86-2c/ort-cpu-1.30/fp32/t1", batch: 1,
-    stats: { median: 2, min: 1.5 }, cpu: { median: 1.8 },
-    profile: { kernelSumUs: 30, kernels: [{ name: "Relu_2_nchwc", op: "Conv", type: "Conv+Relu", us: 20, nodes: ["Relu_2", "BatchNormalization_1", "Conv_0", "not-a-node"] }, { name: "ReorderOutput", op: "ReorderOutput", type: "ReorderOutput", us: 10, nodes: [] }] },
+    spec,
+    family: "resnet",
+    platform: "x86-2c/ort-cpu-1.30/fp32/t1",
+    batch: 1,
+    stats: { median: 2, min: 1.5 },
+    cpu: { median: 1.8 },
+    profile: {
+      kernelSumUs: 30,
+      kernels: [
+        { name: "Relu_2_nchwc", op: "Conv", type: "Conv+Relu", us: 20, nodes: ["Relu_2", "BatchNormalization_1", "Conv_0", "not-a-node"] },
+        { name: "ReorderOutput", op: "ReorderOutput", type: "ReorderOutput", us: 10, nodes: [] },
+      ],
+    },
     ...over,
   };
 }
@@ -34,9 +44,17 @@ describe("profiles", () => {
   });
 
   it("normalises lib/measure, database and release kernel shapes", () => {
-    const measure = compactProfile({ runs: 5, kernels: [{ name: "a", opType: "Conv", kernelType: "Conv+Relu", medianUs: 12, fusedFrom: ["x"] }] });
+    const measure = compactProfile({
+      runs: 5,
+      kernels: [{ name: "a", opType: "Conv", kernelType: "Conv+Relu", medianUs: 12, fusedFrom: ["x"] }],
+    });
     const db = compactProfile({ kernels: [{ name: "a", op: "Conv", kernelType: "Conv+Relu", ms: 0.012, nodes: ["x"] }] });
-    const release = compactProfile({ kernels: [["a", "Conv", "Conv+Relu", 0.012, ["x"]], ["b", "Add", null, 0.001, []]] });
+    const release = compactProfile({
+      kernels: [
+        ["a", "Conv", "Conv+Relu", 0.012, ["x"]],
+        ["b", "Add", null, 0.001, []],
+      ],
+    });
     const want = { name: "a", op: "Conv", type: "Conv+Relu", us: 12, nodes: ["x"] };
     expect(measure?.kernels[0]).toEqual(want);
     expect(db?.kernels[0]).toMatchObject({ ...want, us: expect.closeTo(12, 6) });
@@ -54,7 +72,12 @@ describe("JSONL dev data", () => {
     const rows = parseJsonl(text);
     expect(rows).toHaveLength(2);
     expect(rows[1].stats.median).toBe(3);
-    for (const [bad, why] of [["{nope", "line 2: not JSON"], ["[1]", "line 2: not a JSON object"], [JSON.stringify({ ...row(), stats: { median: 0 } }), "line 2: missing or non-positive"], [JSON.stringify({ ...row(), platform: "" }), "line 2: missing platform"]]) {
+    for (const [bad, why] of [
+      ["{nope", "line 2: not JSON"],
+      ["[1]", "line 2: not a JSON object"],
+      [JSON.stringify({ ...row(), stats: { median: 0 } }), "line 2: missing or non-positive"],
+      [JSON.stringify({ ...row(), platform: "" }), "line 2: missing platform"],
+    ]) {
       let err: unknown;
       try {
         parseJsonl(`${JSON.stringify(row())}\n${bad}`);
@@ -100,13 +123,28 @@ describe("JSONL dev data", () => {
 describe("data release (issue 6 format)", () => {
   it("joins measurements to specs, regenerates at the measured batch, merges repeats by the median", () => {
     const model = { hash: "h1", family: "resnet", batch: 1, zooSpec: spec };
-    const m = (medianMs: number, measuredAt: string, batch = 1) => ({ model: "h1", platform: "p", batch, measuredAt, stats: { medianMs, minMs: medianMs / 2 }, profile: { kernels: [["Relu_2_nchwc", "Conv", "Conv+Relu", 0.01, ["Conv_0"]]] } });
-    const samples = samplesFromRelease([model, { hash: "corpus", family: "other", batch: 1, zooSpec: null, storageKey: "corpus:networks/x.onnx" }], [
-      m(1, "2026-01-01"), m(3, "2026-01-02"), m(2, "2026-01-03"), m(8, "2026-01-01", 2),
-      { model: "corpus", platform: "p", batch: 1, stats: { medianMs: 1 } }, { model: "unknown", platform: "p", batch: 1, stats: { medianMs: 1 } },
-    ]);
+    const m = (medianMs: number, measuredAt: string, batch = 1) => ({
+      model: "h1",
+      platform: "p",
+      batch,
+      measuredAt,
+      stats: { medianMs, minMs: medianMs / 2 },
+      profile: { kernels: [["Relu_2_nchwc", "Conv", "Conv+Relu", 0.01, ["Conv_0"]]] },
+    });
+    const samples = samplesFromRelease(
+      [model, { hash: "corpus", family: "other", batch: 1, zooSpec: null, storageKey: "corpus:networks/x.onnx" }],
+      [
+        m(1, "2026-01-01"),
+        m(3, "2026-01-02"),
+        m(2, "2026-01-03"),
+        m(8, "2026-01-01", 2),
+        { model: "corpus", platform: "p", batch: 1, stats: { medianMs: 1 } },
+        { model: "unknown", platform: "p", batch: 1, stats: { medianMs: 1 } },
+      ],
+    );
     expect(samples).toHaveLength(2); // the corpus model has no resolver; the unknown hash is skipped
-    const b1 = samples.find((s) => s.batch === 1)!, b2 = samples.find((s) => s.batch === 2)!;
+    const b1 = samples.find((s) => s.batch === 1)!,
+      b2 = samples.find((s) => s.batch === 2)!;
     expect(b1.latencyMs).toBe(2);
     expect(b2.features.graph.batch).toBe(2);
     expect(b1.graph.key).not.toBe(b2.graph.key);

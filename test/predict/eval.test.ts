@@ -32,7 +32,9 @@ describe("runEvaluation", () => {
     expect(report.rows.filter((r) => r.split === "lofo")).toHaveLength(3 * 2);
     const fs = report.fewShot;
     expect(new Set(fs.map((r) => r.n))).toEqual(new Set([4, 8]));
-    expect(new Set(fs.map((r) => r.method))).toEqual(new Set(["gnn-finetune", "gnn-finetune-heads", "gnn-scratch", "flops-linear", "roofline"]));
+    expect(new Set(fs.map((r) => r.method))).toEqual(
+      new Set(["gnn-finetune", "gnn-finetune-heads", "gnn-scratch", "flops-linear", "roofline"]),
+    );
     for (const r of [...report.rows.map((x) => x.metrics), ...fs.map((x) => x.metrics)]) {
       expect(r.n).toBeGreaterThan(0);
       expect(Number.isFinite(r.mape)).toBe(true);
@@ -80,7 +82,11 @@ describe("trainVersion", () => {
     expect(r.trainSamples + r.valSamples).toBe(samples.length);
     expect(Object.keys(r.val).sort()).toEqual(["x86-2c/ort-cpu-1.30/fp32/t1", "x86-2c/ort-cpu-1.30/int8/t1"]);
     expect(r.valMape).toBeGreaterThan(0);
-    expect(r.predictor.save().manifest).toMatchObject({ format: "nnlq-predictor/1", method: "flops-linear", trainingSetSize: r.trainSamples });
+    expect(r.predictor.save().manifest).toMatchObject({
+      format: "nnlq-predictor/1",
+      method: "flops-linear",
+      trainingSetSize: r.trainSamples,
+    });
   });
 
   it("promotes a candidate only when it beats the current version on the same validation split", async () => {

@@ -47,12 +47,25 @@ describe("the evolving predictor", () => {
   it("registers, promotes and stores predictions; retrains only on growth; keeps the current version when not beaten", async () => {
     const lines: string[] = [];
     // a version a stopped trainer left in "training"
-    await db().insert(predictorVersions).values({ name: "gnn-interrupted", method: "gnn", platformIds: [], featureSetVersion: "x", trainingSetSize: 1, status: "training" });
+    await db()
+      .insert(predictorVersions)
+      .values({ name: "gnn-interrupted", method: "gnn", platformIds: [], featureSetVersion: "x", trainingSetSize: 1, status: "training" });
     const first = await evolvePredictors(db(), { methods, log: (l) => lines.push(l) });
     expect((await listPredictorVersions(db())).find((v) => v.name === "gnn-interrupted")!.status).toBe("failed");
     // platforms with a handful of measured graphs in the release get no head (and are named)
-    const matrix = (JSON.parse(fs.readFileSync(path.join(DEFAULT_RELEASE_DIR, "MANIFEST.json"), "utf8")) as { matrix: Record<string, Record<string, Record<string, number>>> }).matrix;
-    const sparse = Object.entries(matrix).filter(([, byBatch]) => Object.values(byBatch).flatMap((f) => Object.values(f)).reduce((a, b) => a + b, 0) < 30).map(([p]) => p);
+    const matrix = (
+      JSON.parse(fs.readFileSync(path.join(DEFAULT_RELEASE_DIR, "MANIFEST.json"), "utf8")) as {
+        matrix: Record<string, Record<string, Record<string, number>>>;
+      }
+    ).matrix;
+    const sparse = Object.entries(matrix)
+      .filter(
+        ([, byBatch]) =>
+          Object.values(byBatch)
+            .flatMap((f) => Object.values(f))
+            .reduce((a, b) => a + b, 0) < 30,
+      )
+      .map(([p]) => p);
     const leftOut = lines.find((l) => l.includes("left out (fewer than 30 graphs)")) ?? "";
     for (const p of sparse) expect(leftOut).toContain(p);
     if (!sparse.length) expect(leftOut).toBe("");
@@ -71,7 +84,10 @@ describe("the evolving predictor", () => {
       expect(m.validationMape).toBeGreaterThan(0);
       expect(fs.existsSync(path.join(dir, o.version!, "model.json"))).toBe(true);
       // one prediction per measured graph × modelled platform, tied to this version
-      const [{ n }] = await db().select({ n: sql<number>`COUNT(*)`.mapWith(Number) }).from(predictions).where(sql`${predictions.predictorVersionId} = ${v.id}`);
+      const [{ n }] = await db()
+        .select({ n: sql<number>`COUNT(*)`.mapWith(Number) })
+        .from(predictions)
+        .where(sql`${predictions.predictorVersionId} = ${v.id}`);
       expect(n).toBe(o.predictionsStored);
       expect(n).toBeGreaterThanOrEqual(1000);
     }
@@ -94,10 +110,20 @@ describe("POST /api/v1/predict", () => {
   it("predicts specs, structure-only ONNX and stored models in one batch, with per-item errors", async () => {
     const spec = sampleSpecs("resnet", 1, 7)[0]!;
     const onnx = stripWeights(generate(sampleSpecs("vgg", 1, 3)[0]!));
-    const [stored] = await db().execute(sql`SELECT id FROM models WHERE source = 'zoo' AND visibility = 'public' LIMIT 1`) as unknown as [{ id: number }[]];
+    const [stored] = (await db().execute(sql`SELECT id FROM models WHERE source = 'zoo' AND visibility = 'public' LIMIT 1`)) as unknown as [
+      { id: number }[],
+    ];
     const r = await call(predictRoute.POST, {
       method: "POST",
-      body: { models: [{ spec }, { onnx: Buffer.from(onnx).toString("base64") }, { modelId: stored[0]!.id }, { onnx: Buffer.from("not onnx").toString("base64") }, { spec: { family: "nope" } }] },
+      body: {
+        models: [
+          { spec },
+          { onnx: Buffer.from(onnx).toString("base64") },
+          { modelId: stored[0]!.id },
+          { onnx: Buffer.from("not onnx").toString("base64") },
+          { spec: { family: "nope" } },
+        ],
+      },
     });
     expect(r.status, r.text).toBe(200);
     expect(r.body.predictor.method).toMatch(/flops-linear|lookup-table/);
@@ -117,11 +143,16 @@ describe("POST /api/v1/predict", () => {
     const r1 = await call(predictRoute.POST, { method: "POST", body: { models: [{ spec }], platforms: [one] } });
     expect(r1.body.results[0].predictions.map((p: { platform: string }) => p.platform)).toEqual([one]);
     // bad requests are 400 with a message
-    const unknown = await call(predictRoute.POST, { method: "POST", body: { models: [{ spec }], platforms: ["mars-1c/ort-cpu-1.30/fp32/t1"] } });
+    const unknown = await call(predictRoute.POST, {
+      method: "POST",
+      body: { models: [{ spec }], platforms: ["mars-1c/ort-cpu-1.30/fp32/t1"] },
+    });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.message).toMatch(/does not model mars-1c/);
     expect((await call(predictRoute.POST, { method: "POST", body: { models: [] } })).status).toBe(400);
     expect((await call(predictRoute.POST, { method: "POST", body: { models: [{ foo: 1 }] } })).status).toBe(400);
-    expect((await call(predictRoute.POST, { method: "POST", body: { models: [{ modelId: 99_999_999 }] } })).body.results[0].error.code).toBe("NOT_FOUND");
+    expect(
+      (await call(predictRoute.POST, { method: "POST", body: { models: [{ modelId: 99_999_999 }] } })).body.results[0].error.code,
+    ).toBe("NOT_FOUND");
   }, 120_000);
 });

@@ -24,25 +24,44 @@ import { generate, sampleSpecs } from "@/lib/zoo";
 import { additiveLatency, opCost, syntheticKernels, tinyGraphs } from "./helpers";
 
 const graphs = tinyGraphs(["resnet", "mobilenetv2", "vgg", "squeezenet", "nasbench201"], 10);
-const P = "cpu-a", Q = "cpu-b";
-const both = (list: Sample[]) => list.flatMap((s) => [{ ...s, platform: P, latencyMs: additiveLatency(s) }, { ...s, platform: Q, latencyMs: additiveLatency(s, 0.4) + 0.1 }]);
+const P = "cpu-a",
+  Q = "cpu-b";
+const both = (list: Sample[]) =>
+  list.flatMap((s) => [
+    { ...s, platform: P, latencyMs: additiveLatency(s) },
+    { ...s, platform: Q, latencyMs: additiveLatency(s, 0.4) + 0.1 },
+  ]);
 const train = both(graphs.filter((_, i) => i % 5 !== 0));
 const test = both(graphs.filter((_, i) => i % 5 === 0));
-const err = (p: { predictSamples(s: Sample[]): Float64Array }, s: Sample[]) => mape(p.predictSamples(s), s.map((x) => x.latencyMs));
+const err = (p: { predictSamples(s: Sample[]): Float64Array }, s: Sample[]) =>
+  mape(
+    p.predictSamples(s),
+    s.map((x) => x.latencyMs),
+  );
 
 let model: GnnPredictor;
 const logs: EpochLog[] = [];
 
 beforeAll(async () => {
   await initTfNode();
-  model = await trainGnn(train, { epochs: 12, batchSize: 8, lr: 3e-3, seed: 3, val: test.slice(0, 10), patience: 100, onEpoch: (e) => logs.push(e) });
+  model = await trainGnn(train, {
+    epochs: 12,
+    batchSize: 8,
+    lr: 3e-3,
+    seed: 3,
+    val: test.slice(0, 10),
+    patience: 100,
+    onEpoch: (e) => logs.push(e),
+  });
 }, 120_000);
 
 describe("GNN training", () => {
   it("learns an additive latency on two platforms, better than FLOPs regression", () => {
     const gnn = err(model, test);
     const lin = err(LinearPredictor.train(train, { method: "flops-linear" }), test);
-    console.log(`GNN held-out MAPE ${gnn.toFixed(1)}% vs flops-linear ${lin.toFixed(1)}% (${(logs.at(-1)!.elapsedMs / 1000).toFixed(1)} s)`);
+    console.log(
+      `GNN held-out MAPE ${gnn.toFixed(1)}% vs flops-linear ${lin.toFixed(1)}% (${(logs.at(-1)!.elapsedMs / 1000).toFixed(1)} s)`,
+    );
     expect(gnn).toBeLessThan(5);
     expect(gnn).toBeLessThan(lin);
     expect(logs.at(-1)!.loss).toBeLessThan(logs[0].loss / 5);
@@ -143,7 +162,10 @@ describe("GNN inference interface", () => {
       expect(Array.from(b.predictSamples(test))).toEqual(Array.from(want));
       b.dispose();
       // load(url) through fetch, as the browser does
-      const files: Record<string, Uint8Array> = { "model.json": fs.readFileSync(path.join(dir, "model.json")), "weights.bin": fs.readFileSync(path.join(dir, "weights.bin")) };
+      const files: Record<string, Uint8Array> = {
+        "model.json": fs.readFileSync(path.join(dir, "model.json")),
+        "weights.bin": fs.readFileSync(path.join(dir, "weights.bin")),
+      };
       const fakeFetch = (async (u: URL | string) => {
         const name = String(u).split("/").pop()!;
         const body = files[name];
@@ -152,7 +174,9 @@ describe("GNN inference interface", () => {
       const c = await load("https://nnlq.test/predictors/v1/model.json", { fetch: fakeFetch });
       expect(Array.from(c.predictSamples(test))).toEqual(Array.from(want));
       c.dispose();
-      await expect(load("https://nnlq.test/predictors/none/nothing.json", { fetch: fakeFetch })).rejects.toMatchObject({ code: "NOT_FOUND" });
+      await expect(load("https://nnlq.test/predictors/none/nothing.json", { fetch: fakeFetch })).rejects.toMatchObject({
+        code: "NOT_FOUND",
+      });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

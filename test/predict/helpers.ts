@@ -13,8 +13,15 @@ export function tinyGraphs(families: ZooFamily[], perFamily: number, resolution 
   const key = `${families.join(",")}|${perFamily}|${resolution}`;
   let s = cache.get(key);
   if (!s) {
-    const specs = families.flatMap((f) => sampleSpecs(f, perFamily, 11, { batch: 1, resolution: f === "detector" || f === "alexnet" || f === "squeezenet" || f === "googlenet" ? Math.max(64, resolution) : resolution }));
-    s = buildSamples(specs.map((spec, i) => ({ key: `g${i}`, model: { spec }, family: spec.family, platform: "p", batch: 1, latencyMs: 1 })));
+    const specs = families.flatMap((f) =>
+      sampleSpecs(f, perFamily, 11, {
+        batch: 1,
+        resolution: f === "detector" || f === "alexnet" || f === "squeezenet" || f === "googlenet" ? Math.max(64, resolution) : resolution,
+      }),
+    );
+    s = buildSamples(
+      specs.map((spec, i) => ({ key: `g${i}`, model: { spec }, family: spec.family, platform: "p", batch: 1, latencyMs: 1 })),
+    );
     cache.set(key, s);
   }
   return s;
@@ -58,5 +65,10 @@ export function syntheticKernels(s: Sample, nodeUs: (r: number) => number): Samp
       groups.push([v]);
     }
   }
-  return groups.map((rows) => ({ type: rows.map((r) => ops[r]).join("+"), op: ops[rows[0]], us: rows.reduce((a, r) => a + nodeUs(r), 0), rows }));
+  return groups.map((rows) => ({
+    type: rows.map((r) => ops[r]).join("+"),
+    op: ops[rows[0]],
+    us: rows.reduce((a, r) => a + nodeUs(r), 0),
+    rows,
+  }));
 }

@@ -84,9 +84,14 @@ describe("linear", () => {
   it("equals matMul, with gradients for both operands (through a variable too)", () => {
     const x = tf.randomNormal([7, 5], 0, 1, "float32", 8) as tf.Tensor2D;
     const w = tf.variable(tf.randomNormal([5, 3], 0, 1, "float32", 9));
-    const f = (mm: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D) => (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(mm(a as tf.Tensor2D, b as tf.Tensor2D)));
-    const want = tf.grads(f((a, b) => tf.matMul(a, b)))([x, w]).map((g) => Array.from(g.dataSync()));
-    const got = tf.grads(f(linear))([x, w]).map((g) => Array.from(g.dataSync()));
+    const f = (mm: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D) => (a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.square(mm(a as tf.Tensor2D, b as tf.Tensor2D)));
+    const want = tf
+      .grads(f((a, b) => tf.matMul(a, b)))([x, w])
+      .map((g) => Array.from(g.dataSync()));
+    const got = tf
+      .grads(f(linear))([x, w])
+      .map((g) => Array.from(g.dataSync()));
     got.forEach((g, i) => g.forEach((v, j) => expect(v).toBeCloseTo(want[i][j], 3)));
     const { grads } = tf.variableGrads(() => tf.sum(linear(x, w as unknown as tf.Tensor2D)) as tf.Scalar, [w]);
     expect(Array.from(grads[w.name].dataSync()).every(Number.isFinite)).toBe(true);

@@ -20,7 +20,11 @@ const saved = { store: process.env.NNLQ_PREDICTORS_DIR, pub: process.env.NNLQ_PU
 beforeAll(() => {
   process.env.NNLQ_PREDICTORS_DIR = store;
   process.env.NNLQ_PUBLIC_DIR = legacy;
-  for (const [dir, v, body] of [[store, "gnn-20261207-101010-s1", "new"], [legacy + "/predictors", "gnn-old", "old"], [legacy + "/predictors", "gnn-20261207-101010-s1", "shadowed"]] as const) {
+  for (const [dir, v, body] of [
+    [store, "gnn-20261207-101010-s1", "new"],
+    [legacy + "/predictors", "gnn-old", "old"],
+    [legacy + "/predictors", "gnn-20261207-101010-s1", "shadowed"],
+  ] as const) {
     fs.mkdirSync(path.join(dir, v), { recursive: true });
     fs.writeFileSync(path.join(dir, v, "model.json"), JSON.stringify({ body }));
     fs.writeFileSync(path.join(dir, v, "weights.bin"), new Uint8Array([1, 2, 3, 4]));
@@ -62,13 +66,33 @@ describe("predictor store", () => {
   });
 
   it("refuses names that could leave the store", () => {
-    for (const url of ["/predictors/../secret.json", "/predictors/gnn-old/../../secret.json", "/predictors/%2e%2e/secret.json", "/predictors/gnn-old/model.js", "/predictors/.x/model.json", "/predictors/a..b/model.json", "predictors/gnn-old/model.json"]) {
+    for (const url of [
+      "/predictors/../secret.json",
+      "/predictors/gnn-old/../../secret.json",
+      "/predictors/%2e%2e/secret.json",
+      "/predictors/gnn-old/model.js",
+      "/predictors/.x/model.json",
+      "/predictors/a..b/model.json",
+      "predictors/gnn-old/model.json",
+    ]) {
       expect(parsePredictorUrl(url), url).toBeNull();
       expect(manifestPathOf(url), url).toBeNull();
     }
-    for (const [v, f] of [["..", "secret.json"], [".", "model.json"], ["gnn-old", "../model.json"], ["gnn-old", "..\\model.json"], ["gnn-old/..", "model.json"], ["gnn-old", ".json"], ["a".repeat(200), "model.json"], ["gnn-old", "model.json\0"]]) {
+    for (const [v, f] of [
+      ["..", "secret.json"],
+      [".", "model.json"],
+      ["gnn-old", "../model.json"],
+      ["gnn-old", "..\\model.json"],
+      ["gnn-old/..", "model.json"],
+      ["gnn-old", ".json"],
+      ["a".repeat(200), "model.json"],
+      ["gnn-old", "model.json\0"],
+    ]) {
       expect(predictorFile(v!, f!), `${v}/${f}`).toBeNull();
-      expect(notFound(() => predictorVersionFile(v!, f!)), `${v}/${f}`).toBe(true);
+      expect(
+        notFound(() => predictorVersionFile(v!, f!)),
+        `${v}/${f}`,
+      ).toBe(true);
     }
   });
 

@@ -62,7 +62,13 @@ describe("upload", () => {
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({ created: true, stored: true, stripped: true, receivedBytes: full.byteLength });
     expect(r.body.structureBytes).toBeLessThan(full.byteLength / 10);
-    expect(r.body.model).toMatchObject({ name: "tiny-resnet", family: "resnet", visibility: "private", ownedByCaller: true, source: "api" });
+    expect(r.body.model).toMatchObject({
+      name: "tiny-resnet",
+      family: "resnet",
+      visibility: "private",
+      ownedByCaller: true,
+      source: "api",
+    });
     expect(r.body.model.hash).toBe(analyze(structure).hash);
     expect(r.body.analysis.flops).toBeGreaterThan(0);
 
@@ -216,7 +222,10 @@ describe("tenant isolation: team B cannot see team A's private models, jobs or r
     expect(await list({ key: A.key })).toContain(priv.id);
     expect(await list({ key: B.key })).not.toContain(priv.id);
     expect(await list({})).not.toContain(priv.id);
-    const teamOnly = await call(measurementsRoute.GET, { key: B.key, path: `/x?platform=${encodeURIComponent(reg.slug)}&teamId=${A.teamId}` });
+    const teamOnly = await call(measurementsRoute.GET, {
+      key: B.key,
+      path: `/x?platform=${encodeURIComponent(reg.slug)}&teamId=${A.teamId}`,
+    });
     expect(teamOnly.status).toBe(403);
   });
 
@@ -299,23 +308,44 @@ describe("platforms, devices, worker registration", () => {
 
     const plats = (await call(platformsRoute.GET, {})).body.platforms;
     const p = plats.find((x: { slug: string }) => x.slug === "jetson-orin/trt-10.3/int8/t1");
-    expect(p).toMatchObject({ runtime: "trt", devicesOnline: 1, queue: { queued: 0, running: 0 }, devices: [{ hostName: "orin-01", status: "online" }] });
+    expect(p).toMatchObject({
+      runtime: "trt",
+      devicesOnline: 1,
+      queue: { queued: 0, running: 0 },
+      devices: [{ hostName: "orin-01", status: "online" }],
+    });
     const devs = (await call(devicesRoute.GET, { path: `/x?platform=${encodeURIComponent(p.slug)}` })).body.devices;
     expect(devs).toEqual([expect.objectContaining({ hostName: "orin-01", hostInfo: { gpu: "Orin" } })]);
 
     // registering by slug alone works once the platform exists; a clashing spec does not
-    const bySlug = await call(registerRoute.POST, { method: "POST", headers: { "x-worker-token": secret }, body: { hostName: "orin-02", platforms: [{ slug: p.slug }] } });
+    const bySlug = await call(registerRoute.POST, {
+      method: "POST",
+      headers: { "x-worker-token": secret },
+      body: { hostName: "orin-02", platforms: [{ slug: p.slug }] },
+    });
     expect(bySlug.body.devices[0].platformCreated).toBe(false);
-    const clash = await call(registerRoute.POST, { method: "POST", headers: { "x-worker-token": secret }, body: { hostName: "x", platforms: [{ ...spec, slug: "jetson-orin/trt-10.3/fp16/t1" }] } });
+    const clash = await call(registerRoute.POST, {
+      method: "POST",
+      headers: { "x-worker-token": secret },
+      body: { hostName: "x", platforms: [{ ...spec, slug: "jetson-orin/trt-10.3/fp16/t1" }] },
+    });
     expect(clash.status).toBe(400);
     expect(clash.body.error.message).toMatch(/does not match its fields/);
 
     // revoking the token disables its devices at once
     const tokenId = r.body.token.id;
     expect((await call(tokenRoute.DELETE, { method: "DELETE", as: admin, params: { tokenId } })).body.token.revokedAt).not.toBeNull();
-    const claim = await call(claimRoute.POST, { method: "POST", headers: { "x-device-token": reg1.body.devices[0].deviceToken }, body: {} });
+    const claim = await call(claimRoute.POST, {
+      method: "POST",
+      headers: { "x-device-token": reg1.body.devices[0].deviceToken },
+      body: {},
+    });
     expect(claim.status).toBe(401);
-    const again = await call(registerRoute.POST, { method: "POST", headers: { "x-worker-token": secret }, body: { hostName: "orin-01", platforms: [spec] } });
+    const again = await call(registerRoute.POST, {
+      method: "POST",
+      headers: { "x-worker-token": secret },
+      body: { hostName: "orin-01", platforms: [spec] },
+    });
     expect(again.status).toBe(401);
     expect(again.body.error.message).toMatch(/revoked/);
   });
@@ -334,7 +364,11 @@ describe("platforms, devices, worker registration", () => {
     const list = (await call(tokensRoute.GET, { as: admin })).body.tokens;
     expect(list.find((t: { id: number }) => t.id === r.body.token.id)).toMatchObject({ name: "restricted", allowNewPlatforms: false });
     expect(JSON.stringify(list)).not.toContain(r.body.secret);
-    const bad = await call(registerRoute.POST, { method: "POST", headers: { "x-worker-token": "nope" }, body: { hostName: "h", platforms: [{ slug: reg.slug }] } });
+    const bad = await call(registerRoute.POST, {
+      method: "POST",
+      headers: { "x-worker-token": "nope" },
+      body: { hostName: "h", platforms: [{ slug: reg.slug }] },
+    });
     expect(bad.status).toBe(401);
   });
 });

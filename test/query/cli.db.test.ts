@@ -46,7 +46,10 @@ describe("client and CLI over HTTP", () => {
   it("nnlq query --wait: strips locally, uploads, follows the job a worker completes, prints the table", async () => {
     // a worker registers a platform and serves one job through the DeviceClient
     const { secret } = await createWorkerToken(db(), { name: "cli worker" });
-    const reg = await new WorkerClient({ baseUrl: server.url }).register(secret, { hostName: "cli-host", platforms: [testPlatform("cli")] });
+    const reg = await new WorkerClient({ baseUrl: server.url }).register(secret, {
+      hostName: "cli-host",
+      platforms: [testPlatform("cli")],
+    });
     const slug = reg.devices[0]!.platform.slug;
     await giveQuota(team.teamId, reg.devices[0]!.platform.id, 1000);
     const device = new WorkerClient({ baseUrl: server.url }).forDevice(reg.devices[0]!.deviceToken);

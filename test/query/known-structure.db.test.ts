@@ -34,9 +34,12 @@ beforeEach(() => resetRateLimits());
 async function upload(bytes: Uint8Array, key?: string) {
   const headers: Record<string, string> = { "content-type": "application/octet-stream" };
   if (key) headers.authorization = `Bearer ${key}`;
-  const res = await modelsRoute.POST(new Request("http://localhost/api/v1/models?name=mine", { method: "POST", headers, body: bytes as BodyInit }), {
-    params: Promise.resolve({}),
-  });
+  const res = await modelsRoute.POST(
+    new Request("http://localhost/api/v1/models?name=mine", { method: "POST", headers, body: bytes as BodyInit }),
+    {
+      params: Promise.resolve({}),
+    },
+  );
   return { status: res.status, body: await res.json() };
 }
 
@@ -72,7 +75,11 @@ describe("a known model without stored structure", () => {
     const stored = await getStructureBytes(db(), { modelId: release.id });
     expect(stored && analyze(decodeModel(stored)).hash).toBe(s.hash);
     // ownership and visibility are the release's
-    expect(await getModelRow(db(), { id: release.id })).toMatchObject({ visibility: "public", ownerTeamId: null, name: "corpus/squeezenet-like" });
+    expect(await getModelRow(db(), { id: release.id })).toMatchObject({
+      visibility: "public",
+      ownerTeamId: null,
+      name: "corpus/squeezenet-like",
+    });
 
     // a second team's upload keeps the first bytes (one blob per model)
     expect((await upload(structure, B.key)).body).toMatchObject({ stored: true, model: { id: release.id } });

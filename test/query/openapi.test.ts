@@ -85,8 +85,15 @@ describe("openapi.json says what the service does", () => {
     expect(pw).toMatchObject({ type: "string", minLength: 8, maxLength: 200 });
     expect(JSON.stringify(pw)).toContain("[A-Za-z]");
     expect(JSON.stringify(pw)).toContain("[0-9]");
-    const samples = fc.oneof(fc.string({ maxLength: 12 }), fc.stringMatching(/^[a-z0-9]{6,12}$/), fc.string({ minLength: 195, maxLength: 205 }));
-    fc.assert(fc.property(samples, (s) => password.safeParse(s).success === (passwordProblem(s) === null)), { numRuns: 500 });
+    const samples = fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.stringMatching(/^[a-z0-9]{6,12}$/),
+      fc.string({ minLength: 195, maxLength: 205 }),
+    );
+    fc.assert(
+      fc.property(samples, (s) => password.safeParse(s).success === (passwordProblem(s) === null)),
+      { numRuns: 500 },
+    );
     const weak = signupBody.safeParse({ email: "a@b.co", password: "abcdefgh", name: "A" });
     expect(weak.success).toBe(false);
     expect(weak.error!.issues[0]!.message).toBe(passwordProblem("abcdefgh"));
@@ -141,7 +148,10 @@ describe("openapi.json says what the service does", () => {
       // no telemetry and no update check: the lint makes no network request
       const env = { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true", NO_COLOR: "1" };
       const r = spawnSync(process.execPath, [cli, "lint", file, "--format=json"], { cwd: dir, env, encoding: "utf8", timeout: 60_000 });
-      const out = JSON.parse(r.stdout.slice(r.stdout.indexOf("{"))) as { totals: { errors: number; warnings: number }; problems: { ruleId: string; message: string; location: { pointer: string }[] }[] };
+      const out = JSON.parse(r.stdout.slice(r.stdout.indexOf("{"))) as {
+        totals: { errors: number; warnings: number };
+        problems: { ruleId: string; message: string; location: { pointer: string }[] }[];
+      };
       const problems = out.problems.map((p) => `${p.ruleId}: ${p.message} (${p.location[0]?.pointer})`);
       expect(problems).toEqual([]);
       expect(out.totals.errors).toBe(0);

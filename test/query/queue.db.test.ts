@@ -148,7 +148,12 @@ describe("leases", () => {
     expect(again).toMatchObject({ id: job.id, attempt: 2 });
     // the stale worker learns it lost the job, and its result is refused
     expect(await heartbeat(db(), a!.auth, job.id)).toMatchObject({ cancel: true, reason: "lease_lost" });
-    const stale = await call(resultRoute.POST, { method: "POST", params: { jobId: job.id }, headers: { "x-device-token": a!.token }, body: result() });
+    const stale = await call(resultRoute.POST, {
+      method: "POST",
+      params: { jobId: job.id },
+      headers: { "x-device-token": a!.token },
+      body: result(),
+    });
     expect(stale.status).toBe(409);
     expect(stale.body.error.code).toBe("LEASE_LOST");
 
@@ -256,10 +261,13 @@ describe("a site admin takes one device out of service", () => {
     expect((await claim(db(), d!.auth))!.id).toBe(job.id);
 
     // only a site admin; bad input is a 4xx
-    const patch = (as: unknown, deviceId: number | string, body: unknown) => call(deviceAdminRoute.PATCH, { method: "PATCH", as: as as never, params: { deviceId: String(deviceId) }, body });
+    const patch = (as: unknown, deviceId: number | string, body: unknown) =>
+      call(deviceAdminRoute.PATCH, { method: "PATCH", as: as as never, params: { deviceId: String(deviceId) }, body });
     const team = await makeTeam("ooservice");
     expect((await patch(team.user, d!.deviceId, { disabled: true })).status).toBe(403);
-    expect((await call(deviceAdminRoute.PATCH, { method: "PATCH", params: { deviceId: String(d!.deviceId) }, body: { disabled: true } })).status).toBe(401);
+    expect(
+      (await call(deviceAdminRoute.PATCH, { method: "PATCH", params: { deviceId: String(d!.deviceId) }, body: { disabled: true } })).status,
+    ).toBe(401);
     const bad = await patch(admin, d!.deviceId, { disabled: "yes" });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/disabled/);
@@ -276,16 +284,24 @@ describe("a site admin takes one device out of service", () => {
     expect(refused.body.error).toMatchObject({ code: "DEVICE_DISABLED" });
     expect(refused.body.error.message).toMatch(/taken out of service by a site admin/);
     const again = await registerHostsAgain("ooservice");
-    const stillOut = await call(claimRoute.POST, { method: "POST", headers: { "x-device-token": again.deviceToken }, body: { waitSeconds: 0 } });
+    const stillOut = await call(claimRoute.POST, {
+      method: "POST",
+      headers: { "x-device-token": again.deviceToken },
+      body: { waitSeconds: 0 },
+    });
     expect(stillOut.status).toBe(403);
     // the other device of the platform takes the job
-    expect((await claim(db(), other!.auth))).toMatchObject({ id: job.id, attempt: 1 });
+    expect(await claim(db(), other!.auth)).toMatchObject({ id: job.id, attempt: 1 });
     await complete(db(), other!.auth, job.id, result());
 
     const on = await patch(admin, d!.deviceId, { disabled: false });
     expect(on.body.device.adminDisabledAt).toBeNull();
     const { job: j2 } = await enqueue(db(), { model, platform, batch: 2, teamId: null });
-    const back = await call(claimRoute.POST, { method: "POST", headers: { "x-device-token": again.deviceToken }, body: { waitSeconds: 0 } });
+    const back = await call(claimRoute.POST, {
+      method: "POST",
+      headers: { "x-device-token": again.deviceToken },
+      body: { waitSeconds: 0 },
+    });
     expect(back.status).toBe(200);
     expect(back.body.job.id).toBe(j2.id);
   });
@@ -313,7 +329,9 @@ describe("idempotency", () => {
     await giveQuota(team.teamId, platform.id, 1000);
     const model = await makeModelRow("idem-net");
     const first = await enqueue(db(), { model, platform, batch: 1, teamId: team.teamId });
-    const concurrent = await Promise.all(Array.from({ length: 10 }, () => enqueue(db(), { model, platform, batch: 1, teamId: team.teamId })));
+    const concurrent = await Promise.all(
+      Array.from({ length: 10 }, () => enqueue(db(), { model, platform, batch: 1, teamId: team.teamId })),
+    );
     expect(first.created).toBe(true);
     for (const c of concurrent) expect(c).toMatchObject({ created: false, job: { id: first.job.id } });
     // only one reservation was taken
@@ -340,16 +358,27 @@ describe("idempotency", () => {
     expect(r1.status).toBe(200);
     expect(r1.body.results[0]).toMatchObject({ status: "queued", queuePosition: 0, devicesOnline: 1 });
     const jobId = r1.body.results[0].jobId;
-    expect((await call(queryRoute.POST, { method: "POST", key: team.key, body: q })).body.results[0]).toMatchObject({ status: "queued", jobId });
+    expect((await call(queryRoute.POST, { method: "POST", key: team.key, body: q })).body.results[0]).toMatchObject({
+      status: "queued",
+      jobId,
+    });
     const d = reg.devices[0]!.auth;
     await claim(db(), d);
-    expect((await call(queryRoute.POST, { method: "POST", key: team.key, body: q })).body.results[0]).toMatchObject({ status: "running", jobId });
+    expect((await call(queryRoute.POST, { method: "POST", key: team.key, body: q })).body.results[0]).toMatchObject({
+      status: "running",
+      jobId,
+    });
     await complete(db(), d, jobId, result({ medianMs: 4.5 }));
     const r3 = await call(queryRoute.POST, { method: "POST", key: team.key, body: q });
     expect(r3.body.results[0]).toMatchObject({
       status: "measured",
       result: { medianMs: 4.5, runs: 40, peakMemoryBytes: 12_345_678 },
-      provenance: { jobId, device: { id: reg.devices[0]!.deviceId, hostName: "host-cache-0" }, runtimeVersion: "10.0.1", measurementCount: 1 },
+      provenance: {
+        jobId,
+        device: { id: reg.devices[0]!.deviceId, hostName: "host-cache-0" },
+        runtimeVersion: "10.0.1",
+        measurementCount: 1,
+      },
     });
     expect(await claim(db(), d)).toBeNull(); // nothing new was queued
   });
@@ -371,10 +400,22 @@ describe("cancellation and failures", () => {
     const d = reg.devices[0]!;
     await claim(db(), d.auth);
     await heartbeat(db(), d.auth, running.id);
-    expect((await call(cancelRoute.POST, { method: "POST", as: team.user, params: { jobId: running.id } })).body.job.state).toBe("cancelled");
-    const hb = await call(hbRoute.POST, { method: "POST", params: { jobId: running.id }, headers: { "x-device-token": d.token }, body: {} });
+    expect((await call(cancelRoute.POST, { method: "POST", as: team.user, params: { jobId: running.id } })).body.job.state).toBe(
+      "cancelled",
+    );
+    const hb = await call(hbRoute.POST, {
+      method: "POST",
+      params: { jobId: running.id },
+      headers: { "x-device-token": d.token },
+      body: {},
+    });
     expect(hb.body).toEqual({ cancel: true, reason: "cancelled", leaseExpiresAt: null });
-    const late = await call(resultRoute.POST, { method: "POST", params: { jobId: running.id }, headers: { "x-device-token": d.token }, body: result() });
+    const late = await call(resultRoute.POST, {
+      method: "POST",
+      params: { jobId: running.id },
+      headers: { "x-device-token": d.token },
+      body: result(),
+    });
     expect(late.status).toBe(409);
 
     const line = (await usageSummary(db(), { teamId: team.teamId })).find((l) => l.platformId === platform.id)!;
@@ -416,9 +457,13 @@ describe("cancellation and failures", () => {
     const { job } = await enqueue(db(), { model, platform, batch: 1, teamId: null });
     const d = reg.devices[0]!.auth;
     await claim(db(), d);
-    expect((await fail(db(), d, job.id, { code: "MEASUREMENT_FAILED", message: "runtime crashed (SIGSEGV)", retry: true })).job.state).toBe("queued");
+    expect((await fail(db(), d, job.id, { code: "MEASUREMENT_FAILED", message: "runtime crashed (SIGSEGV)", retry: true })).job.state).toBe(
+      "queued",
+    );
     await claim(db(), d);
-    expect((await fail(db(), d, job.id, { code: "MEASUREMENT_FAILED", message: "runtime crashed (SIGSEGV)", retry: true })).job.state).toBe("failed");
+    expect((await fail(db(), d, job.id, { code: "MEASUREMENT_FAILED", message: "runtime crashed (SIGSEGV)", retry: true })).job.state).toBe(
+      "failed",
+    );
     expect((await getJob(db(), { id: job.id }))!.error).toBe("runtime crashed (SIGSEGV) (gave up after 2 attempts)");
   });
 });
@@ -456,7 +501,10 @@ describe("worker HTTP protocol", () => {
     const bytes = new Uint8Array(await file.arrayBuffer());
     expect(analyze(decodeModel(bytes)).hash).toBe(s.hash);
 
-    expect((await call(hbRoute.POST, { method: "POST", params: { jobId: job.id }, headers: h, body: { progress: { phase: "timing" } } })).body.cancel).toBe(false);
+    expect(
+      (await call(hbRoute.POST, { method: "POST", params: { jobId: job.id }, headers: h, body: { progress: { phase: "timing" } } })).body
+        .cancel,
+    ).toBe(false);
     const r = await call(resultRoute.POST, { method: "POST", params: { jobId: job.id }, headers: h, body: result({ medianMs: 3.25 }) });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ job: { id: job.id, state: "done" }, result: { medianMs: 3.25 } });

@@ -15,7 +15,11 @@ const ajv = makeAjv();
 
 function parametersSchema(params: Json[], where: "query" | "path"): Json {
   const ps = params.filter((p) => p.in === where);
-  return { type: "object", properties: Object.fromEntries(ps.map((p) => [p.name, p.schema])), required: ps.filter((p) => p.required).map((p) => p.name) };
+  return {
+    type: "object",
+    properties: Object.fromEntries(ps.map((p) => [p.name, p.schema])),
+    required: ps.filter((p) => p.required).map((p) => p.name),
+  };
 }
 
 /**

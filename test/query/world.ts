@@ -103,7 +103,17 @@ export function result(o: { medianMs?: number; deviceSeconds?: number } = {}): W
   const m = o.medianMs ?? 2;
   return {
     runtimeVersion: "10.0.1",
-    stats: { medianMs: m, meanMs: m * 1.02, minMs: m * 0.95, maxMs: m * 1.3, p90Ms: m * 1.1, p99Ms: m * 1.2, stdMs: m * 0.03, runs: 40, warmups: 5 },
+    stats: {
+      medianMs: m,
+      meanMs: m * 1.02,
+      minMs: m * 0.95,
+      maxMs: m * 1.3,
+      p90Ms: m * 1.1,
+      p99Ms: m * 1.2,
+      stdMs: m * 0.03,
+      runs: 40,
+      warmups: 5,
+    },
     peakMemoryBytes: 12_345_678,
     profile: { kernels: [{ name: "conv_1", op: "Conv", ms: m * 0.8 }] },
     env: { cpu: "test" },

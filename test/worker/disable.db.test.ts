@@ -62,8 +62,10 @@ it("a worker whose device is disabled waits with the reason, and measures again 
 
   // a job queued meanwhile is not taken by the disabled device
   const api = new NnlqClient({ baseUrl: server.url, apiKey: world.apiKey });
-  const { model } = await api.uploadModel(generate({ family: "resnet", resolution: 32, depths: [1, 1, 1, 1], width: 8 } as never), { name: "disable-net" });
-  const jobId = (((await api.query({ modelId: model!.id, platforms: [T1] })).results[0]) as { jobId: number }).jobId;
+  const { model } = await api.uploadModel(generate({ family: "resnet", resolution: 32, depths: [1, 1, 1, 1], width: 8 } as never), {
+    name: "disable-net",
+  });
+  const jobId = ((await api.query({ modelId: model!.id, platforms: [T1] })).results[0] as { jobId: number }).jobId;
   await new Promise((r) => setTimeout(r, 1000));
   expect((await api.getJob(jobId)).state).toBe("queued");
   expect(lines.filter((l) => /taken out of service/.test(l))).toHaveLength(1); // said once, not on every poll
@@ -88,13 +90,24 @@ it("a job whose model has no structure on the server fails for good instead of c
   // a corpus-like row loaded from a data release: analysis columns, no bytes, no zoo spec
   const bytes = generate({ family: "vgg", resolution: 32, depths: [1, 1, 1, 1, 1] } as never);
   const a = analyze(bytes);
-  const model = await insertModel(world.db, { ...modelFieldsOf(a), name: "corpus/none.onnx", visibility: "public", source: "upload", storageKey: "corpus:networks/none.onnx" });
+  const model = await insertModel(world.db, {
+    ...modelFieldsOf(a),
+    name: "corpus/none.onnx",
+    visibility: "public",
+    source: "upload",
+    storageKey: "corpus:networks/none.onnx",
+  });
   const platform = (await getPlatformBySlug(world.db, { slug: T1 }))!;
   const { job } = await enqueue(world.db, { model, platform, batch: 1, teamId: null });
-  await until("the job to end", async () => {
-    const [j] = await world.db.select().from(jobs).where(eq(jobs.id, job.id));
-    return j && j.state === "failed" ? j : null;
-  }, 30_000, 100);
+  await until(
+    "the job to end",
+    async () => {
+      const [j] = await world.db.select().from(jobs).where(eq(jobs.id, job.id));
+      return j && j.state === "failed" ? j : null;
+    },
+    30_000,
+    100,
+  );
   const [j] = await world.db.select().from(jobs).where(eq(jobs.id, job.id));
   expect(j).toMatchObject({ state: "failed", errorCode: "NOT_FOUND", attempts: 1 });
   expect(lines.filter((l) => new RegExp(`job ${job.id} .*claimed`).test(l))).toHaveLength(1);

@@ -24,7 +24,12 @@ export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const PLATFORMS = localPlatforms(detectHost()).map((p) => p.slug);
 /** the 1-thread CPU, all-cores CPU, WASM and int8 platforms of this host */
-export const [T1, TN, WASM, INT8] = [PLATFORMS[0]!, PLATFORMS.find((s) => /fp32\/t[2-9]/.test(s)) ?? PLATFORMS[0]!, PLATFORMS.find((s) => s.includes("wasm"))!, PLATFORMS.find((s) => s.includes("int8"))!];
+export const [T1, TN, WASM, INT8] = [
+  PLATFORMS[0]!,
+  PLATFORMS.find((s) => /fp32\/t[2-9]/.test(s)) ?? PLATFORMS[0]!,
+  PLATFORMS.find((s) => s.includes("wasm"))!,
+  PLATFORMS.find((s) => s.includes("int8"))!,
+];
 
 export interface World {
   db: Db;
@@ -101,7 +106,13 @@ export class Proc {
       if (m) return Promise.resolve(m);
     }
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`${this.name}: no line matching ${re} within ${timeoutMs} ms; last lines:\n${this.lines.slice(-15).join("\n")}`)), timeoutMs);
+      const t = setTimeout(
+        () =>
+          reject(
+            new Error(`${this.name}: no line matching ${re} within ${timeoutMs} ms; last lines:\n${this.lines.slice(-15).join("\n")}`),
+          ),
+        timeoutMs,
+      );
       this.waiters.push({ re, resolve: (m) => (clearTimeout(t), resolve(m)) });
     });
   }
@@ -123,7 +134,14 @@ export class Proc {
 export const TEST_LOCK = `test-${process.pid}`;
 
 /** Starts a worker process (workers/worker.ts) against `url`. */
-export function startWorker(o: { url: string; token: string; args?: string[]; env?: Record<string, string>; name?: string; lock?: string | null }): Proc {
+export function startWorker(o: {
+  url: string;
+  token: string;
+  args?: string[];
+  env?: Record<string, string>;
+  name?: string;
+  lock?: string | null;
+}): Proc {
   // by default a lock of this test run: measurements of the run never overlap, and never queue behind a
   // campaign someone else runs on this machine; `lock: null` shares the host's lock (benchmarks)
   const lock = o.lock === undefined ? TEST_LOCK : o.lock;
@@ -137,7 +155,11 @@ export function startWorker(o: { url: string; token: string; args?: string[]; en
 }
 
 /** The real app: the production web server (scripts/web-server.mjs, as npm run up starts it) from the production build (tests build it in globalSetup) on a free port. */
-export async function startApp(o: { databaseUrl: string; env?: Record<string, string>; port?: number }): Promise<Proc & { url: string; port: number }> {
+export async function startApp(o: {
+  databaseUrl: string;
+  env?: Record<string, string>;
+  port?: number;
+}): Promise<Proc & { url: string; port: number }> {
   const port = o.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [path.join(ROOT, "scripts/web-server.mjs"), "-p", String(port), "-H", "127.0.0.1"], {
@@ -170,7 +192,12 @@ export async function startApp(o: { databaseUrl: string; env?: Record<string, st
 }
 
 /** Polls `fn` until it returns a truthy value (or throws after timeoutMs). */
-export async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000, everyMs = 250): Promise<T> {
+export async function until<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs = 60_000,
+  everyMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

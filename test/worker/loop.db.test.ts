@@ -43,7 +43,12 @@ async function upload(spec: Record<string, unknown>) {
 
 describe("worker process × route handlers", () => {
   it("measures a queued job, obeys a cancel mid-measurement, and survives the app going away", async () => {
-    const w = startWorker({ url: server.url, token: world.workerToken, args: ["--platform", T1, "--budget-ms", "150", "--wait", "2", "--profile-runs", "3"], env: { NNLQ_WORKER_HOST: "loop-host" } });
+    const w = startWorker({
+      url: server.url,
+      token: world.workerToken,
+      args: ["--platform", T1, "--budget-ms", "150", "--wait", "2", "--profile-runs", "3"],
+      env: { NNLQ_WORKER_HOST: "loop-host" },
+    });
     workers.push(w);
     await w.waitFor(/serving 1 platform/);
 
@@ -81,8 +86,16 @@ describe("worker process × route handlers", () => {
     const job3 = ((await api.query({ modelId: m3.id, platforms: [T1] })).results[0] as { jobId: number }).jobId;
     // the worker holds it once its heartbeats extend the lease (a claim answer lost in the outage would
     // only come back after a lease expiry: correct, but not this case)
-    const lease0 = await until("job 3 leased", async () => (await world.db.select().from(jobs).where(eq(jobs.id, job3)))[0]?.leaseExpiresAt);
-    await until("a heartbeat of job 3", async () => (await world.db.select().from(jobs).where(eq(jobs.id, job3)))[0]!.leaseExpiresAt! > lease0, 20_000, 100);
+    const lease0 = await until(
+      "job 3 leased",
+      async () => (await world.db.select().from(jobs).where(eq(jobs.id, job3)))[0]?.leaseExpiresAt,
+    );
+    await until(
+      "a heartbeat of job 3",
+      async () => (await world.db.select().from(jobs).where(eq(jobs.id, job3)))[0]!.leaseExpiresAt! > lease0,
+      20_000,
+      100,
+    );
     const port = server.port;
     await server.close();
     // the measurement (a full 1 s budget) ends while the app is away: its result waits

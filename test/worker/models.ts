@@ -16,7 +16,13 @@ export function customOpModel(): Uint8Array {
   g.output(y!, "relu");
   const m = g.toModel();
   m.opset_import!.push({ domain: "com.example.nnlq", version: 1 });
-  m.graph!.node!.push({ op_type: "Frobnicate", domain: "com.example.nnlq", input: ["relu"], output: ["out"], name: "frobnicate" } as NodeProto);
+  m.graph!.node!.push({
+    op_type: "Frobnicate",
+    domain: "com.example.nnlq",
+    input: ["relu"],
+    output: ["out"],
+    name: "frobnicate",
+  } as NodeProto);
   m.graph!.output = [
     { name: "out", type: { tensor_type: { elem_type: 1, shape: { dim: [1, 8, 16, 16].map((d) => ({ dim_value: d })) } } } } as ValueInfo,
   ];

@@ -43,7 +43,11 @@ afterAll(async () => {
 /** `nnlq ...` as a separate process (asynchronously: the route handlers answer in this process). */
 function nnlq(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "cli/main.ts"), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "cli/main.ts"), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
@@ -60,7 +64,21 @@ describe("offline device mode", () => {
 
     // export (online, worker token)
     const bundle = path.join(dir, "jobs.jsonl");
-    const exp = await nnlq(["worker", "--offline-export", T1, "--out", bundle, "--host-name", "lab-air-gapped", "--lease-hours", "2", "--url", server.url, "--token", world.workerToken]);
+    const exp = await nnlq([
+      "worker",
+      "--offline-export",
+      T1,
+      "--out",
+      bundle,
+      "--host-name",
+      "lab-air-gapped",
+      "--lease-hours",
+      "2",
+      "--url",
+      server.url,
+      "--token",
+      world.workerToken,
+    ]);
     expect(exp.code, exp.out).toBe(0);
     expect(exp.out).toMatch(/exported 2 jobs of .* for device \d+ \(host lab-air-gapped\)/);
     const deviceToken = /device token .*: (nnlqd_\S+)/.exec(exp.out)![1]!;
@@ -74,7 +92,10 @@ describe("offline device mode", () => {
 
     // measure on the "air-gapped" machine: the server is not even given
     const results = path.join(dir, "results.jsonl");
-    const meas = await nnlq(["worker", "measure-bundle", bundle, "--out", results, "--token", deviceToken, "--budget-ms", "150", "--lock", TEST_LOCK], { NNLQ_URL: "http://127.0.0.1:9" });
+    const meas = await nnlq(
+      ["worker", "measure-bundle", bundle, "--out", results, "--token", deviceToken, "--budget-ms", "150", "--lock", TEST_LOCK],
+      { NNLQ_URL: "http://127.0.0.1:9" },
+    );
     expect(meas.code, meas.out).toBe(0);
     expect(meas.out).toMatch(/\[1\/2\] job \d+: median [\d.]+ ms/);
     expect(meas.out).toMatch(/\[2\/2\] job \d+: UNSUPPORTED_OPERATOR: operator com\.example\.nnlq:Frobnicate/);
@@ -111,10 +132,30 @@ describe("offline device mode", () => {
 
   it("refuses exports with a bad worker token or an unknown platform, with clear errors", async () => {
     const out = path.join(dir, "never.jsonl");
-    const badToken = await nnlq(["worker", "--offline-export", T1, "--out", out, "--url", server.url, "--token", "nnlqw_00000000_" + "a".repeat(32)]);
+    const badToken = await nnlq([
+      "worker",
+      "--offline-export",
+      T1,
+      "--out",
+      out,
+      "--url",
+      server.url,
+      "--token",
+      "nnlqw_00000000_" + "a".repeat(32),
+    ]);
     expect(badToken.code).toBe(3);
     expect(badToken.out).toMatch(/INVALID_WORKER_TOKEN: Unknown worker token/);
-    const unknown = await nnlq(["worker", "--offline-export", "x86-99c/ort-cpu-1.30/fp32/t1", "--out", out, "--url", server.url, "--token", world.workerToken]);
+    const unknown = await nnlq([
+      "worker",
+      "--offline-export",
+      "x86-99c/ort-cpu-1.30/fp32/t1",
+      "--out",
+      out,
+      "--url",
+      server.url,
+      "--token",
+      world.workerToken,
+    ]);
     expect(unknown.code).toBe(3);
     expect(unknown.out).toMatch(/unknown to this server/);
     const usage = await nnlq(["worker", "measure-bundle", out]);

@@ -61,7 +61,9 @@ export async function startRouteServer(port = 0): Promise<RouteServer> {
       const route = routes.find((r) => r.pattern.test(url.pathname));
       const handler = route && ((route.module ??= await import(route.file)) as Record<string, Handler>)[req.method ?? "GET"];
       if (!route || !handler) {
-        res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "NOT_FOUND", message: `no route ${req.method} ${url.pathname}` } }));
+        res
+          .writeHead(404, { "content-type": "application/json" })
+          .end(JSON.stringify({ error: { code: "NOT_FOUND", message: `no route ${req.method} ${url.pathname}` } }));
         return;
       }
       const m = route.pattern.exec(url.pathname)!;
@@ -71,7 +73,9 @@ export async function startRouteServer(port = 0): Promise<RouteServer> {
       res.on("close", () => controller.abort());
       const request = new Request(url, {
         method: req.method,
-        headers: Object.entries(req.headers).flatMap(([k, v]) => (v === undefined ? [] : [[k, Array.isArray(v) ? v.join(", ") : v] as [string, string]])),
+        headers: Object.entries(req.headers).flatMap(([k, v]) =>
+          v === undefined ? [] : [[k, Array.isArray(v) ? v.join(", ") : v] as [string, string]],
+        ),
         body: hasBody ? (req as unknown as ReadableStream) : undefined,
         signal: controller.signal,
         ...(hasBody ? { duplex: "half" } : {}),

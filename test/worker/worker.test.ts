@@ -14,8 +14,19 @@ const host = detectHost();
 
 describe("worker options", () => {
   it("reads flags and environment", () => {
-    const o = parseWorkerArgs(["--platform", "a,b", "--platform", "c", "--budget-ms", "150", "--ci-target", "0", "--wait", "5"], { NNLQ_URL: "http://x:1", NNLQ_WORKER_TOKEN: "tok" });
-    expect(o).toMatchObject({ url: "http://x:1", workerToken: "tok", platforms: ["a", "b", "c"], budgetMs: 150, ciTarget: 0, waitSeconds: 5, list: false });
+    const o = parseWorkerArgs(["--platform", "a,b", "--platform", "c", "--budget-ms", "150", "--ci-target", "0", "--wait", "5"], {
+      NNLQ_URL: "http://x:1",
+      NNLQ_WORKER_TOKEN: "tok",
+    });
+    expect(o).toMatchObject({
+      url: "http://x:1",
+      workerToken: "tok",
+      platforms: ["a", "b", "c"],
+      budgetMs: 150,
+      ciTarget: 0,
+      waitSeconds: 5,
+      list: false,
+    });
     expect(parseWorkerArgs([], {}).url).toBe("http://localhost:3000");
   });
 
@@ -28,7 +39,9 @@ describe("worker options", () => {
     expect(() => parseWorkerArgs(["--frobnicate"], {})).toThrow(NnlqError);
     expect(() => new Worker({ url: "http://localhost:3000", workerToken: "" })).toThrow(/a worker token is required/);
     expect(() => new Worker({ url: "ftp://x", workerToken: "t" })).toThrow(/not an http\(s\) URL/);
-    expect(() => new Worker({ url: "http://localhost:1", workerToken: "t", platforms: ["x86-999c/ort-cpu-1.30/fp32/t1"] })).toThrow(/not served by this host/);
+    expect(() => new Worker({ url: "http://localhost:1", workerToken: "t", platforms: ["x86-999c/ort-cpu-1.30/fp32/t1"] })).toThrow(
+      /not served by this host/,
+    );
   });
 });
 
@@ -85,7 +98,22 @@ describe("result and failure bodies", () => {
     threads: 1,
     batch: 1,
     inputs: { input: [1, 3, 32, 32] },
-    stats: { min: 0.9, median: 1, mean: 1.05, p90: 1.2, p99: 1.4, max: 1.6, std: 0.1, cv: 0.095, ciLow: 0.99, ciHigh: 1.01, ciRel: 0.01, runs: 120, warmups: 5, converged: true },
+    stats: {
+      min: 0.9,
+      median: 1,
+      mean: 1.05,
+      p90: 1.2,
+      p99: 1.4,
+      max: 1.6,
+      std: 0.1,
+      cv: 0.095,
+      ciLow: 0.99,
+      ciHigh: 1.01,
+      ciRel: 0.01,
+      runs: 120,
+      warmups: 5,
+      converged: true,
+    },
     attempts: 1,
     noisy: false,
     attemptCvs: [0.095],
@@ -96,7 +124,21 @@ describe("result and failure bodies", () => {
       runs: 3,
       runMedianUs: 1100,
       kernelSumUs: 1000,
-      kernels: [{ name: "conv_1", opType: "Conv", kernelType: "Conv+Relu", provider: "CPU", medianUs: 800, meanUs: 820, share: 0.8, inputShapes: [[1, 3, 32, 32]], outputShapes: [[1, 8, 32, 32]], inputTypes: ["float"], fusedFrom: ["conv", "relu"] }],
+      kernels: [
+        {
+          name: "conv_1",
+          opType: "Conv",
+          kernelType: "Conv+Relu",
+          provider: "CPU",
+          medianUs: 800,
+          meanUs: 820,
+          share: 0.8,
+          inputShapes: [[1, 3, 32, 32]],
+          outputShapes: [[1, 8, 32, 32]],
+          inputTypes: ["float"],
+          fusedFrom: ["conv", "relu"],
+        },
+      ],
       byOpType: {},
       byKernelType: {},
     },
@@ -120,8 +162,14 @@ describe("result and failure bodies", () => {
     const slug = { slug: "x86-2c/ort-cpu-1.30/fp32/t1" };
     const u = failSchema.parse(failureBody(new NnlqError("UNSUPPORTED_OPERATOR", "operator X is not supported on platform Y"), slug, 0.5));
     expect(u).toMatchObject({ code: "UNSUPPORTED_OPERATOR", retry: false, deviceSeconds: 0.5 });
-    const crash = failSchema.parse(failureBody(new NnlqError("MEASUREMENT_FAILED", "killed by SIGABRT", { stderr: "x".repeat(5000) }), slug, 1));
+    const crash = failSchema.parse(
+      failureBody(new NnlqError("MEASUREMENT_FAILED", "killed by SIGABRT", { stderr: "x".repeat(5000) }), slug, 1),
+    );
     expect((crash.details!.stderr as string).length).toBe(2000);
-    expect(failureBody(new Error("boom"), slug, 0)).toMatchObject({ code: "MEASUREMENT_FAILED", message: `measuring on ${slug.slug} failed: boom`, retry: false });
+    expect(failureBody(new Error("boom"), slug, 0)).toMatchObject({
+      code: "MEASUREMENT_FAILED",
+      message: `measuring on ${slug.slug} failed: boom`,
+      retry: false,
+    });
   });
 });

@@ -47,7 +47,9 @@ describe("lib/zoo in the browser", () => {
       const page = await browser.newPage();
       await page.setContent("<html><body></body></html>");
       await page.addScriptTag({ content: bundle.outputFiles[0].text });
-      const inBrowser = await page.evaluate(() => (window as unknown as { zooDigests: () => Promise<Record<string, string>> }).zooDigests());
+      const inBrowser = await page.evaluate(() =>
+        (window as unknown as { zooDigests: () => Promise<Record<string, string>> }).zooDigests(),
+      );
       const inNode: Record<string, string> = {};
       for (const f of ZOO_FAMILIES) inNode[f] = bytesToHex(sha256(generate(FAMILY_DESIGN_SPACES[f].example)));
       inNode.weighted = bytesToHex(sha256(generate(weighted, { weights: true })));

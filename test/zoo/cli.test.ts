@@ -15,7 +15,11 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const digest = (b: Uint8Array) => bytesToHex(sha256(b));
 
 function nnlq(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "cli/main.ts"), "zoo", ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "cli/main.ts"), "zoo", ...args], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -38,8 +42,18 @@ describe("nnlq zoo", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/wrote 5 ONNX models/);
     const files = readdirSync(out).sort();
-    expect(files).toEqual(["specs.jsonl", "squeezenet-0000.onnx", "squeezenet-0001.onnx", "squeezenet-0002.onnx", "squeezenet-0003.onnx", "squeezenet-0004.onnx"]);
-    const lines = readFileSync(path.join(out, "specs.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(files).toEqual([
+      "specs.jsonl",
+      "squeezenet-0000.onnx",
+      "squeezenet-0001.onnx",
+      "squeezenet-0002.onnx",
+      "squeezenet-0003.onnx",
+      "squeezenet-0004.onnx",
+    ]);
+    const lines = readFileSync(path.join(out, "specs.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(5);
     for (const { file, family, spec } of lines) {
       expect(family).toBe("squeezenet");
@@ -78,8 +92,14 @@ describe("nnlq zoo", () => {
       [["--list", "--family", "vgg"], /--list takes no other options/],
       [["--bogus"], /Unknown option '--bogus'/],
       [["--spec", "{nope", "--out", tmp], /--spec must be a JSON object/],
-      [["--family", "resnet", "--count", "-1", "--out", tmp], /^nnlq zoo: --count -1: a value starting with '-' must be written --count=-1\n/],
-      [["--family", "resnet", "--count", "1", "--seed", "-3", "--out", tmp], /^nnlq zoo: --seed -3: a value starting with '-' must be written --seed=-3\n/],
+      [
+        ["--family", "resnet", "--count", "-1", "--out", tmp],
+        /^nnlq zoo: --count -1: a value starting with '-' must be written --count=-1\n/,
+      ],
+      [
+        ["--family", "resnet", "--count", "1", "--seed", "-3", "--out", tmp],
+        /^nnlq zoo: --seed -3: a value starting with '-' must be written --seed=-3\n/,
+      ],
       [["--family", "resnet", "--count=-1", "--out", tmp], /--count must be an integer in 1…100000 \(got '-1'\)/],
     ];
     for (const [args, message] of cases) {
@@ -103,12 +123,15 @@ describe("nnlq zoo", () => {
       ["/dev/null", /EEXIST/],
     ];
     // Node's own recursive mkdir spins forever under /proc (procfs answers ENOENT); the CLI's must not
-    if (process.platform === "linux" && existsSync("/proc/self")) outs.push(["/proc/nnlq-nope/x", /cannot create a directory there \(ENOENT\)/]);
+    if (process.platform === "linux" && existsSync("/proc/self"))
+      outs.push(["/proc/nnlq-nope/x", /cannot create a directory there \(ENOENT\)/]);
     for (const [out, why] of outs) {
       const r = nnlq("--family", "resnet", "--count", "1", "--out", out);
       expect(r.code, out).toBe(3);
       expect(r.stderr.trimEnd().split("\n"), out).toHaveLength(1);
-      expect(r.stderr, out).toMatch(new RegExp(`^nnlq zoo: BAD_REQUEST: cannot write to --out '${out.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}': `));
+      expect(r.stderr, out).toMatch(
+        new RegExp(`^nnlq zoo: BAD_REQUEST: cannot write to --out '${out.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}': `),
+      );
       expect(r.stderr, out).toMatch(why);
       expect(r.stderr, out).not.toMatch(/unexpected error/);
     }

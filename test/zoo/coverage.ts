@@ -60,6 +60,10 @@ export const COVERAGE: Record<ZooFamily, Record<string, unknown>[]> = {
   nasbench201: [
     { cell: 0, channels: 8, resolution: 32 },
     { cell: 5 ** 6 - 1, channels: 8, resolution: 32 },
-    { cell: nb201Index("|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|none~0|avg_pool_3x3~1|nor_conv_3x3~2|"), channels: 8, resolution: 32 },
+    {
+      cell: nb201Index("|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|none~0|avg_pool_3x3~1|nor_conv_3x3~2|"),
+      channels: 8,
+      resolution: 32,
+    },
   ],
 };

@@ -30,6 +30,8 @@ describe("detector re-batched", () => {
     expect(err).toBeInstanceOf(NnlqError);
     if (!isNnlqError(err)) return;
     expect(err.code).toBe("ONNX_SHAPE");
-    expect(err.message).toMatch(/\(Resize\): Resize changes the batch dimension from 4 to 1: the model hard-codes its batch size \(export it with a dynamic batch, or generate it at this batch\)/);
+    expect(err.message).toMatch(
+      /\(Resize\): Resize changes the batch dimension from 4 to 1: the model hard-codes its batch size \(export it with a dynamic batch, or generate it at this batch\)/,
+    );
   });
 });

@@ -7,7 +7,11 @@ import { ZOO_FAMILIES } from "@/lib/zoo";
 const root = path.resolve(import.meta.dirname, "../..");
 
 function script(name: "zoo-spread" | "zoo-sweep", ...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(root, `scripts/${name}.ts`), ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(root, `scripts/${name}.ts`), ...args], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -53,7 +53,9 @@ describe("zoo spec validation", () => {
   it("refuses specs whose feature maps vanish, and weights beyond protobuf's 2 GiB", () => {
     const b = new GraphBuilder("tiny");
     expect(validationError(() => b.conv(b.input("input", [1, 3, 4, 4]), 8, 7, { pad: 0 }))).toMatch(/empty or invalid tensor/);
-    expect(validationError(() => generate({ family: "vgg", resolution: 640, width: 128, hidden: 4096 }, { weights: true }))).toMatch(/too large/);
+    expect(validationError(() => generate({ family: "vgg", resolution: 640, width: 128, hidden: 4096 }, { weights: true }))).toMatch(
+      /too large/,
+    );
     expect(generate({ family: "vgg", resolution: 640, width: 128, hidden: 4096 }).length).toBeLessThan(1e6); // structure only is fine
   });
 });

@@ -17,7 +17,11 @@ async function runInOrt(spec: ZooSpec) {
   const session = await ort.InferenceSession.create(generate(spec, { weights: true }), { intraOpNumThreads: 1 });
   try {
     const n = spec.batch * 3 * spec.resolution ** 2;
-    const input = new ort.Tensor("float32", Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37)), [spec.batch, 3, spec.resolution, spec.resolution]);
+    const input = new ort.Tensor(
+      "float32",
+      Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37)),
+      [spec.batch, 3, spec.resolution, spec.resolution],
+    );
     const out = await session.run({ input });
     return {
       shapes: Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v.dims]])),
@@ -29,7 +33,9 @@ async function runInOrt(spec: ZooSpec) {
 }
 
 const declaredOutputs = (bytes: Uint8Array) =>
-  Object.fromEntries(decodeModelProto(bytes).graph!.output!.map((o) => [o.name!, o.type!.tensor_type!.shape!.dim!.map((d) => d.dim_value)]));
+  Object.fromEntries(
+    decodeModelProto(bytes).graph!.output!.map((o) => [o.name!, o.type!.tensor_type!.shape!.dim!.map((d) => d.dim_value)]),
+  );
 
 describe.each(ZOO_FAMILIES)("zoo family %s", (family) => {
   it("coverage specs and the cheapest of 16 sampled specs run in onnxruntime-node with lib/onnx's inferred shapes", async () => {

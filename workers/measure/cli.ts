@@ -29,14 +29,16 @@ environment: NNLQ_URL, NNLQ_WORKER_TOKEN, NNLQ_WORKER_HOST`;
 function int(name: string, v: string | undefined, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max) throw new NnlqError("VALIDATION", `--${name} must be an integer in ${min}…${max}, got '${v}'`);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max)
+    throw new NnlqError("VALIDATION", `--${name} must be an integer in ${min}…${max}, got '${v}'`);
   return n;
 }
 
 function fraction(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0 || n > 1 || v.trim() === "") throw new NnlqError("VALIDATION", `--${name} must be a number in 0…1, got '${v}'`);
+  if (!Number.isFinite(n) || n < 0 || n > 1 || v.trim() === "")
+    throw new NnlqError("VALIDATION", `--${name} must be a number in 0…1, got '${v}'`);
   return n;
 }
 
@@ -106,7 +108,9 @@ export async function workerMain(argv: string[]): Promise<number> {
     // SIGTERM): a second signal within a second is the same request
     if (worker.stopped && Date.now() - firstSignalAt < 1000) return;
     firstSignalAt ||= Date.now();
-    console.log(`[worker] ${sig}: ${worker.stopped ? "stopping now" : "finishing the current measurement, then stopping (again to stop now)"}`);
+    console.log(
+      `[worker] ${sig}: ${worker.stopped ? "stopping now" : "finishing the current measurement, then stopping (again to stop now)"}`,
+    );
     worker.stop();
   };
   process.on("SIGTERM", onSignal);

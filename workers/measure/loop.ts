@@ -196,7 +196,10 @@ export class Worker {
         const devices = await this.transport.register(body);
         this.connected();
         for (const d of devices) {
-          if (d.releasedJobs.length) this.log(`device ${d.deviceId} (${d.platform.slug}): jobs ${d.releasedJobs.join(", ")} of a previous run went back to the queue`);
+          if (d.releasedJobs.length)
+            this.log(
+              `device ${d.deviceId} (${d.platform.slug}): jobs ${d.releasedJobs.join(", ")} of a previous run went back to the queue`,
+            );
         }
         return devices.map((d) => ({ platform: platforms.find((p) => p.slug === d.platform.slug)!, deviceId: d.deviceId, api: d.channel }));
       } catch (e) {
@@ -299,7 +302,9 @@ export class Worker {
           env: faultEnv(job.model.hash),
           // the pid of the measuring child, so an operator (or the kill -9 test) can see it end with its worker;
           // only measureInChild spawns one per job (the pool's options travel over IPC, where a function cannot)
-          ...(this.measure === measureInChild ? { onChild: (pid: number) => this.jobLog(`${jobHead(job, d)}: measuring child pid ${pid}`) } : {}),
+          ...(this.measure === measureInChild
+            ? { onChild: (pid: number) => this.jobLog(`${jobHead(job, d)}: measuring child pid ${pid}`) }
+            : {}),
         });
         outcome = { result: this.resultBody(r, job), median: r.stats.median };
       } catch (e) {
@@ -372,7 +377,8 @@ export class Worker {
         // lease expires and the job is measured again elsewhere)
         if (this.stopped && Date.now() - this.stoppedAt > STOP_RETRY_MS) throw e;
         this.disconnected(e);
-        if (failures === 1 && tries?.what) this.log(`${tries.what} waits for the app (${describe(e)}); retrying until it is taken or the lease ends`);
+        if (failures === 1 && tries?.what)
+          this.log(`${tries.what} waits for the app (${describe(e)}); retrying until it is taken or the lease ends`);
         await sleep(backoffMs(failures, this.cfg.backoff), signal);
         if (signal.aborted) throw e;
       }
@@ -401,11 +407,21 @@ export class Worker {
         } catch (e) {
           if (!(isNnlqError(e) && e.code === "VALIDATION")) throw e;
           // the server refused what we measured (a bug on one side): report it rather than retry forever
-          failure = { code: "MEASUREMENT_FAILED", message: `the server refused the measurement: ${e.message}`.slice(0, 3900), retry: false };
+          failure = {
+            code: "MEASUREMENT_FAILED",
+            message: `the server refused the measurement: ${e.message}`.slice(0, 3900),
+            retry: false,
+          };
         }
       }
       const res = await this.retrying(() => d.api.fail(job.id, failure!), signal, tries);
-      return { ...rec, outcome: res.job.state === "queued" ? "requeued" : "failed", code: failure!.code, message: failure!.message, deliveries: tries.n };
+      return {
+        ...rec,
+        outcome: res.job.state === "queued" ? "requeued" : "failed",
+        code: failure!.code,
+        message: failure!.message,
+        deliveries: tries.n,
+      };
     } catch (e) {
       if (signal.aborted) return { ...rec, outcome: reason() ?? "lease_lost" };
       const code = isNnlqError(e) ? e.code : "";
@@ -418,7 +434,8 @@ export class Worker {
       this.devices.map(async (d) => {
         try {
           const { releasedJobs } = await d.api.offline();
-          if (releasedJobs.length) this.log(`device ${d.deviceId} (${d.platform.slug}): jobs ${releasedJobs.join(", ")} went back to the queue`);
+          if (releasedJobs.length)
+            this.log(`device ${d.deviceId} (${d.platform.slug}): jobs ${releasedJobs.join(", ")} went back to the queue`);
         } catch (e) {
           this.log(`device ${d.deviceId} (${d.platform.slug}): could not go offline (${describe(e)}); its leases will expire`);
         }
@@ -429,14 +446,16 @@ export class Worker {
 
 /** The HTTP transport of a url + worker token, both checked (the CLI's usage errors). */
 function httpTransport(cfg: WorkerConfig): JobTransport {
-  if (!cfg.workerToken) throw new NnlqError("VALIDATION", "a worker token is required (NNLQ_WORKER_TOKEN or --token; a site admin issues one)");
+  if (!cfg.workerToken)
+    throw new NnlqError("VALIDATION", "a worker token is required (NNLQ_WORKER_TOKEN or --token; a site admin issues one)");
   let base: URL | null = null;
   try {
     base = new URL(cfg.url ?? "");
   } catch {
     /* below */
   }
-  if (!base || (base.protocol !== "http:" && base.protocol !== "https:")) throw new NnlqError("VALIDATION", `'${cfg.url}' is not an http(s) URL of the nnlq app (e.g. http://localhost:3000)`);
+  if (!base || (base.protocol !== "http:" && base.protocol !== "https:"))
+    throw new NnlqError("VALIDATION", `'${cfg.url}' is not an http(s) URL of the nnlq app (e.g. http://localhost:3000)`);
   return new HttpJobTransport(cfg.url!, cfg.workerToken);
 }
 

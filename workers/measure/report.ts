@@ -84,8 +84,19 @@ export function failureBody(e: unknown, platform: Pick<PlatformSpec, "slug">, de
   if (isNnlqError(e)) {
     const details = { ...(e.details ?? {}) };
     if (typeof details.stderr === "string") details.stderr = details.stderr.slice(-2000);
-    return { code: e.code, message: publicErrorText(e.message, MAX_MESSAGE), retry: false, deviceSeconds: round(deviceSeconds, 3), details };
+    return {
+      code: e.code,
+      message: publicErrorText(e.message, MAX_MESSAGE),
+      retry: false,
+      deviceSeconds: round(deviceSeconds, 3),
+      details,
+    };
   }
   const message = e instanceof Error ? e.message : String(e);
-  return { code: "MEASUREMENT_FAILED", message: publicErrorText(`measuring on ${platform.slug} failed: ${message}`, MAX_MESSAGE), retry: false, deviceSeconds: round(deviceSeconds, 3) };
+  return {
+    code: "MEASUREMENT_FAILED",
+    message: publicErrorText(`measuring on ${platform.slug} failed: ${message}`, MAX_MESSAGE),
+    retry: false,
+    deviceSeconds: round(deviceSeconds, 3),
+  };
 }

@@ -33,10 +33,19 @@ export default async function AdminPage({ searchParams }: { searchParams: Promis
   const current = Object.fromEntries(o.teams.map((t) => [t.id, Object.fromEntries(t.lines.map((l) => [l.platform, l.quotaSeconds]))]));
   return (
     <main className="mx-auto max-w-6xl px-4 py-10">
-      <PageHeader title="Site administration" subtitle={`Team quotas (device-seconds per platform per month), devices and worker tokens. Showing ${month}.`} />
+      <PageHeader
+        title="Site administration"
+        subtitle={`Team quotas (device-seconds per platform per month), devices and worker tokens. Showing ${month}.`}
+      />
       <div className="space-y-6">
         <Card title="Set a team quota" description="Takes effect at once; reservations already made are kept.">
-          <QuotaForm teams={o.teams.map((t) => ({ id: t.id, name: t.name }))} platforms={slugs} month={month} initialTeam={Number(sp.team) || undefined} current={current} />
+          <QuotaForm
+            teams={o.teams.map((t) => ({ id: t.id, name: t.name }))}
+            platforms={slugs}
+            month={month}
+            initialTeam={Number(sp.team) || undefined}
+            current={current}
+          />
         </Card>
 
         <Card title={`Teams in ${month}`}>
@@ -78,7 +87,10 @@ export default async function AdminPage({ searchParams }: { searchParams: Promis
           )}
         </Card>
 
-        <Card title="Devices" description="Worker hosts per platform. Disable one to take it out of service (its running job goes back to the queue); revoking the worker token that registered devices disables them all.">
+        <Card
+          title="Devices"
+          description="Worker hosts per platform. Disable one to take it out of service (its running job goes back to the queue); revoking the worker token that registered devices disables them all."
+        >
           {o.devices.length === 0 ? (
             <p className="text-sm text-slate-500">No device has registered yet: start a worker with a worker token (npm run worker).</p>
           ) : (
@@ -101,7 +113,9 @@ export default async function AdminPage({ searchParams }: { searchParams: Promis
                     <td className="py-1.5 pr-3">
                       <StateBadge state={d.status} />
                     </td>
-                    <td className="py-1.5 pr-3 text-xs text-slate-600">{typeof d.hostInfo?.cpuModel === "string" ? d.hostInfo.cpuModel : "—"}</td>
+                    <td className="py-1.5 pr-3 text-xs text-slate-600">
+                      {typeof d.hostInfo?.cpuModel === "string" ? d.hostInfo.cpuModel : "—"}
+                    </td>
                     <td className="py-1.5 pr-3 text-xs text-slate-600">{formatDate(d.lastHeartbeatAt)}</td>
                     <td className="py-1.5 text-right">
                       <DeviceToggle id={d.id} hostName={d.hostName} platform={d.platform} disabled={d.adminDisabledAt !== null} />

@@ -140,15 +140,15 @@ export default function ApiDocsPage() {
                 </li>
                 <li>On the team&apos;s page, under “API keys”, create a key. It is shown once: store it as NNLQ_API_KEY.</li>
                 <li>
-                  Send it as <code className="rounded bg-slate-100 px-1">Authorization: Bearer nnlq_&lt;prefix&gt;_&lt;secret&gt;</code>. A key acts for its team
-                  with member rights: it sees the team&apos;s private models and spends the team&apos;s measurement quota (a site admin sets the device-seconds
-                  per platform per month).
+                  Send it as <code className="rounded bg-slate-100 px-1">Authorization: Bearer nnlq_&lt;prefix&gt;_&lt;secret&gt;</code>. A
+                  key acts for its team with member rights: it sees the team&apos;s private models and spends the team&apos;s measurement
+                  quota (a site admin sets the device-seconds per platform per month).
                 </li>
               </ol>
               <p className="mt-3 text-sm text-slate-600">
-                Without a key you can read everything public (browse, leaderboards, model pages, jobs by id), rate-limited per IP. Errors are always{" "}
-                <code className="rounded bg-slate-100 px-1">{`{"error": {"code", "message", "details"}}`}</code> with a 4xx/5xx status; the code is stable
-                (e.g. VALIDATION, QUOTA_EXCEEDED, UNSUPPORTED_OPERATOR).
+                Without a key you can read everything public (browse, leaderboards, model pages, jobs by id), rate-limited per IP. Errors
+                are always <code className="rounded bg-slate-100 px-1">{`{"error": {"code", "message", "details"}}`}</code> with a 4xx/5xx
+                status; the code is stable (e.g. VALIDATION, QUOTA_EXCEEDED, UNSUPPORTED_OPERATOR).
               </p>
             </Card>
           </section>
@@ -169,8 +169,8 @@ export default function ApiDocsPage() {
                   <Code lang="Python">{PY}</Code>
                 </div>
                 <p className="text-sm text-slate-600">
-                  From a shell: <code className="rounded bg-slate-100 px-1">npx nnlq query model.onnx --platform {PLATFORM} --wait</code> strips the weights
-                  locally, uploads, and prints the table (NNLQ_URL, NNLQ_API_KEY).
+                  From a shell: <code className="rounded bg-slate-100 px-1">npx nnlq query model.onnx --platform {PLATFORM} --wait</code>{" "}
+                  strips the weights locally, uploads, and prints the table (NNLQ_URL, NNLQ_API_KEY).
                 </p>
               </div>
             </Card>

@@ -15,7 +15,8 @@ import { flatParams, hrefWith, parsePageParams, type SearchParams } from "@/comp
 export const metadata = { title: "Browse measurements — nnlq" };
 
 const SORT_LABEL: Record<(typeof BROWSE_SORTS)[number], string> = { latency: "Median latency", flops: "FLOPs", params: "Parameters" };
-const input = "mt-1 block w-full rounded-md px-2.5 py-1.5 text-sm ring-1 ring-slate-300 focus:ring-2 focus:ring-indigo-600 focus:outline-none";
+const input =
+  "mt-1 block w-full rounded-md px-2.5 py-1.5 text-sm ring-1 ring-slate-300 focus:ring-2 focus:ring-indigo-600 focus:outline-none";
 
 export default async function BrowsePage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const sp = await searchParams;
@@ -90,7 +91,12 @@ export default async function BrowsePage({ searchParams }: { searchParams: Promi
       )}
 
       <div className="grid gap-6 lg:grid-cols-[17rem_1fr]">
-        <form method="get" action="/browse" className="space-y-3 self-start rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200" aria-label="Filters">
+        <form
+          method="get"
+          action="/browse"
+          className="space-y-3 self-start rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200"
+          aria-label="Filters"
+        >
           <div>
             <label htmlFor="f-platform" className="text-sm font-medium text-slate-700">
               Platform
@@ -121,7 +127,16 @@ export default async function BrowsePage({ searchParams }: { searchParams: Promi
               <label htmlFor="f-batch" className="text-sm font-medium text-slate-700">
                 Batch
               </label>
-              <input id="f-batch" name="batch" type="number" min={1} max={1024} defaultValue={params.batch ?? ""} placeholder="any" className={input} />
+              <input
+                id="f-batch"
+                name="batch"
+                type="number"
+                min={1}
+                max={1024}
+                defaultValue={params.batch ?? ""}
+                placeholder="any"
+                className={input}
+              />
             </div>
             <div>
               <label htmlFor="f-source" className="text-sm font-medium text-slate-700">
@@ -145,8 +160,20 @@ export default async function BrowsePage({ searchParams }: { searchParams: Promi
           <fieldset>
             <legend className="text-sm font-medium text-slate-700">Median latency (ms)</legend>
             <div className="grid grid-cols-2 gap-2">
-              <input aria-label="Minimum latency (ms)" name="latencyMin" defaultValue={raw.latencyMin ?? ""} placeholder="min" className={input} />
-              <input aria-label="Maximum latency (ms)" name="latencyMax" defaultValue={raw.latencyMax ?? ""} placeholder="max" className={input} />
+              <input
+                aria-label="Minimum latency (ms)"
+                name="latencyMin"
+                defaultValue={raw.latencyMin ?? ""}
+                placeholder="min"
+                className={input}
+              />
+              <input
+                aria-label="Maximum latency (ms)"
+                name="latencyMax"
+                defaultValue={raw.latencyMax ?? ""}
+                placeholder="max"
+                className={input}
+              />
             </div>
           </fieldset>
           <div className="grid grid-cols-2 gap-2">
@@ -174,7 +201,10 @@ export default async function BrowsePage({ searchParams }: { searchParams: Promi
           </div>
           {params.scope === "team" && <input type="hidden" name="scope" value="team" />}
           <div className="flex gap-2 pt-1">
-            <button type="submit" className="rounded-md bg-indigo-600 px-3.5 py-2 text-sm font-medium text-white hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">
+            <button
+              type="submit"
+              className="rounded-md bg-indigo-600 px-3.5 py-2 text-sm font-medium text-white hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
+            >
               Apply filters
             </button>
             <Link href="/browse" className="rounded-md px-3 py-2 text-sm text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50">
@@ -222,7 +252,11 @@ export default async function BrowsePage({ searchParams }: { searchParams: Promi
                           </Link>
                         </th>
                       ))}
-                      <th scope="col" className="py-2 text-right" title="Stored measurements of this model on this platform and batch size (each one a set of timed runs)">
+                      <th
+                        scope="col"
+                        className="py-2 text-right"
+                        title="Stored measurements of this model on this platform and batch size (each one a set of timed runs)"
+                      >
                         Measurements
                       </th>
                     </tr>
@@ -232,11 +266,20 @@ export default async function BrowsePage({ searchParams }: { searchParams: Promi
                       <tr key={`${r.model.id}-${r.batch}`} data-testid="browse-row" data-family={r.model.family} data-median={r.medianMs}>
                         <td className="max-w-[20rem] py-1.5 pr-3">
                           <span className="group flex min-w-0 items-center gap-1.5">
-                            <Link href={`/models/${r.model.id}`} className="truncate font-medium text-indigo-700 hover:underline" title={r.model.name}>
+                            <Link
+                              href={`/models/${r.model.id}`}
+                              className="truncate font-medium text-indigo-700 hover:underline"
+                              title={r.model.name}
+                            >
                               {r.model.name}
                             </Link>
                             {r.model.visibility === "private" && <Badge tone="amber">private</Badge>}
-                            <CopyButton text={r.model.name} tone="light" ariaLabel={`Copy the name ${r.model.name}`} className="opacity-0 group-hover:opacity-100 focus-visible:opacity-100" />
+                            <CopyButton
+                              text={r.model.name}
+                              tone="light"
+                              ariaLabel={`Copy the name ${r.model.name}`}
+                              className="opacity-0 group-hover:opacity-100 focus-visible:opacity-100"
+                            />
                           </span>
                         </td>
                         <td className="py-1.5 pr-3 whitespace-nowrap">{familyLabel(r.model.family)}</td>
@@ -260,7 +303,11 @@ export default async function BrowsePage({ searchParams }: { searchParams: Promi
                 <span />
               )}
               {result.nextCursor && (
-                <Link href={hrefWith("/browse", current, { cursor: result.nextCursor })} className="text-indigo-700 hover:underline" data-testid="next-page">
+                <Link
+                  href={hrefWith("/browse", current, { cursor: result.nextCursor })}
+                  className="text-indigo-700 hover:underline"
+                  data-testid="next-page"
+                >
                   Next page →
                 </Link>
               )}

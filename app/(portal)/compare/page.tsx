@@ -52,7 +52,10 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
 
   return (
     <main className="mx-auto max-w-7xl px-4 py-10">
-      <PageHeader title="Compare" subtitle="Predicted against measured latency, predictors against each other, and models or platforms side by side." />
+      <PageHeader
+        title="Compare"
+        subtitle="Predicted against measured latency, predictors against each other, and models or platforms side by side."
+      />
       {errors.map((e) => (
         <div key={e} className="mb-4">
           <Alert>{e}</Alert>
@@ -69,8 +72,8 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
         >
           {!cmp?.predictor ? (
             <p className="text-sm text-slate-500" data-testid="pvm-empty">
-              No predictions are stored yet. Once a predictor is trained on the measured database, every measured model gets a predicted-vs-measured pair
-              and it is plotted here.
+              No predictions are stored yet. Once a predictor is trained on the measured database, every measured model gets a
+              predicted-vs-measured pair and it is plotted here.
             </p>
           ) : (
             <div className="space-y-4">
@@ -124,17 +127,28 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
           )}
         </Card>
 
-        <Card title="Evaluation" description={cmp?.evaluation ? `Held-out metrics of every method per split and platform${cmp.evaluation.generatedAt ? ` (${cmp.evaluation.generatedAt.slice(0, 10)})` : ""}.` : undefined}>
+        <Card
+          title="Evaluation"
+          description={
+            cmp?.evaluation
+              ? `Held-out metrics of every method per split and platform${cmp.evaluation.generatedAt ? ` (${cmp.evaluation.generatedAt.slice(0, 10)})` : ""}.`
+              : undefined
+          }
+        >
           {!cmp?.evaluation ? (
             <p className="text-sm text-slate-500" data-testid="eval-empty">
-              The predictor evaluation has not been run yet (it writes public/predictors/eval.json: random, leave-one-family-out and few-shot splits for the GNN and
-              the literature baselines).
+              The predictor evaluation has not been run yet (it writes public/predictors/eval.json: random, leave-one-family-out and
+              few-shot splits for the GNN and the literature baselines).
             </p>
           ) : (
             <div className="space-y-3" data-testid="eval-tables">
               <nav aria-label="Split" className="flex flex-wrap gap-2 text-xs">
                 {evalSplits.map((s) => (
-                  <Link key={s} href={hrefWith("/compare", sp, { split: s })} className={`rounded-full px-2.5 py-1 ring-1 ${s === evalSplit ? "bg-indigo-600 text-white ring-indigo-600" : "ring-slate-300 hover:bg-slate-50"}`}>
+                  <Link
+                    key={s}
+                    href={hrefWith("/compare", sp, { split: s })}
+                    className={`rounded-full px-2.5 py-1 ring-1 ${s === evalSplit ? "bg-indigo-600 text-white ring-indigo-600" : "ring-slate-300 hover:bg-slate-50"}`}
+                  >
                     {s}
                   </Link>
                 ))}
@@ -187,7 +201,13 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
               <label htmlFor="c-models" className="text-sm font-medium text-slate-700">
                 Model ids (comma-separated)
               </label>
-              <input id="c-models" name="models" defaultValue={modelIds.join(", ")} placeholder="e.g. 12, 40, 77" className={`${select} w-72`} />
+              <input
+                id="c-models"
+                name="models"
+                defaultValue={modelIds.join(", ")}
+                placeholder="e.g. 12, 40, 77"
+                className={`${select} w-72`}
+              />
             </div>
             <button type="submit" className="rounded-md bg-indigo-600 px-3.5 py-2 text-sm font-medium text-white hover:bg-indigo-500">
               Compare models
@@ -241,9 +261,14 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
                         {side.models.map((m) => {
                           const v = side.latency[p]?.[m.id];
                           return (
-                            <td key={m.id} className={`py-1.5 pr-3 text-right tabular-nums ${v === best ? "font-semibold text-emerald-700" : ""}`}>
+                            <td
+                              key={m.id}
+                              className={`py-1.5 pr-3 text-right tabular-nums ${v === best ? "font-semibold text-emerald-700" : ""}`}
+                            >
                               {v === undefined ? "—" : `${fmtMs(v)} ms`}
-                              {v !== undefined && v !== best && <span className="ml-1 text-xs text-slate-500">{(v / best).toFixed(2)}×</span>}
+                              {v !== undefined && v !== best && (
+                                <span className="ml-1 text-xs text-slate-500">{(v / best).toFixed(2)}×</span>
+                              )}
                             </td>
                           );
                         })}
@@ -254,7 +279,11 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
               </table>
             </div>
           ) : (
-            !side && <p className="text-sm text-slate-500">Enter two or more model ids (the number in a model page&apos;s address), or use “Compare with…” on a model page.</p>
+            !side && (
+              <p className="text-sm text-slate-500">
+                Enter two or more model ids (the number in a model page&apos;s address), or use “Compare with…” on a model page.
+              </p>
+            )
           )}
         </Card>
 
@@ -283,7 +312,15 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
               <label htmlFor="c-pbatch" className="text-sm font-medium text-slate-700">
                 Batch
               </label>
-              <input id="c-pbatch" name="pbatch" type="number" min={1} max={1024} defaultValue={pair?.batch ?? 1} className={`${select} w-20`} />
+              <input
+                id="c-pbatch"
+                name="pbatch"
+                type="number"
+                min={1}
+                max={1024}
+                defaultValue={pair?.batch ?? 1}
+                className={`${select} w-20`}
+              />
             </div>
             <button type="submit" className="rounded-md bg-indigo-600 px-3.5 py-2 text-sm font-medium text-white hover:bg-indigo-500">
               Compare platforms
@@ -296,8 +333,8 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
               <PlatformPairChart data={pair} labels={labels} />
               <div className="text-sm">
                 <p className="mb-2">
-                  Over {pair.total.toLocaleString("en")} shared models, {pair.b} takes <strong>{pair.geoMeanRatio!.toFixed(2)}×</strong> the time of {pair.a}{" "}
-                  (geometric mean).
+                  Over {pair.total.toLocaleString("en")} shared models, {pair.b} takes <strong>{pair.geoMeanRatio!.toFixed(2)}×</strong> the
+                  time of {pair.a} (geometric mean).
                 </p>
                 <table className="w-full text-left text-xs" data-testid="platform-ratios">
                   <thead className="text-slate-500">
@@ -332,7 +369,9 @@ function ResidualTable({ data }: { data: CompareData }) {
   const x = (v: number) => 50 + (v / span) * 50;
   return (
     <table className="w-full text-left text-sm" data-testid="residuals">
-      <caption className="mb-1 text-left text-sm font-medium text-slate-700">Residuals by family: (predicted − measured) / measured</caption>
+      <caption className="mb-1 text-left text-sm font-medium text-slate-700">
+        Residuals by family: (predicted − measured) / measured
+      </caption>
       <thead className="text-xs text-slate-500">
         <tr>
           <th className="py-1 pr-3">Family</th>
@@ -355,9 +394,15 @@ function ResidualTable({ data }: { data: CompareData }) {
               {r.medianPct.toFixed(1)}%
             </td>
             <td className="py-1">
-              <div className="relative h-3 rounded bg-slate-100" aria-label={`p10 ${r.p10Pct.toFixed(1)}%, median ${r.medianPct.toFixed(1)}%, p90 ${r.p90Pct.toFixed(1)}%`}>
+              <div
+                className="relative h-3 rounded bg-slate-100"
+                aria-label={`p10 ${r.p10Pct.toFixed(1)}%, median ${r.medianPct.toFixed(1)}%, p90 ${r.p90Pct.toFixed(1)}%`}
+              >
                 <span className="absolute top-0 h-3 w-px bg-slate-400" style={{ left: "50%" }} />
-                <span className="absolute top-0.5 h-2 rounded bg-indigo-300" style={{ left: `${x(r.p10Pct)}%`, width: `${Math.max(0.5, x(r.p90Pct) - x(r.p10Pct))}%` }} />
+                <span
+                  className="absolute top-0.5 h-2 rounded bg-indigo-300"
+                  style={{ left: `${x(r.p10Pct)}%`, width: `${Math.max(0.5, x(r.p90Pct) - x(r.p10Pct))}%` }}
+                />
                 <span className="absolute top-0 h-3 w-0.5 bg-indigo-700" style={{ left: `${x(r.medianPct)}%` }} />
               </div>
             </td>

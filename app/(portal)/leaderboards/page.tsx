@@ -25,7 +25,10 @@ export default async function LeaderboardsPage({ searchParams }: { searchParams:
 
   return (
     <main className="mx-auto max-w-7xl px-4 py-10">
-      <PageHeader title="Leaderboards" subtitle="Fastest architectures per family, the latency/FLOPs frontier, platforms and predictors ranked — on public measurements.">
+      <PageHeader
+        title="Leaderboards"
+        subtitle="Fastest architectures per family, the latency/FLOPs frontier, platforms and predictors ranked — on public measurements."
+      >
         <form method="get" action="/leaderboards" className="flex flex-wrap items-end gap-3" aria-label="Leaderboard settings">
           <div>
             <label htmlFor="lb-platform" className="text-sm font-medium text-slate-700">
@@ -57,7 +60,10 @@ export default async function LeaderboardsPage({ searchParams }: { searchParams:
       )}
 
       <div className="space-y-6">
-        <Card title={`Fastest per family on ${board.platform ?? "—"}, batch ${board.batch}`} description="Median latency of the newest measurement.">
+        <Card
+          title={`Fastest per family on ${board.platform ?? "—"}, batch ${board.batch}`}
+          description="Median latency of the newest measurement."
+        >
           {families.length === 0 ? (
             <p className="text-sm text-slate-500" data-testid="fastest-empty">
               Nothing measured on this platform at batch {board.batch} yet.
@@ -77,7 +83,12 @@ export default async function LeaderboardsPage({ searchParams }: { searchParams:
                             <Link href={`/models/${r.id}`} className="truncate text-indigo-700 hover:underline" title={r.name}>
                               {r.name}
                             </Link>
-                            <CopyButton text={r.name} tone="light" ariaLabel={`Copy the name ${r.name}`} className="opacity-0 group-hover:opacity-100 focus-visible:opacity-100" />
+                            <CopyButton
+                              text={r.name}
+                              tone="light"
+                              ariaLabel={`Copy the name ${r.name}`}
+                              className="opacity-0 group-hover:opacity-100 focus-visible:opacity-100"
+                            />
                           </span>
                           <span className="text-xs text-slate-500 tabular-nums">
                             {fmtCount(r.flops)}FLOPs · {fmtCount(r.params)} params
@@ -138,7 +149,8 @@ export default async function LeaderboardsPage({ searchParams }: { searchParams:
         >
           {board.platforms.length === 0 ? (
             <p className="text-sm text-slate-500" data-testid="platform-ranking-empty">
-              No platform shares at least {board.minSharedModels} measured models with {board.platform ?? "this platform"} at batch {board.batch} yet.
+              No platform shares at least {board.minSharedModels} measured models with {board.platform ?? "this platform"} at batch{" "}
+              {board.batch} yet.
             </p>
           ) : (
             <table className="w-full text-left text-sm" data-testid="platform-ranking">
@@ -158,7 +170,10 @@ export default async function LeaderboardsPage({ searchParams }: { searchParams:
                   <tr key={p.platform}>
                     <td className="py-1.5 pr-3 text-slate-500">{i + 1}</td>
                     <td className="py-1.5 pr-3">
-                      <Link href={hrefWith("/leaderboards", current, { platform: p.platform })} className="font-mono text-xs text-indigo-700 hover:underline">
+                      <Link
+                        href={hrefWith("/leaderboards", current, { platform: p.platform })}
+                        className="font-mono text-xs text-indigo-700 hover:underline"
+                      >
                         {p.platform}
                       </Link>
                       <span className="block text-xs text-slate-500">{p.name}</span>
@@ -197,15 +212,19 @@ export default async function LeaderboardsPage({ searchParams }: { searchParams:
         >
           {!predictors.source ? (
             <p className="text-sm text-slate-500" data-testid="predictors-empty">
-              No predictor has been evaluated yet. Once the predictors are trained on the measured database, their accuracy per platform appears here, next to the
-              baselines from the literature.
+              No predictor has been evaluated yet. Once the predictors are trained on the measured database, their accuracy per platform
+              appears here, next to the baselines from the literature.
             </p>
           ) : (
             <div className="space-y-4" data-testid="predictor-ranking">
               {predictors.splits.length > 1 && (
                 <nav aria-label="Evaluation split" className="flex flex-wrap gap-2 text-xs">
                   {predictors.splits.map((s) => (
-                    <Link key={s} href={hrefWith("/leaderboards", current, { split: s })} className={`rounded-full px-2.5 py-1 ring-1 ${s === predictors.split ? "bg-indigo-600 text-white ring-indigo-600" : "ring-slate-300 hover:bg-slate-50"}`}>
+                    <Link
+                      key={s}
+                      href={hrefWith("/leaderboards", current, { split: s })}
+                      className={`rounded-full px-2.5 py-1 ring-1 ${s === predictors.split ? "bg-indigo-600 text-white ring-indigo-600" : "ring-slate-300 hover:bg-slate-50"}`}
+                    >
                       {s}
                     </Link>
                   ))}

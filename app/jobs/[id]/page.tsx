@@ -64,7 +64,12 @@ export default async function JobPage({ params }: { params: Promise<{ id: string
         subtitle={
           <>
             Measures{" "}
-            <Link href={`/models/${job.model.id}`} className="font-medium text-indigo-700 hover:underline" data-testid="job-model-link" title={job.model.name}>
+            <Link
+              href={`/models/${job.model.id}`}
+              className="font-medium text-indigo-700 hover:underline"
+              data-testid="job-model-link"
+              title={job.model.name}
+            >
               {job.model.name}
             </Link>{" "}
             on <span className="font-mono text-xs">{job.platform}</span> at batch {job.batch}.
@@ -82,7 +87,9 @@ export default async function JobPage({ params }: { params: Promise<{ id: string
             {timeline.map((s) => (
               <li key={s.key} className="flex items-start gap-3 text-sm" data-step={s.key} data-status={s.status}>
                 <span className={`mt-1 h-3 w-3 shrink-0 rounded-full ring-2 ${DOT[s.status]}`} aria-hidden />
-                <span className={`w-44 font-medium ${s.status === "pending" || s.status === "skipped" ? "text-slate-400" : "text-slate-900"}`}>
+                <span
+                  className={`w-44 font-medium ${s.status === "pending" || s.status === "skipped" ? "text-slate-400" : "text-slate-900"}`}
+                >
                   {s.label}
                   {s.status === "current" && <span className="sr-only"> (now)</span>}
                 </span>
@@ -93,7 +100,9 @@ export default async function JobPage({ params }: { params: Promise<{ id: string
             ))}
           </ol>
           <p className="mt-4 text-xs text-slate-500">
-            {job.state === "queued" && job.queuePosition !== null && `${job.queuePosition} queued job${job.queuePosition === 1 ? "" : "s"} ahead on this platform · `}
+            {job.state === "queued" &&
+              job.queuePosition !== null &&
+              `${job.queuePosition} queued job${job.queuePosition === 1 ? "" : "s"} ahead on this platform · `}
             attempt {job.attempts} of {job.maxAttempts}
             {duration(job.createdAt, job.startedAt) && ` · waited ${duration(job.createdAt, job.startedAt)}`}
             {duration(job.startedAt, job.finishedAt) && ` · ran ${duration(job.startedAt, job.finishedAt)}`}
@@ -126,7 +135,11 @@ export default async function JobPage({ params }: { params: Promise<{ id: string
             <Item label="Batch">{job.batch}</Item>
             {job.own && (
               <Item label="Device time">
-                {job.usedSeconds !== null ? `${job.usedSeconds.toFixed(1)} s used` : job.reservedSeconds !== null ? `${job.reservedSeconds.toFixed(1)} s reserved` : "—"}
+                {job.usedSeconds !== null
+                  ? `${job.usedSeconds.toFixed(1)} s used`
+                  : job.reservedSeconds !== null
+                    ? `${job.reservedSeconds.toFixed(1)} s reserved`
+                    : "—"}
               </Item>
             )}
             <Item label="Priority">{job.priority}</Item>

@@ -55,7 +55,10 @@ export default async function TeamPage({ params }: { params: Promise<{ id: strin
         }
       />
       <div className="space-y-6">
-        <Card title="Members" description="Owners manage everything; admins manage members and keys; members use the team's models, quota and keys.">
+        <Card
+          title="Members"
+          description="Owners manage everything; admins manage members and keys; members use the team's models, quota and keys."
+        >
           <MembersPanel
             teamId={team.id}
             members={members.map((m) => ({ userId: m.userId, email: m.email, name: m.name, role: m.role }))}
@@ -71,7 +74,12 @@ export default async function TeamPage({ params }: { params: Promise<{ id: strin
         <Card title="API keys" description="For scripts, CI and the nnlq CLI. Keys act with member rights in this team only.">
           <KeysPanel
             teamId={team.id}
-            keys={keys.map((k) => ({ ...k, createdAt: k.createdAt.toISOString(), lastUsedAt: iso(k.lastUsedAt), revokedAt: iso(k.revokedAt) }))}
+            keys={keys.map((k) => ({
+              ...k,
+              createdAt: k.createdAt.toISOString(),
+              lastUsedAt: iso(k.lastUsedAt),
+              revokedAt: iso(k.revokedAt),
+            }))}
             canRevokeAny={role !== "member"}
             myUserId={me.user.id}
           />

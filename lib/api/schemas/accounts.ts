@@ -74,7 +74,11 @@ export const createTeamResponse = z.object({ team: teamView });
 
 export const memberView = z.object({ userId: z.number(), email: z.string(), name: z.string(), role, joinedAt: time });
 export const membersResponse = z.object({ members: z.array(memberView) });
-export const teamOverviewResponse = z.object({ team: teamView, role: role.describe("the caller's role (API keys: member)"), members: z.array(memberView) });
+export const teamOverviewResponse = z.object({
+  team: teamView,
+  role: role.describe("the caller's role (API keys: member)"),
+  members: z.array(memberView),
+});
 export const addMemberResponse = z.object({ member: memberView.omit({ joinedAt: true }) });
 export const changeRoleResponse = z.object({ member: z.object({ userId: z.number(), role }) });
 

@@ -26,7 +26,12 @@ export const quotaResponse = z.object({
 });
 
 export const createWorkerTokenBody = z.object({
-  name: z.string({ error: "is required" }).trim().min(1, "is required").regex(/\S/, "is required").max(100, "must be at most 100 characters"),
+  name: z
+    .string({ error: "is required" })
+    .trim()
+    .min(1, "is required")
+    .regex(/\S/, "is required")
+    .max(100, "must be at most 100 characters"),
   allowNewPlatforms: z.boolean().default(true).describe("may create platform rows from the specs it registers"),
 });
 

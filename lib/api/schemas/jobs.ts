@@ -9,7 +9,10 @@ export const jobsQuery = z.object({
   teamId: id.optional().describe("one of the caller's teams (default: all of them; API keys: their team)"),
   state: z
     .string()
-    .regex(/^(queued|leased|running|done|failed|cancelled)(,(queued|leased|running|done|failed|cancelled))*$/, "must be a comma-separated list of job states")
+    .regex(
+      /^(queued|leased|running|done|failed|cancelled)(,(queued|leased|running|done|failed|cancelled))*$/,
+      "must be a comma-separated list of job states",
+    )
     .optional(),
   platform: platformSlug.optional(),
   cursor: cursor.optional(),

@@ -15,7 +15,13 @@ export function uploadLimit(): number {
 export const family = z.enum(ALL_FAMILIES as [string, ...string[]], { error: `must be one of ${ALL_FAMILIES.join(", ")}` });
 
 export const uploadQuery = z.object({
-  name: z.string().trim().min(1, "must not be empty").regex(/\S/, "must not be empty").max(255, "must be at most 255 characters").optional(),
+  name: z
+    .string()
+    .trim()
+    .min(1, "must not be empty")
+    .regex(/\S/, "must not be empty")
+    .max(255, "must be at most 255 characters")
+    .optional(),
   visibility: visibility.default("private"),
   teamId: id.optional().describe("team that owns the upload (needed when a signed-in user belongs to several teams)"),
   batch: batch.optional().describe("resolves a symbolic batch dimension (default 1)"),
@@ -63,7 +69,9 @@ export const modelView = z.object({
 });
 
 export const uploadResponse = z.object({
-  model: modelView.nullable().describe("the stored (or already known and accessible) model; null for an anonymous lookup of an unknown structure"),
+  model: modelView
+    .nullable()
+    .describe("the stored (or already known and accessible) model; null for an anonymous lookup of an unknown structure"),
   analysis: analysisView,
   created: z.boolean().describe("a new model row was stored"),
   stored: z.boolean().describe("false for anonymous uploads: they are analysed and looked up, never stored"),

@@ -9,9 +9,26 @@ import { platformSlug } from "./common";
 
 export const offlineExportBody = z.object({
   platform: platformSlug.describe("an existing platform whose queued jobs are exported"),
-  hostName: z.string({ error: "is required" }).trim().min(1, "is required").regex(/\S/, "is required").max(255, "must be at most 255 characters").describe("the offline device's host name"),
-  limit: z.number().int("must be an integer").min(1, "must be ≥ 1").max(500, "must be ≤ 500").default(50).describe("at most this many jobs, highest priority first"),
-  leaseHours: z.number().min(0.01, "must be > 0").max(24 * 30, "must be ≤ 720").default(72).describe("how long the device holds the jobs before they go back to the queue"),
+  hostName: z
+    .string({ error: "is required" })
+    .trim()
+    .min(1, "is required")
+    .regex(/\S/, "is required")
+    .max(255, "must be at most 255 characters")
+    .describe("the offline device's host name"),
+  limit: z
+    .number()
+    .int("must be an integer")
+    .min(1, "must be ≥ 1")
+    .max(500, "must be ≤ 500")
+    .default(50)
+    .describe("at most this many jobs, highest priority first"),
+  leaseHours: z
+    .number()
+    .min(0.01, "must be > 0")
+    .max(24 * 30, "must be ≤ 720")
+    .default(72)
+    .describe("how long the device holds the jobs before they go back to the queue"),
 });
 
 export const offlineExportResponse = z.object({

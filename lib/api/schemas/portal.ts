@@ -21,7 +21,9 @@ export function parseSi(v: string): number {
 /** The rule is in the schema (so the OpenAPI document states it): a number ≥ 0, or a string of one with an SI suffix. */
 const num = (what: string) =>
   z
-    .union([z.number().min(0).max(1e99), z.string().regex(SI_NUMBER)], { error: `must be a non-negative ${what} (SI suffixes k, M, G, T allowed)` })
+    .union([z.number().min(0).max(1e99), z.string().regex(SI_NUMBER)], {
+      error: `must be a non-negative ${what} (SI suffixes k, M, G, T allowed)`,
+    })
     .transform((v) => (typeof v === "string" ? parseSi(v) : v))
     .pipe(z.number().finite(`must be a non-negative ${what} (SI suffixes k, M, G, T allowed)`));
 
@@ -54,7 +56,16 @@ export const browseQuery = z
   });
 
 export const browseItem = z.object({
-  model: z.object({ id: z.number(), hash: z.string(), name: z.string(), family: z.string(), flops: z.number(), params: z.number(), source, visibility }),
+  model: z.object({
+    id: z.number(),
+    hash: z.string(),
+    name: z.string(),
+    family: z.string(),
+    flops: z.number(),
+    params: z.number(),
+    source,
+    visibility,
+  }),
   batch: z.number(),
   medianMs: z.number(),
   measurementCount: z.number(),
@@ -87,7 +98,15 @@ export const leaderboardQuery = z.object({
   perFamily: limit(20, 5).describe("fastest models listed per family"),
 });
 
-const ranked = z.object({ id: z.number(), name: z.string(), family: z.string(), flops: z.number(), params: z.number(), medianMs: z.number(), rank: z.number() });
+const ranked = z.object({
+  id: z.number(),
+  name: z.string(),
+  family: z.string(),
+  flops: z.number(),
+  params: z.number(),
+  medianMs: z.number(),
+  rank: z.number(),
+});
 
 export const leaderboardResponse = z.object({
   platform: z.string().nullable(),
@@ -104,7 +123,9 @@ export const leaderboardResponse = z.object({
         relative: z.number().describe("geometric mean of latency / latency on the selected platform, over those models"),
       }),
     )
-    .describe("platforms ranked against the selected one on its reference models (the lowest-id 500 it has measured); only those sharing at least minSharedModels of them"),
+    .describe(
+      "platforms ranked against the selected one on its reference models (the lowest-id 500 it has measured); only those sharing at least minSharedModels of them",
+    ),
   referenceModels: z.number(),
   minSharedModels: z.number().describe("the fewest shared reference models a platform needs to be ranked"),
   unranked: z
@@ -171,7 +192,15 @@ export const modelOverviewResponse = z.object({
       env: z.record(z.string(), z.unknown()).nullable(),
       deviceSeconds: z.number().nullable(),
       history: z
-        .array(z.object({ measurementId: z.number(), medianMs: z.number(), measuredAt: isoTime, runtimeVersion: z.string(), cv: z.number().nullable() }))
+        .array(
+          z.object({
+            measurementId: z.number(),
+            medianMs: z.number(),
+            measuredAt: isoTime,
+            runtimeVersion: z.string(),
+            cv: z.number().nullable(),
+          }),
+        )
         .describe("every stored run, oldest first"),
       opShare: z.record(z.string(), z.number()).nullable().describe("op type → share of kernel time in the newest profile"),
     }),
@@ -203,7 +232,10 @@ export const modelOverviewResponse = z.object({
       latency: z.object({ platform: z.string(), medianMs: z.number() }).nullable(),
     }),
   ),
-  outputs: z.record(z.string(), z.array(z.union([z.number(), z.string()]))).nullable().describe("inferred output shapes (null when the structure is not stored)"),
+  outputs: z
+    .record(z.string(), z.array(z.union([z.number(), z.string()])))
+    .nullable()
+    .describe("inferred output shapes (null when the structure is not stored)"),
   graph: z
     .object({
       nodes: z
@@ -223,7 +255,9 @@ export const modelOverviewResponse = z.object({
         )
         .describe("topological order: graph inputs, per-inference operators, graph outputs"),
       edges: z
-        .array(z.object({ from: z.number(), to: z.number(), tensor: z.string(), shape: z.string().nullable().describe('e.g. "1×64×56×56"') }))
+        .array(
+          z.object({ from: z.number(), to: z.number(), tensor: z.string(), shape: z.string().nullable().describe('e.g. "1×64×56×56"') }),
+        )
         .describe("one per produced→consumed tensor; from / to are node indices"),
       ops: z.number().describe("operator nodes (without the graph input/output nodes)"),
       times: z.record(z.string(), z.array(z.number())).describe("platform slug → µs per node (-1 unknown), newest profile"),

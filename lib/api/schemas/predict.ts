@@ -9,17 +9,27 @@ import { id, platformSlug } from "./common";
  */
 export const PREDICT_MAX_ITEMS = 500;
 
-export const predictItem = z.union([
-  z
-    .object({ spec: z.record(z.string(), z.unknown()).describe("a zoo spec (family + its parameters; docs/zoo.md)") })
-    .strict()
-    .meta({ examples: [{ spec: { family: "resnet", resolution: 224, depths: [2, 2, 2, 2], width: 64 } }] }),
-  z.object({ onnx: z.string().min(1, "must not be empty").describe("an ONNX model, base64 (structure-only is enough: weights are never needed)") }).strict(),
-  z.object({ modelId: id.describe("a model stored in nnlq that you can see") }).strict(),
-], { error: "each item must be {spec}, {onnx} or {modelId}" });
+export const predictItem = z.union(
+  [
+    z
+      .object({ spec: z.record(z.string(), z.unknown()).describe("a zoo spec (family + its parameters; docs/zoo.md)") })
+      .strict()
+      .meta({ examples: [{ spec: { family: "resnet", resolution: 224, depths: [2, 2, 2, 2], width: 64 } }] }),
+    z
+      .object({
+        onnx: z.string().min(1, "must not be empty").describe("an ONNX model, base64 (structure-only is enough: weights are never needed)"),
+      })
+      .strict(),
+    z.object({ modelId: id.describe("a model stored in nnlq that you can see") }).strict(),
+  ],
+  { error: "each item must be {spec}, {onnx} or {modelId}" },
+);
 
 export const predictBody = z.object({
-  models: z.array(predictItem).min(1, "must list at least one model").max(PREDICT_MAX_ITEMS, `must list at most ${PREDICT_MAX_ITEMS} models per request`),
+  models: z
+    .array(predictItem)
+    .min(1, "must list at least one model")
+    .max(PREDICT_MAX_ITEMS, `must list at most ${PREDICT_MAX_ITEMS} models per request`),
   platforms: z
     .array(platformSlug, { error: "must be a list of platform slugs" })
     .min(1, "must name at least one platform (leave it out for every platform)")

@@ -14,36 +14,58 @@ const ms = z.number({ error: "must be a number of milliseconds" }).finite().min(
 
 const IDENTITY = ["hardware", "runtime", "runtimeVersion", "precision", "threads"] as const;
 
-export const platformSpec = z.object({
-  slug: z
-    .string()
-    .max(160)
-    .regex(PLATFORM_SLUG, "must be a platform slug like x86-epyc-2c/ort-cpu-1.30/fp32/t1")
-    .optional()
-    .describe("`<hardware>/<runtime>-<version>/<precision>/t<threads>`; derived from the fields when omitted; given with them, it must equal the derived one (an existing platform may be named by its slug alone)"),
-  name: z.string().trim().min(1).regex(/\S/, "must not be blank").max(200).optional(),
-  hardware: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, "must be lowercase letters, digits, . _ - (e.g. x86-8c, jetson-orin, pixel8)").max(120).optional(),
-  runtime: z.string().regex(/^[a-z][a-z0-9]*(-[a-z][a-z0-9]*)*$/, "must be lowercase words joined by - (e.g. ort-cpu, trt, tflite)").max(64).optional(),
-  runtimeVersion: z.string().regex(/^\d+\.\d+$/, "must be major.minor, e.g. 1.30").optional(),
-  precision: precision.optional(),
-  threads: z.number().int("must be an integer").min(1, "must be ≥ 1").max(4096, "must be ≤ 4096").optional(),
-  config: z
-    .object({
-      adapter: z.string().min(1).max(64).optional().describe("runtime adapter the worker uses (default: runtime)"),
-      passes: z.array(z.string().min(1).max(64)).max(32).optional().describe("conversion passes, in order"),
-      options: z.record(z.string(), z.unknown()).optional().describe("adapter options; `gflops` (number) tunes the quota estimate"),
-    })
-    .optional(),
-  description: z.string().max(2000).optional(),
-})
+export const platformSpec = z
+  .object({
+    slug: z
+      .string()
+      .max(160)
+      .regex(PLATFORM_SLUG, "must be a platform slug like x86-epyc-2c/ort-cpu-1.30/fp32/t1")
+      .optional()
+      .describe(
+        "`<hardware>/<runtime>-<version>/<precision>/t<threads>`; derived from the fields when omitted; given with them, it must equal the derived one (an existing platform may be named by its slug alone)",
+      ),
+    name: z.string().trim().min(1).regex(/\S/, "must not be blank").max(200).optional(),
+    hardware: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_.-]*$/, "must be lowercase letters, digits, . _ - (e.g. x86-8c, jetson-orin, pixel8)")
+      .max(120)
+      .optional(),
+    runtime: z
+      .string()
+      .regex(/^[a-z][a-z0-9]*(-[a-z][a-z0-9]*)*$/, "must be lowercase words joined by - (e.g. ort-cpu, trt, tflite)")
+      .max(64)
+      .optional(),
+    runtimeVersion: z
+      .string()
+      .regex(/^\d+\.\d+$/, "must be major.minor, e.g. 1.30")
+      .optional(),
+    precision: precision.optional(),
+    threads: z.number().int("must be an integer").min(1, "must be ≥ 1").max(4096, "must be ≤ 4096").optional(),
+    config: z
+      .object({
+        adapter: z.string().min(1).max(64).optional().describe("runtime adapter the worker uses (default: runtime)"),
+        passes: z.array(z.string().min(1).max(64)).max(32).optional().describe("conversion passes, in order"),
+        options: z.record(z.string(), z.unknown()).optional().describe("adapter options; `gflops` (number) tunes the quota estimate"),
+      })
+      .optional(),
+    description: z.string().max(2000).optional(),
+  })
   .refine((p) => p.slug !== undefined || IDENTITY.every((k) => p[k] !== undefined), {
     message: `needs a slug or all of ${IDENTITY.join(", ")}`,
   })
   .meta({ anyOf: [{ required: ["slug"] }, { required: [...IDENTITY] }] });
 
 export const registerBody = z.object({
-  hostName: z.string({ error: "is required" }).trim().min(1, "is required").regex(/\S/, "is required").max(255, "must be at most 255 characters"),
-  hostInfo: z.record(z.string(), z.unknown()).default({}).describe("CPU/GPU model, cores, memory, OS, driver... (free form, shown as provenance)"),
+  hostName: z
+    .string({ error: "is required" })
+    .trim()
+    .min(1, "is required")
+    .regex(/\S/, "is required")
+    .max(255, "must be at most 255 characters"),
+  hostInfo: z
+    .record(z.string(), z.unknown())
+    .default({})
+    .describe("CPU/GPU model, cores, memory, OS, driver... (free form, shown as provenance)"),
   platforms: z.array(platformSpec).min(1, "must list at least one platform").max(32, "must list at most 32 platforms"),
 });
 
@@ -128,17 +150,36 @@ export const resultBody = z.object({
     p99Ms: ms,
     stdMs: ms,
     cv: z.number().finite().min(0).optional(),
-    runs: z.number().int().min(1, "must be ≥ 1").max(2 ** 31 - 1, "must be at most 2147483647"),
-    warmups: z.number().int().min(0).max(2 ** 31 - 1, "must be at most 2147483647"),
+    runs: z
+      .number()
+      .int()
+      .min(1, "must be ≥ 1")
+      .max(2 ** 31 - 1, "must be at most 2147483647"),
+    warmups: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1, "must be at most 2147483647"),
   }),
   peakMemoryBytes: z.number().int().min(0).optional(),
   profile: z
-    .object({ kernels: z.array(z.object({ name: z.string(), op: z.string(), ms: z.number(), count: z.number().optional(), nodes: z.array(z.string()).optional() }).loose()) })
+    .object({
+      kernels: z.array(
+        z
+          .object({ name: z.string(), op: z.string(), ms: z.number(), count: z.number().optional(), nodes: z.array(z.string()).optional() })
+          .loose(),
+      ),
+    })
     .loose()
     .optional()
     .describe("per-operator (kernel) profile"),
   env: z.record(z.string(), z.unknown()).optional().describe("provenance: CPU, OS, noisy flag, attempts..."),
-  deviceSeconds: z.number({ error: "is required" }).finite().min(0, "must be ≥ 0").max(86400).describe("device time used (conversion + warm-up + timed runs): what the quota is charged"),
+  deviceSeconds: z
+    .number({ error: "is required" })
+    .finite()
+    .min(0, "must be ≥ 0")
+    .max(86400)
+    .describe("device time used (conversion + warm-up + timed runs): what the quota is charged"),
   measuredAt: z.iso.datetime({ error: "must be an ISO-8601 time" }).optional(),
 });
 

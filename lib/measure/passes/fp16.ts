@@ -22,7 +22,9 @@ export function convertModelToFp16(model: ModelProto): number {
   const keep = new Set<string>();
   for (const n of g.node ?? []) for (const i of KEEP_FLOAT_INPUTS[n.op_type ?? ""] ?? []) if (n.input?.[i]) keep.add(n.input[i]);
   let converted = 0;
-  g.initializer = (g.initializer ?? []).map((t) => (t.data_type === DataType.FLOAT && !keep.has(t.name ?? "") ? (converted++, toHalf(t)) : t));
+  g.initializer = (g.initializer ?? []).map((t) =>
+    t.data_type === DataType.FLOAT && !keep.has(t.name ?? "") ? (converted++, toHalf(t)) : t,
+  );
   for (const v of [...(g.input ?? []), ...(g.output ?? []), ...(g.value_info ?? [])]) {
     const tt = v.type?.tensor_type;
     if (tt && tt.elem_type === DataType.FLOAT && !keep.has(v.name ?? "")) tt.elem_type = DataType.FLOAT16;

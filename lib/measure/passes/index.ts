@@ -73,7 +73,9 @@ export async function convertForPlatform(input: Uint8Array, ctx: PassContext): P
         break;
       }
       case "quantize-int8-qdq": {
-        const r = await quantizeInt8(bytes, ortCalibrator(seed, ctx.calibrationRuns ?? 4, ctx.platform.slug), { platform: ctx.platform.slug });
+        const r = await quantizeInt8(bytes, ortCalibrator(seed, ctx.calibrationRuns ?? 4, ctx.platform.slug), {
+          platform: ctx.platform.slug,
+        });
         bytes = r.bytes;
         notes = { quantizedNodes: r.quantizedNodes };
         break;
@@ -91,6 +93,7 @@ export async function convertForPlatform(input: Uint8Array, ctx: PassContext): P
   }
   const inputs = readInputSpecs(bytes);
   const unresolved = inputs.find((i) => i.dims.some((d) => !(d > 0)));
-  if (unresolved) throw new NnlqError("ONNX_SHAPE", `input '${unresolved.name}' has unresolved dimensions after conversion`, { input: unresolved.name });
+  if (unresolved)
+    throw new NnlqError("ONNX_SHAPE", `input '${unresolved.name}' has unresolved dimensions after conversion`, { input: unresolved.name });
   return { bytes, inputs, log };
 }

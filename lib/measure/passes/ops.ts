@@ -30,7 +30,11 @@ export const OPERATOR_SUPPORT: Record<string, OperatorSupport> = {
 };
 
 export function unsupported(op: string, platform: string, details: Record<string, unknown> = {}, why = ""): NnlqError {
-  return new NnlqError("UNSUPPORTED_OPERATOR", `operator ${op} is not supported on platform ${platform}${why ? ` (${why})` : ""}`, { operator: op, platform, ...details });
+  return new NnlqError("UNSUPPORTED_OPERATOR", `operator ${op} is not supported on platform ${platform}${why ? ` (${why})` : ""}`, {
+    operator: op,
+    platform,
+    ...details,
+  });
 }
 
 /** Throws UNSUPPORTED_OPERATOR for the first operator the runtime cannot register. */
@@ -44,7 +48,8 @@ export function checkOperators(model: ModelProto, runtime: string, platform: str
     const key = `${domain === "ai.onnx" ? "" : domain}:${n.op_type ?? ""}`;
     if (local.has(`${domain}:${n.op_type ?? ""}`)) continue;
     const label = domain && domain !== "ai.onnx" ? `${domain}:${n.op_type}` : (n.op_type ?? "?");
-    if (!support.domains.includes(domain)) throw unsupported(label, platform, { node: n.name, domain }, `unknown operator domain '${domain}'`);
+    if (!support.domains.includes(domain))
+      throw unsupported(label, platform, { node: n.name, domain }, `unknown operator domain '${domain}'`);
     if (deny.has(key)) throw unsupported(label, platform, { node: n.name, domain });
   }
 }
@@ -53,7 +58,13 @@ export function checkOperators(model: ModelProto, runtime: string, platform: str
 export function translateRuntimeError(e: unknown, platform: string, phase: string): NnlqError {
   const msg = String((e as Error)?.message ?? e).replace(/^.*ERROR_MESSAGE: /s, "");
   let m = msg.match(/Could not find an implementation for (\w+)\((\d+)\) node with name '([^']*)'/);
-  if (m) return unsupported(m[1], platform, { opsetVersion: Number(m[2]), node: m[3], runtimeMessage: msg }, "no kernel for this operator and data type");
+  if (m)
+    return unsupported(
+      m[1],
+      platform,
+      { opsetVersion: Number(m[2]), node: m[3], runtimeMessage: msg },
+      "no kernel for this operator and data type",
+    );
   m = msg.match(/No Op registered for (\w+) with domain_version of (\d+)/);
   if (m) return unsupported(m[1], platform, { opset: Number(m[2]), runtimeMessage: msg }, `not registered at opset ${m[2]}`);
   m = msg.match(/([\w.]*):(\w+)\(-?\d+\) is not a registered function\/op/);
@@ -64,7 +75,15 @@ export function translateRuntimeError(e: unknown, platform: string, phase: strin
   return new NnlqError("MEASUREMENT_FAILED", `${phase} failed on platform ${platform}: ${msg.slice(0, 500)}`, { platform, phase });
 }
 
-const LAYOUT_OR_CAST = new Set(["Cast", "ReorderInput", "ReorderOutput", "QuantizeLinear", "DequantizeLinear", "MemcpyFromHost", "MemcpyToHost"]);
+const LAYOUT_OR_CAST = new Set([
+  "Cast",
+  "ReorderInput",
+  "ReorderOutput",
+  "QuantizeLinear",
+  "DequantizeLinear",
+  "MemcpyFromHost",
+  "MemcpyToHost",
+]);
 
 /**
  * fp16: every compute kernel must consume float16 (not float) tensors. ORT CPU converts unsupported fp16

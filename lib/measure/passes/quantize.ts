@@ -86,8 +86,21 @@ export function freezeConstants(model: ModelProto): number {
  * (a model using any of them keeps its opset).
  */
 const CHANGED_BEFORE_10 = new Set([
-  "Slice", "TopK", "Upsample", "Scan",
-  "ATen", "Affine", "ConstantFill", "Crop", "DynamicSlice", "GRUUnit", "GivenTensorFill", "ImageScaler", "ParametricSoftplus", "Scale", "ScaledTanh",
+  "Slice",
+  "TopK",
+  "Upsample",
+  "Scan",
+  "ATen",
+  "Affine",
+  "ConstantFill",
+  "Crop",
+  "DynamicSlice",
+  "GRUUnit",
+  "GivenTensorFill",
+  "ImageScaler",
+  "ParametricSoftplus",
+  "Scale",
+  "ScaledTanh",
 ]);
 
 /**
@@ -129,8 +142,9 @@ export function foldBatchNorm(model: ModelProto): number {
     if (!conv || conv.op_type !== "Conv" || !isDefaultDomain(conv) || uses.get(x) !== 1 || graphOutputs.has(x)) continue;
     const w = inits.get(conv.input?.[1] ?? "");
     const b = conv.input?.[2] ? inits.get(conv.input[2]) : undefined;
-    if (!w || w.data_type !== DataType.FLOAT || params.some((p) => !p || p.data_type !== DataType.FLOAT) || (conv.input?.[2] && !b)) continue;
-    if ([w, b, ...params].some((t) => t && ((uses.get(t.name ?? "") ?? 0) > 1))) continue; // shared tensors stay
+    if (!w || w.data_type !== DataType.FLOAT || params.some((p) => !p || p.data_type !== DataType.FLOAT) || (conv.input?.[2] && !b))
+      continue;
+    if ([w, b, ...params].some((t) => t && (uses.get(t.name ?? "") ?? 0) > 1)) continue; // shared tensors stay
     const [gamma, beta, mean, variance] = params.map((p) => readFloats(p!));
     const eps = attrFloat(bn, "epsilon", 1e-5);
     const wf = readFloats(w).slice();
@@ -168,7 +182,9 @@ export function planQuantization(model: ModelProto): Plan {
   const outputOf = (n: NodeProto) => {
     const out = n.output?.[0] ?? "";
     const cons = consumers.get(out) ?? [];
-    return cons.length === 1 && FUSABLE_ACTIVATIONS.has(cons[0].op_type ?? "") && !graphOutputs.has(out) ? (cons[0].output?.[0] ?? out) : out;
+    return cons.length === 1 && FUSABLE_ACTIVATIONS.has(cons[0].op_type ?? "") && !graphOutputs.has(out)
+      ? (cons[0].output?.[0] ?? out)
+      : out;
   };
   (g.node ?? []).forEach((n, idx) => {
     const op = n.op_type ?? "";
@@ -295,22 +311,37 @@ export function applyQdq(model: ModelProto, plan: Plan, ranges: Map<string, Rang
     const perChannel = n.op_type === "Conv";
     const channels = perChannel ? dims[0] : 1;
     const { q, scales } = quantizeWeight(readFloats(w), channels);
-    const wq = fresh(`${w.name}_quantized`), ws = fresh(`${w.name}_scale`), wz = fresh(`${w.name}_zero_point`), wdq = fresh(`${w.name}_dequantized`);
+    const wq = fresh(`${w.name}_quantized`),
+      ws = fresh(`${w.name}_scale`),
+      wz = fresh(`${w.name}_zero_point`),
+      wdq = fresh(`${w.name}_dequantized`);
     const sdims = perChannel ? [channels] : [];
-    newInits.push(typedTensor(wq, dims, DataType.INT8, q), floatTensor(ws, sdims, scales), typedTensor(wz, sdims, DataType.INT8, new Int8Array(channels)));
+    newInits.push(
+      typedTensor(wq, dims, DataType.INT8, q),
+      floatTensor(ws, sdims, scales),
+      typedTensor(wz, sdims, DataType.INT8, new Int8Array(channels)),
+    );
     prefix.push(dq(wq, ws, wz, wdq, perChannel ? 0 : undefined));
     ins[1] = wdq;
     // bias: int32 with scale s_x·s_w (only the plain 1-D bias of Conv, and Gemm's C when alpha = beta = 1)
     const bias = ins[2] ? inits.get(ins[2]) : undefined;
-    const gemmPlain = n.op_type !== "Gemm" || (attrFloat(n, "alpha", 1) === 1 && attrFloat(n, "beta", 1) === 1 && attrInt(n, "transA", 0) === 0);
+    const gemmPlain =
+      n.op_type !== "Gemm" || (attrFloat(n, "alpha", 1) === 1 && attrFloat(n, "beta", 1) === 1 && attrInt(n, "transA", 0) === 0);
     if (bias && bias.data_type === DataType.FLOAT && (bias.dims ?? []).length === 1 && gemmPlain) {
       const b = readFloats(bias);
       const sx = actScale.get(act)!;
       const bscale = Float32Array.from({ length: channels }, (_, c) => sx * scales[c]);
       const per = b.length / channels;
       const bq = Int32Array.from(b, (v, i) => Math.round(v / bscale[Math.floor(i / per)]));
-      const bqName = fresh(`${bias.name}_quantized`), bsName = fresh(`${bias.name}_scale`), bzName = fresh(`${bias.name}_zero_point`), bdq = fresh(`${bias.name}_dequantized`);
-      newInits.push(typedTensor(bqName, [b.length], DataType.INT32, bq), floatTensor(bsName, sdims, bscale), typedTensor(bzName, sdims, DataType.INT32, new Int32Array(channels)));
+      const bqName = fresh(`${bias.name}_quantized`),
+        bsName = fresh(`${bias.name}_scale`),
+        bzName = fresh(`${bias.name}_zero_point`),
+        bdq = fresh(`${bias.name}_dequantized`);
+      newInits.push(
+        typedTensor(bqName, [b.length], DataType.INT32, bq),
+        floatTensor(bsName, sdims, bscale),
+        typedTensor(bzName, sdims, DataType.INT32, new Int32Array(channels)),
+      );
       prefix.push(dq(bqName, bsName, bzName, bdq, perChannel ? 0 : undefined));
       ins[2] = bdq;
     }
@@ -336,14 +367,22 @@ export function applyQdq(model: ModelProto, plan: Plan, ranges: Map<string, Rang
  * Conv/MatMul/Gemm cannot be quantized (non-constant weights, opset too old to raise) is refused with
  * UNSUPPORTED_OPERATOR rather than measured in fp32 under an int8 label.
  */
-export async function quantizeInt8(bytes: Uint8Array, calibrate: Calibrator, o: { platform?: string } = {}): Promise<{ bytes: Uint8Array; quantizedNodes: number }> {
+export async function quantizeInt8(
+  bytes: Uint8Array,
+  calibrate: Calibrator,
+  o: { platform?: string } = {},
+): Promise<{ bytes: Uint8Array; quantizedNodes: number }> {
   const platform = o.platform ?? "int8";
   const model = decodeProto(bytes);
   const candidates = (graphOf(model).node ?? []).filter((n) => isDefaultDomain(n) && QUANTIZED_OPS.has(n.op_type ?? ""));
   if (candidates.length === 0) return { bytes, quantizedNodes: 0 };
   const refuse = (why: string) =>
-    new NnlqError("UNSUPPORTED_OPERATOR", `operator ${candidates[0].op_type} is not supported on platform ${platform} (${why})`, { operator: candidates[0].op_type, platform });
-  if (!raiseOpsetTo10(model)) throw refuse(`int8 kernels need opset >= 10 and this opset-${defaultOpset(model)} model uses operators that changed since`);
+    new NnlqError("UNSUPPORTED_OPERATOR", `operator ${candidates[0].op_type} is not supported on platform ${platform} (${why})`, {
+      operator: candidates[0].op_type,
+      platform,
+    });
+  if (!raiseOpsetTo10(model))
+    throw refuse(`int8 kernels need opset >= 10 and this opset-${defaultOpset(model)} model uses operators that changed since`);
   freezeConstants(model);
   foldBatchNorm(model);
   const plan = planQuantization(model);
@@ -360,7 +399,8 @@ export function exposeTensors(bytes: Uint8Array, tensors: string[]): Uint8Array 
   const model = decodeProto(bytes);
   const g = graphOf(model);
   const existing = new Set((g.output ?? []).map((o) => o.name));
-  for (const t of tensors) if (!existing.has(t)) g.output = [...(g.output ?? []), { name: t, type: { tensor_type: { elem_type: DataType.FLOAT } } }];
+  for (const t of tensors)
+    if (!existing.has(t)) g.output = [...(g.output ?? []), { name: t, type: { tensor_type: { elem_type: DataType.FLOAT } } }];
   return encodeModelProto(model);
 }
 

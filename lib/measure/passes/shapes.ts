@@ -16,11 +16,18 @@ export interface ShapeOptions {
   inputs?: Record<string, number[]>;
 }
 
-export interface InputSpec { name: string; dims: number[]; elemType: number }
+export interface InputSpec {
+  name: string;
+  dims: number[];
+  elemType: number;
+}
 
 function checkDims(name: string, dims: number[]): void {
   if (!dims.every((d) => Number.isInteger(d) && d > 0 && d <= 1 << 24)) {
-    throw new NnlqError("ONNX_SHAPE", `input '${name}': every dimension must be a positive integer, got [${dims.join(", ")}]`, { input: name, dims });
+    throw new NnlqError("ONNX_SHAPE", `input '${name}': every dimension must be a positive integer, got [${dims.join(", ")}]`, {
+      input: name,
+      dims,
+    });
   }
 }
 
@@ -30,7 +37,8 @@ export function resolveInputShapes(model: ModelProto, o: ShapeOptions = {}): Inp
   const feeds = feedInputs(g);
   const known = new Set(feeds.map((v) => v.name));
   for (const name of Object.keys(o.inputs ?? {})) {
-    if (!known.has(name)) throw new NnlqError("ONNX_SHAPE", `no model input named '${name}' (inputs: ${[...known].join(", ")})`, { input: name });
+    if (!known.has(name))
+      throw new NnlqError("ONNX_SHAPE", `no model input named '${name}' (inputs: ${[...known].join(", ")})`, { input: name });
   }
   if (o.batch !== undefined) checkDims("batch", [o.batch]);
   const specs: InputSpec[] = [];

@@ -27,8 +27,16 @@ export class RooflinePredictor extends BasePredictor {
     for (const [platform, list] of byPlatform(samples)) {
       const costs = list.map((s) => nodeCosts(s.features));
       const y = list.map((s) => s.latencyMs);
-      const decode = (x: number[]): RooflineParams => ({ peakFlops: Math.exp(x[0]), bandwidth: Math.exp(x[1]), overheadMs: Math.exp(x[2]) });
-      const loss = (x: number[]) => meanSqLogRatio(costs.map((c) => graphTime(c, decode(x))), y);
+      const decode = (x: number[]): RooflineParams => ({
+        peakFlops: Math.exp(x[0]),
+        bandwidth: Math.exp(x[1]),
+        overheadMs: Math.exp(x[2]),
+      });
+      const loss = (x: number[]) =>
+        meanSqLogRatio(
+          costs.map((c) => graphTime(c, decode(x))),
+          y,
+        );
       // start from the throughputs the graph totals imply
       const x0 = [
         Math.log(median(list.map((s) => (s.stats.flops + 1) / (s.latencyMs / 1000)))),

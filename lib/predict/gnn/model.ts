@@ -160,11 +160,17 @@ export class GnnModel {
     const w = (name: string) => this.v(name) as tf.Tensor2D;
     for (let l = 0; l < this.config.layers; l++) {
       // [h ‖ mean_pred h ‖ mean_succ h]·W = h·W_self + mean_pred(h·W_pred) + mean_succ(h·W_succ): no concat, no slices
-      const m = tf.addN([linear(h, w(`l${l}.self`)), spmm(b.aggIn, linear(h, w(`l${l}.pred`))), spmm(b.aggOut, linear(h, w(`l${l}.succ`)))]);
+      const m = tf.addN([
+        linear(h, w(`l${l}.self`)),
+        spmm(b.aggIn, linear(h, w(`l${l}.pred`))),
+        spmm(b.aggOut, linear(h, w(`l${l}.succ`))),
+      ]);
       h = tf.add(h, tf.relu(tf.add(m, this.v(`l${l}.b`)))) as tf.Tensor2D;
     }
     const u = tf.relu(tf.add(linear(h, this.v("node.w") as tf.Tensor2D), this.v("node.b"))) as tf.Tensor2D;
-    const z = tf.relu(tf.add(linear(tf.concat([Gf, spmm(b.mean, h)], 1) as tf.Tensor2D, this.v("graph.w") as tf.Tensor2D), this.v("graph.b"))) as tf.Tensor2D;
+    const z = tf.relu(
+      tf.add(linear(tf.concat([Gf, spmm(b.mean, h)], 1) as tf.Tensor2D, this.v("graph.w") as tf.Tensor2D), this.v("graph.b")),
+    ) as tf.Tensor2D;
     const heads = (part: string) => this.headWeights(platforms, part);
     const d = this.bounded(tf.add(linear(u, heads("node.w")), linear(X, heads("node.v"))));
     const q = tf.add(d, heads("node.b"));
@@ -190,11 +196,14 @@ export class GnnModel {
       t.dispose();
       return a;
     };
-    const mm = (x: Float32Array, rows: number, w: tf.Tensor): Float32Array => read(() => tf.matMul(tf.tensor2d(x, [rows, x.length / rows]), w as tf.Tensor2D));
+    const mm = (x: Float32Array, rows: number, w: tf.Tensor): Float32Array =>
+      read(() => tf.matMul(tf.tensor2d(x, [rows, x.length / rows]), w as tf.Tensor2D));
     // h⁰ = relu(E[op] + X·W₀ + b₀)
     const h = mm(b.dense, N, this.v("w0"));
     {
-      const E = data("emb"), b0 = data("b0"), { indptr, indices } = b.opOneHot;
+      const E = data("emb"),
+        b0 = data("b0"),
+        { indptr, indices } = b.opOneHot;
       for (let n = 0; n < N; n++) {
         const e = indptr[n + 1] > indptr[n] ? indices[indptr[n]] * H : -1;
         for (let j = 0; j < H; j++) {
@@ -206,7 +215,9 @@ export class GnnModel {
     const m = new Float32Array(H);
     for (let l = 0; l < this.config.layers; l++) {
       // [N × 3H]: h·W_self ‖ h·W_pred ‖ h·W_succ in one product
-      const Y = read(() => tf.matMul(tf.tensor2d(h, [N, H]), tf.concat([this.v(`l${l}.self`), this.v(`l${l}.pred`), this.v(`l${l}.succ`)], 1) as tf.Tensor2D));
+      const Y = read(() =>
+        tf.matMul(tf.tensor2d(h, [N, H]), tf.concat([this.v(`l${l}.self`), this.v(`l${l}.pred`), this.v(`l${l}.succ`)], 1) as tf.Tensor2D),
+      );
       const bl = data(`l${l}.b`);
       const H3 = 3 * H;
       const { indptr: ip1, indices: ix1, values: vs1 } = b.aggIn;
@@ -249,14 +260,24 @@ export class GnnModel {
     // heads: rates = exp(clip(b + S·tanh((u·W + X·V)/S))) in the wasm backend, then Σ_r rate·cost per node and Σ over a graph's nodes
     const rates = read(() => {
       const heads = (part: string) => this.headWeights(platforms, part);
-      const d = this.bounded(tf.add(tf.matMul(tf.tensor2d(u, [N, H2]), heads("node.w")), tf.matMul(tf.tensor2d(b.dense, [N, DENSE_DIM]), heads("node.v"))));
+      const d = this.bounded(
+        tf.add(tf.matMul(tf.tensor2d(u, [N, H2]), heads("node.w")), tf.matMul(tf.tensor2d(b.dense, [N, DENSE_DIM]), heads("node.v"))),
+      );
       return tf.exp(tf.clipByValue(tf.add(d, heads("node.b")), LOG_CLIP[0], LOG_CLIP[1]));
     });
     const gterm = read(() => {
-      return tf.exp(tf.clipByValue(tf.add(tf.matMul(tf.tensor2d(z, [G, Hg]), this.headWeights(platforms, "graph.w")), this.headWeights(platforms, "graph.b")), LOG_CLIP[0], LOG_CLIP[1]));
+      return tf.exp(
+        tf.clipByValue(
+          tf.add(tf.matMul(tf.tensor2d(z, [G, Hg]), this.headWeights(platforms, "graph.w")), this.headWeights(platforms, "graph.b")),
+          LOG_CLIP[0],
+          LOG_CLIP[1],
+        ),
+      );
     });
     const out = Float32Array.from(gterm);
-    const PK = P * K, costs = b.costs, offsets = b.offsets;
+    const PK = P * K,
+      costs = b.costs,
+      offsets = b.offsets;
     for (let g = 0; g < G; g++) {
       const og = g * PK;
       for (let n = offsets[g], end = offsets[g + 1]; n < end; n++) {
@@ -291,7 +312,8 @@ export class GnnModel {
     for (const s of specs) {
       const v = this.vars.get(s.name);
       const want = this.shapes.get(s.name);
-      if (!v || !want || want.join("x") !== s.shape.join("x")) throw new Error(`GNN weight ${s.name}: shape ${s.shape} does not fit this model`);
+      if (!v || !want || want.join("x") !== s.shape.join("x"))
+        throw new Error(`GNN weight ${s.name}: shape ${s.shape} does not fit this model`);
       const size = s.shape.reduce((a, b) => a * b, 1);
       tf.tidy(() => v.assign(tf.tensor(data.subarray(s.offset, s.offset + size), s.shape)));
     }

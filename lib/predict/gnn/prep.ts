@@ -45,7 +45,8 @@ function meanStd(rows: Iterable<ArrayLike<number>>, dim: number): { mean: number
 
 export function fitNormalizer(features: GraphFeatures[]): Normalizer {
   function* denseRows() {
-    for (const f of features) for (let r = 0; r < f.numNodes; r++) yield f.nodeFeatures.subarray(r * f.numFeatures + DENSE_START, (r + 1) * f.numFeatures);
+    for (const f of features)
+      for (let r = 0; r < f.numNodes; r++) yield f.nodeFeatures.subarray(r * f.numFeatures + DENSE_START, (r + 1) * f.numFeatures);
   }
   const d = meanStd(denseRows(), DENSE_DIM);
   const g = meanStd(features.map(graphVector), GRAPH_DIM);
@@ -74,11 +75,16 @@ export function prepareGraph(f: GraphFeatures, norm: Normalizer): PreparedGraph 
     costs[r * COST_DIM] = Math.expm1(f.nodeFeatures[r * F + COL.flops]) / 1e9;
     costs[r * COST_DIM + 1] = Math.expm1(f.nodeFeatures[r * F + COL.mem]) / 1e6;
     costs[r * COST_DIM + 2] = 1;
-    for (let j = 0; j < DENSE_DIM; j++) dense[r * DENSE_DIM + j] = (f.nodeFeatures[r * F + DENSE_START + j] - norm.denseMean[j]) / norm.denseStd[j];
+    for (let j = 0; j < DENSE_DIM; j++)
+      dense[r * DENSE_DIM + j] = (f.nodeFeatures[r * F + DENSE_START + j] - norm.denseMean[j]) / norm.denseStd[j];
   }
   const gv = graphVector(f);
   return {
-    n, ops: opIndex(f), dense, src: f.edgeSrc, dst: f.edgeDst,
+    n,
+    ops: opIndex(f),
+    dense,
+    src: f.edgeSrc,
+    dst: f.edgeDst,
     graph: Float32Array.from(gv, (v, j) => (v - norm.graphMean[j]) / norm.graphStd[j]),
     costs,
   };

@@ -136,10 +136,20 @@ function relLoss(r: tf.Tensor, kind: "sq" | "huber"): tf.Tensor {
   return tf.add(tf.mul(q, q), tf.mul(2 * HUBER_DELTA, tf.sub(a, q)));
 }
 
-function batchLoss(model: GnnModel, items: TrainGraph[], platforms: string[], auxWeight: number, kind: "sq" | "huber" = "sq", deviationWeight = 0): { total: tf.Scalar; main: tf.Scalar; aux: tf.Scalar } {
+function batchLoss(
+  model: GnnModel,
+  items: TrainGraph[],
+  platforms: string[],
+  auxWeight: number,
+  kind: "sq" | "huber" = "sq",
+  deviationWeight = 0,
+): { total: tf.Scalar; main: tf.Scalar; aux: tf.Scalar } {
   const batch = makeBatch(items.map((t) => t.g));
-  const P = platforms.length, K = model.config.heads, G = items.length;
-  const W = new Float32Array(G * P * K), T = new Float32Array(G * P * K);
+  const P = platforms.length,
+    K = model.config.heads,
+    G = items.length;
+  const W = new Float32Array(G * P * K),
+    T = new Float32Array(G * P * K);
   items.forEach((t, g) => {
     for (let p = 0; p < P; p++) {
       if (Number.isNaN(t.target[p])) continue;
@@ -152,7 +162,13 @@ function batchLoss(model: GnnModel, items: TrainGraph[], platforms: string[], au
   const { latency, nodeMs, deviation } = model.forward(batch, platforms);
   const logY = tf.log(latency);
   const w = tf.tensor2d(W, [G, P * K]);
-  const main = tf.div(tf.sum(tf.mul(w, relLoss(tf.sub(logY, tf.tensor2d(T, [G, P * K])), kind))), Math.max(1e-6, W.reduce((a, b) => a + b, 0))) as tf.Scalar;
+  const main = tf.div(
+    tf.sum(tf.mul(w, relLoss(tf.sub(logY, tf.tensor2d(T, [G, P * K])), kind))),
+    Math.max(
+      1e-6,
+      W.reduce((a, b) => a + b, 0),
+    ),
+  ) as tf.Scalar;
   let aux = tf.scalar(0);
   if (auxWeight > 0) {
     const parts: tf.Scalar[] = [];
@@ -217,11 +233,22 @@ export function initialRates(list: Sample[]): [[number, number, number], number]
  * The pretrained head whose predictions, times one fitted scale (the median ratio), best fit a new
  * platform's samples — if it beats the new head's regression start on them; null otherwise.
  */
-function nearestHead(pred: GnnPredictor, candidates: readonly string[], platform: string, list: Sample[]): { platform: string; scale: number; mape: number; regressionMape: number } | null {
+function nearestHead(
+  pred: GnnPredictor,
+  candidates: readonly string[],
+  platform: string,
+  list: Sample[],
+): { platform: string; scale: number; mape: number; regressionMape: number } | null {
   const y = list.map((s) => s.latencyMs);
   const fitOf = (yhat: ArrayLike<number>) => {
     const scale = Math.exp(median(y.map((v, i) => Math.log(v / Math.max(yhat[i], 1e-9)))));
-    return { scale, mape: mape(Array.from(yhat, (v) => v * scale), y) };
+    return {
+      scale,
+      mape: mape(
+        Array.from(yhat, (v) => v * scale),
+        y,
+      ),
+    };
   };
   const regressionMape = mape(pred.predictSamples(list), y);
   let best: { platform: string; scale: number; mape: number; regressionMape: number } | null = null;
@@ -309,8 +336,16 @@ export async function trainGnn(train: Sample[], o: GnnTrainOptions = {}): Promis
     const stopBudget = o.timeBudgetMs !== undefined && elapsedMs > o.timeBudgetMs;
     const stopPatience = o.val?.length ? epoch - bestEpoch >= patience : false;
     o.onEpoch?.({
-      epoch: epoch + 1, epochs, loss: lossSum / steps, auxLoss: auxSum / steps, valMape, bestValMape: Number.isFinite(best) ? best : null, bestEpoch: bestEpoch + 1, lr,
-      elapsedMs, etaMs: (elapsedMs / (epoch + 1)) * (epochs - epoch - 1),
+      epoch: epoch + 1,
+      epochs,
+      loss: lossSum / steps,
+      auxLoss: auxSum / steps,
+      valMape,
+      bestValMape: Number.isFinite(best) ? best : null,
+      bestEpoch: bestEpoch + 1,
+      lr,
+      elapsedMs,
+      etaMs: (elapsedMs / (epoch + 1)) * (epochs - epoch - 1),
     });
     if (stopBudget || stopPatience) break;
     await new Promise((r) => setTimeout(r, 0));

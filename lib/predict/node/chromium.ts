@@ -66,21 +66,30 @@ export async function bundlePredict(): Promise<string> {
 }
 
 /** Open a page serving the bundle, the wasm binaries and the predictor; returns it after init(backend). */
-export async function openPredictPage(browser: Browser, artifacts: PredictorArtifacts, backend: "wasm" | "cpu" = "wasm"): Promise<{ page: Page; init: { backend: string; platforms: string[] } }> {
+export async function openPredictPage(
+  browser: Browser,
+  artifacts: PredictorArtifacts,
+  backend: "wasm" | "cpu" = "wasm",
+): Promise<{ page: Page; init: { backend: string; platforms: string[] } }> {
   const js = await bundlePredict();
   const require = createRequire(import.meta.url);
   const wasmDir = path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"));
   const manifest = JSON.stringify(artifacts.manifest);
-  const weights = artifacts.weights ? Buffer.from(artifacts.weights.buffer, artifacts.weights.byteOffset, artifacts.weights.byteLength) : Buffer.alloc(0);
+  const weights = artifacts.weights
+    ? Buffer.from(artifacts.weights.buffer, artifacts.weights.byteOffset, artifacts.weights.byteLength)
+    : Buffer.alloc(0);
   const page = await browser.newPage();
   await page.route(`${ORIGIN}/**`, async (route) => {
     const url = new URL(route.request().url());
     const p = url.pathname;
-    if (p === "/") return route.fulfill({ contentType: "text/html", body: `<!doctype html><html><body><script src="/app.js"></script></body></html>` });
+    if (p === "/")
+      return route.fulfill({ contentType: "text/html", body: `<!doctype html><html><body><script src="/app.js"></script></body></html>` });
     if (p === "/app.js") return route.fulfill({ contentType: "text/javascript", body: js });
     if (p.startsWith("/wasm/")) {
       const file = path.join(wasmDir, path.basename(p));
-      return fs.existsSync(file) ? route.fulfill({ contentType: "application/wasm", body: fs.readFileSync(file) }) : route.fulfill({ status: 404, body: "" });
+      return fs.existsSync(file)
+        ? route.fulfill({ contentType: "application/wasm", body: fs.readFileSync(file) })
+        : route.fulfill({ status: 404, body: "" });
     }
     if (p === "/predictors/v/model.json") return route.fulfill({ contentType: "application/json", body: manifest });
     if (p === "/predictors/v/weights.bin") return route.fulfill({ contentType: "application/octet-stream", body: weights });
@@ -88,12 +97,19 @@ export async function openPredictPage(browser: Browser, artifacts: PredictorArti
   });
   await page.goto(`${ORIGIN}/`);
   await page.waitForFunction(() => "nnlqPredict" in window);
-  const init = await page.evaluate((b) => (window as unknown as { nnlqPredict: { init(b: string): Promise<{ backend: string; platforms: string[] }> } }).nnlqPredict.init(b), backend);
+  const init = await page.evaluate(
+    (b) =>
+      (window as unknown as { nnlqPredict: { init(b: string): Promise<{ backend: string; platforms: string[] }> } }).nnlqPredict.init(b),
+    backend,
+  );
   return { page, init };
 }
 
 export function runInPage(page: Page, spec: Record<string, unknown>, repeat: number): Promise<BrowserRun> {
-  return page.evaluate(([s, r]) => (window as unknown as { nnlqPredict: { run(s: unknown, r: number): BrowserRun } }).nnlqPredict.run(s, r), [spec, repeat] as const);
+  return page.evaluate(
+    ([s, r]) => (window as unknown as { nnlqPredict: { run(s: unknown, r: number): BrowserRun } }).nnlqPredict.run(s, r),
+    [spec, repeat] as const,
+  );
 }
 
 export function disposeInPage(page: Page): Promise<number> {

@@ -37,15 +37,24 @@ export function loadDataset(p: string, o: { label?: LabelStat; onError?: (key: s
   const onError = o.onError ? (r: { key: string }, e: unknown) => o.onError!(r.key, e) : undefined;
   if (fs.existsSync(p) && fs.statSync(p).isDirectory()) {
     const specs = path.join(p, "specs.jsonl.gz");
-    const meas = fs.readdirSync(p).filter((n) => /^measurements(\.[a-z0-9_.-]+)?\.jsonl\.gz$/.test(n)).sort().map((n) => path.join(p, n));
-    if (!fs.existsSync(specs) || !meas.length) throw new NnlqError("NOT_FOUND", `${p} is not a data release (specs.jsonl.gz + measurements*.jsonl.gz)`);
+    const meas = fs
+      .readdirSync(p)
+      .filter((n) => /^measurements(\.[a-z0-9_.-]+)?\.jsonl\.gz$/.test(n))
+      .sort()
+      .map((n) => path.join(p, n));
+    if (!fs.existsSync(specs) || !meas.length)
+      throw new NnlqError("NOT_FOUND", `${p} is not a data release (specs.jsonl.gz + measurements*.jsonl.gz)`);
     if (o.label === "cpu") throw new NnlqError("VALIDATION", "the data release records no CPU time per run: use --label median or min");
     const resolveModel = (m: ReleaseModelLike) => {
       const rel = m.storageKey?.startsWith("corpus:") ? m.storageKey.slice("corpus:".length) : null;
       const file = rel ? path.join(CORPUS_ROOT, rel) : null;
       return file && fs.existsSync(file) ? new Uint8Array(fs.readFileSync(file)) : null;
     };
-    return samplesFromRelease(readJsonlGz<ReleaseModelLike>(specs), meas.flatMap((f) => readJsonlGz<ReleaseMeasurementLike>(f)), { label: o.label, resolveModel, onError });
+    return samplesFromRelease(
+      readJsonlGz<ReleaseModelLike>(specs),
+      meas.flatMap((f) => readJsonlGz<ReleaseMeasurementLike>(f)),
+      { label: o.label, resolveModel, onError },
+    );
   }
   return samplesFromRows(readJsonlFile(p), { label: o.label, onError });
 }
@@ -55,7 +64,11 @@ export function saveArtifacts(dir: string, a: PredictorArtifacts, extra: Record<
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, "model.json");
   fs.writeFileSync(file, JSON.stringify({ ...a.manifest, ...extra }));
-  if (a.weights) fs.writeFileSync(path.join(dir, a.manifest.weightsFile ?? "weights.bin"), new Uint8Array(a.weights.buffer, a.weights.byteOffset, a.weights.byteLength));
+  if (a.weights)
+    fs.writeFileSync(
+      path.join(dir, a.manifest.weightsFile ?? "weights.bin"),
+      new Uint8Array(a.weights.buffer, a.weights.byteOffset, a.weights.byteLength),
+    );
   return file;
 }
 

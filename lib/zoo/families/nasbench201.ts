@@ -32,7 +32,11 @@ export function nb201Ops(index: number): Nb201Op[] {
 /** The benchmark's architecture string, e.g. |nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|…|. */
 export function nb201ArchString(index: number): string {
   const ops = nb201Ops(index);
-  const node = (j: number) => `|${EDGES.map((e, k) => [e, ops[k]] as const).filter(([e]) => e[0] === j).map(([e, op]) => `${op}~${e[1]}`).join("|")}|`;
+  const node = (j: number) =>
+    `|${EDGES.map((e, k) => [e, ops[k]] as const)
+      .filter(([e]) => e[0] === j)
+      .map(([e, op]) => `${op}~${e[1]}`)
+      .join("|")}|`;
   return [1, 2, 3].map(node).join("+");
 }
 
@@ -108,7 +112,12 @@ export const nasbench201: FamilyDef<Spec> = {
     cellsPerStage: "N = 5 (the benchmark's)",
   },
   resolution: RES,
-  example: { cell: nb201Index("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"), channels: 16, cellsPerStage: 5, resolution: 32 },
+  example: {
+    cell: nb201Index("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"),
+    channels: 16,
+    cellsPerStage: 5,
+    resolution: 32,
+  },
   schema,
   sample(rng) {
     return { cell: rng.int(0, NB201_CELLS - 1), channels: rng.pick([8, 16, 24, 32]), cellsPerStage: 5 };

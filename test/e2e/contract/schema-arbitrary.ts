@@ -26,19 +26,31 @@ const MAX_INT = 2 ** 31 - 1;
 function stringArb(s: Json): fc.Arbitrary<string> {
   const min = s.minLength ?? 0;
   const max: number = s.maxLength ?? Infinity;
-  const patterns: string[] = [s.pattern, ...((s.allOf ?? []) as Json[]).map((a) => a.pattern)].filter((p): p is string => typeof p === "string");
+  const patterns: string[] = [s.pattern, ...((s.allOf ?? []) as Json[]).map((a) => a.pattern)].filter(
+    (p): p is string => typeof p === "string",
+  );
   const fits = (v: string) => v.length >= min && v.length <= max && patterns.every((p) => new RegExp(p, "u").test(v));
   if (s.format === "email") return fc.emailAddress().filter((v) => fits(v) && v.length <= 200);
-  if (s.format === "date-time") return fc.date({ min: new Date("2000-01-01"), max: new Date("2099-12-31"), noInvalidDate: true }).map((d) => d.toISOString());
+  if (s.format === "date-time")
+    return fc.date({ min: new Date("2000-01-01"), max: new Date("2099-12-31"), noInvalidDate: true }).map((d) => d.toISOString());
   if (patterns.length === 1 && /^\^.*\$$/.test(patterns[0]!)) return fc.stringMatching(new RegExp(patterns[0]!)).filter(fits);
   if (patterns.length) {
     // unanchored patterns (e.g. "has a letter", "has a digit"): a piece matching each, padded to the minimum length
     return fc
-      .tuple(fc.tuple(...patterns.map((p) => fc.stringMatching(new RegExp(p), { size: "xsmall" }))), fc.string({ minLength: min, maxLength: Math.min(max, min + 8), unit: "grapheme-ascii" }))
+      .tuple(
+        fc.tuple(...patterns.map((p) => fc.stringMatching(new RegExp(p), { size: "xsmall" }))),
+        fc.string({ minLength: min, maxLength: Math.min(max, min + 8), unit: "grapheme-ascii" }),
+      )
       .map(([parts, pad]) => (parts.join("") + pad).slice(0, max))
       .filter(fits);
   }
-  return fc.string({ minLength: min, maxLength: Math.min(max, min + 24), unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCXYZ0123456789 -_.é/%") }).filter(fits);
+  return fc
+    .string({
+      minLength: min,
+      maxLength: Math.min(max, min + 24),
+      unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCXYZ0123456789 -_.é/%"),
+    })
+    .filter(fits);
 }
 
 function numberArb(s: Json, integer: boolean): fc.Arbitrary<number> {
@@ -88,10 +100,13 @@ export function valid(s: Json | boolean, depth = 0): fc.Arbitrary<unknown> {
       const branches = (s.oneOf ?? s.anyOf ?? []) as Json[];
       const recordOf = (req: string[], omit: string[]) => {
         const keys = Object.keys(props).filter((k) => !omit.includes(k));
-        const rec = fc.record(Object.fromEntries(keys.map((k) => [k, valid(props[k]!, depth + 1)])), { requiredKeys: req.filter((k) => keys.includes(k)) });
-        const extra = s.additionalProperties && typeof s.additionalProperties === "object" && !Object.keys(props).length
-          ? fc.dictionary(fc.stringMatching(/^[a-z][a-zA-Z0-9_]{0,8}$/), valid(s.additionalProperties, depth + 1), { maxKeys: 3 })
-          : fc.constant({});
+        const rec = fc.record(Object.fromEntries(keys.map((k) => [k, valid(props[k]!, depth + 1)])), {
+          requiredKeys: req.filter((k) => keys.includes(k)),
+        });
+        const extra =
+          s.additionalProperties && typeof s.additionalProperties === "object" && !Object.keys(props).length
+            ? fc.dictionary(fc.stringMatching(/^[a-z][a-zA-Z0-9_]{0,8}$/), valid(s.additionalProperties, depth + 1), { maxKeys: 3 })
+            : fc.constant({});
         return fc.tuple(rec, extra).map(([a, b]) => ({ ...b, ...a }));
       };
       if (branches.length && requiredOnly(branches)) {
@@ -117,7 +132,9 @@ function wrongType(t: string | undefined): fc.Arbitrary<unknown> {
     array: fc.array(fc.integer(), { maxLength: 2 }),
     object: fc.dictionary(fc.string({ maxLength: 4 }), fc.integer(), { maxKeys: 2 }),
   };
-  const others = Object.entries(all).filter(([k]) => k !== t && !(t === "number" && k === "integer") && !(t === "integer" && k === "number"));
+  const others = Object.entries(all).filter(
+    ([k]) => k !== t && !(t === "number" && k === "integer") && !(t === "integer" && k === "number"),
+  );
   return fc.oneof(...others.map(([, a]) => a));
 }
 

@@ -10,7 +10,13 @@ export const dynamic = "force-dynamic"; // per-team page
 
 const secs = (s: number | null) => (s === null ? "—" : s >= 3600 ? `${(s / 3600).toFixed(2)} h` : `${s.toFixed(1)} s`);
 
-export default async function TeamQuotaPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ month?: string }> }) {
+export default async function TeamQuotaPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<{ month?: string }>;
+}) {
   const teamId = Number((await params).id);
   if (!Number.isInteger(teamId) || teamId <= 0) notFound();
   const { month } = await searchParams;
@@ -47,7 +53,12 @@ export default async function TeamQuotaPage({ params, searchParams }: { params: 
             <label htmlFor="q-month" className="text-sm font-medium text-slate-700">
               Month
             </label>
-            <select id="q-month" name="month" defaultValue={page.month} className="mt-1 block rounded-md px-2.5 py-1.5 text-sm ring-1 ring-slate-300">
+            <select
+              id="q-month"
+              name="month"
+              defaultValue={page.month}
+              className="mt-1 block rounded-md px-2.5 py-1.5 text-sm ring-1 ring-slate-300"
+            >
               {page.months.map((m) => (
                 <option key={m}>{m}</option>
               ))}
@@ -95,7 +106,14 @@ export default async function TeamQuotaPage({ params, searchParams }: { params: 
                     <td className="py-2 pr-3 text-right tabular-nums">{secs(l.remainingSeconds)}</td>
                     <td className="py-2">
                       {l.quotaSeconds !== null && (
-                        <div className="h-2 overflow-hidden rounded bg-slate-200" role="progressbar" aria-label={`${l.platform} quota used`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(frac * 100)}>
+                        <div
+                          className="h-2 overflow-hidden rounded bg-slate-200"
+                          role="progressbar"
+                          aria-label={`${l.platform} quota used`}
+                          aria-valuemin={0}
+                          aria-valuemax={100}
+                          aria-valuenow={Math.round(frac * 100)}
+                        >
                           <div className={`h-full ${frac > 0.9 ? "bg-red-500" : "bg-indigo-500"}`} style={{ width: `${frac * 100}%` }} />
                         </div>
                       )}
@@ -105,11 +123,22 @@ export default async function TeamQuotaPage({ params, searchParams }: { params: 
               })}
             </tbody>
           </table>
-          {withQuota.length === 0 && <p className="mt-3 text-sm text-slate-500">No quota this month: a site admin sets one per platform before the team can request measurements.</p>}
+          {withQuota.length === 0 && (
+            <p className="mt-3 text-sm text-slate-500">
+              No quota this month: a site admin sets one per platform before the team can request measurements.
+            </p>
+          )}
         </Card>
 
-        <Card title="Usage over the month" description="Cumulative device-seconds per platform (reservations, settlements and refunds netted per day).">
-          {page.daily.length === 0 ? <p className="text-sm text-slate-500">Nothing spent in {page.month}.</p> : <TeamUsageChart daily={page.daily} />}
+        <Card
+          title="Usage over the month"
+          description="Cumulative device-seconds per platform (reservations, settlements and refunds netted per day)."
+        >
+          {page.daily.length === 0 ? (
+            <p className="text-sm text-slate-500">Nothing spent in {page.month}.</p>
+          ) : (
+            <TeamUsageChart daily={page.daily} />
+          )}
           {page.monthly.length > 0 && (
             <table className="mt-4 w-full text-left text-xs" data-testid="usage-by-month">
               <caption className="mb-1 text-left text-sm font-medium text-slate-700">By month</caption>
@@ -154,7 +183,11 @@ export default async function TeamQuotaPage({ params, searchParams }: { params: 
                       <td className="py-1.5 pr-3 text-xs whitespace-nowrap text-slate-600">{formatDate(l.at)}</td>
                       <td className="py-1.5 pr-3 font-mono text-xs">{l.platform}</td>
                       <td className="py-1.5 pr-3">
-                        <Badge tone={l.kind === "reserve" ? "amber" : l.kind === "refund" ? "emerald" : l.kind === "settle" ? "indigo" : "slate"}>{l.kind}</Badge>
+                        <Badge
+                          tone={l.kind === "reserve" ? "amber" : l.kind === "refund" ? "emerald" : l.kind === "settle" ? "indigo" : "slate"}
+                        >
+                          {l.kind}
+                        </Badge>
                       </td>
                       <td className={`py-1.5 pr-3 text-right tabular-nums ${l.deltaSeconds < 0 ? "text-emerald-700" : ""}`}>
                         {l.deltaSeconds > 0 ? "+" : ""}
