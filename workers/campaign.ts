@@ -15,7 +15,7 @@
  * A stop (signal) kills the running measurement at once and gives held jobs back to the queue.
  */
 import { isNnlqError } from "@/lib/errors";
-import { setTimeout as sleep } from "node:timers/promises";
+import { sleep } from "@/lib/proc";
 import type { Db } from "@/lib/db/client";
 import type { ClaimedJob, WorkerResult } from "@/lib/api/schemas/worker";
 import { detectHost, hardwareSlug, type HostInfo } from "@/lib/measure/host";
