@@ -33,7 +33,7 @@ export default defineConfig([
       "drizzle/enforce-update-with-where": ["error", { drizzleObjectName: dbHandles }],
       "max-len": [
         "error",
-        { code: 140, ignoreUrls: true, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true, ignoreComments: false },
+        { code: 140, ignoreUrls: true, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true },
       ],
       // `_`-prefixed names are deliberately unused (positional parameters, destructuring to omit a field).
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],

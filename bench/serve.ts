@@ -11,7 +11,8 @@
  *   3. GET /api/v1/browse (anonymous)                the browse API
  *   4. POST /api/v1/predict (API key), one zoo spec  inference in the compute pool, micro-batched
  *   1b. GET /api/health with a light probe (--probe connections, default 2): the idle responsiveness
- *   5. GET /api/health (C connections, then the light probe) while a client uploads an N-node ONNX chain over and over (analysis in the pool) and a
+ *   5. GET /api/health (C connections, then the light probe) while a client uploads an N-node ONNX chain over and over
+ *      (analysis in the pool) and a
  *      predict storm (C connections) runs
  *   6. one predict request at the item limit (distinct zoo specs): its time
  * Prints req/s, p50, p99, errors per run and each throughput as a ratio of health's, the goals

@@ -7,7 +7,8 @@
  * weights, run once in ORT on a deterministic input, and their output shapes compared with
  * analyze(...).outputs and with the shapes the generator declared. Also checks that the structure hash is
  * the same with and without weights. Also reports how often lib/onnx's family detection agrees with the
- * spec's family (informational; nasbench201 is zoo-only and not detectable). Prints a per-family summary; exits 1 on any failure, 2 on a usage error (one line on stderr).
+ * spec's family (informational; nasbench201 is zoo-only and not detectable). Prints a per-family summary; exits 1 on
+ * any failure, 2 on a usage error (one line on stderr).
  */
 import { intArg, listArg, parseArgsOrExit, validOrExit } from "@/lib/args";
 import * as ort from "onnxruntime-node";

@@ -331,6 +331,7 @@ export function GraphView({ graph }: { graph: GraphData }) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [layout]);
   useEffect(() => {
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- a selection made elsewhere (search, slowest ops) moves the view
     if (current !== null) centreOn(current);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [current]);

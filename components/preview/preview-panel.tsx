@@ -46,10 +46,12 @@ export function PreviewPanel({
   }, [state.startedAt]);
   useEffect(() => {
     if (state.summary && state.startedAt !== null && shown.stats === null)
+      // eslint-disable-next-line react-hooks/set-state-in-effect -- records when the statistics first showed (a measured time, once)
       setShown((s) => ({ ...s, stats: performance.now() - state.startedAt! }));
   }, [state.summary, state.startedAt, shown.stats]);
   useEffect(() => {
     if (state.predictions && state.startedAt !== null && shown.predictions === null)
+      // eslint-disable-next-line react-hooks/set-state-in-effect -- records when the predictions first showed (a measured time, once)
       setShown((s) => ({ ...s, predictions: performance.now() - state.startedAt! }));
   }, [state.predictions, state.startedAt, shown.predictions]);
 

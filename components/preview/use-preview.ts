@@ -59,6 +59,7 @@ export function usePreview(predictor: PredictorInfo | null) {
   const [info, setInfo] = useState<{ predictor: PredictorInfo | null; checked: boolean }>({ predictor, checked: false });
   const key = info.checked ? (info.predictor?.url ?? "none") : "";
   const latest = useRef(info);
+  // eslint-disable-next-line react-hooks/refs -- the latest predictor info for callbacks of the worker, which outlive a render
   latest.current = info;
 
   useEffect(() => {

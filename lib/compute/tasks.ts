@@ -5,7 +5,7 @@
  * in-process when the pool is disabled (NNLQ_COMPUTE_THREADS=0). No database, no Next imports.
  */
 import { createHash } from "node:crypto";
-import { NnlqError, isNnlqError } from "@/lib/errors";
+import { isNnlqError } from "@/lib/errors";
 import { analyze, analyzeUpload, buildGraph, checkNodeCount, decodeModel, type UploadAnalysis } from "@/lib/onnx";
 import { generate, validateSpec } from "@/lib/zoo";
 import { graphInput, type GraphInput, type Predictor } from "@/lib/predict";

@@ -3,7 +3,7 @@
  * anonymous callers) is the base rule; the one access check for reads on behalf of a caller is
  * lib/db/model-access.ts `getAccessibleModel`/`accessibleTo`, which adds possession grants on top.
  */
-import { and, desc, eq, inArray, or, type SQL } from "drizzle-orm";
+import { desc, eq, inArray, or, type SQL } from "drizzle-orm";
 import { NnlqError } from "@/lib/errors";
 import type { DbOrTx } from "./client";
 import { modelBlobs, models, type Model, type NewModel } from "./schema";

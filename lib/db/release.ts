@@ -153,7 +153,8 @@ export async function rebuildLatest(db: DbOrTx, modelIds: number[]): Promise<voi
   }
 }
 
-/** How many model × platform × batch pairs of releasable models have a measurement (the training-set size the evolving predictor tracks). */
+/** How many model × platform × batch pairs of releasable models have a measurement
+ * (the training-set size the evolving predictor tracks). */
 export async function measuredPairCount(db: DbOrTx): Promise<number> {
   const [row] = await db
     .select({ n: sql<number>`COUNT(DISTINCT ${measurements.modelId}, ${measurements.platformId}, ${measurements.batch})`.mapWith(Number) })

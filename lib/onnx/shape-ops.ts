@@ -40,7 +40,6 @@ const need = (c: OpCtx, i: number): Info => {
   if (!x) throw new ShapeError(`missing required input ${i}`);
   return x;
 };
-const rankOf = (s: Shape | null | undefined): number | null => (s ? s.length : null);
 const out = (dtype: number, shape: Shape | null, value?: ConstValue): Out => (value ? { dtype, shape, value } : { dtype, shape });
 
 function mkValue(dims: number[], data: Dim[]): ConstValue | undefined {

@@ -5,7 +5,7 @@
  */
 import { NnlqError, isNnlqError } from "../errors";
 import { ShapeError, isNum, UNKNOWN, withBinder } from "./dims";
-import { buildGraph, type ConstValue, type Dim, type GraphIR, type NodeIR, type Shape, type TensorIR } from "./graph";
+import { buildGraph, type ConstValue, type Dim, type GraphIR, type NodeIR, type TensorIR } from "./graph";
 import { isOnnxModel, type OnnxModel } from "./model";
 import type { TensorProto } from "./proto";
 import { MAX_FOLD, shapeRule, type Info, type OpCtx, type Out } from "./shape-ops";

@@ -104,7 +104,8 @@ export interface EvolveOutcome {
   predictionsStored: number;
 }
 
-/** Where new versions are written: the predictor store (NNLQ_PREDICTORS_DIR, default .data/predictors), served at /predictors/<version>/ by the app. */
+/** Where new versions are written: the predictor store (NNLQ_PREDICTORS_DIR, default .data/predictors),
+ * served at /predictors/<version>/ by the app. */
 export const predictorsDir = () => predictorStoreDir();
 /** The folders a version is looked up in: `dir` (where this run writes) first, then the store and legacy public/predictors. */
 const lookupDirs = (dir: string) => [...new Set([dir, ...predictorDirs()])];

@@ -190,8 +190,6 @@ export function expandProfile(c: CompactProfile): OperatorProfile {
 
 // ───────────────────────────── export ─────────────────────────────
 
-const isoOrNull = (d: Date | null | undefined) => (d ? d.toISOString() : null);
-
 function modelLine(m: Model): ReleaseModel {
   return {
     hash: m.hash,

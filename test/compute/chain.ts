@@ -1,4 +1,5 @@
-/** A structure-only ONNX chain of `n` Relu nodes (a 200k-node chain is ~5 MB): the graph-size stress input of the compute-pool tests and bench:serve. */
+/** A structure-only ONNX chain of `n` Relu nodes (a 200k-node chain is ~5 MB):
+ * the graph-size stress input of the compute-pool tests and bench:serve. */
 import { DataType, encodeModelProto } from "@/lib/onnx/proto";
 
 export function reluChain(n: number, width = 16): Uint8Array {

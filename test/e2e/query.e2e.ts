@@ -2,7 +2,8 @@
  * The latency query loop in Chromium: a signed-in team member drags an ONNX file (with weights) onto the
  * query page, watches the upload progress (the page strips the weights and uploads ~54 KB of structure,
  * throttled to 8 KiB/s through the DevTools protocol's Network.emulateNetworkConditions, so the bar passes
- * through intermediate values — Chromium moves the upload position in 16 KiB reads), picks two platforms, asks for the latency and sees both measurements complete through a real
+ * through intermediate values — Chromium moves the upload position in 16 KiB reads), picks two platforms, asks for the
+ * latency and sees both measurements complete through a real
  * worker process; then the same query answers from the database, the jobs page lists the finished jobs and
  * the platforms page shows the worker's devices online. Screenshots: test/e2e/screenshots/query-*.png.
  */

@@ -1,4 +1,5 @@
-/** `npm run eval:predict` (and train:predict, through lib/args.ts) refuses bad arguments with exit code 2 and a message, before loading any data. */
+/** `npm run eval:predict` (and train:predict, through lib/args.ts) refuses bad arguments with exit code 2 and a message,
+ * before loading any data. */
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";

@@ -154,7 +154,8 @@ export function startWorker(o: {
   return new Proc(o.name ?? "worker", child);
 }
 
-/** The real app: the production web server (scripts/web-server.mjs, as npm run up starts it) from the production build (tests build it in globalSetup) on a free port. */
+/** The real app: the production web server (scripts/web-server.mjs, as npm run up starts it) from the production build
+ * (tests build it in globalSetup) on a free port. */
 export async function startApp(o: {
   databaseUrl: string;
   env?: Record<string, string>;

@@ -1,5 +1,6 @@
 /**
- * The GNN behind the common predictor interface: batched inference (GnnModel.predictLatency: tfjs products, typed-array passes, no tensor left behind), ensemble
+ * The GNN behind the common predictor interface: batched inference (GnnModel.predictLatency: tfjs products,
+ * typed-array passes, no tensor left behind), ensemble
  * mean (geometric, over the K heads of a platform) and spread (standard deviation of the heads, ms) as the
  * uncertainty, and (de)serialisation to a manifest + float32 weights.
  */

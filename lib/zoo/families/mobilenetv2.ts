@@ -1,5 +1,5 @@
 /** MobileNetV2 (Sandler et al. 2018): inverted residuals with linear bottlenecks, ReLU6, torchvision layout. */
-import { baseShape, makeDivisible, zInt, zIntList, zOneOf, type FamilyDef } from "../spec";
+import { baseShape, makeDivisible, zIntList, zOneOf, type FamilyDef } from "../spec";
 import { poolClassifier, z, zClasses } from "./common";
 import { MBV2_STAGES, mbconv } from "./mobile";
 

@@ -9,6 +9,7 @@ import fc from "fast-check";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON Schema walked by key; its shape is the document's
 export type Json = Record<string, any>;
 
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv2020) => void;

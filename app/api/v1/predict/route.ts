@@ -6,7 +6,8 @@ import { PREDICT_ITEMS_PER_TOKEN, predictModels } from "@/lib/services/predictor
 export const dynamic = "force-dynamic";
 
 /**
- * POST /api/v1/predict {models: [{spec}|{onnx}|{modelId}], platforms?} → predicted latency per model × platform, with the predictor version.
+ * POST /api/v1/predict {models: [{spec}|{onnx}|{modelId}], platforms?} → predicted latency per model × platform,
+ * with the predictor version.
  * Anonymous callers are rate-limited by item count (one token per started block of PREDICT_ITEMS_PER_TOKEN items).
  */
 export const POST = route({ auth: "public", body: predictBody }, async ({ req, db, principal, body }) => {
