@@ -1,4 +1,5 @@
 /** Small text-table and number formatting for CLI output. */
+import { env } from "@/lib/env";
 
 /** Left-aligned columns, numbers right-aligned; `null`/`undefined` print as "-". */
 export function table(head: string[], rows: (string | number | null | undefined)[][]): string {
@@ -27,5 +28,6 @@ export function gflops(n: number): string {
 
 /** Client settings from the environment: NNLQ_URL (default http://localhost:3000) and NNLQ_API_KEY. */
 export function clientEnv(): { baseUrl: string; apiKey?: string } {
-  return { baseUrl: process.env.NNLQ_URL?.trim() || "http://localhost:3000", apiKey: process.env.NNLQ_API_KEY?.trim() || undefined };
+  const e = env();
+  return { baseUrl: e.NNLQ_URL, apiKey: e.NNLQ_API_KEY };
 }

@@ -3,6 +3,7 @@
  * `run(argv: string[]): Promise<number>` (the exit code) and `summary` (one line for help).
  * Exit codes: 0 ok, 1 unexpected failure, 2 usage error, 3 bad input (an NnlqError 4xx), 4 server/API error.
  */
+import { checkEnvOrExit } from "@/lib/env";
 import { isNnlqError, statusOf } from "@/lib/errors";
 
 const COMMANDS: Record<string, () => Promise<{ run: (argv: string[]) => Promise<number>; summary: string; usage?: string }>> = {
@@ -30,6 +31,7 @@ async function help(): Promise<number> {
 }
 
 async function main(argv: string[]): Promise<number> {
+  checkEnvOrExit("nnlq");
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === "--help" || cmd === "-h" || cmd === "help") return help();
   const load = COMMANDS[cmd];

@@ -29,18 +29,18 @@ import { closeSharedPool, sharedPool } from "@/lib/measure/pool";
 import { isZooFamily, ZOO_FAMILIES, type ZooFamily } from "@/lib/zoo";
 import { CAMPAIGN, releaseStages, type Stage } from "@/lib/services/campaign";
 import { runCampaign, type CampaignProgress } from "@/workers/campaign";
-import { parseArgsOrExit } from "@/lib/args";
+import { numberArg, parseArgsOrExit, usageExit, validOrExit } from "@/lib/args";
 import { alive } from "@/lib/proc";
+import { checkEnvOrExit } from "@/lib/env";
+
+checkEnvOrExit("campaign");
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const DIR = path.join(ROOT, ".data/campaign");
 const USAGE = `usage: npm run campaign -- [--platform SLUG]... [--family F]... [--per-family N] [--batch B]
                            [--budget-ms M] [--until-minutes T] [--repeat N [--repeat-since T]] [--noisy-retakes N] [--networks] [--background] [--dry-run]`;
 
-function usage(msg: string): never {
-  console.error(`campaign: ${msg}\n${USAGE}`);
-  process.exit(2);
-}
+const usage = (msg: string): never => usageExit("campaign", msg, USAGE);
 
 const { values } = parseArgsOrExit("campaign", {
   options: {
@@ -64,13 +64,8 @@ if (values.help) {
   console.log(USAGE);
   process.exit(0);
 }
-const int = (name: string, v: string | undefined, min: number, max: number): number | undefined => {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max || (name !== "until-minutes" && !Number.isInteger(n)))
-    usage(`--${name} must be a number in ${min}…${max}, got '${v}'`);
-  return n;
-};
+const int = (name: string, v: string | undefined, min: number, max: number): number | undefined =>
+  validOrExit("campaign", () => numberArg(name, v, min, max, { integer: name !== "until-minutes" }), USAGE);
 const perFamily = int("per-family", values["per-family"], 1, 5000);
 const batch = int("batch", values.batch, 1, 64);
 const budgetMs = int("budget-ms", values["budget-ms"], 50, 60_000);

@@ -12,6 +12,9 @@ import { resolveServer } from "@/lib/db/server";
 import { releaseMeasurements, releaseModels } from "@/lib/db/release";
 import { failedJobSummary } from "@/lib/db/campaign";
 import { ZOO_FAMILIES } from "@/lib/zoo";
+import { checkEnvOrExit } from "@/lib/env";
+
+checkEnvOrExit("data:report");
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const DOC = path.join(ROOT, "docs/data-release.md");

@@ -26,7 +26,10 @@ import { isNnlqError } from "@/lib/errors";
 import { initTfNode } from "@/lib/predict/node/backend";
 import { defaultDataset, epochLine, REPO_ROOT } from "@/lib/predict/node/cli";
 import { loadDataset } from "@/lib/predict/node/io";
-import { parseArgsOrExit } from "@/lib/args";
+import { parseArgsOrExit, usageExit } from "@/lib/args";
+import { checkEnvOrExit } from "@/lib/env";
+
+checkEnvOrExit("eval:predict");
 
 const OPTIONS = {
   data: { type: "string" },
@@ -75,14 +78,10 @@ if (values.merge) {
   }
 }
 const methods = (values.methods ? values.methods.split(",") : [...METHODS]) as Method[];
-for (const m of methods) if (!isMethod(m)) {
-  console.error(`unknown method ${m} (one of: ${METHODS.join(", ")})`);
-  process.exit(2);
-}
+for (const m of methods) if (!isMethod(m)) usageExit("eval:predict", `unknown method ${m} (one of: ${METHODS.join(", ")})`);
 const deviationWeight = values["deviation-weight"] === undefined ? undefined : Number(values["deviation-weight"]);
 if (deviationWeight !== undefined && !(Number.isFinite(deviationWeight) && deviationWeight >= 0)) {
-  console.error(`--deviation-weight must be a number ≥ 0, got '${values["deviation-weight"]}'`);
-  process.exit(2);
+  usageExit("eval:predict", `--deviation-weight must be a number ≥ 0, got '${values["deviation-weight"]}'`);
 }
 const splits = new Set(values.quick ? ["random"] : values.splits!.split(","));
 const backend = await initTfNode();

@@ -7,6 +7,9 @@ import { runMigrations } from "@/lib/db/migrate";
 import { createDb } from "@/lib/db/client";
 import { seed } from "@/lib/services/seed";
 import { isNnlqError } from "@/lib/errors";
+import { checkEnvOrExit, env } from "@/lib/env";
+
+checkEnvOrExit("db:migrate");
 
 const server = await resolveServer({ log: console.log }).catch((e) => {
   console.error(isNnlqError(e) ? e.message : e);
@@ -15,7 +18,7 @@ const server = await resolveServer({ log: console.log }).catch((e) => {
 try {
   await runMigrations(server.url);
   const h = createDb(server.url, { connectionLimit: 2 });
-  const r = await seed(h.db, { demo: process.env.NNLQ_DEMO !== "0" });
+  const r = await seed(h.db, { demo: env().NNLQ_DEMO });
   await h.close();
   console.log(`migrated and seeded ${server.url.replace(/:[^:@/]*@/, ":***@")} (${r.platforms.length} platforms)`);
 } finally {

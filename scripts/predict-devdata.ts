@@ -22,6 +22,9 @@ import { measureInChild } from "@/lib/measure/runner";
 import { compactProfile, type DataRow } from "@/lib/predict/dataset";
 import { generate, Rng, sampleSpec, specKey, structureKey, ZOO_FAMILIES, type ZooSpec } from "@/lib/zoo";
 import { deriveSeed } from "@/lib/zoo/rng";
+import { checkEnvOrExit } from "@/lib/env";
+
+checkEnvOrExit("predict-devdata");
 
 const { values } = parseArgsOrExit("predict-devdata", {
   options: {

@@ -9,6 +9,9 @@ import { createDb } from "@/lib/db/client";
 import { runMigrations } from "@/lib/db/migrate";
 import { resolveServer } from "@/lib/db/server";
 import { DEFAULT_RELEASE_DIR, exportRelease } from "@/lib/services/release";
+import { checkEnvOrExit } from "@/lib/env";
+
+checkEnvOrExit("data:export");
 
 const { values } = parseArgsOrExit("data:export", { options: { dir: { type: "string" } } });
 const dir = values.dir ? path.resolve(values.dir) : DEFAULT_RELEASE_DIR;

@@ -11,6 +11,9 @@ import { runMigrations } from "@/lib/db/migrate";
 import { resolveServer } from "@/lib/db/server";
 import { seed } from "@/lib/services/seed";
 import { DEFAULT_RELEASE_DIR, importRelease } from "@/lib/services/release";
+import { checkEnvOrExit } from "@/lib/env";
+
+checkEnvOrExit("data:import");
 
 const { values } = parseArgsOrExit("data:import", { options: { dir: { type: "string" }, verify: { type: "string" } } });
 const dir = values.dir ? path.resolve(values.dir) : DEFAULT_RELEASE_DIR;

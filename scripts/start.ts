@@ -25,15 +25,17 @@ import { localPlatforms } from "@/lib/measure/platforms";
 import { platformSpecInput } from "@/workers/measure/platforms";
 import { prepareSiteAdmin } from "@/lib/services/admin-setup";
 import { parseTrustedProxies } from "@/lib/api/rate-limit";
+import { env as settings, envProblems } from "@/lib/env";
 
 const root = path.resolve(import.meta.dirname, "..");
 process.chdir(root);
 const log = (line: string) => console.log(`[nnlq] ${line}`);
 
-const port = Number(process.env.PORT ?? 3000);
-if (!Number.isInteger(port) || port <= 0 || port > 65535) fail(`PORT must be a TCP port number, got '${process.env.PORT}'`);
+const envBad = envProblems();
+if (envBad.length) fail(envBad.join("\n[nnlq] "));
+const port = settings().PORT;
 try {
-  parseTrustedProxies(process.env.NNLQ_TRUSTED_PROXIES);
+  parseTrustedProxies(settings().NNLQ_TRUSTED_PROXIES);
 } catch (e) {
   fail((e as Error).message);
 }
@@ -73,7 +75,7 @@ try {
   log(`database: ${db.url.replace(/:[^:@/]*@/, ":***@")} (${db.mode})`);
   await runMigrations(db.url);
   const h = createDb(db.url, { connectionLimit: 2 });
-  const seeded = await seed(h.db, { demo: process.env.NNLQ_DEMO !== "0" });
+  const seeded = await seed(h.db, { demo: settings().NNLQ_DEMO });
   // site admin: NNLQ_ADMIN_EMAIL's account, else a one-time setup link while there is none (never the first sign-up)
   const admin = await prepareSiteAdmin(h.db);
   if (admin.warning) console.error(`[nnlq] ${admin.warning}`);
@@ -84,7 +86,7 @@ try {
       `data release: ${release.modelsInserted} models, ${release.measurementsInserted} measurements loaded in ${(release.ms / 1000).toFixed(1)} s`,
     );
   // the local worker (NNLQ_WORKER=0 disables it): its platforms as rows, and a fresh worker token
-  const localWorker = process.env.NNLQ_WORKER !== "0";
+  const localWorker = settings().NNLQ_WORKER;
   let workerToken = "";
   if (localWorker) {
     for (const p of localPlatforms()) await platformForSpec(h.db, platformSpecInput(p), { allowNew: true });
@@ -98,7 +100,7 @@ try {
     ...process.env,
     DATABASE_URL: db.url,
     NEXTAUTH_SECRET: authSecret(),
-    NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? `http://localhost:${port}`,
+    NEXTAUTH_URL: settings().NEXTAUTH_URL ?? `http://localhost:${port}`,
     PORT: String(port),
     NEXT_TELEMETRY_DISABLED: "1",
   };
@@ -124,12 +126,12 @@ try {
       NNLQ_WORKER_TOKEN: workerToken,
     });
   }
-  if (process.env.NNLQ_TRAINER !== "0") {
+  if (settings().NNLQ_TRAINER) {
     // the evolving predictor (lib/services/predictors.ts): trains now when no version is promoted (a fresh
     // clone: the portal shows predictions once it is done), then hourly whenever the data grew by 10%
     spawnChild(
       "trainer",
-      ["--import", "tsx", path.join(root, "workers/train.ts"), "--watch", "60", "--budget-min", process.env.NNLQ_TRAIN_BUDGET_MIN ?? "10"],
+      ["--import", "tsx", path.join(root, "workers/train.ts"), "--watch", "60", "--budget-min", String(settings().NNLQ_TRAIN_BUDGET_MIN)],
       {},
       false,
     );

@@ -10,11 +10,14 @@
  * --budget-min caps the GNN's training time (default 15 min: the epochs shrink to what fits after the first).
  */
 import path from "node:path";
-import { parseArgsOrExit } from "@/lib/args";
+import { parseArgsOrExit, usageExit } from "@/lib/args";
 import { isMethod, METHODS, trainVersion, type LabelStat, type Method } from "@/lib/predict";
 import { initTfNode } from "@/lib/predict/node/backend";
 import { defaultDataset, epochLine, PREDICTORS_DIR } from "@/lib/predict/node/cli";
 import { loadDataset, saveArtifacts } from "@/lib/predict/node/io";
+import { checkEnvOrExit } from "@/lib/env";
+
+checkEnvOrExit("train:predict");
 
 const { values } = parseArgsOrExit("train:predict", {
   options: {
@@ -32,11 +35,7 @@ const { values } = parseArgsOrExit("train:predict", {
   },
 });
 const methods = (values.method === "all" ? [...METHODS] : values.method!.split(",")) as Method[];
-for (const m of methods)
-  if (!isMethod(m)) {
-    console.error(`unknown method ${m} (one of: ${METHODS.join(", ")}, all)`);
-    process.exit(2);
-  }
+for (const m of methods) if (!isMethod(m)) usageExit("train:predict", `unknown method ${m} (one of: ${METHODS.join(", ")}, all)`);
 const backend = await initTfNode();
 const data = defaultDataset(values.data);
 const t0 = performance.now();

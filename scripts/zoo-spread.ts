@@ -9,6 +9,9 @@
 import { intArg, listArg, parseArgsOrExit, validOrExit } from "@/lib/args";
 import { analyze } from "@/lib/onnx";
 import { generate, sampleSpecs, ZOO_FAMILIES } from "@/lib/zoo";
+import { checkEnvOrExit } from "@/lib/env";
+
+checkEnvOrExit("zoo:spread");
 
 const USAGE = `usage: npm run zoo:spread -- [--count 200] [--seed 1] [--families resnet,vit]
 families: ${ZOO_FAMILIES.join(", ")}`;

@@ -15,6 +15,9 @@ import * as ort from "onnxruntime-node";
 import { analyze } from "@/lib/onnx";
 import { decodeModelProto } from "@/lib/onnx/proto";
 import { generate, sampleSpecs, ZOO_FAMILIES, type ZooSpec } from "@/lib/zoo";
+import { checkEnvOrExit } from "@/lib/env";
+
+checkEnvOrExit("zoo:sweep");
 
 const USAGE = `usage: npm run zoo:sweep -- [--count 20] [--seed 1] [--families resnet,vit] [--threads 1]
 families: ${ZOO_FAMILIES.join(", ")}`;

@@ -7,7 +7,8 @@
  * the trainer never migrates, it says so and exits 3.
  * Exit codes: 0 done, 2 usage, 3 database unreachable or not migrated, 1 a method failed.
  */
-import { parseArgs } from "node:util";
+import { numberArg, parseCommandLine, UsageError } from "@/lib/args";
+import { checkEnvOrExit } from "@/lib/env";
 import { isNnlqError } from "@/lib/errors";
 import type { EvolveOutcome } from "@/lib/services/predictors";
 import { openTrainingData, type TrainingData } from "@/lib/services/training";
@@ -24,7 +25,7 @@ async function evolveMain(
 ): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({
+    ({ values } = parseCommandLine({
       args: argv,
       options: {
         force: { type: "boolean", default: false },
@@ -49,15 +50,10 @@ async function evolveMain(
   }
   const methods = (values.method === "all" ? [...METHODS] : values.method!.split(",")) as Method[];
   const bad = methods.filter((m) => !isMethod(m));
-  const num = (name: string, v: string | undefined, min: number, max: number) => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number in ${min}…${max}, got '${v}'`);
-    return n;
-  };
+  const num = (name: string, v: string | undefined, min: number, max: number) => numberArg(name, v, min, max);
   let budgetMin, epochs, growth, seed, watch;
   try {
-    if (bad.length) throw new Error(`unknown method ${bad.join(", ")} (one of: ${METHODS.join(", ")}, all)`);
+    if (bad.length) throw new UsageError(`unknown method ${bad.join(", ")} (one of: ${METHODS.join(", ")}, all)`);
     budgetMin = num("budget-min", values["budget-min"], 0.1, 24 * 60);
     epochs = num("epochs", values.epochs, 1, 10_000);
     growth = num("growth", values.growth, 0, 100);
@@ -102,4 +98,5 @@ async function evolveMain(
   return failed ? 1 : 0;
 }
 
+checkEnvOrExit("worker:train");
 process.exit(await evolveMain(process.argv.slice(2)));

@@ -7,7 +7,7 @@
  * dtypes kept). Exit codes: 0 ok, 2 usage, 3 bad input (unreadable file or malformed ONNX, message on stderr).
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "@/lib/args";
 import { NnlqError } from "@/lib/errors";
 import { analyze, stripWeights, type ModelSummary, type ShapeOverrides } from "@/lib/onnx";
 
@@ -62,7 +62,7 @@ function human(file: string, s: ModelSummary): string {
 export async function run(argv: string[]): Promise<number> {
   let args;
   try {
-    args = parseArgs({
+    args = parseCommandLine({
       args: argv,
       allowPositionals: true,
       options: {

@@ -5,7 +5,7 @@
  *   nnlq jobs show <id> [--json]
  *   nnlq jobs cancel <id>
  */
-import { parseArgs } from "node:util";
+import { optionalIntArg, parseCommandLine, UsageError } from "@/lib/args";
 import { NnlqClient } from "@/lib/api/client";
 import type { JobView } from "@/lib/api/schemas/jobs";
 import { clientEnv, ms, table } from "../format";
@@ -37,7 +37,7 @@ const HEAD = ["job", "state", "platform", "model", "batch", "median ms", "attemp
 export async function run(argv: string[]): Promise<number> {
   let values: Record<string, string | boolean | undefined>, positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({
+    ({ values, positionals } = parseCommandLine({
       args: argv,
       allowPositionals: true,
       options: {
@@ -68,10 +68,13 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`nnlq jobs: unknown subcommand '${sub}'\n${usage}`);
     return 2;
   }
-  const team = values.team === undefined ? undefined : Number(values.team);
-  const limit = values.limit === undefined ? undefined : Number(values.limit);
-  if ((team !== undefined && !Number.isInteger(team)) || (limit !== undefined && !Number.isInteger(limit))) {
-    console.error(`nnlq jobs: --team and --limit take integers\n${usage}`);
+  let team, limit;
+  try {
+    team = optionalIntArg("team", values.team as string | undefined, 1, 2 ** 31 - 1);
+    limit = optionalIntArg("limit", values.limit as string | undefined, 1, 200);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`nnlq jobs: ${e.message}\n${usage}`);
     return 2;
   }
   const page = await api.listJobs({

@@ -2,7 +2,7 @@
  * `nnlq platforms [--json]`: the server's platforms with device status and queue depth.
  * Server: NNLQ_URL (default http://localhost:3000); NNLQ_API_KEY optional.
  */
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "@/lib/args";
 import { NnlqClient } from "@/lib/api/client";
 import { clientEnv, table } from "../format";
 
@@ -12,7 +12,7 @@ export const usage = "usage: nnlq platforms [--json]\nenvironment: NNLQ_URL (def
 export async function run(argv: string[]): Promise<number> {
   let json = false;
   try {
-    json = !!parseArgs({ args: argv, options: { json: { type: "boolean" } } }).values.json;
+    json = !!parseCommandLine({ args: argv, options: { json: { type: "boolean" } } }).values.json;
   } catch (e) {
     console.error(`nnlq platforms: ${(e as Error).message}\n${usage}`);
     return 2;

@@ -13,7 +13,7 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
+import { optionalIntArg, parseCommandLine, UsageError } from "@/lib/args";
 import { NnlqError } from "@/lib/errors";
 import { NnlqClient } from "@/lib/api/client";
 import type { QueryItem } from "@/lib/api/schemas/models";
@@ -26,15 +26,6 @@ export const summary = "upload a model (weights stripped locally) and get its la
 export const usage = `usage: nnlq query <model.onnx> --platform <slug> [--platform <slug>...|--platform all] [--batch N] [--wait]
                   [--timeout S] [--team ID] [--public] [--name NAME] [--remeasure] [--json]
 environment: NNLQ_URL (default http://localhost:3000), NNLQ_API_KEY (team key; needed to measure)`;
-
-class UsageError extends Error {}
-
-function posInt(name: string, v: string | undefined, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || n < 1 || n > max) throw new UsageError(`--${name} must be an integer in 1…${max} (got '${v}')`);
-  return n;
-}
 
 type Row = {
   platform: string;
@@ -85,7 +76,7 @@ function fromJob(platform: string, j: JobView): Row {
 export async function run(argv: string[]): Promise<number> {
   let opts;
   try {
-    const { values, positionals } = parseArgs({
+    const { values, positionals } = parseCommandLine({
       args: argv,
       allowPositionals: true,
       options: {
@@ -105,9 +96,9 @@ export async function run(argv: string[]): Promise<number> {
     opts = {
       file: positionals[0]!,
       platforms: values.platform,
-      batch: posInt("batch", values.batch, 1024),
-      timeoutS: posInt("timeout", values.timeout, 86400) ?? 1800,
-      team: posInt("team", values.team, 2 ** 31 - 1),
+      batch: optionalIntArg("batch", values.batch, 1, 1024),
+      timeoutS: optionalIntArg("timeout", values.timeout, 1, 86400) ?? 1800,
+      team: optionalIntArg("team", values.team, 1, 2 ** 31 - 1),
       wait: !!values.wait,
       visibility: values.public ? ("public" as const) : undefined,
       name: values.name,

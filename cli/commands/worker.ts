@@ -14,7 +14,8 @@
  */
 import fs from "node:fs";
 import os from "node:os";
-import { parseArgs } from "node:util";
+import { optionalIntArg, parseCommandLine, UsageError } from "@/lib/args";
+import { env } from "@/lib/env";
 import { NnlqError, isNnlqError } from "@/lib/errors";
 import { DEFAULT_URL, DeviceClient, NnlqClient } from "@/lib/api/client";
 import type { OfflineExportResponse } from "@/lib/api/schemas/offline";
@@ -58,7 +59,7 @@ export async function run(argv: string[]): Promise<number> {
 async function offlineExport(argv: string[]): Promise<number> {
   let v;
   try {
-    v = parseArgs({
+    v = parseCommandLine({
       args: argv,
       options: {
         "offline-export": { type: "string" },
@@ -74,7 +75,7 @@ async function offlineExport(argv: string[]): Promise<number> {
     return usage((e as Error).message);
   }
   if (!v.out) return usage("--out FILE is required");
-  const token = v.token ?? process.env.NNLQ_WORKER_TOKEN;
+  const token = v.token ?? env().NNLQ_WORKER_TOKEN;
   if (!token) return usage("a worker token is required (--token or NNLQ_WORKER_TOKEN)");
   const body = {
     platform: v["offline-export"]!,
@@ -82,7 +83,7 @@ async function offlineExport(argv: string[]): Promise<number> {
     ...(v.limit !== undefined ? { limit: Number(v.limit) } : {}),
     ...(v["lease-hours"] !== undefined ? { leaseHours: Number(v["lease-hours"]) } : {}),
   };
-  const api = new NnlqClient({ baseUrl: v.url ?? process.env.NNLQ_URL ?? DEFAULT_URL, headers: { "x-worker-token": token } });
+  const api = new NnlqClient({ baseUrl: v.url ?? env().NNLQ_URL, headers: { "x-worker-token": token } });
   const r = await api.request<OfflineExportResponse>("POST", "/api/v1/worker/offline/export", { json: body });
   fs.writeFileSync(v.out, r.bundle);
   console.log(
@@ -96,7 +97,7 @@ async function offlineExport(argv: string[]): Promise<number> {
 async function measureBundle(argv: string[]): Promise<number> {
   let p;
   try {
-    p = parseArgs({
+    p = parseCommandLine({
       args: argv,
       allowPositionals: true,
       options: {
@@ -114,12 +115,16 @@ async function measureBundle(argv: string[]): Promise<number> {
   const v = p.values;
   if (!input || p.positionals.length > 1) return usage("measure-bundle takes one jobs bundle");
   if (!v.out) return usage("--out FILE is required");
-  const key = v.token ?? process.env.NNLQ_DEVICE_TOKEN;
+  const key = v.token ?? env().NNLQ_DEVICE_TOKEN;
   if (!key) return usage("the device token from the export is required (--token or NNLQ_DEVICE_TOKEN): it signs the results");
-  const budget = v["budget-ms"] !== undefined ? Number(v["budget-ms"]) : undefined;
-  const timeout = v["timeout-ms"] !== undefined ? Number(v["timeout-ms"]) : undefined;
-  if (budget !== undefined && !(Number.isInteger(budget) && budget >= 10)) return usage("--budget-ms must be an integer ≥ 10");
-  if (timeout !== undefined && !(Number.isInteger(timeout) && timeout >= 1000)) return usage("--timeout-ms must be an integer ≥ 1000");
+  let budget, timeout;
+  try {
+    budget = optionalIntArg("budget-ms", v["budget-ms"], 10, 600_000);
+    timeout = optionalIntArg("timeout-ms", v["timeout-ms"], 1000, 3_600_000);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    return usage(e.message);
+  }
 
   const text = read(input);
   const { header, jobs } = decodeJobsBundle(text);
@@ -145,16 +150,16 @@ async function measureBundle(argv: string[]): Promise<number> {
 async function importResults(argv: string[]): Promise<number> {
   let p;
   try {
-    p = parseArgs({ args: argv, allowPositionals: true, options: { token: { type: "string" }, url: { type: "string" } } });
+    p = parseCommandLine({ args: argv, allowPositionals: true, options: { token: { type: "string" }, url: { type: "string" } } });
   } catch (e) {
     return usage((e as Error).message);
   }
   const [input] = p.positionals;
   if (!input || p.positionals.length > 1) return usage("import takes one results bundle");
-  const token = p.values.token ?? process.env.NNLQ_DEVICE_TOKEN;
+  const token = p.values.token ?? env().NNLQ_DEVICE_TOKEN;
   if (!token) return usage("the device token from the export is required (--token or NNLQ_DEVICE_TOKEN)");
   const { header, results } = verifyResultsBundle(read(input), token); // BUNDLE_INVALID when altered or signed with another token
-  const device = new DeviceClient({ baseUrl: p.values.url ?? process.env.NNLQ_URL ?? DEFAULT_URL, headers: { "x-device-token": token } });
+  const device = new DeviceClient({ baseUrl: p.values.url ?? env().NNLQ_URL, headers: { "x-device-token": token } });
   let refused = 0;
   for (const r of results) {
     const jobId = Number(r.jobId);

@@ -7,8 +7,7 @@
  */
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
-import { intArg as int, parseArgsErrorMessage, UsageError } from "@/lib/args";
+import { intArg as int, parseCommandLine, UsageError } from "@/lib/args";
 import { isNnlqError, NnlqError } from "@/lib/errors";
 import {
   FAMILY_DESIGN_SPACES,
@@ -109,7 +108,7 @@ function writeModels(out: string, specs: ZooSpec[], weights: boolean): void {
 
 export async function run(argv: string[]): Promise<number> {
   try {
-    const { values } = parseArgs({
+    const { values } = parseCommandLine({
       args: argv,
       strict: true,
       allowPositionals: false,
@@ -176,9 +175,8 @@ export async function run(argv: string[]): Promise<number> {
     writeModels(values.out, specs, !!values.weights);
     return 0;
   } catch (e) {
-    const message = e instanceof UsageError ? e.message : parseArgsErrorMessage(e, argv);
-    if (message !== undefined) {
-      console.error(`nnlq zoo: ${message}\n${USAGE}`);
+    if (e instanceof UsageError) {
+      console.error(`nnlq zoo: ${e.message}\n${USAGE}`);
       return 2;
     }
     throw e;

@@ -16,7 +16,7 @@
  * SIGTERM / SIGINT stop gracefully (a second one stops at once). Exit codes: 0 stopped, 2 usage, 3 refused
  * (bad token, unknown platform).
  */
-import { parseArgs } from "node:util";
+import { fractionArg, optionalIntArg, parseCommandLine, splitList, UsageError } from "@/lib/args";
 import { NnlqError, isNnlqError, statusOf } from "@/lib/errors";
 import { detectHost } from "@/lib/measure/host";
 import { localPlatforms } from "@/lib/measure/platforms";
@@ -26,26 +26,10 @@ export const WORKER_USAGE = `usage: nnlq worker [--url URL] [--token nnlqw_…] 
                    [--budget-ms N] [--timeout-ms N] [--ci-target F] [--profile-runs N] [--wait SECONDS] [--lock NAME] [--list]
 environment: NNLQ_URL, NNLQ_WORKER_TOKEN, NNLQ_WORKER_HOST`;
 
-function int(name: string, v: string | undefined, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max)
-    throw new NnlqError("VALIDATION", `--${name} must be an integer in ${min}…${max}, got '${v}'`);
-  return n;
-}
-
-function fraction(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0 || n > 1 || v.trim() === "")
-    throw new NnlqError("VALIDATION", `--${name} must be a number in 0…1, got '${v}'`);
-  return n;
-}
-
 export function parseWorkerArgs(argv: string[], env: Record<string, string | undefined> = process.env): WorkerConfig & { list: boolean } {
   let values;
   try {
-    ({ values } = parseArgs({
+    ({ values } = parseCommandLine({
       args: argv,
       options: {
         url: { type: "string" },
@@ -66,19 +50,25 @@ export function parseWorkerArgs(argv: string[], env: Record<string, string | und
   } catch (e) {
     throw new NnlqError("BAD_REQUEST", `${(e as Error).message}\n${WORKER_USAGE}`, { usage: true });
   }
-  return {
-    url: values.url ?? env.NNLQ_URL ?? "http://localhost:3000",
-    workerToken: values.token ?? env.NNLQ_WORKER_TOKEN ?? "",
-    platforms: (values.platform ?? []).flatMap((p) => p.split(",")).map((p) => p.trim()).filter(Boolean),
-    hostName: values["host-name"] ?? env.NNLQ_WORKER_HOST ?? undefined,
-    budgetMs: int("budget-ms", values["budget-ms"], 10, 600_000),
-    timeoutMs: int("timeout-ms", values["timeout-ms"], 1000, 3_600_000),
-    profileRuns: int("profile-runs", values["profile-runs"], 0, 1000),
-    ciTarget: fraction("ci-target", values["ci-target"]),
-    waitSeconds: int("wait", values.wait, 0, 30),
-    lock: values.lock,
-    list: values.list ?? false,
-  };
+  // integers written as digits, in range; the message keeps the worker's ", got 'x'" wording
+  const int = (name: string, v: string | undefined, min: number, max: number) => optionalIntArg(name, v, min, max, "comma");
+  try {
+    return {
+      url: values.url ?? env.NNLQ_URL ?? "http://localhost:3000",
+      workerToken: values.token ?? env.NNLQ_WORKER_TOKEN ?? "",
+      platforms: splitList(values.platform),
+      hostName: values["host-name"] ?? env.NNLQ_WORKER_HOST ?? undefined,
+      budgetMs: int("budget-ms", values["budget-ms"], 10, 600_000),
+      timeoutMs: int("timeout-ms", values["timeout-ms"], 1000, 3_600_000),
+      profileRuns: int("profile-runs", values["profile-runs"], 0, 1000),
+      ciTarget: fractionArg("ci-target", values["ci-target"]),
+      waitSeconds: int("wait", values.wait, 0, 30),
+      lock: values.lock,
+      list: values.list ?? false,
+    };
+  } catch (e) {
+    throw e instanceof UsageError ? new NnlqError("VALIDATION", e.message) : e;
+  }
 }
 
 /** Runs the worker until SIGTERM/SIGINT; returns the exit code. */
