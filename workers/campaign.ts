@@ -215,13 +215,20 @@ export async function runCampaign(db: Db, o: CampaignOptions): Promise<CampaignS
         }
       };
 
+      // an unexpected error while enqueueing ends the campaign (the loop would retry it as a transient one)
+      let fatal: { error: unknown } | null = null;
       const worker: Worker = new Worker({
         transport: stageTransport(inProcess, {
           beforeClaim: async () => {
             if (stopped()) return false;
-            await lock.turn();
-            await timed(phases, "enqueue", () => enqueueAhead(next === 0 ? 2 : 1));
-            return true;
+            try {
+              await lock.turn();
+              await timed(phases, "enqueue", () => enqueueAhead(next === 0 ? 2 : 1));
+              return true;
+            } catch (error) {
+              fatal = { error };
+              return false;
+            }
           },
           afterClaim: (job) => {
             // nothing to claim and nothing left to enqueue: the stage is done
@@ -286,6 +293,7 @@ export async function runCampaign(db: Db, o: CampaignOptions): Promise<CampaignS
         o.signal?.removeEventListener("abort", onAbort);
         lock.release();
       }
+      if (fatal) throw (fatal as { error: unknown }).error;
       if (stopped()) break;
       await sleep(CAMPAIGN.yieldMs);
     }
