@@ -90,7 +90,11 @@ export function platformsWithStatus() {
 /** /query: the platforms, the caller's teams and the current predictor. */
 export async function queryPageData(me: Principal | null) {
   const db = getDb();
-  const [platforms, teams, predictor] = await Promise.all([listPlatformsWithStatus(db), me ? listMyTeams(db, me) : Promise.resolve([]), currentPredictor(db)]);
+  const [platforms, teams, predictor] = await Promise.all([
+    listPlatformsWithStatus(db),
+    me ? listMyTeams(db, me) : Promise.resolve([]),
+    currentPredictor(db),
+  ]);
   return { platforms, teams, predictor };
 }
 

@@ -171,7 +171,11 @@ function importCycles(graph: Map<string, string[]>): string[] {
         while (path[0] !== start) path.unshift(prev.get(path[0]!)!);
         return [...path, start].join(" → ");
       }
-      for (const w of next) if (!prev.has(w) && w !== start) (prev.set(w, v), queue.push(w));
+      for (const w of next) {
+        if (prev.has(w) || w === start) continue;
+        prev.set(w, v);
+        queue.push(w);
+      }
     }
     return `${start} → … → ${start}`;
   });
