@@ -6,6 +6,7 @@ import useSWR from "swr";
 import type { JobsResponse, JobView } from "@/lib/api/schemas/jobs";
 import { api } from "@/components/api-client";
 import { Alert, Button, Card } from "@/components/ui";
+import { Table } from "@/components/ui/table";
 import { CopyButton } from "@/components/portal/copy-button";
 import { ENDED, POLLING, StateBadge, ago, fetcher, fmtMs } from "./format";
 
@@ -62,33 +63,32 @@ export function JobsTable({ initial }: { initial: JobsResponse }) {
           No jobs{filter === "all" ? " yet: request a measurement on the query page" : ` (${filter})`}.
         </p>
       ) : (
-        <table className="w-full text-left text-sm" aria-label="Jobs">
-          <thead className="text-xs text-slate-500 uppercase">
-            <tr>
-              <th className="py-2 pr-3">Job</th>
-              <th className="py-2 pr-3">Model</th>
-              <th className="py-2 pr-3">Platform</th>
-              <th className="py-2 pr-3 text-right">Batch</th>
-              <th className="py-2 pr-3">State</th>
-              <th className="py-2 pr-3 text-right">Median ms</th>
-              <th className="py-2 pr-3">Details</th>
-              <th className="py-2" />
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {jobs.map((j) => (
-              <tr key={j.id} data-testid={`job-${j.id}`} data-state={j.state}>
-                <td className="py-2 pr-3 tabular-nums">
-                  <Link
-                    href={`/jobs/${j.id}`}
-                    className="font-medium text-indigo-700 hover:underline"
-                    data-testid="job-link"
-                    aria-label={`Job ${j.id}`}
-                  >
-                    {j.id}
-                  </Link>
-                </td>
-                <td className="max-w-[16rem] py-2 pr-3">
+        <Table
+          aria-label="Jobs"
+          density="roomy"
+          rows={jobs}
+          rowKey={(j) => j.id}
+          rowProps={(j) => ({ "data-testid": `job-${j.id}`, "data-state": j.state })}
+          columns={[
+            {
+              header: "Job",
+              className: "tabular-nums",
+              cell: (j) => (
+                <Link
+                  href={`/jobs/${j.id}`}
+                  className="font-medium text-indigo-700 hover:underline"
+                  data-testid="job-link"
+                  aria-label={`Job ${j.id}`}
+                >
+                  {j.id}
+                </Link>
+              ),
+            },
+            {
+              header: "Model",
+              className: "max-w-[16rem]",
+              cell: (j) => (
+                <>
                   <Link
                     href={`/models/${j.model.id}`}
                     className="block truncate font-medium text-slate-900 hover:text-indigo-700 hover:underline"
@@ -102,14 +102,18 @@ export function JobsTable({ initial }: { initial: JobsResponse }) {
                     </span>
                     <CopyButton text={j.model.hash} tone="light" ariaLabel={`Copy the structure hash of ${j.model.name}`} />
                   </span>
-                </td>
-                <td className="py-2 pr-3 font-mono text-xs">{j.platform}</td>
-                <td className="py-2 pr-3 text-right tabular-nums">{j.batch}</td>
-                <td className="py-2 pr-3">
-                  <StateBadge state={j.state} />
-                </td>
-                <td className="py-2 pr-3 text-right font-medium tabular-nums">{fmtMs(j.result?.result.medianMs)}</td>
-                <td className="py-2 pr-3 text-xs text-slate-600">
+                </>
+              ),
+            },
+            { header: "Platform", className: "font-mono text-xs", cell: (j) => j.platform },
+            { header: "Batch", align: "right", className: "tabular-nums", cell: (j) => j.batch },
+            { header: "State", cell: (j) => <StateBadge state={j.state} /> },
+            { header: "Median ms", align: "right", className: "font-medium tabular-nums", cell: (j) => fmtMs(j.result?.result.medianMs) },
+            {
+              header: "Details",
+              className: "text-xs text-slate-600",
+              cell: (j) => (
+                <>
                   {j.state === "queued" && `${j.queuePosition ?? 0} ahead · `}
                   {j.attempts > 0 && `attempt ${j.attempts}/${j.maxAttempts} · `}
                   {j.error && ENDED.includes(j.state) && (
@@ -123,8 +127,14 @@ export function JobsTable({ initial }: { initial: JobsResponse }) {
                       ? `${j.reservedSeconds.toFixed(1)} device-s reserved · `
                       : ""}
                   {ago(j.finishedAt ?? j.createdAt)}
-                </td>
-                <td className="py-2 text-right whitespace-nowrap">
+                </>
+              ),
+            },
+            {
+              align: "right",
+              className: "whitespace-nowrap",
+              cell: (j) => (
+                <>
                   <Link href={`/jobs/${j.id}`} className="mr-2 text-xs text-indigo-700 hover:underline" aria-label={`Open job ${j.id}`}>
                     Open →
                   </Link>
@@ -133,11 +143,11 @@ export function JobsTable({ initial }: { initial: JobsResponse }) {
                       Cancel
                     </Button>
                   )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                </>
+              ),
+            },
+          ]}
+        />
       )}
     </Card>
   );

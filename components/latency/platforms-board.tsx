@@ -3,6 +3,7 @@
 import useSWR from "swr";
 import type { PlatformView } from "@/lib/api/schemas/jobs";
 import { Card } from "@/components/ui";
+import { Table } from "@/components/ui/table";
 import { POLLING, StateBadge, ago, fetcher, fmtBytes } from "./format";
 
 export function PlatformsBoard({ initial }: { initial: PlatformView[] }) {
@@ -37,37 +38,32 @@ export function PlatformsBoard({ initial }: { initial: PlatformView[] }) {
               {p.config.passes.join(" → ") || "none"}
             </p>
             {p.devices.length > 0 && (
-              <table className="mt-3 w-full text-left text-sm" aria-label={`Devices of ${p.slug}`}>
-                <thead className="text-xs text-slate-500 uppercase">
-                  <tr>
-                    <th className="py-1 pr-3">Device</th>
-                    <th className="py-1 pr-3">Host</th>
-                    <th className="py-1 pr-3">Status</th>
-                    <th className="py-1 pr-3">Hardware</th>
-                    <th className="py-1">Last seen</th>
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-slate-100">
-                  {p.devices.map((d) => {
-                    const h = (d.hostInfo ?? {}) as { cpuModel?: string; cores?: number; memoryBytes?: number };
-                    return (
-                      <tr key={d.id} data-testid={`device-${d.id}`} data-status={d.status}>
-                        <td className="py-1 pr-3 tabular-nums">{d.id}</td>
-                        <td className="py-1 pr-3">{d.hostName}</td>
-                        <td className="py-1 pr-3">
-                          <StateBadge state={d.status} />
-                        </td>
-                        <td className="py-1 pr-3 text-xs text-slate-600">
-                          {[h.cpuModel, h.cores ? `${h.cores} cores` : null, h.memoryBytes ? fmtBytes(h.memoryBytes) : null]
-                            .filter(Boolean)
-                            .join(" · ") || "—"}
-                        </td>
-                        <td className="py-1 text-xs text-slate-600">{ago(d.lastHeartbeatAt)}</td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
+              <Table
+                className="mt-3"
+                aria-label={`Devices of ${p.slug}`}
+                density="compact"
+                rows={p.devices}
+                rowKey={(d) => d.id}
+                rowProps={(d) => ({ "data-testid": `device-${d.id}`, "data-status": d.status })}
+                columns={[
+                  { header: "Device", className: "tabular-nums", cell: (d) => d.id },
+                  { header: "Host", cell: (d) => d.hostName },
+                  { header: "Status", cell: (d) => <StateBadge state={d.status} /> },
+                  {
+                    header: "Hardware",
+                    className: "text-xs text-slate-600",
+                    cell: (d) => {
+                      const h = (d.hostInfo ?? {}) as { cpuModel?: string; cores?: number; memoryBytes?: number };
+                      return (
+                        [h.cpuModel, h.cores ? `${h.cores} cores` : null, h.memoryBytes ? fmtBytes(h.memoryBytes) : null]
+                          .filter(Boolean)
+                          .join(" · ") || "—"
+                      );
+                    },
+                  },
+                  { header: "Last seen", className: "text-xs text-slate-600", cell: (d) => ago(d.lastHeartbeatAt) },
+                ]}
+              />
             )}
           </Card>
         </section>

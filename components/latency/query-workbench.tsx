@@ -10,6 +10,7 @@ import type { QueryItem, QueryResponse, UploadResponse } from "@/lib/api/schemas
 import type { JobView } from "@/lib/api/schemas/jobs";
 import { api, ApiError } from "@/components/api-client";
 import { Alert, Button, Card } from "@/components/ui";
+import { Table } from "@/components/ui/table";
 import { CopyButton } from "@/components/portal/copy-button";
 import { PreviewPanel, type MeasuredLookup } from "@/components/preview/preview-panel";
 import { measuredOf } from "@/components/preview/lookup";
@@ -276,23 +277,20 @@ export function QueryWorkbench({ platforms, teams, signedIn, predictor = null, m
           title="3. Latency"
           description={`${answer.model.name}, batch ${answer.batch}. Milliseconds per inference (median of the timed runs).`}
         >
-          <table className="w-full text-left text-sm">
-            <thead className="text-xs text-slate-500 uppercase">
-              <tr>
-                <th className="py-2 pr-3">Platform</th>
-                <th className="py-2 pr-3">Status</th>
-                <th className="py-2 pr-3 text-right">Median</th>
-                <th className="py-2 pr-3 text-right">p90</th>
-                <th className="py-2 pr-3 text-right" title="timed runs inside the newest measurement">Timed runs</th>
-                <th className="py-2">Details</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {answer.results.map((r) => (
-                <ResultRow key={r.platform} item={r} />
-              ))}
-            </tbody>
-          </table>
+          <Table
+            density="roomy"
+            columns={[
+              { header: "Platform" },
+              { header: "Status" },
+              { header: "Median", align: "right" },
+              { header: "p90", align: "right" },
+              { header: "Timed runs", align: "right", headerTitle: "timed runs inside the newest measurement" },
+              { header: "Details" },
+            ]}
+            body={answer.results.map((r) => (
+              <ResultRow key={r.platform} item={r} />
+            ))}
+          />
         </Card>
       )}
     </div>

@@ -5,6 +5,7 @@ import { useState } from "react";
 import type { WorkerTokenView } from "@/lib/api/schemas/admin";
 import { api } from "@/components/api-client";
 import { Alert, Badge, Button, Field, Select, formatDate } from "@/components/ui";
+import { Table } from "@/components/ui/table";
 
 export function QuotaForm({
   teams,
@@ -137,46 +138,38 @@ export function WorkerTokens({ initial }: { initial: WorkerTokenView[] }) {
           Give this to the worker as NNLQ_WORKER_TOKEN — it is shown once: <code className="break-all select-all">{secret}</code>
         </Alert>
       )}
-      <table className="w-full text-left text-sm" data-testid="worker-tokens">
-        <thead className="text-xs text-slate-500 uppercase">
-          <tr>
-            <th className="py-2 pr-3">Name</th>
-            <th className="py-2 pr-3">Prefix</th>
-            <th className="py-2 pr-3">Last used</th>
-            <th className="py-2 pr-3">State</th>
-            <th className="py-2" />
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100">
-          {initial.map((t) => (
-            <tr key={t.id}>
-              <td className="py-1.5 pr-3">{t.name}</td>
-              <td className="py-1.5 pr-3 font-mono text-xs">nnlqw_{t.prefix}_…</td>
-              <td className="py-1.5 pr-3 text-xs text-slate-600">{formatDate(t.lastUsedAt)}</td>
-              <td className="py-1.5 pr-3">{t.revokedAt ? <Badge tone="red">revoked</Badge> : <Badge tone="emerald">active</Badge>}</td>
-              <td className="py-1.5 text-right">
-                {!t.revokedAt && (
-                  <Button
-                    variant="danger"
-                    className="px-2 py-1 text-xs"
-                    onClick={async () => {
-                      if (!confirm(`Revoke ${t.name}? Its devices stop at once.`)) return;
-                      try {
-                        await api(`/api/v1/admin/worker-tokens/${t.id}`, { method: "DELETE" });
-                        router.refresh();
-                      } catch (err) {
-                        setError((err as Error).message);
-                      }
-                    }}
-                  >
-                    Revoke
-                  </Button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <Table
+        data-testid="worker-tokens"
+        rows={initial}
+        rowKey={(t) => t.id}
+        columns={[
+          { header: "Name", cell: (t) => t.name },
+          { header: "Prefix", className: "font-mono text-xs", cell: (t) => `nnlqw_${t.prefix}_…` },
+          { header: "Last used", className: "text-xs text-slate-600", cell: (t) => formatDate(t.lastUsedAt) },
+          { header: "State", cell: (t) => (t.revokedAt ? <Badge tone="red">revoked</Badge> : <Badge tone="emerald">active</Badge>) },
+          {
+            align: "right",
+            cell: (t) =>
+              !t.revokedAt && (
+                <Button
+                  variant="danger"
+                  className="px-2 py-1 text-xs"
+                  onClick={async () => {
+                    if (!confirm(`Revoke ${t.name}? Its devices stop at once.`)) return;
+                    try {
+                      await api(`/api/v1/admin/worker-tokens/${t.id}`, { method: "DELETE" });
+                      router.refresh();
+                    } catch (err) {
+                      setError((err as Error).message);
+                    }
+                  }}
+                >
+                  Revoke
+                </Button>
+              ),
+          },
+        ]}
+      />
     </div>
   );
 }

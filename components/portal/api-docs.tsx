@@ -5,6 +5,7 @@
  */
 import type { ReactNode } from "react";
 import { Badge } from "@/components/ui";
+import { Table } from "@/components/ui/table";
 import { CopyButton } from "./copy-button";
 
 type Json = Record<string, unknown>;
@@ -114,28 +115,32 @@ export function curlOf(method: string, path: string, op: OpenApiOperation): stri
 function Fields({ rows }: { rows: { name: string; where?: string; required: boolean; type: string; description?: string }[] }) {
   if (!rows.length) return null;
   return (
-    <table className="w-full text-left text-xs">
-      <thead className="text-slate-500">
-        <tr>
-          <th className="py-1 pr-2">Name</th>
-          <th className="py-1 pr-2">Type</th>
-          <th className="py-1">Description</th>
-        </tr>
-      </thead>
-      <tbody className="divide-y divide-slate-100">
-        {rows.map((r) => (
-          <tr key={`${r.where}-${r.name}`}>
-            <td className="py-1 pr-2 align-top font-mono whitespace-nowrap">
+    <Table
+      density="tight"
+      size="xs"
+      headClassName="text-slate-500"
+      rows={rows}
+      rowKey={(r) => `${r.where}-${r.name}`}
+      columns={[
+        {
+          header: "Name",
+          className: "align-top font-mono whitespace-nowrap",
+          cell: (r) => (
+            <>
               {r.name}
-              {r.required && <span className="text-red-600" title="required">*</span>}
+              {r.required && (
+                <span className="text-red-600" title="required">
+                  *
+                </span>
+              )}
               {r.where && <span className="ml-1 text-slate-400">{r.where}</span>}
-            </td>
-            <td className="max-w-[16rem] py-1 pr-2 align-top font-mono break-words text-slate-600">{r.type}</td>
-            <td className="py-1 align-top text-slate-700">{r.description ?? ""}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+            </>
+          ),
+        },
+        { header: "Type", className: "max-w-[16rem] align-top font-mono break-words text-slate-600", cell: (r) => r.type },
+        { header: "Description", className: "align-top text-slate-700", cell: (r) => r.description ?? "" },
+      ]}
+    />
   );
 }
 

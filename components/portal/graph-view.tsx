@@ -14,6 +14,7 @@ import { LAYOUT_CAP, LABEL_CHAR, layoutGraph, layoutInput, type FeedNode, type L
 import type { LayoutAnswer, LayoutRequest } from "./graph-layout.worker";
 import { GraphPanel } from "./graph-panel";
 import { category, categoryStyle, fmtUs, NO_TIME, SHARE_BUCKETS, shareStyle, type CategoryKey } from "./graph-style";
+import { Table } from "@/components/ui/table";
 
 interface View {
   k: number;
@@ -678,31 +679,28 @@ export function GraphView({ graph }: { graph: GraphData }) {
       </div>
 
       {slowest.length > 0 && (
-        <table className="w-full text-left text-xs" data-testid="slowest-ops">
-          <caption className="mb-1 text-left text-sm font-medium text-slate-700">
-            Slowest operators on {platform} (click to show in the graph)
-          </caption>
-          <thead className="text-slate-500">
-            <tr>
-              <th className="py-1 pr-2">Operator</th>
-              <th className="py-1 pr-2">Node</th>
-              <th className="py-1 pr-2 text-right">Time</th>
-              <th className="py-1 text-right">Share</th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {slowest.map(({ t, i }) => (
-              <tr key={i} className="cursor-pointer hover:bg-indigo-50" onClick={() => select(i)}>
-                <td className="py-1 pr-2">{graph.nodes[i]!.op}</td>
-                <td className="max-w-[20rem] truncate py-1 pr-2 font-mono" title={graph.nodes[i]!.name}>
-                  {graph.nodes[i]!.name}
-                </td>
-                <td className="py-1 pr-2 text-right tabular-nums">{fmtUs(t)}</td>
-                <td className="py-1 text-right tabular-nums">{((t / total) * 100).toFixed(1)}%</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table
+          data-testid="slowest-ops"
+          density="tight"
+          size="xs"
+          headClassName="text-slate-500"
+          caption={<>Slowest operators on {platform} (click to show in the graph)</>}
+          captionClassName="mb-1 text-left text-sm font-medium text-slate-700"
+          rows={slowest}
+          rowKey={({ i }) => i}
+          rowProps={({ i }) => ({ className: "cursor-pointer hover:bg-indigo-50", onClick: () => select(i) })}
+          columns={[
+            { header: "Operator", cell: ({ i }) => graph.nodes[i]!.op },
+            {
+              header: "Node",
+              className: "max-w-[20rem] truncate font-mono",
+              title: ({ i }) => graph.nodes[i]!.name,
+              cell: ({ i }) => graph.nodes[i]!.name,
+            },
+            { header: "Time", align: "right", className: "tabular-nums", cell: ({ t }) => fmtUs(t) },
+            { header: "Share", align: "right", className: "tabular-nums", cell: ({ t }) => `${((t / total) * 100).toFixed(1)}%` },
+          ]}
+        />
       )}
     </div>
   );

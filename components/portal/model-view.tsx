@@ -9,6 +9,7 @@ import Link from "next/link";
 import { useEffect, useState } from "react";
 import type { ModelPageData } from "@/lib/services/portal-model";
 import { Alert, Badge, Card } from "@/components/ui";
+import { Table } from "@/components/ui/table";
 import { fmtBytes, fmtCount, fmtMs } from "@/components/latency/format";
 import { HistoryChart } from "./charts";
 import { CopyButton } from "./copy-button";
@@ -121,57 +122,54 @@ export function ModelView({ data }: { data: ModelPageData }) {
         ) : (
           <div className="space-y-4">
             <div className="overflow-x-auto">
-              <table className="w-full text-left text-sm" data-testid="measurements-table">
-                <thead className="text-xs text-slate-500 uppercase">
-                  <tr>
-                    <th className="py-2 pr-3">Platform</th>
-                    <th className="py-2 pr-3 text-right">Batch</th>
-                    <th className="py-2 pr-3 text-right">Median</th>
-                    <th className="py-2 pr-3 text-right">Mean</th>
-                    <th className="py-2 pr-3 text-right">Min</th>
-                    <th className="py-2 pr-3 text-right">p90</th>
-                    <th className="py-2 pr-3 text-right">p99</th>
-                    <th className="py-2 pr-3 text-right">CV</th>
-                    <th
-                      className="py-2 pr-3 text-right"
-                      title="Timed inference runs in the newest measurement (the statistics are over these)"
-                    >
-                      Timed runs
-                    </th>
-                    <th className="py-2 pr-3 text-right">Peak mem</th>
-                    <th className="py-2" title="When the newest measurement was taken, and how many measurements are stored">
-                      Measured
-                    </th>
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-slate-100">
-                  {data.results.map((r) => (
-                    <tr key={`${r.platform}-${r.batch}`} data-testid={`measured-${r.platform}-${r.batch}`}>
-                      <td className="py-1.5 pr-3 font-mono text-xs" title={r.platformName}>
-                        {r.platform}
-                      </td>
-                      <td className="py-1.5 pr-3 text-right tabular-nums">{r.batch}</td>
-                      <td className="py-1.5 pr-3 text-right font-semibold tabular-nums">{fmtMs(r.stats.medianMs)} ms</td>
-                      <td className="py-1.5 pr-3 text-right tabular-nums">{fmtMs(r.stats.meanMs)}</td>
-                      <td className="py-1.5 pr-3 text-right tabular-nums">{fmtMs(r.stats.minMs)}</td>
-                      <td className="py-1.5 pr-3 text-right tabular-nums">{fmtMs(r.stats.p90Ms)}</td>
-                      <td className="py-1.5 pr-3 text-right tabular-nums">{fmtMs(r.stats.p99Ms)}</td>
-                      <td className="py-1.5 pr-3 text-right tabular-nums">
-                        {r.stats.cv === null ? "—" : `${(r.stats.cv * 100).toFixed(1)}%`}
-                      </td>
-                      <td className="py-1.5 pr-3 text-right tabular-nums" data-testid="timed-runs">
-                        {r.stats.runs}
-                      </td>
-                      <td className="py-1.5 pr-3 text-right tabular-nums">{fmtBytes(r.stats.peakMemoryBytes)}</td>
-                      <td className="py-1.5 text-xs text-slate-600" data-testid="stored-measurements">
+              <Table
+                data-testid="measurements-table"
+                rows={data.results}
+                rowKey={(r) => `${r.platform}-${r.batch}`}
+                rowProps={(r) => ({ "data-testid": `measured-${r.platform}-${r.batch}` })}
+                columns={[
+                  { header: "Platform", className: "font-mono text-xs", title: (r) => r.platformName, cell: (r) => r.platform },
+                  { header: "Batch", align: "right", className: "tabular-nums", cell: (r) => r.batch },
+                  {
+                    header: "Median",
+                    align: "right",
+                    className: "font-semibold tabular-nums",
+                    cell: (r) => `${fmtMs(r.stats.medianMs)} ms`,
+                  },
+                  { header: "Mean", align: "right", className: "tabular-nums", cell: (r) => fmtMs(r.stats.meanMs) },
+                  { header: "Min", align: "right", className: "tabular-nums", cell: (r) => fmtMs(r.stats.minMs) },
+                  { header: "p90", align: "right", className: "tabular-nums", cell: (r) => fmtMs(r.stats.p90Ms) },
+                  { header: "p99", align: "right", className: "tabular-nums", cell: (r) => fmtMs(r.stats.p99Ms) },
+                  {
+                    header: "CV",
+                    align: "right",
+                    className: "tabular-nums",
+                    cell: (r) => (r.stats.cv === null ? "—" : `${(r.stats.cv * 100).toFixed(1)}%`),
+                  },
+                  {
+                    header: "Timed runs",
+                    headerTitle: "Timed inference runs in the newest measurement (the statistics are over these)",
+                    align: "right",
+                    className: "tabular-nums",
+                    cellProps: () => ({ "data-testid": "timed-runs" }),
+                    cell: (r) => r.stats.runs,
+                  },
+                  { header: "Peak mem", align: "right", className: "tabular-nums", cell: (r) => fmtBytes(r.stats.peakMemoryBytes) },
+                  {
+                    header: "Measured",
+                    headerTitle: "When the newest measurement was taken, and how many measurements are stored",
+                    className: "text-xs text-slate-600",
+                    cellProps: () => ({ "data-testid": "stored-measurements" }),
+                    cell: (r) => (
+                      <>
                         {r.measuredAt.slice(0, 10)} · ort {r.runtimeVersion}
                         {typeof r.env?.cpuModel === "string" ? ` · ${r.env.cpuModel}` : ""} · {r.history.length} measurement
                         {r.history.length === 1 ? "" : "s"} stored
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                      </>
+                    ),
+                  },
+                ]}
+              />
             </div>
             {history.some((h) => h.points.length > 1) && <HistoryChart series={history} />}
             <OpShares results={data.results} />
@@ -194,39 +192,54 @@ export function ModelView({ data }: { data: ModelPageData }) {
           </p>
         ) : (
           <div className="overflow-x-auto">
-            <table className="w-full text-left text-sm" data-testid="predictions-table">
-              <thead className="text-xs text-slate-500 uppercase">
-                <tr>
-                  <th className="py-2 pr-3">Platform</th>
-                  <th className="py-2 pr-3">Predictor</th>
-                  <th className="py-2 pr-3 text-right">Predicted</th>
-                  <th className="py-2 pr-3 text-right">Measured</th>
-                  <th className="py-2 text-right">Error</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {data.predictions.map((p) => (
-                  <tr key={`${p.platform}-${p.batch}-${p.predictor}`}>
-                    <td className="py-1.5 pr-3 font-mono text-xs">
+            <Table
+              data-testid="predictions-table"
+              rows={data.predictions}
+              rowKey={(p) => `${p.platform}-${p.batch}-${p.predictor}`}
+              columns={[
+                {
+                  header: "Platform",
+                  className: "font-mono text-xs",
+                  cell: (p) => (
+                    <>
                       {p.platform} · b{p.batch}
-                    </td>
-                    <td className="py-1.5 pr-3">
+                    </>
+                  ),
+                },
+                {
+                  header: "Predictor",
+                  cell: (p) => (
+                    <>
                       {p.predictor} <span className="text-xs text-slate-500">({p.method}{p.status === "promoted" ? ", current" : ""})</span>
-                    </td>
-                    <td className="py-1.5 pr-3 text-right tabular-nums">
+                    </>
+                  ),
+                },
+                {
+                  header: "Predicted",
+                  align: "right",
+                  className: "tabular-nums",
+                  cell: (p) => (
+                    <>
                       {fmtMs(p.predictedMs)}
                       {p.uncertaintyMs !== null && <span className="text-xs text-slate-500"> ± {fmtMs(p.uncertaintyMs)}</span>} ms
-                    </td>
-                    <td className="py-1.5 pr-3 text-right tabular-nums">{p.measuredMs === null ? "—" : `${fmtMs(p.measuredMs)} ms`}</td>
-                    <td
-                      className={`py-1.5 text-right tabular-nums ${p.errorPct !== null && Math.abs(p.errorPct) > 10 ? "text-red-700" : "text-emerald-700"}`}
-                    >
-                      {p.errorPct === null ? "—" : `${p.errorPct > 0 ? "+" : ""}${p.errorPct.toFixed(1)}%`}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+                    </>
+                  ),
+                },
+                {
+                  header: "Measured",
+                  align: "right",
+                  className: "tabular-nums",
+                  cell: (p) => (p.measuredMs === null ? "—" : `${fmtMs(p.measuredMs)} ms`),
+                },
+                {
+                  header: "Error",
+                  align: "right",
+                  className: (p) =>
+                    `tabular-nums ${p.errorPct !== null && Math.abs(p.errorPct) > 10 ? "text-red-700" : "text-emerald-700"}`,
+                  cell: (p) => (p.errorPct === null ? "—" : `${p.errorPct > 0 ? "+" : ""}${p.errorPct.toFixed(1)}%`),
+                },
+              ]}
+            />
           </div>
         )}
       </Card>
@@ -238,42 +251,39 @@ export function ModelView({ data }: { data: ModelPageData }) {
         {data.similar.length === 0 ? (
           <p className="text-sm text-slate-500">No other {m.familyLabel} models in the database yet.</p>
         ) : (
-          <table className="w-full text-left text-sm" data-testid="similar-models">
-            <thead className="text-xs text-slate-500 uppercase">
-              <tr>
-                <th className="py-2 pr-3">Model</th>
-                <th className="py-2 pr-3 text-right">FLOPs</th>
-                <th className="py-2 pr-3 text-right">Params</th>
-                <th className="py-2 pr-3 text-right">Op-mix similarity</th>
-                <th className="py-2 text-right">Latency</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {data.similar.map((s) => (
-                <tr key={s.id}>
-                  <td className="max-w-[20rem] py-1.5 pr-3">
-                    <span className="group flex min-w-0 items-center gap-1.5">
-                      <Link href={`/models/${s.id}`} className="truncate text-indigo-700 hover:underline" title={s.name}>
-                        {s.name}
-                      </Link>
-                      <CopyButton
-                        text={s.name}
-                        tone="light"
-                        ariaLabel={`Copy the name ${s.name}`}
-                        className="opacity-0 group-hover:opacity-100 focus-visible:opacity-100"
-                      />
-                    </span>
-                  </td>
-                  <td className="py-1.5 pr-3 text-right tabular-nums">{fmtCount(s.flops)}</td>
-                  <td className="py-1.5 pr-3 text-right tabular-nums">{fmtCount(s.params)}</td>
-                  <td className="py-1.5 pr-3 text-right tabular-nums">{(s.opCosine * 100).toFixed(0)}%</td>
-                  <td className="py-1.5 text-right text-xs tabular-nums">
-                    {s.latency ? `${fmtMs(s.latency.medianMs)} ms on ${s.latency.platform}` : "—"}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <Table
+            data-testid="similar-models"
+            rows={data.similar}
+            rowKey={(s) => s.id}
+            columns={[
+              {
+                header: "Model",
+                className: "max-w-[20rem]",
+                cell: (s) => (
+                  <span className="group flex min-w-0 items-center gap-1.5">
+                    <Link href={`/models/${s.id}`} className="truncate text-indigo-700 hover:underline" title={s.name}>
+                      {s.name}
+                    </Link>
+                    <CopyButton
+                      text={s.name}
+                      tone="light"
+                      ariaLabel={`Copy the name ${s.name}`}
+                      className="opacity-0 group-hover:opacity-100 focus-visible:opacity-100"
+                    />
+                  </span>
+                ),
+              },
+              { header: "FLOPs", align: "right", className: "tabular-nums", cell: (s) => fmtCount(s.flops) },
+              { header: "Params", align: "right", className: "tabular-nums", cell: (s) => fmtCount(s.params) },
+              { header: "Op-mix similarity", align: "right", className: "tabular-nums", cell: (s) => `${(s.opCosine * 100).toFixed(0)}%` },
+              {
+                header: "Latency",
+                align: "right",
+                className: "text-xs tabular-nums",
+                cell: (s) => (s.latency ? `${fmtMs(s.latency.medianMs)} ms on ${s.latency.platform}` : "—"),
+              },
+            ]}
+          />
         )}
       </Card>
     </div>

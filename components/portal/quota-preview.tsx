@@ -7,6 +7,7 @@ import useSWR from "swr";
 import type { QuotaPreviewResponse } from "@/lib/api/schemas/portal";
 import { api } from "@/components/api-client";
 import { Badge } from "@/components/ui";
+import { Table } from "@/components/ui/table";
 
 const s = (x: number) => (x >= 3600 ? `${(x / 3600).toFixed(2)} h` : `${x.toFixed(1)} s`);
 
@@ -31,32 +32,39 @@ export function QuotaPreview({
   const total = data.items.reduce((a, i) => a + i.estimateSeconds, 0);
   return (
     <div className="mt-4" data-testid="quota-preview">
-      <table className="w-full text-left text-sm">
-        <caption className="mb-1 text-left text-sm font-medium text-slate-700">
-          Cost from your team&apos;s quota ({data.month}): {total ? `about ${s(total)} of device time` : "nothing — every result is stored"}
-        </caption>
-        <thead className="text-xs text-slate-500 uppercase">
-          <tr>
-            <th className="py-1 pr-3">Platform</th>
-            <th className="py-1 pr-3 text-right">Cost</th>
-            <th className="py-1 text-right">Remaining this month</th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100">
-          {data.items.map((i) => (
-            <tr key={i.platform} data-testid={`cost-${i.platform}`}>
-              <td className="py-1 pr-3 font-mono text-xs">{i.platform}</td>
-              <td className="py-1 pr-3 text-right tabular-nums">
-                {i.stored ? <Badge tone="emerald">stored result · free</Badge> : `≈ ${s(i.estimateSeconds)}`}
-              </td>
-              <td className={`py-1 text-right tabular-nums ${i.affordable ? "" : "text-red-700"}`}>
+      <Table
+        density="compact"
+        caption={
+          <>
+            Cost from your team&apos;s quota ({data.month}):{" "}
+            {total ? `about ${s(total)} of device time` : "nothing — every result is stored"}
+          </>
+        }
+        captionClassName="mb-1 text-left text-sm font-medium text-slate-700"
+        rows={data.items}
+        rowKey={(i) => i.platform}
+        rowProps={(i) => ({ "data-testid": `cost-${i.platform}` })}
+        columns={[
+          { header: "Platform", className: "font-mono text-xs", cell: (i) => i.platform },
+          {
+            header: "Cost",
+            align: "right",
+            className: "tabular-nums",
+            cell: (i) => (i.stored ? <Badge tone="emerald">stored result · free</Badge> : `≈ ${s(i.estimateSeconds)}`),
+          },
+          {
+            header: "Remaining this month",
+            align: "right",
+            className: (i) => `tabular-nums ${i.affordable ? "" : "text-red-700"}`,
+            cell: (i) => (
+              <>
                 {i.quotaSeconds === null ? "no quota" : s(i.remainingSeconds)}
                 {!i.affordable && " — not enough"}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+              </>
+            ),
+          },
+        ]}
+      />
     </div>
   );
 }

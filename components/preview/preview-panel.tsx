@@ -7,6 +7,7 @@
  */
 import { useEffect, useRef, useState } from "react";
 import { Badge } from "@/components/ui";
+import { Table } from "@/components/ui/table";
 import { CopyButton } from "@/components/portal/copy-button";
 import { fmtBytes, fmtCount, fmtMs } from "@/components/latency/format";
 import type { PreviewState } from "./use-preview";
@@ -130,72 +131,81 @@ export function PreviewPanel({
           </p>
         )}
         {platforms.length > 0 && (
-          <table className="w-full text-left text-sm" data-testid="preview-latency">
-            <thead className="text-xs text-slate-500 uppercase">
-              <tr>
-                <th className="py-1.5 pr-3">Platform</th>
-                <th className="py-1.5 pr-3 text-right">Predicted</th>
-                {lookup && <th className="py-1.5 text-right">Measured</th>}
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {platforms.map((p) => {
-                const pr = predicted.get(p);
-                const me = lookup?.measured?.[p];
-                const source = me ? "measured" : pr ? "predicted" : "none";
-                return (
-                  <tr key={p} data-testid={`preview-row-${p}`} data-source={source}>
-                    <td className="py-1.5 pr-3">
-                      <span className="font-mono text-xs">{p}</span>
-                      {platformNames[p] && <span className="block text-xs text-slate-500">{platformNames[p]}</span>}
-                    </td>
-                    <td className="py-1.5 pr-3 text-right tabular-nums" data-testid="predicted-ms">
-                      {pr ? (
-                        <>
-                          <span className="whitespace-nowrap">
-                            <Badge tone="indigo">predicted</Badge> {fmtMs(pr.latencyMs)}
-                            {pr.uncertaintyMs !== null && <span className="text-xs text-slate-500"> ± {fmtMs(pr.uncertaintyMs)}</span>} ms
-                          </span>
-                          {pr.uncertaintyMs !== null && pr.uncertaintyMs > 0 && (
-                            <span
-                              className="block text-xs text-slate-500"
-                              data-testid="predicted-interval"
-                              title="the predictor's ensemble spread: ± σ, and ≈95% within ± 2σ"
-                            >
-                              σ {fmtMs(pr.uncertaintyMs)} ms · ≈95% {fmtMs(Math.max(0, pr.latencyMs - 2 * pr.uncertaintyMs))}–
-                              {fmtMs(pr.latencyMs + 2 * pr.uncertaintyMs)} ms
-                            </span>
-                          )}
-                        </>
-                      ) : (
-                        <span className="text-xs text-slate-400">{noPrediction}</span>
+          <Table
+            data-testid="preview-latency"
+            density="snug"
+            rows={platforms}
+            rowKey={(p) => p}
+            rowProps={(p) => ({
+              "data-testid": `preview-row-${p}`,
+              "data-source": lookup?.measured?.[p] ? "measured" : predicted.get(p) ? "predicted" : "none",
+            })}
+            columns={[
+              {
+                header: "Platform",
+                cell: (p) => (
+                  <>
+                    <span className="font-mono text-xs">{p}</span>
+                    {platformNames[p] && <span className="block text-xs text-slate-500">{platformNames[p]}</span>}
+                  </>
+                ),
+              },
+              {
+                header: "Predicted",
+                align: "right",
+                className: "tabular-nums",
+                cellProps: () => ({ "data-testid": "predicted-ms" }),
+                cell: (p) => {
+                  const pr = predicted.get(p);
+                  return pr ? (
+                    <>
+                      <span className="whitespace-nowrap">
+                        <Badge tone="indigo">predicted</Badge> {fmtMs(pr.latencyMs)}
+                        {pr.uncertaintyMs !== null && <span className="text-xs text-slate-500"> ± {fmtMs(pr.uncertaintyMs)}</span>} ms
+                      </span>
+                      {pr.uncertaintyMs !== null && pr.uncertaintyMs > 0 && (
+                        <span
+                          className="block text-xs text-slate-500"
+                          data-testid="predicted-interval"
+                          title="the predictor's ensemble spread: ± σ, and ≈95% within ± 2σ"
+                        >
+                          σ {fmtMs(pr.uncertaintyMs)} ms · ≈95% {fmtMs(Math.max(0, pr.latencyMs - 2 * pr.uncertaintyMs))}–
+                          {fmtMs(pr.latencyMs + 2 * pr.uncertaintyMs)} ms
+                        </span>
                       )}
-                    </td>
-                    {lookup && (
-                      <td className="py-1.5 text-right tabular-nums" data-testid="measured-ms">
-                        {me ? (
-                          <>
-                            <span className="whitespace-nowrap">
-                              <Badge tone="emerald">measured</Badge> {fmtMs(me.medianMs)} ms
-                            </span>
-                            <span className="block text-xs text-slate-500" data-testid="measured-provenance">
-                              {new Date(me.measuredAt).toISOString().slice(0, 10)}
-                              {me.device ? ` · ${me.device}` : ""} · {me.measurementCount} measurement{me.measurementCount === 1 ? "" : "s"}{" "}
-                              stored
-                            </span>
-                          </>
-                        ) : lookup?.state === "looking" ? (
-                          <span className="text-xs text-slate-400">…</span>
-                        ) : (
-                          <span className="text-xs text-slate-400">not measured</span>
-                        )}
-                      </td>
-                    )}
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+                    </>
+                  ) : (
+                    <span className="text-xs text-slate-400">{noPrediction}</span>
+                  );
+                },
+              },
+              lookup && {
+                header: "Measured",
+                align: "right",
+                className: "tabular-nums",
+                cellProps: () => ({ "data-testid": "measured-ms" }),
+                cell: (p) => {
+                  const me = lookup.measured?.[p];
+                  return me ? (
+                    <>
+                      <span className="whitespace-nowrap">
+                        <Badge tone="emerald">measured</Badge> {fmtMs(me.medianMs)} ms
+                      </span>
+                      <span className="block text-xs text-slate-500" data-testid="measured-provenance">
+                        {new Date(me.measuredAt).toISOString().slice(0, 10)}
+                        {me.device ? ` · ${me.device}` : ""} · {me.measurementCount} measurement{me.measurementCount === 1 ? "" : "s"}{" "}
+                        stored
+                      </span>
+                    </>
+                  ) : lookup.state === "looking" ? (
+                    <span className="text-xs text-slate-400">…</span>
+                  ) : (
+                    <span className="text-xs text-slate-400">not measured</span>
+                  );
+                },
+              },
+            ]}
+          />
         )}
         {state.predictions && (
           <p className="mt-1 text-xs text-slate-500">

@@ -4,6 +4,7 @@ import { useState, type FormEvent } from "react";
 import { useRouter } from "next/navigation";
 import { api } from "@/components/api-client";
 import { Alert, Badge, Button, Field, formatDate } from "@/components/ui";
+import { Table } from "@/components/ui/table";
 
 export interface KeyRow {
   id: number;
@@ -101,43 +102,52 @@ export function KeysPanel({
       {keys.length === 0 ? (
         <p className="text-sm text-slate-500">No API keys yet.</p>
       ) : (
-        <table className="w-full text-left text-sm" aria-label="API keys">
-          <thead className="text-xs text-slate-500 uppercase">
-            <tr>
-              <th scope="col" className="py-2 font-medium">Name</th>
-              <th scope="col" className="py-2 font-medium">Key</th>
-              <th scope="col" className="hidden py-2 font-medium md:table-cell">Created</th>
-              <th scope="col" className="hidden py-2 font-medium md:table-cell">Last used</th>
-              <th scope="col" className="py-2 text-right font-medium">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {keys.map((k) => (
-              <tr key={k.id} data-testid={`key-${k.name}`}>
-                <td className="py-2.5">
+        <Table
+          aria-label="API keys"
+          density="airy"
+          scopeCols
+          rows={keys}
+          rowKey={(k) => k.id}
+          rowProps={(k) => ({ "data-testid": `key-${k.name}` })}
+          columns={[
+            {
+              header: "Name",
+              cell: (k) => (
+                <>
                   <div className="font-medium text-slate-900">{k.name}</div>
                   <div className="text-xs text-slate-500">{k.createdBy?.email ?? "deleted user"}</div>
-                </td>
-                <td className="py-2.5 font-mono text-xs">nnlq_{k.prefix}_…</td>
-                <td className="hidden py-2.5 text-slate-600 md:table-cell">{formatDate(k.createdAt)}</td>
-                <td className="hidden py-2.5 text-slate-600 md:table-cell">{k.lastUsedAt ? formatDate(k.lastUsedAt) : "never"}</td>
-                <td className="py-2.5 text-right">
-                  {k.revokedAt ? (
-                    <Badge tone="red">revoked</Badge>
-                  ) : canRevokeAny || k.createdBy?.id === myUserId ? (
-                    <Button variant="danger" disabled={busy} onClick={() => void revoke(k)} aria-label={`Revoke ${k.name}`}>
-                      Revoke
-                    </Button>
-                  ) : (
-                    <Badge tone="emerald">active</Badge>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                </>
+              ),
+            },
+            { header: "Key", className: "font-mono text-xs", cell: (k) => `nnlq_${k.prefix}_…` },
+            {
+              header: "Created",
+              headerClassName: "hidden md:table-cell",
+              className: "hidden text-slate-600 md:table-cell",
+              cell: (k) => formatDate(k.createdAt),
+            },
+            {
+              header: "Last used",
+              headerClassName: "hidden md:table-cell",
+              className: "hidden text-slate-600 md:table-cell",
+              cell: (k) => (k.lastUsedAt ? formatDate(k.lastUsedAt) : "never"),
+            },
+            {
+              header: <span className="sr-only">Actions</span>,
+              align: "right",
+              cell: (k) =>
+                k.revokedAt ? (
+                  <Badge tone="red">revoked</Badge>
+                ) : canRevokeAny || k.createdBy?.id === myUserId ? (
+                  <Button variant="danger" disabled={busy} onClick={() => void revoke(k)} aria-label={`Revoke ${k.name}`}>
+                    Revoke
+                  </Button>
+                ) : (
+                  <Badge tone="emerald">active</Badge>
+                ),
+            },
+          ]}
+        />
       )}
     </div>
   );

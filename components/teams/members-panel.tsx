@@ -4,6 +4,7 @@ import { useState, type FormEvent } from "react";
 import { useRouter } from "next/navigation";
 import { api } from "@/components/api-client";
 import { Alert, Badge, Button, Field, Select } from "@/components/ui";
+import { Table } from "@/components/ui/table";
 
 type Role = "member" | "admin" | "owner";
 export interface MemberRow {
@@ -62,74 +63,81 @@ export function MembersPanel({
     <div className="space-y-4">
       {error && <Alert>{error}</Alert>}
       {notice && <Alert kind="success">{notice}</Alert>}
-      <table className="w-full text-left text-sm" aria-label="Team members">
-        <thead className="text-xs text-slate-500 uppercase">
-          <tr>
-            <th scope="col" className="py-2 font-medium">Member</th>
-            <th scope="col" className="py-2 font-medium">Role</th>
-            <th scope="col" className="py-2 text-right font-medium">
-              <span className="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100">
-          {members.map((m) => {
-            const self = m.userId === myUserId;
-            const editable = canManage && (m.role !== "owner" || myRole === "owner");
-            return (
-              <tr key={m.userId} data-testid={`member-${m.email}`}>
-                <td className="py-2.5">
-                  <div className="font-medium text-slate-900">
-                    {m.name} {self && <span className="text-slate-400">(you)</span>}
-                  </div>
-                  <div className="text-slate-500">{m.email}</div>
-                </td>
-                <td className="py-2.5">
-                  {editable ? (
-                    <label className="inline-flex items-center gap-2">
-                      <span className="sr-only">Role of {m.email}</span>
-                      <select
-                        value={m.role}
-                        disabled={busy}
-                        onChange={(e) =>
-                          void run(
-                            () => api(`/api/v1/teams/${teamId}/members/${m.userId}`, { method: "PATCH", body: { role: e.target.value } }),
-                            `${m.email} is now ${e.target.value}.`,
-                          )
-                        }
-                        className="rounded-md border-0 py-1 pr-7 pl-2 text-sm ring-1 ring-slate-300 ring-inset focus:ring-2 focus:ring-indigo-600"
-                      >
-                        <option value="member">member</option>
-                        <option value="admin">admin</option>
-                        {myRole === "owner" && <option value="owner">owner</option>}
-                      </select>
-                    </label>
-                  ) : (
-                    <Badge tone={ROLE_TONE[m.role]}>{m.role}</Badge>
-                  )}
-                </td>
-                <td className="py-2.5 text-right">
-                  {(editable || self) && (
-                    <Button
-                      variant="danger"
-                      disabled={busy}
-                      aria-label={self ? "Leave team" : `Remove ${m.email}`}
-                      onClick={() =>
-                        void run(async () => {
+      <Table
+        aria-label="Team members"
+        density="airy"
+        scopeCols
+        rows={members}
+        rowKey={(m) => m.userId}
+        rowProps={(m) => ({ "data-testid": `member-${m.email}` })}
+        columns={[
+          {
+            header: "Member",
+            cell: (m) => (
+              <>
+                <div className="font-medium text-slate-900">
+                  {m.name} {m.userId === myUserId && <span className="text-slate-400">(you)</span>}
+                </div>
+                <div className="text-slate-500">{m.email}</div>
+              </>
+            ),
+          },
+          {
+            header: "Role",
+            cell: (m) =>
+              canManage && (m.role !== "owner" || myRole === "owner") ? (
+                <label className="inline-flex items-center gap-2">
+                  <span className="sr-only">Role of {m.email}</span>
+                  <select
+                    value={m.role}
+                    disabled={busy}
+                    onChange={(e) =>
+                      void run(
+                        () => api(`/api/v1/teams/${teamId}/members/${m.userId}`, { method: "PATCH", body: { role: e.target.value } }),
+                        `${m.email} is now ${e.target.value}.`,
+                      )
+                    }
+                    className="rounded-md border-0 py-1 pr-7 pl-2 text-sm ring-1 ring-slate-300 ring-inset focus:ring-2 focus:ring-indigo-600"
+                  >
+                    <option value="member">member</option>
+                    <option value="admin">admin</option>
+                    {myRole === "owner" && <option value="owner">owner</option>}
+                  </select>
+                </label>
+              ) : (
+                <Badge tone={ROLE_TONE[m.role]}>{m.role}</Badge>
+              ),
+          },
+          {
+            header: <span className="sr-only">Actions</span>,
+            align: "right",
+            cell: (m) => {
+              const self = m.userId === myUserId;
+              const editable = canManage && (m.role !== "owner" || myRole === "owner");
+              return (
+                (editable || self) && (
+                  <Button
+                    variant="danger"
+                    disabled={busy}
+                    aria-label={self ? "Leave team" : `Remove ${m.email}`}
+                    onClick={() =>
+                      void run(
+                        async () => {
                           await api(`/api/v1/teams/${teamId}/members/${m.userId}`, { method: "DELETE" });
                           if (self) router.push("/teams");
-                        }, self ? "You left the team." : `Removed ${m.email}.`)
-                      }
-                    >
-                      {self ? "Leave" : "Remove"}
-                    </Button>
-                  )}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+                        },
+                        self ? "You left the team." : `Removed ${m.email}.`,
+                      )
+                    }
+                  >
+                    {self ? "Leave" : "Remove"}
+                  </Button>
+                )
+              );
+            },
+          },
+        ]}
+      />
 
       {canManage && (
         <form

@@ -3,6 +3,7 @@ import { redirect } from "next/navigation";
 import { isNnlqError } from "@/lib/errors";
 import { adminPageData, pageCaller, thisMonth } from "@/lib/services/pages";
 import { Alert, Card, PageHeader, formatDate } from "@/components/ui";
+import { Table } from "@/components/ui/table";
 import { StateBadge } from "@/components/latency/format";
 import { DeviceToggle, QuotaForm, WorkerTokens } from "@/components/portal/admin-panels";
 
@@ -53,36 +54,36 @@ export default async function AdminPage({ searchParams }: { searchParams: Promis
             <p className="text-sm text-slate-500">No teams yet.</p>
           ) : (
             <div className="overflow-x-auto">
-              <table className="w-full text-left text-sm" data-testid="admin-teams">
-                <thead className="text-xs text-slate-500 uppercase">
-                  <tr>
-                    <th className="py-2 pr-3">Team</th>
-                    <th className="py-2 pr-3 text-right">Members</th>
-                    <th className="py-2">Quota / used per platform</th>
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-slate-100">
-                  {o.teams.map((t) => (
-                    <tr key={t.id} data-testid={`admin-team-${t.id}`}>
-                      <td className="py-1.5 pr-3 align-top">
-                        <Link href={`/teams/${t.id}/quota?month=${month}`} className="text-indigo-700 hover:underline">
-                          {t.name}
-                        </Link>
-                      </td>
-                      <td className="py-1.5 pr-3 text-right align-top tabular-nums">{t.members}</td>
-                      <td className="py-1.5 text-xs">
-                        {t.lines.length === 0
-                          ? "—"
-                          : t.lines.map((l) => (
-                              <div key={l.platform}>
-                                <span className="font-mono">{l.platform}</span>: {secs(l.quotaSeconds)} / {secs(l.usedSeconds)} used
-                              </div>
-                            ))}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <Table
+                data-testid="admin-teams"
+                rows={o.teams}
+                rowKey={(t) => t.id}
+                rowProps={(t) => ({ "data-testid": `admin-team-${t.id}` })}
+                columns={[
+                  {
+                    header: "Team",
+                    className: "align-top",
+                    cell: (t) => (
+                      <Link href={`/teams/${t.id}/quota?month=${month}`} className="text-indigo-700 hover:underline">
+                        {t.name}
+                      </Link>
+                    ),
+                  },
+                  { header: "Members", align: "right", className: "align-top tabular-nums", cell: (t) => t.members },
+                  {
+                    header: "Quota / used per platform",
+                    className: "text-xs",
+                    cell: (t) =>
+                      t.lines.length === 0
+                        ? "—"
+                        : t.lines.map((l) => (
+                            <div key={l.platform}>
+                              <span className="font-mono">{l.platform}</span>: {secs(l.quotaSeconds)} / {secs(l.usedSeconds)} used
+                            </div>
+                          )),
+                  },
+                ]}
+              />
             </div>
           )}
         </Card>
@@ -94,36 +95,27 @@ export default async function AdminPage({ searchParams }: { searchParams: Promis
           {o.devices.length === 0 ? (
             <p className="text-sm text-slate-500">No device has registered yet: start a worker with a worker token (npm run worker).</p>
           ) : (
-            <table className="w-full text-left text-sm" data-testid="admin-devices">
-              <thead className="text-xs text-slate-500 uppercase">
-                <tr>
-                  <th className="py-2 pr-3">Platform</th>
-                  <th className="py-2 pr-3">Host</th>
-                  <th className="py-2 pr-3">Status</th>
-                  <th className="py-2 pr-3">CPU</th>
-                  <th className="py-2 pr-3">Last heartbeat</th>
-                  <th className="py-2" />
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {o.devices.map((d) => (
-                  <tr key={d.id} data-testid={`admin-device-${d.id}`}>
-                    <td className="py-1.5 pr-3 font-mono text-xs">{d.platform}</td>
-                    <td className="py-1.5 pr-3">{d.hostName}</td>
-                    <td className="py-1.5 pr-3">
-                      <StateBadge state={d.status} />
-                    </td>
-                    <td className="py-1.5 pr-3 text-xs text-slate-600">
-                      {typeof d.hostInfo?.cpuModel === "string" ? d.hostInfo.cpuModel : "—"}
-                    </td>
-                    <td className="py-1.5 pr-3 text-xs text-slate-600">{formatDate(d.lastHeartbeatAt)}</td>
-                    <td className="py-1.5 text-right">
-                      <DeviceToggle id={d.id} hostName={d.hostName} platform={d.platform} disabled={d.adminDisabledAt !== null} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <Table
+              data-testid="admin-devices"
+              rows={o.devices}
+              rowKey={(d) => d.id}
+              rowProps={(d) => ({ "data-testid": `admin-device-${d.id}` })}
+              columns={[
+                { header: "Platform", className: "font-mono text-xs", cell: (d) => d.platform },
+                { header: "Host", cell: (d) => d.hostName },
+                { header: "Status", cell: (d) => <StateBadge state={d.status} /> },
+                {
+                  header: "CPU",
+                  className: "text-xs text-slate-600",
+                  cell: (d) => (typeof d.hostInfo?.cpuModel === "string" ? d.hostInfo.cpuModel : "—"),
+                },
+                { header: "Last heartbeat", className: "text-xs text-slate-600", cell: (d) => formatDate(d.lastHeartbeatAt) },
+                {
+                  align: "right",
+                  cell: (d) => <DeviceToggle id={d.id} hostName={d.hostName} platform={d.platform} disabled={d.adminDisabledAt !== null} />,
+                },
+              ]}
+            />
           )}
         </Card>
 

@@ -7,6 +7,7 @@ import { publicBrowse, publicMatrix, publicPlatforms } from "@/lib/services/port
 import { BROWSE_SORTS, browseQuery, type BrowseResponse } from "@/lib/api/schemas/portal";
 import { ALL_FAMILIES } from "@/lib/onnx/families";
 import { Alert, Badge, Card, PageHeader } from "@/components/ui";
+import { Table } from "@/components/ui/table";
 import { fmtCount, fmtMs } from "@/components/latency/format";
 import { MatrixTable } from "@/components/portal/matrix-table";
 import { CopyButton } from "@/components/portal/copy-button";
@@ -232,66 +233,60 @@ export default async function BrowsePage({ searchParams }: { searchParams: Promi
               </p>
             ) : (
               <div className="overflow-x-auto">
-                <table className="w-full text-left text-sm" data-testid="browse-table">
-                  <thead className="text-xs text-slate-500 uppercase">
-                    <tr>
-                      <th scope="col" className="py-2 pr-3">
-                        Model
-                      </th>
-                      <th scope="col" className="py-2 pr-3">
-                        Family
-                      </th>
-                      <th scope="col" className="py-2 pr-3 text-right">
-                        Batch
-                      </th>
-                      {(["flops", "params", "latency"] as const).map((k) => (
-                        <th key={k} scope="col" className="py-2 pr-3 text-right" aria-sort={ariaSort(k)}>
-                          <Link href={sortHref(k)} className="hover:text-slate-900" data-testid={`sort-${k}`}>
-                            {SORT_LABEL[k]}
-                            {params.sort === k ? (params.dir === "asc" ? " ↑" : " ↓") : ""}
+                <Table
+                  data-testid="browse-table"
+                  scopeCols
+                  rows={result.items}
+                  rowKey={(r) => `${r.model.id}-${r.batch}`}
+                  rowProps={(r) => ({ "data-testid": "browse-row", "data-family": r.model.family, "data-median": r.medianMs })}
+                  columns={[
+                    {
+                      header: "Model",
+                      className: "max-w-[20rem]",
+                      cell: (r) => (
+                        <span className="group flex min-w-0 items-center gap-1.5">
+                          <Link
+                            href={`/models/${r.model.id}`}
+                            className="truncate font-medium text-indigo-700 hover:underline"
+                            title={r.model.name}
+                          >
+                            {r.model.name}
                           </Link>
-                        </th>
-                      ))}
-                      <th
-                        scope="col"
-                        className="py-2 text-right"
-                        title="Stored measurements of this model on this platform and batch size (each one a set of timed runs)"
-                      >
-                        Measurements
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody className="divide-y divide-slate-100">
-                    {result.items.map((r) => (
-                      <tr key={`${r.model.id}-${r.batch}`} data-testid="browse-row" data-family={r.model.family} data-median={r.medianMs}>
-                        <td className="max-w-[20rem] py-1.5 pr-3">
-                          <span className="group flex min-w-0 items-center gap-1.5">
-                            <Link
-                              href={`/models/${r.model.id}`}
-                              className="truncate font-medium text-indigo-700 hover:underline"
-                              title={r.model.name}
-                            >
-                              {r.model.name}
-                            </Link>
-                            {r.model.visibility === "private" && <Badge tone="amber">private</Badge>}
-                            <CopyButton
-                              text={r.model.name}
-                              tone="light"
-                              ariaLabel={`Copy the name ${r.model.name}`}
-                              className="opacity-0 group-hover:opacity-100 focus-visible:opacity-100"
-                            />
-                          </span>
-                        </td>
-                        <td className="py-1.5 pr-3 whitespace-nowrap">{familyLabel(r.model.family)}</td>
-                        <td className="py-1.5 pr-3 text-right tabular-nums">{r.batch}</td>
-                        <td className="py-1.5 pr-3 text-right whitespace-nowrap tabular-nums">{fmtCount(r.model.flops)}</td>
-                        <td className="py-1.5 pr-3 text-right whitespace-nowrap tabular-nums">{fmtCount(r.model.params)}</td>
-                        <td className="py-1.5 pr-3 text-right font-medium whitespace-nowrap tabular-nums">{fmtMs(r.medianMs)} ms</td>
-                        <td className="py-1.5 text-right tabular-nums text-slate-500">{r.measurementCount}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                          {r.model.visibility === "private" && <Badge tone="amber">private</Badge>}
+                          <CopyButton
+                            text={r.model.name}
+                            tone="light"
+                            ariaLabel={`Copy the name ${r.model.name}`}
+                            className="opacity-0 group-hover:opacity-100 focus-visible:opacity-100"
+                          />
+                        </span>
+                      ),
+                    },
+                    { header: "Family", className: "whitespace-nowrap", cell: (r) => familyLabel(r.model.family) },
+                    { header: "Batch", align: "right", className: "tabular-nums", cell: (r) => r.batch },
+                    ...(["flops", "params", "latency"] as const).map((k) => ({
+                      key: k,
+                      header: (
+                        <Link href={sortHref(k)} className="hover:text-slate-900" data-testid={`sort-${k}`}>
+                          {SORT_LABEL[k]}
+                          {params.sort === k ? (params.dir === "asc" ? " ↑" : " ↓") : ""}
+                        </Link>
+                      ),
+                      headerProps: { "aria-sort": ariaSort(k) } as const,
+                      align: "right" as const,
+                      className: k === "latency" ? "font-medium whitespace-nowrap tabular-nums" : "whitespace-nowrap tabular-nums",
+                      cell: (r: (typeof result.items)[number]) =>
+                        k === "flops" ? fmtCount(r.model.flops) : k === "params" ? fmtCount(r.model.params) : `${fmtMs(r.medianMs)} ms`,
+                    })),
+                    {
+                      header: "Measurements",
+                      headerTitle: "Stored measurements of this model on this platform and batch size (each one a set of timed runs)",
+                      align: "right",
+                      className: "tabular-nums text-slate-500",
+                      cell: (r) => r.measurementCount,
+                    },
+                  ]}
+                />
               </div>
             )}
             <nav aria-label="Pages" className="mt-4 flex justify-between text-sm">

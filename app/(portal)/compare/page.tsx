@@ -6,6 +6,7 @@ import { compareModelsPublic, comparePlatformsPublic } from "@/lib/services/page
 import { publicCompare, publicPlatforms } from "@/lib/services/portal-cached";
 import { ALL_FAMILIES } from "@/lib/onnx/families";
 import { Alert, Card, PageHeader } from "@/components/ui";
+import { Table } from "@/components/ui/table";
 import { fmtCount, fmtMs } from "@/components/latency/format";
 import { PlatformPairChart, PredictedVsMeasuredChart } from "@/components/portal/compare-charts";
 import { flatParams, hrefWith, type SearchParams } from "@/components/portal/search-params";
@@ -154,37 +155,27 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
                 ))}
               </nav>
               <div className="overflow-x-auto">
-                <table className="w-full text-left text-sm">
-                  <thead className="text-xs text-slate-500 uppercase">
-                    <tr>
-                      <th className="py-2 pr-3">Platform</th>
-                      <th className="py-2 pr-3">Method</th>
-                      <th className="py-2 pr-3 text-right">n</th>
-                      <th className="py-2 pr-3 text-right">MAPE</th>
-                      <th className="py-2 pr-3 text-right">RMSPE</th>
-                      <th className="py-2 pr-3 text-right">Acc@5%</th>
-                      <th className="py-2 pr-3 text-right">Acc@10%</th>
-                      <th className="py-2 text-right">Kendall τ</th>
-                    </tr>
-                  </thead>
-                  <tbody className="divide-y divide-slate-100">
-                    {cmp.evaluation.rows
-                      .filter((r) => r.split === evalSplit)
-                      .sort((x, y) => x.platform.localeCompare(y.platform) || x.mape - y.mape)
-                      .map((r) => (
-                        <tr key={`${r.platform}-${r.method}`}>
-                          <td className="py-1 pr-3 font-mono text-xs">{r.platform}</td>
-                          <td className="py-1 pr-3">{r.method}</td>
-                          <td className="py-1 pr-3 text-right tabular-nums">{r.n ?? "—"}</td>
-                          <td className="py-1 pr-3 text-right tabular-nums">{pct(r.mape)}</td>
-                          <td className="py-1 pr-3 text-right tabular-nums">{pct(r.rmspe)}</td>
-                          <td className="py-1 pr-3 text-right tabular-nums">{pct(r.acc5)}</td>
-                          <td className="py-1 pr-3 text-right tabular-nums">{pct(r.acc10)}</td>
-                          <td className="py-1 text-right tabular-nums">{r.kendallTau === null ? "—" : r.kendallTau.toFixed(3)}</td>
-                        </tr>
-                      ))}
-                  </tbody>
-                </table>
+                <Table
+                  rows={cmp.evaluation.rows
+                    .filter((r) => r.split === evalSplit)
+                    .sort((x, y) => x.platform.localeCompare(y.platform) || x.mape - y.mape)}
+                  rowKey={(r) => `${r.platform}-${r.method}`}
+                  columns={[
+                    { header: "Platform", className: "font-mono text-xs", cell: (r) => r.platform },
+                    { header: "Method", cell: (r) => r.method },
+                    { header: "n", align: "right", className: "tabular-nums", cell: (r) => r.n ?? "—" },
+                    { header: "MAPE", align: "right", className: "tabular-nums", cell: (r) => pct(r.mape) },
+                    { header: "RMSPE", align: "right", className: "tabular-nums", cell: (r) => pct(r.rmspe) },
+                    { header: "Acc@5%", align: "right", className: "tabular-nums", cell: (r) => pct(r.acc5) },
+                    { header: "Acc@10%", align: "right", className: "tabular-nums", cell: (r) => pct(r.acc10) },
+                    {
+                      header: "Kendall τ",
+                      align: "right",
+                      className: "tabular-nums",
+                      cell: (r) => (r.kendallTau === null ? "—" : r.kendallTau.toFixed(3)),
+                    },
+                  ]}
+                />
               </div>
             </div>
           )}
@@ -336,24 +327,19 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
                   Over {pair.total.toLocaleString("en")} shared models, {pair.b} takes <strong>{pair.geoMeanRatio!.toFixed(2)}×</strong> the
                   time of {pair.a} (geometric mean).
                 </p>
-                <table className="w-full text-left text-xs" data-testid="platform-ratios">
-                  <thead className="text-slate-500">
-                    <tr>
-                      <th className="py-1 pr-2">Family</th>
-                      <th className="py-1 pr-2 text-right">Models</th>
-                      <th className="py-1 text-right">Median B/A</th>
-                    </tr>
-                  </thead>
-                  <tbody className="divide-y divide-slate-100">
-                    {pair.ratios.map((r) => (
-                      <tr key={r.family}>
-                        <td className="py-1 pr-2">{r.label}</td>
-                        <td className="py-1 pr-2 text-right tabular-nums">{r.n}</td>
-                        <td className="py-1 text-right tabular-nums">{r.medianRatio.toFixed(2)}×</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                <Table
+                  data-testid="platform-ratios"
+                  density="tight"
+                  size="xs"
+                  headClassName="text-slate-500"
+                  rows={pair.ratios}
+                  rowKey={(r) => r.family}
+                  columns={[
+                    { header: "Family", cell: (r) => r.label },
+                    { header: "Models", align: "right", className: "tabular-nums", cell: (r) => r.n },
+                    { header: "Median B/A", align: "right", className: "tabular-nums", cell: (r) => `${r.medianRatio.toFixed(2)}×` },
+                  ]}
+                />
               </div>
             </div>
           )}
@@ -368,47 +354,52 @@ function ResidualTable({ data }: { data: CompareData }) {
   const span = Math.max(10, ...data.residuals.flatMap((r) => [Math.abs(r.p10Pct), Math.abs(r.p90Pct)]));
   const x = (v: number) => 50 + (v / span) * 50;
   return (
-    <table className="w-full text-left text-sm" data-testid="residuals">
-      <caption className="mb-1 text-left text-sm font-medium text-slate-700">
-        Residuals by family: (predicted − measured) / measured
-      </caption>
-      <thead className="text-xs text-slate-500">
-        <tr>
-          <th className="py-1 pr-3">Family</th>
-          <th className="py-1 pr-3 text-right">Models</th>
-          <th className="py-1 pr-3 text-right">MAPE</th>
-          <th className="py-1 pr-3 text-right">Median</th>
-          <th className="w-1/3 py-1">
-            p10 – p90 (±{span.toFixed(0)}%)
-          </th>
-        </tr>
-      </thead>
-      <tbody className="divide-y divide-slate-100">
-        {data.residuals.map((r) => (
-          <tr key={r.family}>
-            <td className="py-1 pr-3">{r.label}</td>
-            <td className="py-1 pr-3 text-right tabular-nums">{r.n}</td>
-            <td className={`py-1 pr-3 text-right tabular-nums ${r.mape > 10 ? "text-red-700" : ""}`}>{r.mape.toFixed(1)}%</td>
-            <td className="py-1 pr-3 text-right tabular-nums">
+    <Table
+      data-testid="residuals"
+      density="compact"
+      headClassName="text-xs text-slate-500"
+      caption="Residuals by family: (predicted − measured) / measured"
+      captionClassName="mb-1 text-left text-sm font-medium text-slate-700"
+      rows={data.residuals}
+      rowKey={(r) => r.family}
+      columns={[
+        { header: "Family", cell: (r) => r.label },
+        { header: "Models", align: "right", className: "tabular-nums", cell: (r) => r.n },
+        {
+          header: "MAPE",
+          align: "right",
+          className: (r) => `tabular-nums ${r.mape > 10 ? "text-red-700" : ""}`,
+          cell: (r) => `${r.mape.toFixed(1)}%`,
+        },
+        {
+          header: "Median",
+          align: "right",
+          className: "tabular-nums",
+          cell: (r) => (
+            <>
               {r.medianPct > 0 ? "+" : ""}
               {r.medianPct.toFixed(1)}%
-            </td>
-            <td className="py-1">
-              <div
-                className="relative h-3 rounded bg-slate-100"
-                aria-label={`p10 ${r.p10Pct.toFixed(1)}%, median ${r.medianPct.toFixed(1)}%, p90 ${r.p90Pct.toFixed(1)}%`}
-              >
-                <span className="absolute top-0 h-3 w-px bg-slate-400" style={{ left: "50%" }} />
-                <span
-                  className="absolute top-0.5 h-2 rounded bg-indigo-300"
-                  style={{ left: `${x(r.p10Pct)}%`, width: `${Math.max(0.5, x(r.p90Pct) - x(r.p10Pct))}%` }}
-                />
-                <span className="absolute top-0 h-3 w-0.5 bg-indigo-700" style={{ left: `${x(r.medianPct)}%` }} />
-              </div>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+            </>
+          ),
+        },
+        {
+          header: <>p10 – p90 (±{span.toFixed(0)}%)</>,
+          headerClassName: "w-1/3",
+          cell: (r) => (
+            <div
+              className="relative h-3 rounded bg-slate-100"
+              aria-label={`p10 ${r.p10Pct.toFixed(1)}%, median ${r.medianPct.toFixed(1)}%, p90 ${r.p90Pct.toFixed(1)}%`}
+            >
+              <span className="absolute top-0 h-3 w-px bg-slate-400" style={{ left: "50%" }} />
+              <span
+                className="absolute top-0.5 h-2 rounded bg-indigo-300"
+                style={{ left: `${x(r.p10Pct)}%`, width: `${Math.max(0.5, x(r.p90Pct) - x(r.p10Pct))}%` }}
+              />
+              <span className="absolute top-0 h-3 w-0.5 bg-indigo-700" style={{ left: `${x(r.medianPct)}%` }} />
+            </div>
+          ),
+        },
+      ]}
+    />
   );
 }

@@ -4,6 +4,7 @@ import { publicLeaderboards, publicPlatforms, publicPredictorBoard } from "@/lib
 import { leaderboardQuery } from "@/lib/api/schemas/portal";
 import { ALL_FAMILIES } from "@/lib/onnx/families";
 import { Alert, Card, PageHeader } from "@/components/ui";
+import { Table } from "@/components/ui/table";
 import { fmtCount, fmtMs } from "@/components/latency/format";
 import { ParetoChart } from "@/components/portal/pareto-chart";
 import { CopyButton } from "@/components/portal/copy-button";
@@ -114,30 +115,28 @@ export default async function LeaderboardsPage({ searchParams }: { searchParams:
               <ParetoChart sample={board.sample} front={board.paretoFront} labels={labels} />
               <details className="mt-3 text-sm">
                 <summary className="cursor-pointer text-slate-700">Pareto-front models ({board.paretoFront.length})</summary>
-                <table className="mt-2 w-full text-left text-xs" data-testid="pareto-front">
-                  <thead className="text-slate-500">
-                    <tr>
-                      <th className="py-1 pr-2">Model</th>
-                      <th className="py-1 pr-2">Family</th>
-                      <th className="py-1 pr-2 text-right">FLOPs</th>
-                      <th className="py-1 text-right">Latency</th>
-                    </tr>
-                  </thead>
-                  <tbody className="divide-y divide-slate-100">
-                    {board.paretoFront.slice(0, 200).map((p) => (
-                      <tr key={p.id}>
-                        <td className="py-1 pr-2">
-                          <Link href={`/models/${p.id}`} className="text-indigo-700 hover:underline" title={p.name}>
-                            {p.name}
-                          </Link>
-                        </td>
-                        <td className="py-1 pr-2">{labels[p.family] ?? p.family}</td>
-                        <td className="py-1 pr-2 text-right tabular-nums">{fmtCount(p.flops)}</td>
-                        <td className="py-1 text-right tabular-nums">{fmtMs(p.medianMs)} ms</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                <Table
+                  className="mt-2"
+                  data-testid="pareto-front"
+                  density="tight"
+                  size="xs"
+                  headClassName="text-slate-500"
+                  rows={board.paretoFront.slice(0, 200)}
+                  rowKey={(p) => p.id}
+                  columns={[
+                    {
+                      header: "Model",
+                      cell: (p) => (
+                        <Link href={`/models/${p.id}`} className="text-indigo-700 hover:underline" title={p.name}>
+                          {p.name}
+                        </Link>
+                      ),
+                    },
+                    { header: "Family", cell: (p) => labels[p.family] ?? p.family },
+                    { header: "FLOPs", align: "right", className: "tabular-nums", cell: (p) => fmtCount(p.flops) },
+                    { header: "Latency", align: "right", className: "tabular-nums", cell: (p) => `${fmtMs(p.medianMs)} ms` },
+                  ]}
+                />
               </details>
             </>
           )}
@@ -153,23 +152,16 @@ export default async function LeaderboardsPage({ searchParams }: { searchParams:
               {board.batch} yet.
             </p>
           ) : (
-            <table className="w-full text-left text-sm" data-testid="platform-ranking">
-              <thead className="text-xs text-slate-500 uppercase">
-                <tr>
-                  <th className="py-2 pr-3">#</th>
-                  <th className="py-2 pr-3">Platform</th>
-                  <th className="py-2 pr-3 text-right">Relative latency</th>
-                  <th className="py-2 pr-3 text-right">Geo-mean</th>
-                  <th className="py-2 text-right" title="Models measured on both this platform and the reference">
-                    Shared models (n)
-                  </th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {board.platforms.map((p, i) => (
-                  <tr key={p.platform}>
-                    <td className="py-1.5 pr-3 text-slate-500">{i + 1}</td>
-                    <td className="py-1.5 pr-3">
+            <Table
+              data-testid="platform-ranking"
+              rows={board.platforms}
+              rowKey={(p) => p.platform}
+              columns={[
+                { header: "#", className: "text-slate-500", cell: (_p, i) => i + 1 },
+                {
+                  header: "Platform",
+                  cell: (p) => (
+                    <>
                       <Link
                         href={hrefWith("/leaderboards", current, { platform: p.platform })}
                         className="font-mono text-xs text-indigo-700 hover:underline"
@@ -177,16 +169,26 @@ export default async function LeaderboardsPage({ searchParams }: { searchParams:
                         {p.platform}
                       </Link>
                       <span className="block text-xs text-slate-500">{p.name}</span>
-                    </td>
-                    <td className="py-1.5 pr-3 text-right font-medium tabular-nums">{p.relative.toFixed(2)}×</td>
-                    <td className="py-1.5 pr-3 text-right tabular-nums">{fmtMs(p.geoMeanMs)} ms</td>
-                    <td className="py-1.5 text-right tabular-nums" data-testid="shared-models">
-                      {p.models}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+                    </>
+                  ),
+                },
+                {
+                  header: "Relative latency",
+                  align: "right",
+                  className: "font-medium tabular-nums",
+                  cell: (p) => `${p.relative.toFixed(2)}×`,
+                },
+                { header: "Geo-mean", align: "right", className: "tabular-nums", cell: (p) => `${fmtMs(p.geoMeanMs)} ms` },
+                {
+                  header: "Shared models (n)",
+                  headerTitle: "Models measured on both this platform and the reference",
+                  align: "right",
+                  className: "tabular-nums",
+                  cellProps: () => ({ "data-testid": "shared-models" }),
+                  cell: (p) => p.models,
+                },
+              ]}
+            />
           )}
           {board.unranked.length > 0 && (
             <p className="mt-3 text-xs text-slate-500" data-testid="platforms-unranked">
@@ -232,29 +234,32 @@ export default async function LeaderboardsPage({ searchParams }: { searchParams:
               )}
               <div className="grid gap-4 lg:grid-cols-2">
                 {Object.entries(predictors.byPlatform).map(([platform, rows]) => (
-                  <table key={platform} className="w-full text-left text-sm">
-                    <caption className="mb-1 text-left font-mono text-xs text-slate-600">{platform}</caption>
-                    <thead className="text-xs text-slate-500">
-                      <tr>
-                        <th className="py-1 pr-2">#</th>
-                        <th className="py-1 pr-2">Method</th>
-                        <th className="py-1 pr-2 text-right">Acc@10%</th>
-                        <th className="py-1 pr-2 text-right">Acc@5%</th>
-                        <th className="py-1 text-right">MAPE</th>
-                      </tr>
-                    </thead>
-                    <tbody className="divide-y divide-slate-100">
-                      {rows.map((r, i) => (
-                        <tr key={r.method}>
-                          <td className="py-1 pr-2 text-slate-500">{i + 1}</td>
-                          <td className="py-1 pr-2">{r.method}</td>
-                          <td className="py-1 pr-2 text-right tabular-nums">{r.acc10 === null ? "—" : `${r.acc10.toFixed(1)}%`}</td>
-                          <td className="py-1 pr-2 text-right tabular-nums">{r.acc5 === null ? "—" : `${r.acc5.toFixed(1)}%`}</td>
-                          <td className="py-1 text-right tabular-nums">{r.mape.toFixed(2)}%</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
+                  <Table
+                    key={platform}
+                    density="tight"
+                    headClassName="text-xs text-slate-500"
+                    caption={platform}
+                    captionClassName="mb-1 text-left font-mono text-xs text-slate-600"
+                    rows={rows}
+                    rowKey={(r) => r.method}
+                    columns={[
+                      { header: "#", className: "text-slate-500", cell: (_r, i) => i + 1 },
+                      { header: "Method", cell: (r) => r.method },
+                      {
+                        header: "Acc@10%",
+                        align: "right",
+                        className: "tabular-nums",
+                        cell: (r) => (r.acc10 === null ? "—" : `${r.acc10.toFixed(1)}%`),
+                      },
+                      {
+                        header: "Acc@5%",
+                        align: "right",
+                        className: "tabular-nums",
+                        cell: (r) => (r.acc5 === null ? "—" : `${r.acc5.toFixed(1)}%`),
+                      },
+                      { header: "MAPE", align: "right", className: "tabular-nums", cell: (r) => `${r.mape.toFixed(2)}%` },
+                    ]}
+                  />
                 ))}
               </div>
             </div>

@@ -3,6 +3,7 @@ import { notFound, redirect } from "next/navigation";
 import { isNnlqError } from "@/lib/errors";
 import { pageCaller, teamQuota } from "@/lib/services/pages";
 import { Alert, Badge, Card, PageHeader, formatDate } from "@/components/ui";
+import { Table } from "@/components/ui/table";
 import { TeamUsageChart } from "@/components/portal/team-usage-chart";
 
 export const metadata = { title: "Quota and usage — nnlq" };
@@ -80,49 +81,52 @@ export default async function TeamQuotaPage({
             ) : undefined
           }
         >
-          <table className="w-full text-left text-sm" data-testid="quota-table">
-            <thead className="text-xs text-slate-500 uppercase">
-              <tr>
-                <th className="py-2 pr-3">Platform</th>
-                <th className="py-2 pr-3 text-right">Quota</th>
-                <th className="py-2 pr-3 text-right">Used</th>
-                <th className="py-2 pr-3 text-right">Remaining</th>
-                <th className="w-1/4 py-2" />
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {page.lines.map((l) => {
-                const frac = l.quotaSeconds ? Math.min(1, l.usedSeconds / l.quotaSeconds) : 0;
-                return (
-                  <tr key={l.platform} data-testid={`quota-${l.platform}`}>
-                    <td className="py-2 pr-3">
-                      <span className="font-mono text-xs">{l.platform}</span>
-                      <span className="block text-xs text-slate-500">{l.name}</span>
-                    </td>
-                    <td className="py-2 pr-3 text-right tabular-nums" data-testid="quota-seconds">
-                      {l.quotaSeconds === null ? <Badge>none</Badge> : secs(l.quotaSeconds)}
-                    </td>
-                    <td className="py-2 pr-3 text-right tabular-nums">{secs(l.usedSeconds)}</td>
-                    <td className="py-2 pr-3 text-right tabular-nums">{secs(l.remainingSeconds)}</td>
-                    <td className="py-2">
-                      {l.quotaSeconds !== null && (
-                        <div
-                          className="h-2 overflow-hidden rounded bg-slate-200"
-                          role="progressbar"
-                          aria-label={`${l.platform} quota used`}
-                          aria-valuemin={0}
-                          aria-valuemax={100}
-                          aria-valuenow={Math.round(frac * 100)}
-                        >
-                          <div className={`h-full ${frac > 0.9 ? "bg-red-500" : "bg-indigo-500"}`} style={{ width: `${frac * 100}%` }} />
-                        </div>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <Table
+            data-testid="quota-table"
+            density="roomy"
+            rows={page.lines}
+            rowKey={(l) => l.platform}
+            rowProps={(l) => ({ "data-testid": `quota-${l.platform}` })}
+            columns={[
+              {
+                header: "Platform",
+                cell: (l) => (
+                  <>
+                    <span className="font-mono text-xs">{l.platform}</span>
+                    <span className="block text-xs text-slate-500">{l.name}</span>
+                  </>
+                ),
+              },
+              {
+                header: "Quota",
+                align: "right",
+                className: "tabular-nums",
+                cellProps: () => ({ "data-testid": "quota-seconds" }),
+                cell: (l) => (l.quotaSeconds === null ? <Badge>none</Badge> : secs(l.quotaSeconds)),
+              },
+              { header: "Used", align: "right", className: "tabular-nums", cell: (l) => secs(l.usedSeconds) },
+              { header: "Remaining", align: "right", className: "tabular-nums", cell: (l) => secs(l.remainingSeconds) },
+              {
+                headerClassName: "w-1/4",
+                cell: (l) => {
+                  if (l.quotaSeconds === null) return null;
+                  const frac = l.quotaSeconds ? Math.min(1, l.usedSeconds / l.quotaSeconds) : 0;
+                  return (
+                    <div
+                      className="h-2 overflow-hidden rounded bg-slate-200"
+                      role="progressbar"
+                      aria-label={`${l.platform} quota used`}
+                      aria-valuemin={0}
+                      aria-valuemax={100}
+                      aria-valuenow={Math.round(frac * 100)}
+                    >
+                      <div className={`h-full ${frac > 0.9 ? "bg-red-500" : "bg-indigo-500"}`} style={{ width: `${frac * 100}%` }} />
+                    </div>
+                  );
+                },
+              },
+            ]}
+          />
           {withQuota.length === 0 && (
             <p className="mt-3 text-sm text-slate-500">
               No quota this month: a site admin sets one per platform before the team can request measurements.
@@ -140,25 +144,22 @@ export default async function TeamQuotaPage({
             <TeamUsageChart daily={page.daily} />
           )}
           {page.monthly.length > 0 && (
-            <table className="mt-4 w-full text-left text-xs" data-testid="usage-by-month">
-              <caption className="mb-1 text-left text-sm font-medium text-slate-700">By month</caption>
-              <thead className="text-slate-500">
-                <tr>
-                  <th className="py-1 pr-2">Month</th>
-                  <th className="py-1 pr-2">Platform</th>
-                  <th className="py-1 text-right">Used</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {page.monthly.map((m) => (
-                  <tr key={`${m.month}-${m.platform}`}>
-                    <td className="py-1 pr-2">{m.month}</td>
-                    <td className="py-1 pr-2 font-mono">{m.platform}</td>
-                    <td className="py-1 text-right tabular-nums">{secs(m.seconds)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <Table
+              className="mt-4"
+              data-testid="usage-by-month"
+              density="tight"
+              size="xs"
+              headClassName="text-slate-500"
+              caption="By month"
+              captionClassName="mb-1 text-left text-sm font-medium text-slate-700"
+              rows={page.monthly}
+              rowKey={(m) => `${m.month}-${m.platform}`}
+              columns={[
+                { header: "Month", cell: (m) => m.month },
+                { header: "Platform", className: "font-mono", cell: (m) => m.platform },
+                { header: "Used", align: "right", className: "tabular-nums", cell: (m) => secs(m.seconds) },
+              ]}
+            />
           )}
         </Card>
 
@@ -167,44 +168,50 @@ export default async function TeamQuotaPage({
             <p className="text-sm text-slate-500">No entries.</p>
           ) : (
             <div className="overflow-x-auto">
-              <table className="w-full text-left text-sm" data-testid="ledger">
-                <thead className="text-xs text-slate-500 uppercase">
-                  <tr>
-                    <th className="py-2 pr-3">Time</th>
-                    <th className="py-2 pr-3">Platform</th>
-                    <th className="py-2 pr-3">Kind</th>
-                    <th className="py-2 pr-3 text-right">Δ seconds</th>
-                    <th className="py-2">Note</th>
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-slate-100">
-                  {page.ledger.map((l) => (
-                    <tr key={l.id}>
-                      <td className="py-1.5 pr-3 text-xs whitespace-nowrap text-slate-600">{formatDate(l.at)}</td>
-                      <td className="py-1.5 pr-3 font-mono text-xs">{l.platform}</td>
-                      <td className="py-1.5 pr-3">
-                        <Badge
-                          tone={l.kind === "reserve" ? "amber" : l.kind === "refund" ? "emerald" : l.kind === "settle" ? "indigo" : "slate"}
-                        >
-                          {l.kind}
-                        </Badge>
-                      </td>
-                      <td className={`py-1.5 pr-3 text-right tabular-nums ${l.deltaSeconds < 0 ? "text-emerald-700" : ""}`}>
+              <Table
+                data-testid="ledger"
+                rows={page.ledger}
+                rowKey={(l) => l.id}
+                columns={[
+                  { header: "Time", className: "text-xs whitespace-nowrap text-slate-600", cell: (l) => formatDate(l.at) },
+                  { header: "Platform", className: "font-mono text-xs", cell: (l) => l.platform },
+                  {
+                    header: "Kind",
+                    cell: (l) => (
+                      <Badge
+                        tone={l.kind === "reserve" ? "amber" : l.kind === "refund" ? "emerald" : l.kind === "settle" ? "indigo" : "slate"}
+                      >
+                        {l.kind}
+                      </Badge>
+                    ),
+                  },
+                  {
+                    header: "Δ seconds",
+                    align: "right",
+                    className: (l) => `tabular-nums ${l.deltaSeconds < 0 ? "text-emerald-700" : ""}`,
+                    cell: (l) => (
+                      <>
                         {l.deltaSeconds > 0 ? "+" : ""}
                         {l.deltaSeconds.toFixed(1)}
-                      </td>
-                      <td className="py-1.5 text-xs text-slate-600">
+                      </>
+                    ),
+                  },
+                  {
+                    header: "Note",
+                    className: "text-xs text-slate-600",
+                    cell: (l) => (
+                      <>
                         {l.jobId !== null && (
                           <Link href="/jobs" className="text-indigo-700 hover:underline">
                             job {l.jobId}
                           </Link>
                         )}{" "}
                         {l.note}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                      </>
+                    ),
+                  },
+                ]}
+              />
             </div>
           )}
         </Card>
