@@ -10,9 +10,8 @@ import path from "node:path";
 import { isNnlqError, NnlqError } from "@/lib/errors";
 import { decodeModelProto } from "@/lib/onnx/proto";
 import { detectHost, processMemory, type HostInfo } from "./host";
-import { convertForPlatform, DEFAULT_WEIGHT_SEED, type PassLog } from "./passes";
+import { convertForPlatform, DEFAULT_WEIGHT_SEED, type Converted, type PassLog } from "./passes";
 import { translateRuntimeError, verifyPrecision } from "./passes/ops";
-import { decodeProto } from "./passes/tensor";
 import type { PlatformSpec } from "./platforms";
 import { INT8_KERNELS, parseProfile, type OperatorProfile } from "./profile";
 import { runProtocol, type CpuStats, type LatencyStats, type ProtocolOptions } from "./protocol";
@@ -104,7 +103,7 @@ async function guardRun<T>(platform: PlatformSpec, fn: () => Promise<T>): Promis
 }
 
 async function profileModel(
-  bytes: Uint8Array,
+  { bytes, model: original }: Pick<Converted, "bytes" | "model">,
   platform: PlatformSpec,
   feedsSeed: number,
   runs: number,
@@ -123,7 +122,7 @@ async function profileModel(
     await session.release();
     const optimized =
       optimizedModelPath && fs.existsSync(optimizedModelPath) ? decodeModelProto(fs.readFileSync(optimizedModelPath)) : undefined;
-    return parseProfile(events, { skipRuns: warm, original: decodeProto(bytes), optimized });
+    return parseProfile(events, { skipRuns: warm, original, optimized });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -145,7 +144,7 @@ export async function measureModel(
   // before the timed protocol (an unsupported platform costs no measuring time) and before the peak-memory
   // reset below (its session does not count towards the measurement's memory)
   if (platform.precision === "fp16") {
-    const check = await profileModel(converted.bytes, platform, seed, 1, converted.inputs);
+    const check = await profileModel(converted, platform, seed, 1, converted.inputs);
     verifyPrecision(check.kernels, platform.precision, platform.slug);
   }
 
@@ -165,7 +164,7 @@ export async function measureModel(
     // profiled runs: up to profileRuns, but about one time budget's worth for slow models (at least 3)
     const affordable = Math.floor(o.timeBudgetMs / Math.max(measured.stats.median, 1e-3));
     const runs = Math.max(3, Math.min(o.profileRuns ?? 10, affordable));
-    profile = await profileModel(converted.bytes, platform, seed, runs, converted.inputs);
+    profile = await profileModel(converted, platform, seed, runs, converted.inputs);
   }
   const int8 = profile?.kernels.filter((k) => INT8_KERNELS.has(k.opType)) ?? [];
   const quantizedNodes = Number(converted.log.find((l) => l.name === "quantize-int8-qdq")?.notes?.quantizedNodes ?? 0);

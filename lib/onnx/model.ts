@@ -156,7 +156,14 @@ function readOpsets(list: ModelProto["opset_import"], irVersion: number): Record
  * ONNX_UNSUPPORTED_OPSET, ONNX_UNKNOWN_DOMAIN, ONNX_EXTERNAL_DATA, ONNX_DANGLING_INPUT, ONNX_CYCLE, ONNX_INVALID.
  */
 export function decodeModel(bytes: Uint8Array): OnnxModel {
-  const proto = decodeProto(bytes);
+  return fromProto(decodeProto(bytes), bytes);
+}
+
+/**
+ * Validate an already decoded (or built, or rewritten) ModelProto into an OnnxModel without encoding and
+ * decoding it again; `bytes` are its encoding where the caller has one. Throws as decodeModel does.
+ */
+export function fromProto(proto: ModelProto, bytes: Uint8Array = new Uint8Array(0)): OnnxModel {
   try {
     if (!proto.graph) throw onnxError("ONNX_NO_GRAPH", "the ONNX model has no graph (not an ONNX model, or an empty one)");
     if (!proto.graph.node?.length && !proto.graph.output?.length) {

@@ -374,13 +374,18 @@ function fillNode(n: NodeProto, seed: number): NodeProto {
  */
 export function materializeWeights(bytes: Uint8Array, seed = 20220829): Uint8Array {
   const model = decodeModel(bytes);
-  if (!isStructureOnly(model)) return bytes;
+  const out = materializedProto(model, seed);
+  return out === model.proto ? bytes : encodeModelProto(out);
+}
+
+/** materializeWeights on a decoded model: the proto of the runnable copy, or the model's own proto when it has all its data. */
+export function materializedProto(model: OnnxModel, seed = 20220829): ModelProto {
+  if (!isStructureOnly(model)) return model.proto;
   const p = model.proto;
-  const out: ModelProto = {
+  return {
     ...p,
     graph: fillGraph(p.graph!, seed),
     ...(p.functions ? { functions: p.functions.map((f) => ({ ...f, node: (f.node ?? []).map((n) => fillNode(n, seed)) })) } : {}),
     metadata_props: (p.metadata_props ?? []).filter((e) => e.key !== STRUCTURE_ONLY_KEY),
   };
-  return encodeModelProto(out);
 }

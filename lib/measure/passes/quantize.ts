@@ -372,10 +372,16 @@ export async function quantizeInt8(
   calibrate: Calibrator,
   o: { platform?: string } = {},
 ): Promise<{ bytes: Uint8Array; quantizedNodes: number }> {
-  const platform = o.platform ?? "int8";
   const model = decodeProto(bytes);
+  const quantizedNodes = await quantizeModel(model, calibrate, o);
+  return quantizedNodes === null ? { bytes, quantizedNodes: 0 } : { bytes: encodeModelProto(model), quantizedNodes };
+}
+
+/** quantizeInt8 on a decoded model, rewritten in place; null (model untouched) when it has no Conv/MatMul/Gemm. */
+export async function quantizeModel(model: ModelProto, calibrate: Calibrator, o: { platform?: string } = {}): Promise<number | null> {
+  const platform = o.platform ?? "int8";
   const candidates = (graphOf(model).node ?? []).filter((n) => isDefaultDomain(n) && QUANTIZED_OPS.has(n.op_type ?? ""));
-  if (candidates.length === 0) return { bytes, quantizedNodes: 0 };
+  if (candidates.length === 0) return null;
   const refuse = (why: string) =>
     new NnlqError("UNSUPPORTED_OPERATOR", `operator ${candidates[0].op_type} is not supported on platform ${platform} (${why})`, {
       operator: candidates[0].op_type,
@@ -390,18 +396,22 @@ export async function quantizeInt8(
   const folded = encodeModelProto(model);
   const toCalibrate = [...plan.activations].filter((t) => !plan.sameRangeAs.has(t));
   const ranges = await calibrate(folded, toCalibrate);
-  const quantizedNodes = applyQdq(model, plan, ranges) + plan.others;
-  return { bytes: encodeModelProto(model), quantizedNodes };
+  return applyQdq(model, plan, ranges) + plan.others;
 }
 
 /** Expose tensors as extra graph outputs (for calibration). */
 export function exposeTensors(bytes: Uint8Array, tensors: string[]): Uint8Array {
   const model = decodeProto(bytes);
+  exposeOutputs(model, tensors);
+  return encodeModelProto(model);
+}
+
+/** exposeTensors on a decoded model (in place). */
+export function exposeOutputs(model: ModelProto, tensors: string[]): void {
   const g = graphOf(model);
   const existing = new Set((g.output ?? []).map((o) => o.name));
   for (const t of tensors)
     if (!existing.has(t)) g.output = [...(g.output ?? []), { name: t, type: { tensor_type: { elem_type: DataType.FLOAT } } }];
-  return encodeModelProto(model);
 }
 
 /** Merge per-run output ranges. */

@@ -93,7 +93,12 @@ export function setShapes(bytes: Uint8Array, o: ShapeOptions = {}): { bytes: Uin
 
 /** The input specs of an already-static model (no rewriting). */
 export function readInputSpecs(bytes: Uint8Array): InputSpec[] {
-  const g = graphOf(decodeProto(bytes));
+  return inputSpecsOf(decodeProto(bytes));
+}
+
+/** The input specs of a decoded static model. */
+export function inputSpecsOf(model: ModelProto): InputSpec[] {
+  const g = graphOf(model);
   return feedInputs(g).map((v) => ({
     name: v.name ?? "",
     dims: (v.type?.tensor_type?.shape?.dim ?? []).map((d) => Number(d.dim_value ?? 0)),
