@@ -56,7 +56,8 @@ function row(name: string, size: number, p: Phase | string): string {
   const mb = (size / 1e6).toFixed(2).padStart(8);
   if (typeof p === "string") return `${name.padEnd(62)} ${mb} MB  refused (${p})`;
   const f = (x: number) => x.toFixed(1).padStart(7);
-  return `${name.padEnd(62)} ${mb} MB ${f(p.total)} ms ${(size / 1e6 / (p.total / 1000)).toFixed(0).padStart(7)} MB/s  |${f(p.decode)}${f(p.strip)}${f(p.infer)}${f(p.cost)}${f(p.hash)}${f(p.features)}`;
+  return `${name.padEnd(62)} ${mb} MB ${f(p.total)} ms ${(size / 1e6 / (p.total / 1000)).toFixed(0).padStart(7)} ` +
+    `MB/s  |${f(p.decode)}${f(p.strip)}${f(p.infer)}${f(p.cost)}${f(p.hash)}${f(p.features)}`;
 }
 
 if (!hasCorpus) {
@@ -84,6 +85,7 @@ console.log(`networks total: ${sumMs.toFixed(0)} ms for ${(sumBytes / 1e6).toFix
 if (typeof p !== "string") {
   const s = analyze(full);
   console.log(
-    `ResNet-50 with weights: ${p.total.toFixed(0)} ms (goal < 300 ms: ${p.total < 300 ? "met" : "NOT met"}); ${(s.macs / 1e9).toFixed(2)} GMACs, ${(s.params / 1e6).toFixed(2)} M params, stripped to ${(stripWeights(full).length / 1e3).toFixed(1)} kB`,
+    `ResNet-50 with weights: ${p.total.toFixed(0)} ms (goal < 300 ms: ${p.total < 300 ? "met" : "NOT met"}); ${(s.macs / 1e9).toFixed(2)} ` +
+      `GMACs, ${(s.params / 1e6).toFixed(2)} M params, stripped to ${(stripWeights(full).length / 1e3).toFixed(1)} kB`,
   );
 }

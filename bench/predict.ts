@@ -68,7 +68,8 @@ const feats = bytes.map(features);
 const featMs = performance.now() - t1;
 const nodes = feats.reduce((a, f) => a + f.numNodes, 0);
 console.log(
-  `graphs: ${feats.length} zoo models (${ZOO_FAMILIES.length} families, sampled resolutions), ${(nodes / feats.length).toFixed(0)} nodes on average; generate ${(genMs / feats.length).toFixed(1)} ms/graph, features ${(featMs / feats.length).toFixed(1)} ms/graph`,
+  `graphs: ${feats.length} zoo models (${ZOO_FAMILIES.length} families, sampled resolutions), ${(nodes / feats.length).toFixed(0)} ` +
+    `nodes on average; generate ${(genMs / feats.length).toFixed(1)} ms/graph, features ${(featMs / feats.length).toFixed(1)} ms/graph`,
 );
 
 const platforms = [
@@ -86,7 +87,8 @@ console.log(
 
 const batchMs = time(() => gnn.predict(feats), Math.max(3, Math.round(repeat / 4)));
 console.log(
-  `GNN batch, from features: ${perS(feats.length, batchMs)} graphs/s wall, ${perS(feats.length, lastCpuMs)} graphs per CPU-second (${batchMs.toFixed(0)} ms for ${feats.length} graphs × ${gnn.platforms.length} platforms)`,
+  `GNN batch, from features: ${perS(feats.length, batchMs)} graphs/s wall, ${perS(feats.length, lastCpuMs)} graphs ` +
+    `per CPU-second (${batchMs.toFixed(0)} ms for ${feats.length} graphs × ${gnn.platforms.length} platforms)`,
 );
 const e2eMs = time(() => gnn.predict(bytes.map(features)), 2);
 console.log(
@@ -102,7 +104,8 @@ const singleMs = time(() => gnn.predict(r50f));
 const singleCpu = lastCpuMs;
 const singleBytesMs = time(() => gnn.predict(r50), Math.max(5, Math.round(repeat / 2)));
 console.log(
-  `GNN single ResNet-50, all ${gnn.platforms.length} platforms: ${singleMs.toFixed(1)} ms from features (CPU ${singleCpu.toFixed(1)} ms), ${singleBytesMs.toFixed(1)} ms from structure-only bytes (CPU ${lastCpuMs.toFixed(1)} ms)`,
+  `GNN single ResNet-50, all ${gnn.platforms.length} platforms: ${singleMs.toFixed(1)} ms from features (CPU ` +
+    `${singleCpu.toFixed(1)} ms), ${singleBytesMs.toFixed(1)} ms from structure-only bytes (CPU ${lastCpuMs.toFixed(1)} ms)`,
 );
 
 // baselines, fitted on synthetic latencies (their speed does not depend on the fit)
@@ -137,7 +140,8 @@ if (!values["no-chromium"]) {
       const run = await runInPage(page, R50_SPEC, repeat);
       const m = (xs: number[]) => median(xs).toFixed(1);
       console.log(
-        `Chromium (${init.backend}) ResNet-50, all ${init.platforms.length} platforms: ${m(run.times.total)} ms median (features ${m(run.times.parse)} ms + predict ${m(run.times.predict)} ms; first run ${run.times.total[0].toFixed(1)} ms)`,
+        `Chromium (${init.backend}) ResNet-50, all ${init.platforms.length} platforms: ${m(run.times.total)} ms median (features ` +
+          `${m(run.times.parse)} ms + predict ${m(run.times.predict)} ms; first run ${run.times.total[0].toFixed(1)} ms)`,
       );
     } finally {
       await browser.close();

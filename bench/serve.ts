@@ -229,7 +229,8 @@ async function main() {
     );
     console.log(`new jobs during the cached-query run: ${jobsAfter - jobsBefore}`);
     console.log(
-      `one predict request of ${PREDICT_MAX_ITEMS} distinct zoo specs (the item limit): HTTP ${rMany.status} in ${(manyMs / 1000).toFixed(1)} s, ${bMany.results?.filter((x) => x.error).length ?? "?"} item errors`,
+      `one predict request of ${PREDICT_MAX_ITEMS} distinct zoo specs (the item limit): HTTP ${rMany.status} ` +
+        `in ${(manyMs / 1000).toFixed(1)} s, ${bMany.results?.filter((x) => x.error).length ?? "?"} item errors`,
     );
     const by = (n: string) => rows.find((r) => r.name === n)!.r;
     const errorsAll = rows.reduce((a, { r }) => a + r.errors + r.timeouts + r.non2xx, 0);

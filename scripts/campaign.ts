@@ -141,7 +141,8 @@ function progress(p: CampaignProgress) {
   const width = 30;
   const frac = p.total ? p.done / p.total : 1;
   const bar = "█".repeat(Math.round(frac * width)).padEnd(width, "░");
-  const line = `${bar} ${p.done}/${p.total} (${(frac * 100).toFixed(1)}%) ${p.failed} failed · ${p.stage} · elapsed ${fmtDur(p.elapsedMs)} · ETA ${p.etaMs === null ? "?" : fmtDur(p.etaMs)} · last ${p.last ?? ""}`;
+  const line = `${bar} ${p.done}/${p.total} (${(frac * 100).toFixed(1)}%) ${p.failed} failed · ${p.stage} · elapsed ` +
+    `${fmtDur(p.elapsedMs)} · ETA ${p.etaMs === null ? "?" : fmtDur(p.etaMs)} · last ${p.last ?? ""}`;
   if (tty) process.stderr.write(`\r${line.slice(0, (process.stderr.columns ?? 160) - 1)}\x1b[K`);
   else if (p.done === p.total || Date.now() - lastLine > 30_000 || p.done % 25 === 0) {
     lastLine = Date.now();

@@ -75,11 +75,13 @@ line();
 line("### Summary");
 line();
 line(
-  `- ${modelRows.length} public models with a zoo spec or corpus path in the database (${zooLatest.length ? new Set(zooLatest.map((m) => m.hash)).size : 0} zoo models and ${new Set(latest.filter(isCorpus).map((m) => m.hash)).size} corpus networks measured), ${meas.length} measurements (${latest.length} model × platform × batch results) on ${slugs.length} platforms.`,
+  `- ${modelRows.length} public models with a zoo spec or corpus path in the database (${zooLatest.length ? new Set(zooLatest.map((m) => m.hash)).size : 0} ` +
+    `zoo models and ${new Set(latest.filter(isCorpus).map((m) => m.hash)).size} corpus networks measured), ${meas.length} measurements (${latest.length} model × platform × batch results) on ${slugs.length} platforms.`,
 );
 if (times.length)
   line(
-    `- Measured ${new Date(Math.min(...times)).toISOString().slice(0, 16).replace("T", " ")} → ${new Date(Math.max(...times)).toISOString().slice(0, 16).replace("T", " ")} UTC; device time ${(deviceSeconds / 60).toFixed(1)} min (conversion + warm-up + timed runs + profile, summed over measurements).`,
+    `- Measured ${new Date(Math.min(...times)).toISOString().slice(0, 16).replace("T", " ")} → ` +
+      `${new Date(Math.max(...times)).toISOString().slice(0, 16).replace("T", " ")} UTC; device time ${(deviceSeconds / 60).toFixed(1)} min (conversion + warm-up + timed runs + profile, summed over measurements).`,
   );
 if (manifest) {
   const bytes = Object.values(manifest.files).reduce((a, f) => a + f.bytes, 0);
@@ -128,12 +130,14 @@ for (const s of slugs) {
   const withFlag = ms.filter((m) => env(m).campaign);
   const cvs = ms.map((m) => m.cv ?? 0);
   line(
-    `| ${short(s)} | ${ms.length} | ${(ms.reduce((a, m) => a + (m.deviceSeconds ?? 0), 0) / 60).toFixed(1)} | ${withFlag.length ? pct(withFlag.filter((m) => env(m).campaign!.busy).length / withFlag.length) : "–"} | ${pct(ms.filter((m) => env(m).noisy).length / Math.max(1, ms.length))} | ${withFlag.filter((m) => (env(m).campaign!.noisyRetakes ?? 0) > 0).length} | ${q(cvs, 0.5).toFixed(3)} / ${q(cvs, 0.9).toFixed(3)} |`,
+    `| ${short(s)} | ${ms.length} | ${(ms.reduce((a, m) => a + (m.deviceSeconds ?? 0), 0) / 60).toFixed(1)} | ` +
+      `${withFlag.length ? pct(withFlag.filter((m) => env(m).campaign!.busy).length / withFlag.length) : "–"} | ${pct(ms.filter((m) => env(m).noisy).length / Math.max(1, ms.length))} | ${withFlag.filter((m) => (env(m).campaign!.noisyRetakes ?? 0) > 0).length} | ${q(cvs, 0.5).toFixed(3)} / ${q(cvs, 0.9).toFixed(3)} |`,
   );
 }
 line();
 line(
-  "¹ 1-minute load average above the core count at the start or end of the measurement (env.campaign.busy). ² the CV stayed above the protocol's 10% limit in all its attempts (env.noisy; the calmest attempt is kept). ³ measurements the campaign took again as a whole because they were still noisy (env.campaign.noisyRetakes > 0; on in the campaign's first 20 minutes, then opt-in).",
+  "¹ 1-minute load average above the core count at the start or end of the measurement (env.campaign.busy). ² the CV stayed above " +
+    "the protocol's 10% limit in all its attempts (env.noisy; the calmest attempt is kept). ³ measurements the campaign took again as a whole because they were still noisy (env.campaign.noisyRetakes > 0; on in the campaign's first 20 minutes, then opt-in).",
 );
 line();
 line("### Repeatability (models measured twice: |Δ| / latency between the two newest runs)");

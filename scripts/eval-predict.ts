@@ -116,7 +116,8 @@ const report = await runEvaluation(samples, {
 });
 if (rel.startsWith(".data"))
   report.notes.push(
-    "Development data: measured by scripts/predict-devdata.ts on a shared, heavily loaded 2-core machine (other jobs running); labels are noisy, so these figures say little about achievable accuracy.",
+    "Development data: measured by scripts/predict-devdata.ts on a shared, heavily loaded 2-core machine " +
+      "(other jobs running); labels are noisy, so these figures say little about achievable accuracy.",
   );
 report.notes.push(`Command: npm run eval:predict -- ${process.argv.slice(2).join(" ")}`);
 write(report, t0);

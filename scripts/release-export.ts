@@ -23,7 +23,8 @@ try {
   const m = await exportRelease(h.db, dir);
   const bytes = Object.values(m.files).reduce((a, f) => a + f.bytes, 0);
   console.log(
-    `exported ${m.counts.models} models (${m.counts.zooModels} zoo, ${m.counts.corpusModels} corpus), ${m.counts.measurements} measurements on ${m.counts.platforms} platforms to ${path.relative(process.cwd(), dir) || dir} (${(bytes / 1e6).toFixed(2)} MB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    `exported ${m.counts.models} models (${m.counts.zooModels} zoo, ${m.counts.corpusModels} corpus), ${m.counts.measurements} ` +
+      `measurements on ${m.counts.platforms} platforms to ${path.relative(process.cwd(), dir) || dir} (${(bytes / 1e6).toFixed(2)} MB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
   for (const [p, byBatch] of Object.entries(m.matrix))
     for (const [b, fams] of Object.entries(byBatch))

@@ -25,7 +25,8 @@ try {
   await seed(h.db, { demo: false });
   const r = await importRelease(h.db, dir, { verify: values.verify ? Number(values.verify) : undefined });
   console.log(
-    `imported ${r.modelsInserted}/${r.models} models, ${r.measurementsInserted}/${r.measurements} measurements (${r.platformsCreated} new platforms) in ${(r.ms / 1000).toFixed(2)} s; ${r.verified.checked} zoo specs re-hashed, ${r.verified.mismatched.length} mismatched`,
+    `imported ${r.modelsInserted}/${r.models} models, ${r.measurementsInserted}/${r.measurements} measurements (${r.platformsCreated} ` +
+      `new platforms) in ${(r.ms / 1000).toFixed(2)} s; ${r.verified.checked} zoo specs re-hashed, ${r.verified.mismatched.length} mismatched`,
   );
   if (r.verified.mismatched.length)
     console.warn(

@@ -41,7 +41,8 @@ const data = defaultDataset(values.data);
 const t0 = performance.now();
 const samples = loadDataset(data, { label: values.label as LabelStat });
 console.log(
-  `dataset ${path.relative(process.cwd(), data)}: ${samples.length} measurements, ${new Set(samples.map((s) => s.graph.key)).size} graphs (${((performance.now() - t0) / 1000).toFixed(1)} s); tfjs backend ${backend}`,
+  `dataset ${path.relative(process.cwd(), data)}: ${samples.length} measurements, ${new Set(samples.map((s) => s.graph.key)).size} ` +
+    `graphs (${((performance.now() - t0) / 1000).toFixed(1)} s); tfjs backend ${backend}`,
 );
 const stamp = new Date().toISOString().slice(0, 10).replace(/-/g, "");
 const every = Number(values["log-every"]);

@@ -62,6 +62,7 @@ const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c
 console.log(line(header));
 for (const r of rows) console.log(line(r));
 console.log(
-  `\nFLOPs from lib/onnx analyze(); ${families.length} families × ${count} specs (seed ${seed}), ${((performance.now() - t0) / 1000).toFixed(1)} s; ${narrow ? `${narrow} family(ies) below 100×` : "every family spans ≥ 100×"}`,
+  `\nFLOPs from lib/onnx analyze(); ${families.length} families × ${count} specs (seed ${seed}), ` +
+    `${((performance.now() - t0) / 1000).toFixed(1)} s; ${narrow ? `${narrow} family(ies) below 100×` : "every family spans ≥ 100×"}`,
 );
 process.exit(narrow ? 1 : 0);

@@ -109,6 +109,7 @@ const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c
 console.log(line(header));
 for (const r of rows) console.log(line(r));
 console.log(
-  `\n${total} specs, ${total - failed} ok, ${failed} failed, ${nonFinite} with non-finite outputs; ORT ${ort.env.versions.common}, ${threads} thread(s), ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+  `\n${total} specs, ${total - failed} ok, ${failed} failed, ${nonFinite} with non-finite outputs; ORT ` +
+    `${ort.env.versions.common}, ${threads} thread(s), ${((performance.now() - t0) / 1000).toFixed(0)} s`,
 );
 process.exit(failed ? 1 : 0);

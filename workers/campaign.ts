@@ -271,7 +271,8 @@ export async function runCampaign(db: Db, o: CampaignOptions): Promise<CampaignS
           }
           byJob.delete(job.id);
           if (finished % 100 === 0) {
-            log(`after ${finished} jobs, ms per job: ${Object.entries(phases).map(([k, v]) => `${k} ${(v / finished).toFixed(0)}`).join(", ")}; wall ${((Date.now() - measuringSince) / finished).toFixed(0)}`);
+            log(`after ${finished} jobs, ms per job: ${Object.entries(phases).map(([k, v]) => `${k} ${(v / finished).toFixed(0)}`).join(", ")}; ` +
+              `wall ${((Date.now() - measuringSince) / finished).toFixed(0)}`);
           }
           o.progress?.({
             stage: stage.name,

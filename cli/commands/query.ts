@@ -154,7 +154,8 @@ export async function run(argv: string[]): Promise<number> {
       timeoutMs: opts.timeoutS * 1000,
       onUpdate: (j) =>
         log(
-          `  ${new Date().toISOString().slice(11, 19)} job ${j.id} ${j.platform}: ${j.state}${j.state === "queued" && j.queuePosition !== null ? ` (${j.queuePosition} ahead)` : ""}${j.attempts > 1 ? ` attempt ${j.attempts}` : ""}`,
+          `  ${new Date().toISOString().slice(11, 19)} job ${j.id} ${j.platform}: ` +
+            `${j.state}${j.state === "queued" && j.queuePosition !== null ? ` (${j.queuePosition} ahead)` : ""}${j.attempts > 1 ? ` attempt ${j.attempts}` : ""}`,
         ),
     });
     timedOut = waited.timedOut;

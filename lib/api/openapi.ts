@@ -384,7 +384,8 @@ export const OPERATIONS: Operation[] = [
     path: "/api/v1/predict",
     tag: "predict",
     auth: "public",
-    summary: `Predicted latency on every platform for up to ${PR.PREDICT_MAX_ITEMS} zoo specs, structure-only ONNX models (base64) or stored models; per-item errors (a graph over NNLQ_MAX_NODES: GRAPH_TOO_LARGE); anonymous callers pay one rate-limit token per 50 items`,
+    summary: `Predicted latency on every platform for up to ${PR.PREDICT_MAX_ITEMS} zoo specs, structure-only ONNX models (base64) ` +
+      `or stored models; per-item errors (a graph over NNLQ_MAX_NODES: GRAPH_TOO_LARGE); anonymous callers pay one rate-limit token per 50 items`,
     body: PR.predictBody,
     responses: {
       ...ok(PR.predictResponse),

@@ -290,7 +290,8 @@ export async function startPrivateServer(opts: {
   if (!bins) {
     throw new NnlqError(
       "DB_UNAVAILABLE",
-      `No MySQL server answers on 127.0.0.1:3306 and no server binary (mariadbd or mysqld${process.env.NNLQ_MYSQLD ? `; NNLQ_MYSQLD=${process.env.NNLQ_MYSQLD} does not exist` : ""}) is installed. ${INSTALL_HINT}`,
+      `No MySQL server answers on 127.0.0.1:3306 and no server binary (mariadbd or ` +
+        `mysqld${process.env.NNLQ_MYSQLD ? `; NNLQ_MYSQLD=${process.env.NNLQ_MYSQLD} does not exist` : ""}) is installed. ${INSTALL_HINT}`,
     );
   }
 

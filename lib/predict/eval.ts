@@ -268,7 +268,8 @@ export function renderMarkdown(r: EvalReport): string {
   const out: string[] = [];
   const label = (m: string) => METHOD_LABELS[m as Method] ?? m;
   out.push(
-    `Dataset: **${r.dataset.name}** — ${r.dataset.samples} measurements of ${r.dataset.graphs} graphs, ${r.dataset.families.length} families, ${r.dataset.platforms.length} platforms; label = ${r.dataset.label} latency. Generated ${r.createdAt}.`,
+    `Dataset: **${r.dataset.name}** — ${r.dataset.samples} measurements of ${r.dataset.graphs} graphs, ${r.dataset.families.length} ` +
+      `families, ${r.dataset.platforms.length} platforms; label = ${r.dataset.label} latency. Generated ${r.createdAt}.`,
   );
   const best = (rows: { method: string; v: number }[]) => Math.min(...rows.map((x) => x.v).filter(Number.isFinite));
 

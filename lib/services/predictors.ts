@@ -143,7 +143,8 @@ export async function evolvePredictors(db: Db, o: EvolveOptions = {}): Promise<E
       const few = [...graphsOf].filter(([, g]) => g.size < MIN_GRAPHS_PER_PLATFORM).map(([p, g]) => `${p} (${g.size})`);
       dataset = { ...all, samples: all.samples.filter((s) => graphsOf.get(s.platform)!.size >= MIN_GRAPHS_PER_PLATFORM) };
       log(
-        `training set: ${dataset.samples.length} measured (model, platform, batch) pairs over ${new Set(dataset.samples.map((s) => s.graph.key)).size} graphs (${((performance.now() - t0) / 1000).toFixed(1)} s)` +
+        `training set: ${dataset.samples.length} measured (model, platform, batch) pairs over ` +
+          `${new Set(dataset.samples.map((s) => s.graph.key)).size} graphs (${((performance.now() - t0) / 1000).toFixed(1)} s)` +
           (few.length ? `; left out (fewer than ${MIN_GRAPHS_PER_PLATFORM} graphs): ${few.join(", ")}` : ""),
       );
     }

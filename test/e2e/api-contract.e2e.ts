@@ -509,7 +509,8 @@ describe("the OpenAPI document against the server", () => {
     const s = (Date.now() - t0) / 1000;
     const fivexx = failures.filter((f) => f.startsWith("5xx")).length;
     console.log(
-      `[contract] generated: ${requests - before} requests over ${ops.length} operations in ${s.toFixed(1)} s; ${fivexx} × 5xx; ${failures.length} mismatches; ${retries} re-sent after a closed keep-alive connection`,
+      `[contract] generated: ${requests - before} requests over ${ops.length} operations in ${s.toFixed(1)} s; ` +
+        `${fivexx} × 5xx; ${failures.length} mismatches; ${retries} re-sent after a closed keep-alive connection`,
     );
     for (const f of failures.slice(0, 60)) console.log(`[contract] ${f}`);
     if (failures.length) console.log(`[contract] server's last lines:\n${app.lines.slice(-40).join("\n")}`);

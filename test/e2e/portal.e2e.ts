@@ -200,7 +200,8 @@ describe("instant preview (anonymous)", () => {
     console.log(
       `[portal e2e] ResNet-50 with weights (${mb.toFixed(1)} MB) in Chromium: drop → structure shown ${times.map((t) => t.stats.toFixed(0)).join(" / ")} ms` +
         (predicted
-          ? `; drop → predictions on ${predictor?.platforms.length ?? "?"} platform(s) by ${predictor?.version ?? "the served predictor"} ${times.map((t) => t.predictions!.toFixed(0)).join(" / ")} ms (best ${best("predictions").toFixed(0)} ms)`
+          ? `; drop → predictions on ${predictor?.platforms.length ?? "?"} platform(s) by ${predictor?.version ?? "the served predictor"} ` +
+            `${times.map((t) => t.predictions!.toFixed(0)).join(" / ")} ms (best ${best("predictions").toFixed(0)} ms)`
           : "; no trained predictor served (predictions not shown)"),
     );
     expect(best("stats")).toBeGreaterThan(0);

@@ -29,7 +29,8 @@ describe.skipIf(!hasCorpus)("ONNX backend node-test shape conformance", () => {
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(
         ([op, e]) =>
-          `${supported.has(op) ? " " : "!"} ${op.padEnd(44)} all tests ${String(e.pass).padStart(4)}/${String(e.total).padEnd(4)} ${pct(e.pass, e.total).padStart(6)}   supported-only tests ${e.scopedPass}/${e.scoped} ${pct(e.scopedPass, e.scoped)}`,
+          `${supported.has(op) ? " " : "!"} ${op.padEnd(44)} all tests ${String(e.pass).padStart(4)}/${String(e.total).padEnd(4)} ` +
+            `${pct(e.pass, e.total).padStart(6)}   supported-only tests ${e.scopedPass}/${e.scoped} ${pct(e.scopedPass, e.scoped)}`,
       );
     const passed = results.filter((r) => r.pass).length;
     const scoped = results.filter(inScope);
@@ -39,7 +40,8 @@ describe.skipIf(!hasCorpus)("ONNX backend node-test shape conformance", () => {
       [
         "ONNX backend node tests: inferred output shapes vs test_data_set_0/output_N.pb",
         ...lines,
-        `overall: ${passed}/${results.length} tests (${pct(passed, results.length)}); tests using supported ops only: ${scoped.filter((r) => r.pass).length}/${scoped.length} (${pct(scoped.filter((r) => r.pass).length, scoped.length)})`,
+        `overall: ${passed}/${results.length} tests (${pct(passed, results.length)}); tests using supported ops only: ` +
+          `${scoped.filter((r) => r.pass).length}/${scoped.length} (${pct(scoped.filter((r) => r.pass).length, scoped.length)})`,
         `unsupported ops (${unsupported.length}): ${unsupported.join(", ")}`,
         `tests with sequence/optional/map inputs or outputs (out of scope, ${nonTensor.length}): ${nonTensor.join(", ")}`,
       ].join("\n"),

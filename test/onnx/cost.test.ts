@@ -142,7 +142,8 @@ describe.skipIf(!hasCorpus)("cost model vs published figures", () => {
     const dm = (s.macs - want.macs) / want.macs;
     const dp = (s.params - want.params) / want.params;
     rows.push(
-      `${name.padEnd(13)} MACs ${(s.macs / 1e9).toFixed(3).padStart(7)} G vs ${(want.macs / 1e9).toFixed(3).padStart(7)} G (${(100 * dm).toFixed(2).padStart(6)}%)  params ${(s.params / 1e6).toFixed(3).padStart(8)} M vs ${(want.params / 1e6).toFixed(3).padStart(8)} M (${(100 * dp).toFixed(2).padStart(6)}%)  [${source}]`,
+      `${name.padEnd(13)} MACs ${(s.macs / 1e9).toFixed(3).padStart(7)} G vs ${(want.macs / 1e9).toFixed(3).padStart(7)} G ` +
+        `(${(100 * dm).toFixed(2).padStart(6)}%)  params ${(s.params / 1e6).toFixed(3).padStart(8)} M vs ${(want.params / 1e6).toFixed(3).padStart(8)} M (${(100 * dp).toFixed(2).padStart(6)}%)  [${source}]`,
     );
     expect(within(s.macs, want.macs), `${name} MACs ${s.macs} vs ${want.macs}`).toBe(true);
     expect(within(s.params, want.params), `${name} params ${s.params} vs ${want.params}`).toBe(true);

@@ -32,7 +32,8 @@ describe.skipIf(!hasCorpus)("fuzz: mutated and truncated corpus models", () => {
       if (ms > slowest.ms) slowest = { ms, what: c.what };
     }
     console.log(
-      `fuzz: ${CASES} cases in ${((performance.now() - t0) / 1000).toFixed(1)} s; outcomes ${JSON.stringify(Object.fromEntries([...outcomes].sort()))}; slowest ${slowest.ms.toFixed(0)} ms (${slowest.what})`,
+      `fuzz: ${CASES} cases in ${((performance.now() - t0) / 1000).toFixed(1)} s; outcomes ` +
+        `${JSON.stringify(Object.fromEntries([...outcomes].sort()))}; slowest ${slowest.ms.toFixed(0)} ms (${slowest.what})`,
     );
     expect(unexpected.slice(0, 10)).toEqual([]);
     expect(outcomes.get("ok") ?? 0).toBeGreaterThan(CASES / 10);

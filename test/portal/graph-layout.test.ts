@@ -134,7 +134,8 @@ describe("layoutGraph (dagre adapter)", () => {
       const r = layoutGraph(layoutInput(feed).input);
       const cpuMs = Math.round((process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1000);
       console.log(
-        `[graph-layout] ${label}: ${feed.nodes.length} nodes, ${feed.edges.length} edges (${r.edges.filter((e) => e.long).length} long), dagre ${r.ms} ms wall, ${cpuMs} ms CPU, ${Math.round(r.width)}×${Math.round(r.height)} px`,
+        `[graph-layout] ${label}: ${feed.nodes.length} nodes, ${feed.edges.length} edges (${r.edges.filter((e) => e.long).length} ` +
+          `long), dagre ${r.ms} ms wall, ${cpuMs} ms CPU, ${Math.round(r.width)}×${Math.round(r.height)} px`,
       );
       if (label.startsWith("ViT")) expect(feed.ops).toBeGreaterThan(1000);
     }

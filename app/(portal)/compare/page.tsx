@@ -67,7 +67,8 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
           title="Predicted vs measured"
           description={
             cmp?.predictor
-              ? `${cmp.predictor} on ${cmp.platform}: ${cmp.total.toLocaleString("en")} models with both a prediction and a measurement${cmp.points.length < cmp.total ? ` (${cmp.points.length} drawn)` : ""}. Dashed: ±10%. Click a point to open the model.`
+              ? `${cmp.predictor} on ${cmp.platform}: ${cmp.total.toLocaleString("en")} models with both a prediction and a ` +
+                `measurement${cmp.points.length < cmp.total ? ` (${cmp.points.length} drawn)` : ""}. Dashed: ±10%. Click a point to open the model.`
               : undefined
           }
         >

@@ -106,7 +106,8 @@ export default async function LeaderboardsPage({ searchParams }: { searchParams:
 
         <Card
           title="Latency vs FLOPs"
-          description={`${board.sampleTotal.toLocaleString("en")} models (${board.sample.length.toLocaleString("en")} drawn). Pareto front (line): models no faster model beats on FLOPs — the most compute per millisecond on this platform. Click a point to open the model.`}
+          description={`${board.sampleTotal.toLocaleString("en")} models (${board.sample.length.toLocaleString("en")} drawn). Pareto ` +
+            `front (line): models no faster model beats on FLOPs — the most compute per millisecond on this platform. Click a point to open the model.`}
         >
           {board.sampleTotal === 0 ? (
             <p className="text-sm text-slate-500">No data.</p>
@@ -144,7 +145,8 @@ export default async function LeaderboardsPage({ searchParams }: { searchParams:
 
         <Card
           title="Platforms ranked"
-          description={`Against ${board.platform ?? "—"} on its ${board.referenceModels} reference models (batch ${board.batch}): geometric mean of the latency ratio over the models each platform also measured (n). A platform is ranked only when it shares at least ${board.minSharedModels} models with ${board.platform ?? "the reference"}.`}
+          description={`Against ${board.platform ?? "—"} on its ${board.referenceModels} reference models (batch ${board.batch}): ` +
+            `geometric mean of the latency ratio over the models each platform also measured (n). A platform is ranked only when it shares at least ${board.minSharedModels} models with ${board.platform ?? "the reference"}.`}
         >
           {board.platforms.length === 0 ? (
             <p className="text-sm text-slate-500" data-testid="platform-ranking-empty">
@@ -208,7 +210,8 @@ export default async function LeaderboardsPage({ searchParams }: { searchParams:
           title="Predictors ranked"
           description={
             predictors.source
-              ? `Per platform by Acc@10% (share within ±10%), then MAPE, on the ${predictors.split} split (${predictors.source}${predictors.generatedAt ? `, ${predictors.generatedAt.slice(0, 10)}` : ""}).`
+              ? `Per platform by Acc@10% (share within ±10%), then MAPE, on the ${predictors.split} split ` +
+                `(${predictors.source}${predictors.generatedAt ? `, ${predictors.generatedAt.slice(0, 10)}` : ""}).`
               : undefined
           }
         >

@@ -22,7 +22,8 @@ export const platformSpec = z
       .regex(PLATFORM_SLUG, "must be a platform slug like x86-epyc-2c/ort-cpu-1.30/fp32/t1")
       .optional()
       .describe(
-        "`<hardware>/<runtime>-<version>/<precision>/t<threads>`; derived from the fields when omitted; given with them, it must equal the derived one (an existing platform may be named by its slug alone)",
+        "`<hardware>/<runtime>-<version>/<precision>/t<threads>`; derived from the fields when omitted; given " +
+          "with them, it must equal the derived one (an existing platform may be named by its slug alone)",
       ),
     name: z.string().trim().min(1).regex(/\S/, "must not be blank").max(200).optional(),
     hardware: z
