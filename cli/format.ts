@@ -29,5 +29,5 @@ export function gflops(n: number): string {
 /** Client settings from the environment: NNLQ_URL (default http://localhost:3000) and NNLQ_API_KEY. */
 export function clientEnv(): { baseUrl: string; apiKey?: string } {
   const e = env();
-  return { baseUrl: e.NNLQ_URL, apiKey: e.NNLQ_API_KEY };
+  return { baseUrl: e.NNLQ_URL, apiKey: e.NNLQ_API_KEY?.trim() || undefined };
 }

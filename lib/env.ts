@@ -25,10 +25,16 @@ interface Declared<T> {
 
 const blank = (v: Raw): v is undefined => v === undefined || v.trim() === "";
 
-function declare<T>(accepted: string, def: string, description: string, parse: (v: string) => T | undefined, fallback: () => T): Declared<T> {
+function declare<T>(
+  accepted: string,
+  def: string,
+  description: string,
+  parse: (v: string, raw: string) => T | undefined,
+  fallback: () => T,
+): Declared<T> {
   const schema = z.string().optional().transform((v, ctx): T => {
     if (blank(v)) return fallback();
-    const out = parse(v.trim());
+    const out = parse(v.trim(), v);
     if (out === undefined) {
       ctx.addIssue({ code: "custom", message: `expected ${accepted}` });
       return z.NEVER;
@@ -67,7 +73,7 @@ function flag(def: boolean, description: string) {
 }
 
 function text(description: string, docDefault = "—") {
-  return declare<string | undefined>("a string", docDefault, description, (v) => v, () => undefined);
+  return declare<string | undefined>("a string", docDefault, description, (_, raw) => raw, () => undefined); // as set, spaces kept
 }
 
 function url<D extends string | undefined>(protocols: string[], example: string, def: D, description: string) {

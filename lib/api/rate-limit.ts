@@ -13,6 +13,7 @@
  */
 import { BlockList, isIP } from "node:net";
 import { NnlqError } from "@/lib/errors";
+import { env } from "@/lib/env";
 
 /** Set by scripts/web-server.mjs from req.socket.remoteAddress (it has the same constant). */
 export const REMOTE_ADDR_HEADER = "x-nnlq-remote-addr";
@@ -24,11 +25,6 @@ interface Bucket {
 
 const buckets = new Map<string, Bucket>();
 const MAX_BUCKETS = 50_000;
-
-function setting(name: string, def: number): number {
-  const v = Number(process.env[name]);
-  return Number.isFinite(v) && v > 0 ? v : def;
-}
 
 /** "::ffff:1.2.3.4" → "1.2.3.4"; brackets and an IPv4 ":port" suffix dropped; null when not an IP. */
 export function normalizeIp(raw: string | null | undefined): string | null {
@@ -85,7 +81,7 @@ let trustedCache: { value: string | undefined; parsed: TrustedProxies } | undefi
 /** The trusted proxies of this process (NNLQ_TRUSTED_PROXIES, parsed once per value). A bad setting is
  *  reported at start-up by scripts/start.ts; here it is logged once and trusts nobody. */
 export function trustedProxies(): TrustedProxies {
-  const value = process.env.NNLQ_TRUSTED_PROXIES;
+  const value = env().NNLQ_TRUSTED_PROXIES;
   if (!trustedCache || trustedCache.value !== value) {
     let parsed: TrustedProxies;
     try {
@@ -124,8 +120,7 @@ export function clientIp(req: Request, trusted: TrustedProxies = trustedProxies(
 
 /** Takes one token from the caller's bucket; throws RATE_LIMITED when it is empty. */
 export function takeToken(key: string, now = Date.now()): void {
-  const rps = setting("NNLQ_ANON_RPS", 5);
-  const burst = setting("NNLQ_ANON_BURST", 30);
+  const { NNLQ_ANON_RPS: rps, NNLQ_ANON_BURST: burst } = env();
   const b = buckets.get(key) ?? { tokens: burst, at: now };
   b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * rps);
   b.at = now;

@@ -5,13 +5,15 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { env } from "@/lib/env";
 
 let cached: string | undefined;
 
 export function authSecret(): string {
-  if (process.env.NEXTAUTH_SECRET) return process.env.NEXTAUTH_SECRET;
+  const secret = env().NEXTAUTH_SECRET;
+  if (secret) return secret;
   if (cached) return cached;
-  const file = path.resolve(process.env.NNLQ_DATA_DIR ?? ".data", "nextauth-secret");
+  const file = path.resolve(env().NNLQ_DATA_DIR ?? ".data", "nextauth-secret");
   try {
     cached = fs.readFileSync(file, "utf8").trim();
   } catch {

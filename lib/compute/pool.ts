@@ -19,10 +19,10 @@
  * server code is bundled. One pool per process (kept on globalThis: bundled route chunks share it).
  */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { NnlqError, type ErrorCode } from "@/lib/errors";
+import { env } from "@/lib/env";
 import {
   runJob,
   toJobError,
@@ -34,21 +34,17 @@ import {
   type PredictResult,
 } from "./tasks";
 
-function intSetting(name: string, def: number, min = 1): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === "") return def;
-  const v = Number(raw);
-  return Number.isInteger(v) && v >= min ? v : def;
-}
-
-export const computeSettings = () => ({
-  threads: intSetting("NNLQ_COMPUTE_THREADS", Math.max(2, os.availableParallelism() - 1), 0),
-  deadlineMs: intSetting("NNLQ_COMPUTE_DEADLINE_MS", 30_000),
-  memoryMb: intSetting("NNLQ_COMPUTE_MEMORY_MB", 2048, 64),
-  maxNodes: intSetting("NNLQ_MAX_NODES", 100_000),
-  predictBatch: intSetting("NNLQ_PREDICT_BATCH", 64),
-  maxQueue: intSetting("NNLQ_COMPUTE_QUEUE", 20_000),
-});
+export const computeSettings = () => {
+  const e = env();
+  return {
+    threads: e.NNLQ_COMPUTE_THREADS,
+    deadlineMs: e.NNLQ_COMPUTE_DEADLINE_MS,
+    memoryMb: e.NNLQ_COMPUTE_MEMORY_MB,
+    maxNodes: e.NNLQ_MAX_NODES,
+    predictBatch: e.NNLQ_PREDICT_BATCH,
+    maxQueue: e.NNLQ_COMPUTE_QUEUE,
+  };
+};
 
 interface Entry {
   /** predict entries with equal keys may share one job; null: runs alone */
@@ -91,7 +87,7 @@ export class ComputePool {
     this.memoryMb = o.memoryMb ?? s.memoryMb;
     this.batchMax = o.batchMax ?? s.predictBatch;
     this.maxQueue = o.maxQueue ?? s.maxQueue;
-    this.entry = path.join(o.root ?? process.env.NNLQ_ROOT ?? process.cwd(), "lib", "compute", "worker-entry.mjs");
+    this.entry = path.join(o.root ?? env().NNLQ_ROOT ?? process.cwd(), "lib", "compute", "worker-entry.mjs");
   }
 
   /** Runs one job (analysis); rejects with the job's NnlqError, COMPUTE_DEADLINE or COMPUTE_FAILED. */

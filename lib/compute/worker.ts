@@ -5,6 +5,7 @@
  */
 import os from "node:os";
 import { parentPort } from "node:worker_threads";
+import { env } from "@/lib/env";
 import { runJob, toJobError, type ComputeJob } from "./tasks";
 
 if (!parentPort) throw new Error("lib/compute/worker.ts runs inside a worker thread");
@@ -12,7 +13,7 @@ const port = parentPort;
 
 // Lower this thread's CPU priority (on Linux, pid 0 names the calling thread only), so the request thread
 // wins the CPU while analyses and predictions run: NNLQ_COMPUTE_NICE, default 10 (0: unchanged).
-const nice = Number(process.env.NNLQ_COMPUTE_NICE ?? 10);
+const nice = env().NNLQ_COMPUTE_NICE;
 if (Number.isInteger(nice) && nice > 0) {
   try {
     os.setPriority(0, Math.min(19, nice));

@@ -8,6 +8,7 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import { isNnlqError } from "@/lib/errors";
+import { env } from "@/lib/env";
 import { measureModel, type MeasureOptions, type MeasurementResult } from "./measure";
 import type { HostInfo } from "./host";
 import type { PlatformSpec } from "./platforms";
@@ -48,7 +49,7 @@ async function fault(kind: string | undefined): Promise<void> {
 async function handle(req: ChildRequest): Promise<ChildResponse> {
   try {
     const pinned = req.pinCpu !== null ? pinToCpu(req.pinCpu) : null;
-    await fault(process.env.NNLQ_MEASURE_FAULT);
+    await fault(env().NNLQ_MEASURE_FAULT);
     const bytes = new Uint8Array(fs.readFileSync(req.modelPath));
     return { ok: true, result: await measureModel(bytes, req.platform, req.options, { pinnedCpu: pinned, host: req.host }) };
   } catch (e) {

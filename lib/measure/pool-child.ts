@@ -10,6 +10,7 @@
 import { execFileSync } from "node:child_process";
 import os from "node:os";
 import { isNnlqError } from "@/lib/errors";
+import { env } from "@/lib/env";
 import { measureModel, type MeasureOptions, type MeasurementResult } from "./measure";
 import type { HostInfo } from "./host";
 import type { PlatformSpec } from "./platforms";
@@ -43,7 +44,7 @@ const warmed = new Set<string>();
 async function handle(req: PoolRequest): Promise<PoolResponse> {
   try {
     const pinned = setAffinity(req.pinCpu);
-    const fault = process.env.NNLQ_MEASURE_FAULT;
+    const fault = env().NNLQ_MEASURE_FAULT;
     if (fault === "abort") process.abort();
     if (fault === "exit") process.exit(3);
     if (fault === "hang") await new Promise(() => setInterval(() => {}, 1 << 30));
@@ -72,7 +73,7 @@ async function handle(req: PoolRequest): Promise<PoolResponse> {
  * preempts the timed runs less; threads the runtime creates later inherit it. Returns the nice value set.
  */
 function raisePriority(): number | null {
-  const want = Number(process.env.NNLQ_MEASURE_NICE ?? -10);
+  const want = env().NNLQ_MEASURE_NICE;
   try {
     os.setPriority(want);
     return os.getPriority();

@@ -9,6 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { env } from "@/lib/env";
 import { DataType } from "@/lib/onnx/proto";
 import { NnlqError } from "@/lib/errors";
 import type { InputSpec } from "./passes/shapes";
@@ -89,7 +90,7 @@ export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 /** Where a measurement writes temp files: the per-child directory the runner removes, else the OS's. */
 export function scratchDir(): string {
-  return process.env.NNLQ_MEASURE_TMPDIR || os.tmpdir();
+  return env().NNLQ_MEASURE_TMPDIR || os.tmpdir();
 }
 
 function packageVersion(pkg: string): string {

@@ -3,21 +3,18 @@
  *   NNLQ_LEASE_SECONDS      lease length after a claim or heartbeat (default 60)
  *   NNLQ_MAX_ATTEMPTS       attempts before a job fails (default 3)
  */
-function envNumber(name: string, def: number, min: number): number {
-  const v = Number(process.env[name]);
-  return Number.isFinite(v) && v >= min ? v : def;
-}
+import { envValue } from "@/lib/env";
 
 export const QUEUE = {
   get leaseSeconds() {
-    return envNumber("NNLQ_LEASE_SECONDS", 60, 1);
+    return envValue("NNLQ_LEASE_SECONDS");
   },
   /** workers heartbeat at least this often: a lease spans six heartbeat intervals */
   get heartbeatSeconds() {
     return Math.max(1, Math.floor(this.leaseSeconds / 6));
   },
   get maxAttempts() {
-    return envNumber("NNLQ_MAX_ATTEMPTS", 3, 1);
+    return envValue("NNLQ_MAX_ATTEMPTS");
   },
   /** longest claim long-poll */
   maxWaitSeconds: 30,

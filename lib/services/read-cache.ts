@@ -8,6 +8,7 @@
  * Only found values are cached (a miss is asked again next time), and concurrent loads of one key share
  * one database read. NNLQ_READ_CACHE=0 turns every cache off.
  */
+import { env } from "@/lib/env";
 
 export type CacheName = "apiKeys" | "platforms" | "models" | "results";
 
@@ -24,7 +25,7 @@ const inFlight = new Map<string, Promise<unknown>>();
 let generation = 0;
 
 function enabled(): boolean {
-  return process.env.NNLQ_READ_CACHE !== "0";
+  return env().NNLQ_READ_CACHE;
 }
 
 function cacheOf(name: CacheName): Map<string, Entry<unknown>> {

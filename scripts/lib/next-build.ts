@@ -2,6 +2,7 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { env } from "@/lib/env";
 
 const SOURCES = ["app", "lib", "components", "public", "drizzle", "workers"];
 const FILES = [
@@ -31,7 +32,7 @@ function newestMtime(p: string): number {
 }
 
 export function buildStatus(root: string): { stale: boolean; reason: string } {
-  const stamp = path.join(root, process.env.NEXT_DIST_DIR || ".next", "BUILD_ID");
+  const stamp = path.join(root, env().NEXT_DIST_DIR || ".next", "BUILD_ID");
   if (!fs.existsSync(stamp)) return { stale: true, reason: "no production build yet" };
   const built = fs.statSync(stamp).mtimeMs;
   const newest = Math.max(...[...SOURCES, ...FILES].map((p) => newestMtime(path.join(root, p))));

@@ -23,6 +23,7 @@
  */
 import os from "node:os";
 import { NnlqError, isNnlqError } from "@/lib/errors";
+import { env } from "@/lib/env";
 import { sleep } from "@/lib/proc";
 import { detectHost, type HostInfo } from "@/lib/measure/host";
 import type { PlatformSpec } from "@/lib/measure/platforms";
@@ -120,7 +121,7 @@ const STOP_RETRY_MS = 5000;
 const describe = (e: unknown) => (isNnlqError(e) ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e));
 
 /** NNLQ_WORKER_FAULT=<hash prefix>:<kind> → the child env of a matching job (test hook, see above). */
-export function faultEnv(modelHash: string, spec = process.env.NNLQ_WORKER_FAULT): Record<string, string> | undefined {
+export function faultEnv(modelHash: string, spec = env().NNLQ_WORKER_FAULT): Record<string, string> | undefined {
   const m = spec ? /^([0-9a-f]{1,64}):(abort|hang|exit)$/.exec(spec.trim()) : null;
   return m && modelHash.startsWith(m[1]!) ? { NNLQ_MEASURE_FAULT: m[2]! } : undefined;
 }
@@ -151,7 +152,7 @@ export class Worker {
     this.hostName = cfg.hostName ?? os.hostname();
     this.log = cfg.log ?? ((l) => console.log(`[worker] ${l}`));
     // NNLQ_MEASURE_POOL=1: a persistent isolated child serves many measurements (lib/measure/pool.ts)
-    this.measure = cfg.measure ?? (process.env.NNLQ_MEASURE_POOL === "1" ? measureInPool : measureInChild);
+    this.measure = cfg.measure ?? (env().NNLQ_MEASURE_POOL ? measureInPool : measureInChild);
     this.resultBody = cfg.resultBody ?? resultBody;
   }
 

@@ -12,6 +12,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { env } from "@/lib/env";
 
 // this file's repository when it runs from source (tsx: the trainer, scripts, tests); inside a Next server
 // bundle import.meta.dirname is undefined or a chunk folder, and the server runs from the repository root
@@ -27,13 +28,13 @@ export const isVersionName = (s: string) => VERSION_NAME.test(s);
 
 /** The store new versions are written to (NNLQ_PREDICTORS_DIR, default <repo>/.data/predictors). */
 export function predictorStoreDir(): string {
-  const env = process.env.NNLQ_PREDICTORS_DIR?.trim();
-  return env ? path.resolve(REPO_ROOT, env) : path.join(REPO_ROOT, ".data", "predictors");
+  const dir = env().NNLQ_PREDICTORS_DIR?.trim();
+  return dir ? path.resolve(REPO_ROOT, dir) : path.join(REPO_ROOT, ".data", "predictors");
 }
 
 /** Where earlier releases wrote versions (public/predictors; NNLQ_PUBLIC_DIR overrides public/): read only. */
 export function legacyPredictorsDir(): string {
-  return path.join(process.env.NNLQ_PUBLIC_DIR ?? path.join(REPO_ROOT, "public"), "predictors");
+  return path.join(env().NNLQ_PUBLIC_DIR ?? path.join(REPO_ROOT, "public"), "predictors");
 }
 
 /** Directories searched for a version, newest location first. */
