@@ -39,7 +39,10 @@ export function Field({
         id={id}
         {...props}
         aria-describedby={hint ? `${id}-hint` : undefined}
-        className="mt-1 block w-full rounded-md border-0 px-3 py-2 text-slate-900 shadow-sm ring-1 ring-slate-300 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-indigo-600 focus:ring-inset sm:text-sm"
+        className={[
+          "mt-1 block w-full rounded-md border-0 px-3 py-2 text-slate-900",
+          "shadow-sm ring-1 ring-slate-300 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-indigo-600 focus:ring-inset sm:text-sm",
+        ].join(" ")}
       />
       {hint && (
         <p id={`${id}-hint`} className="mt-1 text-xs text-slate-500">

@@ -204,7 +204,10 @@ export default async function BrowsePage({ searchParams }: { searchParams: Promi
           <div className="flex gap-2 pt-1">
             <button
               type="submit"
-              className="rounded-md bg-indigo-600 px-3.5 py-2 text-sm font-medium text-white hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
+              className={[
+                "rounded-md bg-indigo-600 px-3.5 py-2 text-sm",
+                "font-medium text-white hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600",
+              ].join(" ")}
             >
               Apply filters
             </button>
