@@ -37,16 +37,7 @@ export function listOnnx(relDir: string): string[] {
 }
 
 /** mulberry32 */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as rng } from "@/lib/onnx/rng";
 
 /**
  * A real full-weight model from an onnx_light one: every ConstantOfShape weight generator becomes a float
