@@ -208,21 +208,11 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
           {side && side.missing.length > 0 && <Alert kind="info">Not found or not public: {side.missing.join(", ")}</Alert>}
           {side && side.models.length > 0 ? (
             <div className="overflow-x-auto">
-              <table className="w-full text-left text-sm" data-testid="models-side-by-side">
-                <thead>
-                  <tr className="text-xs text-slate-500">
-                    <th className="py-2 pr-3" />
-                    {side.models.map((m) => (
-                      <th key={m.id} className="py-2 pr-3 text-right font-medium">
-                        <Link href={`/models/${m.id}`} className="text-indigo-700 hover:underline">
-                          {m.name}
-                        </Link>
-                      </th>
-                    ))}
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-slate-100">
-                  {(
+              <Table
+                data-testid="models-side-by-side"
+                headClassName="text-xs text-slate-500"
+                rows={[
+                  ...(
                     [
                       ["Family", (m) => labels[m.family] ?? m.family],
                       ["FLOPs", (m) => fmtCount(m.flops)],
@@ -230,45 +220,45 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
                       ["Operators", (m) => String(m.nodeCount)],
                       ["Batch", (m) => String(m.batch)],
                     ] as [string, (m: ModelsSideBySide["models"][number]) => string][]
-                  ).map(([label, f]) => (
-                    <tr key={label}>
-                      <th scope="row" className="py-1.5 pr-3 text-xs font-medium text-slate-500">
-                        {label}
-                      </th>
-                      {side.models.map((m) => (
-                        <td key={m.id} className="py-1.5 pr-3 text-right tabular-nums">
-                          {f(m)}
-                        </td>
-                      ))}
-                    </tr>
-                  ))}
-                  {side.platforms.map((p) => {
-                    const vals = side.models.map((m) => side.latency[p]?.[m.id]).filter((v): v is number => v !== undefined);
-                    const best = Math.min(...vals);
-                    return (
-                      <tr key={p}>
-                        <th scope="row" className="py-1.5 pr-3 font-mono text-xs font-normal text-slate-600">
-                          {p}
-                        </th>
-                        {side.models.map((m) => {
-                          const v = side.latency[p]?.[m.id];
-                          return (
-                            <td
-                              key={m.id}
-                              className={`py-1.5 pr-3 text-right tabular-nums ${v === best ? "font-semibold text-emerald-700" : ""}`}
-                            >
-                              {v === undefined ? "—" : `${fmtMs(v)} ms`}
-                              {v !== undefined && v !== best && (
-                                <span className="ml-1 text-xs text-slate-500">{(v / best).toFixed(2)}×</span>
-                              )}
-                            </td>
-                          );
-                        })}
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
+                  ).map(([label, f]) => ({ label, f, platform: null, best: 0 })),
+                  ...side.platforms.map((p) => ({
+                    label: p,
+                    f: null,
+                    platform: p,
+                    best: Math.min(...side.models.map((m) => side.latency[p]?.[m.id]).filter((v): v is number => v !== undefined)),
+                  })),
+                ]}
+                rowKey={(r) => r.label}
+                columns={[
+                  {
+                    rowHeader: true,
+                    className: (r) => (r.platform === null ? "text-xs font-medium text-slate-500" : "font-mono text-xs font-normal text-slate-600"),
+                    cell: (r) => r.label,
+                  },
+                  ...side.models.map((m) => ({
+                    key: m.id,
+                    header: (
+                      <Link href={`/models/${m.id}`} className="text-indigo-700 hover:underline">
+                        {m.name}
+                      </Link>
+                    ),
+                    headerClassName: "font-medium",
+                    align: "right" as const,
+                    className: (r: { platform: string | null; best: number }) =>
+                      r.platform !== null && side.latency[r.platform]?.[m.id] === r.best ? "tabular-nums font-semibold text-emerald-700" : "tabular-nums",
+                    cell: (r: { f: ((m: ModelsSideBySide["models"][number]) => string) | null; platform: string | null; best: number }) => {
+                      if (r.f) return r.f(m);
+                      const v = side.latency[r.platform!]?.[m.id];
+                      return (
+                        <>
+                          {v === undefined ? "—" : `${fmtMs(v)} ms`}
+                          {v !== undefined && v !== r.best && <span className="ml-1 text-xs text-slate-500">{(v / r.best).toFixed(2)}×</span>}
+                        </>
+                      );
+                    },
+                  })),
+                ]}
+              />
             </div>
           ) : (
             !side && (
