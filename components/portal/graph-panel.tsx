@@ -6,6 +6,7 @@
  */
 import type { FeedNode, FeedTensor } from "@/lib/portal/graph-layout";
 import { category, categoryStyle, fmtBig, fmtUs } from "./graph-style";
+import { Table } from "@/components/ui/table";
 
 export interface PanelProps {
   node: FeedNode;
@@ -82,16 +83,19 @@ export function GraphPanel({ node, index, timeUs, totalUs, platform, producerOf,
         {node.attrs.length > 0 && (
           <section>
             <h4 className="mb-1 text-xs font-semibold uppercase tracking-wide text-slate-500">Attributes</h4>
-            <table className="w-full text-xs" data-testid="panel-attrs">
-              <tbody className="divide-y divide-slate-100">
-                {node.attrs.map(([k, v]) => (
-                  <tr key={k} data-attr={k}>
-                    <th className="w-1/3 py-1 pr-2 text-left align-top font-medium text-slate-700">{k}</th>
-                    <td className="py-1 font-mono break-all text-slate-800">{v}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <Table
+              data-testid="panel-attrs"
+              density="tight"
+              size="xs"
+              headless
+              rows={node.attrs}
+              rowKey={([k]) => k}
+              rowProps={([k]) => ({ "data-attr": k })}
+              columns={[
+                { rowHeader: true, className: "w-1/3 text-left align-top font-medium text-slate-700", cell: ([k]) => k },
+                { className: "font-mono break-all text-slate-800", cell: ([, v]) => v },
+              ]}
+            />
           </section>
         )}
         {node.kind === "op" && node.attrs.length === 0 && <p className="text-xs text-slate-500">No attributes.</p>}

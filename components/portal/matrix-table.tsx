@@ -2,6 +2,7 @@
 import Link from "next/link";
 import type { MatrixResponse } from "@/lib/api/schemas/portal";
 import { fmtMs } from "@/components/latency/format";
+import { Table } from "@/components/ui/table";
 
 /** Cell tint on a log scale of the median latency (fast = light, slow = saturated). */
 function tint(ms: number, lo: number, hi: number): string {
@@ -19,57 +20,54 @@ export function MatrixTable({ data, browseHref }: { data: MatrixResponse; browse
   const hi = Math.max(...meds);
   return (
     <div className="overflow-x-auto">
-      <table className="w-full border-separate border-spacing-0.5 text-sm" data-testid="family-matrix">
-        <caption className="sr-only">
-          Models measured per platform and architecture family at batch {data.batch}, with median latency
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col" className="px-2 py-1 text-left text-xs font-medium text-slate-500">
-              Family
-            </th>
-            {data.platforms.map((p) => (
-              <th
-                key={p.slug}
-                scope="col"
-                className="px-2 py-1 text-left align-bottom font-mono text-[11px] font-medium text-slate-600"
-                title={p.name}
-              >
-                {p.slug}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {data.families.map((f) => (
-            <tr key={f.name}>
-              <th scope="row" className="px-2 py-1 text-left font-medium whitespace-nowrap text-slate-800">
-                {f.label}
-              </th>
-              {data.platforms.map((p) => {
-                const c = cell.get(`${p.slug}|${f.name}`);
-                return (
-                  <td key={p.slug} className="rounded p-0" style={c ? { background: tint(c.medianMs, lo, hi) } : undefined}>
-                    {c ? (
-                      <Link
-                        href={browseHref(p.slug, f.name)}
-                        className="block px-2 py-1 hover:ring-2 hover:ring-indigo-400 focus-visible:ring-2 focus-visible:ring-indigo-600 focus-visible:outline-none"
-                        data-testid={`matrix-${p.slug}-${f.name}`}
-                        aria-label={`${f.label} on ${p.slug}: ${c.count} models, median ${fmtMs(c.medianMs)} ms`}
-                      >
-                        <span className="font-semibold tabular-nums">{c.count}</span>
-                        <span className="ml-1 text-xs text-slate-700 tabular-nums">{fmtMs(c.medianMs)} ms</span>
-                      </Link>
-                    ) : (
-                      <span className="block px-2 py-1 text-slate-300">—</span>
-                    )}
-                  </td>
-                );
-              })}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <Table
+        className="border-separate border-spacing-0.5"
+        data-testid="family-matrix"
+        density="grid"
+        scopeCols
+        headClassName=""
+        bodyClassName=""
+        caption={<>Models measured per platform and architecture family at batch {data.batch}, with median latency</>}
+        captionClassName="sr-only"
+        rows={data.families}
+        rowKey={(f) => f.name}
+        columns={[
+          {
+            header: "Family",
+            headerClassName: "text-left text-xs font-medium text-slate-500",
+            rowHeader: true,
+            className: "px-2 py-1 text-left font-medium whitespace-nowrap text-slate-800",
+            cell: (f) => f.label,
+          },
+          ...data.platforms.map((p) => ({
+            key: p.slug,
+            header: p.slug,
+            headerTitle: p.name,
+            headerClassName: "text-left align-bottom font-mono text-[11px] font-medium text-slate-600",
+            className: "rounded p-0",
+            cellProps: (f: (typeof data.families)[number]) => {
+              const c = cell.get(`${p.slug}|${f.name}`);
+              return { style: c ? { background: tint(c.medianMs, lo, hi) } : undefined };
+            },
+            cell: (f: (typeof data.families)[number]) => {
+              const c = cell.get(`${p.slug}|${f.name}`);
+              return c ? (
+                <Link
+                  href={browseHref(p.slug, f.name)}
+                  className="block px-2 py-1 hover:ring-2 hover:ring-indigo-400 focus-visible:ring-2 focus-visible:ring-indigo-600 focus-visible:outline-none"
+                  data-testid={`matrix-${p.slug}-${f.name}`}
+                  aria-label={`${f.label} on ${p.slug}: ${c.count} models, median ${fmtMs(c.medianMs)} ms`}
+                >
+                  <span className="font-semibold tabular-nums">{c.count}</span>
+                  <span className="ml-1 text-xs text-slate-700 tabular-nums">{fmtMs(c.medianMs)} ms</span>
+                </Link>
+              ) : (
+                <span className="block px-2 py-1 text-slate-300">—</span>
+              );
+            },
+          })),
+        ]}
+      />
     </div>
   );
 }

@@ -5,7 +5,7 @@
  */
 import type { HTMLAttributes, Key, ReactNode, ThHTMLAttributes } from "react";
 
-const cx = (...c: (string | false | null | undefined)[]) => c.filter(Boolean).join(" ");
+const cx = (...c: (string | false | null | undefined)[]) => c.filter(Boolean).join(" ") || undefined;
 
 /** Attributes for a row or cell: the element's own plus data-* (data-testid, data-state, …). */
 type DataAttrs = { [k: `data-${string}`]: string | number | boolean | undefined };
@@ -39,7 +39,8 @@ export interface Column<R> {
 
 /**
  * Vertical padding of header and body cells and the gap between columns:
- * roomy (live lists), normal (most tables), snug and compact (panels), tight (small side tables), airy (settings lists).
+ * roomy (live lists), normal (most tables), snug and compact (panels), tight (small side tables), airy (settings lists),
+ * grid (matrices: cells pad themselves).
  */
 const DENSITY = {
   roomy: { th: "py-2", td: "py-2", gap: "pr-3" },
@@ -48,6 +49,7 @@ const DENSITY = {
   compact: { th: "py-1", td: "py-1", gap: "pr-3" },
   tight: { th: "py-1", td: "py-1", gap: "pr-2" },
   airy: { th: "py-2 font-medium", td: "py-2.5", gap: "" },
+  grid: { th: "px-2 py-1", td: "", gap: "" },
 } as const;
 export type Density = keyof typeof DENSITY;
 
@@ -64,6 +66,10 @@ export interface TableProps<R> {
   size?: "sm" | "xs";
   /** Classes of <thead> (default: small upper-case grey). */
   headClassName?: string;
+  /** Classes of <tbody> (default: a thin line between rows). */
+  bodyClassName?: string;
+  /** No header row (key–value lists whose first column names the row). */
+  headless?: boolean;
   /** Header cells get scope="col" (for tables whose rows also have row headers). */
   scopeCols?: boolean;
   caption?: ReactNode;
@@ -84,7 +90,9 @@ export function Table<R>({
   density = "normal",
   size = "sm",
   headClassName = "text-xs text-slate-500 uppercase",
+  bodyClassName = "divide-y divide-slate-100",
   scopeCols,
+  headless,
   caption,
   captionClassName,
   className,
@@ -98,22 +106,24 @@ export function Table<R>({
   return (
     <table className={cx(className, "w-full text-left", size === "xs" ? "text-xs" : "text-sm")} {...attrs}>
       {caption !== undefined && <caption className={captionClassName}>{caption}</caption>}
-      <thead className={headClassName}>
-        <tr>
-          {cols.map((c, i) => (
-            <th
-              key={c.key ?? i}
-              scope={scopeCols ? "col" : undefined}
-              title={c.headerTitle}
-              {...c.headerProps}
-              className={cx(d.th, pad(i), c.align === "right" && "text-right", c.headerClassName)}
-            >
-              {c.header}
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody className="divide-y divide-slate-100">
+      {!headless && (
+        <thead className={headClassName}>
+          <tr>
+            {cols.map((c, i) => (
+              <th
+                key={c.key ?? i}
+                scope={scopeCols ? "col" : undefined}
+                title={c.headerTitle}
+                {...c.headerProps}
+                className={cx(d.th, pad(i), c.align === "right" && "text-right", c.headerClassName)}
+              >
+                {c.header}
+              </th>
+            ))}
+          </tr>
+        </thead>
+      )}
+      <tbody className={bodyClassName || undefined}>
         {rows.map((r, ri) => (
           <tr key={rowKey ? rowKey(r, ri) : ri} {...rowProps?.(r, ri)}>
             {cols.map((c, i) => {

@@ -84,4 +84,18 @@ describe("Table", () => {
     );
     expect(custom).toContain('<tbody class="divide-y divide-slate-100"><tr data-testid="own-row"></tr></tbody>');
   });
+
+  it("draws key–value lists without a header row, and matrices whose cells pad themselves", () => {
+    const kv = html({ rows, headless: true, columns: [{ rowHeader: true, cell: (r) => r.name }, { cell: (r) => r.ms }] });
+    expect(kv).not.toContain("<thead");
+    expect(kv).toContain('<th scope="row" class="py-1.5 pr-3">vgg-11</th>');
+    const grid = html({
+      rows: rows.slice(0, 1),
+      density: "grid",
+      bodyClassName: "",
+      columns: [{ header: "x", cellProps: (r) => ({ style: { background: r.ms > 10 ? "red" : "white" } }), cell: (r) => r.ms }],
+    });
+    expect(grid).toContain('<th class="px-2 py-1">x</th>');
+    expect(grid).toContain('<tbody><tr><td style="background:red">12.5</td></tr></tbody>');
+  });
 });
