@@ -13,6 +13,7 @@ import net from "node:net";
 import path from "node:path";
 import mysql from "mysql2/promise";
 import { NnlqError } from "@/lib/errors";
+import { env } from "@/lib/env";
 import { alive, sleep } from "@/lib/proc";
 
 export type ServerMode = "env" | "local" | "private";
@@ -170,7 +171,7 @@ function which(names: string[]): string | null {
  * installer. NNLQ_MYSQLD names a server binary explicitly (non-standard installs).
  */
 export function findServerBinaries(
-  explicit: string | undefined = process.env.NNLQ_MYSQLD,
+  explicit: string | undefined = env().NNLQ_MYSQLD,
 ): { server: string; installer: string | null; flavor: "mariadb" | "mysql" } | null {
   const server = explicit ? (fs.existsSync(explicit) ? explicit : null) : which(["mariadbd", "mysqld"]);
   if (!server) return null;
@@ -291,7 +292,7 @@ export async function startPrivateServer(opts: {
     throw new NnlqError(
       "DB_UNAVAILABLE",
       `No MySQL server answers on 127.0.0.1:3306 and no server binary (mariadbd or ` +
-        `mysqld${process.env.NNLQ_MYSQLD ? `; NNLQ_MYSQLD=${process.env.NNLQ_MYSQLD} does not exist` : ""}) is installed. ${INSTALL_HINT}`,
+        `mysqld${env().NNLQ_MYSQLD ? `; NNLQ_MYSQLD=${env().NNLQ_MYSQLD} does not exist` : ""}) is installed. ${INSTALL_HINT}`,
     );
   }
 

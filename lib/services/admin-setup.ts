@@ -7,6 +7,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { NnlqError } from "@/lib/errors";
+import { env } from "@/lib/env";
 import type { Db, DbOrTx } from "@/lib/db/client";
 import * as tokensDb from "@/lib/db/setup-tokens";
 import { DEMO_EMAIL, findUserByEmail, hasSiteAdmin, setSiteAdmin, type PublicUser } from "@/lib/db/users";
@@ -19,8 +20,8 @@ export const SETUP_TOKEN_TTL_MS = 24 * 3600_000;
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 
 /** NNLQ_ADMIN_EMAIL normalised, or null when unset (or naming the demo account, which is never admin). */
-export function configuredAdminEmail(env: NodeJS.ProcessEnv = process.env): string | null {
-  const raw = env.NNLQ_ADMIN_EMAIL?.trim();
+export function configuredAdminEmail(source: NodeJS.ProcessEnv = process.env): string | null {
+  const raw = env(source).NNLQ_ADMIN_EMAIL?.trim();
   if (!raw) return null;
   const email = normalizeEmail(raw);
   return email === DEMO_EMAIL ? null : email;
@@ -51,7 +52,7 @@ export interface AdminStartup {
  * while no admin exists, replaces any unused setup token with a new one and returns it.
  */
 export async function prepareSiteAdmin(db: DbOrTx, now = new Date()): Promise<AdminStartup> {
-  const raw = process.env.NNLQ_ADMIN_EMAIL?.trim();
+  const raw = env().NNLQ_ADMIN_EMAIL?.trim();
   const warning =
     raw && !configuredAdminEmail() ? `NNLQ_ADMIN_EMAIL names the demo account (${DEMO_EMAIL}), which is never site admin; ignored` : null;
   let promoted: string | null = null;
