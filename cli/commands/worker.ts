@@ -17,7 +17,7 @@ import os from "node:os";
 import { optionalIntArg, parseCommandLine, UsageError } from "@/lib/args";
 import { env } from "@/lib/env";
 import { NnlqError, isNnlqError } from "@/lib/errors";
-import { DEFAULT_URL, DeviceClient, NnlqClient } from "@/lib/api/client";
+import { DeviceClient, NnlqClient } from "@/lib/api/client";
 import type { OfflineExportResponse } from "@/lib/api/schemas/offline";
 import { measureJobsBundle, verifyResultsBundle, decodeJobsBundle } from "@/lib/measure/bundle";
 import { detectHost } from "@/lib/measure/host";
