@@ -35,7 +35,10 @@ export async function insertTeamWithOwner(db: DbOrTx, { name, ownerId }: { name:
 }
 
 /** The id of the team named `name` that `createdBy` created, if any (the seed's demo team). */
-export async function findTeamIdByNameAndCreator(db: DbOrTx, { name, createdBy }: { name: string; createdBy: number }): Promise<number | null> {
+export async function findTeamIdByNameAndCreator(
+  db: DbOrTx,
+  { name, createdBy }: { name: string; createdBy: number },
+): Promise<number | null> {
   const [t] = await db
     .select({ id: teams.id })
     .from(teams)
