@@ -302,7 +302,7 @@ export function samplesFromRows(rows: DataRow[], o: { label?: LabelStat; onError
   return buildSamples(records, o);
 }
 
-/* ---------- the data release of issue 6 (lib/services/release.ts) ---------- */
+/* ---------- the data release (lib/services/release.ts) ---------- */
 
 /** The fields of a release model line that the predictors read. */
 export interface ReleaseModelLike {

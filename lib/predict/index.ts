@@ -7,7 +7,7 @@
  *   predictor.save() / dispose()
  *   train(method, samples, opts)          → Predictor;  trainVersion(...) adds a validation split + metrics
  *   runEvaluation(samples, opts)          → EvalReport; renderMarkdown(report)
- * Datasets: parseJsonl / samplesFromRows (dev data), samplesFromRelease (issue 6's data release),
+ * Datasets: parseJsonl / samplesFromRows (dev data), samplesFromRelease (the data release),
  * buildSamples (plain records, e.g. from the database via lib/services).
  */
 export {

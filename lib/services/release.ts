@@ -56,15 +56,8 @@ export const measurementFileOf = (platformSlug: string) =>
 
 // ───────────────────────────── line shapes ─────────────────────────────
 
-export interface ReleasePlatform {
-  slug: string;
-  name: string;
-  hardware: string;
-  runtime: string;
-  runtimeVersion: string;
-  precision: Platform["precision"];
-  threads: number;
-  config: Platform["config"];
+/** A platform as the registry describes it (lib/db/platforms PlatformInput), with its stored description and state. */
+export interface ReleasePlatform extends Omit<PlatformInput, "description"> {
   description: string | null;
   active: boolean;
 }
