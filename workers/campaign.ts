@@ -22,7 +22,15 @@ import { detectHost, hardwareSlug, type HostInfo } from "@/lib/measure/host";
 import type { MeasurementResult } from "@/lib/measure/measure";
 import { deviceLockFile, sharedPool } from "@/lib/measure/pool";
 import { acquireFileLock, othersWaiting, type MeasureInChildOptions } from "@/lib/measure/runner";
-import { CAMPAIGN, defaultCorpusRoot, enqueueWorkItem, loadSnapshot, planCampaign, type Stage, type StageCounts } from "@/lib/services/campaign";
+import {
+  CAMPAIGN,
+  defaultCorpusRoot,
+  enqueueWorkItem,
+  loadSnapshot,
+  planCampaign,
+  type Stage,
+  type StageCounts,
+} from "@/lib/services/campaign";
 import { createWorkerToken } from "@/lib/services/devices";
 import { Worker, type JobRecord } from "@/workers/measure/loop";
 import { resultBody } from "@/workers/measure/report";
@@ -148,8 +156,18 @@ export async function runCampaign(db: Db, o: CampaignOptions): Promise<CampaignS
   const inProcess = new InProcessJobTransport(db, secret);
 
   const summary: CampaignSummary = {
-    planned: plan.planned, alreadyMeasured: plan.alreadyMeasured, skippedFailed: plan.skippedFailed, measured: 0, failed: 0, retakes: 0, busy: 0,
-    deviceSeconds: 0, elapsedMs: 0, stoppedEarly: false, byStage: plan.byStage, phases: newPhases(),
+    planned: plan.planned,
+    alreadyMeasured: plan.alreadyMeasured,
+    skippedFailed: plan.skippedFailed,
+    measured: 0,
+    failed: 0,
+    retakes: 0,
+    busy: 0,
+    deviceSeconds: 0,
+    elapsedMs: 0,
+    stoppedEarly: false,
+    byStage: plan.byStage,
+    phases: newPhases(),
   };
   const phases = summary.phases;
   const total = plan.stages.reduce((a, s) => a + s.items.length, 0);
@@ -181,19 +199,31 @@ export async function runCampaign(db: Db, o: CampaignOptions): Promise<CampaignS
   };
 
   /** the protocol's result body plus the campaign's provenance */
-  const campaignResultBody = (stage: Stage) => (r: MeasurementResult, job: ClaimedJob): WorkerResult => {
-    const body = resultBody(r);
-    const t = taken.get(r);
-    if (!t) return body;
-    byJob.set(job.id, t);
-    const busy = t.before.busy || t.after.busy;
-    body.env = {
-      ...body.env,
-      campaign: { stage: stage.name, loadStart: t.before.load1, loadEnd: t.after.load1, cores: host.cores, busy, noisyRetakes: t.retakes, budgetMs, profileRuns: CAMPAIGN.profileRuns, nice: sharedPool().lastNice },
+  const campaignResultBody =
+    (stage: Stage) =>
+    (r: MeasurementResult, job: ClaimedJob): WorkerResult => {
+      const body = resultBody(r);
+      const t = taken.get(r);
+      if (!t) return body;
+      byJob.set(job.id, t);
+      const busy = t.before.busy || t.after.busy;
+      body.env = {
+        ...body.env,
+        campaign: {
+          stage: stage.name,
+          loadStart: t.before.load1,
+          loadEnd: t.after.load1,
+          cores: host.cores,
+          busy,
+          noisyRetakes: t.retakes,
+          budgetMs,
+          profileRuns: CAMPAIGN.profileRuns,
+          nice: sharedPool().lastNice,
+        },
+      };
+      body.deviceSeconds = Number(t.spentSeconds.toFixed(3));
+      return body;
     };
-    body.deviceSeconds = Number(t.spentSeconds.toFixed(3));
-    return body;
-  };
 
   try {
     for (const { stage, platform, items } of plan.stages) {
@@ -271,8 +301,11 @@ export async function runCampaign(db: Db, o: CampaignOptions): Promise<CampaignS
           }
           byJob.delete(job.id);
           if (finished % 100 === 0) {
-            log(`after ${finished} jobs, ms per job: ${Object.entries(phases).map(([k, v]) => `${k} ${(v / finished).toFixed(0)}`).join(", ")}; ` +
-              `wall ${((Date.now() - measuringSince) / finished).toFixed(0)}`);
+            log(
+              `after ${finished} jobs, ms per job: ${Object.entries(phases)
+                .map(([k, v]) => `${k} ${(v / finished).toFixed(0)}`)
+                .join(", ")}; ` + `wall ${((Date.now() - measuringSince) / finished).toFixed(0)}`,
+            );
           }
           o.progress?.({
             stage: stage.name,

@@ -54,7 +54,12 @@ export class InProcessJobTransport implements JobTransport {
     const out: RegisteredDevice[] = [];
     for (const d of res.devices) {
       const device = await authenticateDevice(this.db, d.deviceToken);
-      out.push({ deviceId: d.deviceId, platform: d.platform, releasedJobs: d.releasedJobs, channel: new InProcessDeviceChannel(this.db, device) });
+      out.push({
+        deviceId: d.deviceId,
+        platform: d.platform,
+        releasedJobs: d.releasedJobs,
+        channel: new InProcessDeviceChannel(this.db, device),
+      });
     }
     return out;
   }

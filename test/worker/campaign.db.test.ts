@@ -44,7 +44,9 @@ describe("campaign through the worker loop", () => {
         new Promise((_resolve, reject) => {
           measuring++;
           setTimeout(() => controller.abort(), 50);
-          o.signal!.addEventListener("abort", () => reject(new NnlqError("MEASUREMENT_FAILED", "aborted", { aborted: true })), { once: true });
+          o.signal!.addEventListener("abort", () => reject(new NnlqError("MEASUREMENT_FAILED", "aborted", { aborted: true })), {
+            once: true,
+          });
         }),
     });
     expect(measuring).toBe(1);
@@ -66,7 +68,12 @@ describe("campaign through the worker loop", () => {
       },
       progress: (p) => seen.push({ done: p.done, failed: p.failed, total: p.total, last: p.last }),
     });
-    expect(s).toMatchObject({ measured: 0, failed: 1, stoppedEarly: false, byStage: { fail: { planned: 1, missing: 1, measured: 0, failed: 1 } } });
+    expect(s).toMatchObject({
+      measured: 0,
+      failed: 1,
+      stoppedEarly: false,
+      byStage: { fail: { planned: 1, missing: 1, measured: 0, failed: 1 } },
+    });
     expect(seen).toEqual([{ done: 1, failed: 1, total: 1, last: "UNSUPPORTED_OPERATOR: Operator Foo is not supported" }]);
     expect(s.phases.claim).toBeGreaterThan(0);
     expect(s.phases.fetch).toBeGreaterThan(0);

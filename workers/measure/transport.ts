@@ -15,7 +15,16 @@
  * Errors are NnlqErrors with the codes the server answers (INVALID_WORKER_TOKEN, DEVICE_DISABLED, NOT_FOUND,
  * LEASE_LOST, CONFLICT, VALIDATION…); the loop retries what `transient()` says may pass.
  */
-import type { ClaimedJob, FailResponse, HeartbeatResponse, OfflineResponse, RegisterBody, RegisterResponse, WorkerFailure, WorkerResult } from "@/lib/api/schemas/worker";
+import type {
+  ClaimedJob,
+  FailResponse,
+  HeartbeatResponse,
+  OfflineResponse,
+  RegisterBody,
+  RegisterResponse,
+  WorkerFailure,
+  WorkerResult,
+} from "@/lib/api/schemas/worker";
 import { DeviceClient, WorkerClient } from "@/lib/api/client";
 
 /** One registered device's calls (each carries the device's identity: a token over HTTP). */
@@ -48,7 +57,8 @@ export interface JobTransport {
 
 /** fetch with a time limit per request (claims long-poll ≤ 30 s), so a hung connection is noticed. */
 function fetchWithin(ms: number): typeof fetch {
-  return (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms) });
+  return (input, init) =>
+    fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms) });
 }
 
 /** The worker protocol over HTTP: X-Worker-Token to register, each device's X-Device-Token after. */

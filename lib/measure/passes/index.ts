@@ -86,7 +86,9 @@ export async function convertForPlatform(input: Uint8Array, ctx: PassContext): P
         break;
       }
       case "quantize-int8-qdq": {
-        const quantizedNodes = await quantizeModel(model, ortCalibrator(seed, ctx.calibrationRuns ?? 4, ctx.platform.slug), { platform: ctx.platform.slug });
+        const quantizedNodes = await quantizeModel(model, ortCalibrator(seed, ctx.calibrationRuns ?? 4, ctx.platform.slug), {
+          platform: ctx.platform.slug,
+        });
         changed ||= quantizedNodes !== null;
         notes = { quantizedNodes: quantizedNodes ?? 0 };
         break;
@@ -106,6 +108,7 @@ export async function convertForPlatform(input: Uint8Array, ctx: PassContext): P
   const bytes = changed ? encodeModelProto(model) : input; // the one encode
   const inputs = inputSpecsOf(model);
   const unresolved = inputs.find((i) => i.dims.some((d) => !(d > 0)));
-  if (unresolved) throw new NnlqError("ONNX_SHAPE", `input '${unresolved.name}' has unresolved dimensions after conversion`, { input: unresolved.name });
+  if (unresolved)
+    throw new NnlqError("ONNX_SHAPE", `input '${unresolved.name}' has unresolved dimensions after conversion`, { input: unresolved.name });
   return { bytes, model, inputs, log };
 }
