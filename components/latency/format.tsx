@@ -29,7 +29,10 @@ export function fmtBytes(n: number | null | undefined): string {
   const units = ["B", "KiB", "MiB", "GiB"];
   let i = 0;
   let v = n;
-  while (v >= 1024 && i < units.length - 1) (v /= 1024), i++;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
   return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
 }
 

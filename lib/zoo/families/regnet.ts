@@ -34,7 +34,10 @@ export function regnetStages(w0: number, wa: number, wm: number, d: number, g: n
     const gw = Math.min(g, w);
     w = Math.max(8, Math.round(w / gw) * gw);
     if (widths.length && widths[widths.length - 1] === w) depths[depths.length - 1]++;
-    else widths.push(w), depths.push(1);
+    else {
+      widths.push(w);
+      depths.push(1);
+    }
   }
   return { widths, depths };
 }
