@@ -3,7 +3,7 @@
  *   0. eslint (npm run lint)                       cached in node_modules/.cache/eslint; errors fail the run
  *   1. vitest run                                  unit tests + real-database integration tests (*.db.test.ts)
  *   2. vitest run --config vitest.e2e.config.ts    browser tests against a production build in Chromium
- * Both run (even when the first fails); the exit code is non-zero if either failed. Options go to both
+ * All run (even when one fails); the exit code is non-zero if any failed. Options go to both
  * (e.g. `npm test -- --reporter=dot`); file filters go to the suite they name (`npm test -- test/db`
  * runs only vitest, `npm test -- e2e/teams` only the browser suite); `--unit` / `--e2e` pick one suite.
  * The lint runs with the unit suite (the fast half), before it; `--no-lint` skips it.
