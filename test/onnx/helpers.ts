@@ -37,7 +37,8 @@ export function listOnnx(relDir: string): string[] {
 }
 
 /** mulberry32 */
-export { seededRandom as rng } from "@/lib/onnx/rng";
+import { seededRandom as rng } from "@/lib/onnx/rng";
+export { rng };
 
 /**
  * A real full-weight model from an onnx_light one: every ConstantOfShape weight generator becomes a float
