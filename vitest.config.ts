@@ -21,6 +21,10 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
+          // pure tests share nothing: two files at a time on 2 cores (first group); the db group runs after,
+          // one file at a time, since its files share one database
+          sequence: { groupOrder: 0 },
+          maxWorkers: 2,
           include: ["test/**/*.test.ts"],
           exclude: ["test/**/*.db.test.ts", "test/e2e/**", "node_modules/**"],
         },
@@ -29,6 +33,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: "db",
+          sequence: { groupOrder: 1 },
+          maxWorkers: 1,
           include: ["test/**/*.db.test.ts"],
           exclude: ["test/e2e/**", "node_modules/**"],
           globalSetup: ["test/setup/global-db.ts"],
