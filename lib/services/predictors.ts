@@ -24,7 +24,7 @@ import {
 } from "@/lib/predict";
 import { readArtifacts, saveArtifacts } from "@/lib/predict/node/io";
 import { computePool, computeSettings } from "@/lib/compute/pool";
-import type { PredictJobItem } from "@/lib/compute/tasks";
+import type { PredictItemOutcome, PredictJobItem } from "@/lib/compute/tasks";
 import { compactProfile } from "./release";
 import { currentPredictor } from "./portal-predictor";
 import { manifestPathOf, predictorDirs, predictorStoreDir, predictorUrl } from "@/lib/predict/node/store";
@@ -305,15 +305,8 @@ async function lookUpServing(db: DbOrTx | null) {
 
 export type PredictItem = { spec: unknown } | { onnx: Uint8Array } | { modelId: number };
 
-export interface PredictItemResult {
-  index: number;
-  hash?: string;
-  family?: string;
-  inputs?: Record<string, number[]>;
-  flops?: number;
-  predictions?: { platform: string; latencyMs: number; uncertaintyMs: number | null }[];
-  error?: { code: string; message: string };
-}
+/** One predicted item: the pool's outcome with the item's index in the request. */
+export type PredictItemResult = PredictItemOutcome & { index: number };
 
 /** Anonymous predict costs one rate-limit token per started block of this many items. */
 export const PREDICT_ITEMS_PER_TOKEN = 50;
