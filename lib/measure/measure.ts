@@ -14,7 +14,17 @@ import { convertForPlatform, DEFAULT_WEIGHT_SEED, type Converted, type PassLog }
 import { translateRuntimeError, verifyPrecision } from "./passes/ops";
 import type { PlatformSpec } from "./platforms";
 import { INT8_KERNELS, parseProfile, type OperatorProfile } from "./profile";
-import { runProtocol, type CpuStats, type LatencyStats, type ProtocolOptions } from "./protocol";
+import { linuxProbe } from "./interference";
+import {
+  legacyQuality,
+  runProtocol,
+  runProtocolV2,
+  type CpuStats,
+  type LatencyStats,
+  type MeasurementQuality,
+  type ProtocolOptions,
+  type ProtocolV2Options,
+} from "./protocol";
 import { randomFeeds, runtimeAdapter, scratchDir, type RuntimeSession } from "./runtime";
 
 export interface MeasureOptions {
@@ -27,8 +37,12 @@ export interface MeasureOptions {
    *  when that would take longer than the time budget) */
   profile?: boolean;
   profileRuns?: number;
-  /** protocol overrides (CI target, CV threshold, attempts...) */
-  protocol?: Partial<Omit<ProtocolOptions, "timeBudgetMs">>;
+  /**
+   * protocol version (default 2: interference-aware, graded; 1: the old wall-time protocol, kept for
+   * bench:repeat's comparison) and overrides (CI target, thresholds, waits...)
+   */
+  protocol?: { version?: 1 | 2 } & Partial<Omit<ProtocolOptions, "timeBudgetMs">> &
+    Partial<Omit<ProtocolV2Options, "timeBudgetMs" | "threads" | "cores">>;
 }
 
 export interface MeasurementResult {
@@ -40,7 +54,10 @@ export interface MeasurementResult {
   threads: number;
   batch: number;
   inputs: Record<string, number[]>;
+  /** statistics of the label's samples (clean runs' wall time; CPU time when estimated; all runs when contended) */
   stats: LatencyStats;
+  /** how trustworthy the label is: grade, clean runs, interference... (protocol.ts MeasurementQuality) */
+  quality: MeasurementQuality;
   /**
    * CPU time per timed run of the measuring process (ms, all its threads). On a single-threaded platform it
    * approximates the latency of an idle device; `busyRatio` = stats.median / (cpu.median / threads) well above
@@ -66,7 +83,23 @@ export interface MeasurementResult {
   /** what the runtime really executed: quantized integer kernels and the share of time they took */
   precisionCheck: { precision: string; int8Kernels: number; int8Share: number };
   pinnedCpu: number | null;
-  host: Pick<HostInfo, "hostname" | "cpuModel" | "cores" | "arch" | "memoryBytes" | "kernel" | "nodeVersion" | "cpuFlags">;
+  host: Pick<
+    HostInfo,
+    | "hostname"
+    | "cpuModel"
+    | "cores"
+    | "arch"
+    | "memoryBytes"
+    | "kernel"
+    | "nodeVersion"
+    | "cpuFlags"
+    | "cpuVendor"
+    | "cpuFamily"
+    | "cpuModelNumber"
+    | "cpuStepping"
+    | "microarch"
+    | "isa"
+  >;
   measuredAt: string;
   /** wall time of the whole measurement including conversion (ms) */
   durationMs: number;
@@ -155,7 +188,21 @@ export async function measureModel(
   const sessionCreateMs = performance.now() - t0;
   const run = session.prepare(feeds);
   await guardRun(platform, run); // surface runtime errors before timing
-  const measured = await guardRun(platform, () => runProtocol(run, { ...o.protocol, timeBudgetMs: o.timeBudgetMs }));
+  const host = ctx.host ?? detectHost();
+  const { version = 2, ...protocolOptions } = o.protocol ?? {};
+  const measured =
+    version === 1
+      ? await guardRun(platform, async () => {
+          const r = await runProtocol(run, { ...protocolOptions, timeBudgetMs: o.timeBudgetMs });
+          return { ...r, quality: legacyQuality(r, platform.threads) };
+        })
+      : await guardRun(platform, () =>
+          runProtocolV2(
+            run,
+            { ...protocolOptions, timeBudgetMs: o.timeBudgetMs, threads: platform.threads, cores: host.cores },
+            { probe: linuxProbe },
+          ),
+        );
   const peakRssBytes = processMemory().peakRssBytes;
   await session.release();
 
@@ -175,7 +222,6 @@ export async function measureModel(
       { platform: platform.slug },
     );
   }
-  const host = ctx.host ?? detectHost();
   return {
     platform: platform.slug,
     runtime: platform.runtime,
@@ -185,6 +231,7 @@ export async function measureModel(
     batch: converted.inputs[0]?.dims[0] ?? 1,
     inputs: Object.fromEntries(converted.inputs.map((i) => [i.name, i.dims])),
     stats: measured.stats,
+    quality: measured.quality,
     cpu: { ...measured.cpu, busyRatio: measured.cpu.median > 0 ? measured.stats.median / (measured.cpu.median / platform.threads) : 0 },
     attempts: measured.attempts,
     noisy: measured.noisy,
@@ -207,6 +254,12 @@ export async function measureModel(
       kernel: host.kernel,
       nodeVersion: host.nodeVersion,
       cpuFlags: host.cpuFlags,
+      ...(host.cpuVendor !== undefined ? { cpuVendor: host.cpuVendor } : {}),
+      ...(host.cpuFamily !== undefined ? { cpuFamily: host.cpuFamily } : {}),
+      ...(host.cpuModelNumber !== undefined ? { cpuModelNumber: host.cpuModelNumber } : {}),
+      ...(host.cpuStepping !== undefined ? { cpuStepping: host.cpuStepping } : {}),
+      microarch: host.microarch,
+      isa: host.isa,
     },
     measuredAt: new Date().toISOString(),
     durationMs: performance.now() - started,

@@ -1,10 +1,13 @@
 /**
- * Measurement protocol: warm-up, then timed runs until the 95% confidence interval of the median (from
+ * Measurement protocol v1 (runProtocol, kept for comparison: bench:repeat) and v2 (runProtocolV2, the
+ * default; see its comment). v1: warm-up, then timed runs until the 95% confidence interval of the median (from
  * order statistics, distribution-free) is within ±targetRelCi of the median, or the time budget ends.
  * A measurement whose coefficient of variation stays above maxCv is re-taken up to `attempts` times and
  * flagged noisy if it never settles; the calmest attempt is kept. Pure apart from the injected clock and
  * run function, so the statistics are unit-testable.
  */
+
+import { windowInterference, type InterferenceProbe, type WindowInterference } from "./interference";
 
 export interface LatencyStats {
   /** all latencies in milliseconds */
@@ -170,5 +173,287 @@ export async function runProtocol(run: () => Promise<unknown>, o: ProtocolOption
     noisy: best!.stats.cv > maxCv,
     attemptCvs: cvs,
     samples: best!.samples,
+  };
+}
+
+/* ───────────────────────────── protocol v2 ───────────────────────────── */
+
+
+/**
+ * Grade of a stored latency:
+ * - clean: the label is the median wall time of runs in windows the host left alone (see runProtocolV2);
+ * - estimated: no quiet window came before the deadline on a single-threaded platform, so the label is the
+ *   median CPU time of the measuring process: a documented estimate of the idle latency (time-slicing
+ *   does not inflate it, contention for the core's caches and memory bandwidth does, by up to ~10%);
+ * - contended: no quiet window came on a multi-threaded platform: the label is the median wall time of all
+ *   runs, slower than the idle latency by an unknown amount;
+ * - legacy: measured by protocol v1 (interference not recorded): kept as history, never a label.
+ * Only clean rows are labels (browse, leaderboards, query answers, training sets) by default.
+ */
+export const GRADES = ["clean", "estimated", "contended", "legacy"] as const;
+export type Grade = (typeof GRADES)[number];
+export const LABEL_KINDS = ["wall-clean", "cpu-estimate", "wall-contended", "wall-v1"] as const;
+export type LabelKind = (typeof LABEL_KINDS)[number];
+
+/** The quality of one measurement, stored with every row (schema, API, CLI --json, portal). */
+export interface MeasurementQuality {
+  protocol: 1 | 2;
+  grade: Grade;
+  labelKind: LabelKind;
+  /** timed runs in clean windows / all timed runs */
+  cleanRuns: number;
+  runs: number;
+  /** half-width of the label's 95% CI relative to the label */
+  ciRel: number;
+  /** median wall time / median per-thread CPU time over all runs (≈ 1 on an idle single-threaded platform) */
+  wallCpuRatio: number;
+  /** host CPU time outside the measuring process / (wall × cores), over all timed windows (0..1) */
+  interferenceShare: number;
+  /** run-queue delay of the measuring threads / wall, over all timed windows (NaN where unknown) */
+  runqShare: number;
+  /** involuntary context switches of the measuring process during timed runs */
+  nivcsw: number;
+  /** time spent waiting for a quiet host, and in runs of contended windows (ms) */
+  waitMs: number;
+  windows: number;
+  cleanWindows: number;
+  /** idle-latency estimate from CPU time (single-threaded platforms), ms; always recorded */
+  cpuMedianMs: number;
+  /** median wall time of every timed run, clean or not (ms) */
+  wallMedianAllMs: number;
+}
+
+export interface ProtocolV2Options {
+  /** nominal budget of the timed phase (ms); grown to latency × runsPerBudget, capped at maxBudgetMs */
+  timeBudgetMs: number;
+  targetRelCi?: number;
+  /** clean runs needed for a clean label (default 10; fewer, down to 3, for models slower than maxBudgetMs / 10) */
+  minCleanRuns?: number;
+  maxRuns?: number;
+  warmupRuns?: number;
+  warmupShare?: number;
+  /** runs are judged in windows of at least this much wall time (default 250 ms: /proc/stat's 10 ms ticks) */
+  windowMs?: number;
+  /** a window is clean when foreign CPU share ≤ this (default 0.06) ... */
+  maxForeignShare?: number;
+  /** ... and the run-queue delay share of the measuring threads ≤ this (default 0.02) ... */
+  maxRunqShare?: number;
+  /** ... and, on single-threaded platforms, each run's wall ≤ CPU × this (default 1.05) */
+  maxWallCpuRatio?: number;
+  /** the timed phase lasts at least latency × this (default 30 runs' worth) */
+  runsPerBudget?: number;
+  maxBudgetMs?: number;
+  /** extra time allowed past the budget to find quiet windows (default 30 s) */
+  maxWaitMs?: number;
+  /** poll interval while waiting for quiet (default 200 ms) */
+  quietPollMs?: number;
+  /** threads of the platform (1 = single-threaded: CPU-time estimate and per-run wall/CPU check) */
+  threads: number;
+  /** logical CPUs of the host */
+  cores: number;
+}
+
+export const V2_DEFAULTS = {
+  targetRelCi: 0.01,
+  minCleanRuns: 10,
+  windowMs: 250,
+  maxForeignShare: 0.06,
+  maxRunqShare: 0.02,
+  maxWallCpuRatio: 1.05,
+  runsPerBudget: 30,
+  maxBudgetMs: 60_000,
+  maxWaitMs: 30_000,
+  quietPollMs: 200,
+} as const;
+
+export interface ProtocolV2Result extends ProtocolResult {
+  quality: MeasurementQuality;
+  /** per timed run: wall and CPU ms, and whether its window was clean */
+  runs: { wallMs: number; cpuMs: number; clean: boolean }[];
+  windows: WindowInterference[];
+}
+
+export interface ProtocolV2Deps {
+  now?: Clock;
+  cpu?: Clock;
+  probe: InterferenceProbe;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Whether a window's interference is below the thresholds (unknown interference is never clean). */
+export function windowIsClean(w: WindowInterference, o: Pick<ProtocolV2Options, "maxForeignShare" | "maxRunqShare">): boolean {
+  if (!w.known || !Number.isFinite(w.foreignShare)) return false;
+  if (w.foreignShare > (o.maxForeignShare ?? V2_DEFAULTS.maxForeignShare)) return false;
+  return !(Number.isFinite(w.runqShare) && w.runqShare > (o.maxRunqShare ?? V2_DEFAULTS.maxRunqShare));
+}
+
+/** The grade and label from the runs of a v2 measurement (pure; exported for tests). */
+export function gradeRuns(
+  runs: readonly { wallMs: number; cpuMs: number; clean: boolean }[],
+  o: { threads: number; minCleanRuns: number },
+): { grade: Exclude<Grade, "legacy">; labelKind: LabelKind; labelSamples: number[] } {
+  const clean = runs.filter((r) => r.clean).map((r) => r.wallMs);
+  if (clean.length >= o.minCleanRuns) return { grade: "clean", labelKind: "wall-clean", labelSamples: clean };
+  if (o.threads === 1) return { grade: "estimated", labelKind: "cpu-estimate", labelSamples: runs.map((r) => r.cpuMs) };
+  return { grade: "contended", labelKind: "wall-contended", labelSamples: runs.map((r) => r.wallMs) };
+}
+
+/**
+ * Protocol v2: every timed run records wall and CPU time; runs are grouped into windows of ≥ windowMs and
+ * each window records the interference it suffered (foreign host CPU, run-queue delay, involuntary
+ * switches: interference.ts). A run is clean when its window is below the thresholds and, on a
+ * single-threaded platform, its own wall time is within maxWallCpuRatio of its CPU time. The label is the
+ * median of clean runs only. After warm-up the timed phase lasts until the clean runs' median CI is within
+ * ±targetRelCi (≥ minCleanRuns clean runs), or the budget (≥ latency × runsPerBudget) ends with enough clean
+ * runs, or — still short of them — maxWaitMs more have passed. A contended window stops the runs: the
+ * protocol waits (sleeping, adding no load) until a poll interval is quiet, re-warms with one run and goes
+ * on. With too few clean runs at the end the result is graded estimated (single-threaded: CPU-time
+ * label) or contended (wall label), never clean.
+ */
+export async function runProtocolV2(run: () => Promise<unknown>, o: ProtocolV2Options, deps: ProtocolV2Deps): Promise<ProtocolV2Result> {
+  const now = deps.now ?? (() => performance.now());
+  const cpu = deps.cpu ?? processCpuMs;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const d = { ...V2_DEFAULTS, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as Required<ProtocolV2Options>;
+  const start = now();
+
+  // warm-up: ≥ warmupRuns and ≥ warmupShare of the nominal budget; its fastest run estimates the latency
+  let warmups = 0;
+  let est = Infinity;
+  const warmupUntil = start + o.timeBudgetMs * (o.warmupShare ?? 0.1);
+  while (warmups < (o.warmupRuns ?? 3) || now() < warmupUntil) {
+    const t0 = now();
+    await run();
+    est = Math.min(est, now() - t0);
+    warmups++;
+    if (now() - start >= d.maxBudgetMs) break;
+  }
+  const budgetMs = Math.min(d.maxBudgetMs, Math.max(o.timeBudgetMs, est * d.runsPerBudget));
+  const minClean = Math.max(3, Math.min(d.minCleanRuns, Math.floor(d.maxBudgetMs / Math.max(est, 1e-6))));
+  const timedStart = now();
+  const deadline = timedStart + budgetMs;
+  const waitDeadline = deadline + d.maxWaitMs;
+  const maxRuns = o.maxRuns ?? 100_000;
+
+  const runs: { wallMs: number; cpuMs: number; clean: boolean }[] = [];
+  const windows: WindowInterference[] = [];
+  let cleanRuns = 0;
+  let waitMs = 0;
+  let converged = false;
+  let nextCheck = minClean;
+  const quiet = (w: WindowInterference) => windowIsClean(w, d);
+
+  while (runs.length < maxRuns) {
+    // one window of runs
+    const a = deps.probe();
+    const first = runs.length;
+    const w0 = now();
+    do {
+      const c0 = cpu();
+      const t0 = now();
+      await run();
+      const wall = now() - t0;
+      runs.push({ wallMs: wall, cpuMs: cpu() - c0, clean: false });
+    } while (now() - w0 < d.windowMs && runs.length < maxRuns);
+    const w = windowInterference(a, deps.probe(), o.cores);
+    windows.push(w);
+    const windowClean = quiet(w);
+    for (let i = first; i < runs.length; i++) {
+      const r = runs[i];
+      r.clean = windowClean && (o.threads > 1 || r.wallMs <= r.cpuMs * d.maxWallCpuRatio + 0.02);
+      if (r.clean) cleanRuns++;
+    }
+    if (!windowClean) waitMs += now() - w0;
+
+    if (cleanRuns >= nextCheck) {
+      const sorted = runs.filter((r) => r.clean).map((r) => r.wallMs).sort((x, y) => x - y);
+      const [lo, hi] = medianCi(sorted);
+      if ((hi - lo) / 2 <= d.targetRelCi * quantile(sorted, 0.5)) {
+        converged = true;
+        break;
+      }
+      nextCheck = Math.ceil(cleanRuns * 1.25);
+    }
+    const t = now();
+    const enough = cleanRuns >= minClean;
+    if (t >= deadline && (enough || t >= waitDeadline)) break;
+
+    if (!windowClean) {
+      // wait for quiet without adding load: poll the host until an interval is quiet or time is up
+      const limit = enough ? deadline : waitDeadline;
+      const g0 = now();
+      while (now() < limit) {
+        const pa = deps.probe();
+        await sleep(d.quietPollMs);
+        const pw = windowInterference(pa, deps.probe(), o.cores);
+        // while this process sleeps its own threads are idle: only the foreign share matters
+        if (windowIsClean({ ...pw, runqShare: NaN }, d)) break;
+      }
+      waitMs += now() - g0;
+      if (now() >= limit && (enough || now() >= waitDeadline)) break;
+      await run(); // re-warm caches after the pause (not timed)
+    }
+  }
+
+  const { grade, labelKind, labelSamples } = gradeRuns(runs, { threads: o.threads, minCleanRuns: minClean });
+  const stats = summarize(labelSamples, warmups, grade === "clean" && converged);
+  const allWall = runs.map((r) => r.wallMs);
+  const allCpu = runs.map((r) => r.cpuMs);
+  const cpuS = cpuStats(allCpu);
+  const wallMedianAll = quantile([...allWall].sort((x, y) => x - y), 0.5);
+  const known = windows.filter((w) => w.known);
+  const interferenceShare = known.length
+    ? known.reduce((s, w) => s + w.foreignMs, 0) / Math.max(1e-9, known.reduce((s, w) => s + w.wallMs, 0) * Math.max(1, o.cores))
+    : NaN;
+  const rq = windows.filter((w) => Number.isFinite(w.runqShare));
+  const runqShare = rq.length ? rq.reduce((s, w) => s + w.runqShare * w.wallMs, 0) / Math.max(1e-9, rq.reduce((s, w) => s + w.wallMs, 0)) : NaN;
+  const quality: MeasurementQuality = {
+    protocol: 2,
+    grade,
+    labelKind,
+    cleanRuns,
+    runs: runs.length,
+    ciRel: stats.ciRel,
+    wallCpuRatio: cpuS.median > 0 ? wallMedianAll / (cpuS.median / o.threads) : NaN,
+    interferenceShare,
+    runqShare,
+    nivcsw: windows.reduce((s, w) => s + w.nivcsw, 0),
+    waitMs,
+    windows: windows.length,
+    cleanWindows: windows.filter(quiet).length,
+    cpuMedianMs: cpuS.median,
+    wallMedianAllMs: wallMedianAll,
+  };
+    return {
+    stats,
+    cpu: cpuS,
+    attempts: 1,
+    noisy: grade !== "clean",
+    attemptCvs: [stats.cv],
+    samples: labelSamples,
+    quality,
+    runs,
+    windows,
+  };
+}
+
+/** The quality record of a protocol v1 result (interference unknown): legacy, never a label. */
+export function legacyQuality(r: ProtocolResult, threads: number): MeasurementQuality {
+  return {
+    protocol: 1,
+    grade: "legacy",
+    labelKind: "wall-v1",
+    cleanRuns: 0,
+    runs: r.stats.runs,
+    ciRel: r.stats.ciRel,
+    wallCpuRatio: r.cpu.median > 0 ? r.stats.median / (r.cpu.median / threads) : NaN,
+    interferenceShare: NaN,
+    runqShare: NaN,
+    nivcsw: 0,
+    waitMs: 0,
+    windows: 0,
+    cleanWindows: 0,
+    cpuMedianMs: r.cpu.median,
+    wallMedianAllMs: r.stats.median,
   };
 }

@@ -26,7 +26,7 @@ describe("host detection", () => {
     const h = detectHost();
     expect(h.cpuModel.length).toBeGreaterThan(0);
     expect(["x86", "arm"]).toContain(h.archShort);
-    expect(hardwareSlug(h)).toMatch(/^(x86|arm)-([a-z0-9-]+-)?\d+c$/);
+    expect(hardwareSlug(h)).toMatch(/^(x86|arm)-[a-z0-9-]+-(amx|avx512|avx2|avx|sse|sve2|sve|dotprod|neon)-\d+c$/);
   });
 
   it("names the CPU family in the hardware slug, so different CPUs never share a platform", () => {
@@ -42,9 +42,12 @@ describe("host detection", () => {
       ["Some Unknown CPU", ""],
     ];
     for (const [model, family] of cases) expect(cpuFamilyOf(model), model).toBe(family);
-    expect(hardwareSlug({ archShort: "x86", cores: 2, cpuModel: "AMD EPYC" })).toBe("x86-epyc-2c");
-    expect(hardwareSlug({ archShort: "x86", cores: 2, cpuModel: "Intel(R) Xeon(R) Processor" })).toBe("x86-xeon-2c");
-    expect(hardwareSlug({ archShort: "x86", cores: 8, cpuModel: "Some Unknown CPU" })).toBe("x86-8c");
+    // without CPUID numbers or a telling flag set, the family name and the ISA tier are what is known
+    expect(hardwareSlug({ archShort: "x86", cores: 2, cpuModel: "AMD EPYC", cpuFlags: ["avx2"] })).toBe("x86-epyc-avx2-2c");
+    expect(hardwareSlug({ archShort: "x86", cores: 2, cpuModel: "Intel(R) Xeon(R) Processor", cpuFlags: ["avx2", "avx512f"] })).toBe(
+      "x86-xeon-avx512-2c",
+    );
+    expect(hardwareSlug({ archShort: "x86", cores: 8, cpuModel: "Some Unknown CPU" })).toBe("x86-cpu-sse-8c");
   });
 });
 

@@ -52,6 +52,8 @@ export function resultBody(r: MeasurementResult): WorkerResult {
       host: r.host,
       // CPU time per run and wall/CPU ratio: > 1 means the CPU was shared while measuring
       cpu: r.cpu,
+      // protocol v2's grade and interference figures (lib/measure/protocol.ts MeasurementQuality)
+      quality: r.quality,
       precision: r.precision,
       threads: r.threads,
       inputs: r.inputs,

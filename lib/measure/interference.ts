@@ -1,0 +1,116 @@
+/**
+ * Interference readings for measurement protocol v2 (Linux; elsewhere the probe reports "unknown" and every
+ * window counts as contended unless the caller says otherwise).
+ *
+ * A reading is a snapshot of counters; the protocol differences two readings around a window of timed runs:
+ * - hostBusyMs: CPU time of the whole host (every CPU) spent busy or stolen by the hypervisor, from the
+ *   aggregate `cpu` line of /proc/stat (user + nice + system + irq + softirq + steal; guest time is already
+ *   inside user). Kernel ticks of USER_HZ (100/s): ±1 tick per CPU per window, so the protocol judges
+ *   windows of runs long enough for that to be small, never a 1 ms run on its own.
+ * - ownCpuMs: this process's CPU time, all threads (getrusage: nanosecond accounting).
+ *   foreign = hostBusy − ownCpu is the host's CPU spent outside this process: other programs on any core,
+ *   which contend for the core, its SMT sibling, caches and memory bandwidth.
+ * - runqDelayMs: how long this process's threads were runnable but waiting for a CPU (field 2 of
+ *   /proc/self/task/<tid>/schedstat, nanoseconds): time-slicing seen directly, precise even for short runs.
+ * - nivcsw: involuntary context switches of this process (getrusage).
+ */
+import fs from "node:fs";
+
+export interface InterferenceReading {
+  /** monotonic wall clock of the reading (ms) */
+  atMs: number;
+  hostBusyMs: number;
+  ownCpuMs: number;
+  /** NaN where /proc/self/task/<tid>/schedstat is unavailable */
+  runqDelayMs: number;
+  nivcsw: number;
+  /** false where the host counters could not be read (non-Linux): interference unknown */
+  known: boolean;
+}
+
+export type InterferenceProbe = () => InterferenceReading;
+
+/** USER_HZ of /proc/stat; 100 on every Linux architecture nnlq runs on (sysconf(_SC_CLK_TCK)). */
+export const USER_HZ = 100;
+
+/** Busy + steal ticks of the aggregate `cpu` line of a /proc/stat text, in ms; NaN when absent. */
+export function parseProcStatBusyMs(text: string, hz = USER_HZ): number {
+  const line = text.split("\n").find((l) => l.startsWith("cpu "));
+  if (!line) return NaN;
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal guest guest_nice
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = f;
+  return ((user + nice + system + irq + softirq + steal) * 1000) / hz;
+}
+
+/** Run-queue delay (ms) from the text of a /proc/<pid>/task/<tid>/schedstat file: "<on-cpu ns> <wait ns> <slices>". */
+export function parseSchedstatWaitMs(text: string): number {
+  const f = text.trim().split(/\s+/);
+  const wait = Number(f[1]);
+  return Number.isFinite(wait) ? wait / 1e6 : NaN;
+}
+
+function readProcessRunqDelayMs(): number {
+  let tids: string[];
+  try {
+    tids = fs.readdirSync("/proc/self/task");
+  } catch {
+    return NaN;
+  }
+  let sum = 0;
+  for (const tid of tids) {
+    try {
+      sum += parseSchedstatWaitMs(fs.readFileSync(`/proc/self/task/${tid}/schedstat`, "utf8"));
+    } catch {
+      /* the thread ended between readdir and read: its delay is gone with it */
+    }
+  }
+  return sum;
+}
+
+/** The probe of this process on this host. */
+export const linuxProbe: InterferenceProbe = () => {
+  const atMs = performance.now();
+  let hostBusyMs = NaN;
+  try {
+    hostBusyMs = parseProcStatBusyMs(fs.readFileSync("/proc/stat", "utf8"));
+  } catch {
+    /* not Linux */
+  }
+  const u = process.resourceUsage();
+  return {
+    atMs,
+    hostBusyMs,
+    ownCpuMs: (u.userCPUTime + u.systemCPUTime) / 1000,
+    runqDelayMs: readProcessRunqDelayMs(),
+    nivcsw: u.involuntaryContextSwitches,
+    known: Number.isFinite(hostBusyMs),
+  };
+};
+
+/** What one window of runs suffered, from the readings before and after it. */
+export interface WindowInterference {
+  wallMs: number;
+  /** host CPU time outside this process during the window (ms, ≥ 0) */
+  foreignMs: number;
+  /** foreignMs / (wallMs × cores): 0 on a quiet host, 1 when every other core was busy all along */
+  foreignShare: number;
+  /** run-queue delay of this process's threads / wallMs (NaN when unknown) */
+  runqShare: number;
+  nivcsw: number;
+  known: boolean;
+}
+
+export function windowInterference(a: InterferenceReading, b: InterferenceReading, cores: number): WindowInterference {
+  const wallMs = Math.max(b.atMs - a.atMs, 1e-6);
+  const known = a.known && b.known;
+  const foreignMs = known ? Math.max(0, b.hostBusyMs - a.hostBusyMs - (b.ownCpuMs - a.ownCpuMs)) : NaN;
+  return {
+    wallMs,
+    foreignMs,
+    foreignShare: known ? foreignMs / (wallMs * Math.max(1, cores)) : NaN,
+    runqShare: Number.isFinite(a.runqDelayMs) && Number.isFinite(b.runqDelayMs) ? Math.max(0, b.runqDelayMs - a.runqDelayMs) / wallMs : NaN,
+    nivcsw: b.nivcsw - a.nivcsw,
+    known,
+  };
+}
