@@ -406,7 +406,8 @@ export async function runProtocolV2(run: () => Promise<unknown>, o: ProtocolV2Op
     ? known.reduce((s, w) => s + w.foreignMs, 0) / Math.max(1e-9, known.reduce((s, w) => s + w.wallMs, 0) * Math.max(1, o.cores))
     : NaN;
   const rq = windows.filter((w) => Number.isFinite(w.runqShare));
-  const runqShare = rq.length ? rq.reduce((s, w) => s + w.runqShare * w.wallMs, 0) / Math.max(1e-9, rq.reduce((s, w) => s + w.wallMs, 0)) : NaN;
+  const rqWall = rq.reduce((s, w) => s + w.wallMs, 0);
+  const runqShare = rq.length ? rq.reduce((s, w) => s + w.runqShare * w.wallMs, 0) / Math.max(1e-9, rqWall) : NaN;
   const quality: MeasurementQuality = {
     protocol: 2,
     grade,
