@@ -18,6 +18,7 @@
  * lib/db/measurements.ts keeps it in step inside the same transaction as the insert.
  */
 import { sql } from "drizzle-orm";
+import { GRADES, LABEL_KINDS } from "../quality";
 import {
   bigint,
   boolean,
@@ -27,6 +28,7 @@ import {
   double,
   index,
   int,
+  tinyint,
   mysqlEnum,
   mysqlTable,
   primaryKey,
@@ -301,6 +303,17 @@ export const measurements = mysqlTable(
     env: jsonb<Record<string, unknown>>("env"),
     /** device seconds spent (conversion + warm-up + timed runs) — what quotas settle on */
     deviceSeconds: double("device_seconds"),
+    // quality (lib/quality.ts; lib/measure/protocol.ts MeasurementQuality): only clean rows are labels
+    protocol: tinyint("protocol").notNull().default(1),
+    grade: mysqlEnum("grade", GRADES).notNull().default("legacy"),
+    labelKind: mysqlEnum("label_kind", LABEL_KINDS).notNull().default("wall-v1"),
+    cleanRuns: int("clean_runs"),
+    ciRel: double("ci_rel"),
+    wallCpuRatio: double("wall_cpu_ratio"),
+    interferenceShare: double("interference_share"),
+    runqShare: double("runq_share"),
+    waitMs: double("wait_ms"),
+    cpuMedianMs: double("cpu_median_ms"),
     measuredAt: ts("measured_at").notNull(),
     createdAt: createdAt(),
   },
@@ -322,6 +335,8 @@ export const latestMeasurements = mysqlTable(
       .notNull()
       .references(() => measurements.id, { onDelete: "cascade" }),
     medianMs: double("median_ms").notNull(),
+    /** grade of the kept measurement: the newest clean one, else the newest (measurements.ts) */
+    grade: mysqlEnum("grade", GRADES).notNull().default("legacy"),
     measurementCount: int("measurement_count").notNull().default(1),
     family: varchar("family", { length: 32 }).notNull(),
     flops: big("flops").notNull(),
@@ -341,6 +356,7 @@ export const latestMeasurements = mysqlTable(
     // public-only reads of the portal (browse counts and filtered pages, matrix medians, Pareto front)
     // answered from the index alone: every browse filter and sort key is a column of it
     index("latest_public_cells_idx").on(t.visibility, t.platformId, t.batch, t.family, t.medianMs, t.flops, t.params, t.source),
+    index("latest_platform_grade_idx").on(t.platformId, t.grade, t.batch, t.medianMs),
   ],
 );
 

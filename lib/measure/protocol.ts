@@ -7,6 +7,7 @@
  * run function, so the statistics are unit-testable.
  */
 
+import type { Grade, LabelKind } from "@/lib/quality";
 import { windowInterference, type InterferenceProbe, type WindowInterference } from "./interference";
 
 export interface LatencyStats {
@@ -190,10 +191,7 @@ export async function runProtocol(run: () => Promise<unknown>, o: ProtocolOption
  * - legacy: measured by protocol v1 (interference not recorded): kept as history, never a label.
  * Only clean rows are labels (browse, leaderboards, query answers, training sets) by default.
  */
-export const GRADES = ["clean", "estimated", "contended", "legacy"] as const;
-export type Grade = (typeof GRADES)[number];
-export const LABEL_KINDS = ["wall-clean", "cpu-estimate", "wall-contended", "wall-v1"] as const;
-export type LabelKind = (typeof LABEL_KINDS)[number];
+export { GRADES, LABEL_KINDS, type Grade, type LabelKind } from "@/lib/quality";
 
 /** The quality of one measurement, stored with every row (schema, API, CLI --json, portal). */
 export interface MeasurementQuality {
