@@ -3,6 +3,7 @@
  *   [--methods gnn,flops-linear,...] [--splits random,lofo,fewshot] [--families a,b] [--platforms p,q]
  *   [--epochs 150] [--lofo-epochs 60] [--pretrain-epochs 100] [--rf-trees 20] [--shots 16,32,100] [--seed 1] [--quick]
  *   [--min-graphs 30]  (platforms with fewer measured graphs are left out) [--deviation-weight W] (GNN rate-deviation penalty)
+ *   [--quality clean|legacy|all]  (grades of release rows used: default clean — the labels; legacy = format-1 rows)
  *   [--md docs/predictor-eval.md] [--json public/predictors/eval.json]
  * npm run eval:predict -- --merge a.json,b.json [--md ...] [--json ...]
  *   joins reports of runs over the same dataset (e.g. random+fewshot and lofo run side by side on two cores)
@@ -34,6 +35,7 @@ checkEnvOrExit("eval:predict");
 const OPTIONS = {
   data: { type: "string" },
   label: { type: "string", default: "median" },
+  quality: { type: "string", default: "clean" },
   methods: { type: "string" },
   splits: { type: "string", default: "random,lofo,fewshot" },
   families: { type: "string" },
@@ -87,8 +89,10 @@ const splits = new Set(values.quick ? ["random"] : values.splits!.split(","));
 const backend = await initTfNode();
 const data = defaultDataset(values.data);
 const t0 = performance.now();
-const samples = loadDataset(data, { label: values.label as LabelStat });
-const rel = path.relative(REPO_ROOT, data);
+const quality = values.quality!;
+if (!["clean", "legacy", "all"].includes(quality)) usageExit("eval:predict", `--quality must be clean, legacy or all, got '${quality}'`);
+const samples = loadDataset(data, { label: values.label as LabelStat, grades: quality === "all" ? "all" : [quality] });
+const rel = `${path.relative(REPO_ROOT, data)}${quality === "all" ? "" : ` (${quality} rows)`}`;
 console.log(
   `dataset ${rel}: ${samples.length} measurements, ${new Set(samples.map((s) => s.graph.key)).size} graphs (${((performance.now() - t0) / 1000).toFixed(1)} s); tfjs ${backend}`,
 );

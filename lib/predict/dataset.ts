@@ -321,7 +321,12 @@ export interface ReleaseMeasurementLike {
   measuredAt?: string;
   stats: { medianMs: number; minMs?: number; meanMs?: number };
   profile?: unknown;
+  /** the row's quality (lib/quality.ts); rows without one were measured by protocol v1: grade "legacy" */
+  quality?: { grade?: string } | null;
 }
+
+/** The grade of a release row ("legacy" when it records none). */
+export const gradeOfRow = (m: Pick<ReleaseMeasurementLike, "quality">): string => m.quality?.grade ?? "legacy";
 
 /**
  * Samples of a data release (specs + measurements). Zoo models regenerate from their spec (at the measured
@@ -334,9 +339,19 @@ export interface ReleaseMeasurementLike {
 export function samplesFromRelease(
   models: ReleaseModelLike[],
   measurements: ReleaseMeasurementLike[],
-  o: { label?: LabelStat; resolveModel?: (m: ReleaseModelLike) => Uint8Array | null; onError?: (r: RawRecord, e: unknown) => void } = {},
+  o: {
+    label?: LabelStat;
+    resolveModel?: (m: ReleaseModelLike) => Uint8Array | null;
+    onError?: (r: RawRecord, e: unknown) => void;
+    /** keep only rows of these grades (e.g. ["clean"]: labels only); default every row */
+    grades?: readonly string[];
+  } = {},
 ): Sample[] {
   const byHash = new Map(models.map((m) => [m.hash, m]));
+  if (o.grades) {
+    const keep = new Set(o.grades);
+    measurements = measurements.filter((m) => keep.has(gradeOfRow(m)));
+  }
   const stat = { median: "medianMs", min: "minMs", mean: "meanMs", cpu: "medianMs", best: "minMs" } as const;
   const groups = new Map<string, ReleaseMeasurementLike[]>();
   for (const m of measurements) {

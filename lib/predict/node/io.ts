@@ -33,7 +33,18 @@ function readJsonlGz<T>(file: string): T[] {
  * Samples of a dataset path: a data-release directory (specs.jsonl.gz + measurements*.jsonl.gz; corpus
  * networks are read from ../shared/onnx when present, else skipped) or a dev-data JSONL file.
  */
-export function loadDataset(p: string, o: { label?: LabelStat; onError?: (key: string, e: unknown) => void } = {}): Sample[] {
+export function loadDataset(
+  p: string,
+  o: {
+    label?: LabelStat;
+    onError?: (key: string, e: unknown) => void;
+    /**
+     * grades kept from a data release (default ["clean"]: only labels a v2 protocol judged clean; rows of a
+     * format-1 release record no grade and count as "legacy": pass ["legacy"] or "all" to use them)
+     */
+    grades?: readonly string[] | "all";
+  } = {},
+): Sample[] {
   const onError = o.onError ? (r: { key: string }, e: unknown) => o.onError!(r.key, e) : undefined;
   if (fs.existsSync(p) && fs.statSync(p).isDirectory()) {
     const specs = path.join(p, "specs.jsonl.gz");
@@ -53,7 +64,7 @@ export function loadDataset(p: string, o: { label?: LabelStat; onError?: (key: s
     return samplesFromRelease(
       readJsonlGz<ReleaseModelLike>(specs),
       meas.flatMap((f) => readJsonlGz<ReleaseMeasurementLike>(f)),
-      { label: o.label, resolveModel, onError },
+      { label: o.label, resolveModel, onError, ...(o.grades === "all" ? {} : { grades: o.grades ?? ["clean"] }) },
     );
   }
   return samplesFromRows(readJsonlFile(p), { label: o.label, onError });
