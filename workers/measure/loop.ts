@@ -403,7 +403,10 @@ export class Worker {
         try {
           await this.retrying(() => d.api.result(job.id, outcome.result), signal, tries);
           const st = outcome.result.stats;
-          const message = `median ${st.medianMs.toFixed(3)} ms (p90 ${st.p90Ms.toFixed(3)}, cv ${(st.cv ?? 0).toFixed(3)}, ${st.runs} runs)`;
+          const q = (outcome.result.env?.quality ?? {}) as { grade?: string; cleanRuns?: number; runs?: number; waitMs?: number };
+          const runs = q.runs !== undefined ? `${q.cleanRuns ?? 0}/${q.runs} runs clean` : `${st.runs} runs`;
+          const waited = q.waitMs ? `, waited ${(q.waitMs / 1000).toFixed(1)} s for quiet` : "";
+          const message = `${q.grade ?? "legacy"}, median ${st.medianMs.toFixed(3)} ms (p90 ${st.p90Ms.toFixed(3)}, cv ${(st.cv ?? 0).toFixed(3)}, ${runs}${waited})`;
           return { ...rec, outcome: "done", medianMs: outcome.median, message, deliveries: tries.n };
         } catch (e) {
           if (!(isNnlqError(e) && e.code === "VALIDATION")) throw e;
