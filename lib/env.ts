@@ -135,6 +135,13 @@ export const ENV = {
   NNLQ_API_KEY: text("a team API key for the CLI (nnlq query, jobs)"),
   NNLQ_MEASURE_POOL: flag(false, "1: the worker measures in a pool of warm processes instead of a child per job"),
   NNLQ_MEASURE_NICE: int(-20, 19, -10, "-10", "nice value a measuring process asks for (where allowed)"),
+  NNLQ_MEASURE_MAX_WAIT_S: int(
+    0,
+    3600,
+    30,
+    "30",
+    "how long a measurement waits past its budget for a quiet host before it is stored as estimated/contended (s)",
+  ),
   NNLQ_MEASURE_TMPDIR: text("folder for a measurement's converted models", "the system's temp folder"),
   NNLQ_TF_BACKEND: oneOf(["wasm", "cpu"] as const, "wasm", "TensorFlow.js backend of the trainer and the scripts"),
   NNLQ_TFJS_WASM_PACKAGE: text("the tfjs WASM backend package", "@tensorflow/tfjs-backend-wasm"),

@@ -7,6 +7,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { env } from "@/lib/env";
 import { isNnlqError, NnlqError } from "@/lib/errors";
 import { decodeModelProto } from "@/lib/onnx/proto";
 import { detectHost, processMemory, type HostInfo } from "./host";
@@ -199,7 +200,13 @@ export async function measureModel(
       : await guardRun(platform, () =>
           runProtocolV2(
             run,
-            { ...protocolOptions, timeBudgetMs: o.timeBudgetMs, threads: platform.threads, cores: host.cores },
+            {
+              maxWaitMs: env().NNLQ_MEASURE_MAX_WAIT_S * 1000,
+              ...protocolOptions,
+              timeBudgetMs: o.timeBudgetMs,
+              threads: platform.threads,
+              cores: host.cores,
+            },
             { probe: linuxProbe },
           ),
         );
