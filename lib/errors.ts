@@ -40,6 +40,8 @@ export const ERROR_CODES = {
   MEASUREMENT_TIMEOUT: 504,
   BUNDLE_INVALID: 422,
   LEASE_LOST: 409,
+  /** a worker reported a result measured on a CPU other than its platform's hardware identity */
+  HARDWARE_MISMATCH: 422,
   // server
   DB_UNAVAILABLE: 503,
   UNREACHABLE: 503,

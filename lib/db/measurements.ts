@@ -2,46 +2,98 @@
  * Measurements: every run is kept; `latest_measurements` (one row per model × platform × batch, with
  * denormalised model columns for the browse indexes) is updated in the same transaction.
  */
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, sql } from "drizzle-orm";
 import { NnlqError } from "@/lib/errors";
 import type { DbOrTx } from "./client";
 import { latestMeasurements, measurements, models, type Measurement, type NewMeasurement } from "./schema";
 
+/**
+ * Stores a measurement and keeps latest_measurements in step: the kept row of a (model, platform, batch)
+ * pair is its newest clean measurement where one exists, else its newest (a later clean result supersedes
+ * an estimated / contended / legacy one; a non-clean one never replaces a clean one).
+ */
 export async function recordMeasurement(db: DbOrTx, input: NewMeasurement): Promise<Measurement> {
   return db.transaction(async (tx) => {
     const [model] = await tx.select().from(models).where(eq(models.id, input.modelId)).limit(1);
     if (!model) throw new NnlqError("NOT_FOUND", `model ${input.modelId} not found`);
     const [res] = await tx.insert(measurements).values(input);
     const [m] = await tx.select().from(measurements).where(eq(measurements.id, res.insertId));
-    const row = m!;
-    await tx
-      .insert(latestMeasurements)
-      .values({
-        modelId: row.modelId,
-        platformId: row.platformId,
-        batch: row.batch,
-        measurementId: row.id,
-        medianMs: row.medianMs,
-        measurementCount: 1,
-        family: model.family,
-        flops: model.flops,
-        params: model.params,
-        visibility: model.visibility,
-        ownerTeamId: model.ownerTeamId,
-        source: model.source,
-        measuredAt: row.measuredAt,
-      })
-      .onDuplicateKeyUpdate({
-        set: {
-          // keep the newest run by measured_at (an imported older run only bumps the count)
-          measurementId: sql`IF(VALUES(measured_at) >= ${latestMeasurements.measuredAt}, VALUES(measurement_id), ${latestMeasurements.measurementId})`,
-          medianMs: sql`IF(VALUES(measured_at) >= ${latestMeasurements.measuredAt}, VALUES(median_ms), ${latestMeasurements.medianMs})`,
-          measuredAt: sql`GREATEST(VALUES(measured_at), ${latestMeasurements.measuredAt})`,
-          measurementCount: sql`${latestMeasurements.measurementCount} + 1`,
-        },
-      });
-    return row;
+    await upsertLatest(tx, m!.id);
+    return m!;
   });
+}
+
+/**
+ * Offers measurement `id` to its pair's latest_measurements row (inserted when the pair has none; the run
+ * count goes up by one either way). MySQL/MariaDB evaluate ON DUPLICATE KEY UPDATE assignments left to
+ * right, each seeing the columns already updated: whether the new row wins is computed once, from the old
+ * values, in the first assignment (the session variable @nnlq_win), and every later one reads that.
+ * The new row wins when it is clean and the kept one is not, or both have the same cleanliness and it is
+ * at least as new (measured_at).
+ */
+async function upsertLatest(tx: DbOrTx, id: number): Promise<void> {
+  await tx.execute(sql`
+    INSERT INTO latest_measurements
+      (model_id, platform_id, batch, measurement_id, median_ms, grade, measurement_count,
+       family, flops, params, visibility, owner_team_id, source, measured_at)
+    SELECT m.model_id, m.platform_id, m.batch, m.id, m.median_ms, m.grade, 1,
+           md.family, md.flops, md.params, md.visibility, md.owner_team_id, md.source, m.measured_at
+      FROM measurements m JOIN models md ON md.id = m.model_id
+     WHERE m.id = ${id}
+    ON DUPLICATE KEY UPDATE
+      measurement_id = IF((@nnlq_win := IF((VALUES(grade) = 'clean') = (latest_measurements.grade = 'clean'),
+                                           VALUES(measured_at) >= latest_measurements.measured_at,
+                                           VALUES(grade) = 'clean')),
+                          VALUES(measurement_id), latest_measurements.measurement_id),
+      median_ms = IF(@nnlq_win, VALUES(median_ms), latest_measurements.median_ms),
+      measured_at = IF(@nnlq_win, VALUES(measured_at), latest_measurements.measured_at),
+      grade = IF(@nnlq_win, VALUES(grade), latest_measurements.grade),
+      measurement_count = latest_measurements.measurement_count + 1`);
+}
+
+/**
+ * Recomputes a pair's latest_measurements row from its stored measurements (the newest clean one, else the
+ * newest; the count of all), or deletes it when none is left. For data migrations that move measurements.
+ */
+export async function rebuildLatest(
+  db: DbOrTx,
+  { modelId, platformId, batch }: { modelId: number; platformId: number; batch: number },
+): Promise<void> {
+  const pair = and(eq(measurements.modelId, modelId), eq(measurements.platformId, platformId), eq(measurements.batch, batch));
+  const [kept] = await db
+    .select({ id: measurements.id })
+    .from(measurements)
+    .where(pair)
+    .orderBy(desc(sql`${measurements.grade} = 'clean'`), desc(measurements.measuredAt), desc(measurements.id))
+    .limit(1);
+  const [{ n } = { n: 0 }] = await db.select({ n: sql<number>`COUNT(*)`.mapWith(Number) }).from(measurements).where(pair);
+  const L = latestMeasurements;
+  await db.delete(L).where(and(eq(L.modelId, modelId), eq(L.platformId, platformId), eq(L.batch, batch)));
+  if (!kept) return;
+  await upsertLatest(db, kept.id);
+  await db.update(L).set({ measurementCount: n }).where(and(eq(L.modelId, modelId), eq(L.platformId, platformId), eq(L.batch, batch)));
+}
+
+/**
+ * Protocol v2 measurements of a pair graded estimated or contended since its newest clean one (all of
+ * them when it has none): how many retakes a pair has had without a clean result.
+ */
+export async function countUncleanSinceClean(
+  db: DbOrTx,
+  { modelId, platformId, batch }: { modelId: number; platformId: number; batch: number },
+): Promise<number> {
+  const pair = and(eq(measurements.modelId, modelId), eq(measurements.platformId, platformId), eq(measurements.batch, batch));
+  const [clean] = await db
+    .select({ at: measurements.measuredAt })
+    .from(measurements)
+    .where(and(pair, eq(measurements.grade, "clean")))
+    .orderBy(desc(measurements.measuredAt))
+    .limit(1);
+  const [r] = await db
+    .select({ n: sql<number>`COUNT(*)`.mapWith(Number) })
+    .from(measurements)
+    .where(and(pair, inArray(measurements.grade, ["estimated", "contended"]), clean ? gt(measurements.measuredAt, clean.at) : undefined));
+  return r?.n ?? 0;
 }
 
 /** All runs of one model on one platform and batch, newest first (history, repeatability). */

@@ -5,6 +5,12 @@
  * UNSUPPORTED_OPERATOR and ONNX_* never retry), cancel (refund; a running job's worker learns of it at
  * its next heartbeat).
  *
+ * Completion checks the worker's hardware identity (the CPU in env.host must be the platform's hardware:
+ * a worker never reports under another CPU's slug) and stores the quality of protocol v2 (a result without
+ * one is protocol v1: grade legacy). A result graded estimated or contended queues a retake: a job of the
+ * same model × platform × batch at RETAKE_PRIORITY (below users' and campaigns' work), without a team (no
+ * quota is charged); a later clean result supersedes the stored one (lib/db/measurements.ts).
+ *
  * Transactions run at READ COMMITTED and lock the team's quota row before the job row (lib/db/jobs.ts),
  * and are retried on deadlock. The sweep needs no scheduler: claims run it (at most every 2 s per
  * process); sweepExpiredLeases can also be called from a timer.
@@ -15,10 +21,11 @@ import type { Db, DbOrTx } from "@/lib/db/client";
 import type { Job, Model, Platform } from "@/lib/db/schema";
 import * as jobsDb from "@/lib/db/jobs";
 import { getDevice, setDeviceStatus, touchDevice } from "@/lib/db/devices";
-import { recordMeasurement } from "@/lib/db/measurements";
+import { countUncleanSinceClean, recordMeasurement } from "@/lib/db/measurements";
 import { getPlatformBySlug } from "@/lib/db/platforms";
 import { getAccessibleModel, getModelRow, getStructureBytes } from "@/lib/db/model-access";
 import { generate } from "@/lib/zoo";
+import { hardwareSlugOfRecord, isHostHardwareSlug } from "@/lib/hardware-identity";
 import { requireTeamRole, requireUser } from "@/lib/auth/guards";
 import type { Principal } from "@/lib/auth/principal";
 import { decodeCursor, encodeCursor } from "@/lib/api/schemas/common";
@@ -70,6 +77,25 @@ export function permanentFailure(code: string): boolean {
   return code === "UNSUPPORTED_OPERATOR" || code.startsWith("ONNX_");
 }
 
+/**
+ * Priority of a retake (the re-measurement queued when a result was graded estimated or contended): below
+ * users' requests (0, at least -10) and campaigns (-10), so it runs in a quieter moment when nothing else
+ * waits. Nothing else can queue at this level (the query API allows -10…10): a job at RETAKE_PRIORITY
+ * without a team is a retake.
+ */
+export const RETAKE_PRIORITY = -20;
+
+/**
+ * Retakes queued for one pair at most: after this many estimated / contended v2 results since its last
+ * clean one, a pair waits for a campaign or a user's remeasure (a host busy for days would otherwise
+ * measure it over and over).
+ */
+export const RETAKE_LIMIT = 3;
+
+export function isRetake(job: Pick<Job, "priority" | "teamId">): boolean {
+  return job.priority === RETAKE_PRIORITY && job.teamId === null;
+}
+
 // ── enqueue ──
 
 export interface EnqueueInput {
@@ -94,7 +120,7 @@ export async function enqueue(db: DbOrTx, input: EnqueueInput): Promise<{ job: J
       let budget;
       if (input.teamId) budget = await lockBudget(tx, { teamId: input.teamId, platformId: input.platform.id });
       const existing = await jobsDb.findActiveJob(tx, { key });
-      if (existing) return { job: existing, created: false };
+      if (existing) return { job: await adoptRetake(tx, existing, input.priority ?? 0), created: false };
       let seconds: number | null = null;
       if (budget) {
         seconds = estimateDeviceSeconds(input.model, input.platform, input.batch);
@@ -122,6 +148,16 @@ export async function enqueue(db: DbOrTx, input: EnqueueInput): Promise<{ job: J
     if (existing) return { job: existing, created: false };
     return enqueue(db, input);
   }
+}
+
+/**
+ * A request for work a queued retake already covers: the retake keeps its place in the dedupe but runs at
+ * the request's priority (it stays free: it was the service's own re-measurement).
+ */
+async function adoptRetake(tx: DbOrTx, job: Job, priority: number): Promise<Job> {
+  if (!isRetake(job) || job.state !== "queued" || priority <= job.priority) return job;
+  await jobsDb.updateJob(tx, { id: job.id }, { priority });
+  return { ...job, priority };
 }
 
 // ── worker side ──
@@ -239,17 +275,113 @@ async function lockHeldJob(tx: DbOrTx, deviceId: number, jobId: number): Promise
   return job;
 }
 
+/**
+ * The hardware identity a result was measured on must be its platform's: for a platform of a host's
+ * hardware slug (x86-zen3-avx2-2c…) the result must carry env.host and hardwareSlugOfRecord(env.host) must
+ * equal the platform's hardware. Platforms named by hand (jetson-orin, pixel8…) are not derived from a
+ * host description: their results are accepted without env.host. Returns the reason of a mismatch, or null.
+ */
+export function hardwareMismatch(platform: Pick<Platform, "slug" | "hardware">, env: Record<string, unknown> | undefined): string | null {
+  if (!isHostHardwareSlug(platform.hardware)) return null;
+  const host = env?.host;
+  if (!host || typeof host !== "object" || Array.isArray(host)) {
+    return `a result for ${platform.slug} must describe its host in env.host (the CPU that measured it); none was sent`;
+  }
+  const h = host as Record<string, unknown>;
+  const num = (k: string) => (typeof h[k] === "number" ? (h[k] as number) : undefined);
+  const str = (k: string) => (typeof h[k] === "string" ? (h[k] as string) : undefined);
+  const identity = hardwareSlugOfRecord({
+    arch: str("arch"),
+    cpuModel: str("cpuModel"),
+    cores: num("cores"),
+    cpuFlags: Array.isArray(h.cpuFlags) ? h.cpuFlags.filter((f): f is string => typeof f === "string") : undefined,
+    cpuVendor: str("cpuVendor"),
+    cpuFamily: num("cpuFamily"),
+    cpuModelNumber: num("cpuModelNumber"),
+    cpuStepping: num("cpuStepping"),
+  });
+  if (identity === platform.hardware) return null;
+  return (
+    `this result was measured on ${identity} (env.host: ${str("cpuModel") ?? "unknown CPU"}), not on ${platform.hardware}: ` +
+    `a worker reports only under its own CPU's platform (${platform.slug} is another CPU's); register the host again to get its own`
+  );
+}
+
+/** The measurements columns of a result's quality (protocol v2), or protocol v1's: grade legacy. */
+export function qualityColumns(r: WorkerResult) {
+  const q = r.quality;
+  if (!q) return { protocol: 1, grade: "legacy" as const, labelKind: "wall-v1" as const };
+  return {
+    protocol: 2,
+    grade: q.grade,
+    labelKind: q.labelKind,
+    cleanRuns: q.cleanRuns,
+    ciRel: q.ciRel,
+    wallCpuRatio: q.wallCpuRatio,
+    interferenceShare: q.interferenceShare,
+    runqShare: q.runqShare ?? null,
+    waitMs: q.waitMs,
+    cpuMedianMs: q.cpuMedianMs ?? null,
+  };
+}
+
+/**
+ * Queues a retake of a job whose result was graded estimated or contended (inside the completing
+ * transaction, after its idempotency key was cleared): no team, RETAKE_PRIORITY. Nothing is queued when
+ * the same work is already active, or the pair had RETAKE_LIMIT unclean results since its last clean one.
+ */
+async function queueRetake(tx: DbOrTx, job: Job): Promise<number | null> {
+  const model = await getModelRow(tx, { id: job.modelId });
+  if (!model) return null;
+  const key = jobsDb.jobKey(model.hash, job.platformId, job.batch);
+  if (await jobsDb.findActiveJob(tx, { key })) return null;
+  const unclean = await countUncleanSinceClean(tx, { modelId: job.modelId, platformId: job.platformId, batch: job.batch });
+  if (unclean > RETAKE_LIMIT) return null;
+  try {
+    const retake = await jobsDb.insertJob(tx, {
+      modelId: job.modelId,
+      platformId: job.platformId,
+      batch: job.batch,
+      teamId: null,
+      userId: null,
+      apiKeyId: null,
+      priority: RETAKE_PRIORITY,
+      maxAttempts: QUEUE.maxAttempts,
+      idempotencyKey: key,
+      reservedSeconds: null,
+    });
+    return retake.id;
+  } catch (e) {
+    if (isDuplicateKey(e)) return null; // a request queued the same work meanwhile: that job measures it
+    throw e;
+  }
+}
+
 /** POST /api/v1/worker/jobs/{id}/result: stores the measurement, ends the job, settles the quota. */
-export async function complete(db: DbOrTx, { device }: AuthedDevice, jobId: number, r: WorkerResult) {
+export async function complete(db: DbOrTx, auth: AuthedDevice, jobId: number, r: WorkerResult) {
+  const { device } = auth;
+  const mismatch = hardwareMismatch(auth.platform, r.env);
+  if (mismatch) {
+    // nothing is stored: the job ends failed with the reason (another worker may be asked for it again)
+    await inTx(db, async (tx) => {
+      const pre = await jobsDb.getJob(tx, { id: jobId });
+      if (pre?.state === "done" || pre?.state === "failed") return;
+      const job = await lockHeldJob(tx, device.id, jobId);
+      await endAttempt(tx, job, { code: "HARDWARE_MISMATCH", message: mismatch, retry: false, usedSeconds: r.deviceSeconds });
+    });
+    await touchDevice(db, { id: device.id, status: "online" });
+    throw new NnlqError("HARDWARE_MISMATCH", `Job ${jobId}: ${mismatch}`, { platform: auth.platform.slug });
+  }
   const out = await inTx(db, async (tx) => {
     const pre = await jobsDb.getJob(tx, { id: jobId });
     if (pre?.state === "done" && pre.leaseOwner === device.id && pre.measurementId) {
       // the worker retried after losing our answer: same answer again
-      return { job: pre, measurementId: pre.measurementId, charged: pre.usedSeconds };
+      return { job: pre, measurementId: pre.measurementId, charged: pre.usedSeconds, retakeJobId: null };
     }
     const job = await lockHeldJob(tx, device.id, jobId);
     const now = new Date();
     const measuredAt = r.measuredAt && new Date(r.measuredAt) < now ? new Date(r.measuredAt) : now;
+    const quality = qualityColumns(r);
     const m = await recordMeasurement(tx, {
       modelId: job.modelId,
       platformId: job.platformId,
@@ -269,8 +401,9 @@ export async function complete(db: DbOrTx, { device }: AuthedDevice, jobId: numb
       warmups: r.stats.warmups,
       peakMemoryBytes: r.peakMemoryBytes ?? null,
       profile: (r.profile as never) ?? null,
-      env: { ...(r.env ?? {}), attempt: job.attempts },
+      env: { ...(r.env ?? {}), attempt: job.attempts, ...(isRetake(job) ? { retake: true } : {}) },
       deviceSeconds: r.deviceSeconds,
+      ...quality,
       measuredAt,
     });
     const charged = await settle(tx, { job, usedSeconds: r.deviceSeconds });
@@ -284,7 +417,8 @@ export async function complete(db: DbOrTx, { device }: AuthedDevice, jobId: numb
       errorCode: null,
       error: null,
     });
-    return { job: { ...job, state: "done" as const }, measurementId: m.id, charged };
+    const retakeJobId = quality.grade === "estimated" || quality.grade === "contended" ? await queueRetake(tx, job) : null;
+    return { job: { ...job, state: "done" as const }, measurementId: m.id, charged, retakeJobId };
   });
   invalidate("results"); // after the commit: a read in between would cache the old answer again
   await touchDevice(db, { id: device.id, status: "online" });
@@ -294,6 +428,7 @@ export async function complete(db: DbOrTx, { device }: AuthedDevice, jobId: numb
     measurementId: out.measurementId,
     chargedSeconds: out.charged,
     result: result.result,
+    retakeJobId: out.retakeJobId,
   };
 }
 

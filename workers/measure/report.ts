@@ -5,9 +5,34 @@
 import { isNnlqError, publicErrorText } from "@/lib/errors";
 import type { MeasurementResult } from "@/lib/measure/measure";
 import type { PlatformSpec } from "@/lib/measure/platforms";
-import type { WorkerFailure, WorkerResult } from "@/lib/api/schemas/worker";
+import type { MeasurementQuality } from "@/lib/measure/protocol";
+import type { ResultQuality, WorkerFailure, WorkerResult } from "@/lib/api/schemas/worker";
 
 const round = (x: number, digits = 6) => Number(x.toFixed(digits));
+/** a quality figure for JSON: NaN / Infinity (unknown) → null */
+const fig = (x: number | undefined): number | null => (x === undefined || !Number.isFinite(x) ? null : x);
+
+/** Protocol v2's quality report as the result body carries it (v1 results: none; the server stores them as legacy). */
+export function qualityBody(q: MeasurementQuality | undefined): ResultQuality | undefined {
+  if (!q || q.protocol !== 2 || q.grade === "legacy" || q.labelKind === "wall-v1") return undefined;
+  return {
+    protocol: 2,
+    grade: q.grade,
+    labelKind: q.labelKind,
+    cleanRuns: q.cleanRuns,
+    runs: q.runs,
+    ciRel: fig(q.ciRel),
+    wallCpuRatio: fig(q.wallCpuRatio),
+    interferenceShare: fig(q.interferenceShare),
+    runqShare: fig(q.runqShare),
+    nivcsw: fig(q.nivcsw),
+    waitMs: fig(q.waitMs),
+    windows: fig(q.windows),
+    cleanWindows: fig(q.cleanWindows),
+    cpuMedianMs: fig(q.cpuMedianMs),
+    wallMedianAllMs: fig(q.wallMedianAllMs),
+  };
+}
 
 export function resultBody(r: MeasurementResult): WorkerResult {
   const s = r.stats;
@@ -52,7 +77,8 @@ export function resultBody(r: MeasurementResult): WorkerResult {
       host: r.host,
       // CPU time per run and wall/CPU ratio: > 1 means the CPU was shared while measuring
       cpu: r.cpu,
-      // protocol v2's grade and interference figures (lib/measure/protocol.ts MeasurementQuality)
+      // protocol v2's grade and interference figures (lib/measure/protocol.ts MeasurementQuality), kept as
+      // provenance; the top-level `quality` is what the server stores in the quality columns
       quality: r.quality,
       precision: r.precision,
       threads: r.threads,
@@ -69,6 +95,7 @@ export function resultBody(r: MeasurementResult): WorkerResult {
       conversion: r.conversion,
       durationMs: r.durationMs,
     },
+    quality: qualityBody(r.quality),
     deviceSeconds: round(r.durationMs / 1000, 3),
     measuredAt: r.measuredAt,
   };

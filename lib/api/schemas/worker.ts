@@ -4,6 +4,7 @@
  * or `X-Device-Token` (everything else), never an Authorization header.
  */
 import { z } from "zod";
+import { GRADES, LABEL_KINDS } from "@/lib/quality";
 import { isoTime, PLATFORM_SLUG, precision } from "./common";
 import { stats as storedStats } from "./models";
 
@@ -140,6 +141,40 @@ export const heartbeatResponse = z.object({
 export const deviceHeartbeatBody = z.object({ status: z.enum(["online", "busy"]).default("online") });
 export const deviceHeartbeatResponse = z.object({ ok: z.literal(true), serverTime: isoTime });
 
+/** a figure of the quality report: finite, or null where the worker computed NaN / Infinity (JSON has neither) */
+const figure = z.number().finite().nullable();
+const count = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31 - 1);
+
+/**
+ * Protocol v2's quality report (lib/measure/protocol.ts MeasurementQuality). A result without it comes from
+ * a protocol v1 worker and is stored as grade legacy (history, never a label).
+ */
+export const resultQuality = z.object({
+  protocol: z.literal(2, { error: "must be 2 (protocol v1 workers send no quality)" }),
+  grade: z.enum(GRADES.filter((g) => g !== "legacy") as ["clean", "estimated", "contended"], {
+    error: "must be clean, estimated or contended",
+  }),
+  labelKind: z.enum(LABEL_KINDS.filter((k) => k !== "wall-v1") as ["wall-clean", "cpu-estimate", "wall-contended"], {
+    error: "must be wall-clean, cpu-estimate or wall-contended",
+  }),
+  cleanRuns: count.describe("timed runs in clean windows"),
+  runs: count.describe("timed runs in all"),
+  ciRel: figure.describe("half-width of the label's 95% CI relative to the label"),
+  wallCpuRatio: figure.describe("median wall time / median CPU time over all runs"),
+  interferenceShare: figure.describe("host CPU time outside the measuring process / (wall × cores), 0..1"),
+  runqShare: figure.optional().describe("run-queue delay of the measuring threads / wall"),
+  nivcsw: figure.optional(),
+  waitMs: figure.describe("time spent waiting for a quiet host, and in runs of contended windows (ms)"),
+  windows: figure.optional(),
+  cleanWindows: figure.optional(),
+  cpuMedianMs: figure.optional().describe("idle-latency estimate from CPU time (ms)"),
+  wallMedianAllMs: figure.optional(),
+});
+
 export const resultBody = z.object({
   runtimeVersion: z.string({ error: "is required" }).min(1).max(32).describe("full runtime version, e.g. 1.30.0"),
   stats: z.object({
@@ -174,7 +209,11 @@ export const resultBody = z.object({
     .loose()
     .optional()
     .describe("per-operator (kernel) profile"),
-  env: z.record(z.string(), z.unknown()).optional().describe("provenance: CPU, OS, noisy flag, attempts..."),
+  env: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe("provenance: host (CPU identity: the server checks it against the platform's hardware), OS, noisy flag, attempts..."),
+  quality: resultQuality.optional().describe("protocol v2's grade and figures; absent: a protocol v1 worker (stored as legacy)"),
   deviceSeconds: z
     .number({ error: "is required" })
     .finite()
@@ -189,6 +228,11 @@ export const resultResponse = z.object({
   measurementId: z.number(),
   chargedSeconds: z.number().nullable(),
   result: storedStats,
+  retakeJobId: z
+    .number()
+    .nullable()
+    .optional()
+    .describe("a result graded estimated or contended: the retake queued for a quieter moment (null: none queued)"),
 });
 
 export const failBody = z.object({
@@ -218,6 +262,7 @@ export type RegisterResponse = z.infer<typeof registerResponse>;
 export type ClaimedJob = z.infer<typeof claimedJob>;
 export type HeartbeatResponse = z.infer<typeof heartbeatResponse>;
 export type WorkerResult = z.infer<typeof resultBody>;
+export type ResultQuality = z.infer<typeof resultQuality>;
 export type WorkerFailure = z.infer<typeof failBody>;
 export type WorkerPlatform = z.infer<typeof workerPlatform>;
 export type ClaimResponse = z.infer<typeof claimResponse>;
