@@ -9,9 +9,13 @@
  * Anonymous callers (and users without a team) get a lookup only: the analysis, plus the model when it is
  * public; nothing is stored.
  *
- * Query: per platform, the newest stored measurement (with provenance), else the active job, else the
- * stored "unsupported" verdict, else a new job paid from the acting team's quota. Anonymous callers only
- * read what exists.
+ * Query: per platform, the kept measurement (latest_measurements: the newest clean one, else the newest)
+ * when it is a label of that platform's hardware identity — clean, measured on the CPU the platform's slug
+ * names — else the active job, else the stored "unsupported" verdict, else a new job paid from the acting
+ * team's quota. A pair with only estimated / contended v2 results is answered with that row, its grade in
+ * `quality`, and the retake queued for it (`retake`); protocol v1 rows (grade legacy) and rows of another
+ * CPU never answer as a measurement (history only: GET /api/v1/models/{id}). Anonymous callers only read
+ * what exists.
  */
 import { NnlqError, isErrorCode, isNnlqError } from "@/lib/errors";
 import type { DbOrTx } from "@/lib/db/client";
@@ -37,10 +41,11 @@ import {
   type UploadResponse,
 } from "@/lib/api/schemas/models";
 import { actingTeam, callerTeamIds, modelDisplayName } from "./caller";
-import { enqueue, maybeSweep } from "./jobs";
+import { enqueue, hardwareMismatch, maybeSweep } from "./jobs";
 import { requirePlatform } from "./platforms";
 import { QUEUE } from "./queue-config";
-import { latestResult, measuredResults, statsOf } from "./results";
+import { latestResult, measuredResults, statsOf, type MeasuredResult } from "./results";
+import { GRADE_TEXT } from "@/lib/quality";
 import { cached } from "./read-cache";
 
 // ── models ──
@@ -248,11 +253,31 @@ async function queryOne(
   }: { model: Model; platform: Platform; batch: number; q: QueryInput; team: () => Promise<{ id: number; name: string } | null> },
 ): Promise<QueryItem> {
   const slug = platform.slug;
+  const activeJob = () => jobsDb.findActiveJob(db, { key: jobsDb.jobKey(model.hash, platform.id, batch) });
   if (!q.remeasure) {
-    const r = await latestResult(db, { modelId: model.id, platformId: platform.id, batch });
-    if (r) return { platform: slug, status: "measured", ...r };
+    const r = answerOf(platform, await latestResult(db, { modelId: model.id, platformId: platform.id, batch, quality: "all" }));
+    if (r?.quality.grade === "clean") return { platform: slug, status: "measured", ...r };
+    if (r) {
+      // no clean result yet: the best there is, marked, with the retake that will replace it
+      const active = await activeJob();
+      return {
+        platform: slug,
+        status: "measured",
+        ...r,
+        retake: active
+          ? {
+              jobId: active.id,
+              state: active.state === "queued" ? ("queued" as const) : ("running" as const),
+              queuePosition: active.state === "queued" ? await jobsDb.queuePosition(db, active) : null,
+            }
+          : null,
+        message:
+          `${r.quality.grade}: ${GRADE_TEXT[r.quality.grade]}; ` +
+          (active ? "a re-measurement is queued for a quieter moment" : "query with remeasure to measure it again"),
+      };
+    }
   }
-  const active = await jobsDb.findActiveJob(db, { key: jobsDb.jobKey(model.hash, platform.id, batch) });
+  const active = await activeJob();
   if (active) return jobItem(db, slug, active);
   if (!q.remeasure) {
     const unsupported = await jobsDb.lastFailure(db, {
@@ -299,6 +324,17 @@ async function queryOne(
     if (!isNnlqError(e)) throw e;
     return { platform: slug, status: "error", error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } };
   }
+}
+
+/**
+ * A stored result as a query answer: only a protocol v2 row (clean, estimated or contended; a legacy v1 row
+ * is history) measured on the platform's own hardware identity (a row whose env.host names another CPU —
+ * a record from before identities were exact — is never another CPU's answer).
+ */
+function answerOf(platform: Platform, r: MeasuredResult | null): MeasuredResult | null {
+  if (!r || r.quality.grade === "legacy") return null;
+  if (hardwareMismatch(platform, r.provenance.env ?? undefined)) return null;
+  return r;
 }
 
 async function jobItem(

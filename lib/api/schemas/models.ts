@@ -143,7 +143,18 @@ export const measuredResult = z.object({ result: stats, provenance });
 const errorInfo = z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() });
 
 export const queryItem = z.discriminatedUnion("status", [
-  z.object({ platform: z.string(), status: z.literal("measured"), result: stats, provenance }),
+  z.object({
+    platform: z.string(),
+    status: z.literal("measured"),
+    result: stats,
+    provenance,
+    retake: z
+      .object({ jobId: z.number(), state: z.enum(["queued", "running"]), queuePosition: z.number().nullable() })
+      .nullable()
+      .optional()
+      .describe("a result graded estimated or contended (no clean one yet): the re-measurement queued for a quieter moment"),
+    message: z.string().optional().describe("what an estimated or contended answer means, and what happens next"),
+  }),
   z.object({
     platform: z.string(),
     status: z.enum(["queued", "running"]),
