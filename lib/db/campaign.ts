@@ -2,14 +2,21 @@
  * Data access for measurement campaigns and data releases (lib/services/campaign.ts, lib/services/release.ts).
  */
 import { and, eq, inArray, or, sql } from "drizzle-orm";
+import type { Grade } from "../quality";
 import type { DbOrTx } from "./client";
 import { jobs, latestMeasurements, models, platforms } from "./schema";
 
 /** `<hash>|<platformId>|<batch>` */
 export const workKey = (hash: string, platformId: number, batch: number) => `${hash}|${platformId}|${batch}`;
 
-/** Work already measured (a latest_measurements row) on these platforms → its run count and newest run. */
-export async function measuredKeys(db: DbOrTx, { platformIds }: { platformIds: number[] }): Promise<Map<string, { n: number; at: Date }>> {
+/**
+ * Work already measured (a latest_measurements row) on these platforms → its run count, the kept run's
+ * time and grade (the kept run is the newest clean one where one exists: lib/db/measurements.ts).
+ */
+export async function measuredKeys(
+  db: DbOrTx,
+  { platformIds }: { platformIds: number[] },
+): Promise<Map<string, { n: number; at: Date; grade: Grade }>> {
   if (!platformIds.length) return new Map();
   const rows = await db
     .select({
@@ -18,16 +25,18 @@ export async function measuredKeys(db: DbOrTx, { platformIds }: { platformIds: n
       batch: latestMeasurements.batch,
       n: latestMeasurements.measurementCount,
       at: latestMeasurements.measuredAt,
+      grade: latestMeasurements.grade,
     })
     .from(latestMeasurements)
     .innerJoin(models, eq(models.id, latestMeasurements.modelId))
     .where(inArray(latestMeasurements.platformId, platformIds));
-  return new Map(rows.map((r) => [workKey(r.hash, r.platformId, r.batch), { n: r.n, at: r.at }]));
+  return new Map(rows.map((r) => [workKey(r.hash, r.platformId, r.batch), { n: r.n, at: r.at, grade: r.grade }]));
 }
 
 /**
  * Work that failed for good on these platforms (a failed job with a non-retryable code or no attempts
- * left, and no measurement): a campaign does not retry it (e.g. an operator int8 cannot run).
+ * left, and no measurement): a campaign does not retry it (e.g. an operator int8 cannot run). A result
+ * refused for its hardware identity (HARDWARE_MISMATCH: another CPU's worker) says nothing of the model.
  */
 export async function failedKeys(db: DbOrTx, { platformIds }: { platformIds: number[] }): Promise<Map<string, string>> {
   if (!platformIds.length) return new Map();
@@ -39,7 +48,7 @@ export async function failedKeys(db: DbOrTx, { platformIds }: { platformIds: num
       and(
         inArray(jobs.platformId, platformIds),
         eq(jobs.state, "failed"),
-        or(sql`${jobs.attempts} >= ${jobs.maxAttempts}`, sql`${jobs.errorCode} NOT IN ('LEASE_EXPIRED', 'DEVICE_RELEASED')`),
+        or(sql`${jobs.attempts} >= ${jobs.maxAttempts}`, sql`${jobs.errorCode} NOT IN ('LEASE_EXPIRED', 'DEVICE_RELEASED', 'HARDWARE_MISMATCH')`),
       ),
     );
   return new Map(rows.map((r) => [workKey(r.hash, r.platformId, r.batch), r.code ?? "FAILED"]));

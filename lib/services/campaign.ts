@@ -13,7 +13,10 @@
  * representative). Families whose sampler has fewer distinct structures (EfficientNet's compound scaling
  * gives ~100 at batch 1) also draw the resolution freely from the shared 96–320 range.
  *
- * Resumable: only work without a latest_measurements row (and not failed for good) is enqueued.
+ * Resumable: only work without a clean measurement (and not failed for good) is enqueued. A pair whose kept
+ * row is protocol v2 but not clean (estimated / contended: no quiet window came) is "to retake": measured
+ * again after every stage's missing items. Protocol v1 rows (legacy) are history: their pairs are measured
+ * as if missing (a v1 row of another CPU cannot be here anyway: hardware identities are in the slugs).
  * Provenance added to each measurement's env.campaign: stage, load average at start/end, busy flag
  * (1-minute load above the core count), re-takes of a noisy measurement (CV above the protocol's limit).
  */
@@ -307,23 +310,32 @@ export function loadSnapshot(cores = os.cpus().length) {
 export interface StageCounts {
   planned: number;
   missing: number;
+  /** pairs whose only v2 results are not clean, measured again after the missing items */
+  retake: number;
   measured: number;
   failed: number;
 }
 
 export interface CampaignPlan {
-  /** per stage, in order: its platform row and the items still to measure */
+  /**
+   * per stage, in order: its platform row and the items still to measure; then, per stage with any, an
+   * entry of the same stage with its items to retake (after every stage's missing items)
+   */
   stages: { stage: Stage; platform: Platform; items: WorkItem[] }[];
   planned: number;
+  /** pairs with a clean measurement */
   alreadyMeasured: number;
+  /** pairs with estimated / contended results only, planned again after the missing work */
+  toRetake: number;
   skippedFailed: number;
   byStage: Record<string, StageCounts>;
 }
 
 /**
- * What each stage still has to measure (only work without a latest_measurements row and not failed for
- * good; or, for a repeat stage, which single-run items to measure again). The stages' platforms must be
- * local platforms of `host`; their rows are created as a worker's registration would.
+ * What each stage still has to measure (only work without a clean measurement and not failed for good;
+ * or, for a repeat stage, which single-run clean items to measure again), and what to retake (kept row
+ * estimated / contended) after all of that. The stages' platforms must be local platforms of `host`; their
+ * rows are created as a worker's registration would.
  */
 export async function planCampaign(
   db: Db,
@@ -352,19 +364,21 @@ export async function planCampaign(
   }
   const itemHash = (it: WorkItem): string | undefined => hashOf.get(it.spec ? canonicalJson(it.spec) : `corpus:${it.corpusPath}`);
 
-  const plan: CampaignPlan = { stages: [], planned: 0, alreadyMeasured: 0, skippedFailed: 0, byStage: {} };
+  const plan: CampaignPlan = { stages: [], planned: 0, alreadyMeasured: 0, toRetake: 0, skippedFailed: 0, byStage: {} };
+  const retakes: CampaignPlan["stages"] = [];
   for (const stage of o.stages) {
     const items = stageItems(stage, { corpusRoot });
     const platform = rows.get(stage.platform)!;
     const pid = platform.id;
     const missing: WorkItem[] = [];
+    const retake: WorkItem[] = [];
     if (stage.repeat) {
       const once: WorkItem[] = [];
       let twice = 0;
       for (const it of items) {
         const h = itemHash(it);
         const m = h ? measured.get(workKey(h, pid, it.batch)) : undefined;
-        if (!m || (stage.repeatSince && m.at < stage.repeatSince)) continue;
+        if (!m || m.grade !== "clean" || (stage.repeatSince && m.at < stage.repeatSince)) continue;
         if (m.n >= 2) twice++;
         else once.push(it);
       }
@@ -379,16 +393,22 @@ export async function planCampaign(
       for (const it of items) {
         const h = itemHash(it);
         const k = h ? workKey(h, pid, it.batch) : "";
-        if (h && measured.has(k)) plan.alreadyMeasured++;
+        const grade = h ? measured.get(k)?.grade : undefined;
+        if (grade === "clean") plan.alreadyMeasured++;
+        else if (grade === "estimated" || grade === "contended") retake.push(it);
         else if (h && failedForGood.has(k)) plan.skippedFailed++;
-        else missing.push(it);
+        else missing.push(it); // nothing measured, or only protocol v1 history (legacy)
       }
     }
     plan.planned += items.length;
-    plan.byStage[stage.name] = { planned: items.length, missing: missing.length, measured: 0, failed: 0 };
+    plan.toRetake += retake.length;
+    plan.byStage[stage.name] = { planned: items.length, missing: missing.length, retake: retake.length, measured: 0, failed: 0 };
     plan.stages.push({ stage, platform, items: missing });
-    log(`stage ${stage.name} on ${stage.platform} batch ${stage.batch}: ${items.length} planned, ${missing.length} missing`);
+    if (retake.length) retakes.push({ stage, platform, items: retake });
+    const more = retake.length ? `, ${retake.length} to retake (no clean result yet)` : "";
+    log(`stage ${stage.name} on ${stage.platform} batch ${stage.batch}: ${items.length} planned, ${missing.length} missing${more}`);
   }
+  plan.stages.push(...retakes);
   return plan;
 }
 
