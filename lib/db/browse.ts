@@ -4,12 +4,19 @@
  * predicted-vs-measured pairs. All of it reads `latest_measurements` (see schema.ts) with the visibility
  * rule inside: public rows, or rows owned by one of `teamIds` (empty for anonymous callers).
  *
+ * Quality (lib/quality.ts): reads take `quality` — "clean" (the default) keeps rows whose kept measurement
+ * is clean (latest_measurements.grade), "all" keeps every row and returns its grade. Ranks (fastest per
+ * family, platform ranking) and the Pareto front are computed over clean rows only, whatever is asked.
+ * A clean-only read checks the grade on the rows, so it lets the optimizer choose the index
+ * (latest_platform_grade_idx) instead of forcing the index-only public one, which has no grade column.
+ *
  * Speed at 100k+ rows (bench/portal.ts): every page query is an index range scan starting at platform_id
  * (latest_platform_family_median_idx, latest_platform_median_idx, latest_platform_batch_median_idx,
  * latest_platform_flops_idx) with keyset pagination on (sort key, model_id, batch), never OFFSET.
  */
 import { and, asc, desc, eq, gt, gte, inArray, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "./client";
+import type { Grade, QualityFilter } from "../quality";
 import {
   latestMeasurements as L,
   measurements,
@@ -35,6 +42,22 @@ export const PUBLIC_INDEX = "latest_public_cells_idx";
 export function latestVisibleTo(teamIds: readonly number[]): SQL {
   return teamIds.length ? or(eq(L.visibility, "public"), inArray(L.ownerTeamId, [...teamIds]))! : eq(L.visibility, "public");
 }
+
+/** Rows of latest_measurements of the asked quality: clean ones only unless "all". */
+export function latestOfQuality(quality: QualityFilter | undefined): SQL | undefined {
+  return quality === "all" ? undefined : eq(L.grade, "clean");
+}
+
+/** Raw-SQL form of latestOfQuality (table alias `l`, or none): `AND l.grade = 'clean'` unless "all". */
+function qualitySql(quality: QualityFilter | undefined, alias = "l."): SQL {
+  return quality === "all" ? sql`` : sql`AND ${sql.raw(alias)}grade = 'clean'`;
+}
+
+/** FORCE INDEX of the public index-only reads, only when no grade is checked (the index has no grade column). */
+function publicIndexSql(quality: QualityFilter | undefined): SQL {
+  return quality === "all" ? sql`FORCE INDEX (${sql.raw(PUBLIC_INDEX)})` : sql``;
+}
+const publicIndexOpt = (quality: QualityFilter | undefined) => (quality === "all" ? { forceIndex: PUBLIC_INDEX } : {});
 
 /** Raw-SQL form of latestVisibleTo for window queries (table alias `l`). */
 function visibleSql(teamIds: readonly number[]): SQL {
@@ -76,6 +99,8 @@ export interface BrowseFilter {
   latencyMax?: number;
   /** only models owned by `teamIds` (a team's own browse), not public ones */
   ownOnly?: boolean;
+  /** clean (default): rows whose kept measurement is clean; all: every row */
+  quality?: QualityFilter;
 }
 
 function filterWhere(f: BrowseFilter): SQL {
@@ -89,6 +114,7 @@ function filterWhere(f: BrowseFilter): SQL {
     f.latencyMin !== undefined ? gte(L.medianMs, f.latencyMin) : undefined,
     f.latencyMax !== undefined ? lte(L.medianMs, f.latencyMax) : undefined,
     f.ownOnly ? (f.teamIds.length ? inArray(L.ownerTeamId, [...f.teamIds]) : sql`FALSE`) : latestVisibleTo(f.teamIds),
+    latestOfQuality(f.quality),
   )!;
 }
 
@@ -118,6 +144,9 @@ export interface BrowseRow {
   measuredAt: Date;
   visibility: "public" | "private";
   source: Source;
+  /** the kept measurement (its quality figures: measurements columns) and its grade */
+  measurementId: number;
+  grade: Grade;
 }
 
 const PAGE_COLUMNS = {
@@ -131,6 +160,8 @@ const PAGE_COLUMNS = {
   measuredAt: L.measuredAt,
   visibility: L.visibility,
   source: L.source,
+  measurementId: L.measurementId,
+  grade: L.grade,
 };
 
 /**
@@ -157,7 +188,7 @@ export async function browsePage(
   } else {
     const keys = await db
       .select({ modelId: L.modelId, platformId: L.platformId, batch: L.batch })
-      .from(L, { forceIndex: PUBLIC_INDEX })
+      .from(L, publicIndexOpt(f.quality))
       .where(where)
       .orderBy(...order)
       .limit(f.limit);
@@ -197,7 +228,7 @@ export async function browseCount(db: DbOrTx, f: BrowseFilter, cap = 10_000): Pr
   }
   let total = 0;
   if (!f.ownOnly) {
-    const [r] = await db.select({ n }).from(L, { forceIndex: PUBLIC_INDEX }).where(filterWhere({ ...f, teamIds: [] }));
+    const [r] = await db.select({ n }).from(L, publicIndexOpt(f.quality)).where(filterWhere({ ...f, teamIds: [] }));
     total += r?.n ?? 0;
   }
   if (f.teamIds.length) {
@@ -225,11 +256,15 @@ export interface MatrixCell {
  * with OFFSET inside one UNION ALL — index-only for public rows. Cells holding a caller's private rows
  * are recomputed over all visible rows.
  */
-export async function familyMatrix(db: DbOrTx, { teamIds, batch }: { teamIds: readonly number[]; batch: number }): Promise<MatrixCell[]> {
+export async function familyMatrix(
+  db: DbOrTx,
+  { teamIds, batch, quality }: { teamIds: readonly number[]; batch: number; quality?: QualityFilter },
+): Promise<MatrixCell[]> {
+  const pubIdx = publicIndexSql(quality);
   const pub = await rowsOf<{ platform_id: number; family: string; n: number }>(
     db,
-    sql`SELECT platform_id, family, COUNT(*) AS n FROM latest_measurements FORCE INDEX (${sql.raw(PUBLIC_INDEX)})
-        WHERE visibility = 'public' AND batch = ${batch} GROUP BY platform_id, family`,
+    sql`SELECT platform_id, family, COUNT(*) AS n FROM latest_measurements ${pubIdx}
+        WHERE visibility = 'public' AND batch = ${batch} ${qualitySql(quality, "")} GROUP BY platform_id, family`,
   );
   const cells = new Map<string, { platformId: number; family: string; count: number; medianSql: SQL }>();
   for (const r of pub) {
@@ -238,8 +273,9 @@ export async function familyMatrix(db: DbOrTx, { teamIds, batch }: { teamIds: re
       platformId: Number(r.platform_id),
       family: r.family,
       count: n,
-      medianSql: sql`(SELECT ${Number(r.platform_id)} AS p, ${r.family} AS f, median_ms FROM latest_measurements FORCE INDEX (${sql.raw(PUBLIC_INDEX)})
+      medianSql: sql`(SELECT ${Number(r.platform_id)} AS p, ${r.family} AS f, median_ms FROM latest_measurements ${pubIdx}
                       WHERE visibility = 'public' AND platform_id = ${Number(r.platform_id)} AND batch = ${batch} AND family = ${r.family}
+                      ${qualitySql(quality, "")}
                       ORDER BY median_ms LIMIT ${n % 2 ? 1 : 2} OFFSET ${(n - 1) >> 1})`,
     });
   }
@@ -248,6 +284,7 @@ export async function familyMatrix(db: DbOrTx, { teamIds, batch }: { teamIds: re
       db,
       sql`SELECT platform_id, family, COUNT(*) AS n FROM latest_measurements
           WHERE owner_team_id IN (${sql.join(teamIds.map((t) => sql`${t}`), sql`, `)}) AND visibility = 'private' AND batch = ${batch}
+          ${qualitySql(quality, "")}
           GROUP BY platform_id, family`,
     );
     for (const r of own) {
@@ -259,6 +296,7 @@ export async function familyMatrix(db: DbOrTx, { teamIds, batch }: { teamIds: re
         count: n,
         medianSql: sql`(SELECT ${Number(r.platform_id)} AS p, ${r.family} AS f, l.median_ms FROM latest_measurements l
                         WHERE l.platform_id = ${Number(r.platform_id)} AND l.family = ${r.family} AND l.batch = ${batch} AND ${visibleSql(teamIds)}
+                        ${qualitySql(quality)}
                         ORDER BY l.median_ms LIMIT ${n % 2 ? 1 : 2} OFFSET ${(n - 1) >> 1})`,
       });
     }
@@ -329,12 +367,23 @@ export interface RankedModel {
   params: number;
   medianMs: number;
   rank: number;
+  grade: Grade;
 }
 
-/** The `perFamily` fastest models of every family on a platform at one batch size (one index range per family). */
+/**
+ * The `perFamily` fastest models of every family on a platform at one batch size (one index range per
+ * family), ranked: clean rows only. `grades: "not-clean"` lists the fastest estimated / contended / legacy
+ * rows instead (quality=all shows them beside the ranking, marked and never ranked: their rank is 0).
+ */
 export async function fastestPerFamily(
   db: DbOrTx,
-  { platformId, batch, teamIds, perFamily }: { platformId: number; batch: number; teamIds: readonly number[]; perFamily: number },
+  {
+    platformId,
+    batch,
+    teamIds,
+    perFamily,
+    grades = "clean",
+  }: { platformId: number; batch: number; teamIds: readonly number[]; perFamily: number; grades?: "clean" | "not-clean" },
 ): Promise<RankedModel[]> {
   const fams = await db
     .selectDistinct({ family: L.family })
@@ -343,11 +392,13 @@ export async function fastestPerFamily(
   if (!fams.length) return [];
   const parts = fams.map(
     ({ family }) =>
-      sql`(SELECT l.model_id, l.family, l.flops, l.params, l.median_ms FROM latest_measurements l
+      sql`(SELECT l.model_id, l.family, l.flops, l.params, l.median_ms, l.grade FROM latest_measurements l
            WHERE l.platform_id = ${platformId} AND l.family = ${family} AND l.batch = ${batch} AND ${visibleSql(teamIds)}
+           AND ${grades === "clean" ? sql`l.grade = 'clean'` : sql`l.grade <> 'clean'`}
            ORDER BY l.median_ms, l.model_id LIMIT ${perFamily})`,
   );
-  const rows = await rowsOf<{ model_id: number; family: string; flops: number; params: number; median_ms: number; name: string }>(
+  type Row = { model_id: number; family: string; flops: number; params: number; median_ms: number; grade: Grade; name: string };
+  const rows = await rowsOf<Row>(
     db,
     sql`SELECT u.*, m.name FROM (${sql.join(parts, sql` UNION ALL `)}) u JOIN models m ON m.id = u.model_id
         ORDER BY u.family, u.median_ms, u.model_id`,
@@ -363,7 +414,8 @@ export async function fastestPerFamily(
       flops: Number(r.flops),
       params: Number(r.params),
       medianMs: Number(r.median_ms),
-      rank: k,
+      rank: grades === "clean" ? k : 0,
+      grade: r.grade,
     };
   });
 }
@@ -374,12 +426,14 @@ export interface ScatterPoint {
   flops: number;
   params: number;
   medianMs: number;
+  grade: Grade;
 }
 
 /**
  * Latency vs FLOPs on a platform: a deterministic sample of at most `maxPoints` (model id modulo a step) and
  * the Pareto front — models that no faster model beats on FLOPs (the most compute per millisecond). Reads
- * (model, FLOPs, latency) of every visible row (index-only for public rows) and walks them by latency.
+ * (model, FLOPs, latency, grade) of every visible row and walks them by latency. The front is over clean
+ * rows only; with quality "all" the sample holds the other rows too (their grade says which), and `total` counts them.
  */
 export async function paretoView(
   db: DbOrTx,
@@ -389,26 +443,35 @@ export async function paretoView(
     teamIds,
     family,
     maxPoints,
-  }: { platformId: number; batch: number; teamIds: readonly number[]; family?: string; maxPoints: number },
+    quality,
+  }: { platformId: number; batch: number; teamIds: readonly number[]; family?: string; maxPoints: number; quality?: QualityFilter },
 ): Promise<{ total: number; sample: ScatterPoint[]; front: (ScatterPoint & { name: string })[] }> {
   const fam = family ? sql`AND l.family = ${family}` : sql``;
+  // every point's grade is read (the front skips non-clean ones): from the rows, not the grade-less public index
   const rows = await arrayRows(
     db,
     teamIds.length
-      ? sql`SELECT l.model_id, l.family, l.flops, l.median_ms FROM latest_measurements l
-            WHERE l.platform_id = ${platformId} AND l.batch = ${batch} AND ${visibleSql(teamIds)} ${fam}`
-      : sql`SELECT l.model_id, l.family, l.flops, l.median_ms FROM latest_measurements l FORCE INDEX (${sql.raw(PUBLIC_INDEX)})
-            WHERE l.visibility = 'public' AND l.platform_id = ${platformId} AND l.batch = ${batch} ${fam}`,
+      ? sql`SELECT l.model_id, l.family, l.flops, l.median_ms, l.grade FROM latest_measurements l
+            WHERE l.platform_id = ${platformId} AND l.batch = ${batch} AND ${visibleSql(teamIds)} ${fam} ${qualitySql(quality)}`
+      : sql`SELECT l.model_id, l.family, l.flops, l.median_ms, l.grade FROM latest_measurements l
+            WHERE l.visibility = 'public' AND l.platform_id = ${platformId} AND l.batch = ${batch} ${fam} ${qualitySql(quality)}`,
   );
   const total = rows.length;
   if (!total) return { total, sample: [], front: [] };
-  const pts = rows.map((r) => ({ modelId: Number(r[0]), family: String(r[1]), flops: Number(r[2]), medianMs: Number(r[3]) }));
+  const pts = rows.map((r) => ({
+    modelId: Number(r[0]),
+    family: String(r[1]),
+    flops: Number(r[2]),
+    medianMs: Number(r[3]),
+    grade: String(r[4]) as Grade,
+  }));
   const step = Math.max(1, Math.ceil(total / maxPoints));
   const sample = pts.filter((p) => p.modelId % step === 0).slice(0, maxPoints);
   pts.sort((a, b) => a.medianMs - b.medianMs || a.modelId - b.modelId);
   const onFront: typeof pts = [];
   let best = -1;
   for (const p of pts) {
+    if (p.grade !== "clean") continue; // never ranked: the front is over clean rows only
     if (p.flops > best) {
       onFront.push(p);
       best = p.flops;
@@ -442,7 +505,7 @@ export interface PlatformRank {
  * most `maxModels`) with a newest result on the reference at `batch`; every platform is compared on the
  * ones it also has (geometric-mean latency ratio), so partial coverage still ranks — but only from
  * `minModels` shared models on (a ratio over one or two models says little); those below it come back in
- * `unranked` with their count.
+ * `unranked` with their count. A ranking: clean rows only, on every platform.
  */
 export async function rankPlatforms(
   db: DbOrTx,
@@ -458,7 +521,7 @@ export async function rankPlatforms(
   const refs = await db
     .select({ id: L.modelId })
     .from(L)
-    .where(and(eq(L.platformId, referenceId), eq(L.batch, batch), latestVisibleTo(teamIds)))
+    .where(and(eq(L.platformId, referenceId), eq(L.batch, batch), latestVisibleTo(teamIds), eq(L.grade, "clean")))
     .orderBy(asc(L.modelId))
     .limit(maxModels);
   if (!refs.length) return { ranks: [], unranked: [], referenceModels: 0 };
@@ -466,7 +529,7 @@ export async function rankPlatforms(
   const rows = await db
     .select({ modelId: L.modelId, platformId: L.platformId, medianMs: L.medianMs })
     .from(L)
-    .where(and(inArray(L.modelId, refs.map((r) => r.id)), eq(L.batch, batch), inArray(L.platformId, ids)));
+    .where(and(inArray(L.modelId, refs.map((r) => r.id)), eq(L.batch, batch), inArray(L.platformId, ids), eq(L.grade, "clean")));
   const ref = new Map(rows.filter((r) => r.platformId === referenceId).map((r) => [r.modelId, r.medianMs]));
   const acc = new Map<number, { n: number; logMs: number; logRatio: number }>();
   for (const r of rows) {
@@ -497,10 +560,17 @@ export async function rankPlatforms(
 export async function latestGrid(
   db: DbOrTx,
   { modelIds, platformIds, batch }: { modelIds: number[]; platformIds?: number[]; batch?: number },
-): Promise<{ modelId: number; platformId: number; batch: number; medianMs: number; measurementId: number }[]> {
+): Promise<{ modelId: number; platformId: number; batch: number; medianMs: number; measurementId: number; grade: Grade }[]> {
   if (!modelIds.length) return [];
   return db
-    .select({ modelId: L.modelId, platformId: L.platformId, batch: L.batch, medianMs: L.medianMs, measurementId: L.measurementId })
+    .select({
+      modelId: L.modelId,
+      platformId: L.platformId,
+      batch: L.batch,
+      medianMs: L.medianMs,
+      measurementId: L.measurementId,
+      grade: L.grade,
+    })
     .from(L)
     .where(
       and(
@@ -615,6 +685,8 @@ export interface PredictedPair {
   predictedMs: number;
   uncertaintyMs: number | null;
   measuredMs: number;
+  /** grade of the measured label (clean unless quality "all") */
+  grade: Grade;
 }
 
 /**
@@ -630,17 +702,19 @@ export async function predictedVsMeasured(
     teamIds,
     limit,
     predictions: upper,
-  }: { versionId: number; platformId: number; teamIds: readonly number[]; limit: number; predictions: number },
+    quality,
+  }: { versionId: number; platformId: number; teamIds: readonly number[]; limit: number; predictions: number; quality?: QualityFilter },
 ): Promise<{ total: number; pairs: PredictedPair[] }> {
   const join = sql`FROM predictions p
       JOIN latest_measurements l ON l.model_id = p.model_id AND l.platform_id = p.platform_id AND l.batch = p.batch`;
-  const where = sql`WHERE p.predictor_version_id = ${versionId} AND p.platform_id = ${platformId} AND ${visibleSql(teamIds)}`;
+  const where = sql`WHERE p.predictor_version_id = ${versionId} AND p.platform_id = ${platformId} AND ${visibleSql(teamIds)}
+      ${qualitySql(quality)}`;
   const step = Math.max(1, Math.ceil(upper / limit));
   const [[cnt], rows] = await Promise.all([
     rowsOf<{ n: number }>(db, sql`SELECT COUNT(*) AS n ${join} ${where}`),
     arrayRows(
       db,
-      sql`SELECT p.model_id, m.name, l.family, p.batch, p.value_ms, p.uncertainty_ms, l.median_ms
+      sql`SELECT p.model_id, m.name, l.family, p.batch, p.value_ms, p.uncertainty_ms, l.median_ms, l.grade
           ${join} JOIN models m ON m.id = p.model_id ${where}
           ${step > 1 ? sql`AND MOD(p.model_id, ${step}) = 0` : sql``}
           LIMIT ${limit}`,
@@ -656,6 +730,7 @@ export async function predictedVsMeasured(
       predictedMs: Number(r[4]),
       uncertaintyMs: r[5] === null ? null : Number(r[5]),
       measuredMs: Number(r[6]),
+      grade: String(r[7]) as Grade,
     })),
   };
 }
@@ -674,32 +749,51 @@ export interface PlatformPair {
   family: string;
   aMs: number;
   bMs: number;
+  /** grades of the two labels (both clean unless quality "all") */
+  aGrade: Grade;
+  bGrade: Grade;
 }
 
 /** Models with a newest result on both platforms at one batch size: (latency on a, latency on b), sampled to `limit`. */
 export async function platformPairs(
   db: DbOrTx,
-  { a, b, batch, teamIds, limit }: { a: number; b: number; batch: number; teamIds: readonly number[]; limit: number },
+  {
+    a,
+    b,
+    batch,
+    teamIds,
+    limit,
+    quality,
+  }: { a: number; b: number; batch: number; teamIds: readonly number[]; limit: number; quality?: QualityFilter },
 ): Promise<{ total: number; pairs: PlatformPair[] }> {
+  const grades = sql`${qualitySql(quality)} ${qualitySql(quality, "l2.")}`;
   const from = sql`FROM latest_measurements l
       JOIN latest_measurements l2 ON l2.model_id = l.model_id AND l2.platform_id = ${b} AND l2.batch = l.batch
-      WHERE l.platform_id = ${a} AND l.batch = ${batch} AND ${visibleSql(teamIds)}`;
+      WHERE l.platform_id = ${a} AND l.batch = ${batch} AND ${visibleSql(teamIds)} ${grades}`;
   const [cnt] = await rowsOf<{ n: number }>(db, sql`SELECT COUNT(*) AS n ${from}`);
   const total = Number(cnt?.n ?? 0);
   if (!total) return { total, pairs: [] };
   const step = Math.max(1, Math.ceil(total / limit));
-  const rows = await rowsOf<{ model_id: number; name: string; family: string; a_ms: number; b_ms: number }>(
+  const rows = await rowsOf<{ model_id: number; name: string; family: string; a_ms: number; b_ms: number; a_grade: Grade; b_grade: Grade }>(
     db,
-    sql`SELECT l.model_id, m.name, l.family, l.median_ms AS a_ms, l2.median_ms AS b_ms
+    sql`SELECT l.model_id, m.name, l.family, l.median_ms AS a_ms, l2.median_ms AS b_ms, l.grade AS a_grade, l2.grade AS b_grade
         FROM latest_measurements l
         JOIN latest_measurements l2 ON l2.model_id = l.model_id AND l2.platform_id = ${b} AND l2.batch = l.batch
         JOIN models m ON m.id = l.model_id
-        WHERE l.platform_id = ${a} AND l.batch = ${batch} AND ${visibleSql(teamIds)}
+        WHERE l.platform_id = ${a} AND l.batch = ${batch} AND ${visibleSql(teamIds)} ${grades}
         ${step > 1 ? sql`AND MOD(l.model_id, ${step}) = 0` : sql``}
         LIMIT ${limit}`,
   );
   return {
     total,
-    pairs: rows.map((r) => ({ modelId: Number(r.model_id), name: r.name, family: r.family, aMs: Number(r.a_ms), bMs: Number(r.b_ms) })),
+    pairs: rows.map((r) => ({
+      modelId: Number(r.model_id),
+      name: r.name,
+      family: r.family,
+      aMs: Number(r.a_ms),
+      bMs: Number(r.b_ms),
+      aGrade: r.a_grade,
+      bGrade: r.b_grade,
+    })),
   };
 }

@@ -5,6 +5,7 @@
  */
 import { and, asc, eq, gt, inArray, or, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "./client";
+import type { QualityFilter } from "../quality";
 import { devices, latestMeasurements, measurements, models, platforms, type LatestMeasurement, type Measurement } from "./schema";
 
 export interface MeasurementWithSource {
@@ -64,7 +65,8 @@ export type LatestKey = [medianMs: number, modelId: number, batch: number];
 /**
  * One page of newest results on a platform, fastest first, keyset-paginated after `after`
  * (median, model, batch). Visible rows: public ones or those owned by `teamIds`; with `ownerTeamId`
- * only that team's (the caller checked membership).
+ * only that team's (the caller checked membership). `quality`: "clean" (the default) keeps rows whose kept
+ * measurement is clean; "all" every row (its grade is `l.grade`).
  */
 export async function latestPage(
   db: DbOrTx,
@@ -74,6 +76,7 @@ export async function latestPage(
     ownerTeamId?: number;
     family?: string;
     batch?: number;
+    quality?: QualityFilter;
     after?: LatestKey;
     limit: number;
   },
@@ -102,6 +105,7 @@ export async function latestPage(
         eq(L.platformId, o.platformId),
         o.family ? eq(L.family, o.family) : undefined,
         o.batch ? eq(L.batch, o.batch) : undefined,
+        o.quality === "all" ? undefined : eq(L.grade, "clean"),
         scope,
         after,
       ),

@@ -6,6 +6,7 @@
 import { unstable_cache } from "next/cache";
 import { getDb } from "@/lib/db/client";
 import type { BrowseParams, LeaderboardParams } from "@/lib/api/schemas/portal";
+import type { QualityFilter } from "@/lib/quality";
 import { platformCounts } from "@/lib/db/browse";
 import { browse, leaderboards, matrix, portalPlatforms } from "./portal";
 import { compareView, modelPage, predictorBoard } from "./portal-model";
@@ -29,13 +30,18 @@ export function databaseCacheKey(url = process.env.DATABASE_URL ?? ""): string {
 }
 const key = (name: string) => [name, databaseCacheKey()];
 
-export const publicBrowse = unstable_cache((q: BrowseParams) => browse(getDb(), [], q), key("portal-browse-v1"), opts);
+// the quality filter is part of every key (an argument: unstable_cache keys on its arguments); v2: rows carry quality
+export const publicBrowse = unstable_cache((q: BrowseParams) => browse(getDb(), [], q), key("portal-browse-v2"), opts);
 
-export const publicMatrix = unstable_cache((batch: number) => matrix(getDb(), [], { batch }), key("portal-matrix-v1"), opts);
+export const publicMatrix = unstable_cache(
+  (batch: number, quality: QualityFilter = "clean") => matrix(getDb(), [], { batch, quality }),
+  key("portal-matrix-v2"),
+  opts,
+);
 
 export const publicLeaderboards = unstable_cache(
   (q: LeaderboardParams) => leaderboards(getDb(), [], q),
-  key("portal-leaderboards-v1"),
+  key("portal-leaderboards-v2"),
   opts,
 );
 
@@ -57,14 +63,15 @@ export const publicPlatforms = unstable_cache(
 );
 
 /** A public model's page data (null when the model is private or unknown: the page then asks the API). */
-export const publicModelPage = unstable_cache((id: number) => modelPage(getDb(), [], id), key("portal-model-v1"), {
+export const publicModelPage = unstable_cache((id: number) => modelPage(getDb(), [], id), key("portal-model-v2"), {
   revalidate: 300,
   tags: [PORTAL_TAG],
 });
 
 export const publicCompare = unstable_cache(
-  (predictor: string | undefined, platform: string | undefined) => compareView(getDb(), [], { predictor, platform }),
-  key("portal-compare-v1"),
+  (predictor: string | undefined, platform: string | undefined, quality: QualityFilter = "clean") =>
+    compareView(getDb(), [], { predictor, platform, quality }),
+  key("portal-compare-v2"),
   opts,
 );
 

@@ -18,10 +18,12 @@ import { generate } from "@/lib/zoo";
 import { accWithin, mape, rmspe } from "@/lib/predict/metrics";
 import { PLATFORM_SLUG } from "@/lib/api/schemas/common";
 import type { Stats } from "@/lib/api/schemas/models";
+import type { MeasurementQualityView } from "@/lib/api/schemas/common";
+import type { Grade, QualityFilter } from "@/lib/quality";
 import { graphFeed, nodeTimes, type GraphFeed, type ProfileLike } from "@/lib/portal/graph-layout";
 import { modelDisplayName } from "./caller";
 import { modelView } from "./query";
-import { statsOf } from "./results";
+import { qualityOf, statsOf } from "./results";
 import { familyLabel } from "./portal";
 
 // ───────────────────────────── model page ─────────────────────────────
@@ -32,18 +34,22 @@ export interface RunView {
   measuredAt: string;
   runtimeVersion: string;
   cv: number | null;
+  quality: MeasurementQualityView;
 }
 
 export interface PlatformResultView {
   platform: string;
   platformName: string;
   batch: number;
+  /** the shown measurement: the newest clean one where one exists, else the newest (latest_measurements' rule) */
   stats: Stats;
+  quality: MeasurementQualityView;
+  measurementId: number;
   measuredAt: string;
   runtimeVersion: string;
   env: Record<string, unknown> | null;
   deviceSeconds: number | null;
-  /** every stored run, oldest first */
+  /** every stored measurement, oldest first, each with its grade and quality figures */
   history: RunView[];
   /** op type → share of kernel time in the newest profile (null without a profile) */
   opShare: Record<string, number> | null;
@@ -143,7 +149,7 @@ export async function modelPage(
   ]);
   const platName = new Map(plats.map((p) => [p.slug, p.name]));
 
-  // runs grouped by platform × batch; the newest run carries the statistics
+  // runs grouped by platform × batch; the newest clean run (else the newest) carries the statistics
   const groups = new Map<string, (Measurement & { platformSlug: string })[]>();
   for (const r of runs) {
     const k = `${r.platformSlug}|${r.batch}`;
@@ -151,7 +157,7 @@ export async function modelPage(
   }
   const latestProfile = new Map<string, ProfileLike>();
   const results: PlatformResultView[] = [...groups.values()].map((g) => {
-    const newest = g[g.length - 1]!;
+    const newest = [...g].reverse().find((r) => r.grade === "clean") ?? g[g.length - 1]!;
     const withProfile = [...g].reverse().find((r) => r.profile);
     if (withProfile && !latestProfile.has(newest.platformSlug)) latestProfile.set(newest.platformSlug, withProfile.profile as ProfileLike);
     return {
@@ -159,6 +165,8 @@ export async function modelPage(
       platformName: platName.get(newest.platformSlug) ?? newest.platformSlug,
       batch: newest.batch,
       stats: statsOf(newest),
+      quality: qualityOf(newest),
+      measurementId: newest.id,
       measuredAt: iso(newest.measuredAt),
       runtimeVersion: newest.runtimeVersion,
       env: newest.env,
@@ -169,6 +177,7 @@ export async function modelPage(
         measuredAt: iso(r.measuredAt),
         runtimeVersion: r.runtimeVersion,
         cv: r.cv,
+        quality: qualityOf(r),
       })),
       opShare: opShare((withProfile?.profile as ProfileLike | undefined) ?? null),
     };
@@ -417,6 +426,8 @@ function accuracy(pred: number[], truth: number[]): AccuracyView | null {
 }
 
 export interface CompareData {
+  /** the quality filter applied; accuracy and residuals are over clean labels only */
+  quality: QualityFilter;
   predictors: { name: string; method: string; status: string; createdAt: string; platforms: string[] }[];
   platforms: string[];
   predictor: string | null;
@@ -438,8 +449,9 @@ const q = (xs: number[], p: number) => {
 export async function compareView(
   db: DbOrTx,
   teamIds: readonly number[],
-  sel: { predictor?: string; platform?: string; maxPoints?: number },
+  sel: { predictor?: string; platform?: string; maxPoints?: number; quality?: QualityFilter },
 ): Promise<CompareData> {
+  const quality: QualityFilter = sel.quality ?? "clean";
   const [versions, coverage, plats] = await Promise.all([
     browseDb.listPredictorVersions(db),
     browseDb.predictionCoverage(db),
@@ -462,7 +474,7 @@ export async function compareView(
     predictors[0];
   if (sel.predictor && chosen?.name !== sel.predictor) throw new NnlqError("NOT_FOUND", `No predictions from predictor '${sel.predictor}'`);
   const evaluation = readEvaluation();
-  const base = { predictors: predictors.map(({ id: _id, ...v }) => v), evaluation };
+  const base = { quality, predictors: predictors.map(({ id: _id, ...v }) => v), evaluation };
   if (!chosen) return { ...base, platforms: [], predictor: null, platform: null, total: 0, points: [], accuracy: null, residuals: [] };
   const platform = sel.platform && chosen.platforms.includes(sel.platform) ? sel.platform : chosen.platforms[0]!;
   if (sel.platform && platform !== sel.platform)
@@ -475,9 +487,12 @@ export async function compareView(
     teamIds,
     limit: sel.maxPoints ?? 3000,
     predictions,
+    quality,
   });
+  // accuracy is judged against clean labels only (quality "all" shows the other points, marked)
+  const clean = pairs.filter((p) => p.grade === "clean");
   const byFamily = new Map<string, typeof pairs>();
-  for (const p of pairs) byFamily.set(p.family, [...(byFamily.get(p.family) ?? []), p]);
+  for (const p of clean) byFamily.set(p.family, [...(byFamily.get(p.family) ?? []), p]);
   const residuals = [...byFamily]
     .map(([family, ps]) => {
       const err = ps.map((p) => ((p.predictedMs - p.measuredMs) / p.measuredMs) * 100);
@@ -505,10 +520,11 @@ export async function compareView(
       predictedMs: p.predictedMs,
       measuredMs: p.measuredMs,
       uncertaintyMs: p.uncertaintyMs,
+      grade: p.grade,
     })),
     accuracy: accuracy(
-      pairs.map((p) => p.predictedMs),
-      pairs.map((p) => p.measuredMs),
+      clean.map((p) => p.predictedMs),
+      clean.map((p) => p.measuredMs),
     ),
     residuals,
   };
@@ -521,11 +537,19 @@ export interface ModelsSideBySide {
   platforms: string[];
   /** platform → model id → median ms at the model's own batch size */
   latency: Record<string, Record<number, number>>;
+  /** platform → model id → the grade of that latency (all clean unless quality "all") */
+  grades: Record<string, Record<number, Grade>>;
+  quality: QualityFilter;
   missing: number[];
 }
 
-/** Two or more models: structure figures and their newest latency on every platform. */
-export async function compareModels(db: DbOrTx, teamIds: readonly number[], ids: number[]): Promise<ModelsSideBySide> {
+/** Two or more models: structure figures and their newest latency on every platform (clean labels unless quality "all"). */
+export async function compareModels(
+  db: DbOrTx,
+  teamIds: readonly number[],
+  ids: number[],
+  { quality = "clean" }: { quality?: QualityFilter } = {},
+): Promise<ModelsSideBySide> {
   const found: Model[] = [];
   const missing: number[] = [];
   for (const id of [...new Set(ids)].slice(0, 8)) {
@@ -536,11 +560,14 @@ export async function compareModels(db: DbOrTx, teamIds: readonly number[], ids:
   const plats = await listPlatforms(db, { activeOnly: false });
   const grid = await browseDb.latestGrid(db, { modelIds: found.map((m) => m.id) });
   const latency: Record<string, Record<number, number>> = {};
+  const grades: Record<string, Record<number, Grade>> = {};
   for (const g of grid) {
     const m = found.find((x) => x.id === g.modelId);
-    if (!m || g.batch !== m.batch) continue;
+    if (!m || g.batch !== m.batch || (quality === "clean" && g.grade !== "clean")) continue;
     const slug = plats.find((p) => p.id === g.platformId)?.slug;
-    if (slug) (latency[slug] ??= {})[g.modelId] = g.medianMs;
+    if (!slug) continue;
+    (latency[slug] ??= {})[g.modelId] = g.medianMs;
+    (grades[slug] ??= {})[g.modelId] = g.grade;
   }
   return {
     models: found.map((m) => ({
@@ -554,6 +581,8 @@ export async function compareModels(db: DbOrTx, teamIds: readonly number[], ids:
     })),
     platforms: Object.keys(latency).sort(),
     latency,
+    grades,
+    quality,
     missing,
   };
 }
@@ -565,6 +594,8 @@ export interface PlatformsSideBySide {
   total: number;
   /** the models measured on both platforms (lib/db/browse PlatformPair, the model's id as `id`) */
   points: (Omit<browseDb.PlatformPair, "modelId"> & { id: number })[];
+  /** the quality filter applied; ratios are over pairs of clean labels only */
+  quality: QualityFilter;
   /** per family: median of latency(b) / latency(a) */
   ratios: { family: string; label: string; n: number; medianRatio: number }[];
   geoMeanRatio: number | null;
@@ -574,22 +605,24 @@ export interface PlatformsSideBySide {
 export async function comparePlatforms(
   db: DbOrTx,
   teamIds: readonly number[],
-  { a, b, batch = 1 }: { a: string; b: string; batch?: number },
+  { a, b, batch = 1, quality = "clean" }: { a: string; b: string; batch?: number; quality?: QualityFilter },
 ): Promise<PlatformsSideBySide> {
   const plats = await listPlatforms(db, { activeOnly: false });
   const pa = plats.find((p) => p.slug === a);
   const pb = plats.find((p) => p.slug === b);
   if (!pa || !pb) throw new NnlqError("NOT_FOUND", `Unknown platform '${!pa ? a : b}'`);
-  const { total, pairs } = await browseDb.platformPairs(db, { a: pa.id, b: pb.id, batch, teamIds, limit: 3000 });
+  const { total, pairs } = await browseDb.platformPairs(db, { a: pa.id, b: pb.id, batch, teamIds, limit: 3000, quality });
+  const clean = pairs.filter((p) => p.aGrade === "clean" && p.bGrade === "clean");
   const fam = new Map<string, number[]>();
-  for (const p of pairs) fam.set(p.family, [...(fam.get(p.family) ?? []), p.bMs / p.aMs]);
-  const logs = pairs.map((p) => Math.log(p.bMs / p.aMs));
+  for (const p of clean) fam.set(p.family, [...(fam.get(p.family) ?? []), p.bMs / p.aMs]);
+  const logs = clean.map((p) => Math.log(p.bMs / p.aMs));
   return {
     a,
     b,
     batch,
     total,
-    points: pairs.map((p) => ({ id: p.modelId, name: p.name, family: p.family, aMs: p.aMs, bMs: p.bMs })),
+    quality,
+    points: pairs.map(({ modelId, ...p }) => ({ id: modelId, ...p })),
     ratios: [...fam]
       .map(([family, r]) => ({ family, label: familyLabel(family), n: r.length, medianRatio: q(r, 0.5) }))
       .sort((x, y) => x.medianRatio - y.medianRatio),

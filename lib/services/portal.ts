@@ -2,12 +2,19 @@
  * Public portal use cases: browse, the platform × family matrix, leaderboards. Callers pass the team ids
  * whose private models they may see (`[]` for anonymous visitors and for the cached public pages), so
  * the same code serves the API (team-filtered) and the server-rendered public pages.
+ *
+ * Quality: every read takes `quality` (default "clean": only rows whose measurement is clean; "all": every
+ * row, each carrying its grade). Ranks and the Pareto front are over clean rows only, always; with "all"
+ * the other rows are listed beside them, marked and unranked.
  */
 import { NnlqError } from "@/lib/errors";
 import type { DbOrTx } from "@/lib/db/client";
 import type { Platform } from "@/lib/db/schema";
 import { listFamilies, listPlatforms } from "@/lib/db/platforms";
 import * as browseDb from "@/lib/db/browse";
+import { measurementsById } from "@/lib/db/results";
+import type { QualityFilter } from "@/lib/quality";
+import { qualityOf } from "./results";
 import { decodeCursor, encodeCursor } from "@/lib/api/schemas/common";
 import type { BrowseParams, BrowseResponse, LeaderboardParams, LeaderboardResponse, MatrixResponse } from "@/lib/api/schemas/portal";
 import { FAMILY_LABELS, type FamilyName } from "@/lib/onnx/families";
@@ -50,7 +57,8 @@ function parseCursor(c: string, sort: string, dir: string): browseDb.BrowseKey {
 /** One browse page: newest results on a platform, filtered, sorted, keyset-paginated. */
 export async function browse(db: DbOrTx, teamIds: readonly number[], q: BrowseParams): Promise<BrowseResponse> {
   const { platform } = await resolvePlatform(db, q.platform);
-  if (!platform) return { platform: null, items: [], total: 0, totalCapped: false, nextCursor: null };
+  const quality: QualityFilter = q.quality ?? "clean";
+  if (!platform) return { platform: null, quality, items: [], total: 0, totalCapped: false, nextCursor: null };
   const filter: browseDb.BrowseFilter = {
     platformId: platform.id,
     teamIds,
@@ -62,6 +70,7 @@ export async function browse(db: DbOrTx, teamIds: readonly number[], q: BrowsePa
     flopsMax: q.flopsMax,
     latencyMin: q.latencyMin,
     latencyMax: q.latencyMax,
+    quality,
   };
   const after = q.cursor ? parseCursor(q.cursor, q.sort, q.dir) : undefined;
   const [rows, count] = await Promise.all([
@@ -70,8 +79,10 @@ export async function browse(db: DbOrTx, teamIds: readonly number[], q: BrowsePa
   ]);
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
+  const byId = await measurementsById(db, page.map((r) => r.measurementId));
   return {
     platform: platform.slug,
+    quality,
     items: page.map((r) => ({
       model: {
         id: r.modelId,
@@ -87,6 +98,7 @@ export async function browse(db: DbOrTx, teamIds: readonly number[], q: BrowsePa
       medianMs: r.medianMs,
       measurementCount: r.measurementCount,
       measuredAt: r.measuredAt.toISOString(),
+      quality: byId.has(r.measurementId) ? qualityOf(byId.get(r.measurementId)!) : gradeOnly(r.grade),
     })),
     total: count.count,
     totalCapped: count.capped,
@@ -94,11 +106,30 @@ export async function browse(db: DbOrTx, teamIds: readonly number[], q: BrowsePa
   };
 }
 
-/** Platform × family counts and median latencies at one batch size. */
-export async function matrix(db: DbOrTx, teamIds: readonly number[], { batch }: { batch: number }): Promise<MatrixResponse> {
+/** A row whose measurement went between two reads: its grade, no figures. */
+function gradeOnly(grade: browseDb.BrowseRow["grade"]) {
+  return {
+    grade,
+    labelKind: grade === "legacy" ? "wall-v1" : grade === "clean" ? "wall-clean" : grade === "estimated" ? "cpu-estimate" : "wall-contended",
+    protocol: grade === "legacy" ? 1 : 2,
+    cleanRuns: null,
+    runs: 0,
+    ciRel: null,
+    wallCpuRatio: null,
+    interferenceShare: null,
+    waitMs: null,
+  } as const;
+}
+
+/** Platform × family counts and median latencies at one batch size (clean rows unless quality "all"). */
+export async function matrix(
+  db: DbOrTx,
+  teamIds: readonly number[],
+  { batch, quality = "clean" }: { batch: number; quality?: QualityFilter },
+): Promise<MatrixResponse> {
   const [{ platforms }, cells, fams, models] = await Promise.all([
     portalPlatforms(db),
-    browseDb.familyMatrix(db, { teamIds, batch }),
+    browseDb.familyMatrix(db, { teamIds, batch, quality }),
     listFamilies(db),
     browseDb.publicModelCount(db),
   ]);
@@ -106,6 +137,7 @@ export async function matrix(db: DbOrTx, teamIds: readonly number[], { batch }: 
   const present = new Set(cells.map((c) => c.family));
   return {
     batch,
+    quality,
     platforms: platforms
       .filter((p) => cells.some((c) => c.platformId === p.id) || p.active)
       .map((p) => ({ id: p.id, slug: p.slug, name: p.name })),
@@ -130,12 +162,16 @@ export async function leaderboards(
   teamIds: readonly number[],
   q: LeaderboardParams,
 ): Promise<LeaderboardResponse & { sample: browseDb.ScatterPoint[]; sampleTotal: number }> {
+  const quality: QualityFilter = q.quality ?? "clean";
   const { platform, platforms, measured: ids } = await resolvePlatform(db, q.platform);
   const measured = platforms.filter((p) => ids.has(p.id));
-  const [fastest, pareto, ranking] = await Promise.all([
-    platform ? browseDb.fastestPerFamily(db, { platformId: platform.id, batch: q.batch, teamIds, perFamily: q.perFamily }) : [],
+  const top = (grades: "clean" | "not-clean") =>
+    platform ? browseDb.fastestPerFamily(db, { platformId: platform.id, batch: q.batch, teamIds, perFamily: q.perFamily, grades }) : [];
+  const [fastest, notRanked, pareto, ranking] = await Promise.all([
+    top("clean"),
+    quality === "all" ? top("not-clean") : [],
     platform
-      ? browseDb.paretoView(db, { platformId: platform.id, batch: q.batch, teamIds, maxPoints: 1500 })
+      ? browseDb.paretoView(db, { platformId: platform.id, batch: q.batch, teamIds, maxPoints: 1500, quality })
       : { total: 0, sample: [], front: [] },
     platform
       ? browseDb.rankPlatforms(db, {
@@ -151,7 +187,9 @@ export async function leaderboards(
   return {
     platform: platform?.slug ?? null,
     batch: q.batch,
-    fastest: fastest.map(({ modelId, ...r }) => ({ id: modelId, ...r })),
+    quality,
+    fastest: fastest.map(({ modelId, grade: _grade, ...r }) => ({ id: modelId, ...r })),
+    notRanked: notRanked.map(({ modelId, rank: _rank, ...r }) => ({ id: modelId, ...r })),
     paretoFront: pareto.front.map((r) => ({
       id: r.modelId,
       name: r.name,

@@ -44,7 +44,7 @@ import { actingTeam, callerTeamIds, modelDisplayName } from "./caller";
 import { enqueue, hardwareMismatch, maybeSweep } from "./jobs";
 import { requirePlatform } from "./platforms";
 import { QUEUE } from "./queue-config";
-import { latestResult, measuredResults, statsOf, type MeasuredResult } from "./results";
+import { latestResult, measuredResults, qualityOf, statsOf, type MeasuredResult } from "./results";
 import { GRADE_TEXT } from "@/lib/quality";
 import { cached } from "./read-cache";
 
@@ -357,6 +357,8 @@ export interface MeasurementsInput {
   platform: string;
   family?: string;
   batch?: number;
+  /** clean (default): clean measurements only; all: every row, with its quality */
+  quality?: "clean" | "all";
   teamId?: number;
   cursor?: string;
   limit: number;
@@ -386,6 +388,7 @@ export async function listMeasurements(db: DbOrTx, p: Principal | null, q: Measu
     ownerTeamId: q.teamId,
     family: q.family,
     batch: q.batch,
+    quality: q.quality,
     after,
     limit: q.limit + 1,
   });
@@ -399,6 +402,7 @@ export async function listMeasurements(db: DbOrTx, p: Principal | null, q: Measu
       batch: l.batch,
       visibility: l.visibility,
       result: statsOf(byId.get(l.measurementId)!),
+      quality: qualityOf(byId.get(l.measurementId)!),
       measurementId: l.measurementId,
       measurementCount: l.measurementCount,
       measuredAt: l.measuredAt.toISOString(),

@@ -3,7 +3,29 @@ import type { DbOrTx } from "@/lib/db/client";
 import type { Measurement } from "@/lib/db/schema";
 import { latestMeasurementId, measurementsWithSource } from "@/lib/db/results";
 import type { Provenance, Stats } from "@/lib/api/schemas/models";
+import type { MeasurementQualityView } from "@/lib/api/schemas/common";
+import type { QualityFilter } from "@/lib/quality";
 import { cached } from "./read-cache";
+
+/** A measurement's quality as readers see it (grade, label kind, clean runs / runs, CI, wall/CPU, interference, wait). */
+export function qualityOf(
+  m: Pick<
+    Measurement,
+    "grade" | "labelKind" | "protocol" | "cleanRuns" | "runs" | "ciRel" | "wallCpuRatio" | "interferenceShare" | "waitMs"
+  >,
+): MeasurementQualityView {
+  return {
+    grade: m.grade,
+    labelKind: m.labelKind,
+    protocol: m.protocol,
+    cleanRuns: m.cleanRuns,
+    runs: m.runs,
+    ciRel: m.ciRel,
+    wallCpuRatio: m.wallCpuRatio,
+    interferenceShare: m.interferenceShare,
+    waitMs: m.waitMs,
+  };
+}
 
 export function statsOf(m: Measurement): Stats {
   return {
@@ -24,6 +46,7 @@ export function statsOf(m: Measurement): Stats {
 export interface MeasuredResult {
   result: Stats;
   provenance: Provenance;
+  quality: MeasurementQualityView;
 }
 
 /** Results of measurements by id (device host and the stored-run count filled in). */
@@ -42,18 +65,24 @@ export async function measuredResults(db: DbOrTx, ids: number[]): Promise<Map<nu
         deviceSeconds: m.deviceSeconds,
         env: m.env,
       },
+      quality: qualityOf(m),
     });
   }
   return out;
 }
 
-/** The newest measurement of a model × platform × batch, or null. */
+/**
+ * The kept measurement of a model × platform × batch (latest_measurements: the newest clean one where one
+ * exists, else the newest), or null. `quality: "clean"` answers only a clean one (null otherwise); "all"
+ * (the default) answers the kept row whatever its grade, its `quality` telling which. The cache keys on it.
+ */
 export async function latestResult(
   db: DbOrTx,
-  { modelId, platformId, batch }: { modelId: number; platformId: number; batch: number },
+  { modelId, platformId, batch, quality = "all" }: { modelId: number; platformId: number; batch: number; quality?: QualityFilter },
 ): Promise<MeasuredResult | null> {
-  return cached("results", `${modelId}|${platformId}|${batch}`, async () => {
+  return cached("results", `${quality}|${modelId}|${platformId}|${batch}`, async () => {
     const id = await latestMeasurementId(db, { modelId, platformId, batch });
-    return id === null ? null : ((await measuredResults(db, [id])).get(id) ?? null);
+    const r = id === null ? null : ((await measuredResults(db, [id])).get(id) ?? null);
+    return r && (quality === "all" || r.quality.grade === "clean") ? r : null;
   });
 }

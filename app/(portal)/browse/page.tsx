@@ -11,6 +11,7 @@ import { Table } from "@/components/ui/table";
 import { fmtCount, fmtMs } from "@/components/latency/format";
 import { MatrixTable } from "@/components/portal/matrix-table";
 import { CopyButton } from "@/components/portal/copy-button";
+import { QualityCell, QualityNotice } from "@/components/portal/quality";
 import { flatParams, hrefWith, parsePageParams, type SearchParams } from "@/components/portal/search-params";
 
 export const metadata = { title: "Browse measurements — nnlq" };
@@ -40,7 +41,7 @@ export default async function BrowsePage({ searchParams }: { searchParams: Promi
       const me = await pageCaller();
       if (!me) {
         scopeError = "Sign in to browse your teams' private models.";
-        result = { platform: null, items: [], total: 0, totalCapped: false, nextCursor: null };
+        result = { platform: null, quality: params.quality, items: [], total: 0, totalCapped: false, nextCursor: null };
       } else {
         result = await browseForCaller(me, { ...params, platform: params.platform ?? defaultSlug ?? undefined });
       }
@@ -54,7 +55,7 @@ export default async function BrowsePage({ searchParams }: { searchParams: Promi
     throw e;
   }
   const matrixBatch = params.batch ?? 1;
-  const matrix = await publicMatrix(matrixBatch);
+  const matrix = await publicMatrix(matrixBatch, params.quality);
   const platform = result.platform ?? defaultSlug ?? "";
 
   const sortHref = (key: string) =>
@@ -80,6 +81,7 @@ export default async function BrowsePage({ searchParams }: { searchParams: Promi
           <Alert>Some filters were ignored: {errors.join("; ")}</Alert>
         </div>
       )}
+      <QualityNotice quality={params.quality} hrefOf={(q) => hrefWith("/browse", current, { quality: q })} />
       {scopeError && (
         <div className="mb-4">
           <Alert kind="info">
@@ -201,6 +203,7 @@ export default async function BrowsePage({ searchParams }: { searchParams: Promi
             </div>
           </div>
           {params.scope === "team" && <input type="hidden" name="scope" value="team" />}
+          {params.quality === "all" && <input type="hidden" name="quality" value="all" />}
           <div className="flex gap-2 pt-1">
             <button
               type="submit"
@@ -222,7 +225,7 @@ export default async function BrowsePage({ searchParams }: { searchParams: Promi
             title={result.platform ? `Results on ${result.platform}` : "Results"}
             description={
               result.total
-                ? `${result.totalCapped ? "More than " : ""}${result.total.toLocaleString("en")} ${params.scope === "team" ? "of your teams' " : ""}results match. Median of the timed runs, newest measurement per model and batch size.`
+                ? `${result.totalCapped ? "More than " : ""}${result.total.toLocaleString("en")} ${params.scope === "team" ? "of your teams' " : ""}${result.quality === "clean" ? "clean " : ""}results match. Median of the timed runs, newest clean measurement per model and batch size (else the newest).`
                 : undefined
             }
           >
@@ -241,7 +244,12 @@ export default async function BrowsePage({ searchParams }: { searchParams: Promi
                   scopeCols
                   rows={result.items}
                   rowKey={(r) => `${r.model.id}-${r.batch}`}
-                  rowProps={(r) => ({ "data-testid": "browse-row", "data-family": r.model.family, "data-median": r.medianMs })}
+                  rowProps={(r) => ({
+                    "data-testid": "browse-row",
+                    "data-family": r.model.family,
+                    "data-median": r.medianMs,
+                    "data-grade": r.quality.grade,
+                  })}
                   columns={[
                     {
                       header: "Model",
@@ -281,6 +289,11 @@ export default async function BrowsePage({ searchParams }: { searchParams: Promi
                       cell: (r: (typeof result.items)[number]) =>
                         k === "flops" ? fmtCount(r.model.flops) : k === "params" ? fmtCount(r.model.params) : `${fmtMs(r.medianMs)} ms`,
                     })),
+                    {
+                      header: "Quality",
+                      headerTitle: "Grade of the shown measurement, its clean runs / all runs, confidence interval, wall/CPU ratio and interference",
+                      cell: (r) => <QualityCell quality={r.quality} />,
+                    },
                     {
                       header: "Measurements",
                       headerTitle: "Stored measurements of this model on this platform and batch size (each one a set of timed runs)",

@@ -3,6 +3,7 @@
  * Isomorphic: no Node or server imports. Responses carry times as ISO-8601 strings.
  */
 import { z } from "zod";
+import { GRADE_TEXT, GRADES, LABEL_KINDS, QUALITY_FILTERS } from "@/lib/quality";
 
 export { id } from "@/lib/api/schemas";
 
@@ -67,3 +68,28 @@ export const limit = (max: number, def: number) =>
     .min(1, `must be an integer in 1…${max}`)
     .max(max, `must be an integer in 1…${max}`)
     .default(def);
+
+// ── measurement quality (lib/quality.ts) ──
+
+export const grade = z.enum(GRADES).describe(`clean | estimated | contended | legacy: ${GRADES.map((g) => `${g}: ${GRADE_TEXT[g]}`).join("; ")}`);
+
+/** `?quality=`: clean (default: only clean measurements, the labels) or all (every row, marked with its grade, never ranked). */
+export const qualityFilter = z
+  .enum(QUALITY_FILTERS, { error: `must be ${QUALITY_FILTERS.join(" or ")} (clean: clean measurements only, the default; all: every row, marked)` })
+  .default("clean")
+  .describe("clean (default): clean measurements only; all: estimated, contended and legacy rows too, marked with their grade and never ranked");
+
+/** A measurement's quality figures (measurements columns; protocol v1 rows: grade legacy, figures null). */
+export const measurementQuality = z.object({
+  grade,
+  labelKind: z.enum(LABEL_KINDS).describe("what the label is: wall-clean, cpu-estimate, wall-contended, wall-v1"),
+  protocol: z.number().describe("measurement protocol (1: no interference recorded; 2: interference-aware)"),
+  cleanRuns: z.number().nullable().describe("timed runs judged clean (null for protocol v1)"),
+  runs: z.number().describe("timed runs in all"),
+  ciRel: z.number().nullable().describe("relative half-width of the label's confidence interval (0.01 = ±1%)"),
+  wallCpuRatio: z.number().nullable().describe("median wall time / median CPU time of the runs"),
+  interferenceShare: z.number().nullable().describe("share of the host's CPU time spent outside the measurement during the runs"),
+  waitMs: z.number().nullable().describe("time spent waiting for a quiet window, ms"),
+});
+
+export type MeasurementQualityView = z.infer<typeof measurementQuality>;

@@ -1,7 +1,7 @@
 /** Schemas of model upload, latency query and measurement browsing (/api/v1/models, /query, /measurements). */
 import { z } from "zod";
 import { ALL_FAMILIES } from "@/lib/onnx/families";
-import { batch, cursor, id, isoTime, limit, platformSlug, structureHash, visibility } from "./common";
+import { batch, cursor, id, isoTime, limit, measurementQuality, platformSlug, qualityFilter, structureHash, visibility } from "./common";
 
 /** Upload size limit of POST /api/v1/models (raw bytes; a full ONNX is stripped server-side). */
 export const MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
@@ -138,7 +138,11 @@ export const provenance = z.object({
   env: z.record(z.string(), z.unknown()).nullable(),
 });
 
-export const measuredResult = z.object({ result: stats, provenance });
+export const measuredResult = z.object({
+  result: stats,
+  provenance,
+  quality: measurementQuality.describe("how trustworthy the label is: grade, clean runs / runs, CI, wall/CPU, interference"),
+});
 
 const errorInfo = z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() });
 
@@ -148,6 +152,7 @@ export const queryItem = z.discriminatedUnion("status", [
     status: z.literal("measured"),
     result: stats,
     provenance,
+    quality: measurementQuality,
     retake: z
       .object({ jobId: z.number(), state: z.enum(["queued", "running"]), queuePosition: z.number().nullable() })
       .nullable()
@@ -186,6 +191,7 @@ export const measurementsQuery = z.object({
   family: family.optional(),
   batch: batch.optional(),
   teamId: id.optional().describe("only this team's models (members)"),
+  quality: qualityFilter,
   cursor: cursor.optional(),
   limit: limit(200, 50),
 });
@@ -196,6 +202,7 @@ export const measurementRow = z.object({
   batch: z.number(),
   visibility,
   result: stats,
+  quality: measurementQuality,
   measurementId: z.number(),
   measurementCount: z.number(),
   measuredAt: isoTime,

@@ -4,7 +4,7 @@
  * Isomorphic: the pages parse their search params with the same schemas.
  */
 import { z } from "zod";
-import { batch, cursor, id, isoTime, limit, PLATFORM_SLUG, platformSlug, visibility } from "./common";
+import { batch, cursor, grade, id, isoTime, limit, measurementQuality, PLATFORM_SLUG, platformSlug, qualityFilter, visibility } from "./common";
 import { family, modelView, stats } from "./models";
 
 const SI: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
@@ -43,6 +43,7 @@ export const browseQuery = z
     sort: z.enum(BROWSE_SORTS, { error: `must be one of ${BROWSE_SORTS.join(", ")}` }).default("latency"),
     dir: z.enum(["asc", "desc"], { error: "must be asc or desc" }).default("asc"),
     scope: z.enum(["all", "team"], { error: "must be all or team" }).default("all").describe("team: only your teams' models"),
+    quality: qualityFilter,
     cursor: cursor.optional(),
     limit: limit(200, 50),
   })
@@ -70,10 +71,12 @@ export const browseItem = z.object({
   medianMs: z.number(),
   measurementCount: z.number(),
   measuredAt: isoTime,
+  quality: measurementQuality,
 });
 
 export const browseResponse = z.object({
   platform: z.string().nullable().describe("the platform browsed (null when nothing is measured yet)"),
+  quality: qualityFilter.describe("the quality filter applied: clean (only clean rows) or all (every row, marked)"),
   items: z.array(browseItem),
   total: z.number().describe("matching rows, counted up to 10000"),
   totalCapped: z.boolean().describe("true when more than 10000 rows match"),
@@ -82,10 +85,12 @@ export const browseResponse = z.object({
 
 export const matrixQuery = z.object({
   batch: batch.default(1).describe("batch size of the results counted (default 1)"),
+  quality: qualityFilter,
 });
 
 export const matrixResponse = z.object({
   batch: z.number(),
+  quality: qualityFilter.describe("the quality filter applied"),
   platforms: z.array(z.object({ id: z.number(), slug: z.string(), name: z.string() })),
   families: z.array(z.object({ name: z.string(), label: z.string() })),
   cells: z.array(z.object({ platform: z.string(), family: z.string(), count: z.number(), medianMs: z.number() })),
@@ -96,6 +101,7 @@ export const leaderboardQuery = z.object({
   platform: platformSlug.optional().describe("default: the first platform (by slug) that has results"),
   batch: batch.default(1),
   perFamily: limit(20, 5).describe("fastest models listed per family"),
+  quality: qualityFilter,
 });
 
 const ranked = z.object({
@@ -111,8 +117,12 @@ const ranked = z.object({
 export const leaderboardResponse = z.object({
   platform: z.string().nullable(),
   batch: z.number(),
-  fastest: z.array(ranked).describe("per family, fastest first"),
-  paretoFront: z.array(ranked.omit({ rank: true })).describe("models no faster model beats on FLOPs"),
+  quality: qualityFilter.describe("the quality filter applied; ranks and the Pareto front are always over clean rows only"),
+  fastest: z.array(ranked).describe("per family, fastest first: clean measurements only, ranked"),
+  notRanked: z
+    .array(ranked.omit({ rank: true }).extend({ grade }))
+    .describe("quality=all: the fastest estimated / contended / legacy rows per family, marked with their grade and never ranked (empty otherwise)"),
+  paretoFront: z.array(ranked.omit({ rank: true })).describe("models no faster model beats on FLOPs (clean measurements only)"),
   platforms: z
     .array(
       z.object({
@@ -187,6 +197,8 @@ export const modelOverviewResponse = z.object({
       platformName: z.string(),
       batch: z.number(),
       stats,
+      quality: measurementQuality.describe("the shown measurement's quality (the newest clean one where one exists, else the newest)"),
+      measurementId: z.number(),
       measuredAt: isoTime,
       runtimeVersion: z.string(),
       env: z.record(z.string(), z.unknown()).nullable(),
@@ -199,9 +211,10 @@ export const modelOverviewResponse = z.object({
             measuredAt: isoTime,
             runtimeVersion: z.string(),
             cv: z.number().nullable(),
+            quality: measurementQuality,
           }),
         )
-        .describe("every stored run, oldest first"),
+        .describe("every stored measurement, oldest first, each with its grade and quality figures"),
       opShare: z.record(z.string(), z.number()).nullable().describe("op type → share of kernel time in the newest profile"),
     }),
   ),
