@@ -1,5 +1,5 @@
 /**
- * npm run data:import -- [--dir data/release-v1] [--verify N]
+ * npm run data:import -- [--dir data/release-v2] [--verify N]
  * Loads the data release into the database (idempotent; see lib/services/release.ts). `--verify N`
  * regenerates N zoo specs to check their structure hashes (default 12).
  */

@@ -79,7 +79,7 @@ try {
   // site admin: NNLQ_ADMIN_EMAIL's account, else a one-time setup link while there is none (never the first sign-up)
   const admin = await prepareSiteAdmin(h.db);
   if (admin.warning) console.error(`[nnlq] ${admin.warning}`);
-  // an empty database gets the data release (data/release-v1: zoo specs + measurements), in seconds
+  // an empty database gets the data release (data/release-v2: zoo specs + measurements with their quality), in seconds
   const release = await loadReleaseIfEmpty(h.db);
   if (release)
     log(

@@ -20,16 +20,65 @@ export async function releaseModels(db: DbOrTx): Promise<Model[]> {
 
 export type ReleaseMeasurementRow = Measurement & { hash: string; slug: string };
 
-/** Every measurement of releasable models, ordered by model hash, platform, batch, time. */
+const QUALITY_COLUMNS = ["protocol", "grade", "label_kind", "clean_runs", "ci_rel", "wall_cpu_ratio", "interference_share", "runq_share", "wait_ms", "cpu_median_ms"];
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+const json = (v: unknown) => (typeof v === "string" ? (JSON.parse(v) as unknown) : (v ?? null));
+
+/**
+ * Every measurement of releasable models, ordered by model hash, platform, batch, time. Read with
+ * `SELECT measurements.*` so a database the quality migration (0006) has not reached yet can be exported
+ * (its rows read as protocol 1 / legacy here; the release service takes their quality from env.quality):
+ * exporting never migrates the source database.
+ */
 export async function releaseMeasurements(db: DbOrTx): Promise<ReleaseMeasurementRow[]> {
-  const rows = await db
-    .select({ m: measurements, hash: models.hash, slug: platforms.slug })
-    .from(measurements)
-    .innerJoin(models, eq(models.id, measurements.modelId))
-    .innerJoin(platforms, eq(platforms.id, measurements.platformId))
-    .where(releasable)
-    .orderBy(asc(models.hash), asc(platforms.slug), asc(measurements.batch), asc(measurements.measuredAt), asc(measurements.id));
-  return rows.map((r) => ({ ...r.m, hash: r.hash, slug: r.slug }));
+  const [rows] = (await db.execute(sql`
+    SELECT measurements.*, models.hash AS release_hash, platforms.slug AS release_slug
+    FROM measurements
+    JOIN models ON models.id = measurements.model_id
+    JOIN platforms ON platforms.id = measurements.platform_id
+    WHERE models.visibility = 'public' AND models.owner_team_id IS NULL
+      AND (models.source = 'zoo' OR models.storage_key LIKE 'corpus:%')
+    ORDER BY models.hash, platforms.slug, measurements.batch, measurements.measured_at, measurements.id`)) as unknown as [
+    Record<string, unknown>[],
+  ];
+  const hasQuality = rows.length > 0 && QUALITY_COLUMNS.every((c) => c in rows[0]!);
+  return rows.map((r) => ({
+    id: Number(r.id),
+    modelId: Number(r.model_id),
+    platformId: Number(r.platform_id),
+    batch: Number(r.batch),
+    deviceId: num(r.device_id),
+    jobId: num(r.job_id),
+    runtimeVersion: String(r.runtime_version),
+    medianMs: Number(r.median_ms),
+    meanMs: Number(r.mean_ms),
+    minMs: Number(r.min_ms),
+    maxMs: num(r.max_ms),
+    p90Ms: Number(r.p90_ms),
+    p99Ms: Number(r.p99_ms),
+    stdMs: Number(r.std_ms),
+    cv: num(r.cv),
+    runs: Number(r.runs),
+    warmups: Number(r.warmups),
+    peakMemoryBytes: num(r.peak_memory_bytes),
+    profile: json(r.profile) as Measurement["profile"],
+    env: json(r.env) as Measurement["env"],
+    deviceSeconds: num(r.device_seconds),
+    protocol: hasQuality ? Number(r.protocol) : 1,
+    grade: (hasQuality ? r.grade : "legacy") as Measurement["grade"],
+    labelKind: (hasQuality ? r.label_kind : "wall-v1") as Measurement["labelKind"],
+    cleanRuns: hasQuality ? num(r.clean_runs) : null,
+    ciRel: hasQuality ? num(r.ci_rel) : null,
+    wallCpuRatio: hasQuality ? num(r.wall_cpu_ratio) : null,
+    interferenceShare: hasQuality ? num(r.interference_share) : null,
+    runqShare: hasQuality ? num(r.runq_share) : null,
+    waitMs: hasQuality ? num(r.wait_ms) : null,
+    cpuMedianMs: hasQuality ? num(r.cpu_median_ms) : null,
+    measuredAt: r.measured_at instanceof Date ? r.measured_at : new Date(String(r.measured_at)),
+    createdAt: r.created_at instanceof Date ? r.created_at : new Date(String(r.created_at)),
+    hash: String(r.release_hash),
+    slug: String(r.release_slug),
+  }));
 }
 
 export async function platformsByIds(db: DbOrTx, ids: number[]): Promise<Platform[]> {
@@ -129,27 +178,29 @@ export async function insertMeasurementsBulk(db: DbOrTx, rows: (typeof measureme
 }
 
 /**
- * Recomputes latest_measurements of these models from their measurements: the newest run (by measured_at,
- * then id) per model × platform × batch, with the run count and the denormalised model columns.
+ * Recomputes latest_measurements of these models from their measurements: per model × platform × batch the
+ * kept row is the newest clean measurement where one exists, else the newest (by measured_at, then id),
+ * with its grade, the run count and the denormalised model columns.
  */
 export async function rebuildLatest(db: DbOrTx, modelIds: number[]): Promise<void> {
   for (let i = 0; i < modelIds.length; i += CHUNK) {
     const part = modelIds.slice(i, i + CHUNK);
+    const order = sql.raw(`CONCAT(DATE_FORMAT(measured_at, '%Y%m%d%H%i%s%f'), ':', LPAD(id, 12, '0'))`);
     await db.execute(sql`
       INSERT INTO ${latestMeasurements}
-        (model_id, platform_id, batch, measurement_id, median_ms, measurement_count, family, flops, params, visibility, owner_team_id, source, measured_at)
-      SELECT m.model_id, m.platform_id, m.batch, m.id, m.median_ms, c.n, mo.family, mo.flops, mo.params, mo.visibility, mo.owner_team_id, mo.source, m.measured_at
+        (model_id, platform_id, batch, measurement_id, median_ms, measurement_count, family, flops, params, visibility, owner_team_id, source, measured_at, grade)
+      SELECT m.model_id, m.platform_id, m.batch, m.id, m.median_ms, c.n, mo.family, mo.flops, mo.params, mo.visibility, mo.owner_team_id, mo.source, m.measured_at, m.grade
       FROM ${measurements} m
       JOIN (
         SELECT model_id, platform_id, batch, COUNT(*) AS n,
-               CAST(SUBSTRING_INDEX(MAX(CONCAT(DATE_FORMAT(measured_at, '%Y%m%d%H%i%s%f'), ':', LPAD(id, 12, '0'))), ':', -1) AS UNSIGNED) AS last_id
+               CAST(SUBSTRING_INDEX(COALESCE(MAX(CASE WHEN grade = 'clean' THEN ${order} END), MAX(${order})), ':', -1) AS UNSIGNED) AS last_id
         FROM ${measurements}
         WHERE model_id IN (${sql.join(part.map((id) => sql`${id}`), sql`, `)})
         GROUP BY model_id, platform_id, batch
       ) c ON c.last_id = m.id
       JOIN ${models} mo ON mo.id = m.model_id
       ON DUPLICATE KEY UPDATE measurement_id = VALUES(measurement_id), median_ms = VALUES(median_ms),
-        measurement_count = VALUES(measurement_count), measured_at = VALUES(measured_at)`);
+        measurement_count = VALUES(measurement_count), measured_at = VALUES(measured_at), grade = VALUES(grade)`);
   }
 }
 

@@ -1,17 +1,28 @@
 /**
- * The data release: the public measurement database as compact, diffable data —
+ * The data release: the public measurement database as compact, diffable data (format 2) —
  *
- *   data/release-v1/platforms.json         platform rows the measurements refer to (slug = key)
- *   data/release-v1/specs.jsonl.gz         one model per line: structure hash, zoo spec (or corpus path),
+ *   data/release-v2/platforms.json         platform rows the measurements refer to (slug = key)
+ *   data/release-v2/specs.jsonl.gz         one model per line: structure hash, zoo spec (or corpus path),
  *                                          and the analysis columns (so loading needs no ONNX work)
- *   data/release-v1/measurements.<platform>.jsonl.gz
- *                                          one file per platform (e.g. x86-epyc-2c.ort-cpu-1.30.fp32.t1), so each stays a few MB:
- *                                          one measurement per line: model hash, platform slug, batch, every
- *                                          statistic, device seconds, provenance env (CPU, cores, runtime,
- *                                          load/busy flag, conversion log...), per-operator profile summary
- *                                          (readers also accept the single measurements.jsonl.gz of older releases)
- *   data/release-v1/MANIFEST.json          format version, zoo version, counts, platform × family matrix,
- *                                          sha256 of each file
+ *   data/release-v2/measurements.<platform>[.partN].jsonl.gz
+ *                                          one file per platform (e.g. x86-zen3-avx2-2c.ort-cpu-1.30.fp32.t1), cut
+ *                                          into parts under ~3.5 MB: one measurement per line: model hash,
+ *                                          platform slug, batch, every statistic, its `quality` (protocol,
+ *                                          grade, label kind, clean runs, CI, wall/CPU, interference...), device
+ *                                          seconds, provenance env, per-operator profile summary
+ *   data/release-v2/MANIFEST.json          format version, zoo version, counts (by grade, clean totals),
+ *                                          identity × platform × batch × family × grade, sha256 of each file
+ *
+ * Two kinds of rows: protocol v2 measurements (graded clean / estimated / contended, full provenance) and
+ * the HISTORY of release v1 (protocol 1, graded legacy, label kind wall-v1): re-identified from the host
+ * they recorded (lib/measure/host.ts hardwareSlugOfRecord: the v1 "x86-epyc-2c" rows ran on a Zen 4 with
+ * AVX-512, the "x86-xeon-2c" ones on a Sapphire Rapids with AMX), without their per-kernel profile (stats,
+ * env.host, env.cpu, the campaign's load flags and device seconds kept). Legacy rows are never labels.
+ * A format 1 release still reads: its rows are re-identified and graded legacy on the way in.
+ *
+ * `exportRelease` writes the database's rows plus the legacy history rows of the release already in the
+ * target directory (or `history`), so `npm run data:export` alone regenerates the whole directory; the
+ * history itself comes from release v1 once, through `rewriteV1Release` (scripts/release-rewrite-v1.ts).
  *
  * No ONNX bytes: zoo models regenerate from their spec (lib/zoo); corpus networks keep `corpus:<path>` as
  * provenance and load without bytes. Profiles are stored compactly: per op type and per kernel type totals
@@ -30,15 +41,19 @@ import type { Model, NewModel, OperatorProfile, Platform } from "@/lib/db/schema
 import * as rel from "@/lib/db/release";
 import type { PlatformInput } from "@/lib/db/platforms";
 import { analyze } from "@/lib/onnx";
+import { hardwareSlugOfRecord } from "@/lib/measure/host";
+import { GRADES, LABEL_KINDS, type Grade, type LabelKind } from "@/lib/quality";
 import { generate, ZOO_VERSION } from "@/lib/zoo";
 import { invalidate } from "./read-cache";
 
 export const RELEASE_FORMAT = "nnlq-data-release";
-export const RELEASE_VERSION = 1;
+export const RELEASE_VERSION = 2;
+/** format versions readRelease accepts (format 1: every row re-identified and graded legacy on the way in) */
+export const READABLE_VERSIONS = [1, 2] as const;
 // (inside a Next server bundle import.meta.dirname is undefined: the server runs from the repository root)
 export const DEFAULT_RELEASE_DIR = path.resolve(
   import.meta.dirname ? path.resolve(import.meta.dirname, "../..") : process.cwd(),
-  "data/release-v1",
+  "data/release-v2",
 );
 const FILES = { platforms: "platforms.json", specs: "specs.jsonl.gz", manifest: "MANIFEST.json" } as const;
 /**
@@ -46,8 +61,8 @@ const FILES = { platforms: "platforms.json", specs: "specs.jsonl.gz", manifest: 
  * accept the per-hardware files and the single measurements.jsonl.gz of older releases
  */
 export const MEASUREMENT_FILE = /^measurements(\.[a-z0-9_.-]+)?\.jsonl\.gz$/;
-/** rows per measurements file before it is cut into .partN files (keeps each file well under 5 MB) */
-export const MEASUREMENTS_PER_FILE = 1000;
+/** compressed bytes above which a platform's measurements file is cut into .partN files of equal row counts */
+export const PART_BYTES = 3_500_000;
 export const measurementFileOf = (platformSlug: string) =>
   `measurements.${platformSlug
     .toLowerCase()
@@ -115,8 +130,25 @@ export interface ReleaseMeasurement {
   };
   peakMemoryBytes: number | null;
   deviceSeconds: number | null;
+  /** format 2: the measurement's quality (lib/measure/protocol.ts MeasurementQuality; null where not recorded) */
+  quality: ReleaseQuality;
   env: Record<string, unknown> | null;
   profile: CompactProfile | null;
+}
+
+/** The quality columns of a measurement (lib/db/schema.ts measurements), as a release line carries them. */
+export interface ReleaseQuality {
+  protocol: number;
+  grade: Grade;
+  labelKind: LabelKind;
+  cleanRuns: number | null;
+  runs: number | null;
+  ciRel: number | null;
+  wallCpuRatio: number | null;
+  interferenceShare: number | null;
+  runqShare: number | null;
+  waitMs: number | null;
+  cpuMedianMs: number | null;
 }
 
 export interface Manifest {
@@ -125,9 +157,22 @@ export interface Manifest {
   zooVersion: string;
   measuredFrom: string | null;
   measuredTo: string | null;
-  counts: { platforms: number; models: number; zooModels: number; corpusModels: number; measurements: number; deviceSeconds: number };
-  /** platform slug → "b<batch>" → family → distinct models measured */
+  counts: {
+    platforms: number;
+    models: number;
+    zooModels: number;
+    corpusModels: number;
+    measurements: number;
+    deviceSeconds: number;
+    /** format 2: measurements per grade */
+    byGrade?: Partial<Record<Grade, number>>;
+  };
+  /** format 2: clean measurements, model × platform × batch results with a clean row, models with one */
+  clean?: { measurements: number; results: number; models: number };
+  /** platform slug → "b<batch>" → family → distinct models measured (any grade) */
   matrix: Record<string, Record<string, Record<string, number>>>;
+  /** format 2: hardware identity → platform slug → "b<batch>" → family → grade → measurements */
+  grades?: Record<string, Record<string, Record<string, Record<string, Partial<Record<Grade, number>>>>>>;
   files: Record<string, { bytes: number; sha256: string }>;
 }
 
@@ -206,8 +251,124 @@ function modelLine(m: Model): ReleaseModel {
   };
 }
 
-function measurementLine(r: rel.ReleaseMeasurementRow): ReleaseMeasurement {
+// ───────────────────────────── quality and identity ─────────────────────────────
+
+const finite = (x: unknown): number | null => (typeof x === "number" && Number.isFinite(x) ? x : null);
+const isGrade = (g: unknown): g is Grade => GRADES.includes(g as Grade);
+const isLabelKind = (k: unknown): k is LabelKind => LABEL_KINDS.includes(k as LabelKind);
+
+/**
+ * Quality of a protocol-1 row (no interference was recorded): graded legacy, label kind wall-v1; the run
+ * count, the protocol's CI and — single-threaded platforms only, where the process CPU time is one thread's —
+ * the CPU median and wall/CPU ratio it recorded.
+ */
+export function legacyQuality(
+  stats: { medianMs: number; runs: number },
+  env: Record<string, unknown> | null,
+  threads: number,
+): ReleaseQuality {
+  const e = (env ?? {}) as { ciRel?: unknown; cpu?: { median?: unknown } };
+  const cpu = threads === 1 ? finite(e.cpu?.median) : null;
   return {
+    protocol: 1,
+    grade: "legacy",
+    labelKind: "wall-v1",
+    cleanRuns: null,
+    runs: stats.runs,
+    ciRel: finite(e.ciRel),
+    wallCpuRatio: cpu ? Number((stats.medianMs / cpu).toFixed(4)) : null,
+    interferenceShare: null,
+    runqShare: null,
+    waitMs: null,
+    cpuMedianMs: cpu,
+  };
+}
+
+/** Quality from a protocol v2 result's env.quality (lib/measure/protocol.ts MeasurementQuality); null when absent. */
+export function qualityOfEnv(env: Record<string, unknown> | null): ReleaseQuality | null {
+  const q = (env ?? {}).quality as Record<string, unknown> | undefined;
+  if (!q || q.protocol !== 2 || !isGrade(q.grade) || q.grade === "legacy" || !isLabelKind(q.labelKind)) return null;
+  return {
+    protocol: 2,
+    grade: q.grade,
+    labelKind: q.labelKind,
+    cleanRuns: finite(q.cleanRuns),
+    runs: finite(q.runs),
+    ciRel: finite(q.ciRel),
+    wallCpuRatio: finite(q.wallCpuRatio),
+    interferenceShare: finite(q.interferenceShare),
+    runqShare: finite(q.runqShare),
+    waitMs: finite(q.waitMs),
+    cpuMedianMs: finite(q.cpuMedianMs),
+  };
+}
+
+/**
+ * A stored row's quality: its quality columns when it is a protocol 2 row (migration 0006 applied), else
+ * its env.quality when a v2 worker recorded one, else legacy.
+ */
+function qualityOfRow(r: rel.ReleaseMeasurementRow, threads: number): ReleaseQuality {
+  if (r.protocol === 2 && r.grade !== "legacy")
+    return {
+      protocol: 2,
+      grade: r.grade,
+      labelKind: r.labelKind,
+      cleanRuns: r.cleanRuns,
+      runs: finite(((r.env ?? {}).quality as { runs?: unknown } | undefined)?.runs) ?? r.runs,
+      ciRel: r.ciRel,
+      wallCpuRatio: r.wallCpuRatio,
+      interferenceShare: r.interferenceShare,
+      runqShare: r.runqShare,
+      waitMs: r.waitMs,
+      cpuMedianMs: r.cpuMedianMs,
+    };
+  return qualityOfEnv(r.env) ?? legacyQuality(r, r.env, threads);
+}
+
+/** "<hardware>/<rest>" → the slug with another hardware part */
+const withHardware = (slug: string, hardware: string) => `${hardware}/${slug.split("/").slice(1).join("/")}`;
+
+/** A platform row re-identified: the hardware part of slug and name replaced (a v1 platform → its true identity). */
+export function reidentifyPlatform(p: ReleasePlatform, hardware: string): ReleasePlatform {
+  if (p.hardware === hardware) return p;
+  return { ...p, slug: withHardware(p.slug, hardware), hardware, name: p.name.split(p.hardware).join(hardware) };
+}
+
+/**
+ * env keys a legacy history row keeps (the rest of v1's provenance — conversion log, memory, attempts —
+ * goes); formerPlatform: the slug it was stored or released under before it was re-identified.
+ */
+const LEGACY_ENV_KEYS = ["host", "cpu", "noisy", "ciRel", "campaign", "formerPlatform"] as const;
+
+/**
+ * A protocol-1 row as release history: platform slug re-identified from the host it recorded, graded
+ * legacy, no per-kernel profile, env trimmed to LEGACY_ENV_KEYS (plus the v1 slug it was released under,
+ * as env.formerPlatform, when that differs). Applying it twice is the identity.
+ */
+export function historyLine(m: ReleaseMeasurement, threads: number): ReleaseMeasurement {
+  const env = (m.env ?? {}) as Record<string, unknown> & { host?: Parameters<typeof hardwareSlugOfRecord>[0] };
+  const hardware = env.host?.cpuModel ? hardwareSlugOfRecord(env.host) : m.platform.split("/")[0]!;
+  const platform = withHardware(m.platform, hardware);
+  const kept: Record<string, unknown> = {};
+  for (const k of LEGACY_ENV_KEYS) if (env[k] !== undefined) kept[k] = env[k];
+  if (platform !== m.platform && kept.formerPlatform === undefined) kept.formerPlatform = m.platform;
+  return {
+    model: m.model,
+    platform,
+    batch: m.batch,
+    measuredAt: m.measuredAt,
+    runtimeVersion: m.runtimeVersion,
+    stats: m.stats,
+    peakMemoryBytes: m.peakMemoryBytes,
+    deviceSeconds: m.deviceSeconds,
+    quality: m.quality?.grade === "legacy" ? m.quality : legacyQuality(m.stats, m.env, threads),
+    env: kept,
+    profile: null,
+  };
+}
+
+function measurementLine(r: rel.ReleaseMeasurementRow, threads: number): ReleaseMeasurement {
+  const line: ReleaseMeasurement = {
     model: r.hash,
     platform: r.slug,
     batch: r.batch,
@@ -227,9 +388,11 @@ function measurementLine(r: rel.ReleaseMeasurementRow): ReleaseMeasurement {
     },
     peakMemoryBytes: r.peakMemoryBytes,
     deviceSeconds: r.deviceSeconds,
+    quality: qualityOfRow(r, threads),
     env: r.env,
     profile: compactProfile(r.profile),
   };
+  return line.quality.grade === "legacy" ? historyLine(line, threads) : line;
 }
 
 function platformLine(p: Platform): ReleasePlatform {
@@ -251,58 +414,90 @@ const gz = (lines: unknown[]) =>
   zlib.gzipSync(Buffer.from(lines.map((l) => JSON.stringify(l)).join("\n") + (lines.length ? "\n" : "")), { level: 9 });
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
-/** Writes the release of the database's public zoo / corpus data to `dir`. */
-export async function exportRelease(db: Db, dir: string = DEFAULT_RELEASE_DIR): Promise<Manifest> {
-  const modelRows = await rel.releaseModels(db);
-  const measRows = await rel.releaseMeasurements(db);
-  const platformIds = [...new Set(measRows.map((m) => m.platformId))];
-  const plats = (await rel.platformsByIds(db, platformIds)).map(platformLine);
-  const measured = new Set(measRows.map((m) => m.hash));
-  const modelsOut = modelRows.filter((m) => measured.has(m.hash)).map(modelLine);
-  const measOut = measRows.map(measurementLine);
+const keyOf = (m: Pick<ReleaseMeasurement, "model" | "platform" | "batch" | "measuredAt">) =>
+  `${m.model}|${m.platform}|${m.batch}|${m.measuredAt}`;
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** gzip of the lines cut into the fewest equal parts that each stay under PART_BYTES */
+function gzParts(list: ReleaseMeasurement[]): Buffer[] {
+  for (let k = 1; ; k++) {
+    const size = Math.ceil(list.length / k);
+    const parts = Array.from({ length: k }, (_, i) => gz(list.slice(i * size, (i + 1) * size)));
+    if (parts.every((b) => b.length <= PART_BYTES) || size <= 1) return parts;
+  }
+}
+
+export interface ReleaseContent {
+  platforms: ReleasePlatform[];
+  models: ReleaseModel[];
+  measurements: ReleaseMeasurement[];
+}
+
+/**
+ * Writes a format 2 release: measurements deduplicated by model × platform × batch × time (the first
+ * given wins) and sorted, platforms and models those rows refer to (a re-identified row's platform is
+ * derived from the one it was released under), per-platform files cut into parts, the manifest.
+ */
+export function writeRelease(dir: string, c: ReleaseContent): Manifest {
+  const seen = new Set<string>();
+  const measOut = c.measurements
+    .filter((m) => !seen.has(keyOf(m)) && !!seen.add(keyOf(m)))
+    .sort((a, b) => cmp(a.platform, b.platform) || cmp(a.model, b.model) || a.batch - b.batch || cmp(a.measuredAt, b.measuredAt));
+  const known = new Map<string, ReleasePlatform>();
+  for (const p of c.platforms) if (!known.has(p.slug)) known.set(p.slug, p);
+  const plat = new Map<string, ReleasePlatform>();
+  for (const m of measOut) {
+    if (plat.has(m.platform)) continue;
+    const from = known.get(m.platform) ?? known.get(String((m.env ?? {}).formerPlatform ?? ""));
+    if (!from) throw new NnlqError("VALIDATION", `measurement on platform ${m.platform} that no platform row describes`);
+    plat.set(m.platform, reidentifyPlatform(from, m.platform.split("/")[0]!));
+  }
+  const plats = [...plat.values()].sort((a, b) => cmp(a.slug, b.slug));
+  const measured = new Set(measOut.map((m) => m.model));
+  const modelSeen = new Set<string>();
+  const modelsOut = c.models
+    .filter((m) => measured.has(m.hash) && !modelSeen.has(m.hash) && !!modelSeen.add(m.hash))
+    .sort((a, b) => cmp(a.hash, b.hash));
+  const missing = [...measured].filter((h) => !modelSeen.has(h));
+  if (missing.length) throw new NnlqError("VALIDATION", `measurements of ${missing.length} models without a spec line (e.g. ${missing[0]})`);
 
   const files: Record<string, Buffer> = {
     [FILES.platforms]: Buffer.from(JSON.stringify({ platforms: plats }, null, 2) + "\n"),
     [FILES.specs]: gz(modelsOut),
   };
-  const parts = new Map<string, ReleaseMeasurement[]>();
+  const byFile = new Map<string, ReleaseMeasurement[]>();
   for (const m of measOut) {
     const f = measurementFileOf(m.platform);
-    const list = parts.get(f);
-    if (list) list.push(m);
-    else parts.set(f, [m]);
+    (byFile.get(f) ?? byFile.set(f, []).get(f)!).push(m);
   }
-  for (const [f, list] of [...parts].sort(([a], [b]) => a.localeCompare(b))) {
-    // a platform with many rows is cut into parts (int8 profiles are long: 1,600 rows ≈ 5 MB compressed)
-    if (list.length <= MEASUREMENTS_PER_FILE) files[f] = gz(list);
-    else
-      for (let i = 0; i * MEASUREMENTS_PER_FILE < list.length; i++)
-        files[f.replace(/\.jsonl\.gz$/, `.part${i + 1}.jsonl.gz`)] = gz(
-          list.slice(i * MEASUREMENTS_PER_FILE, (i + 1) * MEASUREMENTS_PER_FILE),
-        );
+  for (const [f, list] of [...byFile].sort(([a], [b]) => cmp(a, b))) {
+    const parts = gzParts(list);
+    if (parts.length === 1) files[f] = parts[0]!;
+    else parts.forEach((b, i) => (files[f.replace(/\.jsonl\.gz$/, `.part${i + 1}.jsonl.gz`)] = b));
   }
+
   const familyOf = new Map(modelsOut.map((m) => [m.hash, m.family]));
   const matrixSets: Record<string, Record<string, Record<string, Set<string>>>> = {};
+  const grades: NonNullable<Manifest["grades"]> = {};
+  const byGrade: Partial<Record<Grade, number>> = {};
+  const cleanResults = new Set<string>();
+  const cleanModels = new Set<string>();
   for (const m of measOut) {
     const fam = familyOf.get(m.model) ?? "other";
-    ((matrixSets[m.platform] ??= {})[`b${m.batch}`] ??= {})[fam] ??= new Set();
-    matrixSets[m.platform]![`b${m.batch}`]![fam]!.add(m.model);
+    const b = `b${m.batch}`;
+    ((matrixSets[m.platform] ??= {})[b] ??= {})[fam] ??= new Set();
+    matrixSets[m.platform]![b]![fam]!.add(m.model);
+    const cell = ((((grades[m.platform.split("/")[0]!] ??= {})[m.platform] ??= {})[b] ??= {})[fam] ??= {});
+    cell[m.quality.grade] = (cell[m.quality.grade] ?? 0) + 1;
+    byGrade[m.quality.grade] = (byGrade[m.quality.grade] ?? 0) + 1;
+    if (m.quality.grade === "clean") {
+      cleanResults.add(`${m.model}|${m.platform}|${m.batch}`);
+      cleanModels.add(m.model);
+    }
   }
-  const matrix = Object.fromEntries(
-    Object.entries(matrixSets).map(([p, byBatch]) => [
-      p,
-      Object.fromEntries(
-        Object.entries(byBatch).map(([b, fams]) => [
-          b,
-          Object.fromEntries(
-            Object.entries(fams)
-              .sort()
-              .map(([f, s]) => [f, s.size]),
-          ),
-        ]),
-      ),
-    ]),
-  );
+  const sortKeys = <T>(o: Record<string, T>, f: (v: T) => unknown = (v) => v): Record<string, unknown> =>
+    Object.fromEntries(Object.keys(o).sort(cmp).map((k) => [k, f(o[k]!)]));
+  const matrix = sortKeys(matrixSets, (byBatch) => sortKeys(byBatch, (fams) => sortKeys(fams, (set) => set.size))) as Manifest["matrix"];
   const times = measOut.map((m) => m.measuredAt).sort();
   const manifest: Manifest = {
     format: RELEASE_FORMAT,
@@ -317,16 +512,61 @@ export async function exportRelease(db: Db, dir: string = DEFAULT_RELEASE_DIR): 
       corpusModels: modelsOut.filter((m) => m.storageKey?.startsWith("corpus:")).length,
       measurements: measOut.length,
       deviceSeconds: Number(measOut.reduce((a, m) => a + (m.deviceSeconds ?? 0), 0).toFixed(1)),
+      byGrade: Object.fromEntries(GRADES.filter((g) => byGrade[g]).map((g) => [g, byGrade[g]])),
     },
+    clean: { measurements: byGrade.clean ?? 0, results: cleanResults.size, models: cleanModels.size },
     matrix,
+    grades: sortKeys(grades, (ps) => sortKeys(ps, (bs) => sortKeys(bs, (fs) => sortKeys(fs)))) as Manifest["grades"],
     files: Object.fromEntries(Object.entries(files).map(([n, b]) => [n, { bytes: b.length, sha256: sha256(b) }])),
   };
   fs.mkdirSync(dir, { recursive: true });
-  // measurement files of an earlier export that this one does not write (a hardware gone, the old single file)
+  // measurement files of an earlier export that this one does not write (a hardware gone, a part fewer)
   for (const n of fs.readdirSync(dir)) if (MEASUREMENT_FILE.test(n) && !files[n]) fs.rmSync(path.join(dir, n));
   for (const [n, b] of Object.entries(files)) fs.writeFileSync(path.join(dir, n), b);
   fs.writeFileSync(path.join(dir, FILES.manifest), JSON.stringify(manifest, null, 2) + "\n");
   return manifest;
+}
+
+/** The legacy (history) rows of the release at `dir` with their models and platforms; empty when there is none. */
+export function releaseHistory(dir: string): ReleaseContent {
+  if (!fs.existsSync(path.join(dir, FILES.manifest))) return { platforms: [], models: [], measurements: [] };
+  const r = readRelease(dir);
+  return { platforms: r.platforms, models: r.models, measurements: r.measurements.filter((m) => m.quality.grade === "legacy") };
+}
+
+/**
+ * Writes the release of the database's public zoo / corpus data to `dir`, merged with the legacy history
+ * rows of the release at `history` (default: `dir` itself, read before it is overwritten), so the history
+ * of release v1 survives every export without living in the source database. Rows of the database come
+ * first (a history row the database also holds is written once). The source database is only read.
+ */
+export async function exportRelease(db: Db, dir: string = DEFAULT_RELEASE_DIR, o: { history?: string | null } = {}): Promise<Manifest> {
+  const hist = o.history === null ? { platforms: [], models: [], measurements: [] } : releaseHistory(o.history ?? dir);
+  const modelRows = await rel.releaseModels(db);
+  const measRows = await rel.releaseMeasurements(db);
+  const dbPlats = (await rel.platformsByIds(db, [...new Set(measRows.map((m) => m.platformId))])).map(platformLine);
+  const threadsOf = new Map(dbPlats.map((p) => [p.slug, p.threads]));
+  return writeRelease(dir, {
+    platforms: [...dbPlats, ...hist.platforms],
+    models: [...modelRows.map(modelLine), ...hist.models],
+    measurements: [...measRows.map((r) => measurementLine(r, threadsOf.get(r.slug) ?? 1)), ...hist.measurements],
+  });
+}
+
+/**
+ * Release v1 → release v2 history: every row of the format 1 release at `from` re-identified and graded
+ * legacy (readRelease does that to a format 1 release), merged into the release at `to` (its rows kept,
+ * written first). Deterministic and idempotent: running it again writes the same bytes.
+ */
+export function rewriteV1Release(from: string, to: string = DEFAULT_RELEASE_DIR): Manifest {
+  const v1 = readRelease(from);
+  if (v1.manifest.version !== 1) throw new NnlqError("VALIDATION", `${from} is a format ${v1.manifest.version} release, not release v1`);
+  const cur = fs.existsSync(path.join(to, FILES.manifest)) ? readRelease(to) : { platforms: [], models: [], measurements: [] };
+  return writeRelease(to, {
+    platforms: [...cur.platforms, ...v1.platforms],
+    models: [...cur.models, ...v1.models],
+    measurements: [...cur.measurements, ...v1.measurements],
+  });
 }
 
 // ───────────────────────────── reading ─────────────────────────────
@@ -349,15 +589,15 @@ function parseLines<T>(buf: Buffer, file: string): T[] {
   });
 }
 
-/** Reads and checks a release directory (file hashes against the manifest). */
+/** Reads and checks a release directory (file hashes against the manifest); a format 1 release comes back as history rows. */
 export function readRelease(dir: string = DEFAULT_RELEASE_DIR): Release {
   const at = (n: string) => path.join(dir, n);
   if (!fs.existsSync(at(FILES.manifest))) throw new NnlqError("NOT_FOUND", `no data release at ${dir} (${FILES.manifest} missing)`);
   const manifest = JSON.parse(fs.readFileSync(at(FILES.manifest), "utf8")) as Manifest;
-  if (manifest.format !== RELEASE_FORMAT || manifest.version !== RELEASE_VERSION) {
+  if (manifest.format !== RELEASE_FORMAT || !(READABLE_VERSIONS as readonly number[]).includes(manifest.version)) {
     throw new NnlqError(
       "VALIDATION",
-      `${dir} is not a ${RELEASE_FORMAT} v${RELEASE_VERSION} (format ${manifest.format}, version ${manifest.version})`,
+      `${dir} is not a ${RELEASE_FORMAT} of version ${READABLE_VERSIONS.join(" or ")} (format ${manifest.format}, version ${manifest.version})`,
     );
   }
   const bufs: Record<string, Buffer> = {};
@@ -371,23 +611,37 @@ export function readRelease(dir: string = DEFAULT_RELEASE_DIR): Release {
       throw new NnlqError("VALIDATION", `${n} of the release at ${dir} does not match its MANIFEST.json sha256`);
     bufs[n] = b;
   }
-  return {
-    manifest,
-    platforms: (JSON.parse(bufs[FILES.platforms]!.toString("utf8")) as { platforms: ReleasePlatform[] }).platforms,
-    models: parseLines<ReleaseModel>(bufs[FILES.specs]!, FILES.specs),
-    measurements: measurementFiles.flatMap((n) => parseLines<ReleaseMeasurement>(bufs[n]!, n)),
-  };
+  let platforms = (JSON.parse(bufs[FILES.platforms]!.toString("utf8")) as { platforms: ReleasePlatform[] }).platforms;
+  let measurements = measurementFiles.flatMap((n) => parseLines<ReleaseMeasurement>(bufs[n]!, n));
+  if (manifest.version === 1) {
+    // format 1: protocol-1 rows under the old hardware slugs → history rows under the identity they recorded
+    const bySlug = new Map(platforms.map((p) => [p.slug, p]));
+    measurements = measurements.map((m) => historyLine(m, bySlug.get(m.platform)?.threads ?? 1));
+    const out = new Map<string, ReleasePlatform>();
+    for (const m of measurements) {
+      const from = bySlug.get(String((m.env ?? {}).formerPlatform ?? m.platform));
+      if (from && !out.has(m.platform)) out.set(m.platform, reidentifyPlatform(from, m.platform.split("/")[0]!));
+    }
+    platforms = [...out.values()].sort((a, b) => cmp(a.slug, b.slug));
+  } else {
+    for (const m of measurements)
+      if (!m.quality || !isGrade(m.quality.grade) || !isLabelKind(m.quality.labelKind))
+        throw new NnlqError("VALIDATION", `a measurement of ${m.model} on ${m.platform} in ${dir} has no valid quality`);
+  }
+  return { manifest, platforms, models: parseLines<ReleaseModel>(bufs[FILES.specs]!, FILES.specs), measurements };
 }
 
 /**
  * The release as lib/predict's data rows (lib/predict/dataset.ts DataRow: spec, family, platform, batch,
- * stats, profile...), zoo models only (corpus networks have no spec).
+ * stats, profile...) with each row's grade, zoo models only (corpus networks have no spec); `grades` keeps only
+ * rows of those grades (["clean"]: labels only).
  */
-export function releaseDataRows(r: Release) {
+export function releaseDataRows(r: Release, o: { grades?: readonly Grade[] } = {}) {
   const byHash = new Map(r.models.map((m) => [m.hash, m]));
   return r.measurements.flatMap((m) => {
     const model = byHash.get(m.model);
     if (!model?.zooSpec) return [];
+    if (o.grades && !o.grades.includes(m.quality.grade)) return [];
     const env = (m.env ?? {}) as { noisy?: boolean; host?: { cpuModel?: string } };
     return [
       {
@@ -406,6 +660,8 @@ export function releaseDataRows(r: Release) {
           runs: m.stats.runs,
         },
         noisy: env.noisy,
+        grade: m.quality.grade,
+        labelKind: m.quality.labelKind,
         runtimeVersion: m.runtimeVersion,
         measuredAt: m.measuredAt,
         cpuModel: env.host?.cpuModel,
@@ -430,7 +686,9 @@ export interface ImportResult {
 
 /**
  * Loads a release (idempotent: models by hash, measurements by model × platform × batch × time are skipped
- * when present). Analysis columns come from the release; `verify` zoo specs (spread over the file) are
+ * when present), each measurement with its quality columns; latest_measurements keeps the newest clean row
+ * of a pair where one exists. A format 1 release loads as legacy history under the re-identified slugs.
+ * Analysis columns come from the release; `verify` zoo specs (spread over the file) are
  * regenerated and hashed to catch a zoo that no longer produces the same structures.
  */
 export async function importRelease(db: Db, dir: string = DEFAULT_RELEASE_DIR, o: { verify?: number } = {}): Promise<ImportResult> {
@@ -466,6 +724,9 @@ export async function importRelease(db: Db, dir: string = DEFAULT_RELEASE_DIR, o
       ...m.stats,
       peakMemoryBytes: m.peakMemoryBytes, profile: m.profile ? expandProfile(m.profile) : null, env: m.env,
       deviceSeconds: m.deviceSeconds, measuredAt,
+      protocol: m.quality.protocol, grade: m.quality.grade, labelKind: m.quality.labelKind, cleanRuns: m.quality.cleanRuns,
+      ciRel: m.quality.ciRel, wallCpuRatio: m.quality.wallCpuRatio, interferenceShare: m.quality.interferenceShare,
+      runqShare: m.quality.runqShare, waitMs: m.quality.waitMs, cpuMedianMs: m.quality.cpuMedianMs,
     });
   }
   await rel.insertMeasurementsBulk(db, rows);

@@ -1,7 +1,8 @@
 /**
- * Acceptance of the shipped release: data/release-v1 loads into an empty database through the start
+ * Acceptance of the shipped release: data/release-v2 loads into an empty database through the start
  * command's hook (loadReleaseIfEmpty), fast, and the platform × family counts it carries are what
- * GET /api/v1/stats/matrix answers for anonymous callers.
+ * GET /api/v1/stats/matrix answers for anonymous callers: every grade with quality=all, only the models
+ * with a clean measurement by default (the legacy history of release v1 is never counted there).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDb, createDb, type DbHandle } from "@/lib/db/client";
@@ -38,19 +39,33 @@ describe("the shipped data release", () => {
     expect(r!.verified.mismatched).toEqual([]);
     expect(await loadReleaseIfEmpty(h.db)).toBeNull(); // not empty any more
 
+    const cell = async (batch: string, quality: "all" | "clean") => {
+      const res = await matrixGet(new Request(`http://localhost/api/v1/stats/matrix?batch=${batch.slice(1)}&quality=${quality}`), {
+        params: Promise.resolve({}),
+      } as never);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { cells: { platform: string; family: string; count: number; medianMs: number }[] };
+      return (slug: string, family: string) => body.cells.find((c) => c.platform === slug && c.family === family);
+    };
     for (const [slug, byBatch] of Object.entries(release.manifest.matrix)) {
       for (const [b, fams] of Object.entries(byBatch)) {
-        const res = await matrixGet(new Request(`http://localhost/api/v1/stats/matrix?batch=${b.slice(1)}`), {
-          params: Promise.resolve({}),
-        } as never);
-        expect(res.status).toBe(200);
-        const body = (await res.json()) as { cells: { platform: string; family: string; count: number; medianMs: number }[] };
+        const all = await cell(b, "all");
         for (const [family, n] of Object.entries(fams)) {
-          const cell = body.cells.find((c) => c.platform === slug && c.family === family);
-          expect(cell?.count, `${slug} ${b} ${family}`).toBe(n);
-          expect(cell!.medianMs).toBeGreaterThan(0);
+          expect(all(slug, family)?.count, `${slug} ${b} ${family}`).toBe(n);
+          expect(all(slug, family)!.medianMs).toBeGreaterThan(0);
         }
       }
     }
+    // clean (the default): distinct models with a clean measurement, per platform × batch × family
+    const familyOf = new Map(release.models.map((m) => [m.hash, m.family]));
+    const cleanSets = new Map<string, Set<string>>();
+    for (const m of release.measurements.filter((x) => x.quality.grade === "clean")) {
+      const k = `${m.platform}|b${m.batch}|${familyOf.get(m.model) ?? "other"}`;
+      (cleanSets.get(k) ?? cleanSets.set(k, new Set()).get(k)!).add(m.model);
+    }
+    const b1 = await cell("b1", "clean");
+    for (const [slug, byBatch] of Object.entries(release.manifest.matrix))
+      for (const family of Object.keys(byBatch.b1 ?? {}))
+        expect(b1(slug, family)?.count ?? 0, `${slug} b1 ${family} clean`).toBe(cleanSets.get(`${slug}|b1|${family}`)?.size ?? 0);
   });
 });

@@ -5,7 +5,7 @@ import type { EpochLog } from "../gnn/train";
 import { predictorStoreDir } from "./store";
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, "../../..");
-export const RELEASE_DIR = path.join(REPO_ROOT, "data/release-v1");
+export const RELEASE_DIR = path.join(REPO_ROOT, "data/release-v2");
 export const DEV_DATA = path.join(REPO_ROOT, ".data/devdata.jsonl");
 /** where `npm run train:predict` writes versions: the predictor store the app serves (.data/predictors by default) */
 export const PREDICTORS_DIR = predictorStoreDir();
