@@ -14,12 +14,14 @@
  * - wall time per phase (enqueue, lock wait, claim, fetch, measure, complete), progress with an ETA.
  * A stop (signal) kills the running measurement at once and gives held jobs back to the queue.
  */
+import { env } from "@/lib/env";
 import { isNnlqError } from "@/lib/errors";
 import { sleep } from "@/lib/proc";
 import type { Db } from "@/lib/db/client";
 import type { ClaimedJob, WorkerResult } from "@/lib/api/schemas/worker";
 import { detectHost, hardwareSlug, type HostInfo } from "@/lib/measure/host";
 import type { MeasurementResult } from "@/lib/measure/measure";
+import { waitForQuietHost } from "@/lib/measure/interference";
 import { deviceLockFile, sharedPool } from "@/lib/measure/pool";
 import { acquireFileLock, othersWaiting, type MeasureInChildOptions } from "@/lib/measure/runner";
 import {
@@ -69,6 +71,11 @@ export interface CampaignOptions {
   deviceName?: string;
   /** device lock name (default: the hardware slug shared with every process measuring on this CPU) */
   lock?: string;
+  /**
+   * how long to wait for a quiet host before each measurement (ms; default 4 × NNLQ_MEASURE_MAX_WAIT_S, i.e.
+   * 120 s, 0 in the tests); then it measures anyway and the protocol grades what it finds
+   */
+  quietWaitMs?: number;
 }
 
 export interface CampaignSummary {
@@ -88,8 +95,8 @@ export interface CampaignSummary {
 }
 
 /** Wall time per campaign phase (ms, summed over jobs): where a job's time goes besides measuring. */
-export type PhaseTimes = Record<"enqueue" | "claim" | "fetch" | "measure" | "measureInner" | "complete" | "lockWait", number>;
-const newPhases = (): PhaseTimes => ({ enqueue: 0, claim: 0, fetch: 0, measure: 0, measureInner: 0, complete: 0, lockWait: 0 });
+export type PhaseTimes = Record<"enqueue" | "claim" | "fetch" | "quiet" | "measure" | "measureInner" | "complete" | "lockWait", number>;
+const newPhases = (): PhaseTimes => ({ enqueue: 0, claim: 0, fetch: 0, quiet: 0, measure: 0, measureInner: 0, complete: 0, lockWait: 0 });
 async function timed<T>(phases: PhaseTimes, k: keyof PhaseTimes, fn: () => Promise<T>): Promise<T> {
   const t0 = performance.now();
   try {
@@ -136,6 +143,7 @@ interface Taken {
   after: { load1: number; busy: boolean };
   retakes: number;
   spentSeconds: number;
+  quietWaitMs: number;
 }
 
 /** Runs the stages in order until done, stopped (signal) or out of time. */
@@ -183,7 +191,14 @@ export async function runCampaign(db: Db, o: CampaignOptions): Promise<CampaignS
     let best: MeasurementResult | null = null;
     let retakes = 0;
     let spent = 0;
+    let quietWaitMs = 0;
     for (let i = 0; i <= noisyRetakes; i++) {
+      // a campaign would rather idle than measure on a busy host: wait (up to quietWaitMs) for a quiet
+      // second before each measurement, so the protocol's own wait is spent only on short disturbances
+      const gate = await timed(phases, "quiet", () =>
+        waitForQuietHost({ cores: host.cores, maxWaitMs: o.quietWaitMs ?? env().NNLQ_MEASURE_MAX_WAIT_S * 4000, signal: o.signal }),
+      );
+      quietWaitMs += gate.waitedMs;
       const r = await timed(phases, "measure", () => measureOnce(bytes, slug, opt));
       phases.measureInner += r.durationMs;
       spent += r.durationMs / 1000;
@@ -194,7 +209,7 @@ export async function runCampaign(db: Db, o: CampaignOptions): Promise<CampaignS
         await sleep(200);
       }
     }
-    taken.set(best!, { before, after: loadSnapshot(host.cores), retakes, spentSeconds: spent });
+    taken.set(best!, { before, after: loadSnapshot(host.cores), retakes, spentSeconds: spent, quietWaitMs });
     return best!;
   };
 
@@ -219,6 +234,7 @@ export async function runCampaign(db: Db, o: CampaignOptions): Promise<CampaignS
           budgetMs,
           profileRuns: CAMPAIGN.profileRuns,
           nice: sharedPool().lastNice,
+          quietWaitMs: Math.round(t.quietWaitMs),
         },
       };
       body.deviceSeconds = Number(t.spentSeconds.toFixed(3));

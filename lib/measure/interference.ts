@@ -114,3 +114,39 @@ export function windowInterference(a: InterferenceReading, b: InterferenceReadin
     known,
   };
 }
+
+/**
+ * Waits until the host has been quiet (foreign CPU share ≤ maxForeignShare in every poll) for quietMs in a
+ * row, or maxWaitMs passed, or the signal aborts. For bulk work (a campaign) that would rather idle than
+ * spend a measurement's own wait on a host busy for minutes. This process must be idle meanwhile.
+ */
+export async function waitForQuietHost(o: {
+  cores: number;
+  quietMs?: number;
+  pollMs?: number;
+  maxWaitMs?: number;
+  maxForeignShare?: number;
+  signal?: AbortSignal;
+  probe?: InterferenceProbe;
+  sleep?: (ms: number) => Promise<void>;
+}): Promise<{ quiet: boolean; waitedMs: number }> {
+  const probe = o.probe ?? linuxProbe;
+  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const pollMs = o.pollMs ?? 250;
+  const quietMs = o.quietMs ?? 1000;
+  const maxWaitMs = o.maxWaitMs ?? 60_000;
+  const limit = o.maxForeignShare ?? 0.06;
+  const t0 = probe().atMs;
+  let quietFor = 0;
+  for (;;) {
+    const a = probe();
+    if (!a.known) return { quiet: false, waitedMs: 0 };
+    await sleep(pollMs);
+    const b = probe();
+    const w = windowInterference(a, b, o.cores);
+    quietFor = w.foreignShare <= limit ? quietFor + w.wallMs : 0;
+    const waited = b.atMs - t0;
+    if (quietFor >= quietMs) return { quiet: true, waitedMs: waited };
+    if (waited >= maxWaitMs || o.signal?.aborted) return { quiet: false, waitedMs: waited };
+  }
+}
