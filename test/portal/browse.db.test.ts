@@ -3,12 +3,14 @@
  * known dataset of portal-world.ts: keyset pages (every sort and direction, each code path) return each
  * visible row exactly once in order; filters and counts; visibility (anonymous, team member, team-only);
  * the platform × family matrix; leaderboards (fastest per family, Pareto front, platform ranking); the
- * /api/v1 handlers' validation, errors and cache headers.
+ * /api/v1 handlers' validation, errors and cache headers; measurement quality (clean rows by default,
+ * quality=all marks the others and never ranks them, unknown quality values are a 400).
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import * as browseRoute from "@/app/api/v1/browse/route";
 import * as matrixRoute from "@/app/api/v1/stats/matrix/route";
 import * as boardRoute from "@/app/api/v1/leaderboards/route";
+import * as measurementsRoute from "@/app/api/v1/measurements/route";
 import { insertTeamWithOwner } from "@/lib/db/teams";
 import { browseQuery, leaderboardQuery, type BrowseResponse } from "@/lib/api/schemas/portal";
 import { browse, leaderboards, matrix } from "@/lib/services/portal";
@@ -23,7 +25,7 @@ let slugA: string;
 beforeAll(async () => {
   member = await makeUser("portal");
   teamId = (await insertTeamWithOwner(db(), { name: "Portal lab", ownerId: member.id })).id;
-  world = await makePortalWorld(db(), { teamId, models: 36 });
+  world = await makePortalWorld(db(), { teamId, models: 36, unclean: true });
   slugA = world.platforms[0]!.slug;
 }, 120_000);
 
@@ -182,5 +184,136 @@ describe("/api/v1 portal handlers", () => {
     expect(b.status).toBe(200);
     expect(b.body.fastest.length).toBeGreaterThan(0);
     expect(b.body.sample).toBeUndefined();
+  });
+});
+
+describe("measurement quality", () => {
+  const uncleanOn = (platformId: number) => world.uncleanRows.filter((r) => r.platformId === platformId);
+  const uncleanIds = () => new Set(world.uncleanRows.map((r) => r.modelId));
+
+  it("browse: clean rows only by default, each with its figures; quality=all adds the others marked with their grade", async () => {
+    const pA = world.platforms[0]!.id;
+    const clean = await allPages([], { platform: slugA });
+    expect(clean.length).toBe(rowsOn(pA, visible([])).length);
+    expect(clean.some((i) => uncleanIds().has(i.model.id))).toBe(false);
+    for (const i of clean) {
+      expect(i.quality.grade).toBe("clean");
+      expect(i.quality.labelKind).toBe("wall-clean");
+      expect(i.quality.cleanRuns).toBe(i.model.id === world.zooModel.id ? 80 : 50);
+      expect(i.quality.ciRel).toBeCloseTo(0.004, 9);
+      expect(i.quality.wallCpuRatio).toBeCloseTo(1.02, 9);
+    }
+    const first = await browse(db(), [], browseQuery.parse({ platform: slugA }));
+    expect(first.quality).toBe("clean");
+    expect(first.total).toBe(rowsOn(pA, visible([])).length);
+
+    const all = await allPages([], { platform: slugA, quality: "all" });
+    expect(all.length).toBe(rowsOn(pA, visible([])).length + uncleanOn(pA).length);
+    for (const u of uncleanOn(pA)) {
+      const item = all.find((i) => i.model.id === u.modelId)!;
+      expect(item.quality.grade).toBe(u.grade);
+      expect(item.medianMs).toBeCloseTo(u.medianMs, 12);
+      if (u.grade === "legacy") expect(item.quality.cleanRuns).toBeNull();
+      else expect(item.quality.interferenceShare).toBeCloseTo(0.41, 9);
+    }
+    // they are the fastest rows: first in latency order, and visibly not clean
+    expect(all.slice(0, uncleanOn(pA).length).every((i) => i.quality.grade !== "clean")).toBe(true);
+    const firstAll = await browse(db(), [], browseQuery.parse({ platform: slugA, quality: "all", sort: "flops" }));
+    expect(firstAll.total).toBe(all.length);
+  });
+
+  it("a newer contended run never replaces the clean one a reader sees", async () => {
+    const c = world.contendedAfterClean!;
+    const items = await allPages([], { platform: slugA, quality: "all" });
+    const item = items.find((i) => i.model.id === c.modelId && i.batch === c.batch)!;
+    const row = world.rows.find((r) => r.modelId === c.modelId && r.platformId === c.platformId && r.batch === c.batch)!;
+    expect(item.medianMs).toBeCloseTo(row.medianMs, 9);
+    expect(item.medianMs).not.toBeCloseTo(c.contendedMs, 3);
+    expect(item.quality.grade).toBe("clean");
+  });
+
+  it("matrix: clean rows only by default; quality=all counts the others too", async () => {
+    const pA = world.platforms[0]!;
+    const clean = await matrix(db(), [], { batch: 1 });
+    const all = await matrix(db(), [], { batch: 1, quality: "all" });
+    expect(clean.quality).toBe("clean");
+    for (const family of ["resnet", "mobilenetv2", "vit", "vgg"]) {
+      const n = rowsOn(pA.id, (r) => visible([])(r) && r.batch === 1 && r.family === family).length;
+      const u = uncleanOn(pA.id).filter((r) => r.family === family).length;
+      expect(clean.cells.find((c) => c.platform === pA.slug && c.family === family)!.count).toBe(n);
+      expect(all.cells.find((c) => c.platform === pA.slug && c.family === family)!.count).toBe(n + u);
+    }
+  });
+
+  it("leaderboards: ranks and the Pareto front over clean rows only; quality=all lists the others unranked, marked", async () => {
+    const pB = world.platforms[1]!;
+    for (const quality of ["clean", "all"] as const) {
+      const b = await leaderboards(db(), [], leaderboardQuery.parse({ platform: pB.slug, perFamily: "3", quality }));
+      expect(b.quality).toBe(quality);
+      for (const family of ["resnet", "mobilenetv2", "vit", "vgg"]) {
+        const want = rowsOn(pB.id, (r) => r.visibility === "public" && r.batch === 1 && r.family === family)
+          .sort((x, y) => x.medianMs - y.medianMs)
+          .slice(0, 3)
+          .map((r) => r.modelId);
+        const got = b.fastest.filter((f) => f.family === family);
+        expect(got.map((f) => f.id)).toEqual(want);
+        expect(got.map((f) => f.rank)).toEqual(want.map((_, k) => k + 1));
+      }
+      expect(b.fastest.some((f) => uncleanIds().has(f.id))).toBe(false);
+      // the unclean models have the most FLOPs and the lowest latency: on a front over all rows they would be its only points
+      expect(b.paretoFront.some((f) => uncleanIds().has(f.id))).toBe(false);
+      expect(b.paretoFront.length).toBeGreaterThan(2);
+      if (quality === "clean") expect(b.notRanked).toEqual([]);
+      else {
+        const want = uncleanOn(pB.id).map((r) => `${r.modelId}|${r.grade}`).sort();
+        expect(b.notRanked.map((r) => `${r.id}|${r.grade}`).sort()).toEqual(want);
+        expect(b.notRanked.every((r) => !("rank" in r))).toBe(true);
+        // the chart's sample holds them, marked
+        expect(b.sample.filter((p) => uncleanIds().has(p.modelId)).every((p) => p.grade !== "clean")).toBe(true);
+        expect(b.sampleTotal).toBe(rowsOn(pB.id, (r) => r.visibility === "public" && r.batch === 1).length + uncleanOn(pB.id).length);
+      }
+    }
+  });
+
+  it("HTTP: browse, leaderboards, matrix and measurements default to clean rows; quality=all marks; unknown values are a 400", async () => {
+    const plat = encodeURIComponent(slugA);
+    for (const path of [
+      `/api/v1/browse?platform=${plat}&quality=best`,
+      `/api/v1/leaderboards?platform=${plat}&quality=dirty`,
+      `/api/v1/stats/matrix?quality=CLEAN`,
+      `/api/v1/measurements?platform=${plat}&quality=everything`,
+    ]) {
+      const route = path.includes("browse")
+        ? browseRoute
+        : path.includes("leaderboards")
+          ? boardRoute
+          : path.includes("matrix")
+            ? matrixRoute
+            : measurementsRoute;
+      const r = await call(route.GET, { path });
+      expect(r.status, path).toBe(400);
+      expect(r.body.error.code).toBe("VALIDATION");
+      expect(r.body.error.details.fields.quality, path).toMatch(/clean or all/);
+    }
+    const clean = await call(browseRoute.GET, { path: `/api/v1/browse?platform=${plat}&limit=200` });
+    expect(clean.status).toBe(200);
+    expect(clean.body.quality).toBe("clean");
+    expect(clean.body.items.every((i: { quality: { grade: string } }) => i.quality.grade === "clean")).toBe(true);
+    const all = await call(browseRoute.GET, { path: `/api/v1/browse?platform=${plat}&limit=200&quality=all` });
+    const grades = new Map(all.body.items.map((i: { model: { id: number }; quality: { grade: string } }) => [i.model.id, i.quality.grade]));
+    for (const u of uncleanOn(world.platforms[0]!.id)) expect(grades.get(u.modelId)).toBe(u.grade);
+
+    const board = await call(boardRoute.GET, { path: `/api/v1/leaderboards?platform=${plat}&quality=all` });
+    expect(board.status).toBe(200);
+    expect(board.body.notRanked.length).toBe(uncleanOn(world.platforms[0]!.id).length);
+    expect(board.body.fastest.some((f: { id: number }) => uncleanIds().has(f.id))).toBe(false);
+
+    const meas = await call(measurementsRoute.GET, { path: `/api/v1/measurements?platform=${plat}&limit=200` });
+    expect(meas.status).toBe(200);
+    expect(meas.body.items.length).toBe(rowsOn(world.platforms[0]!.id, visible([])).length);
+    expect(meas.body.items.every((i: { quality: { grade: string } }) => i.quality.grade === "clean")).toBe(true);
+    const measAll = await call(measurementsRoute.GET, { path: `/api/v1/measurements?platform=${plat}&limit=200&quality=all` });
+    const mg = new Map(measAll.body.items.map((i: { model: { id: number }; quality: { grade: string } }) => [i.model.id, i.quality.grade]));
+    for (const u of uncleanOn(world.platforms[0]!.id)) expect(mg.get(u.modelId)).toBe(u.grade);
   });
 });

@@ -2,7 +2,10 @@
  * A small, fully known portal dataset written through lib/db functions (insertModel, recordMeasurement,
  * predictor rows): two platforms of its own (unique slugs, so tests sharing a database don't mix), public
  * models of several families with FLOPs/params spread, a few private models of one team, batch-8 results,
- * older runs (history), per-operator profiles, and one predictor version with predictions. Used by the
+ * older runs (history), per-operator profiles, and one predictor version with predictions. Every result is
+ * clean (protocol v2 figures); with `unclean: true` the world also holds models whose only results are
+ * estimated / contended / legacy (`uncleanRows`: the fastest and largest, so ranking them would show) and
+ * one pair with a newer contended run after its clean one (`contendedAfterClean`). Used by the
  * DB tests (which compare every portal answer to a brute-force computation over `rows`) and the browser
  * tests (which seed the e2e database with it).
  */
@@ -13,6 +16,7 @@ import { recordMeasurement } from "@/lib/db/measurements";
 import { upsertPlatform, upsertFamilies } from "@/lib/db/platforms";
 import { predictions, predictorVersions, type Model, type Platform } from "@/lib/db/schema";
 import { ALL_FAMILIES, FAMILY_LABELS } from "@/lib/onnx/families";
+import type { Grade } from "@/lib/quality";
 import { analyze } from "@/lib/onnx";
 import { generate } from "@/lib/zoo";
 
@@ -40,11 +44,36 @@ export interface PortalWorld {
   predictor: { id: number; name: string };
   /** predicted value per `${modelId}|${platformId}|${batch}` */
   predicted: Map<string, number>;
+  /** with `unclean`: kept rows whose measurement is not clean (public models of their own, both platforms, batch 1) */
+  uncleanRows: (WorldRow & { grade: Grade })[];
+  /** with `unclean`: a clean pair of `rows` that also has a newer contended run (the kept row stays the clean one) */
+  contendedAfterClean: { modelId: number; platformId: number; batch: number; contendedMs: number } | null;
+}
+
+/** Quality columns of a measurement (recordMeasurement's input): clean protocol v2 figures, or another grade. */
+export function qualityColumns(grade: Grade, runs: number, medianMs: number) {
+  if (grade === "legacy") return { protocol: 1, grade, labelKind: "wall-v1" as const };
+  const labelKind = grade === "clean" ? "wall-clean" : grade === "estimated" ? "cpu-estimate" : "wall-contended";
+  return {
+    protocol: 2,
+    grade,
+    labelKind: labelKind as "wall-clean" | "cpu-estimate" | "wall-contended",
+    cleanRuns: grade === "clean" ? runs : Math.floor(runs / 10),
+    ciRel: grade === "clean" ? 0.004 : 0.08,
+    wallCpuRatio: grade === "clean" ? 1.02 : 1.8,
+    interferenceShare: grade === "clean" ? 0.003 : 0.41,
+    runqShare: grade === "clean" ? 0.001 : 0.3,
+    waitMs: grade === "clean" ? 0 : 30_000,
+    cpuMedianMs: medianMs / (grade === "clean" ? 1.02 : 1.8),
+  };
 }
 
 const FAMILIES = ["resnet", "mobilenetv2", "vit", "vgg"] as const;
 
-export async function makePortalWorld(db: Db, o: { teamId: number; models?: number; tag?: string }): Promise<PortalWorld> {
+export async function makePortalWorld(
+  db: Db,
+  o: { teamId: number; models?: number; tag?: string; unclean?: boolean },
+): Promise<PortalWorld> {
   const tag = o.tag ?? randomBytes(3).toString("hex");
   await upsertFamilies(db, ALL_FAMILIES.map((name) => ({ name, label: FAMILY_LABELS[name] })));
   const platforms: Platform[] = [];
@@ -116,6 +145,7 @@ export async function makePortalWorld(db: Db, o: { teamId: number; models?: numb
             env: { cpuModel: "Test CPU", cores: 2 },
             profile: null,
             measuredAt: new Date(now - (runs.length - k) * 3600_000 - i * 1000),
+            ...qualityColumns("clean", 50, v),
           });
         }
         rows.push({
@@ -185,6 +215,7 @@ export async function makePortalWorld(db: Db, o: { teamId: number; models?: numb
     warmups: 5,
     deviceSeconds: 4,
     env: { cpuModel: "Test CPU", cores: 2 },
+    ...qualityColumns("clean", 80, 1.5),
     profile: {
       runs: 3,
       kernels: computeNodes.map((nd, k) => ({
@@ -211,6 +242,80 @@ export async function makePortalWorld(db: Db, o: { teamId: number; models?: numb
     source: "zoo",
   });
 
+  const uncleanRows: PortalWorld["uncleanRows"] = [];
+  let contendedAfterClean: PortalWorld["contendedAfterClean"] = null;
+  if (o.unclean) {
+    const record = (modelId: number, platformId: number, batch: number, v: number, grade: Grade, at: Date) =>
+      recordMeasurement(db, {
+        modelId,
+        platformId,
+        batch,
+        runtimeVersion: "1.30.0",
+        medianMs: v,
+        meanMs: v,
+        minMs: v * 0.9,
+        maxMs: v * 2,
+        p90Ms: v * 1.5,
+        p99Ms: v * 1.9,
+        stdMs: v * 0.2,
+        cv: 0.2,
+        runs: 30,
+        warmups: 5,
+        deviceSeconds: 3,
+        env: { cpuModel: "Test CPU", cores: 2 },
+        profile: null,
+        measuredAt: at,
+        ...qualityColumns(grade, 30, v),
+      });
+    const grades: Grade[] = ["estimated", "contended", "legacy"];
+    for (let k = 0; k < 6; k++) {
+      const family = FAMILIES[k % FAMILIES.length]!;
+      const flops = 1e12 + k;
+      const m = await insertModel(db, {
+        hash: randomBytes(32).toString("hex"),
+        name: `${tag}-noisy-${family}-${k}`,
+        family,
+        familyConfidence: 0.9,
+        batch: 1,
+        inputShapes: { input: [1, 3, 224, 224] },
+        opset: 13,
+        flops,
+        macs: flops / 2,
+        params: 1e6 + k,
+        memoryAccess: 4e6,
+        activationMemory: 1e6,
+        nodeCount: 20,
+        opHistogram: { Conv: 10, Relu: 9 },
+        ownerTeamId: null,
+        visibility: "public",
+        source: "zoo",
+      });
+      for (const p of platforms) {
+        // faster than every clean row and with the most FLOPs: ranked, they would top every board
+        const v = 1e-4 * (k + 1);
+        const grade = grades[k % grades.length]!;
+        await record(m.id, p.id, 1, v, grade, new Date(now - k * 1000));
+        uncleanRows.push({
+          modelId: m.id,
+          name: m.name,
+          family,
+          flops,
+          params: m.params,
+          platformId: p.id,
+          batch: 1,
+          medianMs: v,
+          visibility: "public",
+          ownerTeamId: null,
+          source: "zoo",
+          grade,
+        });
+      }
+    }
+    const pair = rows.find((r) => r.visibility === "public" && r.platformId === platforms[0]!.id && r.batch === 1 && r.modelId !== zooModel.id)!;
+    contendedAfterClean = { modelId: pair.modelId, platformId: pair.platformId, batch: 1, contendedMs: pair.medianMs * 3 };
+    await record(pair.modelId, pair.platformId, 1, pair.medianMs * 3, "contended", new Date(now + 60_000));
+  }
+
   // one predictor version with predictions for every public result on the first platform
   const [res] = await db.insert(predictorVersions).values({
     name: `portal-test-gnn-${tag}`,
@@ -221,7 +326,7 @@ export async function makePortalWorld(db: Db, o: { teamId: number; models?: numb
     status: "promoted",
   });
   const predicted = new Map<string, number>();
-  const values = rows
+  const values = [...rows, ...uncleanRows]
     .filter((r) => r.batch === 1)
     .map((r, k) => {
       const v = r.medianMs * (1 + (((k * 13) % 9) - 4) / 100); // −4% … +4%, and one family off by 25%
@@ -237,5 +342,15 @@ export async function makePortalWorld(db: Db, o: { teamId: number; models?: numb
       };
     });
   await db.insert(predictions).values(values);
-  return { tag, platforms, models, rows, zooModel, predictor: { id: res.insertId, name: `portal-test-gnn-${tag}` }, predicted };
+  return {
+    tag,
+    platforms,
+    models,
+    rows,
+    zooModel,
+    predictor: { id: res.insertId, name: `portal-test-gnn-${tag}` },
+    predicted,
+    uncleanRows,
+    contendedAfterClean,
+  };
 }
