@@ -1,34 +1,30 @@
 /**
- * npm run data:report — regenerates the measured part of docs/data-release.md from the database (the
- * text between the `<!-- generated:begin -->` / `<!-- generated:end -->` markers; the rest of the file is
- * hand-written). Counts per family × platform, latency range per family, device time, busy / noisy flags,
- * repeatability (models with two or more runs: |Δ| / latency between the two newest runs), classic
- * networks, failures.
+ * npm run data:report -- [--dir data/release-v2]
+ * Regenerates the measured part of docs/data-release.md from the data release (run `npm run data:export`
+ * first): the text between the `<!-- generated:begin -->` / `<!-- generated:end -->` markers; the rest of
+ * the file is hand-written. Per hardware identity what is there (platforms, measurements by grade), models
+ * per family with a clean result, the quality figures of the protocol v2 rows, repeatability per platform
+ * from re-measured samples (the two newest clean measurements of a model × platform × batch: |Δ| / latency;
+ * and the same for the legacy rows of release v1), what became of release v1, classic networks. Needs no
+ * database: the release holds every measurement.
  */
 import fs from "node:fs";
 import path from "node:path";
-import { createDb } from "@/lib/db/client";
-import { resolveServer } from "@/lib/db/server";
-import { releaseMeasurements, releaseModels } from "@/lib/db/release";
-import { failedJobSummary } from "@/lib/db/campaign";
+import { parseArgsOrExit } from "@/lib/args";
+import { DEFAULT_RELEASE_DIR, readRelease, type ReleaseMeasurement } from "@/lib/services/release";
+import { GRADES, type Grade } from "@/lib/quality";
 import { ZOO_FAMILIES } from "@/lib/zoo";
-import { checkEnvOrExit } from "@/lib/env";
 
-checkEnvOrExit("data:report");
-
+const { values } = parseArgsOrExit("data:report", { options: { dir: { type: "string" } } });
+const dir = values.dir ? path.resolve(values.dir) : DEFAULT_RELEASE_DIR;
 const ROOT = path.resolve(import.meta.dirname, "..");
 const DOC = path.join(ROOT, "docs/data-release.md");
-const MANIFEST = path.join(ROOT, "data/release-v1/MANIFEST.json");
 const BEGIN = "<!-- generated:begin -->";
 const END = "<!-- generated:end -->";
 
-const server = await resolveServer({ log: () => {} });
-const h = createDb(server.url, { connectionLimit: 2 });
-const [modelRows, meas, failures] = await Promise.all([releaseModels(h.db), releaseMeasurements(h.db), failedJobSummary(h.db)]);
-await h.close();
-await server.stop();
-
-const byHash = new Map(modelRows.map((m) => [m.hash, m]));
+const r = readRelease(dir);
+const { manifest } = r;
+const byHash = new Map(r.models.map((m) => [m.hash, m]));
 const q = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   if (!s.length) return NaN;
@@ -37,166 +33,217 @@ const q = (xs: number[], p: number) => {
   return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (pos - lo);
 };
 const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms >= 1 ? ms.toFixed(2) : ms.toFixed(3));
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-/** a platform slug without the architecture prefix: "epyc-2c ort-cpu-1.30/fp32/t1" (two CPUs must stay apart) */
-const short = (slug: string) => { const [hw, ...rest] = slug.split("/"); return `${hw!.replace(/^(x86|arm)-/, "")} ${rest.join("/")}`; };
+const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : "–");
+const day = (iso: string) => iso.slice(0, 16).replace("T", " ");
+const hwOf = (slug: string) => slug.split("/")[0]!;
+const rest = (slug: string) => slug.split("/").slice(1).join("/");
+const familyOf = (m: ReleaseMeasurement) => byHash.get(m.model)?.family ?? "other";
+const isCorpus = (m: ReleaseMeasurement) => byHash.get(m.model)?.storageKey?.startsWith("corpus:") ?? false;
+const count = <T>(xs: T[], f: (x: T) => boolean) => xs.reduce((a, x) => a + (f(x) ? 1 : 0), 0);
 
-// newest run per (model, platform, batch), and all runs for repeatability
-type Run = (typeof meas)[number];
-const pairs = new Map<string, Run[]>();
-for (const m of meas) {
-  const k = `${m.hash}|${m.slug}|${m.batch}`;
+// runs per model × platform × batch, in time order
+const pairs = new Map<string, ReleaseMeasurement[]>();
+for (const m of [...r.measurements].sort((a, b) => a.measuredAt.localeCompare(b.measuredAt))) {
+  const k = `${m.model}|${m.platform}|${m.batch}`;
   (pairs.get(k) ?? pairs.set(k, []).get(k)!).push(m);
 }
-const latest = [...pairs.values()].map((runs) => runs[runs.length - 1]!);
-const slugs = [...new Set(meas.map((m) => m.slug))].sort((a, b) => {
-  const rank = (s: string) =>
-    s.endsWith("/fp32/t1") && s.includes("ort-cpu") ? 0 : s.includes("ort-cpu") && s.includes("/fp32/") ? 1 : s.includes("wasm") ? 2 : 3;
-  return rank(a) - rank(b) || a.localeCompare(b);
-});
-const columns: { slug: string; batch: number; target: number }[] = [];
-for (const s of slugs)
-  for (const b of [...new Set(latest.filter((m) => m.slug === s).map((m) => m.batch))].sort((x, y) => x - y)) {
-    columns.push({ slug: s, batch: b, target: b === 1 ? (s.endsWith("/fp32/t1") && s.includes("ort-cpu") ? 150 : 100) : 19 });
-  }
-const familyOf = (m: Run) => byHash.get(m.hash)?.family ?? "other";
-const isCorpus = (m: Run) => byHash.get(m.hash)?.storageKey?.startsWith("corpus:") ?? false;
-const zooLatest = latest.filter((m) => !isCorpus(m));
+/** the kept result of a pair: its newest clean measurement, else its newest (as latest_measurements keeps it) */
+const kept = [...pairs.values()].map((runs) => [...runs].reverse().find((m) => m.quality.grade === "clean") ?? runs[runs.length - 1]!);
+const identities = [...new Set(r.platforms.map((p) => p.hardware))].sort(
+  (a, b) =>
+    count(r.measurements, (m) => hwOf(m.platform) === b && m.quality.grade !== "legacy") -
+      count(r.measurements, (m) => hwOf(m.platform) === a && m.quality.grade !== "legacy") || a.localeCompare(b),
+);
+const rank = (s: string) =>
+  s.includes("ort-cpu") && s.endsWith("/fp32/t1") ? 0 : s.includes("ort-cpu") && s.includes("/fp32/") ? 1 : s.includes("wasm") ? 2 : 3;
+const slugsOf = (hw: string) =>
+  r.platforms
+    .filter((p) => p.hardware === hw)
+    .map((p) => p.slug)
+    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 
 const out: string[] = [];
 const line = (s = "") => out.push(s);
-const times = meas.map((m) => m.measuredAt.getTime());
-const deviceSeconds = meas.reduce((a, m) => a + (m.deviceSeconds ?? 0), 0);
-const manifest = fs.existsSync(MANIFEST)
-  ? (JSON.parse(fs.readFileSync(MANIFEST, "utf8")) as { files: Record<string, { bytes: number }>; counts: Record<string, number> })
-  : null;
-line(`_Generated by \`npm run data:report\` on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC from the database._`);
+const bytes = Object.values(manifest.files).reduce((a, f) => a + f.bytes, 0);
+const gradesText = (o: Partial<Record<Grade, number>>) =>
+  GRADES.filter((g) => o[g])
+    .map((g) => `${o[g]} ${g}`)
+    .join(", ") || "none";
+line(
+  `_Generated by \`npm run data:report\` on ${day(new Date().toISOString())} UTC from ${path.relative(ROOT, dir) || dir} (format ${manifest.version})._`,
+);
 line();
 line("### Summary");
 line();
 line(
-  `- ${modelRows.length} public models with a zoo spec or corpus path in the database (${zooLatest.length ? new Set(zooLatest.map((m) => m.hash)).size : 0} ` +
-    `zoo models and ${new Set(latest.filter(isCorpus).map((m) => m.hash)).size} corpus networks measured), ${meas.length} measurements (${latest.length} model × platform × batch results) on ${slugs.length} platforms.`,
-);
-if (times.length)
-  line(
-    `- Measured ${new Date(Math.min(...times)).toISOString().slice(0, 16).replace("T", " ")} → ` +
-      `${new Date(Math.max(...times)).toISOString().slice(0, 16).replace("T", " ")} UTC; device time ${(deviceSeconds / 60).toFixed(1)} min (conversion + warm-up + timed runs + profile, summed over measurements).`,
-  );
-if (manifest) {
-  const bytes = Object.values(manifest.files).reduce((a, f) => a + f.bytes, 0);
-  line(
-    `- Last exported release (data/release-v1): ${manifest.counts.models} models, ${manifest.counts.measurements} measurements, ${(bytes / 1e6).toFixed(2)} MB (${Object.entries(
-      manifest.files,
-    )
-      .map(([n, f]) => `${n} ${(f.bytes / 1e3).toFixed(0)} kB`)
-      .join(", ")}).`,
-  );
-}
-line();
-line("### Models per family × platform (newest result per model; target in the header)");
-line();
-line(`| family | ${columns.map((c) => `${short(c.slug)} b${c.batch} (≥${c.target})`).join(" | ")} |`);
-line(`|---|${columns.map(() => "---:").join("|")}|`);
-const count = (fam: string, c: (typeof columns)[number]) =>
-  zooLatest.filter((m) => m.slug === c.slug && m.batch === c.batch && familyOf(m) === fam).length;
-for (const fam of ZOO_FAMILIES) line(`| ${fam} | ${columns.map((c) => String(count(fam, c))).join(" | ")} |`);
-line(
-  `| **total** | ${columns.map((c) => `**${zooLatest.filter((m) => m.slug === c.slug && m.batch === c.batch).length}**`).join(" | ")} |`,
+  `- ${manifest.counts.models} models (${manifest.counts.zooModels} zoo specs, ${manifest.counts.corpusModels} classic networks), ` +
+    `${manifest.counts.measurements} measurements (${gradesText(manifest.counts.byGrade ?? {})}) on ${manifest.counts.platforms} platforms of ` +
+    `${identities.length} hardware identities; ${(bytes / 1e6).toFixed(2)} MB in ${Object.keys(manifest.files).length} files (largest ` +
+    `${(Math.max(...Object.values(manifest.files).map((f) => f.bytes)) / 1e6).toFixed(2)} MB).`,
 );
 line(
-  `| families at target | ${columns.map((c) => `${ZOO_FAMILIES.filter((f) => count(f, c) >= c.target).length}/${ZOO_FAMILIES.length}`).join(" | ")} |`,
+  `- **Clean** (the labels): ${manifest.clean?.measurements ?? 0} measurements, ${manifest.clean?.results ?? 0} model × platform × batch ` +
+    `results, ${manifest.clean?.models ?? 0} models.`,
 );
-line();
-line("### Latency per family (median ms of the newest run: min / median / max)");
-line();
-const b1 = columns.filter((c) => c.batch === 1);
-line(`| family | ${b1.map((c) => short(c.slug)).join(" | ")} |`);
-line(`|---|${b1.map(() => "---").join("|")}|`);
-for (const fam of ZOO_FAMILIES) {
-  line(`| ${fam} | ${b1.map((c) => {
-    const xs = zooLatest.filter((m) => m.slug === c.slug && m.batch === 1 && familyOf(m) === fam).map((m) => m.medianMs);
-    return xs.length ? `${fmt(Math.min(...xs))} / ${fmt(q(xs, 0.5))} / ${fmt(Math.max(...xs))}` : "–";
-  }).join(" | ")} |`);
-}
-line();
-line("### Device time and device state");
-line();
-line("| platform | measurements | device time (min) | busy device¹ | flagged noisy² | re-taken³ | CV median / p90 |");
-line("|---|---:|---:|---:|---:|---:|---|");
-for (const s of slugs) {
-  const ms = meas.filter((m) => m.slug === s);
-  const env = (m: Run) => (m.env ?? {}) as { noisy?: boolean; campaign?: { busy?: boolean; noisyRetakes?: number } };
-  const withFlag = ms.filter((m) => env(m).campaign);
-  const cvs = ms.map((m) => m.cv ?? 0);
+if (manifest.measuredFrom && manifest.measuredTo)
   line(
-    `| ${short(s)} | ${ms.length} | ${(ms.reduce((a, m) => a + (m.deviceSeconds ?? 0), 0) / 60).toFixed(1)} | ` +
-      `${withFlag.length ? pct(withFlag.filter((m) => env(m).campaign!.busy).length / withFlag.length) : "–"} | ${pct(ms.filter((m) => env(m).noisy).length / Math.max(1, ms.length))} | ${withFlag.filter((m) => (env(m).campaign!.noisyRetakes ?? 0) > 0).length} | ${q(cvs, 0.5).toFixed(3)} / ${q(cvs, 0.9).toFixed(3)} |`,
+    `- Measured ${day(manifest.measuredFrom)} → ${day(manifest.measuredTo)} UTC; device time ${(manifest.counts.deviceSeconds / 60).toFixed(1)} min ` +
+      "(conversion + warm-up + timed runs + profile, summed over measurements).",
+  );
+line();
+line("### What each hardware identity has");
+line();
+line("| hardware identity | platforms | protocol | clean | estimated | contended | legacy | results with a clean row | measured |");
+line("|---|---|---|---:|---:|---:|---:|---:|---|");
+for (const hw of identities) {
+  const ms = r.measurements.filter((m) => hwOf(m.platform) === hw);
+  const times = ms.map((m) => m.measuredAt).sort();
+  const protocols = [...new Set(ms.map((m) => m.quality.protocol))]
+    .sort()
+    .map((p) => `v${p}`)
+    .join(", ");
+  line(
+    `| ${hw} | ${slugsOf(hw).map(rest).join(", ")} | ${protocols} | ${GRADES.map((g) => count(ms, (m) => m.quality.grade === g)).join(" | ")} | ` +
+      `${count(kept, (m) => hwOf(m.platform) === hw && m.quality.grade === "clean")} | ${times.length ? `${day(times[0]!).slice(0, 10)} → ${day(times[times.length - 1]!).slice(0, 10)}` : "–"} |`,
   );
 }
 line();
-line(
-  "¹ 1-minute load average above the core count at the start or end of the measurement (env.campaign.busy). ² the CV stayed above " +
-    "the protocol's 10% limit in all its attempts (env.noisy; the calmest attempt is kept). ³ measurements the campaign took again as a whole because they were still noisy (env.campaign.noisyRetakes > 0; on in the campaign's first 20 minutes, then opt-in).",
-);
+
+const v2Slugs = identities.flatMap(slugsOf).filter((s) => r.measurements.some((m) => m.platform === s && m.quality.protocol === 2));
+const columns: { slug: string; batch: number; target: number }[] = [];
+for (const s of v2Slugs)
+  for (const b of [...new Set(kept.filter((m) => m.platform === s).map((m) => m.batch))].sort((x, y) => x - y))
+    columns.push({ slug: s, batch: b, target: b === 1 ? (rank(s) === 0 ? 150 : 100) : 19 });
+line("### Protocol v2: zoo models with a clean result, per family × platform (target in the header)");
 line();
-line("### Repeatability (models measured twice: |Δ| / latency between the two newest runs)");
-line();
-const reps = [...pairs.values()].filter((r) => r.length >= 2);
-if (!reps.length) line("No model has been re-measured yet.");
+if (!columns.length) line("No protocol v2 measurement yet.");
 else {
+  const cleanKept = kept.filter((m) => m.quality.grade === "clean" && !isCorpus(m));
+  const n = (fam: string, c: (typeof columns)[number]) =>
+    count(cleanKept, (m) => m.platform === c.slug && m.batch === c.batch && familyOf(m) === fam);
+  line(`| family | ${columns.map((c) => `${c.slug} b${c.batch} (≥${c.target})`).join(" | ")} |`);
+  line(`|---|${columns.map(() => "---:").join("|")}|`);
+  for (const fam of ZOO_FAMILIES) line(`| ${fam} | ${columns.map((c) => String(n(fam, c))).join(" | ")} |`);
+  line(`| **total** | ${columns.map((c) => `**${ZOO_FAMILIES.reduce((a, f) => a + n(f, c), 0)}**`).join(" | ")} |`);
   line(
-    "| platform | batch | measuring child | models | median \\|Δ\\|/latency | p90 \\|Δ\\|/latency | max | same on min latency: median / p90 |",
+    `| families at target | ${columns.map((c) => `${ZOO_FAMILIES.filter((f) => n(f, c) >= c.target).length}/${ZOO_FAMILIES.length}`).join(" | ")} |`,
   );
-  line("|---|---:|---|---:|---:|---:|---:|---|");
-  const niceOf = (m: Run) => ((m.env ?? {}) as { campaign?: { nice?: number | null } }).campaign?.nice ?? null;
-  const groups = new Map<string, { med: number[]; min: number[] }>();
-  for (const r of reps) {
-    const [a, b] = [r[r.length - 2]!, r[r.length - 1]!];
-    const k = `${a.slug}|${a.batch}|${niceOf(a) !== null && niceOf(b) !== null ? `nice ${niceOf(b)}, both runs` : "default priority"}`;
-    const g = groups.get(k) ?? groups.set(k, { med: [], min: [] }).get(k)!;
-    g.med.push(Math.abs(b.medianMs - a.medianMs) / a.medianMs);
-    g.min.push(Math.abs(b.minMs - a.minMs) / a.minMs);
-  }
-  for (const [k, g] of groups) {
-    const [s, b, how] = k.split("|");
+  line();
+  line("### Protocol v2: quality per platform");
+  line();
+  line(
+    "| platform | measurements | clean | estimated | contended | CI ± median / p90 | wall/CPU median | interference median | waited for quiet (median s) | device time (min) |",
+  );
+  line("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|");
+  for (const s of v2Slugs) {
+    const ms = r.measurements.filter((m) => m.platform === s && m.quality.protocol === 2);
+    const vals = (f: (m: ReleaseMeasurement) => number | null) => ms.map(f).filter((x): x is number => x !== null && Number.isFinite(x));
+    const ci = vals((m) => m.quality.ciRel);
     line(
-      `| ${short(s!)} | ${b} | ${how} | ${g.med.length} | ${pct(q(g.med, 0.5))} | ${pct(q(g.med, 0.9))} | ${pct(Math.max(...g.med))} | ${pct(q(g.min, 0.5))} / ${pct(q(g.min, 0.9))} |`,
+      `| ${s} | ${ms.length} | ${["clean", "estimated", "contended"].map((g) => pct(count(ms, (m) => m.quality.grade === g) / ms.length)).join(" | ")} | ` +
+        `${pct(q(ci, 0.5))} / ${pct(q(ci, 0.9))} | ${q(
+          vals((m) => m.quality.wallCpuRatio),
+          0.5,
+        ).toFixed(3)} | ${pct(
+          q(
+            vals((m) => m.quality.interferenceShare),
+            0.5,
+          ),
+        )} | ` +
+        `${(
+          q(
+            vals((m) => m.quality.waitMs),
+            0.5,
+          ) / 1000
+        ).toFixed(1)} | ${(ms.reduce((a, m) => a + (m.deviceSeconds ?? 0), 0) / 60).toFixed(1)} |`,
     );
   }
   line();
   line(
-    "Δ between the two newest runs of the same model (re-measured with `npm run campaign -- --repeat N`), relative to the older run; the runs were minutes to an hour apart.",
+    "CI: half-width of the label's 95% confidence interval relative to the label; wall/CPU: median wall time over median CPU time of the " +
+      "measuring thread(s); interference: host CPU time outside the measuring process over wall × cores, all timed windows.",
   );
+}
+line();
+
+/** |Δ| / latency between the two newest runs of each pair that has two runs of the selected kind */
+function repeatability(select: (m: ReleaseMeasurement) => boolean) {
+  const groups = new Map<string, { med: number[]; min: number[] }>();
+  for (const runs of pairs.values()) {
+    const sel = runs.filter(select);
+    if (sel.length < 2) continue;
+    const [a, b] = [sel[sel.length - 2]!, sel[sel.length - 1]!];
+    const k = `${a.platform}|${a.batch}`;
+    const g = groups.get(k) ?? groups.set(k, { med: [], min: [] }).get(k)!;
+    g.med.push(Math.abs(b.stats.medianMs - a.stats.medianMs) / a.stats.medianMs);
+    g.min.push(Math.abs(b.stats.minMs - a.stats.minMs) / a.stats.minMs);
+  }
+  return [...groups].sort(([x], [y]) => rank(x) - rank(y) || x.localeCompare(y));
+}
+const repTable = (rows: ReturnType<typeof repeatability>) => {
+  line("| platform | batch | models | median \\|Δ\\|/latency | p90 \\|Δ\\|/latency | max | on min latency: median / p90 |");
+  line("|---|---:|---:|---:|---:|---:|---|");
+  for (const [k, g] of rows) {
+    const [s, b] = k.split("|");
+    line(
+      `| ${s} | ${b} | ${g.med.length} | ${pct(q(g.med, 0.5))} | ${pct(q(g.med, 0.9))} | ${pct(Math.max(...g.med))} | ${pct(q(g.min, 0.5))} / ${pct(q(g.min, 0.9))} |`,
+    );
+  }
+};
+line("### Repeatability: re-measured clean samples (protocol v2)");
+line();
+const v2Rep = repeatability((m) => m.quality.grade === "clean");
+if (!v2Rep.length) line("No model has two clean measurements on one platform yet (`npm run campaign -- --repeat N` re-measures).");
+else {
+  repTable(v2Rep);
+  line();
+  line(
+    "The two newest clean measurements of the same model, platform and batch (`npm run campaign -- --repeat N`), Δ relative to the older one.",
+  );
+}
+line();
+line("### What became of release v1");
+line();
+const legacy = r.measurements.filter((m) => m.quality.grade === "legacy");
+const v1Rep = repeatability((m) => m.quality.grade === "legacy");
+if (!legacy.length) line("The release holds no protocol v1 row.");
+else {
+  const legacyIds = [...new Set(legacy.map((m) => hwOf(m.platform)))].sort();
+  const formers = [
+    ...new Set(legacy.map((m) => `${String((m.env ?? {}).formerPlatform ?? m.platform).split("/")[0]} → ${hwOf(m.platform)}`)),
+  ].sort();
+  const meds = v1Rep.map(([k, g]) => ({ k, med: q(g.med, 0.5) }));
+  const t1 = meds.filter((x) => rank(x.k.split("|")[0]!) === 0).map((x) => x.med);
+  const span = (xs: number[]) => (Math.min(...xs) === Math.max(...xs) ? pct(xs[0]!) : `${pct(Math.min(...xs))}–${pct(Math.max(...xs))}`);
+  line(
+    `Kept as **history**: ${legacy.length} protocol v1 measurements on ${legacyIds.join(" and ")} (${formers.join(", ")}: the identity each row's ` +
+      "recorded host gives, lib/measure/host.ts hardwareSlugOfRecord), graded **legacy** (label kind wall-v1), without their per-kernel " +
+      "profiles. They document CPUs this release has no other data of, so they stay; but they are never labels — browse, leaderboards, " +
+      "compare, query answers and the predictors' training sets read clean rows unless asked for all. Their labels are untrustworthy: " +
+      "protocol v1 recorded no interference, most were measured beside other work, and re-measured v1 rows differ by " +
+      (meds.length
+        ? `a median ${span(meds.map((x) => x.med))} |Δ|/latency depending on the platform${t1.length ? ` (${span(t1)} on ORT CPU fp32/t1, the predictors' main platform)` : ""}:`
+        : "an amount never measured:"),
+  );
+  line();
+  repTable(v1Rep);
 }
 line();
 line("### Classic networks (../shared/onnx/networks)");
 line();
-const corpusLatest = latest.filter(isCorpus);
-const corpusFailed = failures.filter((f) => f.storageKey?.startsWith("corpus:"));
-if (!corpusLatest.length && !corpusFailed.length) line("Not measured yet.");
+const corpus = kept
+  .filter(isCorpus)
+  .sort(
+    (a, b) =>
+      (byHash.get(a.model)!.storageKey ?? "").localeCompare(byHash.get(b.model)!.storageKey ?? "") || a.platform.localeCompare(b.platform),
+  );
+if (!corpus.length) line("Not measured yet.");
 else {
-  line("| network | platform | batch | median ms |");
-  line("|---|---|---:|---:|");
-  for (const m of corpusLatest.sort((a, b) => (byHash.get(a.hash)!.storageKey ?? "").localeCompare(byHash.get(b.hash)!.storageKey ?? ""))) {
-    line(`| ${byHash.get(m.hash)!.storageKey!.replace("corpus:networks/", "")} | ${short(m.slug)} | ${m.batch} | ${fmt(m.medianMs)} |`);
-  }
-  for (const f of corpusFailed)
+  line("| network | platform | batch | grade | median ms |");
+  line("|---|---|---:|---|---:|");
+  for (const m of corpus)
     line(
-      `| ${f.storageKey!.replace("corpus:networks/", "")} | ${short(f.slug)} | ${f.batch} | failed: ${f.code} — ${(f.example ?? "").split("\n")[0]!.slice(0, 120).replace(/\|/g, "/")} |`,
-    );
-}
-line();
-line("### Failed measurements (zoo models)");
-line();
-const zooFailed = failures.filter((f) => !f.storageKey?.startsWith("corpus:"));
-if (!zooFailed.length) line("None.");
-else {
-  line("| platform | batch | family | code | jobs | example |");
-  line("|---|---:|---|---|---:|---|");
-  for (const f of zooFailed)
-    line(
-      `| ${short(f.slug)} | ${f.batch} | ${f.family} | ${f.code} | ${f.n} | ${(f.example ?? "").split("\n")[0]!.slice(0, 140).replace(/\|/g, "/")} |`,
+      `| ${byHash.get(m.model)!.storageKey!.replace("corpus:networks/", "")} | ${m.platform} | ${m.batch} | ${m.quality.grade} | ${fmt(m.stats.medianMs)} |`,
     );
 }
 
@@ -207,4 +254,6 @@ const a = doc.indexOf(BEGIN),
 const next =
   a >= 0 && b > a ? `${doc.slice(0, a + BEGIN.length)}\n${generated}\n${doc.slice(b)}` : `${doc}\n${BEGIN}\n${generated}\n${END}\n`;
 fs.writeFileSync(DOC, next);
-console.log(`docs/data-release.md: ${meas.length} measurements, ${latest.length} results, ${reps.length} repeated`);
+console.log(
+  `docs/data-release.md: ${manifest.counts.measurements} measurements, ${kept.length} results, ${v2Rep.reduce((s, [, g]) => s + g.med.length, 0)} clean pairs re-measured`,
+);

@@ -4,7 +4,7 @@
  * release at DIR re-identified from the host it recorded (x86-epyc-2c → x86-zen4-avx512-2c, x86-xeon-2c →
  * x86-sapphirerapids-amx-2c), graded legacy (protocol 1, label kind wall-v1), without its per-kernel
  * profile, merged into the release at --to. Deterministic and idempotent; needs no database. Release v1
- * lives in git history:  git archive 0e2b3ec data/release-v1 | tar -x -C /tmp  → --from /tmp/data/release-v1
+ * lives in git history:  git archive c4c0cfa data/release-v1 | tar -x -C /tmp  → --from /tmp/data/release-v1
  */
 import path from "node:path";
 import { parseArgsOrExit } from "@/lib/args";
