@@ -75,6 +75,29 @@ export async function rebuildLatest(
 }
 
 /**
+ * Rebuilds every latest_measurements row of a platform from its stored measurements (per pair the newest
+ * clean one, else the newest; the count of all): for data migrations that move measurements between
+ * platforms (lib/db/reidentify.ts). Run it inside a transaction: the rows are deleted, then inserted again.
+ */
+export async function rebuildLatestOfPlatform(db: DbOrTx, { platformId }: { platformId: number }): Promise<void> {
+  await db.delete(latestMeasurements).where(eq(latestMeasurements.platformId, platformId));
+  await db.execute(sql`
+    INSERT INTO latest_measurements
+      (model_id, platform_id, batch, measurement_id, median_ms, grade, measurement_count,
+       family, flops, params, visibility, owner_team_id, source, measured_at)
+    SELECT k.model_id, k.platform_id, k.batch, k.id, k.median_ms, k.grade, k.n,
+           md.family, md.flops, md.params, md.visibility, md.owner_team_id, md.source, k.measured_at
+      FROM (SELECT m.id, m.model_id, m.platform_id, m.batch, m.median_ms, m.grade, m.measured_at,
+                   ROW_NUMBER() OVER (PARTITION BY m.model_id, m.batch
+                                      ORDER BY m.grade = 'clean' DESC, m.measured_at DESC, m.id DESC) AS rn,
+                   COUNT(*) OVER (PARTITION BY m.model_id, m.batch) AS n
+              FROM measurements m
+             WHERE m.platform_id = ${platformId}) k
+      JOIN models md ON md.id = k.model_id
+     WHERE k.rn = 1`);
+}
+
+/**
  * Protocol v2 measurements of a pair graded estimated or contended since its newest clean one (all of
  * them when it has none): how many retakes a pair has had without a clean result.
  */
