@@ -13,6 +13,7 @@ import { Table } from "@/components/ui/table";
 import { fmtBytes, fmtCount, fmtMs } from "@/components/latency/format";
 import { HistoryChart } from "./charts";
 import { CopyButton } from "./copy-button";
+import { GradeBadge, QualityCell, qualityFigures } from "./quality";
 import { GraphView } from "./graph-view";
 
 const shape = (s: (number | string)[]) => s.join("×");
@@ -109,7 +110,10 @@ export function ModelView({ data }: { data: ModelPageData }) {
 
       <Card
         title="Measured latency"
-        description="Newest measurement per platform and batch size (statistics over its timed runs); every stored measurement is kept (history below)."
+        description={
+          "Per platform and batch size, the newest clean measurement (else the newest, marked with its grade): statistics over its timed runs " +
+          "and its quality — clean runs / all runs, ±CI, wall/CPU time, interference. Every stored measurement is kept (below)."
+        }
       >
         {data.results.length === 0 ? (
           <p className="text-sm text-slate-500" data-testid="no-measurements">
@@ -126,7 +130,7 @@ export function ModelView({ data }: { data: ModelPageData }) {
                 data-testid="measurements-table"
                 rows={data.results}
                 rowKey={(r) => `${r.platform}-${r.batch}`}
-                rowProps={(r) => ({ "data-testid": `measured-${r.platform}-${r.batch}` })}
+                rowProps={(r) => ({ "data-testid": `measured-${r.platform}-${r.batch}`, "data-grade": r.quality.grade })}
                 columns={[
                   { header: "Platform", className: "font-mono text-xs", title: (r) => r.platformName, cell: (r) => r.platform },
                   { header: "Batch", align: "right", className: "tabular-nums", cell: (r) => r.batch },
@@ -135,6 +139,12 @@ export function ModelView({ data }: { data: ModelPageData }) {
                     align: "right",
                     className: "font-semibold tabular-nums",
                     cell: (r) => `${fmtMs(r.stats.medianMs)} ms`,
+                  },
+                  {
+                    header: "Quality",
+                    headerTitle: "Grade, clean runs / all runs, confidence interval, wall/CPU ratio, interference share",
+                    cellProps: () => ({ "data-testid": "measurement-quality" }),
+                    cell: (r) => <QualityCell quality={r.quality} />,
                   },
                   { header: "Mean", align: "right", className: "tabular-nums", cell: (r) => fmtMs(r.stats.meanMs) },
                   { header: "Min", align: "right", className: "tabular-nums", cell: (r) => fmtMs(r.stats.minMs) },
@@ -171,6 +181,32 @@ export function ModelView({ data }: { data: ModelPageData }) {
                 ]}
               />
             </div>
+            <details className="text-sm" data-testid="every-measurement">
+              <summary className="cursor-pointer text-slate-700">
+                Every measurement ({data.results.reduce((n, r) => n + r.history.length, 0)}), with its grade
+              </summary>
+              <Table
+                className="mt-2"
+                data-testid="history-table"
+                density="tight"
+                size="xs"
+                headClassName="text-slate-500"
+                rows={data.results.flatMap((r) =>
+                  r.history.map((h) => ({ ...h, platform: r.platform, batch: r.batch, shown: h.measurementId === r.measurementId })),
+                )}
+                rowKey={(h) => h.measurementId}
+                rowProps={(h) => ({ "data-testid": "history-row", "data-grade": h.quality.grade })}
+                columns={[
+                  { header: "Platform", className: "font-mono", cell: (h) => h.platform },
+                  { header: "Batch", align: "right", className: "tabular-nums", cell: (h) => h.batch },
+                  { header: "Measured", className: "tabular-nums", cell: (h) => h.measuredAt.slice(0, 16).replace("T", " ") },
+                  { header: "Median", align: "right", className: "tabular-nums", cell: (h) => `${fmtMs(h.medianMs)} ms` },
+                  { header: "Grade", cell: (h) => <GradeBadge grade={h.quality.grade} /> },
+                  { header: "Quality", className: "text-slate-500", cell: (h) => qualityFigures(h.quality) },
+                  { header: "", className: "text-slate-500", cell: (h) => (h.shown ? "shown above" : "") },
+                ]}
+              />
+            </details>
             {history.some((h) => h.points.length > 1) && <HistoryChart series={history} />}
             <OpShares results={data.results} />
           </div>

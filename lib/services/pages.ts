@@ -16,6 +16,7 @@ import { monthOf } from "@/lib/db/util";
 import { currentPrincipal, principalFromRequest } from "@/lib/auth/session";
 import type { Principal } from "@/lib/auth/principal";
 import type { BrowseParams, BrowseResponse } from "@/lib/api/schemas/portal";
+import type { QualityFilter } from "@/lib/quality";
 import { claimSiteAdmin } from "./admin-setup";
 import { callerTeamIds } from "./caller";
 import { listJobsForCaller } from "./jobs";
@@ -146,13 +147,13 @@ export async function browseForCaller(me: Principal, params: BrowseParams): Prom
   return browse(db, await callerTeamIds(db, me), params);
 }
 
-/** /compare: public models side by side. */
-export function compareModelsPublic(modelIds: number[]) {
-  return compareModels(getDb(), [], modelIds);
+/** /compare: public models side by side (clean labels unless quality "all"). */
+export function compareModelsPublic(modelIds: number[], quality: QualityFilter = "clean") {
+  return compareModels(getDb(), [], modelIds, { quality });
 }
 
-/** /compare: two platforms on the public models measured on both. */
-export function comparePlatformsPublic(q: { a: string; b: string; batch?: number }) {
+/** /compare: two platforms on the public models measured on both (clean labels unless quality "all"). */
+export function comparePlatformsPublic(q: { a: string; b: string; batch?: number; quality?: QualityFilter }) {
   return comparePlatforms(getDb(), [], q);
 }
 

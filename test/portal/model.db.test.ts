@@ -1,6 +1,8 @@
 /**
  * Model page data, predicted-vs-measured comparison and side-by-side views against the known dataset of
- * portal-world.ts, plus the /api/v1/models/{id}/overview handler (private models stay private).
+ * portal-world.ts, plus the /api/v1/models/{id}/overview handler (private models stay private), and
+ * measurement quality on each (the model page shows every measurement with its grade; comparisons read
+ * clean labels unless quality "all", and judge accuracy and the fastest on clean labels only).
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import * as overviewRoute from "@/app/api/v1/models/[modelId]/overview/route";
@@ -16,7 +18,7 @@ let member: Awaited<ReturnType<typeof makeUser>>;
 beforeAll(async () => {
   member = await makeUser("portal-model");
   teamId = (await insertTeamWithOwner(db(), { name: "Model lab", ownerId: member.id })).id;
-  world = await makePortalWorld(db(), { teamId, models: 24 });
+  world = await makePortalWorld(db(), { teamId, models: 24, unclean: true });
 }, 120_000);
 
 describe("model page", () => {
@@ -114,5 +116,73 @@ describe("compare", () => {
       );
     expect(p.geoMeanRatio!).toBeCloseTo(Math.exp(ratios.reduce((x, y) => x + y, 0) / ratios.length), 9);
     expect(p.geoMeanRatio!).toBeLessThan(0.7); // 2 threads are faster in this dataset
+  });
+});
+
+describe("measurement quality", () => {
+  it("the model page shows the clean measurement with its figures, and every measurement with its grade (a newer contended one too)", async () => {
+    const c = world.contendedAfterClean!;
+    const row = world.rows.find((r) => r.modelId === c.modelId && r.platformId === c.platformId && r.batch === c.batch)!;
+    const slug = world.platforms.find((p) => p.id === c.platformId)!.slug;
+    const d = (await modelPage(db(), [], c.modelId, { graph: false }))!;
+    const r = d.results.find((x) => x.platform === slug && x.batch === c.batch)!;
+    expect(r.stats.medianMs).toBeCloseTo(row.medianMs, 9);
+    expect(r.quality).toMatchObject({ grade: "clean", labelKind: "wall-clean", protocol: 2, cleanRuns: 50, runs: 50 });
+    expect(r.quality.ciRel).toBeCloseTo(0.004, 9);
+    expect(r.quality.interferenceShare).toBeCloseTo(0.003, 9);
+    const newest = r.history[r.history.length - 1]!;
+    expect(newest.medianMs).toBeCloseTo(c.contendedMs, 9);
+    expect(newest.quality).toMatchObject({ grade: "contended", labelKind: "wall-contended", cleanRuns: 3, runs: 30, waitMs: 30_000 });
+    expect(newest.measurementId).not.toBe(r.measurementId);
+    expect(r.history.filter((h) => h.quality.grade === "clean").map((h) => h.measurementId)).toContain(r.measurementId);
+
+    // a model measured only without a quiet window: its row is shown, marked with that grade
+    for (const u of world.uncleanRows.slice(0, 3)) {
+      const p = (await modelPage(db(), [], u.modelId, { graph: false }))!;
+      const res = p.results.find((x) => x.platform === world.platforms.find((w) => w.id === u.platformId)!.slug)!;
+      expect(res.quality.grade).toBe(u.grade);
+      expect(res.history.map((h) => h.quality.grade)).toEqual([u.grade]);
+      if (u.grade === "legacy") expect(res.quality).toMatchObject({ protocol: 1, labelKind: "wall-v1", cleanRuns: null, ciRel: null });
+    }
+    // over HTTP, every field declared
+    const http = await call(overviewRoute.GET, { path: `/api/v1/models/${c.modelId}/overview`, params: { modelId: c.modelId } });
+    expect(http.status).toBe(200);
+    const hr = http.body.results.find((x: { platform: string; batch: number }) => x.platform === slug && x.batch === c.batch);
+    expect(hr.quality.grade).toBe("clean");
+    expect(hr.history.map((h: { quality: { grade: string } }) => h.quality.grade)).toContain("contended");
+  });
+
+  it("predicted vs measured: clean labels by default; quality=all shows the others marked, accuracy still over clean ones", async () => {
+    const pA = world.platforms[0]!;
+    const clean = await compareView(db(), [], { predictor: world.predictor.name, platform: pA.slug });
+    const all = await compareView(db(), [], { predictor: world.predictor.name, platform: pA.slug, quality: "all" });
+    const uncleanA = world.uncleanRows.filter((r) => r.platformId === pA.id);
+    expect(clean.quality).toBe("clean");
+    expect(clean.points.every((p) => p.grade === "clean")).toBe(true);
+    expect(clean.points.some((p) => uncleanA.some((u) => u.modelId === p.id))).toBe(false);
+    expect(all.total).toBe(clean.total + uncleanA.length);
+    for (const u of uncleanA) expect(all.points.find((p) => p.id === u.modelId)!.grade).toBe(u.grade);
+    expect(all.accuracy).toEqual(clean.accuracy);
+    expect(all.residuals).toEqual(clean.residuals);
+  });
+
+  it("models and platforms side by side: clean labels by default; quality=all marks the others and never makes them the fastest", async () => {
+    const a = world.models.find((m) => m.visibility === "public")!;
+    const u = world.uncleanRows.find((r) => r.platformId === world.platforms[1]!.id)!;
+    const slugB = world.platforms[1]!.slug;
+    const clean = await compareModels(db(), [], [a.id, u.modelId]);
+    expect(clean.latency[slugB]![a.id]).toBeGreaterThan(0);
+    expect(clean.latency[slugB]![u.modelId]).toBeUndefined();
+    const all = await compareModels(db(), [], [a.id, u.modelId], { quality: "all" });
+    expect(all.latency[slugB]![u.modelId]).toBeCloseTo(u.medianMs, 12);
+    expect(all.grades[slugB]![u.modelId]).toBe(u.grade);
+    expect(all.grades[slugB]![a.id]).toBe("clean");
+
+    const pc = await comparePlatforms(db(), [], { a: world.platforms[0]!.slug, b: slugB });
+    const pall = await comparePlatforms(db(), [], { a: world.platforms[0]!.slug, b: slugB, quality: "all" });
+    const nUnclean = new Set(world.uncleanRows.map((r) => r.modelId)).size;
+    expect(pall.total).toBe(pc.total + nUnclean);
+    expect(pc.points.every((p) => p.aGrade === "clean" && p.bGrade === "clean")).toBe(true);
+    expect(pall.geoMeanRatio).toBeCloseTo(pc.geoMeanRatio!, 12);
   });
 });

@@ -21,6 +21,7 @@ import { claim, complete, enqueue, fail, heartbeat } from "@/lib/services/jobs";
 import { errorMessageOnly, jobPage, jobTimeline } from "@/lib/services/portal-job";
 import type { Platform } from "@/lib/db/schema";
 import { call, db, sessionOf } from "../setup/fixtures";
+import { qualityColumns } from "./portal-world";
 import { giveQuota, makeModelRow, makeTeam, registerHosts, result, seedOnce, type TeamCtx } from "../query/world";
 
 async function measure(modelId: number, platformId: number, medianMs: number) {
@@ -43,6 +44,7 @@ async function measure(modelId: number, platformId: number, medianMs: number) {
     env: null,
     profile: null,
     measuredAt: new Date(),
+    ...qualityColumns("clean", 20, medianMs), // rankings are over clean measurements only
   });
 }
 

@@ -10,6 +10,8 @@ import { Table } from "@/components/ui/table";
 import { fmtCount, fmtMs } from "@/components/latency/format";
 import { PlatformPairChart, PredictedVsMeasuredChart } from "@/components/portal/compare-charts";
 import { flatParams, hrefWith, type SearchParams } from "@/components/portal/search-params";
+import { GradeBadge, QualityNotice } from "@/components/portal/quality";
+import { qualityFilter } from "@/lib/api/schemas/common";
 
 export const metadata = { title: "Compare — nnlq" };
 
@@ -20,14 +22,17 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
   const sp = flatParams(await searchParams);
   const labels = Object.fromEntries(ALL_FAMILIES.map((f) => [f, familyLabel(f)]));
   const errors: string[] = [];
+  const q = qualityFilter.safeParse(sp.quality);
+  if (!q.success) errors.push(`quality: ${q.error.issues[0]?.message ?? "must be clean or all"} (showing clean measurements)`);
+  const quality = q.success ? q.data : "clean";
 
   let cmp: CompareData | null = null;
   try {
-    cmp = await publicCompare(sp.predictor, sp.platform);
+    cmp = await publicCompare(sp.predictor, sp.platform, quality);
   } catch (e) {
     if (!isNnlqError(e)) throw e;
     errors.push(e.message);
-    cmp = await publicCompare(undefined, undefined);
+    cmp = await publicCompare(undefined, undefined, quality);
   }
 
   const { platforms, defaultSlug } = await publicPlatforms();
@@ -36,13 +41,13 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
     .split(/[\s,]+/)
     .map(Number)
     .filter((n) => Number.isInteger(n) && n > 0);
-  const side = modelIds.length ? await compareModelsPublic(modelIds) : null;
+  const side = modelIds.length ? await compareModelsPublic(modelIds, quality) : null;
   const a = sp.a ?? defaultSlug ?? undefined;
   const b = sp.b ?? measuredSlugs.find((s) => s !== a);
   let pair: PlatformsSideBySide | null = null;
   if (a && b && a !== b) {
     try {
-      pair = await comparePlatformsPublic({ a, b, batch: Number(sp.pbatch) > 0 ? Number(sp.pbatch) : 1 });
+      pair = await comparePlatformsPublic({ a, b, batch: Number(sp.pbatch) > 0 ? Number(sp.pbatch) : 1, quality });
     } catch (e) {
       if (!isNnlqError(e)) throw e;
       errors.push(e.message);
@@ -62,13 +67,18 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
           <Alert>{e}</Alert>
         </div>
       ))}
+      <QualityNotice
+        quality={quality}
+        hrefOf={(v) => hrefWith("/compare", Object.fromEntries(Object.entries(sp).filter(([k]) => k !== "quality")), { quality: v })}
+      />
       <div className="space-y-6">
         <Card
           title="Predicted vs measured"
           description={
             cmp?.predictor
               ? `${cmp.predictor} on ${cmp.platform}: ${cmp.total.toLocaleString("en")} models with both a prediction and a ` +
-                `measurement${cmp.points.length < cmp.total ? ` (${cmp.points.length} drawn)` : ""}. Dashed: ±10%. Click a point to open the model.`
+                `${cmp.quality === "clean" ? "clean " : ""}measurement${cmp.points.length < cmp.total ? ` (${cmp.points.length} drawn)` : ""}. ` +
+                `Dashed: ±10%. Accuracy is judged on clean measurements only. Click a point to open the model.`
               : undefined
           }
         >
@@ -182,7 +192,10 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
           )}
         </Card>
 
-        <Card title="Models side by side" description="Structure and newest latency on every platform (at each model's own batch size).">
+        <Card
+          title="Models side by side"
+          description="Structure and newest clean latency on every platform (at each model's own batch size); the fastest clean one is highlighted."
+        >
           <form method="get" action="/compare" className="mb-4 flex flex-wrap items-end gap-3" aria-label="Models to compare">
             {Object.entries(sp)
               .filter(([k]) => k !== "models")
@@ -225,7 +238,13 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
                     label: p,
                     f: null,
                     platform: p,
-                    best: Math.min(...side.models.map((m) => side.latency[p]?.[m.id]).filter((v): v is number => v !== undefined)),
+                    // the fastest is judged on clean labels only (other grades are shown, marked, never ranked)
+                    best: Math.min(
+                      ...side.models
+                        .filter((m) => side.grades[p]?.[m.id] === "clean")
+                        .map((m) => side.latency[p]?.[m.id])
+                        .filter((v): v is number => v !== undefined),
+                    ),
                   })),
                 ]}
                 rowKey={(r) => r.label}
@@ -249,10 +268,18 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
                     cell: (r: { f: ((m: ModelsSideBySide["models"][number]) => string) | null; platform: string | null; best: number }) => {
                       if (r.f) return r.f(m);
                       const v = side.latency[r.platform!]?.[m.id];
+                      const grade = side.grades[r.platform!]?.[m.id];
                       return (
                         <>
                           {v === undefined ? "—" : `${fmtMs(v)} ms`}
-                          {v !== undefined && v !== r.best && <span className="ml-1 text-xs text-slate-500">{(v / r.best).toFixed(2)}×</span>}
+                          {grade && grade !== "clean" && (
+                            <span className="ml-1">
+                              <GradeBadge grade={grade} />
+                            </span>
+                          )}
+                          {v !== undefined && grade === "clean" && Number.isFinite(r.best) && v !== r.best && (
+                            <span className="ml-1 text-xs text-slate-500">{(v / r.best).toFixed(2)}×</span>
+                          )}
                         </>
                       );
                     },

@@ -8,6 +8,7 @@ import { Table } from "@/components/ui/table";
 import { fmtCount, fmtMs } from "@/components/latency/format";
 import { ParetoChart } from "@/components/portal/pareto-chart";
 import { CopyButton } from "@/components/portal/copy-button";
+import { GradeBadge, QualityNotice } from "@/components/portal/quality";
 import { hrefWith, parsePageParams, type SearchParams } from "@/components/portal/search-params";
 
 export const metadata = { title: "Leaderboards — nnlq" };
@@ -21,8 +22,13 @@ export default async function LeaderboardsPage({ searchParams }: { searchParams:
   const board = await publicLeaderboards({ ...params, platform: params.platform ?? defaultSlug ?? undefined });
   const predictors = await publicPredictorBoard(typeof sp.split === "string" ? sp.split : undefined);
   const labels = Object.fromEntries(ALL_FAMILIES.map((f) => [f, familyLabel(f)]));
-  const families = [...new Set(board.fastest.map((f) => f.family))];
-  const current = { platform: board.platform ?? undefined, batch: params.batch, perFamily: params.perFamily };
+  const families = [...new Set([...board.fastest, ...board.notRanked].map((f) => f.family))];
+  const current = {
+    platform: board.platform ?? undefined,
+    batch: params.batch,
+    perFamily: params.perFamily,
+    quality: params.quality === "all" ? "all" : undefined,
+  };
 
   return (
     <main className="mx-auto max-w-7xl px-4 py-10">
@@ -49,11 +55,13 @@ export default async function LeaderboardsPage({ searchParams }: { searchParams:
             </label>
             <input id="lb-batch" name="batch" type="number" min={1} max={1024} defaultValue={params.batch} className={`${select} w-20`} />
           </div>
+          {params.quality === "all" && <input type="hidden" name="quality" value="all" />}
           <button type="submit" className="rounded-md bg-indigo-600 px-3.5 py-2 text-sm font-medium text-white hover:bg-indigo-500">
             Show
           </button>
         </form>
       </PageHeader>
+      <QualityNotice quality={board.quality} hrefOf={(q) => hrefWith("/leaderboards", current, { quality: q })} />
       {errors.length > 0 && (
         <div className="mb-4">
           <Alert>Some settings were ignored: {errors.join("; ")}</Alert>
@@ -63,7 +71,11 @@ export default async function LeaderboardsPage({ searchParams }: { searchParams:
       <div className="space-y-6">
         <Card
           title={`Fastest per family on ${board.platform ?? "—"}, batch ${board.batch}`}
-          description="Median latency of the newest measurement."
+          description={
+            board.quality === "all"
+              ? "Median latency of the newest clean measurement, ranked; estimated, contended and legacy rows follow each list, marked and unranked."
+              : "Median latency of the newest clean measurement."
+          }
         >
           {families.length === 0 ? (
             <p className="text-sm text-slate-500" data-testid="fastest-empty">
@@ -97,6 +109,22 @@ export default async function LeaderboardsPage({ searchParams }: { searchParams:
                           <span className="w-20 text-right font-medium tabular-nums">{fmtMs(r.medianMs)} ms</span>
                         </li>
                       ))}
+                    {board.notRanked
+                      .filter((r) => r.family === f)
+                      .map((r) => (
+                        <li key={`u${r.id}`} className="flex items-baseline gap-2 bg-slate-50 px-3 py-1.5" data-testid="not-ranked" data-grade={r.grade}>
+                          <span className="w-4 text-xs text-slate-400" title="not ranked: not a clean measurement">
+                            –
+                          </span>
+                          <span className="flex min-w-0 flex-1 items-center gap-1.5">
+                            <Link href={`/models/${r.id}`} className="truncate text-slate-600 hover:underline" title={r.name}>
+                              {r.name}
+                            </Link>
+                            <GradeBadge grade={r.grade} />
+                          </span>
+                          <span className="w-20 text-right tabular-nums text-slate-500">{fmtMs(r.medianMs)} ms</span>
+                        </li>
+                      ))}
                   </ol>
                 </section>
               ))}
@@ -107,7 +135,8 @@ export default async function LeaderboardsPage({ searchParams }: { searchParams:
         <Card
           title="Latency vs FLOPs"
           description={`${board.sampleTotal.toLocaleString("en")} models (${board.sample.length.toLocaleString("en")} drawn). Pareto ` +
-            `front (line): models no faster model beats on FLOPs — the most compute per millisecond on this platform. Click a point to open the model.`}
+            `front (line, clean measurements only): models no faster model beats on FLOPs — the most compute per millisecond on this platform. ` +
+            `Click a point to open the model.`}
         >
           {board.sampleTotal === 0 ? (
             <p className="text-sm text-slate-500">No data.</p>
@@ -145,7 +174,7 @@ export default async function LeaderboardsPage({ searchParams }: { searchParams:
 
         <Card
           title="Platforms ranked"
-          description={`Against ${board.platform ?? "—"} on its ${board.referenceModels} reference models (batch ${board.batch}): ` +
+          description={`Against ${board.platform ?? "—"} on its ${board.referenceModels} reference models (batch ${board.batch}, clean measurements only): ` +
             `geometric mean of the latency ratio over the models each platform also measured (n). A platform is ranked only when it shares at least ${board.minSharedModels} models with ${board.platform ?? "the reference"}.`}
         >
           {board.platforms.length === 0 ? (
