@@ -41,7 +41,7 @@ import {
   type UploadResponse,
 } from "@/lib/api/schemas/models";
 import { actingTeam, callerTeamIds, modelDisplayName } from "./caller";
-import { enqueue, hardwareMismatch, maybeSweep } from "./jobs";
+import { enqueue, hardwareMismatch, isRetake, maybeSweep } from "./jobs";
 import { requirePlatform } from "./platforms";
 import { QUEUE } from "./queue-config";
 import { latestResult, measuredResults, qualityOf, statsOf, type MeasuredResult } from "./results";
@@ -278,7 +278,8 @@ async function queryOne(
     }
   }
   const active = await activeJob();
-  if (active) return jobItem(db, slug, active);
+  // a queued retake runs at the priority of a caller who asks for the measurement (enqueue adopts it, free)
+  if (active && !(isRetake(active) && active.state === "queued" && (await team().catch(() => null)))) return jobItem(db, slug, active);
   if (!q.remeasure) {
     const unsupported = await jobsDb.lastFailure(db, {
       modelId: model.id,

@@ -99,8 +99,15 @@ export async function giveQuota(teamId: number, platformId: number, deviceSecond
   await setQuota(db(), { teamId, platformId, deviceSeconds });
 }
 
-export function result(o: { medianMs?: number; deviceSeconds?: number } = {}): WorkerResult {
+/**
+ * A worker's result body: protocol v2, graded clean (a label: queries answer from it) unless `grade` says
+ * otherwise; `grade: null` sends none, as a protocol v1 worker does (stored as legacy history).
+ */
+export function result(
+  o: { medianMs?: number; deviceSeconds?: number; grade?: "clean" | "estimated" | "contended" | null } = {},
+): WorkerResult {
   const m = o.medianMs ?? 2;
+  const grade = o.grade === undefined ? "clean" : o.grade;
   return {
     runtimeVersion: "10.0.1",
     stats: {
@@ -117,6 +124,21 @@ export function result(o: { medianMs?: number; deviceSeconds?: number } = {}): W
     peakMemoryBytes: 12_345_678,
     profile: { kernels: [{ name: "conv_1", op: "Conv", ms: m * 0.8 }] },
     env: { cpu: "test" },
+    ...(grade
+      ? {
+          quality: {
+            protocol: 2 as const,
+            grade,
+            labelKind: grade === "clean" ? ("wall-clean" as const) : grade === "estimated" ? ("cpu-estimate" as const) : ("wall-contended" as const),
+            cleanRuns: grade === "clean" ? 38 : 0,
+            runs: 40,
+            ciRel: grade === "clean" ? 0.006 : null,
+            wallCpuRatio: grade === "clean" ? 1.02 : 1.8,
+            interferenceShare: grade === "clean" ? 0.005 : 0.4,
+            waitMs: grade === "clean" ? 50 : 30_000,
+          },
+        }
+      : {}),
     deviceSeconds: o.deviceSeconds ?? 3,
   };
 }
