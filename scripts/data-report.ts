@@ -11,7 +11,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgsOrExit } from "@/lib/args";
-import { DEFAULT_RELEASE_DIR, readRelease, type ReleaseMeasurement } from "@/lib/services/release";
+import { DEFAULT_RELEASE_DIR, readRelease, repeatability, type ReleaseMeasurement, type Repeatability } from "@/lib/services/release";
 import { GRADES, type Grade } from "@/lib/quality";
 import { ZOO_FAMILIES } from "@/lib/zoo";
 
@@ -166,33 +166,20 @@ else {
 }
 line();
 
-/** |Δ| / latency between the two newest runs of each pair that has two runs of the selected kind */
-function repeatability(select: (m: ReleaseMeasurement) => boolean) {
-  const groups = new Map<string, { med: number[]; min: number[] }>();
-  for (const runs of pairs.values()) {
-    const sel = runs.filter(select);
-    if (sel.length < 2) continue;
-    const [a, b] = [sel[sel.length - 2]!, sel[sel.length - 1]!];
-    const k = `${a.platform}|${a.batch}`;
-    const g = groups.get(k) ?? groups.set(k, { med: [], min: [] }).get(k)!;
-    g.med.push(Math.abs(b.stats.medianMs - a.stats.medianMs) / a.stats.medianMs);
-    g.min.push(Math.abs(b.stats.minMs - a.stats.minMs) / a.stats.minMs);
-  }
-  return [...groups].sort(([x], [y]) => rank(x) - rank(y) || x.localeCompare(y));
-}
-const repTable = (rows: ReturnType<typeof repeatability>) => {
+const repeatabilityOf = (select: (m: ReleaseMeasurement) => boolean) =>
+  repeatability(r.measurements, select).sort((x, y) => rank(x.platform) - rank(y.platform) || x.platform.localeCompare(y.platform));
+const repTable = (rows: Repeatability[]) => {
   line("| platform | batch | models | median \\|Δ\\|/latency | p90 \\|Δ\\|/latency | max | on min latency: median / p90 |");
   line("|---|---:|---:|---:|---:|---:|---|");
-  for (const [k, g] of rows) {
-    const [s, b] = k.split("|");
+  for (const g of rows)
     line(
-      `| ${s} | ${b} | ${g.med.length} | ${pct(q(g.med, 0.5))} | ${pct(q(g.med, 0.9))} | ${pct(Math.max(...g.med))} | ${pct(q(g.min, 0.5))} / ${pct(q(g.min, 0.9))} |`,
+      `| ${g.platform} | ${g.batch} | ${g.pairs} | ${pct(g.medianRel.median)} | ${pct(g.medianRel.p90)} | ${pct(g.medianRel.max)} | ` +
+        `${pct(g.minRel.median)} / ${pct(g.minRel.p90)} |`,
     );
-  }
 };
 line("### Repeatability: re-measured clean samples (protocol v2)");
 line();
-const v2Rep = repeatability((m) => m.quality.grade === "clean");
+const v2Rep = repeatabilityOf((m) => m.quality.grade === "clean");
 if (!v2Rep.length) line("No model has two clean measurements on one platform yet (`npm run campaign -- --repeat N` re-measures).");
 else {
   repTable(v2Rep);
@@ -205,15 +192,15 @@ line();
 line("### What became of release v1");
 line();
 const legacy = r.measurements.filter((m) => m.quality.grade === "legacy");
-const v1Rep = repeatability((m) => m.quality.grade === "legacy");
+const v1Rep = repeatabilityOf((m) => m.quality.grade === "legacy");
 if (!legacy.length) line("The release holds no protocol v1 row.");
 else {
   const legacyIds = [...new Set(legacy.map((m) => hwOf(m.platform)))].sort();
   const formers = [
     ...new Set(legacy.map((m) => `${String((m.env ?? {}).formerPlatform ?? m.platform).split("/")[0]} → ${hwOf(m.platform)}`)),
   ].sort();
-  const meds = v1Rep.map(([k, g]) => ({ k, med: q(g.med, 0.5) }));
-  const t1 = meds.filter((x) => rank(x.k.split("|")[0]!) === 0).map((x) => x.med);
+  const meds = v1Rep.map((g) => ({ k: g.platform, med: g.medianRel.median }));
+  const t1 = meds.filter((x) => rank(x.k) === 0).map((x) => x.med);
   const span = (xs: number[]) => (Math.min(...xs) === Math.max(...xs) ? pct(xs[0]!) : `${pct(Math.min(...xs))}–${pct(Math.max(...xs))}`);
   line(
     `Kept as **history**: ${legacy.length} protocol v1 measurements on ${legacyIds.join(" and ")} (${formers.join(", ")}: the identity each row's ` +
@@ -255,5 +242,5 @@ const next =
   a >= 0 && b > a ? `${doc.slice(0, a + BEGIN.length)}\n${generated}\n${doc.slice(b)}` : `${doc}\n${BEGIN}\n${generated}\n${END}\n`;
 fs.writeFileSync(DOC, next);
 console.log(
-  `docs/data-release.md: ${manifest.counts.measurements} measurements, ${kept.length} results, ${v2Rep.reduce((s, [, g]) => s + g.med.length, 0)} clean pairs re-measured`,
+  `docs/data-release.md: ${manifest.counts.measurements} measurements, ${kept.length} results, ${v2Rep.reduce((s, g) => s + g.pairs, 0)} clean pairs re-measured`,
 );

@@ -537,8 +537,8 @@ export function releaseHistory(dir: string): ReleaseContent {
 /**
  * Writes the release of the database's public zoo / corpus data to `dir`, merged with the legacy history
  * rows of the release at `history` (default: `dir` itself, read before it is overwritten), so the history
- * of release v1 survives every export without living in the source database. Rows of the database come
- * first (a history row the database also holds is written once). The source database is only read.
+ * of release v1 survives every export without living in the source database. A legacy row both hold is
+ * written once, as the history has it; the database's other rows come first. The source database is only read.
  */
 export async function exportRelease(db: Db, dir: string = DEFAULT_RELEASE_DIR, o: { history?: string | null } = {}): Promise<Manifest> {
   const hist = o.history === null ? { platforms: [], models: [], measurements: [] } : releaseHistory(o.history ?? dir);
@@ -546,10 +546,12 @@ export async function exportRelease(db: Db, dir: string = DEFAULT_RELEASE_DIR, o
   const measRows = await rel.releaseMeasurements(db);
   const dbPlats = (await rel.platformsByIds(db, [...new Set(measRows.map((m) => m.platformId))])).map(platformLine);
   const threadsOf = new Map(dbPlats.map((p) => [p.slug, p.threads]));
+  const lines = measRows.map((r) => measurementLine(r, threadsOf.get(r.slug) ?? 1));
   return writeRelease(dir, {
     platforms: [...dbPlats, ...hist.platforms],
     models: [...modelRows.map(modelLine), ...hist.models],
-    measurements: [...measRows.map((r) => measurementLine(r, threadsOf.get(r.slug) ?? 1)), ...hist.measurements],
+    // a legacy row both hold is written as the history has it (stable across databases that stored it differently)
+    measurements: [...lines.filter((m) => m.quality.grade !== "legacy"), ...hist.measurements, ...lines.filter((m) => m.quality.grade === "legacy")],
   });
 }
 
@@ -669,6 +671,58 @@ export function releaseDataRows(r: Release, o: { grades?: readonly Grade[] } = {
       },
     ];
   });
+}
+
+// ───────────────────────────── repeatability ─────────────────────────────
+
+export interface Repeatability {
+  platform: string;
+  batch: number;
+  /** model × platform × batch pairs with two selected measurements */
+  pairs: number;
+  /** |Δ| / latency of the median (and of the min latency) between the two newest selected measurements */
+  medianRel: { median: number; p90: number; max: number };
+  minRel: { median: number; p90: number };
+}
+
+const quantile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  const pos = (s.length - 1) * p;
+  const lo = Math.floor(pos);
+  return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (pos - lo);
+};
+
+/**
+ * Repeatability per platform × batch from re-measured samples: for each model × platform × batch with two
+ * or more measurements that `select` keeps (e.g. clean ones), |Δ| / latency between the two newest,
+ * relative to the older; median, p90 and max over the pairs (docs/data-release.md).
+ */
+export function repeatability(measurements: ReleaseMeasurement[], select: (m: ReleaseMeasurement) => boolean): Repeatability[] {
+  const runs = new Map<string, ReleaseMeasurement[]>();
+  for (const m of measurements)
+    if (select(m)) {
+      const k = `${m.platform}|${m.batch}|${m.model}`;
+      (runs.get(k) ?? runs.set(k, []).get(k)!).push(m);
+    }
+  const groups = new Map<string, { platform: string; batch: number; med: number[]; min: number[] }>();
+  for (const list of runs.values()) {
+    if (list.length < 2) continue;
+    const [a, b] = [...list].sort((x, y) => cmp(x.measuredAt, y.measuredAt)).slice(-2) as [ReleaseMeasurement, ReleaseMeasurement];
+    const k = `${a.platform}|${a.batch}`;
+    const g = groups.get(k) ?? groups.set(k, { platform: a.platform, batch: a.batch, med: [], min: [] }).get(k)!;
+    g.med.push(Math.abs(b.stats.medianMs - a.stats.medianMs) / a.stats.medianMs);
+    g.min.push(Math.abs(b.stats.minMs - a.stats.minMs) / a.stats.minMs);
+  }
+  return [...groups.values()]
+    .sort((x, y) => cmp(x.platform, y.platform) || x.batch - y.batch)
+    .map((g) => ({
+      platform: g.platform,
+      batch: g.batch,
+      pairs: g.med.length,
+      medianRel: { median: quantile(g.med, 0.5), p90: quantile(g.med, 0.9), max: Math.max(...g.med) },
+      minRel: { median: quantile(g.min, 0.5), p90: quantile(g.min, 0.9) },
+    }));
 }
 
 // ───────────────────────────── import ─────────────────────────────

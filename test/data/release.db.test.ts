@@ -57,10 +57,15 @@ describe("campaign and data release", () => {
   it("measures a tiny campaign through the job queue, with busy flags, and resumes with nothing to do", { timeout: 300_000 }, async () => {
     const s = await runCampaign(a.db, { stages: [stage], host, lock, budgetMs: 150 });
     expect(s.failed).toBe(0);
-    expect(s.measured).toBe(2);
+    // 2 models; on a busy host a result that is not clean queues retakes (at most 3 each) that the campaign's device takes too
+    expect(s.measured).toBeGreaterThanOrEqual(2);
+    expect(s.measured).toBeLessThanOrEqual(8);
     const rows = await a.db.select().from(measurements);
-    expect(rows).toHaveLength(2);
+    expect(rows).toHaveLength(s.measured);
+    expect(new Set(rows.map((r) => r.modelId)).size).toBe(2);
     for (const r of rows) {
+      expect(r.protocol).toBe(2);
+      expect(["clean", "estimated", "contended"]).toContain(r.grade);
       expect(r.medianMs).toBeGreaterThan(0);
       expect(r.jobId).not.toBeNull();
       const c = (r.env as { campaign: { busy: boolean; loadStart: number; loadEnd: number; cores: number } }).campaign;
@@ -74,8 +79,12 @@ describe("campaign and data release", () => {
       "zoo,public,,squeezenet",
     ]);
 
+    // nothing missing any more: what it still measures are retakes of pairs without a clean result
+    const latest = await a.db.select().from(latestMeasurements);
+    const clean = latest.filter((l) => l.grade === "clean").length;
     const again = await runCampaign(a.db, { stages: [stage], host, lock, budgetMs: 150 });
-    expect(again).toMatchObject({ measured: 0, failed: 0, alreadyMeasured: 2 });
+    expect(again).toMatchObject({ failed: 0, alreadyMeasured: clean });
+    expect(again.byStage[stage.name]).toMatchObject({ missing: 0, retake: 2 - clean });
   });
 
   it(
@@ -155,11 +164,12 @@ describe("campaign and data release", () => {
     const d1 = path.join(tmp, "one"),
       d2 = path.join(tmp, "two");
     const m1 = await exportRelease(a.db, d1);
-    expect(m1.counts).toMatchObject({ models: 3, zooModels: 2, corpusModels: 1, measurements: 4, platforms: 1 });
+    const stored = (await a.db.select({ id: measurements.id }).from(measurements)).length;
+    expect(m1.counts).toMatchObject({ models: 3, zooModels: 2, corpusModels: 1, measurements: stored, platforms: 1 });
     expect(m1.matrix[t1.slug]!.b1).toMatchObject({ alexnet: 1, squeezenet: 1 });
 
     const r = await importRelease(b.db, d1, { verify: 5 });
-    expect(r).toMatchObject({ modelsInserted: 3, measurementsInserted: 4, verified: { checked: 2, mismatched: [] } });
+    expect(r).toMatchObject({ modelsInserted: 3, measurementsInserted: stored, verified: { checked: 2, mismatched: [] } });
     const m2 = await exportRelease(b.db, d2);
     const files = fs.readdirSync(d1).sort();
     expect(files.filter((f) => /^measurements\..+\.jsonl\.gz$/.test(f)).length).toBeGreaterThan(0); // one per platform
@@ -189,14 +199,15 @@ describe("campaign and data release", () => {
           .innerJoin(platforms, eq(platforms.id, latestMeasurements.platformId))
       ).sort((x, y) => x.hash.localeCompare(y.hash));
     expect(await latest(b)).toEqual(await latest(a));
-    expect((await latest(b)).map((x) => x.n).sort()).toEqual([1, 1, 2]);
+    expect((await latest(b)).map((x) => x.n).reduce((x, y) => x + y, 0)).toBe(stored);
+    expect((await latest(b)).find((x) => x.median === 3.25)?.n).toBe(1); // the corpus network: one run
     const [imported] = await b.db.select().from(models).where(eq(models.hash, sum.hash));
     expect(imported).toMatchObject({ storageKey: "corpus:networks/test/vgg.onnx", zooSpec: null, visibility: "public" });
 
     // idempotent, and the start hook only loads into a database without measurements
     expect(await importRelease(b.db, d1)).toMatchObject({ modelsInserted: 0, measurementsInserted: 0 });
     expect(await loadReleaseIfEmpty(b.db, d1)).toBeNull();
-    expect(readRelease(d1).measurements).toHaveLength(4);
+    expect(readRelease(d1).measurements).toHaveLength(stored);
   });
 
   it(
@@ -226,7 +237,8 @@ describe("campaign and data release", () => {
         });
       const nets: Stage = { name: "nets", platform: other.slug, batch: 1, perFamily: 0, families: [], networks: true };
       const s = await runCampaign(b.db, { stages: [nets], host, lock, budgetMs: 150, corpusRoot: root });
-      expect(s).toMatchObject({ measured: 1, failed: 0 });
+      expect(s.failed).toBe(0);
+      expect(s.measured).toBeGreaterThanOrEqual(1); // 1, plus retakes where it was not clean
     },
   );
 
