@@ -3,8 +3,22 @@
  * reports per platform), the quality of a protocol-1 row, a v2 result's env.quality, and the history rewrite
  * of a single line (idempotent).
  */
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { historyLine, legacyQuality, qualityOfEnv, repeatability, type ReleaseMeasurement } from "@/lib/services/release";
+import {
+  historyLine,
+  legacyQuality,
+  PART_BYTES,
+  qualityOfEnv,
+  readRelease,
+  repeatability,
+  writeRelease,
+  type ReleaseMeasurement,
+  type ReleaseModel,
+} from "@/lib/services/release";
 
 const m = (model: string, platform: string, at: string, median: number, min = median, grade: "clean" | "legacy" | "contended" = "clean") =>
   ({
@@ -123,5 +137,44 @@ describe("quality of stored rows", () => {
       1,
     );
     expect(zen3.platform).toBe("x86-zen3-avx2-2c/ort-wasm-1.30/fp32/t1");
+  });
+});
+
+describe("writeRelease", () => {
+  it("cuts a platform's file into the fewest equal parts under PART_BYTES; reading gives every row back in order", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nnlq-release-parts-"));
+    try {
+      const P = "x86-zen3-avx2-2c/ort-cpu-1.30/fp32/t1";
+      const rows = Array.from({ length: 2400 }, (_, i) => ({
+        ...m(`h${String(i).padStart(5, "0")}`, P, "2026-12-07T10:00:00.000Z", 1 + i),
+        // incompressible kernels: ~2 kB of gzip per row, ~5 MB for the platform
+        profile: { kernels: [[randomBytes(2000).toString("base64"), "Conv", null, 0.1, []] as [string, string, null, number, string[]]] },
+      }));
+      const models = rows.map((r) => ({ hash: r.model, family: "vgg", zooSpec: {}, storageKey: null }) as unknown as ReleaseModel);
+      const platform = {
+        slug: P,
+        name: P,
+        hardware: "x86-zen3-avx2-2c",
+        runtime: "ort-cpu",
+        runtimeVersion: "1.30",
+        precision: "fp32" as const,
+        threads: 1,
+        config: { adapter: "ort-cpu", passes: [] },
+        description: null,
+        active: true,
+      };
+      const man = writeRelease(dir, { platforms: [platform], models, measurements: [...rows].reverse() });
+      const parts = Object.keys(man.files).filter((f) => f.startsWith("measurements."));
+      expect(parts).toEqual([
+        "measurements.x86-zen3-avx2-2c.ort-cpu-1.30.fp32.t1.part1.jsonl.gz",
+        "measurements.x86-zen3-avx2-2c.ort-cpu-1.30.fp32.t1.part2.jsonl.gz",
+      ]);
+      for (const f of parts) expect(man.files[f]!.bytes).toBeLessThanOrEqual(PART_BYTES);
+      expect(man.counts).toMatchObject({ measurements: 2400, byGrade: { clean: 2400 } });
+      expect(man.clean).toEqual({ measurements: 2400, results: 2400, models: 2400 });
+      expect(readRelease(dir).measurements.map((x) => x.model)).toEqual(rows.map((x) => x.model)); // sorted by model hash
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
