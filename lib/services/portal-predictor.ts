@@ -20,6 +20,8 @@ export interface PredictorInfo {
   method: string;
   /** platform slugs it has heads for */
   platforms: string[];
+  /** what it was trained on, e.g. "trained on 7512 clean measurements" (null for versions trained before it was recorded) */
+  trainedOn: string | null;
 }
 
 interface ManifestHead {
@@ -28,6 +30,7 @@ interface ManifestHead {
   version?: string;
   platforms?: string[];
   createdAt?: string;
+  trainingSet?: { description?: string };
 }
 
 function readManifest(url: string): ManifestHead | null {
@@ -45,6 +48,7 @@ const info = (url: string, m: ManifestHead, fallbackVersion: string): PredictorI
   version: m.version ?? fallbackVersion,
   method: m.method ?? "unknown",
   platforms: Array.isArray(m.platforms) ? m.platforms : [],
+  trainedOn: typeof m.trainingSet?.description === "string" ? m.trainingSet.description : null,
 });
 
 export async function currentPredictor(db: DbOrTx | null): Promise<PredictorInfo | null> {

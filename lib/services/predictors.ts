@@ -29,11 +29,17 @@ import { compactProfile } from "./release";
 import { currentPredictor } from "./portal-predictor";
 import { manifestPathOf, predictorDirs, predictorStoreDir, predictorUrl } from "@/lib/predict/node/store";
 import { callerTeamIds } from "./caller";
+import type { QualityFilter } from "@/lib/quality";
 
 // ───────────────────────────── the training set ─────────────────────────────
 
 export interface DatabaseDataset {
   samples: Sample[];
+  /** which grades were kept: clean (the default: labels only) or all (experiments) */
+  quality: QualityFilter;
+  /** stored measurements the samples were built from (after the quality filter), and how many were left out */
+  measurements: number;
+  excluded: number;
   /** model hash → model id; platform slug → platform id (to store predictions) */
   modelIds: Map<string, number>;
   platformIds: Map<string, number>;
@@ -42,10 +48,15 @@ export interface DatabaseDataset {
 /**
  * The public zoo and corpus measurements of the database as training samples: per model × platform ×
  * batch, the median of its measurements' medians (`label`: median or min), with the newest profile.
+ * Clean measurements only unless `quality: "all"` (estimated, contended and legacy rows too: experiments).
  */
-export async function datasetFromDatabase(db: DbOrTx, { label = "median" }: { label?: LabelStat } = {}): Promise<DatabaseDataset> {
+export async function datasetFromDatabase(
+  db: DbOrTx,
+  { label = "median", quality = "clean" }: { label?: LabelStat; quality?: QualityFilter } = {},
+): Promise<DatabaseDataset> {
   const models = await rel.releaseModels(db);
-  const rows = await rel.releaseMeasurements(db);
+  const stored = await rel.releaseMeasurements(db);
+  const rows = quality === "all" ? stored : stored.filter((r) => r.grade === "clean");
   const measured = new Set(rows.map((r) => r.hash));
   const bytes = new Map<string, Uint8Array | null>();
   for (const m of models) if (measured.has(m.hash) && !m.zooSpec) bytes.set(m.hash, await getStructureBytes(db, { modelId: m.id }));
@@ -61,14 +72,25 @@ export async function datasetFromDatabase(db: DbOrTx, { label = "median" }: { la
         measuredAt: r.measuredAt.toISOString(),
         stats: { medianMs: r.medianMs, meanMs: r.meanMs, minMs: r.minMs, p90Ms: r.p90Ms, p99Ms: r.p99Ms, stdMs: r.stdMs },
         profile: compactProfile(r.profile),
+        quality: { grade: r.grade },
       }) as ReleaseMeasurementLike,
   );
   const samples = samplesFromRelease(modelLike, measLike, { label, resolveModel: (m) => bytes.get(m.hash) ?? null });
   return {
     samples,
+    quality,
+    measurements: rows.length,
+    excluded: stored.length - rows.length,
     modelIds: new Map(models.map((m) => [m.hash, m.id])),
     platformIds: new Map((await listPlatforms(db, { activeOnly: false })).map((p) => [p.slug, p.id])),
   };
+}
+
+/** "trained on 1234 clean measurements (56 estimated/contended/legacy left out)" — a version's metadata and log say it. */
+export function trainedOn(d: Pick<DatabaseDataset, "quality" | "measurements" | "excluded">): string {
+  return d.quality === "all"
+    ? `trained on ${d.measurements} measurements of every grade (clean, estimated, contended, legacy)`
+    : `trained on ${d.measurements} clean measurements` + (d.excluded ? ` (${d.excluded} estimated/contended/legacy left out)` : "");
 }
 
 // ───────────────────────────── evolving ─────────────────────────────
@@ -84,6 +106,8 @@ export interface EvolveOptions {
   epochs?: number;
   seed?: number;
   label?: LabelStat;
+  /** the training set's grades: clean measurements only (default) or all of them (experiments) */
+  quality?: QualityFilter;
   /** where versions are written (default the predictor store, served under /predictors/<version>/) */
   storeDir?: string;
   /** @deprecated the former name of storeDir */
@@ -136,14 +160,15 @@ export async function evolvePredictors(db: Db, o: EvolveOptions = {}): Promise<E
   const samplesOf = async () => {
     if (!dataset) {
       const t0 = performance.now();
-      const all = await datasetFromDatabase(db, { label: o.label });
+      const all = await datasetFromDatabase(db, { label: o.label, quality: o.quality });
       // a platform with a handful of measurements would get a head fitted to noise: leave it out
       const graphsOf = new Map<string, Set<string>>();
       for (const s of all.samples) (graphsOf.get(s.platform) ?? graphsOf.set(s.platform, new Set()).get(s.platform)!).add(s.graph.key);
       const few = [...graphsOf].filter(([, g]) => g.size < MIN_GRAPHS_PER_PLATFORM).map(([p, g]) => `${p} (${g.size})`);
       dataset = { ...all, samples: all.samples.filter((s) => graphsOf.get(s.platform)!.size >= MIN_GRAPHS_PER_PLATFORM) };
       log(
-        `training set: ${dataset.samples.length} measured (model, platform, batch) pairs over ` +
+        `training set: ${trainedOn(all)}; ` +
+          `${dataset.samples.length} measured (model, platform, batch) pairs over ` +
           `${new Set(dataset.samples.map((s) => s.graph.key)).size} graphs (${((performance.now() - t0) / 1000).toFixed(1)} s)` +
           (few.length ? `; left out (fewer than ${MIN_GRAPHS_PER_PLATFORM} graphs): ${few.join(", ")}` : ""),
       );
@@ -181,7 +206,7 @@ export async function evolvePredictors(db: Db, o: EvolveOptions = {}): Promise<E
     try {
       const data = await samplesOf();
       const t1 = performance.now();
-      log(`${method}: training ${name} on ${data.samples.length} samples`);
+      log(`${method}: training ${name} on ${data.samples.length} samples (${trainedOn(data)})`);
       const r = await trainVersion(method, data.samples, {
         version: name,
         seed: o.seed ?? 1,
@@ -191,7 +216,8 @@ export async function evolvePredictors(db: Db, o: EvolveOptions = {}): Promise<E
           ...(o.onEpoch ? { onEpoch: (e: EpochLog) => o.onEpoch!(method, e) } : {}),
         },
       });
-      saveArtifacts(path.join(storeDir, name), r.predictor.save(), { metrics: { validation: r.val } });
+      const trainingSet = { quality: data.quality, measurements: data.measurements, excluded: data.excluded, description: trainedOn(data) };
+      saveArtifacts(path.join(storeDir, name), r.predictor.save(), { metrics: { validation: r.val }, trainingSet });
       const weightsUri = predictorUrl(name);
       const previous = current ? loadStored(storeDir, current.weightsUri) : null;
       const decision = shouldPromote(r, previous as never);
@@ -208,6 +234,7 @@ export async function evolvePredictors(db: Db, o: EvolveOptions = {}): Promise<E
           validationSamples: r.valSamples,
           comparedWith: current ? { version: current.name, mape: decision.currentMape } : null,
           trainSeconds: Number(((performance.now() - t1) / 1000).toFixed(1)),
+          trainingSet,
         },
       });
       const fmt = (x: number | null) => (x === null || !Number.isFinite(x) ? "—" : `${x.toFixed(2)}%`);
