@@ -1,5 +1,6 @@
 /** Small text-table and number formatting for CLI output. */
 import { env } from "@/lib/env";
+import type { MeasurementQualityView } from "@/lib/api/schemas/common";
 
 /** Left-aligned columns, numbers right-aligned; `null`/`undefined` print as "-". */
 export function table(head: string[], rows: (string | number | null | undefined)[][]): string {
@@ -30,4 +31,14 @@ export function gflops(n: number): string {
 export function clientEnv(): { baseUrl: string; apiKey?: string } {
   const e = env();
   return { baseUrl: e.NNLQ_URL, apiKey: e.NNLQ_API_KEY?.trim() || undefined };
+}
+
+/** A measurement's quality in one cell: "38/40 clean · ±0.6% · w/cpu 1.02 · intf 0.5%" (protocol v1: "v1, 3 runs"). */
+export function qualityLine(q: MeasurementQualityView): string {
+  const pct = (x: number) => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
+  const parts = [q.cleanRuns === null ? `v${q.protocol}, ${q.runs} runs` : `${q.cleanRuns}/${q.runs} clean`];
+  if (q.ciRel !== null) parts.push(`±${pct(q.ciRel)}`);
+  if (q.wallCpuRatio !== null) parts.push(`w/cpu ${q.wallCpuRatio.toFixed(2)}`);
+  if (q.interferenceShare !== null) parts.push(`intf ${pct(q.interferenceShare)}`);
+  return parts.join(" · ");
 }

@@ -26,13 +26,14 @@ function jobRow(j: JobView) {
     j.model.name,
     j.batch,
     ms(j.result?.result.medianMs),
+    j.result?.quality?.grade,
     j.attempts,
     j.error ? `${j.error.code}: ${j.error.message}` : null,
     j.createdAt.slice(0, 19).replace("T", " "),
   ];
 }
 
-const HEAD = ["job", "state", "platform", "model", "batch", "median ms", "attempts", "error", "created (UTC)"];
+const HEAD = ["job", "state", "platform", "model", "batch", "median ms", "grade", "attempts", "error", "created (UTC)"];
 
 export async function run(argv: string[]): Promise<number> {
   let values: Record<string, string | boolean | undefined>, positionals: string[];

@@ -18,8 +18,9 @@ import { NnlqError } from "@/lib/errors";
 import { NnlqClient } from "@/lib/api/client";
 import type { QueryItem } from "@/lib/api/schemas/models";
 import type { JobView } from "@/lib/api/schemas/jobs";
+import type { MeasurementQualityView } from "@/lib/api/schemas/common";
 import { analyzeUpload } from "@/lib/onnx";
-import { bytes as fmtBytes, clientEnv, gflops, ms, table } from "../format";
+import { bytes as fmtBytes, clientEnv, gflops, ms, qualityLine, table } from "../format";
 
 export const summary = "upload a model (weights stripped locally) and get its latency per platform; --wait follows the jobs";
 
@@ -31,6 +32,8 @@ type Row = {
   platform: string;
   status: string;
   result?: { medianMs: number; p90Ms: number; minMs: number; runs: number } | null;
+  /** the measurement's quality: grade (clean / estimated / contended / legacy), clean runs / runs, CI, wall/CPU, interference */
+  quality?: MeasurementQualityView | null;
   where?: string | null;
   note?: string | null;
 };
@@ -42,7 +45,9 @@ function fromItem(r: QueryItem): Row {
         platform: r.platform,
         status: "measured",
         result: r.result,
+        quality: r.quality,
         where: `${r.provenance.device?.hostName ?? "?"} @ ${r.provenance.measuredAt.slice(0, 16).replace("T", " ")}`,
+        note: r.message ?? null,
       };
     case "queued":
     case "running":
@@ -66,6 +71,7 @@ function fromJob(platform: string, j: JobView): Row {
       platform,
       status: "measured",
       result: j.result.result,
+      quality: j.result.quality ?? null,
       where: `${p.device?.hostName ?? "?"} @ ${p.measuredAt.slice(0, 16).replace("T", " ")}`,
     };
   }
@@ -169,14 +175,16 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`${up.model.name} (batch ${q.batch})`);
     console.log(
       table(
-        ["platform", "status", "median ms", "p90 ms", "min ms", "runs", "measured on", "note"],
+        ["platform", "status", "grade", "median ms", "p90 ms", "min ms", "runs", "quality", "measured on", "note"],
         rows.map((r) => [
           r.platform,
           r.status,
+          r.quality?.grade,
           ms(r.result?.medianMs),
           ms(r.result?.p90Ms),
           ms(r.result?.minMs),
           r.result?.runs,
+          r.quality ? qualityLine(r.quality) : null,
           r.where,
           r.note,
         ]),

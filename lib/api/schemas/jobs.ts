@@ -1,7 +1,7 @@
 /** Schemas of the job queue as users see it (/api/v1/jobs) and of platforms and devices. */
 import { z } from "zod";
 import { cursor, deviceStatus, id, isoTime, jobState, limit, platformSlug, precision } from "./common";
-import { stats, provenance } from "./models";
+import { measuredResult } from "./models";
 
 export const jobParams = z.object({ jobId: id });
 
@@ -35,7 +35,7 @@ export const jobView = z.object({
   reservedSeconds: z.number().nullable(),
   usedSeconds: z.number().nullable(),
   measurementId: z.number().nullable(),
-  result: z.object({ result: stats, provenance }).nullable().describe("the measurement, once done"),
+  result: measuredResult.nullable().describe("the measurement, once done, with its quality (grade, clean runs / runs, CI, wall/CPU, interference)"),
   createdAt: isoTime,
   updatedAt: isoTime,
   startedAt: isoTime.nullable(),
