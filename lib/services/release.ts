@@ -11,7 +11,8 @@
  *                                          grade, label kind, clean runs, CI, wall/CPU, interference...), device
  *                                          seconds, provenance env, per-operator profile summary
  *   data/release-v2/MANIFEST.json          format version, zoo version, counts (by grade, clean totals),
- *                                          identity × platform × batch × family × grade, sha256 of each file
+ *                                          platform × batch × family (all grades / clean), identity ×
+ *                                          platform × batch × family × grade, sha256 of each file
  *
  * Two kinds of rows: protocol v2 measurements (graded clean / estimated / contended, full provenance) and
  * the HISTORY of release v1 (protocol 1, graded legacy, label kind wall-v1): re-identified from the host
@@ -171,6 +172,8 @@ export interface Manifest {
   clean?: { measurements: number; results: number; models: number };
   /** platform slug → "b<batch>" → family → distinct models measured (any grade) */
   matrix: Record<string, Record<string, Record<string, number>>>;
+  /** format 2: the same for models with a clean measurement (what clean-only reads count); platforms without one left out */
+  matrixClean?: Record<string, Record<string, Record<string, number>>>;
   /** format 2: hardware identity → platform slug → "b<batch>" → family → grade → measurements */
   grades?: Record<string, Record<string, Record<string, Record<string, Partial<Record<Grade, number>>>>>>;
   files: Record<string, { bytes: number; sha256: string }>;
@@ -478,6 +481,7 @@ export function writeRelease(dir: string, c: ReleaseContent): Manifest {
 
   const familyOf = new Map(modelsOut.map((m) => [m.hash, m.family]));
   const matrixSets: Record<string, Record<string, Record<string, Set<string>>>> = {};
+  const cleanSets: Record<string, Record<string, Record<string, Set<string>>>> = {};
   const grades: NonNullable<Manifest["grades"]> = {};
   const byGrade: Partial<Record<Grade, number>> = {};
   const cleanResults = new Set<string>();
@@ -491,13 +495,16 @@ export function writeRelease(dir: string, c: ReleaseContent): Manifest {
     cell[m.quality.grade] = (cell[m.quality.grade] ?? 0) + 1;
     byGrade[m.quality.grade] = (byGrade[m.quality.grade] ?? 0) + 1;
     if (m.quality.grade === "clean") {
+      (((cleanSets[m.platform] ??= {})[b] ??= {})[fam] ??= new Set()).add(m.model);
       cleanResults.add(`${m.model}|${m.platform}|${m.batch}`);
       cleanModels.add(m.model);
     }
   }
   const sortKeys = <T>(o: Record<string, T>, f: (v: T) => unknown = (v) => v): Record<string, unknown> =>
     Object.fromEntries(Object.keys(o).sort(cmp).map((k) => [k, f(o[k]!)]));
-  const matrix = sortKeys(matrixSets, (byBatch) => sortKeys(byBatch, (fams) => sortKeys(fams, (set) => set.size))) as Manifest["matrix"];
+  const sizes = (sets: typeof matrixSets) =>
+    sortKeys(sets, (byBatch) => sortKeys(byBatch, (fams) => sortKeys(fams, (set) => set.size))) as Manifest["matrix"];
+  const matrix = sizes(matrixSets);
   const times = measOut.map((m) => m.measuredAt).sort();
   const manifest: Manifest = {
     format: RELEASE_FORMAT,
@@ -516,6 +523,7 @@ export function writeRelease(dir: string, c: ReleaseContent): Manifest {
     },
     clean: { measurements: byGrade.clean ?? 0, results: cleanResults.size, models: cleanModels.size },
     matrix,
+    matrixClean: sizes(cleanSets),
     grades: sortKeys(grades, (ps) => sortKeys(ps, (bs) => sortKeys(bs, (fs) => sortKeys(fs)))) as Manifest["grades"],
     files: Object.fromEntries(Object.entries(files).map(([n, b]) => [n, { bytes: b.length, sha256: sha256(b) }])),
   };

@@ -332,6 +332,8 @@ describe("import", () => {
     const m1 = await exportRelease(a.db, e1, { history: null });
     expect(m1.counts.byGrade).toEqual({ clean: 1, estimated: 1, contended: 1, legacy: 3 });
     expect(m1.clean).toEqual({ measurements: 1, results: 1, models: 1 });
+    expect(m1.matrixClean).toEqual({ "x86-testcpu-avx2-2c/ort-cpu-1.30/fp32/t1": { b1: { resnet: 1 } } });
+    expect(m1.matrix["x86-testcpu-avx2-2c/ort-cpu-1.30/fp32/t1"]).toEqual({ b1: { resnet: 1, vgg: 1 } });
     expect(files(e1)).toEqual(files(dir));
     await importRelease(b.db, e1, { verify: 0 });
     await exportRelease(b.db, e2, { history: null });
