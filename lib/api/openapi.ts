@@ -453,7 +453,11 @@ export const OPERATIONS: Operation[] = [
     summary: "Upload the measurement",
     params: W.workerJobParams,
     body: W.resultBody,
-    responses: { ...ok(W.resultResponse), 409: { description: "lease lost or job cancelled", schema: errorBody } },
+    responses: {
+      ...ok(W.resultResponse),
+      409: { description: "lease lost or job cancelled", schema: errorBody },
+      422: { description: "HARDWARE_MISMATCH: env.host is another CPU than the platform's hardware (or missing); nothing stored", schema: errorBody },
+    },
   },
   {
     method: "post",
