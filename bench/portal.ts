@@ -11,7 +11,7 @@
  * afterwards (unless --keep). With --http (needs a production build: npm run build) it also starts
  * `next start` on that database and times whole HTTP answers: the /api/v1 portal endpoints and the /browse
  * and /leaderboards pages (a different filter on every request, so the page data cache never answers).
- * --release: the seeded database instead — data/release-v1 as `npm run up` loads it, with a flops-linear
+ * --release: the seeded database instead — data/release-v2 as `npm run up` loads it, with a flops-linear
  * predictor version trained on it (so the compare view has predictions), the setting the < 300 ms goal is set for.
  */
 import { spawn } from "node:child_process";

@@ -1,5 +1,5 @@
 /**
- * npm run eval:predict -- [--data data/release-v1 | .data/devdata.jsonl] [--label median|min]
+ * npm run eval:predict -- [--data data/release-v2 | .data/devdata.jsonl] [--label median|min]
  *   [--methods gnn,flops-linear,...] [--splits random,lofo,fewshot] [--families a,b] [--platforms p,q]
  *   [--epochs 150] [--lofo-epochs 60] [--pretrain-epochs 100] [--rf-trees 20] [--shots 16,32,100] [--seed 1] [--quick]
  *   [--min-graphs 30]  (platforms with fewer measured graphs are left out) [--deviation-weight W] (GNN rate-deviation penalty)

@@ -3,7 +3,7 @@
  * .data/predictors/<version>/ (NNLQ_PREDICTORS_DIR; --out DIR elsewhere): model.json + weights.bin,
  * ignored by git — the data release and this script reproduce them.
  *
- *   node --import tsx scripts/train.ts [--data data/release-v1 | .data/devdata.jsonl] [--method gnn|all|<m>,<m>]
+ *   node --import tsx scripts/train.ts [--data data/release-v2 | .data/devdata.jsonl] [--method gnn|all|<m>,<m>]
  *        [--version <name>] [--epochs 150] [--budget-min 15] [--batch 32] [--lr 3e-3] [--seed 1] [--label median|min] [--log-every 1]
  *
  * 90/10 split by graph: the GNN keeps its best epoch on the 10%; the validation metrics go into the manifest.
