@@ -242,7 +242,9 @@ export const OPERATIONS: Operation[] = [
     path: "/api/v1/browse",
     tag: "portal",
     auth: "public",
-    summary: "Browse newest results: filters (platform, family, batch, source, FLOPs and latency ranges), sort, keyset pages",
+    summary:
+      "Browse newest results: filters (platform, family, batch, source, FLOPs and latency ranges), sort, keyset pages; " +
+      "clean measurements only unless quality=all (every row carries its quality)",
     query: P.browseQuery,
     responses: ok(P.browseResponse),
   },
@@ -251,7 +253,7 @@ export const OPERATIONS: Operation[] = [
     path: "/api/v1/stats/matrix",
     tag: "portal",
     auth: "public",
-    summary: "Platform × family matrix: result counts and median latencies",
+    summary: "Platform × family matrix: result counts and median latencies (clean measurements only unless quality=all)",
     query: P.matrixQuery,
     responses: ok(P.matrixResponse),
   },
@@ -280,7 +282,9 @@ export const OPERATIONS: Operation[] = [
     path: "/api/v1/leaderboards",
     tag: "portal",
     auth: "public",
-    summary: "Fastest models per family, latency-vs-FLOPs Pareto front, platforms ranked on common models",
+    summary:
+      "Fastest models per family, latency-vs-FLOPs Pareto front, platforms ranked on common models — ranked over clean " +
+      "measurements only; quality=all lists the other rows in notRanked, marked with their grade",
     query: P.leaderboardQuery,
     responses: ok(P.leaderboardResponse),
   },
