@@ -82,7 +82,7 @@ export function hostResult(
   grade: ResultQuality["grade"] | null,
   o: { medianMs?: number; host?: Record<string, unknown> | null; measuredAt?: string } = {},
 ): WorkerResult {
-  const base = result({ medianMs: o.medianMs });
+  const base = result({ medianMs: o.medianMs, grade: null });
   const host = o.host === undefined ? EPYC_AVX512_HOST : o.host;
   return {
     ...base,
