@@ -184,7 +184,8 @@ export async function modelPage(
   });
   results.sort((a, b) => a.platform.localeCompare(b.platform) || a.batch - b.batch);
 
-  const measuredAt = new Map(results.map((r) => [`${r.platform}|${r.batch}`, r.stats.medianMs]));
+  // a prediction's error is judged against a clean measurement only
+  const measuredAt = new Map(results.filter((r) => r.quality.grade === "clean").map((r) => [`${r.platform}|${r.batch}`, r.stats.medianMs]));
   const predictions: PredictionView[] = preds.map((p) => {
     const measured = measuredAt.get(`${p.platformSlug}|${p.batch}`) ?? null;
     return {
@@ -212,7 +213,7 @@ export async function modelPage(
   // their latency on this model's platform when measured there, else on the first platform they have
   const refId = plats.find((p) => p.slug === results.find((r) => r.batch === m.batch)?.platform)?.id;
   const slugOf = new Map(plats.map((p) => [p.id, p.slug]));
-  const grid = await browseDb.latestGrid(db, { modelIds: ranked.map((r) => r.c.id), batch: 1 });
+  const grid = (await browseDb.latestGrid(db, { modelIds: ranked.map((r) => r.c.id), batch: 1 })).filter((g) => g.grade === "clean");
   const similar: SimilarView[] = ranked.map(({ c, opCosine, distance }) => {
     const mine = grid
       .filter((g) => g.modelId === c.id)

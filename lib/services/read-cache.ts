@@ -7,10 +7,19 @@
  *
  * Only found values are cached (a miss is asked again next time), and concurrent loads of one key share
  * one database read. NNLQ_READ_CACHE=0 turns every cache off.
+ *
+ * A key names everything the value depends on: a read that takes a quality filter (lib/quality.ts
+ * QualityFilter: "clean" or "all") keys on it (`resultsKey`), so a clean-only read never answers from an
+ * entry loaded for "all" nor the other way round.
  */
 import { env } from "@/lib/env";
 
 export type CacheName = "apiKeys" | "platforms" | "models" | "results";
+
+/** Key of a model × platform × batch result read under a quality filter ("results" cache). */
+export function resultsKey(quality: "clean" | "all", modelId: number, platformId: number, batch: number): string {
+  return `${quality}|${modelId}|${platformId}|${batch}`;
+}
 
 const TTL_MS: Record<CacheName, number> = { apiKeys: 5_000, platforms: 10_000, models: 2_000, results: 2_000 };
 const MAX_ENTRIES = 10_000;

@@ -5,7 +5,7 @@ import { latestMeasurementId, measurementsWithSource } from "@/lib/db/results";
 import type { Provenance, Stats } from "@/lib/api/schemas/models";
 import type { MeasurementQualityView } from "@/lib/api/schemas/common";
 import type { QualityFilter } from "@/lib/quality";
-import { cached } from "./read-cache";
+import { cached, resultsKey } from "./read-cache";
 
 /** A measurement's quality as readers see it (grade, label kind, clean runs / runs, CI, wall/CPU, interference, wait). */
 export function qualityOf(
@@ -80,7 +80,7 @@ export async function latestResult(
   db: DbOrTx,
   { modelId, platformId, batch, quality = "all" }: { modelId: number; platformId: number; batch: number; quality?: QualityFilter },
 ): Promise<MeasuredResult | null> {
-  return cached("results", `${quality}|${modelId}|${platformId}|${batch}`, async () => {
+  return cached("results", resultsKey(quality, modelId, platformId, batch), async () => {
     const id = await latestMeasurementId(db, { modelId, platformId, batch });
     const r = id === null ? null : ((await measuredResults(db, [id])).get(id) ?? null);
     return r && (quality === "all" || r.quality.grade === "clean") ? r : null;

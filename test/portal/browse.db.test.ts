@@ -14,6 +14,8 @@ import * as measurementsRoute from "@/app/api/v1/measurements/route";
 import { insertTeamWithOwner } from "@/lib/db/teams";
 import { browseQuery, leaderboardQuery, type BrowseResponse } from "@/lib/api/schemas/portal";
 import { browse, leaderboards, matrix } from "@/lib/services/portal";
+import { latestResult } from "@/lib/services/results";
+import { invalidate } from "@/lib/services/read-cache";
 import { call, db, makeUser } from "../setup/fixtures";
 import { makePortalWorld, type PortalWorld, type WorldRow } from "./portal-world";
 
@@ -273,6 +275,20 @@ describe("measurement quality", () => {
         expect(b.sampleTotal).toBe(rowsOn(pB.id, (r) => r.visibility === "public" && r.batch === 1).length + uncleanOn(pB.id).length);
       }
     }
+  });
+
+  it("the results read cache keys on the quality filter: an 'all' answer is never served to a clean-only read", async () => {
+    invalidate();
+    const u = world.uncleanRows[0]!;
+    const key = { modelId: u.modelId, platformId: u.platformId, batch: 1 };
+    const all = await latestResult(db(), { ...key, quality: "all" });
+    expect(all!.quality.grade).toBe(u.grade);
+    expect(all!.result.medianMs).toBeCloseTo(u.medianMs, 12);
+    expect(await latestResult(db(), { ...key, quality: "clean" })).toBeNull();
+    expect((await latestResult(db(), { ...key, quality: "all" }))!.quality.grade).toBe(u.grade);
+    const c = world.rows.find((r) => r.visibility === "public" && r.platformId === u.platformId && r.batch === 1)!;
+    const clean = await latestResult(db(), { modelId: c.modelId, platformId: c.platformId, batch: 1, quality: "clean" });
+    expect(clean!.quality).toMatchObject({ grade: "clean", cleanRuns: 50, runs: 50 });
   });
 
   it("HTTP: browse, leaderboards, matrix and measurements default to clean rows; quality=all marks; unknown values are a 400", async () => {
