@@ -12,6 +12,7 @@ import { api, ApiError } from "@/components/api-client";
 import { Alert, Button, Card } from "@/components/ui";
 import { Table } from "@/components/ui/table";
 import { CopyButton } from "@/components/portal/copy-button";
+import { GradeBadge, qualityFigures } from "@/components/portal/quality";
 import { PreviewPanel, type MeasuredLookup } from "@/components/preview/preview-panel";
 import { measuredOf } from "@/components/preview/lookup";
 import { QuotaPreview } from "@/components/portal/quota-preview";
@@ -319,6 +320,12 @@ function ResultRow({ item }: { item: QueryItem }) {
         stored result · {when} UTC{item.provenance.device ? ` · ${item.provenance.device.hostName}` : ""} ·{" "}
         {item.provenance.measurementCount} measurement
         {item.provenance.measurementCount === 1 ? "" : "s"} stored
+        {item.quality && (
+          <span className="mt-1 flex flex-wrap items-center gap-1.5 text-xs text-slate-500" data-testid="result-quality">
+            <GradeBadge grade={item.quality.grade} /> {qualityFigures(item.quality)}
+            {item.message && <span className="text-amber-800">· {item.message}</span>}
+          </span>
+        )}
       </Row>
     );
   }
@@ -350,6 +357,11 @@ function JobRow({ platform, jobId }: { platform: string; jobId: number }) {
       <Row platform={platform} status="measured" median={r.medianMs} p90={r.p90Ms} runs={r.runs} jobId={jobId}>
         measured just now by job {jobId}
         {job.result.provenance.device ? ` on ${job.result.provenance.device.hostName}` : ""}
+        {job.result.quality && (
+          <span className="mt-1 flex flex-wrap items-center gap-1.5 text-xs text-slate-500" data-testid="result-quality">
+            <GradeBadge grade={job.result.quality.grade} /> {qualityFigures(job.result.quality)}
+          </span>
+        )}
       </Row>
     );
   }

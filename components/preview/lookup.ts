@@ -11,6 +11,8 @@ export interface MeasuredView {
   runs: number;
   /** runs of this model × platform × batch stored */
   measurementCount: number;
+  /** the shown result's grade (clean / estimated / contended / legacy) */
+  grade: MeasuredResultView["quality"]["grade"] | null;
 }
 
 export async function measuredOf(
@@ -33,6 +35,7 @@ export async function measuredOf(
           device: x.provenance.device?.hostName ?? null,
           runs: x.result.runs,
           measurementCount: x.provenance.measurementCount,
+          grade: x.quality?.grade ?? null,
         },
       ]),
   );

@@ -12,6 +12,7 @@ import { CopyButton } from "@/components/portal/copy-button";
 import { fmtBytes, fmtCount, fmtMs } from "@/components/latency/format";
 import type { PreviewState } from "./use-preview";
 import type { MeasuredView } from "./lookup";
+import { GradeBadge } from "@/components/portal/quality";
 
 export interface MeasuredLookup {
   state: "idle" | "looking" | "done" | "error";
@@ -190,6 +191,11 @@ export function PreviewPanel({
                     <>
                       <span className="whitespace-nowrap">
                         <Badge tone="emerald">measured</Badge> {fmtMs(me.medianMs)} ms
+                        {me.grade && (
+                          <span className="ml-1">
+                            <GradeBadge grade={me.grade} />
+                          </span>
+                        )}
                       </span>
                       <span className="block text-xs text-slate-500" data-testid="measured-provenance">
                         {new Date(me.measuredAt).toISOString().slice(0, 10)}
