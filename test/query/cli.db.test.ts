@@ -71,13 +71,13 @@ describe("client and CLI over HTTP", () => {
     expect(out.stderr).toMatch(new RegExp(`job ${job.id} ${slug.replace(/[/.]/g, "\\$&")}: done`));
     expect(out.code).toBe(0);
     expect(out.stdout).toMatch(/tiny-resnet \(batch 1\)/);
-    expect(out.stdout).toMatch(new RegExp(`${slug.replace(/[/.]/g, "\\$&")}\\s+measured\\s+1\\.875`));
+    expect(out.stdout).toMatch(new RegExp(`${slug.replace(/[/.]/g, "\\$&")}\\s+measured\\s+clean\\s+1\\.875`));
 
     // the second query is answered from the database, no job
     const again = await nnlq(["query", file, "-p", slug, "--json"], { NNLQ_API_KEY: team.key });
     expect(again.code).toBe(0);
     const parsed = JSON.parse(again.stdout);
-    expect(parsed.results[0]).toMatchObject({ platform: slug, status: "measured", result: { medianMs: 1.875 } });
+    expect(parsed.results[0]).toMatchObject({ platform: slug, status: "measured", result: { medianMs: 1.875 }, quality: { grade: "clean" } });
 
     const plats = await nnlq(["platforms"]);
     expect(plats.code).toBe(0);
