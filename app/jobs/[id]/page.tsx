@@ -7,6 +7,7 @@ import { jobForPage } from "@/lib/services/pages";
 import { Alert, Card, PageHeader } from "@/components/ui";
 import { ENDED, StateBadge, fmtMs } from "@/components/latency/format";
 import { CopyButton } from "@/components/portal/copy-button";
+import { QualityCell } from "@/components/portal/quality";
 import { parseId } from "@/components/portal/model-id";
 import { RefreshWhileActive } from "@/components/latency/job-refresh";
 
@@ -154,6 +155,7 @@ export default async function JobPage({ params }: { params: Promise<{ id: string
                 p90 {fmtMs(m.p90Ms)} ms · min {fmtMs(m.minMs)} ms · {m.runs} timed runs
               </span>
               <span className="text-slate-600">measured {utc(job.result!.provenance.measuredAt)}</span>
+              {job.result!.quality && <QualityCell quality={job.result!.quality} />}
               <Link href={`/models/${job.model.id}`} className="text-indigo-700 hover:underline" data-testid="job-measurement-link">
                 Every measurement of this model →
               </Link>
