@@ -181,6 +181,28 @@ export function hardwareSlugOfRecord(h: {
   return hardwareSlug({ ...h, archShort: archShortOf(h.arch ?? "x64"), cores: h.cores ?? 1, cpuModel: h.cpuModel ?? "", cpuFlags: h.cpuFlags ?? [] });
 }
 
+/**
+ * The identity of a host as a measurement recorded it (env.host: parsed JSON, so every field is checked),
+ * or null when it recorded no CPU (no model name and no flags).
+ */
+export function identityOfRecordedHost(host: unknown): string | null {
+  if (!host || typeof host !== "object" || Array.isArray(host)) return null;
+  const h = host as Record<string, unknown>;
+  const num = (k: string) => (typeof h[k] === "number" ? (h[k] as number) : undefined);
+  const str = (k: string) => (typeof h[k] === "string" ? (h[k] as string) : undefined);
+  if (!str("cpuModel") && !Array.isArray(h.cpuFlags)) return null;
+  return hardwareSlugOfRecord({
+    arch: str("arch"),
+    cpuModel: str("cpuModel"),
+    cores: num("cores"),
+    cpuFlags: Array.isArray(h.cpuFlags) ? h.cpuFlags.filter((f): f is string => typeof f === "string") : undefined,
+    cpuVendor: str("cpuVendor"),
+    cpuFamily: num("cpuFamily"),
+    cpuModelNumber: num("cpuModelNumber"),
+    cpuStepping: num("cpuStepping"),
+  });
+}
+
 /** ISA tiers isaTier() names: the part before the core count in a hardware slug of this scheme. */
 const ISA_TIERS = new Set(["amx", "avx512", "avx2", "avx", "sse", "sve2", "sve", "dotprod", "neon"]);
 

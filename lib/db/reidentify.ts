@@ -15,7 +15,7 @@
  * nothing.
  */
 import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
-import { hardwareSlugOfRecord, isOldStyleHardwareSlug } from "../hardware-identity";
+import { identityOfRecordedHost, isOldStyleHardwareSlug } from "../hardware-identity";
 import type { DbOrTx } from "./client";
 import { rebuildLatestOfPlatform } from "./measurements";
 import { devices, jobs, latestMeasurements, measurements, platforms, predictions, quotas, usageLedger, type Platform } from "./schema";
@@ -32,22 +32,7 @@ const PAGE = 2000;
 
 /** The identity a measurement's env recorded (its env.host), or null when it recorded none. */
 export function identityOfEnv(env: unknown): string | null {
-  const host = (env as { host?: unknown } | null)?.host;
-  if (!host || typeof host !== "object" || Array.isArray(host)) return null;
-  const h = host as Record<string, unknown>;
-  const num = (k: string) => (typeof h[k] === "number" ? (h[k] as number) : undefined);
-  const str = (k: string) => (typeof h[k] === "string" ? (h[k] as string) : undefined);
-  if (!str("cpuModel") && !Array.isArray(h.cpuFlags)) return null;
-  return hardwareSlugOfRecord({
-    arch: str("arch"),
-    cpuModel: str("cpuModel"),
-    cores: num("cores"),
-    cpuFlags: Array.isArray(h.cpuFlags) ? h.cpuFlags.filter((f): f is string => typeof f === "string") : undefined,
-    cpuVendor: str("cpuVendor"),
-    cpuFamily: num("cpuFamily"),
-    cpuModelNumber: num("cpuModelNumber"),
-    cpuStepping: num("cpuStepping"),
-  });
+  return identityOfRecordedHost((env as { host?: unknown } | null)?.host);
 }
 
 /** The platform of `old`'s runtime, version, precision and threads on `hardware` (created when missing). */

@@ -25,7 +25,7 @@ import { countUncleanSinceClean, recordMeasurement } from "@/lib/db/measurements
 import { getPlatformBySlug } from "@/lib/db/platforms";
 import { getAccessibleModel, getModelRow, getStructureBytes } from "@/lib/db/model-access";
 import { generate } from "@/lib/zoo";
-import { hardwareSlugOfRecord, isHostHardwareSlug } from "@/lib/hardware-identity";
+import { identityOfRecordedHost, isHostHardwareSlug } from "@/lib/hardware-identity";
 import { requireTeamRole, requireUser } from "@/lib/auth/guards";
 import type { Principal } from "@/lib/auth/principal";
 import { decodeCursor, encodeCursor } from "@/lib/api/schemas/common";
@@ -287,22 +287,12 @@ export function hardwareMismatch(platform: Pick<Platform, "slug" | "hardware">, 
   if (!host || typeof host !== "object" || Array.isArray(host)) {
     return `a result for ${platform.slug} must describe its host in env.host (the CPU that measured it); none was sent`;
   }
-  const h = host as Record<string, unknown>;
-  const num = (k: string) => (typeof h[k] === "number" ? (h[k] as number) : undefined);
-  const str = (k: string) => (typeof h[k] === "string" ? (h[k] as string) : undefined);
-  const identity = hardwareSlugOfRecord({
-    arch: str("arch"),
-    cpuModel: str("cpuModel"),
-    cores: num("cores"),
-    cpuFlags: Array.isArray(h.cpuFlags) ? h.cpuFlags.filter((f): f is string => typeof f === "string") : undefined,
-    cpuVendor: str("cpuVendor"),
-    cpuFamily: num("cpuFamily"),
-    cpuModelNumber: num("cpuModelNumber"),
-    cpuStepping: num("cpuStepping"),
-  });
+  const identity = identityOfRecordedHost(host);
+  if (identity === null) return `a result for ${platform.slug} must describe its CPU in env.host (cpuModel, cpuFlags…); none was sent`;
   if (identity === platform.hardware) return null;
   return (
-    `this result was measured on ${identity} (env.host: ${str("cpuModel") ?? "unknown CPU"}), not on ${platform.hardware}: ` +
+    `this result was measured on ${identity} (env.host: ${String((host as { cpuModel?: unknown }).cpuModel ?? "unknown CPU")}), ` +
+    `not on ${platform.hardware}: ` +
     `a worker reports only under its own CPU's platform (${platform.slug} is another CPU's); register the host again to get its own`
   );
 }
