@@ -52,29 +52,6 @@ async function upsertLatest(tx: DbOrTx, id: number): Promise<void> {
 }
 
 /**
- * Recomputes a pair's latest_measurements row from its stored measurements (the newest clean one, else the
- * newest; the count of all), or deletes it when none is left. For data migrations that move measurements.
- */
-export async function rebuildLatest(
-  db: DbOrTx,
-  { modelId, platformId, batch }: { modelId: number; platformId: number; batch: number },
-): Promise<void> {
-  const pair = and(eq(measurements.modelId, modelId), eq(measurements.platformId, platformId), eq(measurements.batch, batch));
-  const [kept] = await db
-    .select({ id: measurements.id })
-    .from(measurements)
-    .where(pair)
-    .orderBy(desc(sql`${measurements.grade} = 'clean'`), desc(measurements.measuredAt), desc(measurements.id))
-    .limit(1);
-  const [{ n } = { n: 0 }] = await db.select({ n: sql<number>`COUNT(*)`.mapWith(Number) }).from(measurements).where(pair);
-  const L = latestMeasurements;
-  await db.delete(L).where(and(eq(L.modelId, modelId), eq(L.platformId, platformId), eq(L.batch, batch)));
-  if (!kept) return;
-  await upsertLatest(db, kept.id);
-  await db.update(L).set({ measurementCount: n }).where(and(eq(L.modelId, modelId), eq(L.platformId, platformId), eq(L.batch, batch)));
-}
-
-/**
  * Rebuilds every latest_measurements row of a platform from its stored measurements (per pair the newest
  * clean one, else the newest; the count of all): for data migrations that move measurements between
  * platforms (lib/db/reidentify.ts). Run it inside a transaction: the rows are deleted, then inserted again.
