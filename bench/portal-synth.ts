@@ -120,13 +120,15 @@ export async function synthesize(
   );
 
   const meas: unknown[][] = [];
-  const keys: { modelIdx: number; platformId: number; batch: number; median: number; at: Date; runs: number }[] = [];
+  const keys: { modelIdx: number; platformId: number; batch: number; median: number; at: Date; runs: number; grade: string }[] = [];
   meta.forEach((m, idx) => {
     for (const p of plats) {
       for (const batch of m.batch8 ? [1, 8] : [1]) {
         const gflops = 6 * p.threads * (p.precision === "int8" ? 1.8 : 1) * m.eff;
         const median = 0.05 + (m.flops * batch) / (gflops * 1e9) * 1000;
         const runs = idx % (o.historyEvery ?? 5) === 0 ? 2 : 1;
+        // one model in ten measured without a quiet window (protocol v2 grades; the portal reads clean rows by default)
+        const grade = idx % 10 === 7 ? "contended" : "clean";
         for (let r = 0; r < runs; r++) {
           const v = median * (1 + (r ? 0.03 : 0) * (rand() - 0.5));
           const at = new Date(now - (runs - r) * 86400_000 - rand() * 86400_000 * 30);
@@ -147,15 +149,18 @@ export async function synthesize(
             5,
             3.5,
             at,
+            2,
+            grade,
+            grade === "clean" ? "wall-clean" : "wall-contended",
           ]);
-          if (r === runs - 1) keys.push({ modelIdx: idx, platformId: p.id, batch, median: v, at, runs });
+          if (r === runs - 1) keys.push({ modelIdx: idx, platformId: p.id, batch, median: v, at, runs, grade });
         }
       }
     }
   });
   const firstMeas = await insertRows(pool, "measurements", [
     "model_id", "platform_id", "batch", "runtime_version", "median_ms", "mean_ms", "min_ms", "max_ms", "p90_ms", "p99_ms",
-    "std_ms", "cv", "runs", "warmups", "device_seconds", "measured_at",
+    "std_ms", "cv", "runs", "warmups", "device_seconds", "measured_at", "protocol", "grade", "label_kind",
   ], meas);
   // measurement ids are consecutive in insert order: the newest run of each key is the last one emitted for it
   let cursor = firstMeas - 1;
@@ -172,6 +177,7 @@ export async function synthesize(
           key.batch,
           cursor,
           key.median,
+          key.grade,
           key.runs,
           m.family,
           m.flops,
@@ -199,6 +205,7 @@ export async function synthesize(
       "batch",
       "measurement_id",
       "median_ms",
+      "grade",
       "measurement_count",
       "family",
       "flops",
