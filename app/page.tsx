@@ -22,7 +22,7 @@ export default async function Home() {
           </p>
           {totals && totals.results > 0 && (
             <p className="mt-4 text-sm text-slate-700" data-testid="home-totals">
-              <strong>{totals.results.toLocaleString("en")}</strong> measured results at batch 1 on <strong>{totals.platforms}</strong>{" "}
+              <strong>{totals.results.toLocaleString("en")}</strong> clean measured results at batch 1 on <strong>{totals.platforms}</strong>{" "}
               platform
               {totals.platforms === 1 ? "" : "s"}, over <strong>{totals.models.toLocaleString("en")}</strong> public models.
             </p>
