@@ -344,31 +344,37 @@ async function familyMatrixScan(db: DbOrTx, { teamIds, batch }: { teamIds: reado
   });
 }
 
-/** Newest-result counts per platform (the default platform of the portal is the one with the most). */
+/**
+ * Newest-result counts per platform (the default platform of the portal is the one with the most): clean
+ * rows unless quality "all" — a platform holding only legacy rows would open the portal on an empty page.
+ */
 export async function platformCounts(
   db: DbOrTx,
-  { teamIds }: { teamIds: readonly number[] },
+  { teamIds, quality }: { teamIds: readonly number[]; quality?: QualityFilter },
 ): Promise<{ platformId: number; count: number }[]> {
   const count = sql<number>`COUNT(*)`.mapWith(Number);
   const pub = await db
     .select({ platformId: L.platformId, count })
-    .from(L, { forceIndex: PUBLIC_INDEX })
-    .where(eq(L.visibility, "public"))
+    .from(L, publicIndexOpt(quality))
+    .where(and(eq(L.visibility, "public"), latestOfQuality(quality)))
     .groupBy(L.platformId);
   if (!teamIds.length) return pub;
   const own = await db
     .select({ platformId: L.platformId, count })
     .from(L)
-    .where(and(inArray(L.ownerTeamId, [...teamIds]), eq(L.visibility, "private")))
+    .where(and(inArray(L.ownerTeamId, [...teamIds]), eq(L.visibility, "private"), latestOfQuality(quality)))
     .groupBy(L.platformId);
   const sum = new Map(pub.map((r) => [r.platformId, r.count]));
   for (const r of own) sum.set(r.platformId, (sum.get(r.platformId) ?? 0) + r.count);
   return [...sum].map(([platformId, n]) => ({ platformId, count: n }));
 }
 
-/** Ids of the platforms that have any newest result (a loose index scan: one probe per platform). */
-export async function measuredPlatformIds(db: DbOrTx): Promise<number[]> {
-  const rows = await db.selectDistinct({ id: L.platformId }).from(L);
+/**
+ * Ids of the platforms that have any newest result (a loose index scan: one probe per platform); with
+ * quality "clean", those with a clean one (latest_platform_grade_idx).
+ */
+export async function measuredPlatformIds(db: DbOrTx, { quality = "all" }: { quality?: QualityFilter } = {}): Promise<number[]> {
+  const rows = await db.selectDistinct({ id: L.platformId }).from(L).where(latestOfQuality(quality));
   return rows.map((r) => r.id);
 }
 

@@ -45,7 +45,7 @@ export const publicLeaderboards = unstable_cache(
   opts,
 );
 
-/** Platforms with their public result counts (counting scans the index: cached), and the default platform. */
+/** Platforms with their public clean result counts (cached), and the default platform: the one with the most clean results. */
 export const publicPlatforms = unstable_cache(
   async () => {
     const db = getDb();
@@ -58,7 +58,7 @@ export const publicPlatforms = unstable_cache(
       defaultSlug: (most && n.get(most.id) ? most.slug : fallback?.slug) ?? null,
     };
   },
-  key("portal-platforms-v1"),
+  key("portal-platforms-v2"),
   opts,
 );
 

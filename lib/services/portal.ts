@@ -26,14 +26,23 @@ export const familyLabel = (name: string) => FAMILY_LABELS[name as FamilyName] ?
 
 /**
  * Platforms that are active or have results, and the default one: the first by slug among those with
- * results (x86-…/ort-cpu-…/fp32/t1, the reference platform, sorts first), else the first active one.
- * Cheap: one probe per platform, no counting.
+ * clean results (x86-…/ort-cpu-…/fp32/t1, the reference platform, sorts first), else among those with
+ * any results, else the first active one. Cheap: one probe per platform, no counting.
  */
 export async function portalPlatforms(db: DbOrTx): Promise<{ platforms: Platform[]; measured: Set<number>; fallback: Platform | null }> {
-  const [plats, ids] = await Promise.all([listPlatforms(db, { activeOnly: false }), browseDb.measuredPlatformIds(db)]);
+  const [plats, ids, cleanIds] = await Promise.all([
+    listPlatforms(db, { activeOnly: false }),
+    browseDb.measuredPlatformIds(db),
+    browseDb.measuredPlatformIds(db, { quality: "clean" }),
+  ]);
   const measured = new Set(ids);
+  const clean = new Set(cleanIds);
   const shown = plats.filter((p) => p.active || measured.has(p.id));
-  return { platforms: shown, measured, fallback: shown.find((p) => measured.has(p.id)) ?? shown[0] ?? null };
+  return {
+    platforms: shown,
+    measured,
+    fallback: shown.find((p) => clean.has(p.id)) ?? shown.find((p) => measured.has(p.id)) ?? shown[0] ?? null,
+  };
 }
 
 async function resolvePlatform(db: DbOrTx, slug: string | undefined) {

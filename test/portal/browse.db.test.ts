@@ -13,11 +13,13 @@ import * as boardRoute from "@/app/api/v1/leaderboards/route";
 import * as measurementsRoute from "@/app/api/v1/measurements/route";
 import { insertTeamWithOwner } from "@/lib/db/teams";
 import { browseQuery, leaderboardQuery, type BrowseResponse } from "@/lib/api/schemas/portal";
-import { browse, leaderboards, matrix } from "@/lib/services/portal";
+import { browse, leaderboards, matrix, portalPlatforms } from "@/lib/services/portal";
+import { recordMeasurement } from "@/lib/db/measurements";
+import { upsertPlatform } from "@/lib/db/platforms";
 import { latestResult } from "@/lib/services/results";
 import { invalidate } from "@/lib/services/read-cache";
 import { call, db, makeUser } from "../setup/fixtures";
-import { makePortalWorld, type PortalWorld, type WorldRow } from "./portal-world";
+import { makePortalWorld, qualityColumns, type PortalWorld, type WorldRow } from "./portal-world";
 
 let world: PortalWorld;
 let teamId: number;
@@ -275,6 +277,51 @@ describe("measurement quality", () => {
         expect(b.sampleTotal).toBe(rowsOn(pB.id, (r) => r.visibility === "public" && r.batch === 1).length + uncleanOn(pB.id).length);
       }
     }
+  });
+
+  it("the default platform is one with clean results, never one holding only legacy rows", async () => {
+    // a platform whose slug sorts before every other, with one protocol v1 (legacy) row
+    const legacy = await upsertPlatform(db(), {
+      slug: `0000-legacy-${world.tag}/ort-cpu-1.30/fp32/t1`,
+      name: "legacy only",
+      hardware: `0000-legacy-${world.tag}`,
+      runtime: "ort-cpu",
+      runtimeVersion: "1.30",
+      precision: "fp32",
+      threads: 1,
+      config: { adapter: "ort-node", passes: [] },
+    });
+    const m = world.models.find((x) => x.visibility === "public")!;
+    await recordMeasurement(db(), {
+      modelId: m.id,
+      platformId: legacy.id,
+      batch: 1,
+      runtimeVersion: "1.30.0",
+      medianMs: 1,
+      meanMs: 1,
+      minMs: 1,
+      maxMs: 1,
+      p90Ms: 1,
+      p99Ms: 1,
+      stdMs: 0,
+      cv: 0,
+      runs: 3,
+      warmups: 1,
+      deviceSeconds: 1,
+      env: null,
+      profile: null,
+      measuredAt: new Date(),
+      ...qualityColumns("legacy", 3, 1),
+    });
+    const { platforms, fallback } = await portalPlatforms(db());
+    expect(platforms.map((p) => p.slug)).toContain(legacy.slug);
+    expect(fallback!.slug).not.toBe(legacy.slug);
+    const page = await browse(db(), [], browseQuery.parse({}));
+    expect(page.platform).not.toBe(legacy.slug);
+    expect(page.items.length).toBeGreaterThan(0);
+    const all = await browse(db(), [], browseQuery.parse({ platform: legacy.slug, quality: "all" }));
+    expect(all.items.map((i) => [i.model.id, i.quality.grade])).toEqual([[m.id, "legacy"]]);
+    expect((await browse(db(), [], browseQuery.parse({ platform: legacy.slug }))).items).toEqual([]);
   });
 
   it("the results read cache keys on the quality filter: an 'all' answer is never served to a clean-only read", async () => {
