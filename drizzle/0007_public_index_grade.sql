@@ -1,0 +1,2 @@
+DROP INDEX `latest_public_cells_idx` ON `latest_measurements`;--> statement-breakpoint
+CREATE INDEX `latest_public_cells_idx` ON `latest_measurements` (`visibility`,`grade`,`platform_id`,`batch`,`family`,`median_ms`,`flops`,`params`,`source`);
