@@ -196,7 +196,14 @@ export async function runCampaign(db: Db, o: CampaignOptions): Promise<CampaignS
       // a campaign would rather idle than measure on a busy host: wait (up to quietWaitMs) for a quiet
       // second before each measurement, so the protocol's own wait is spent only on short disturbances
       const gate = await timed(phases, "quiet", () =>
-        waitForQuietHost({ cores: host.cores, maxWaitMs: o.quietWaitMs ?? env().NNLQ_MEASURE_MAX_WAIT_S * 4000, signal: o.signal }),
+        waitForQuietHost({
+          cores: host.cores,
+          maxWaitMs: o.quietWaitMs ?? env().NNLQ_MEASURE_MAX_WAIT_S * 4000,
+          signal: o.signal,
+          // a worker's job waiting for the device must not wait out the campaign's gate: measure now, and
+          // the slice ends after this measurement (SliceLock), so the job goes next
+          giveUp: () => othersWaiting(deviceLockFile(o.lock ?? hardwareSlug(host))),
+        }),
       );
       quietWaitMs += gate.waitedMs;
       const r = await timed(phases, "measure", () => measureOnce(bytes, slug, opt));

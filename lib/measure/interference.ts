@@ -127,6 +127,8 @@ export async function waitForQuietHost(o: {
   maxWaitMs?: number;
   maxForeignShare?: number;
   signal?: AbortSignal;
+  /** stop waiting when this says so (e.g. another process waits for the device: a user's job goes first) */
+  giveUp?: () => boolean;
   probe?: InterferenceProbe;
   sleep?: (ms: number) => Promise<void>;
 }): Promise<{ quiet: boolean; waitedMs: number }> {
@@ -147,6 +149,6 @@ export async function waitForQuietHost(o: {
     quietFor = w.foreignShare <= limit ? quietFor + w.wallMs : 0;
     const waited = b.atMs - t0;
     if (quietFor >= quietMs) return { quiet: true, waitedMs: waited };
-    if (waited >= maxWaitMs || o.signal?.aborted) return { quiet: false, waitedMs: waited };
+    if (waited >= maxWaitMs || o.signal?.aborted || o.giveUp?.()) return { quiet: false, waitedMs: waited };
   }
 }

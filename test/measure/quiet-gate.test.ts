@@ -35,6 +35,12 @@ describe("waitForQuietHost", () => {
     expect(r).toEqual({ quiet: false, waitedMs: 3000 });
   });
 
+  it("stops waiting as soon as giveUp says so (a user's job waits for the device)", async () => {
+    const h = fakeHost(() => 0.5);
+    const r = await waitForQuietHost({ cores: 2, probe: h.probe, sleep: h.sleep, giveUp: () => h.now() >= 1000 });
+    expect(r).toEqual({ quiet: false, waitedMs: 1000 });
+  });
+
   it("does not wait where the host counters cannot be read", async () => {
     const r = await waitForQuietHost({
       cores: 2,
