@@ -15,6 +15,7 @@
  * and are retried on deadlock. The sweep needs no scheduler: claims run it (at most every 2 s per
  * process); sweepExpiredLeases can also be called from a timer.
  */
+import { RETAKE_PRIORITY } from "@/lib/api/schemas/worker";
 import { NnlqError, publicErrorText } from "@/lib/errors";
 import { sleep } from "@/lib/proc";
 import type { Db, DbOrTx } from "@/lib/db/client";
@@ -83,7 +84,7 @@ export function permanentFailure(code: string): boolean {
  * waits. Nothing else can queue at this level (the query API allows -10…10): a job at RETAKE_PRIORITY
  * without a team is a retake.
  */
-export const RETAKE_PRIORITY = -20;
+export { RETAKE_PRIORITY };
 
 /**
  * Retakes queued for one pair at most: after this many estimated / contended v2 results since its last

@@ -105,6 +105,12 @@ export const claimBody = z.object({
   waitSeconds: z.number().min(0, "must be ≥ 0").max(30, "must be ≤ 30").default(0).describe("long-poll: wait up to this long for a job"),
 });
 
+/**
+ * Priority of a retake (a result graded estimated/contended measured again at a quieter moment): below users'
+ * (0) and campaigns' (-10) work; no team. Workers wait for a quiet host before measuring such a job.
+ */
+export const RETAKE_PRIORITY = -20;
+
 export const claimedJob = z.object({
   id: z.number(),
   attempt: z.number(),
