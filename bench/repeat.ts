@@ -3,6 +3,7 @@
  *
  *   npm run bench:repeat -- [--models 100] [--platform t1,tN,wasm,int8|<slug>] [--load ort|yes|off] [--load-procs 2]
  *                           [--on-ms 2000] [--off-ms 2000] [--budget 1000] [--resolution 128] [--seed 7] [--json FILE]
+ *                           [--slice-s 60]
  *
  * N zoo models (round-robin over the zoo families, batch 1) are measured on every selected local platform
  * through the real isolated runner: twice by v1 and twice by v2 while bench/load.ts injects an intermittent
@@ -31,7 +32,8 @@ import { LOAD_KINDS, startLoad, type Load, type LoadKind } from "./load";
 
 const NAME = "bench:repeat";
 const USAGE = `usage: npm run bench:repeat -- [--models 100] [--platform t1,tN,wasm,int8|<slug>] [--load ort|yes|off] [--load-procs 2]
-                            [--on-ms 2000] [--off-ms 2000] [--budget 1000] [--resolution 128] [--seed 7] [--json FILE]`;
+                            [--on-ms 2000] [--off-ms 2000] [--budget 1000] [--resolution 128] [--seed 7] [--json FILE]
+                            [--slice-s 60]`;
 
 const { values } = parseArgsOrExit(
   NAME,
@@ -47,6 +49,7 @@ const { values } = parseArgsOrExit(
       resolution: { type: "string" },
       seed: { type: "string" },
       json: { type: "string" },
+      "slice-s": { type: "string" },
       help: { type: "boolean" },
     },
   },
@@ -90,6 +93,7 @@ const opts = validOrExit(
       resolution: intArg("resolution", values.resolution, 32, 640, 128),
       seed: intArg("seed", values.seed, 0, 2 ** 31 - 1, 7),
       json: jsonFile,
+      sliceMs: 1000 * intArg("slice-s", values["slice-s"], 0, 86_400, 60),
     };
   },
   USAGE,
@@ -151,11 +155,10 @@ const rows: Row[] = [];
 
 /**
  * The host's measurement lock (the file lock of measureInChild's device queue), held in slices like the
- * campaign does: taken once, kept over several measurements, handed over after SLICE_MS when another
+ * campaign does: taken once, kept over several measurements, handed over after --slice-s when another
  * process waits. While this bench waits for the lock the injected load is paused: it must disturb this
  * bench's measurements, not another process's (a campaign whose v2 would wait for quiet and hold us up).
  */
-const SLICE_MS = 60_000;
 class DeviceSlices {
   private release?: () => void;
   private since = 0;
@@ -178,7 +181,7 @@ class DeviceSlices {
     try {
       return await fn();
     } finally {
-      if (performance.now() - this.since > SLICE_MS && othersWaiting(this.lockFile)) this.end();
+      if (performance.now() - this.since >= opts.sliceMs && othersWaiting(this.lockFile)) this.end();
     }
   }
   end(): void {
