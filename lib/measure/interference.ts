@@ -12,6 +12,9 @@
  *   which contend for the core, its SMT sibling, caches and memory bandwidth.
  * - runqDelayMs: how long this process's threads were runnable but waiting for a CPU (field 2 of
  *   /proc/self/task/<tid>/schedstat, nanoseconds): time-slicing seen directly, precise even for short runs.
+ *   Per thread too (`threads`): a window counts only the delay of its *measuring* threads — those that ran
+ *   ≥ 10 % of the window — because a mostly idle helper (a V8 GC or compiler thread woken on the one core a
+ *   single-threaded platform is pinned to) waits behind the measuring thread itself, which is no interference.
  * - nivcsw: involuntary context switches of this process (getrusage).
  */
 import fs from "node:fs";
@@ -23,6 +26,8 @@ export interface InterferenceReading {
   ownCpuMs: number;
   /** NaN where /proc/self/task/<tid>/schedstat is unavailable */
   runqDelayMs: number;
+  /** per thread id: on-CPU and run-queue wait time so far (ms), where readable */
+  threads?: Map<string, { cpuMs: number; waitMs: number }>;
   nivcsw: number;
   /** false where the host counters could not be read (non-Linux): interference unknown */
   known: boolean;
@@ -50,22 +55,46 @@ export function parseSchedstatWaitMs(text: string): number {
   return Number.isFinite(wait) ? wait / 1e6 : NaN;
 }
 
-function readProcessRunqDelayMs(): number {
+/** On-CPU time (ms) from a schedstat text (field 1). */
+export function parseSchedstatCpuMs(text: string): number {
+  const cpu = Number(text.trim().split(/\s+/)[0]);
+  return Number.isFinite(cpu) ? cpu / 1e6 : NaN;
+}
+
+function readThreads(): { sum: number; threads: Map<string, { cpuMs: number; waitMs: number }> | undefined } {
   let tids: string[];
   try {
     tids = fs.readdirSync("/proc/self/task");
   } catch {
-    return NaN;
+    return { sum: NaN, threads: undefined };
   }
   let sum = 0;
+  const threads = new Map<string, { cpuMs: number; waitMs: number }>();
   for (const tid of tids) {
     try {
-      sum += parseSchedstatWaitMs(fs.readFileSync(`/proc/self/task/${tid}/schedstat`, "utf8"));
+      const text = fs.readFileSync(`/proc/self/task/${tid}/schedstat`, "utf8");
+      const waitMs = parseSchedstatWaitMs(text);
+      sum += waitMs;
+      threads.set(tid, { cpuMs: parseSchedstatCpuMs(text), waitMs });
     } catch {
       /* the thread ended between readdir and read: its delay is gone with it */
     }
   }
-  return sum;
+  return { sum, threads };
+}
+
+/** Share of a window's wall time a thread must run to count as a measuring thread. */
+export const MEASURING_THREAD_SHARE = 0.1;
+
+/** Run-queue delay (ms) in a window of the threads that ran ≥ MEASURING_THREAD_SHARE of it; NaN if unknown. */
+export function measuringThreadsDelayMs(a: InterferenceReading, b: InterferenceReading, wallMs: number): number {
+  if (!a.threads || !b.threads) return NaN;
+  let delay = 0;
+  for (const [tid, t1] of b.threads) {
+    const t0 = a.threads.get(tid) ?? { cpuMs: 0, waitMs: 0 };
+    if (t1.cpuMs - t0.cpuMs >= MEASURING_THREAD_SHARE * wallMs) delay += Math.max(0, t1.waitMs - t0.waitMs);
+  }
+  return delay;
 }
 
 /** The probe of this process on this host. */
@@ -78,11 +107,13 @@ export const linuxProbe: InterferenceProbe = () => {
     /* not Linux */
   }
   const u = process.resourceUsage();
+  const t = readThreads();
   return {
     atMs,
     hostBusyMs,
     ownCpuMs: (u.userCPUTime + u.systemCPUTime) / 1000,
-    runqDelayMs: readProcessRunqDelayMs(),
+    runqDelayMs: t.sum,
+    ...(t.threads ? { threads: t.threads } : {}),
     nivcsw: u.involuntaryContextSwitches,
     known: Number.isFinite(hostBusyMs),
   };
@@ -101,6 +132,12 @@ export interface WindowInterference {
   known: boolean;
 }
 
+function runqShareOf(a: InterferenceReading, b: InterferenceReading, wallMs: number): number {
+  const measuring = measuringThreadsDelayMs(a, b, wallMs);
+  if (Number.isFinite(measuring)) return measuring / wallMs;
+  return Number.isFinite(a.runqDelayMs) && Number.isFinite(b.runqDelayMs) ? Math.max(0, b.runqDelayMs - a.runqDelayMs) / wallMs : NaN;
+}
+
 export function windowInterference(a: InterferenceReading, b: InterferenceReading, cores: number): WindowInterference {
   const wallMs = Math.max(b.atMs - a.atMs, 1e-6);
   const known = a.known && b.known;
@@ -109,7 +146,7 @@ export function windowInterference(a: InterferenceReading, b: InterferenceReadin
     wallMs,
     foreignMs,
     foreignShare: known ? foreignMs / (wallMs * Math.max(1, cores)) : NaN,
-    runqShare: Number.isFinite(a.runqDelayMs) && Number.isFinite(b.runqDelayMs) ? Math.max(0, b.runqDelayMs - a.runqDelayMs) / wallMs : NaN,
+    runqShare: runqShareOf(a, b, wallMs),
     nivcsw: b.nivcsw - a.nivcsw,
     known,
   };

@@ -1,6 +1,6 @@
 /** The campaign's quiet gate (waitForQuietHost) on injected readings: no real waiting. */
 import { describe, expect, it } from "vitest";
-import { waitForQuietHost, type InterferenceReading } from "@/lib/measure/interference";
+import { measuringThreadsDelayMs, waitForQuietHost, windowInterference, type InterferenceReading } from "@/lib/measure/interference";
 
 /** A fake host: `busy(t)` = share of all cores busy outside this process at time t (ms). */
 function fakeHost(busy: (t: number) => number, cores = 2) {
@@ -50,5 +50,52 @@ describe("waitForQuietHost", () => {
       },
     });
     expect(r).toEqual({ quiet: false, waitedMs: 0 });
+  });
+});
+
+describe("run-queue delay of the measuring threads", () => {
+  const reading = (at: number, threads: [string, number, number][]): InterferenceReading => ({
+    atMs: at,
+    hostBusyMs: 0,
+    ownCpuMs: 0,
+    runqDelayMs: threads.reduce((s, [, , w]) => s + w, 0),
+    threads: new Map(threads.map(([tid, cpuMs, waitMs]) => [tid, { cpuMs, waitMs }])),
+    nivcsw: 0,
+    known: true,
+  });
+
+  it("counts only threads that ran ≥ 10% of the window (an idle GC thread waiting behind the measuring one is not interference)", () => {
+    // main thread ran 240 of 250 ms and waited 5 ms; a V8 helper ran 2 ms and waited 80 ms behind it
+    const a = reading(0, [["100", 1000, 50], ["101", 10, 10]]);
+    const b = reading(250, [["100", 1240, 55], ["101", 12, 90]]);
+    expect(measuringThreadsDelayMs(a, b, 250)).toBe(5);
+    const w = windowInterference(a, b, 2);
+    expect(w.runqShare).toBeCloseTo(5 / 250, 9);
+    // without per-thread data the whole process's delay counts (85 ms)
+    const { threads: _a, ...a0 } = a;
+    const { threads: _b, ...b0 } = b;
+    expect(windowInterference(a0, b0, 2).runqShare).toBeCloseTo(85 / 250, 9);
+  });
+});
+
+describe("the run-queue allowance of a multi-threaded platform", () => {
+  it("grows with the foreign allowance per thread: t2 is clean at a run-queue share t1 is not", async () => {
+    const { runProtocolV2 } = await import("@/lib/measure/protocol");
+    // a host with 4% foreign CPU (below 6%) that delays the measuring threads 8% of the time
+    let t = 0;
+    let busy = 0;
+    let wait = 0;
+    const probe = (): InterferenceReading => ({ atMs: t, hostBusyMs: busy, ownCpuMs: 0, runqDelayMs: wait, nivcsw: 0, known: true });
+    const run = async () => {
+      t += 10;
+      busy += 0.04 * 10 * 2;
+      wait += 0.08 * 10;
+    };
+    const deps = { probe, now: () => t, cpu: () => t, sleep: async (ms: number) => void (t += ms) };
+    const t2 = await runProtocolV2(run, { timeBudgetMs: 500, threads: 2, cores: 2 }, deps);
+    expect(t2.quality.grade).toBe("clean");
+    t = busy = wait = 0;
+    const t1 = await runProtocolV2(run, { timeBudgetMs: 500, threads: 1, cores: 2, maxWaitMs: 1000 }, deps);
+    expect(t1.quality.cleanRuns).toBe(0);
   });
 });
