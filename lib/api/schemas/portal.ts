@@ -9,8 +9,11 @@ import { family, modelView, stats } from "./models";
 
 const SI: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
 
-/** A non-negative number with an optional SI suffix: "4.1G", "300M", "12.5", "1e9". */
-const SI_NUMBER = /^\s*([0-9]{0,20}\.?[0-9]{1,20}(?:e(?:[+-]?\d{1,2}|-\d{3}))?)\s*([kKMGT]?)\s*$/;
+/**
+ * A non-negative number with an optional SI suffix: "4.1G", "300M", "12.5", "1e9". Up to 40 digits after the
+ * point: JavaScript writes 1.0000000000000113e-6 as 0.0000010000000011307402 (22), and a client may too.
+ */
+const SI_NUMBER = /^\s*([0-9]{0,20}\.?[0-9]{1,40}(?:e(?:[+-]?\d{1,2}|-\d{3}))?)\s*([kKMGT]?)\s*$/;
 
 /** "4.1G" → 4.1e9, "300M", "12.5", "1e9"; anything else → NaN. */
 export function parseSi(v: string): number {
