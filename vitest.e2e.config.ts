@@ -4,6 +4,8 @@ import path from "node:path";
 // measurements in tests run beside other test files on a busy machine: they do not wait for a quiet host
 // (protocol v2 grades them estimated/contended instead); a test that needs waiting sets it itself
 process.env.NNLQ_MEASURE_MAX_WAIT_S ??= "0";
+// ... so many of them are graded estimated: no retakes of those (extra jobs) unless a test is about retakes
+process.env.NNLQ_RETAKES ??= "0";
 
 /**
  * Browser tests (test/e2e/*.e2e.ts): test/setup/global-e2e.ts builds the app when stale, starts

@@ -142,6 +142,7 @@ export const ENV = {
     "30",
     "how long a measurement waits past its budget for a quiet host before it is stored as estimated/contended (s)",
   ),
+  NNLQ_RETAKES: int(0, 3, 3, "3", "retakes queued for a result graded estimated/contended, per model × platform × batch (0: none)"),
   NNLQ_MEASURE_TMPDIR: text("folder for a measurement's converted models", "the system's temp folder"),
   NNLQ_TF_BACKEND: oneOf(["wasm", "cpu"] as const, "wasm", "TensorFlow.js backend of the trainer and the scripts"),
   NNLQ_TFJS_WASM_PACKAGE: text("the tfjs WASM backend package", "@tensorflow/tfjs-backend-wasm"),

@@ -15,6 +15,7 @@
  * and are retried on deadlock. The sweep needs no scheduler: claims run it (at most every 2 s per
  * process); sweepExpiredLeases can also be called from a timer.
  */
+import { env } from "@/lib/env";
 import { RETAKE_PRIORITY } from "@/lib/api/schemas/worker";
 import { NnlqError, publicErrorText } from "@/lib/errors";
 import { sleep } from "@/lib/proc";
@@ -327,7 +328,7 @@ async function queueRetake(tx: DbOrTx, job: Job): Promise<number | null> {
   const key = jobsDb.jobKey(model.hash, job.platformId, job.batch);
   if (await jobsDb.findActiveJob(tx, { key })) return null;
   const unclean = await countUncleanSinceClean(tx, { modelId: job.modelId, platformId: job.platformId, batch: job.batch });
-  if (unclean > RETAKE_LIMIT) return null;
+  if (unclean > Math.min(RETAKE_LIMIT, env().NNLQ_RETAKES)) return null;
   try {
     const retake = await jobsDb.insertJob(tx, {
       modelId: job.modelId,

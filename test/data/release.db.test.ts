@@ -26,6 +26,14 @@ import { runCampaign } from "@/workers/campaign";
 import { exportRelease, importRelease, loadReleaseIfEmpty, readRelease } from "@/lib/services/release";
 import { createTestDatabase, type TestDatabase } from "../setup/test-database";
 
+// this file is about retakes: queue them (the test configs turn them off elsewhere: NNLQ_RETAKES=0)
+const retakesBefore = process.env.NNLQ_RETAKES;
+process.env.NNLQ_RETAKES = "3";
+afterAll(() => {
+  if (retakesBefore === undefined) delete process.env.NNLQ_RETAKES;
+  else process.env.NNLQ_RETAKES = retakesBefore;
+});
+
 const host = detectHost();
 const t1 = localPlatforms(host)[0]!;
 const stage: Stage = { name: "test", platform: t1.slug, batch: 1, perFamily: 1, families: ["alexnet", "squeezenet"] };

@@ -15,6 +15,14 @@ import { enqueueWorkItem, planCampaign, type Stage } from "@/lib/services/campai
 import { seed } from "@/lib/services/seed";
 import { createTestDatabase, type TestDatabase } from "../setup/test-database";
 
+// this file is about retakes: queue them (the test configs turn them off elsewhere: NNLQ_RETAKES=0)
+const retakesBefore = process.env.NNLQ_RETAKES;
+process.env.NNLQ_RETAKES = "3";
+afterAll(() => {
+  if (retakesBefore === undefined) delete process.env.NNLQ_RETAKES;
+  else process.env.NNLQ_RETAKES = retakesBefore;
+});
+
 const host = detectHost();
 const [t1, t2] = [localPlatforms(host)[0]!, localPlatforms(host)[1]!];
 let T: TestDatabase;

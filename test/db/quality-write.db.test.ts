@@ -4,7 +4,7 @@
  * arrival), a result measured on another CPU is refused with a 4xx and nothing stored, and an estimated or
  * contended result queues a free low-priority retake that a later clean result supersedes.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, afterAll } from "vitest";
 import { and, eq } from "drizzle-orm";
 import * as resultRoute from "@/app/api/v1/worker/jobs/[jobId]/result/route";
 import { getJob } from "@/lib/db/jobs";
@@ -15,6 +15,14 @@ import { NnlqError } from "@/lib/errors";
 import { call, db } from "../setup/fixtures";
 import { giveQuota, makeModelRow, makeTeam, registerHosts, result, seedOnce, type TeamCtx } from "../query/world";
 import { EPYC_AVX2_HOST, EPYC_AVX512_HOST, hostPlatform, hostResult, quality, type HostPlatform } from "./quality-world";
+
+// this file is about retakes: queue them (the test configs turn them off elsewhere: NNLQ_RETAKES=0)
+const retakesBefore = process.env.NNLQ_RETAKES;
+process.env.NNLQ_RETAKES = "3";
+afterAll(() => {
+  if (retakesBefore === undefined) delete process.env.NNLQ_RETAKES;
+  else process.env.NNLQ_RETAKES = retakesBefore;
+});
 
 let team: TeamCtx;
 beforeAll(async () => {

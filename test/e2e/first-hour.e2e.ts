@@ -95,6 +95,11 @@ beforeAll(async () => {
         deviceSeconds: 2,
         env: { cpuModel: "Test CPU" },
         profile: null,
+        // clean labels (protocol v2): what the trainer and the portal read by default
+        protocol: 2,
+        grade: "clean",
+        labelKind: "wall-clean",
+        cleanRuns: 40,
         measuredAt: new Date(now - i * 60_000),
       });
       if (i === 0) dropped = { spec: spec as Record<string, unknown>, hash: s.hash, medianMs: v };

@@ -4,7 +4,7 @@
  * an estimated / contended one answers marked (grade, message) with the retake queued for it, until a clean
  * result supersedes it; protocol v1 (legacy) rows and rows measured on another CPU never answer.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, afterAll } from "vitest";
 import * as queryRoute from "@/app/api/v1/query/route";
 import { recordMeasurement } from "@/lib/db/measurements";
 import type { Model, NewMeasurement } from "@/lib/db/schema";
@@ -13,6 +13,14 @@ import { getJob } from "@/lib/db/jobs";
 import { call, db } from "../setup/fixtures";
 import { giveQuota, makeModelRow, makeTeam, seedOnce, type TeamCtx } from "./world";
 import { EPYC_AVX2_HOST, EPYC_AVX512_HOST, hostPlatform, hostResult, type HostPlatform } from "../db/quality-world";
+
+// this file is about retakes: queue them (the test configs turn them off elsewhere: NNLQ_RETAKES=0)
+const retakesBefore = process.env.NNLQ_RETAKES;
+process.env.NNLQ_RETAKES = "3";
+afterAll(() => {
+  if (retakesBefore === undefined) delete process.env.NNLQ_RETAKES;
+  else process.env.NNLQ_RETAKES = retakesBefore;
+});
 
 let team: TeamCtx;
 beforeAll(async () => {
