@@ -185,7 +185,7 @@ export async function runProtocol(run: () => Promise<unknown>, o: ProtocolOption
  * - clean: the label is the median wall time of runs in windows the host left alone (see runProtocolV2);
  * - estimated: no quiet window came before the deadline on a single-threaded platform, so the label is the
  *   median CPU time of the measuring process: a documented estimate of the idle latency (time-slicing
- *   does not inflate it, contention for the core's caches and memory bandwidth does, by up to ~10%);
+ *   does not inflate it, contention for the core's caches and memory bandwidth does, by 0.8–1.3× in bench:repeat);
  * - contended: no quiet window came on a multi-threaded platform: the label is the median wall time of all
  *   runs, slower than the idle latency by an unknown amount;
  * - legacy: measured by protocol v1 (interference not recorded): kept as history, never a label.
