@@ -68,6 +68,7 @@ export async function releaseMeasurements(db: DbOrTx): Promise<ReleaseMeasuremen
     grade: (hasQuality ? r.grade : "legacy") as Measurement["grade"],
     labelKind: (hasQuality ? r.label_kind : "wall-v1") as Measurement["labelKind"],
     cleanRuns: hasQuality ? num(r.clean_runs) : null,
+    allRuns: "all_runs" in r ? num(r.all_runs) : null, // migration 0008
     ciRel: hasQuality ? num(r.ci_rel) : null,
     wallCpuRatio: hasQuality ? num(r.wall_cpu_ratio) : null,
     interferenceShare: hasQuality ? num(r.interference_share) : null,

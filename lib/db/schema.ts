@@ -308,6 +308,8 @@ export const measurements = mysqlTable(
     grade: mysqlEnum("grade", GRADES).notNull().default("legacy"),
     labelKind: mysqlEnum("label_kind", LABEL_KINDS).notNull().default("wall-v1"),
     cleanRuns: int("clean_runs"),
+    /** timed runs in all, clean or not (`runs` counts the label's samples: the clean runs of a clean row) */
+    allRuns: int("all_runs"),
     ciRel: double("ci_rel"),
     wallCpuRatio: double("wall_cpu_ratio"),
     interferenceShare: double("interference_share"),

@@ -308,6 +308,7 @@ export function qualityColumns(r: WorkerResult) {
     grade: q.grade,
     labelKind: q.labelKind,
     cleanRuns: q.cleanRuns,
+    allRuns: q.runs,
     ciRel: q.ciRel,
     wallCpuRatio: q.wallCpuRatio,
     interferenceShare: q.interferenceShare,

@@ -317,7 +317,7 @@ function qualityOfRow(r: rel.ReleaseMeasurementRow, threads: number): ReleaseQua
       grade: r.grade,
       labelKind: r.labelKind,
       cleanRuns: r.cleanRuns,
-      runs: finite(((r.env ?? {}).quality as { runs?: unknown } | undefined)?.runs) ?? r.runs,
+      runs: r.allRuns ?? finite(((r.env ?? {}).quality as { runs?: unknown } | undefined)?.runs) ?? r.runs,
       ciRel: r.ciRel,
       wallCpuRatio: r.wallCpuRatio,
       interferenceShare: r.interferenceShare,
@@ -787,6 +787,7 @@ export async function importRelease(db: Db, dir: string = DEFAULT_RELEASE_DIR, o
       peakMemoryBytes: m.peakMemoryBytes, profile: m.profile ? expandProfile(m.profile) : null, env: m.env,
       deviceSeconds: m.deviceSeconds, measuredAt,
       protocol: m.quality.protocol, grade: m.quality.grade, labelKind: m.quality.labelKind, cleanRuns: m.quality.cleanRuns,
+      allRuns: m.quality.protocol === 2 ? m.quality.runs : null,
       ciRel: m.quality.ciRel, wallCpuRatio: m.quality.wallCpuRatio, interferenceShare: m.quality.interferenceShare,
       runqShare: m.quality.runqShare, waitMs: m.quality.waitMs, cpuMedianMs: m.quality.cpuMedianMs,
     });

@@ -11,7 +11,7 @@ import { cached, resultsKey } from "./read-cache";
 export function qualityOf(
   m: Pick<
     Measurement,
-    "grade" | "labelKind" | "protocol" | "cleanRuns" | "runs" | "ciRel" | "wallCpuRatio" | "interferenceShare" | "waitMs"
+    "grade" | "labelKind" | "protocol" | "cleanRuns" | "allRuns" | "runs" | "ciRel" | "wallCpuRatio" | "interferenceShare" | "waitMs"
   >,
 ): MeasurementQualityView {
   return {
@@ -19,7 +19,7 @@ export function qualityOf(
     labelKind: m.labelKind,
     protocol: m.protocol,
     cleanRuns: m.cleanRuns,
-    runs: m.runs,
+    runs: m.allRuns ?? m.runs,
     ciRel: m.ciRel,
     wallCpuRatio: m.wallCpuRatio,
     interferenceShare: m.interferenceShare,

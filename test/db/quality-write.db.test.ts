@@ -58,6 +58,7 @@ describe("quality columns", () => {
       grade: "clean",
       labelKind: "wall-clean",
       cleanRuns: 38,
+      allRuns: 40, // every timed run; `runs` counts the label's samples
       ciRel: 0.008,
       wallCpuRatio: 1.01,
       interferenceShare: 0.004,
