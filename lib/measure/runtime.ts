@@ -16,6 +16,7 @@ import type { InputSpec } from "./passes/shapes";
 import { floatToHalf } from "@/lib/onnx/float16";
 import { seededRandom } from "@/lib/onnx/rng";
 import { normals, numel, seedFor } from "./passes/tensor";
+import { DEFAULT_INT_BOUND } from "./passes/values";
 
 export type RuntimeId = "ort-cpu" | "ort-wasm";
 export const RUNTIME_IDS: readonly RuntimeId[] = ["ort-cpu", "ort-wasm"];
@@ -213,7 +214,11 @@ const TYPE_NAMES: Partial<Record<number, string>> = {
   [DataType.INT32]: "int32", [DataType.UINT8]: "uint8", [DataType.INT8]: "int8", [DataType.BOOL]: "bool",
 };
 
-/** Deterministic random feeds for the given input specs: normals for floats, small ints for integers. */
+/**
+ * Deterministic random feeds for the given input specs: normals for floats; for integers, values in
+ * 0..valueBound−1 when the input indexes a table (passes/values.ts: inside the smallest table it indexes),
+ * else 0..7 (uint8 inputs with no index use and bools: zeros).
+ */
 export function randomFeeds(specs: InputSpec[], seed: number): HostFeeds {
   const feeds: HostFeeds = {};
   for (const s of specs) {
@@ -222,14 +227,17 @@ export function randomFeeds(specs: InputSpec[], seed: number): HostFeeds {
       throw new NnlqError("ONNX_SHAPE", `input '${s.name}' has data type ${s.elemType}, which nnlq cannot synthesise`, { input: s.name });
     const n = numel(s.dims);
     const rand = seededRandom(seedFor(seed, s.name));
+    const bound = s.valueBound ?? DEFAULT_INT_BOUND;
+    const int = () => Math.floor(rand() * bound);
     let data: HostTensor["data"];
     switch (type) {
       case "float32": data = normals(n, rand); break;
       case "float64": data = Float64Array.from(normals(n, rand)); break;
       case "float16": data = Uint16Array.from(normals(n, rand), floatToHalf); break;
-      case "int64": data = BigInt64Array.from({ length: n }, () => BigInt(Math.floor(rand() * 8))); break;
-      case "int32": data = Int32Array.from({ length: n }, () => Math.floor(rand() * 8)); break;
-      case "int8": data = Int8Array.from({ length: n }, () => Math.floor(rand() * 8)); break;
+      case "int64": data = BigInt64Array.from({ length: n }, () => BigInt(int())); break;
+      case "int32": data = Int32Array.from({ length: n }, int); break;
+      case "int8": data = Int8Array.from({ length: n }, () => Math.min(int(), 127)); break;
+      case "uint8": data = s.valueBound === undefined ? new Uint8Array(n) : Uint8Array.from({ length: n }, () => Math.min(int(), 255)); break;
       default: data = new Uint8Array(n);
     }
     feeds[s.name] = { type, data, dims: s.dims };

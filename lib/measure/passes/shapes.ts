@@ -7,7 +7,9 @@
  */
 import { encodeModelProto, type ModelProto } from "@/lib/onnx/proto";
 import { NnlqError } from "@/lib/errors";
+import { DataType } from "@/lib/onnx/proto";
 import { decodeProto, feedInputs, graphOf } from "./tensor";
+import { integerInputBounds } from "./values";
 
 export interface ShapeOptions {
   /** batch size for axis 0 of every input (default: the model's own fixed batch, else 1) */
@@ -20,6 +22,25 @@ export interface InputSpec {
   name: string;
   dims: number[];
   elemType: number;
+  /**
+   * integer inputs an index is derived from: synthetic values are drawn from 0..valueBound−1, so they stay
+   * inside the smallest table they index (passes/values.ts; 1 = zeros, when a table's size is unknown)
+   */
+  valueBound?: number;
+}
+
+const INTEGER_TYPES = new Set<number>([
+  DataType.INT64, DataType.INT32, DataType.INT16, DataType.INT8, DataType.UINT64, DataType.UINT32, DataType.UINT16, DataType.UINT8,
+]);
+
+/** Adds each integer input's value bound (see InputSpec.valueBound) to the specs of a decoded model. */
+function withValueBounds(model: ModelProto, specs: InputSpec[]): InputSpec[] {
+  if (!specs.some((s) => INTEGER_TYPES.has(s.elemType))) return specs;
+  const bounds = integerInputBounds(model);
+  return specs.map((s) => {
+    const b = INTEGER_TYPES.has(s.elemType) ? bounds.get(s.name) : undefined;
+    return b === undefined ? s : { ...s, valueBound: b };
+  });
 }
 
 function checkDims(name: string, dims: number[]): void {
@@ -81,7 +102,7 @@ export function resolveInputShapes(model: ModelProto, o: ShapeOptions = {}): Inp
     g.input = (g.input ?? []).filter((v) => !inits.has(v.name));
     model.ir_version = 4;
   }
-  return specs;
+  return withValueBounds(model, specs);
 }
 
 /** bytes → bytes with static input shapes; also returns the resolved input specs. */
@@ -99,9 +120,10 @@ export function readInputSpecs(bytes: Uint8Array): InputSpec[] {
 /** The input specs of a decoded static model. */
 export function inputSpecsOf(model: ModelProto): InputSpec[] {
   const g = graphOf(model);
-  return feedInputs(g).map((v) => ({
+  const specs = feedInputs(g).map((v) => ({
     name: v.name ?? "",
     dims: (v.type?.tensor_type?.shape?.dim ?? []).map((d) => Number(d.dim_value ?? 0)),
     elemType: Number(v.type?.tensor_type?.elem_type ?? 1),
   }));
+  return withValueBounds(model, specs);
 }
