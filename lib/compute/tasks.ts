@@ -3,12 +3,19 @@
  * request thread never executes them: ONNX analysis of uploads (lib/onnx analyzeUpload: decode → node-count
  * check → strip → analyse) and predictor inference (zoo spec → ONNX → features → one batched predict call). Also run
  * in-process when the pool is disabled (NNLQ_COMPUTE_THREADS=0). No database, no Next imports.
+ *
+ * Explicit input shapes (lib/api/schemas/input-shapes.ts): a predicted model is analysed and featurised at
+ * them. Without them lib/onnx defaults symbolic dims and warns.
  */
 import { createHash } from "node:crypto";
 import { isNnlqError } from "@/lib/errors";
-import { analyze, analyzeUpload, buildGraph, checkNodeCount, decodeModel, type UploadAnalysis } from "@/lib/onnx";
+import {
+  analyze, analyzeUpload, buildGraph, checkNodeCount, decodeModel, inferShapes, resolveOverrides,
+  type GraphIR, type ModelSummary, type UploadAnalysis,
+} from "@/lib/onnx";
+import { checkInputShapes, type InputShapes } from "@/lib/api/schemas/input-shapes";
 import { generate, validateSpec } from "@/lib/zoo";
-import { graphInput, type GraphInput, type Predictor } from "@/lib/predict";
+import { graphInput, type GraphInput, type PlatformPrediction, type Predictor } from "@/lib/predict";
 import { loadFromDir } from "@/lib/predict/node/io";
 import { initTfNode } from "@/lib/predict/node/backend";
 
@@ -27,7 +34,7 @@ export interface AnalyzeJob {
 }
 export type AnalyzeResult = UploadAnalysis;
 
-export type PredictJobItem = { spec: unknown } | { onnx: Uint8Array };
+export type PredictJobItem = { spec: unknown } | { onnx: Uint8Array; inputs?: InputShapes };
 export interface PredictJob {
   kind: "predict";
   /** manifest path of the predictor version and its name (loaded once per version per thread) */
@@ -41,7 +48,10 @@ export interface PredictItemOutcome {
   family?: string;
   inputs?: Record<string, number[]>;
   flops?: number;
-  predictions?: { platform: string; latencyMs: number; uncertaintyMs: number | null }[];
+  /** what the analysis could not do as asked (symbolic dims defaulted, unknown-cost nodes...) */
+  warnings?: string[];
+  /** every field of the predictor's PlatformPrediction (regime, analyticalMs, reasons where it states them) */
+  predictions?: (PlatformPrediction & Record<string, unknown>)[];
   error?: { code: string; message: string };
 }
 export interface PredictResult {
@@ -55,6 +65,18 @@ export type ComputeJob = AnalyzeJob | PredictJob | TestJob;
 
 export function runAnalyze(j: AnalyzeJob): AnalyzeResult {
   return analyzeUpload(j.bytes, { batch: j.batch, maxNodes: j.maxNodes });
+}
+
+/**
+ * The analysis' warnings, with the symbolic dims it defaulted: a prediction or measurement at a size
+ * nobody chose must say so.
+ */
+export function warningsOf(s: Pick<ModelSummary, "warnings" | "assumedDims">): string[] {
+  const out = [...(s.warnings ?? [])];
+  if (s.assumedDims?.length && !out.some((w) => s.assumedDims.some((d) => w.includes(d)))) {
+    out.push(`symbolic input dims defaulted: ${s.assumedDims.join("; ")}; give explicit input shapes to analyse at the size you run`);
+  }
+  return out;
 }
 
 // ── predict: the predictor of a version, loaded once per thread; analysed items kept (NAS loops repeat) ──
@@ -71,7 +93,7 @@ async function predictorOf(p: PredictJob["predictor"]): Promise<Predictor> {
 }
 
 interface Analysed {
-  summary: Pick<PredictItemOutcome, "hash" | "family" | "inputs" | "flops">;
+  summary: Pick<PredictItemOutcome, "hash" | "family" | "inputs" | "flops" | "warnings">;
   graph: GraphInput;
 }
 const CACHE_MAX = 512;
@@ -81,7 +103,8 @@ const cache = new Map<string, Analysed>();
 
 function itemKey(item: PredictJobItem): string {
   if ("spec" in item) return `s:${JSON.stringify(item.spec)}`;
-  return `o:${createHash("sha256").update(item.onnx).digest("hex")}`;
+  const shapes = item.inputs ? Object.entries(item.inputs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : [];
+  return `o:${createHash("sha256").update(item.onnx).digest("hex")}${shapes.length ? `:${JSON.stringify(shapes)}` : ""}`;
 }
 
 function analyseItem(item: PredictJobItem, maxNodes: number): Analysed {
@@ -95,10 +118,16 @@ function analyseItem(item: PredictJobItem, maxNodes: number): Analysed {
   const bytes = "spec" in item ? generate(validateSpec(item.spec as never)) : item.onnx;
   const model = decodeModel(bytes); // decoded once for the summary and the features
   checkNodeCount(model, maxNodes);
-  const a = analyze(model);
+  const base = buildGraph(model);
+  const inputs = "onnx" in item && item.inputs && Object.keys(item.inputs).length ? item.inputs : undefined;
+  if (inputs) checkInputShapes(base, inputs);
+  const a = analyze(model, inputs ? { inputs } : undefined);
+  // the features at the analysed size: explicit shapes resolved as analyze() resolves them (remaining
+  // symbols defaulted alike); without shapes, as the training set's graphs are built
+  const ir: GraphIR = inputs ? inferShapes(base, resolveOverrides(base, { inputs }).overrides) : base;
   const out: Analysed = {
-    summary: { hash: a.hash, family: a.family.name, inputs: a.inputs, flops: a.flops },
-    graph: graphInput(a.hash, buildGraph(model)),
+    summary: { hash: a.hash, family: a.family.name, inputs: a.inputs, flops: a.flops, warnings: warningsOf(a) },
+    graph: graphInput(a.hash, ir),
   };
   if (a.totalNodes <= CACHE_NODES) {
     cache.set(key, out);
@@ -130,11 +159,8 @@ export async function runPredict(j: PredictJob): Promise<PredictResult> {
       j.platforms,
     );
     part.forEach((x, k) => {
-      results[x.index]!.predictions = preds[k]!.map((p) => ({
-        platform: p.platform,
-        latencyMs: p.latencyMs,
-        uncertaintyMs: p.uncertaintyMs,
-      }));
+      // every field the predictor states (regime, analytical estimate, reasons...) reaches the answer
+      results[x.index]!.predictions = preds[k]!.map((p) => ({ ...p }));
     });
   }
   return { predictor: { version: predictor.version, method: predictor.method, platforms: [...predictor.platforms] }, results };

@@ -330,7 +330,11 @@ async function lookUpServing(db: DbOrTx | null) {
   return { ...info, file };
 }
 
-export type PredictItem = { spec: unknown } | { onnx: Uint8Array } | { modelId: number };
+/** A model to predict; `inputs` gives its symbolic dims a size (lib/api/schemas/input-shapes.ts). */
+export type PredictItem =
+  | { spec: unknown }
+  | { onnx: Uint8Array; inputs?: Record<string, number[]> }
+  | { modelId: number; inputs?: Record<string, number[]> };
 
 /** One predicted item: the pool's outcome with the item's index in the request. */
 export type PredictItemResult = PredictItemOutcome & { index: number };
@@ -341,6 +345,8 @@ export const PREDICT_ITEMS_PER_TOKEN = 50;
 /**
  * Predicts each item on `platforms` (default: every platform the predictor models). A bad item gets its
  * own error (code + message) and the others are still answered: a NAS loop sends thousands at once.
+ * An ONNX or stored item with `inputs` is analysed and predicted at those shapes (a shape that does not fit
+ * the model is that item's VALIDATION error); every item says the shapes used and the analysis' warnings.
  * Analysis and inference run in the compute pool (lib/compute), micro-batched with other requests' items
  * of the same predictor version; a graph over NNLQ_MAX_NODES is that item's GRAPH_TOO_LARGE.
  */
@@ -369,17 +375,24 @@ export async function predictModels(
   for (const [index, item] of items.entries()) {
     try {
       if ("spec" in item) jobItems.push({ index, item: { spec: item.spec } });
-      else if ("onnx" in item) jobItems.push({ index, item: { onnx: item.onnx } });
+      else if ("onnx" in item) jobItems.push({ index, item: { onnx: item.onnx, ...(item.inputs ? { inputs: item.inputs } : {}) } });
       else {
         if (!db) throw new NnlqError("DB_UNAVAILABLE", "stored models need the database");
         const m = await getAccessibleModel(db, { id: item.modelId, teamIds: (teamIds ??= await callerTeamIds(db, principal)) });
         if (!m) throw new NnlqError("NOT_FOUND", `Model ${item.modelId} does not exist or is not visible to you`);
         // zoo models are stored as their spec and regenerated (in the pool); uploads keep their structure-only bytes
-        if (m.zooSpec) jobItems.push({ index, item: { spec: m.zooSpec } });
-        else {
+        if (m.zooSpec) {
+          if (item.inputs && Object.keys(item.inputs).length) {
+            throw new NnlqError(
+              "VALIDATION",
+              `Model ${item.modelId} is a zoo model: its input shapes are fixed by its spec (predict {spec} with another resolution instead)`,
+            );
+          }
+          jobItems.push({ index, item: { spec: m.zooSpec } });
+        } else {
           const b = await getStructureBytes(db, { modelId: m.id });
           if (!b) throw new NnlqError("NOT_FOUND", `Model ${item.modelId} has no stored structure`);
-          jobItems.push({ index, item: { onnx: b } });
+          jobItems.push({ index, item: { onnx: b, ...(item.inputs ? { inputs: item.inputs } : {}) } });
         }
       }
     } catch (e) {

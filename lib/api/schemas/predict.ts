@@ -1,6 +1,7 @@
 /** /api/v1/predict: latency predictions for zoo specs, structure-only ONNX models or stored models, in batches. */
 import { z } from "zod";
 import { id, platformSlug } from "./common";
+import { inputShapes } from "./input-shapes";
 
 /**
  * Items per request. A distinct zoo spec costs ~20–60 ms of CPU (generate, decode, analyse, features; measured
@@ -18,11 +19,18 @@ export const predictItem = z.union(
     z
       .object({
         onnx: z.string().min(1, "must not be empty").describe("an ONNX model, base64 (structure-only is enough: weights are never needed)"),
+        inputs: inputShapes.optional(),
+      })
+      .strict()
+      .meta({ examples: [{ onnx: "<base64>", inputs: { images: [1, 3, 640, 640] } }] }),
+    z
+      .object({
+        modelId: id.describe("a model stored in nnlq that you can see"),
+        inputs: inputShapes.optional().describe("for a stored upload with symbolic dims: the shape to predict at (input name → full shape)"),
       })
       .strict(),
-    z.object({ modelId: id.describe("a model stored in nnlq that you can see") }).strict(),
   ],
-  { error: "each item must be {spec}, {onnx} or {modelId}" },
+  { error: "each item must be {spec}, {onnx, inputs?} or {modelId, inputs?}" },
 );
 
 export const predictBody = z.object({
@@ -42,6 +50,12 @@ const prediction = z.object({
   platform: z.string(),
   latencyMs: z.number(),
   uncertaintyMs: z.number().nullable().describe("spread of the predictor's ensemble (ms): large means measure instead"),
+  regime: z
+    .enum(["in-distribution", "extrapolated"])
+    .optional()
+    .describe("in-distribution: the graph resembles what the predictor was trained on; extrapolated: it does not, and the answer leans on the analytical estimate"),
+  analyticalMs: z.number().nullable().optional().describe("the analytical estimate (FLOPs + memory model fitted per platform), null where none is fitted"),
+  reasons: z.array(z.string()).optional().describe("why the prediction is extrapolated (unseen op types, sizes outside the trained ranges, disagreement...)"),
 });
 
 export const predictResponse = z.object({
@@ -51,8 +65,12 @@ export const predictResponse = z.object({
       index: z.number().describe("position in the request's models"),
       hash: z.string().optional().describe("structure hash (the database key)"),
       family: z.string().optional(),
-      inputs: z.record(z.string(), z.array(z.number())).optional(),
+      inputs: z.record(z.string(), z.array(z.number())).optional().describe("the input shapes analysed and predicted at (given or defaulted)"),
       flops: z.number().optional(),
+      warnings: z
+        .array(z.string())
+        .optional()
+        .describe("what the analysis could not do as asked: symbolic dims defaulted (give inputs), nodes of unknown cost..."),
       predictions: z.array(prediction).optional(),
       error: z.object({ code: z.string(), message: z.string() }).optional().describe("this item only; the others are still answered"),
     }),

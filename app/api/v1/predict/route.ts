@@ -6,8 +6,8 @@ import { PREDICT_ITEMS_PER_TOKEN, predictModels } from "@/lib/services/predictor
 export const dynamic = "force-dynamic";
 
 /**
- * POST /api/v1/predict {models: [{spec}|{onnx}|{modelId}], platforms?} → predicted latency per model × platform,
- * with the predictor version.
+ * POST /api/v1/predict {models: [{spec}|{onnx, inputs?}|{modelId, inputs?}], platforms?} → predicted latency per
+ * model × platform (at the input shapes given), with the predictor version.
  * Anonymous callers are rate-limited by item count (one token per started block of PREDICT_ITEMS_PER_TOKEN items).
  */
 export const POST = route({ auth: "public", body: predictBody }, async ({ req, db, principal, body }) => {
@@ -16,7 +16,7 @@ export const POST = route({ auth: "public", body: predictBody }, async ({ req, d
   return predictModels(
     db,
     principal,
-    body.models.map((m) => ("onnx" in m ? { onnx: new Uint8Array(Buffer.from(m.onnx, "base64")) } : m)),
+    body.models.map((m) => ("onnx" in m ? { ...m, onnx: new Uint8Array(Buffer.from(m.onnx, "base64")) } : m)),
     { platforms: body.platforms },
   );
 });
