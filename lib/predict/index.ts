@@ -5,7 +5,8 @@
  *   load(url | artifacts)                → Predictor (any method)
  *   predictor.predict(graphs, platforms?) → { platform, latencyMs, uncertaintyMs }[] (per graph)
  *   predictor.save() / dispose()
- *   train(method, samples, opts)          → Predictor;  trainVersion(...) adds a validation split + metrics
+ *   train(method, samples, opts)          → Predictor;  trainVersion(...) adds a validation split, the guard
+ *                                           (analytical floor/clamps, regime, calibrated σ) and metrics
  *   runEvaluation(samples, opts)          → EvalReport; renderMarkdown(report)
  * Datasets: parseJsonl / samplesFromRows (dev data), samplesFromRelease (the data release),
  * buildSamples (plain records, e.g. from the database via lib/services).
@@ -38,6 +39,9 @@ export {
   BasePredictor,
   toFeatures,
   type PlatformPrediction,
+  type PredictionInfo,
+  type Regime,
+  type SamplePredictions,
   type PredictInput,
   type Predictor,
   type PredictorArtifacts,
@@ -58,6 +62,21 @@ export {
 } from "./train";
 export { evaluate } from "./evaluate";
 export {
+  GuardedPredictor,
+  guardPredictor,
+  fitGuard,
+  calibrate,
+  conformalFactor,
+  graphProfile,
+  isGuardState,
+  GUARD_FORMAT,
+  type GuardState,
+  type GuardPlatform,
+  type GuardOptions,
+  type Calibration,
+  type AnalyticalModel,
+} from "./guard";
+export {
   runEvaluation,
   renderMarkdown,
   mergeReports,
@@ -67,7 +86,9 @@ export {
   type EvalRow,
   type FewShotRow,
 } from "./eval";
-export { computeMetrics, mape, rmspe, accWithin, kendallTau, kendallTauWithin, type Metrics } from "./metrics";
+export {
+  computeMetrics, mape, rmspe, accWithin, kendallTau, kendallTauWithin, coverage2Sigma, medianHalfWidth, type Metrics,
+} from "./metrics";
 export { randomSplit, leaveOneFamilyOut, fewShotSplit, type Split, type FewShotSplit } from "./splits";
 export { GnnPredictor } from "./gnn/predictor";
 export { trainGnn, type EpochLog, type GnnTrainOptions } from "./gnn/train";

@@ -2,7 +2,8 @@
  * load(url | artifacts) → Predictor, for every method (isomorphic: fetch in browsers and Node).
  * A URL points at a manifest (model.json); binary weights are fetched relative to it.
  * The kernel-level random forests (ml-random-forest) are imported only when such a predictor is loaded,
- * so a browser bundle of the GNN does not carry them.
+ * so a browser bundle of the GNN does not carry them. A manifest with a guard (lib/predict/guard.ts) comes
+ * back wrapped in a GuardedPredictor; manifests without one load as they always did.
  */
 import { NnlqError } from "@/lib/errors";
 import { FEATURE_SET_VERSION } from "@/lib/onnx";
@@ -10,11 +11,23 @@ import { LinearPredictor } from "./baselines/linear";
 import { LookupTablePredictor } from "./baselines/lookup";
 import { RooflinePredictor } from "./baselines/roofline";
 import { GnnPredictor } from "./gnn/predictor";
+import { GuardedPredictor, isGuardState } from "./guard";
 import { ARTIFACT_FORMAT, type BasePredictor, type PredictorArtifacts, type PredictorManifest } from "./predictor";
 import { lazyMethod } from "./registry";
 
 /** Rebuild a predictor from its artifacts (kernel-rf needs lib/predict/baselines/kernel-rf imported first; load() does that). */
 export function fromArtifacts(a: PredictorArtifacts): BasePredictor {
+  const inner = unguarded(a);
+  const guard = a.manifest.guard;
+  if (guard === undefined || guard === null) return inner;
+  if (!isGuardState(guard)) {
+    inner.dispose();
+    throw new NnlqError("VALIDATION", `predictor ${a.manifest.version}: malformed guard in the manifest`, { version: a.manifest.version });
+  }
+  return new GuardedPredictor(inner, guard);
+}
+
+function unguarded(a: PredictorArtifacts): BasePredictor {
   const m = a.manifest;
   if (!m || m.format !== ARTIFACT_FORMAT)
     throw new NnlqError("VALIDATION", `not an nnlq predictor manifest (format ${JSON.stringify(m?.format)}, expected ${ARTIFACT_FORMAT})`);

@@ -1,6 +1,9 @@
 /**
  * Accuracy metrics of latency predictors (NNLQP / nn-Meter conventions), on paired arrays of predicted and
- * measured latencies. Relative errors are |pred − true| / true.
+ * measured latencies. Relative errors are |pred − true| / true. With the predictions' uncertainties (σ, ms)
+ * the calibration metrics join them: the share of measurements inside pred ± 2σ (the goal is 90–98%: a σ
+ * that says "±2σ" should hold about 95% of the time) and the median relative half-width 2σ / pred, so a
+ * coverage bought with uselessly wide intervals shows.
  */
 
 export interface Metrics {
@@ -12,8 +15,16 @@ export interface Metrics {
   /** share of predictions within ±5% / ±10% of the measurement, in percent */
   acc5: number;
   acc10: number;
+  /** share of predictions within ±25% of the measurement, in percent */
+  acc25: number;
   /** Kendall τ-b between predicted and measured, averaged over families (NaN when no family has 2 samples) */
   kendallTau: number;
+  /** share (percent) of measurements inside prediction ± 2σ (only where the predictions carry a σ) */
+  coverage?: number;
+  /** median of 2σ / prediction, in percent (only with σ) */
+  halfWidth?: number;
+  /** share (percent) of predictions the guard answered as extrapolated (only for guarded predictors) */
+  extrapolated?: number;
 }
 
 function check(pred: ArrayLike<number>, truth: ArrayLike<number>): void {
@@ -82,7 +93,35 @@ export function kendallTauWithin(pred: ArrayLike<number>, truth: ArrayLike<numbe
   return taus.length ? taus.reduce((x, y) => x + y, 0) / taus.length : NaN;
 }
 
-export function computeMetrics(pred: ArrayLike<number>, truth: ArrayLike<number>, families?: ArrayLike<string>): Metrics {
+/**
+ * Share (percent) of measurements inside pred ± 2σ (σ in ms, per prediction; a NaN σ counts as not
+ * covering). NaN for no pairs.
+ */
+export function coverage2Sigma(pred: ArrayLike<number>, truth: ArrayLike<number>, sigma: ArrayLike<number>): number {
+  check(pred, truth);
+  check(sigma, truth);
+  if (!truth.length) return NaN;
+  let inside = 0;
+  // the same slack as accWithin: a measurement exactly on the interval's edge counts as inside
+  for (let i = 0; i < truth.length; i++) if (Math.abs(truth[i] - pred[i]) <= 2 * sigma[i] * (1 + 1e-12) + 1e-15) inside++;
+  return (100 * inside) / truth.length;
+}
+
+/** Median of the relative half-width 2σ / pred, in percent. */
+export function medianHalfWidth(pred: ArrayLike<number>, sigma: ArrayLike<number>): number {
+  check(pred, sigma);
+  const w = Array.from(pred, (p, i) => (200 * sigma[i]) / p).filter(Number.isFinite).sort((a, b) => a - b);
+  if (!w.length) return NaN;
+  const m = w.length >> 1;
+  return w.length % 2 ? w[m] : (w[m - 1] + w[m]) / 2;
+}
+
+export function computeMetrics(
+  pred: ArrayLike<number>,
+  truth: ArrayLike<number>,
+  families?: ArrayLike<string>,
+  o: { sigma?: ArrayLike<number> | null; extrapolated?: ArrayLike<number> | null } = {},
+): Metrics {
   check(pred, truth);
   return {
     n: truth.length,
@@ -90,6 +129,11 @@ export function computeMetrics(pred: ArrayLike<number>, truth: ArrayLike<number>
     rmspe: rmspe(pred, truth),
     acc5: accWithin(pred, truth, 0.05),
     acc10: accWithin(pred, truth, 0.1),
+    acc25: accWithin(pred, truth, 0.25),
     kendallTau: families ? kendallTauWithin(pred, truth, families) : kendallTau(pred, truth),
+    ...(o.sigma ? { coverage: coverage2Sigma(pred, truth, o.sigma), halfWidth: medianHalfWidth(pred, o.sigma) } : {}),
+    ...(o.extrapolated && truth.length
+      ? { extrapolated: (100 * Array.from(o.extrapolated).filter((x) => x > 0).length) / truth.length }
+      : {}),
   };
 }

@@ -10,11 +10,22 @@ import type { GraphInput, Sample } from "./dataset";
 /** ONNX bytes (structure-only is enough), a graph IR, lib/onnx features, or a dataset graph. */
 export type PredictInput = Uint8Array | GraphIR | GraphFeatures | GraphInput;
 
+export type Regime = "in-distribution" | "extrapolated";
+
 export interface PlatformPrediction {
   platform: string;
   latencyMs: number;
-  /** ensemble spread (ms) where the method has one, else null */
+  /**
+   * σ (ms): calibrated on held-out data for a guarded predictor (±2σ holds about 95% of measured values);
+   * the raw ensemble spread of an unguarded GNN; null where the method has none
+   */
   uncertaintyMs: number | null;
+  /** which regime answered (guarded predictors, lib/predict/guard.ts) */
+  regime?: Regime;
+  /** the platform's analytical estimate (floor + FLOPs + bytes), ms (guarded predictors) */
+  analyticalMs?: number;
+  /** why the graph counts as extrapolated (empty when in distribution) */
+  reasons?: string[];
 }
 
 export const ARTIFACT_FORMAT = "nnlq-predictor/1";
@@ -34,6 +45,12 @@ export interface PredictorManifest {
   /** file name of the binary weights relative to the manifest (default weights.bin) */
   weightsFile?: string;
   metrics?: unknown;
+  /**
+   * The guard (lib/predict/guard.ts): per-platform analytical model and floor, the training distribution and
+   * the σ calibration. Present → load() serves the predictor wrapped in a GuardedPredictor; manifests written
+   * before it existed load unchanged.
+   */
+  guard?: unknown;
 }
 
 export interface PredictorArtifacts {
@@ -70,8 +87,24 @@ export function toFeatures(input: PredictInput): GraphFeatures {
   return f;
 }
 
-/** Result grid of a batch: latency (and optional uncertainty) at [graph * platforms + platform]. */
-export interface PredictionGrid { latency: Float64Array; uncertainty: Float64Array | null }
+/** What a guarded prediction adds: regime, analytical estimate, reasons. */
+export interface PredictionInfo { regime: Regime; analyticalMs: number; reasons: string[] }
+
+/** Result grid of a batch: latency (and optional uncertainty, guard info) at [graph * platforms + platform]. */
+export interface PredictionGrid {
+  latency: Float64Array;
+  uncertainty: Float64Array | null;
+  /** per cell (guarded predictors), null where a cell has none */
+  info?: (PredictionInfo | null)[];
+}
+
+/** Predictions of samples, each on its own platform (evaluation). */
+export interface SamplePredictions {
+  latency: Float64Array;
+  uncertainty: Float64Array | null;
+  /** 1 where the guard answered "extrapolated" (guarded predictors), else null */
+  extrapolated: Uint8Array | null;
+}
 
 /** Shared predict() plumbing: input conversion, platform selection, result shaping. */
 export abstract class BasePredictor implements Predictor {
@@ -98,18 +131,37 @@ export abstract class BasePredictor implements Predictor {
     const grid = this.run(list.map(toFeatures), plats);
     const P = plats.length;
     const out = list.map((_, g) =>
-      plats.map((platform, p) => ({
-        platform,
-        latencyMs: grid.latency[g * P + p],
-        uncertaintyMs: grid.uncertainty ? grid.uncertainty[g * P + p] : null,
-      })),
+      plats.map((platform, p): PlatformPrediction => {
+        const info = grid.info?.[g * P + p];
+        return {
+          platform,
+          latencyMs: grid.latency[g * P + p],
+          uncertaintyMs: grid.uncertainty ? grid.uncertainty[g * P + p] : null,
+          ...(info ? { regime: info.regime, analyticalMs: info.analyticalMs, reasons: info.reasons } : {}),
+        };
+      }),
     );
     return many ? out : out[0];
   }
 
+  /**
+   * The raw result grid of features on platforms this predictor models (no input conversion or checks):
+   * what a wrapper (lib/predict/guard.ts) builds on.
+   */
+  predictGrid(features: GraphFeatures[], platforms: readonly string[]): PredictionGrid {
+    return this.run(features, platforms);
+  }
+
   /** Predicted latency of each sample on its own platform (evaluation). */
   predictSamples(samples: Sample[]): Float64Array {
-    const out = new Float64Array(samples.length);
+    return this.predictSamplesFull(samples).latency;
+  }
+
+  /** Latency, uncertainty and regime of each sample on its own platform (evaluation, calibration). */
+  predictSamplesFull(samples: Sample[]): SamplePredictions {
+    const latency = new Float64Array(samples.length);
+    let uncertainty: Float64Array | null = null;
+    let extrapolated: Uint8Array | null = null;
     const byPlatform = new Map<string, number[]>();
     samples.forEach((s, i) => {
       const l = byPlatform.get(s.platform);
@@ -118,9 +170,14 @@ export abstract class BasePredictor implements Predictor {
     });
     for (const [platform, idx] of byPlatform) {
       const grid = this.run(idx.map((i) => samples[i].features), [platform]);
-      idx.forEach((i, k) => (out[i] = grid.latency[k]));
+      idx.forEach((i, k) => {
+        latency[i] = grid.latency[k];
+        if (grid.uncertainty) (uncertainty ??= new Float64Array(samples.length).fill(NaN))[i] = grid.uncertainty[k];
+        const info = grid.info?.[k];
+        if (info) (extrapolated ??= new Uint8Array(samples.length))[i] = info.regime === "extrapolated" ? 1 : 0;
+      });
     }
-    return out;
+    return { latency, uncertainty, extrapolated };
   }
 
   save(): PredictorArtifacts {

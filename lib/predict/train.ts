@@ -11,6 +11,7 @@ import { RooflinePredictor } from "./baselines/roofline";
 import type { Sample } from "./dataset";
 import { trainGnn, type GnnTrainOptions } from "./gnn/train";
 import { evaluate } from "./evaluate";
+import { guardPredictor, type GuardOptions } from "./guard";
 import type { Metrics } from "./metrics";
 import type { BasePredictor } from "./predictor";
 import { randomSplit } from "./splits";
@@ -73,17 +74,20 @@ export interface TrainedVersion {
 
 /**
  * What a trainer (script or worker) runs: split the samples 90/10 by graph, train on the 90 (GNN model
- * selection on the 10), and report the validation metrics a promotion decision compares.
+ * selection on the 10), wrap the result in the guard (lib/predict/guard.ts: analytical model, floor and
+ * training distribution from the 90, σ calibrated on the 10; `guard: false` leaves it bare), and report the
+ * validation metrics a promotion decision compares — of the predictor as it will be served.
  */
 export async function trainVersion(
   method: Method,
   samples: Sample[],
-  o: TrainOptions & { seed?: number; valFraction?: number } = {},
+  o: TrainOptions & { seed?: number; valFraction?: number; guard?: false | GuardOptions } = {},
 ): Promise<TrainedVersion> {
   const vf = o.valFraction ?? 0.1;
   const { train: tr, val, test } = randomSplit(samples, { seed: o.seed ?? 1, fractions: [1 - vf, vf, 0] });
   const valAll = [...val, ...test];
-  const predictor = await train(method, tr, { ...o, val: valAll });
+  const bare = await train(method, tr, { ...o, val: valAll });
+  const predictor = o.guard === false ? bare : guardPredictor(bare, tr, valAll, o.guard ?? {});
   const m = evaluate(predictor, valAll);
   return { predictor, val: m, valMape: meanMape(m), trainSamples: tr.length, valSamples: valAll.length, valSet: valAll };
 }
