@@ -1,6 +1,8 @@
 /**
  * npm run eval:predict -- [--data data/release-v2 | .data/devdata.jsonl] [--label median|min]
- *   [--methods gnn,flops-linear,...] [--splits random,lofo,fewshot] [--families a,b] [--platforms p,q]
+ *   [--methods gnn,flops-linear,...] [--splits random,lofo,real-world,fewshot] [--families a,b] [--platforms p,q]
+ *   [--variants auto|none|v1]  (GNN variants beside the default GNN: auto = the v1 node features where the GNN
+ *   has the option) [--no-guarded] (leave out the guarded GNN rows)
  *   [--epochs 150] [--lofo-epochs 60] [--pretrain-epochs 100] [--rf-trees 20] [--shots 16,32,100] [--seed 1] [--quick]
  *   [--min-graphs 30]  (platforms with fewer measured graphs are left out) [--deviation-weight W] (GNN rate-deviation penalty)
  *   [--quality clean|legacy|all]  (grades of release rows used: default clean — the labels; legacy = format-1 rows)
@@ -8,12 +10,20 @@
  * npm run eval:predict -- --merge a.json,b.json [--md ...] [--json ...]
  *   joins reports of runs over the same dataset (e.g. random+fewshot and lofo run side by side on two cores)
  *
- * Trains every method on identical splits and writes the Markdown tables and the JSON the UI reads.
+ * Trains every method on identical splits and writes the Markdown tables and the JSON the UI reads. The
+ * real-world split (trained on the zoo, tested on the corpus networks) needs a data release whose corpus
+ * models resolve (../shared/onnx); it is skipped with a note otherwise.
  * --quick: random split only, 40 GNN epochs (a smoke run).
  */
 import fs from "node:fs";
 import path from "node:path";
+import zlib from "node:zlib";
 import {
+  DEFAULT_GNN_CONFIG,
+  zooMembership,
+  type GnnConfig,
+  type ReleaseModelLike,
+  type Sample,
   isMethod,
   mergeReports,
   METHODS,
@@ -37,7 +47,9 @@ const OPTIONS = {
   label: { type: "string", default: "median" },
   quality: { type: "string", default: "clean" },
   methods: { type: "string" },
-  splits: { type: "string", default: "random,lofo,fewshot" },
+  splits: { type: "string", default: "random,lofo,real-world,fewshot" },
+  variants: { type: "string", default: "auto" },
+  "no-guarded": { type: "boolean", default: false },
   families: { type: "string" },
   platforms: { type: "string" },
   epochs: { type: "string" },
@@ -86,6 +98,16 @@ if (deviationWeight !== undefined && !(Number.isFinite(deviationWeight) && devia
   usageExit("eval:predict", `--deviation-weight must be a number ≥ 0, got '${values["deviation-weight"]}'`);
 }
 const splits = new Set(values.quick ? ["random"] : values.splits!.split(","));
+for (const sp of splits)
+  if (!["random", "lofo", "real-world", "fewshot"].includes(sp)) usageExit("eval:predict", `unknown split ${sp} (random, lofo, real-world, fewshot)`);
+/** GNN variants reported beside the default GNN: the v1 node features where the GNN config has that option. */
+const hasNodeFeatureSets = "nodeFeatures" in DEFAULT_GNN_CONFIG;
+const variants: Record<string, Partial<GnnConfig>> = {};
+for (const v of values.variants === "auto" ? (hasNodeFeatureSets ? ["v1"] : []) : values.variants === "none" ? [] : values.variants!.split(",")) {
+  if (v !== "v1") usageExit("eval:predict", `unknown GNN variant ${v} (auto, none or v1)`);
+  if (!hasNodeFeatureSets) usageExit("eval:predict", "this GNN has no nodeFeatures option: no v1 variant to evaluate");
+  variants["gnn-v1"] = { nodeFeatures: "v1" } as Partial<GnnConfig>;
+}
 const backend = await initTfNode();
 const data = defaultDataset(values.data);
 const t0 = performance.now();
@@ -97,8 +119,12 @@ console.log(
   `dataset ${rel}: ${samples.length} measurements, ${new Set(samples.map((s) => s.graph.key)).size} graphs (${((performance.now() - t0) / 1000).toFixed(1)} s); tfjs ${backend}`,
 );
 const every = Number(values["log-every"]);
+const isZoo = zooOfDataset(data);
 const report = await runEvaluation(samples, {
   methods,
+  isZoo,
+  gnnVariants: variants,
+  guarded: !values["no-guarded"],
   seed: Number(values.seed),
   datasetName: rel,
   label: values.label,
@@ -106,6 +132,7 @@ const report = await runEvaluation(samples, {
   splits: {
     random: splits.has("random"),
     lofo: splits.has("lofo") ? (values.families ? values.families.split(",") : true) : false,
+    realWorld: splits.has("real-world"),
     fewShot: splits.has("fewshot") ? (values.platforms ? values.platforms.split(",") : true) : false,
   },
   shots: values.shots!.split(",").map(Number),
@@ -125,3 +152,19 @@ if (rel.startsWith(".data"))
   );
 report.notes.push(`Command: npm run eval:predict -- ${process.argv.slice(2).join(" ")}`);
 write(report, t0);
+
+/**
+ * Zoo membership of a data release's samples (its specs.jsonl.gz says which models are zoo specs and which
+ * are corpus networks); undefined for dev-data JSONL (every row there is a zoo spec).
+ */
+function zooOfDataset(p: string): ((s: Sample) => boolean) | undefined {
+  const specs = path.join(p, "specs.jsonl.gz");
+  if (!fs.existsSync(specs)) return undefined;
+  const models = zlib
+    .gunzipSync(fs.readFileSync(specs))
+    .toString("utf8")
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as ReleaseModelLike);
+  return zooMembership(models);
+}

@@ -1,26 +1,35 @@
 /**
- * Evaluation of predictors on identical data: random 80/10/10 split, leave-one-family-out, few-shot
+ * Evaluation of predictors on identical data: random 80/10/10 split, leave-one-family-out, the real-world
+ * split (trained on the zoo's generated models, tested on the corpus networks people bring), few-shot
  * transfer to a held-out platform (pretrained GNN fine-tuned — all weights or heads only — vs trained from
  * scratch on the same N, plus cheap baselines fitted on the N shots). Model selection uses the validation
  * part only (GNN best epoch); few-shot runs use a fixed step budget (there is no validation data there).
- * Produces a JSON report (what the UI reads) and Markdown tables.
+ *
+ * Every method's σ is calibrated on the split's validation part (lib/predict/guard.ts, calibrate-only: the
+ * latencies are the method's own), so each row reports its ±2σ coverage on the test part; the GNN is also
+ * reported as served — guarded ("gnn-guarded": analytical blend, floor, ×10 clamp, calibrated σ), and GNN
+ * variants (e.g. the v1 node features) beside it. Produces a JSON report (what the UI reads) and Markdown
+ * tables, with the issue-17 goals checked per platform.
  */
 import { NnlqError } from "@/lib/errors";
 import type { Sample } from "./dataset";
 import { familiesOf, graphKeysOf, platformsOf } from "./dataset";
 import { evaluate } from "./evaluate";
 import type { KernelRfOptions } from "./baselines/kernel-rf";
+import type { GnnConfig } from "./gnn/model";
 import type { GnnPredictor } from "./gnn/predictor";
 import { trainGnn, type EpochLog, type GnnTrainOptions } from "./gnn/train";
+import { calibrate, fitGuard, guardPredictor, GuardedPredictor } from "./guard";
 import type { Metrics } from "./metrics";
 import type { BasePredictor } from "./predictor";
 import { seededRandom, shuffle } from "./numeric";
-import { fewShotSplit, leaveOneFamilyOut, randomSplit } from "./splits";
+import { fewShotSplit, leaveOneFamilyOut, randomSplit, realWorldSplit, type Split } from "./splits";
 import { METHOD_LABELS, METHODS, train, type Method } from "./train";
 
 export { evaluate };
 
-export interface EvalRow { split: "random" | "lofo"; fold: string | null; platform: string; method: string; metrics: Metrics }
+export type SplitName = "random" | "lofo" | "real-world";
+export interface EvalRow { split: SplitName; fold: string | null; platform: string; method: string; metrics: Metrics }
 export interface FewShotRow { platform: string; n: number; method: string; metrics: Metrics }
 
 export interface EvalReport {
@@ -38,7 +47,16 @@ export interface EvalReport {
 export interface EvalOptions {
   methods?: readonly Method[];
   /** which parts to run */
-  splits?: { random?: boolean; lofo?: boolean | string[]; fewShot?: boolean | string[] };
+  splits?: { random?: boolean; lofo?: boolean | string[]; realWorld?: boolean; fewShot?: boolean | string[] };
+  /**
+   * Zoo membership for the real-world split (splits.ts zooMembership builds it from a data release); without
+   * it, or with no sample outside the zoo, the split is skipped with a note
+   */
+  isZoo?: (s: Sample) => boolean;
+  /** GNN variants reported beside "gnn" (name → config override), e.g. { "gnn-v1": { nodeFeatures: "v1" } } */
+  gnnVariants?: Record<string, Partial<GnnConfig>>;
+  /** report the guarded GNN ("gnn-guarded", and "<variant>-guarded") too (default true) */
+  guarded?: boolean;
   shots?: number[];
   seed?: number;
   gnn?: Omit<GnnTrainOptions, "val" | "version" | "onEpoch">;
@@ -58,6 +76,13 @@ export interface EvalOptions {
 }
 
 const FEW_SHOT_BASELINES: Method[] = ["flops-linear", "flops-mem-linear", "roofline"];
+
+/** The method's own latencies with σ calibrated on `cal` (its `fittedOn` says what `cal` is). */
+function calibrated(p: BasePredictor, train: Sample[], cal: Sample[], fittedOn: "validation" | "training"): GuardedPredictor {
+  const g = new GuardedPredictor(p, fitGuard(train, [], { mode: "calibrate" }));
+  calibrate(g, cal, fittedOn);
+  return g;
+}
 
 export async function runEvaluation(all: Sample[], o: EvalOptions = {}): Promise<EvalReport> {
   const methods = o.methods ?? METHODS;
@@ -88,22 +113,35 @@ export async function runEvaluation(all: Sample[], o: EvalOptions = {}): Promise
       timings[key] = (timings[key] ?? 0) + (performance.now() - t0) / 1000;
     }
   };
-  const push = (split: EvalRow["split"], fold: string | null, method: string, m: Record<string, Metrics>) => {
+  const push = (split: SplitName, fold: string | null, method: string, m: Record<string, Metrics>) => {
     for (const [platform, metrics] of Object.entries(m)) rows.push({ split, fold, platform, method, metrics });
+  };
+
+  const gnnRuns: [string, Partial<GnnConfig> | undefined][] = [["gnn", undefined], ...Object.entries(o.gnnVariants ?? {})];
+  /** Train every method (and GNN variant) on a split; rows: each method with calibrated σ, the guarded GNNs. */
+  const runSplit = async (split: SplitName, fold: string | null, sp: Split, extra: Partial<GnnTrainOptions> = {}) => {
+    const where = fold ? `${split} ${fold}` : split;
+    for (const method of methods) {
+      for (const [name, config] of method === "gnn" ? gnnRuns : [[method, undefined] as const]) {
+        const gnn = { ...gnnOpts(`${where}/${name}`, extra), ...(config ? { config: { ...o.gnn?.config, ...config } } : {}) };
+        const p = await timed(`${split}:${name}`, () => train(method, sp.train, { val: sp.val, gnn, kernelRf: o.kernelRf }));
+        const m = evaluate(calibrated(p, sp.train, sp.val.length ? sp.val : sp.train, sp.val.length ? "validation" : "training"), sp.test);
+        push(split, fold, name, m);
+        log(`  ${where} ${name}: ${fmtRow(m)}`);
+        if (method === "gnn" && o.guarded !== false) {
+          const g = evaluate(guardPredictor(p, sp.train, sp.val), sp.test);
+          push(split, fold, `${name}-guarded`, g);
+          log(`  ${where} ${name}-guarded: ${fmtRow(g)}`);
+        }
+        p.dispose();
+      }
+    }
   };
 
   if (o.splits?.random !== false) {
     const sp = randomSplit(samples, { seed });
     log(`random split: ${graphKeysOf(sp.train).length}/${graphKeysOf(sp.val).length}/${graphKeysOf(sp.test).length} graphs`);
-    for (const method of methods) {
-      const p = await timed(`random:${method}`, () =>
-        train(method, sp.train, { val: sp.val, gnn: gnnOpts(`random/${method}`), kernelRf: o.kernelRf }),
-      );
-      const m = evaluate(p, sp.test);
-      push("random", null, method, m);
-      log(`  random ${method}: ${fmtRow(m)} (${timings[`random:${method}`].toFixed(1)} s)`);
-      p.dispose();
-    }
+    await runSplit("random", null, sp);
   }
 
   if (o.splits?.lofo) {
@@ -111,19 +149,26 @@ export async function runEvaluation(all: Sample[], o: EvalOptions = {}): Promise
     for (const family of folds) {
       const sp = leaveOneFamilyOut(samples, family, { seed });
       if (!sp.test.length || !sp.train.length) continue;
-      for (const method of methods) {
-        const p = await timed(`lofo:${method}`, () =>
-          train(method, sp.train, {
-            val: sp.val,
-            gnn: gnnOpts(`lofo/${family}/${method}`, o.lofoEpochs ? { epochs: o.lofoEpochs } : {}),
-            kernelRf: o.kernelRf,
-          }),
-        );
-        const m = evaluate(p, sp.test);
-        push("lofo", family, method, m);
-        log(`  lofo ${family} ${method}: ${fmtRow(m)}`);
-        p.dispose();
-      }
+      await runSplit("lofo", family, sp, o.lofoEpochs ? { epochs: o.lofoEpochs } : {});
+    }
+  }
+
+  if (o.splits?.realWorld) {
+    const sp = o.isZoo ? realWorldSplit(samples, o.isZoo, { seed }) : null;
+    if (!sp || !sp.test.length || !sp.train.length) {
+      const why = !o.isZoo
+        ? "no zoo membership was given (the dataset is not a data release)"
+        : !sp!.test.length
+          ? "the dataset has no measured network outside the zoo"
+          : "the dataset has no zoo samples to train on";
+      log(`real-world split skipped: ${why}`);
+      notes.push(`Real-world split skipped: ${why}.`);
+    } else {
+      log(
+        `real-world split: ${graphKeysOf(sp.train).length}/${graphKeysOf(sp.val).length} zoo graphs, ${graphKeysOf(sp.test).length} corpus graphs ` +
+          `(${familiesOf(sp.test).join(", ")})`,
+      );
+      await runSplit("real-world", null, sp);
     }
   }
 
@@ -159,6 +204,8 @@ export async function runEvaluation(all: Sample[], o: EvalOptions = {}): Promise
             `    new head from ${i.from} × ${i.scale.toFixed(3)} (MAPE on the shots ${i.mape.toFixed(1)}% vs ${i.regressionMape.toFixed(1)}% for the regression start)`,
           );
         const fixed = { epochs, batchSize, patience: Infinity, val, onHeadInit: headLog };
+        // σ: the GNN runs calibrate on their validation quarter; the regressions, fitted on all N, on the
+        // shots themselves (in-sample: optimistic, said so in the report)
         const runs: [string, () => Promise<BasePredictor>][] = [
           [
             "gnn-finetune",
@@ -174,16 +221,21 @@ export async function runEvaluation(all: Sample[], o: EvalOptions = {}): Promise
             () => train(m, sp.shots),
           ]),
         ];
-        for (const [name, fit] of runs) {
-          const p = await timed(`fewshot:${name}`, fit);
-          const m = evaluate(p, sp.test)[platform];
+        for (const [name, fitRun] of runs) {
+          const p = await timed(`fewshot:${name}`, fitRun);
+          const gnnRun = name.startsWith("gnn");
+          const cal = calibrated(p, sp.shots, gnnRun ? val : sp.shots, gnnRun ? "validation" : "training");
+          const m = evaluate(cal, sp.test)[platform];
           if (m) fewShot.push({ platform, n, method: name, metrics: m });
-          log(`  few-shot ${platform} N=${n} ${name}: ${m ? `MAPE ${m.mape.toFixed(1)}% Acc@10 ${m.acc10.toFixed(1)}%` : "n/a"}`);
+          log(`  few-shot ${platform} N=${n} ${name}: ${m ? fmtMetrics(m) : "n/a"}`);
           p.dispose();
         }
       }
       pre.dispose();
     }
+    notes.push(
+      "Few-shot σ: the GNN runs are calibrated on their validation quarter of the shots; the regressions, fitted on all N shots, on the shots themselves (in-sample, so their coverage is optimistic).",
+    );
   }
 
   return {
@@ -197,7 +249,10 @@ export async function runEvaluation(all: Sample[], o: EvalOptions = {}): Promise
       families,
       label: o.label ?? "median",
     },
-    methods: [...methods],
+    methods: (() => {
+      const reported = [...new Set([...rows.map((x) => x.method), ...fewShot.map((x) => x.method)])];
+      return reported.length ? reported : [...methods];
+    })(),
     rows,
     fewShot,
     timings,
@@ -205,8 +260,14 @@ export async function runEvaluation(all: Sample[], o: EvalOptions = {}): Promise
   };
 }
 
+function fmtMetrics(x: Metrics): string {
+  const cov = x.coverage !== undefined ? ` ±2σ ${x.coverage.toFixed(0)}%` : "";
+  const ex = x.extrapolated !== undefined ? ` extrapolated ${x.extrapolated.toFixed(0)}%` : "";
+  return `MAPE ${x.mape.toFixed(1)}% Acc@10 ${x.acc10.toFixed(1)}%${cov}${ex}`;
+}
+
 function fmtRow(m: Record<string, Metrics>): string {
-  return Object.entries(m).map(([p, x]) => `${shortPlatform(p)} MAPE ${x.mape.toFixed(1)}% Acc@10 ${x.acc10.toFixed(1)}%`).join("; ");
+  return Object.entries(m).map(([p, x]) => `${shortPlatform(p)} ${fmtMetrics(x)}`).join("; ");
 }
 
 /** "x86-epyc-2c/ort-cpu-1.30/fp32/t1" → "epyc-2c ort-cpu fp32 t1" (table headers). */
@@ -264,51 +325,168 @@ export function mergeReports(reports: EvalReport[]): EvalReport {
   };
 }
 
+/** Labels of the rows the evaluation adds to the methods' own. */
+function methodLabel(m: string): string {
+  if (m in METHOD_LABELS) return METHOD_LABELS[m as Method];
+  const guarded = m.endsWith("-guarded");
+  const base = guarded ? m.slice(0, -"-guarded".length) : m;
+  const variant = /^gnn-(.+)$/.exec(base)?.[1];
+  const name = base === "gnn" ? "GNN" : variant ? `GNN (${variant})` : base;
+  return guarded ? `${name}, guarded (as served)` : name;
+}
+
+const pct1 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? "—" : x.toFixed(1));
+
+/** Metrics averaged over rows (folds), coverage and extrapolated share weighted by n. */
+function meanMetrics(ms: Metrics[]): Metrics {
+  const avg = (k: "mape" | "rmspe" | "acc5" | "acc10" | "acc25" | "kendallTau") => mean(ms.map((m) => m[k]).filter((v) => v !== undefined) as number[]);
+  const weighted = (k: "coverage" | "halfWidth" | "extrapolated") => {
+    const xs = ms.filter((m) => m[k] !== undefined && Number.isFinite(m[k]));
+    const n = xs.reduce((a, m) => a + m.n, 0);
+    return xs.length && n ? xs.reduce((a, m) => a + m[k]! * m.n, 0) / n : undefined;
+  };
+  const cov = weighted("coverage"), hw = weighted("halfWidth"), ex = weighted("extrapolated");
+  return {
+    n: ms.reduce((a, m) => a + m.n, 0),
+    mape: avg("mape"), rmspe: avg("rmspe"), acc5: avg("acc5"), acc10: avg("acc10"), acc25: avg("acc25"), kendallTau: avg("kendallTau"),
+    ...(cov !== undefined ? { coverage: cov } : {}),
+    ...(hw !== undefined ? { halfWidth: hw } : {}),
+    ...(ex !== undefined ? { extrapolated: ex } : {}),
+  };
+}
+
+/** The row of the method as served: the guarded GNN where evaluated, else the GNN. */
+function servedMethod(r: EvalReport): string | null {
+  const all = new Set(r.rows.map((x) => x.method));
+  return all.has("gnn-guarded") ? "gnn-guarded" : all.has("gnn") ? "gnn" : null;
+}
+
+/**
+ * Issue 17's goals per platform, for the method as served: random MAPE ≤ 4% and Acc@10 ≥ 90%; leave-one-
+ * family-out mean MAPE ≤ 12% and no fold worse than the FLOPs+memory regression by more than 5 points;
+ * real-world MAPE ≤ 20% and at most half the FLOPs baseline's; ±2σ coverage 90–98% on each split.
+ */
+export function goalRows(r: EvalReport): { goal: string; platform: string; met: boolean | null; value: string }[] {
+  const served = servedMethod(r);
+  if (!served) return [];
+  const out: { goal: string; platform: string; met: boolean | null; value: string }[] = [];
+  const add = (goal: string, platform: string, met: boolean | null, value: string) => out.push({ goal, platform, met, value });
+  for (const platform of r.dataset.platforms) {
+    const rows = (split: SplitName, method = served) => r.rows.filter((x) => x.split === split && x.platform === platform && x.method === method);
+    const [rand] = rows("random");
+    if (rand) {
+      add("random: MAPE ≤ 4%", platform, rand.metrics.mape <= 4, pct1(rand.metrics.mape));
+      add("random: Acc@10 ≥ 90%", platform, rand.metrics.acc10 >= 90, pct1(rand.metrics.acc10));
+    }
+    const folds = rows("lofo");
+    if (folds.length) {
+      const m = meanMetrics(folds.map((x) => x.metrics));
+      add("leave-one-family-out: mean MAPE ≤ 12%", platform, m.mape <= 12, pct1(m.mape));
+      const reg = new Map(rows("lofo", "flops-mem-linear").map((x) => [x.fold, x.metrics.mape]));
+      if (reg.size) {
+        const worse = folds
+          .map((x) => ({ fold: x.fold!, d: x.metrics.mape - (reg.get(x.fold) ?? Infinity) }))
+          .filter((x) => x.d > 5);
+        add(
+          "leave-one-family-out: no fold > 5 points worse than FLOPs+memory",
+          platform,
+          worse.length === 0,
+          worse.length ? worse.map((x) => `${x.fold} +${x.d.toFixed(1)}`).join(", ") : "none",
+        );
+      }
+    }
+    const [rw] = rows("real-world");
+    if (rw) {
+      add("real-world: MAPE ≤ 20%", platform, rw.metrics.mape <= 20, pct1(rw.metrics.mape));
+      const [fl] = rows("real-world", "flops-linear");
+      if (fl) add("real-world: ≤ half the FLOPs baseline's MAPE", platform, rw.metrics.mape <= fl.metrics.mape / 2, `${pct1(rw.metrics.mape)} vs ${pct1(fl.metrics.mape)}`);
+    }
+    for (const split of ["random", "lofo", "real-world"] as const) {
+      const xs = rows(split);
+      if (!xs.length) continue;
+      const c = meanMetrics(xs.map((x) => x.metrics)).coverage;
+      add(`${split}: ±2σ coverage 90–98%`, platform, c === undefined ? null : c >= 90 && c <= 98, pct1(c));
+    }
+  }
+  return out;
+}
+
+/** One table per platform of a split's rows (random, real-world). */
+function splitTables(r: EvalReport, rows: EvalRow[], out: string[]): void {
+  for (const platform of r.dataset.platforms) {
+    const list = rows.filter((x) => x.platform === platform);
+    if (!list.length) continue;
+    const b = Math.min(...list.map((x) => x.metrics.mape).filter(Number.isFinite));
+    out.push(`### ${platform}\n`);
+    out.push(
+      table(
+        ["method", "n", "MAPE %", "RMSPE %", "Acc@10 %", "Acc@25 %", "±2σ cover %", "±2σ half-width %", "extrapolated %", "Kendall τ (within family)"],
+        list.map((x) => [
+          methodLabel(x.method),
+          String(x.metrics.n),
+          x.metrics.mape === b ? `**${f1(x.metrics.mape)}**` : f1(x.metrics.mape),
+          f1(x.metrics.rmspe),
+          f1(x.metrics.acc10),
+          pct1(x.metrics.acc25),
+          pct1(x.metrics.coverage),
+          pct1(x.metrics.halfWidth),
+          pct1(x.metrics.extrapolated),
+          f2(x.metrics.kendallTau),
+        ]),
+      ),
+    );
+    out.push("");
+  }
+}
+
 export function renderMarkdown(r: EvalReport): string {
   const out: string[] = [];
-  const label = (m: string) => METHOD_LABELS[m as Method] ?? m;
   out.push(
     `Dataset: **${r.dataset.name}** — ${r.dataset.samples} measurements of ${r.dataset.graphs} graphs, ${r.dataset.families.length} ` +
       `families, ${r.dataset.platforms.length} platforms; label = ${r.dataset.label} latency. Generated ${r.createdAt}.`,
   );
-  const best = (rows: { method: string; v: number }[]) => Math.min(...rows.map((x) => x.v).filter(Number.isFinite));
+  out.push(
+    `\nEvery method's σ is calibrated on its split's validation part (±2σ should hold 95%); "guarded (as served)" is the GNN ` +
+      `behind the guard — analytical blend when out of distribution, per-inference floor, ×10 clamp (lib/predict/guard.ts).`,
+  );
+
+  const goals = goalRows(r);
+  if (goals.length) {
+    out.push(`\n## Goals (issue 17), ${methodLabel(servedMethod(r)!)}\n`);
+    const names = [...new Set(goals.map((g) => g.goal))];
+    const plats = r.dataset.platforms.filter((p) => goals.some((g) => g.platform === p));
+    out.push(
+      table(
+        ["goal", ...plats.map(shortPlatform)],
+        names.map((n) => [
+          n,
+          ...plats.map((p) => {
+            const g = goals.find((x) => x.goal === n && x.platform === p);
+            return g ? `${g.met === null ? "?" : g.met ? "✓" : "✗"} ${g.value}` : "—";
+          }),
+        ]),
+      ),
+    );
+  }
 
   const random = r.rows.filter((x) => x.split === "random");
   if (random.length) {
     out.push(`\n## Random split (80/10/10 by graph)\n`);
-    for (const platform of r.dataset.platforms) {
-      const rows = random.filter((x) => x.platform === platform);
-      if (!rows.length) continue;
-      const b = best(rows.map((x) => ({ method: x.method, v: x.metrics.mape })));
-      out.push(`### ${platform}\n`);
-      out.push(
-        table(
-          ["method", "n", "MAPE %", "RMSPE %", "Acc@5 %", "Acc@10 %", "Kendall τ (within family)"],
-          rows.map((x) => [
-            label(x.method),
-            String(x.metrics.n),
-            x.metrics.mape === b ? `**${f1(x.metrics.mape)}**` : f1(x.metrics.mape),
-            f1(x.metrics.rmspe),
-            f1(x.metrics.acc5),
-            f1(x.metrics.acc10),
-            f2(x.metrics.kendallTau),
-          ]),
-        ),
-      );
-      out.push("");
-    }
+    splitTables(r, random, out);
   }
 
   const lofo = r.rows.filter((x) => x.split === "lofo");
   if (lofo.length) {
     out.push(`\n## Leave-one-family-out\n`);
-    out.push(`Mean over held-out families of MAPE % (Acc@10 % in parentheses).\n`);
+    out.push(`Mean over held-out families of MAPE % (Acc@10 %) [±2σ coverage %].\n`);
     const methods = r.methods.filter((m) => lofo.some((x) => x.method === m));
     out.push(table(["method", ...r.dataset.platforms.map(shortPlatform)], methods.map((m) => [
-      label(m),
+      methodLabel(m),
       ...r.dataset.platforms.map((p) => {
         const xs = lofo.filter((x) => x.method === m && x.platform === p);
-        return xs.length ? `${f1(mean(xs.map((x) => x.metrics.mape)))} (${f1(mean(xs.map((x) => x.metrics.acc10)))})` : "—";
+        if (!xs.length) return "—";
+        const mm = meanMetrics(xs.map((x) => x.metrics));
+        return `${f1(mm.mape)} (${f1(mm.acc10)})${mm.coverage !== undefined ? ` [${f1(mm.coverage)}]` : ""}`;
       }),
     ])));
     for (const platform of r.dataset.platforms) {
@@ -326,10 +504,16 @@ export function renderMarkdown(r: EvalReport): string {
     out.push("");
   }
 
+  const realWorld = r.rows.filter((x) => x.split === "real-world");
+  if (realWorld.length) {
+    out.push(`\n## Real-world split (trained on the zoo, tested on the corpus networks)\n`);
+    splitTables(r, realWorld, out);
+  }
+
   if (r.fewShot.length) {
     out.push(`\n## Few-shot transfer to a held-out platform\n`);
     out.push(
-      `Pretrained on the other platforms; adapted with N graphs of the held-out platform; tested on a fixed half of its graphs. MAPE % / Acc@10 %.\n`,
+      `Pretrained on the other platforms; adapted with N graphs of the held-out platform; tested on a fixed half of its graphs. MAPE % / Acc@10 % / ±2σ coverage %.\n`,
     );
     const ns = [...new Set(r.fewShot.map((x) => x.n))].sort((a, b) => a - b);
     for (const platform of [...new Set(r.fewShot.map((x) => x.platform))]) {
@@ -338,11 +522,14 @@ export function renderMarkdown(r: EvalReport): string {
       out.push(`### ${platform}\n`);
       out.push(table(["method", ...ns.map((n) => `N=${n}`)], methods.map((m) => [m, ...ns.map((n) => {
         const x = rows.find((y) => y.method === m && y.n === n);
-        return x ? `${f1(x.metrics.mape)} / ${f1(x.metrics.acc10)}` : "—";
+        return x ? `${f1(x.metrics.mape)} / ${f1(x.metrics.acc10)} / ${pct1(x.metrics.coverage)}` : "—";
       })])));
       out.push("");
     }
   }
+
+  const cal = calibrationTable(r);
+  if (cal) out.push(`\n## Calibration: ±2σ coverage % per split (goal 90–98)\n\n${cal}\n`);
 
   if (Object.keys(r.timings).length) {
     out.push(`\n## Training time (s)\n`);
@@ -350,4 +537,42 @@ export function renderMarkdown(r: EvalReport): string {
   }
   if (r.notes.length) out.push(`\n## Notes\n\n${r.notes.map((n) => `- ${n}`).join("\n")}`);
   return out.join("\n") + "\n";
+}
+
+/**
+ * ±2σ coverage per split (folds and few-shot N pooled, weighted by n), method and platform: the
+ * calibration summary the predictors page shows too.
+ */
+export function coverageBySplit(r: Pick<EvalReport, "rows" | "fewShot">): { split: string; platform: string; method: string; coverage: number; n: number }[] {
+  const groups = new Map<string, Metrics[]>();
+  const add = (split: string, platform: string, method: string, m: Metrics) => {
+    if (m.coverage === undefined) return;
+    const k = JSON.stringify([split, platform, method]);
+    groups.set(k, [...(groups.get(k) ?? []), m]);
+  };
+  for (const x of r.rows) add(x.split, x.platform, x.method, x.metrics);
+  for (const x of r.fewShot) add("few-shot", x.platform, x.method, x.metrics);
+  return [...groups].map(([k, ms]) => {
+    const [split, platform, method] = JSON.parse(k) as [string, string, string];
+    const m = meanMetrics(ms);
+    return { split, platform, method, coverage: m.coverage!, n: m.n };
+  });
+}
+
+function calibrationTable(r: EvalReport): string | null {
+  const cov = coverageBySplit(r);
+  if (!cov.length) return null;
+  const splits = ["random", "lofo", "real-world", "few-shot"].filter((s) => cov.some((c) => c.split === s));
+  const keys = [...new Set(cov.map((c) => JSON.stringify([c.method, c.platform])))];
+  return table(
+    ["method", "platform", ...splits],
+    keys.map((k) => {
+      const [method, platform] = JSON.parse(k) as [string, string];
+      return [
+        methodLabel(method),
+        shortPlatform(platform),
+        ...splits.map((s) => pct1(cov.find((c) => c.split === s && c.method === method && c.platform === platform)?.coverage)),
+      ];
+    }),
+  );
 }

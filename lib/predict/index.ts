@@ -81,6 +81,9 @@ export {
   renderMarkdown,
   mergeReports,
   shortPlatform,
+  goalRows,
+  coverageBySplit,
+  type SplitName,
   type EvalOptions,
   type EvalReport,
   type EvalRow,
@@ -89,7 +92,9 @@ export {
 export {
   computeMetrics, mape, rmspe, accWithin, kendallTau, kendallTauWithin, coverage2Sigma, medianHalfWidth, type Metrics,
 } from "./metrics";
-export { randomSplit, leaveOneFamilyOut, fewShotSplit, type Split, type FewShotSplit } from "./splits";
+export {
+  randomSplit, leaveOneFamilyOut, fewShotSplit, realWorldSplit, zooMembership, type Split, type FewShotSplit,
+} from "./splits";
 export { GnnPredictor } from "./gnn/predictor";
 export { trainGnn, type EpochLog, type GnnTrainOptions } from "./gnn/train";
 export { DEFAULT_GNN_CONFIG, type GnnConfig } from "./gnn/model";

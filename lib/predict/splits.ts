@@ -5,8 +5,10 @@
  *   leaveOneFamilyOut    test = one family; train/val = the other families (90/10)
  *   fewShotSplit         one platform held out: pretraining on the others; N graphs of the held-out
  *                        platform to adapt on; its remaining graphs are the test set
+ *   realWorldSplit       train/val = the zoo's generated models (90/10), test = every other model (the corpus
+ *                        networks people bring): how a predictor trained on the zoo holds on real networks
  */
-import { graphKeysOf, type Sample } from "./dataset";
+import { graphKeysOf, type ReleaseModelLike, type Sample } from "./dataset";
 import { seededRandom, shuffle } from "./numeric";
 
 export interface Split { train: Sample[]; val: Sample[]; test: Sample[] }
@@ -78,4 +80,29 @@ export function fewShotSplit(
     shots: target.filter((s) => shotKeys.has(s.graph.key)),
     test: target.filter((s) => testKeys.has(s.graph.key)),
   };
+}
+
+/**
+ * The real-world split: samples `isZoo` accepts train (90% of their graphs) and validate (10%); the rest
+ * are the test set.
+ */
+export function realWorldSplit(samples: Sample[], isZoo: (s: Sample) => boolean, o: { seed?: number; valFraction?: number } = {}): Split {
+  const zoo = samples.filter(isZoo);
+  const test = samples.filter((s) => !isZoo(s));
+  const [train, val] = partition(zoo, (keys) => {
+    const k = shuffle(keys, seededRandom(o.seed ?? 1));
+    const nv = Math.max(1, Math.round(k.length * (o.valFraction ?? 0.1)));
+    return [new Set(k.slice(nv)), new Set(k.slice(0, nv))];
+  });
+  return { train, val, test };
+}
+
+/**
+ * Zoo membership of samples built from a data release (samplesFromRelease keys a graph "<model hash>@b<batch>"):
+ * a sample is a zoo sample unless its model is a release model without a zoo spec (an uploaded / corpus
+ * network). Samples of other sources (dev-data rows are all zoo specs) count as zoo.
+ */
+export function zooMembership(models: Pick<ReleaseModelLike, "hash" | "zooSpec" | "source">[]): (s: Sample) => boolean {
+  const corpus = new Set(models.filter((m) => !m.zooSpec && m.source !== "zoo").map((m) => m.hash));
+  return (s) => !corpus.has(s.graph.key.replace(/@b\d+$/, ""));
 }

@@ -26,10 +26,13 @@ beforeAll(async () => {
 
 describe("runEvaluation", () => {
   it("covers every split × platform × method", () => {
+    // three methods and the guarded GNN (as served), on two platforms
     const random = report.rows.filter((r) => r.split === "random");
-    expect(random).toHaveLength(3 * 2);
+    expect(random).toHaveLength(4 * 2);
+    expect(new Set(random.map((r) => r.method))).toEqual(new Set(["gnn", "gnn-guarded", "flops-linear", "roofline"]));
+    expect(random.every((r) => r.metrics.coverage !== undefined)).toBe(true);
     expect(report.rows.filter((r) => r.split === "lofo").every((r) => r.fold === "vgg")).toBe(true);
-    expect(report.rows.filter((r) => r.split === "lofo")).toHaveLength(3 * 2);
+    expect(report.rows.filter((r) => r.split === "lofo")).toHaveLength(4 * 2);
     const fs = report.fewShot;
     expect(new Set(fs.map((r) => r.n))).toEqual(new Set([4, 8]));
     expect(new Set(fs.map((r) => r.method))).toEqual(
@@ -38,6 +41,7 @@ describe("runEvaluation", () => {
     for (const r of [...report.rows.map((x) => x.metrics), ...fs.map((x) => x.metrics)]) {
       expect(r.n).toBeGreaterThan(0);
       expect(Number.isFinite(r.mape)).toBe(true);
+      expect(r.coverage).toBeDefined();
     }
     expect(report.dataset).toMatchObject({ name: "tiny", graphs: 30, families: ["resnet", "squeezenet", "vgg"] });
     expect(logs.some((l) => l.startsWith("random split"))).toBe(true);
