@@ -4,16 +4,21 @@
  * Defaults (so every model gets concrete numbers): a symbolic batch dim resolves to `batch` (default 1); any
  * other symbolic input dim resolves to 1 unless `inputs` overrides it — such defaults are listed in
  * `assumedDims`. structureHash() applies the same defaults, so analyze(bytes).hash === structureHash(model).
+ *
+ * `warnings` says when the numbers are not to be taken at face value: nodes whose cost is unknown (the totals
+ * are then lower bounds), symbolic input dims analysed at a default size instead of the size the model runs
+ * at (pass explicit shapes: `inputs`), and what shape inference reported. symbolicInputs() lists the inputs a
+ * caller has to ask shapes for.
  */
 import { opKey } from "./util";
 import { isNnlqError, NnlqError } from "../errors";
-import { computeCost } from "./cost";
+import { computeCost, type CostSummary } from "./cost";
 import { detectFamily } from "./family";
 import type { DetectableFamily } from "./families";
 import { buildGraph } from "./graph";
 import { hashInferred } from "./hash";
 import { toModel, type OnnxModel } from "./model";
-import { inferShapes, resolveOverrides, type ShapeOverrides } from "./shapes";
+import { inferShapes, resolveOverrides, type DefaultedDim, type ShapeOverrides } from "./shapes";
 import { isStructureOnly } from "./strip";
 
 export interface ModelSummary {
@@ -42,13 +47,58 @@ export interface ModelSummary {
   assumedDims: string[];
   /** Nodes whose cost is unknown (shapes could not be inferred). */
   unknownCostNodes: number;
+  /** Why the figures may be off: unknown-cost nodes, symbolic dims analysed at defaults, shape-inference notes. */
   warnings: string[];
+}
+
+/** A graph input with symbolic or unknown dims: dims as declared (numbers, symbol names, "?"). */
+export interface SymbolicInput {
+  name: string;
+  dims: (number | string)[];
+}
+
+/**
+ * Graph inputs whose declared shape has a symbolic or unknown dim (batch included), in input order: the ones
+ * a caller asks explicit shapes for. Inputs of unknown rank and sequence/optional inputs are left out (no
+ * dims to ask for).
+ */
+export function symbolicInputs(input: Uint8Array | OnnxModel): SymbolicInput[] {
+  const ir = buildGraph(toModel(input));
+  return ir.inputs.flatMap((name) => {
+    const t = ir.tensors.get(name)!;
+    if (!t.shape || t.seq || t.present !== undefined || t.shape.every((d) => typeof d === "number")) return [];
+    return [{ name, dims: t.shape.slice() }];
+  });
+}
+
+/** How many distinct op types a warning names before "…". */
+const WARN_OPS = 5;
+
+function unknownCostWarning(count: number, ops: string[]): string {
+  const kinds = [...new Set(ops)];
+  const named = kinds.slice(0, WARN_OPS).join(", ") + (kinds.length > WARN_OPS ? ", …" : "");
+  return (
+    `cost unknown for ${count} node(s) (${named}): shapes could not be inferred or a loop count is not static; ` +
+    "FLOPs, MACs and memory are lower bounds"
+  );
+}
+
+function defaultedWarning(dims: DefaultedDim[], shapes: Record<string, number[]>): string | null {
+  const guessed = dims.filter((d) => d.reason !== "batch");
+  if (!guessed.length) return null;
+  const list = guessed.map((d) => `${d.input}[${d.axis}] (${d.symbol}) = ${d.size}`).join(", ");
+  const first = guessed[0];
+  const example = first ? `${first.input}=${shapes[first.input]?.map((v, i) => (dims.some((d) => d.input === first.input && d.axis === i) ? "N" : v)).join("x")}` : "";
+  return (
+    `symbolic input dims analysed at assumed sizes: ${list}; pass explicit input shapes ` +
+    `(nnlq: --input ${example}; API: inputs) for figures at the size the model runs at`
+  );
 }
 
 export function analyze(input: Uint8Array | OnnxModel, o?: ShapeOverrides): ModelSummary {
   const model = toModel(input);
   const base = buildGraph(model);
-  const { overrides, assumed } = resolveOverrides(base, o);
+  const { overrides, assumed, defaulted } = resolveOverrides(base, o);
   let ir;
   try {
     ir = inferShapes(model, overrides);
@@ -88,6 +138,14 @@ export function analyze(input: Uint8Array | OnnxModel, o?: ShapeOverrides): Mode
     opHistogram: Object.fromEntries(Object.entries(opHistogram).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     family: { name: fam.family, confidence: fam.confidence }, inputs, outputs, outputDtypes,
     batch: ir.batch ?? overrides.batch ?? 1, opset: model.opset, irVersion: model.irVersion, structureOnly: isStructureOnly(model),
-    assumedDims: assumed, unknownCostNodes: cost.unknownNodes, warnings: ir.warnings,
+    assumedDims: assumed, unknownCostNodes: cost.unknownNodes, warnings: summaryWarnings(cost, defaulted, inputs, ir.warnings),
   };
+}
+
+function summaryWarnings(cost: CostSummary, defaulted: DefaultedDim[], shapes: Record<string, number[]>, inference: string[]): string[] {
+  const out: string[] = [];
+  if (cost.unknownNodes > 0) out.push(unknownCostWarning(cost.unknownNodes, cost.unknownOps));
+  const d = defaultedWarning(defaulted, shapes);
+  if (d) out.push(d);
+  return [...out, ...inference];
 }

@@ -20,10 +20,15 @@
  *   (Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout) move nothing.
  * - activationMemory: peak bytes of live activations when executing in topological order (storage of view
  *   ops aliases its input; weights excluded).
+ * - Control flow (subgraph costs fold into their node; see controlFlow()): If costs its dearer branch (by
+ *   FLOPs, then memory access), or the taken one when the condition is known; Loop costs its body × the
+ *   static trip count M; Scan its body × the scanned sequence length. A Loop/Scan whose count is not static
+ *   costs one iteration and counts as an unknown-cost node. Parameters of every costed branch count once.
+ * - Every node satisfies flops >= 2·macs (an unknown-cost node with known MACs gets flops = 2·macs).
  */
 import { opKey } from "./util";
 import { allKnown, isNum } from "./dims";
-import type { GraphIR, NodeIR, TensorIR } from "./graph";
+import type { GraphIR, NodeIR, SeqElem, SeqValue, TensorIR } from "./graph";
 import { aInt, aStr, aInts } from "./attrs";
 import { inferShapes } from "./shapes";
 import { bytesPerElement, numElements } from "./tensor";
@@ -46,8 +51,10 @@ export interface CostSummary {
   activationMemory: number;
   /** One entry per non-static node of the main graph (subgraph costs fold into their If/Loop/Scan node). */
   perNode: NodeCost[];
-  /** Nodes whose cost could not be computed (unknown shapes). */
+  /** Nodes whose cost could not be computed (unknown shapes, or a Loop/Scan count that is not static). */
   unknownNodes: number;
+  /** Op key ("Conv", "com.microsoft::Attention") of each unknown-cost node, main graph and subgraphs, in visit order. */
+  unknownOps: string[];
 }
 
 const VIEW_OPS = new Set(["Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"]);
@@ -83,7 +90,23 @@ const MOVE_OPS = new Set([
   "BitCast",
   "Resize",
   "Upsample",
+  // sequences and optionals hold references to tensors: building or reading one moves data, no arithmetic
+  "SequenceConstruct",
+  "SequenceEmpty",
+  "SequenceInsert",
+  "SequenceErase",
+  "SequenceAt",
+  "SequenceLength",
+  "SplitToSequence",
+  "ConcatFromSequence",
+  "Optional",
+  "OptionalGetElement",
+  "OptionalHasElement",
 ]);
+/** Control-flow nodes: no arithmetic of their own; their subgraphs' costs are folded in by controlFlow(). */
+const CONTROL_OPS = new Set(["If", "Loop", "Scan"]);
+/** Loop trip counts above this are "run until the condition says stop" sentinels (exporters write INT64_MAX). */
+const MAX_STATIC_TRIPS = 2 ** 31;
 const NORM7 = new Set([
   "LayerNormalization",
   "InstanceNormalization",
@@ -116,8 +139,17 @@ function elems(t: TensorIR | undefined): number {
 }
 
 function bytesOf(t: TensorIR | undefined): number {
+  if (t?.present === false) return 0; // an empty optional
+  if (t?.seq) return seqBytes(t.seq);
   const n = elems(t);
   return Number.isFinite(n) ? n * bytesPerElement(t!.dtype) : NaN;
+}
+
+/** Bytes of a sequence: its elements' (known elements, or length × the common element type). */
+function seqBytes(s: SeqValue): number {
+  const one = (e: SeqElem) => (allKnown(e.shape) ? numElements(e.shape) * bytesPerElement(e.dtype) : NaN);
+  if (s.items) return s.items.reduce((a, e) => a + one(e), 0);
+  return s.length === 0 ? 0 : isNum(s.length) ? s.length * one(s.elem) : NaN;
 }
 
 interface Ctx { ir: GraphIR; t: (name: string) => TensorIR | undefined }
@@ -217,7 +249,7 @@ function nodeArith(n: NodeIR, c: Ctx): { macs: number; flops: number } {
     return { macs: 0, flops: elems(inT(0)) };
   if (NORM7.has(op)) return { macs: 0, flops: 7 * outN };
   if (SOFTMAX.has(op)) return { macs: 0, flops: 5 * outN };
-  if (VIEW_OPS.has(op) || MOVE_OPS.has(op)) return { macs: 0, flops: 0 };
+  if (VIEW_OPS.has(op) || MOVE_OPS.has(op) || (n.domain === "" && CONTROL_OPS.has(op))) return { macs: 0, flops: 0 };
   if (n.outputs.length === 0) return { macs: 0, flops: 0 };
   // Everything else is treated as elementwise: one operation per output element.
   return { macs: 0, flops: outN };
@@ -227,7 +259,91 @@ function weightSlots(n: NodeIR): number[] | "*" | undefined {
   return WEIGHT_SLOTS[n.opType];
 }
 
-function costGraph(ir: GraphIR, c: Ctx, seenWeights: Set<TensorIR>, acc: { unknown: number }): NodeCost[] {
+interface Acc { unknown: number; unknownOps: string[] }
+interface Totals { flops: number; macs: number; params: number; memoryAccess: number }
+
+const ZERO: Totals = { flops: 0, macs: 0, params: 0, memoryAccess: 0 };
+
+function total(per: readonly Totals[]): Totals {
+  const t = { ...ZERO };
+  for (const p of per) {
+    t.flops += p.flops;
+    t.macs += p.macs;
+    t.params += p.params;
+    t.memoryAccess += p.memoryAccess;
+  }
+  return t;
+}
+
+/** Totals of one subgraph of `n` (outer-scope names resolve in the enclosing graph). */
+function subCost(n: NodeIR, attr: string, c: Ctx, seenWeights: Set<TensorIR>, acc: Acc): Totals {
+  const sg = n.subgraphs[attr];
+  if (!sg) return { ...ZERO };
+  const t = (name: string) => (sg.tensors.get(name)?.source === "outer" ? c.t(name) : (sg.tensors.get(name) ?? c.t(name)));
+  return total(costGraph(sg, { ir: sg, t }, seenWeights, acc));
+}
+
+/** A numeric scalar value known after shape inference (constants and folded shape arithmetic), else undefined. */
+function knownScalar(t: TensorIR | undefined): number | undefined {
+  const v = t?.value?.data;
+  return v && v.length === 1 && isNum(v[0]) ? v[0] : undefined;
+}
+
+/** Iterations of a Scan: the scanned length (× the batch for opset-8 Scan), NaN when not static. */
+function scanLength(n: NodeIR, c: Ctx, opset: number): number {
+  const nScan = aInt(n.attrs, "num_scan_inputs", 0);
+  const ins = opset < 9 ? n.inputs.slice(1) : n.inputs;
+  const first = ins[ins.length - nScan];
+  const x = first ? c.t(first) : undefined;
+  if (!x?.shape || nScan < 1) return NaN;
+  if (opset < 9) return isNum(x.shape[0]) && isNum(x.shape[1]) ? x.shape[0] * x.shape[1] : NaN;
+  const axis = aInts(n.attrs, "scan_input_axes")?.[0] ?? 0;
+  const ax = axis < 0 ? axis + x.shape.length : axis;
+  const d = x.shape[ax];
+  return isNum(d) ? d : NaN;
+}
+
+/**
+ * Cost of the subgraphs of a control-flow node, and whether the node's own count is unknown:
+ * - If: the taken branch when the condition is known after inference (the other was never inferred and may be
+ *   invalid for these shapes), else the dearer branch by FLOPs, then memory access — one branch runs, not both.
+ *   Parameters: those of the branches costed.
+ * - Loop: body × M when M (input 0) is a known number (an upper bound: a condition may stop the loop earlier;
+ *   the body's shapes are those of its last inferred iteration). Without a static M (absent, computed at run
+ *   time, or an INT64_MAX "until the condition stops it" sentinel) the iteration count is unknown: one
+ *   iteration is counted and the node counts as unknown-cost, so the warning says its cost is a lower bound.
+ * - Scan: body × the scanned sequence length (axis of the first scan input); unknown length → as for Loop.
+ * - Any other op with subgraphs (contrib BeamSearch...): each subgraph once.
+ */
+function controlFlow(n: NodeIR, c: Ctx, seenWeights: Set<TensorIR>, acc: Acc): { cost: Totals; unknown: boolean } {
+  const attrs = Object.keys(n.subgraphs);
+  if (!attrs.length) return { cost: { ...ZERO }, unknown: false };
+  const scaled = (b: Totals, k: number): Totals => ({ flops: b.flops * k, macs: b.macs * k, params: b.params, memoryAccess: b.memoryAccess * k });
+  if (n.domain === "" && n.opType === "If") {
+    const cond = knownScalar(n.inputs[0] ? c.t(n.inputs[0]) : undefined);
+    const names = cond !== undefined ? [cond ? "then_branch" : "else_branch"] : ["then_branch", "else_branch"];
+    // A branch shape inference could not run (invalid for these shapes) is not the one taken; when neither ran,
+    // both are costed so that their nodes count as unknown.
+    const ran = names.filter((a) => n.subgraphs[a]?.shapesInferred);
+    const branches = (ran.length ? ran : names).map((a) => subCost(n, a, c, seenWeights, acc));
+    const pick = branches.reduce((a, b) => (b.flops > a.flops || (b.flops === a.flops && b.memoryAccess > a.memoryAccess) ? b : a));
+    return { cost: { ...pick, params: branches.reduce((k, b) => k + b.params, 0) }, unknown: false };
+  }
+  if (n.domain === "" && n.opType === "Loop") {
+    const body = subCost(n, "body", c, seenWeights, acc);
+    const m = knownScalar(n.inputs[0] ? c.t(n.inputs[0]) : undefined);
+    if (m === undefined || !(m >= 0) || m > MAX_STATIC_TRIPS) return { cost: body, unknown: true };
+    return { cost: scaled(body, Math.trunc(m)), unknown: false };
+  }
+  if (n.domain === "" && n.opType === "Scan") {
+    const body = subCost(n, "body", c, seenWeights, acc);
+    const len = scanLength(n, c, c.ir.opset);
+    return Number.isFinite(len) ? { cost: scaled(body, len), unknown: false } : { cost: body, unknown: true };
+  }
+  return { cost: total(attrs.map((a) => subCost(n, a, c, seenWeights, acc))), unknown: false };
+}
+
+function costGraph(ir: GraphIR, c: Ctx, seenWeights: Set<TensorIR>, acc: Acc): NodeCost[] {
   const perNode: NodeCost[] = [];
   for (const idx of ir.order) {
     const n = ir.nodes[idx];
@@ -248,27 +364,20 @@ function costGraph(ir: GraphIR, c: Ctx, seenWeights: Set<TensorIR>, acc: { unkno
       });
     }
     let memoryAccess = 0;
-    if (!VIEW_OPS.has(n.opType)) {
+    // Control-flow nodes move nothing themselves: their subgraphs' nodes read the inputs and write the outputs.
+    if (!VIEW_OPS.has(n.opType) && !(n.domain === "" && CONTROL_OPS.has(n.opType))) {
       for (const name of [...n.inputs, ...n.outputs]) if (name) memoryAccess += bytesOf(c.t(name));
     }
-    for (const sg of Object.values(n.subgraphs)) {
-      const sub = costGraph(
-        sg,
-        { ir: sg, t: (name) => (sg.tensors.get(name)?.source === "outer" ? c.t(name) : (sg.tensors.get(name) ?? c.t(name))) },
-        seenWeights,
-        acc,
-      );
-      for (const s of sub) {
-        macs += s.macs;
-        flops += s.flops;
-        params += s.params;
-        memoryAccess += s.memoryAccess;
-      }
-    }
-    if (!Number.isFinite(macs) || !Number.isFinite(flops) || !Number.isFinite(memoryAccess)) {
+    const flow = controlFlow(n, c, seenWeights, acc);
+    macs += flow.cost.macs;
+    flops += flow.cost.flops;
+    params += flow.cost.params;
+    memoryAccess += flow.cost.memoryAccess;
+    if (flow.unknown || !Number.isFinite(macs) || !Number.isFinite(flops) || !Number.isFinite(memoryAccess)) {
       acc.unknown++;
+      acc.unknownOps.push(opKey(n.domain, n.opType));
       macs = Number.isFinite(macs) ? macs : 0;
-      flops = Number.isFinite(flops) ? flops : 0;
+      flops = Number.isFinite(flops) ? Math.max(flops, 2 * macs) : 2 * macs;
       memoryAccess = Number.isFinite(memoryAccess) ? memoryAccess : 0;
     }
     perNode.push({ node: n.index, name: n.name, op: opKey(n.domain, n.opType), flops, macs, params, memoryAccess });
@@ -325,11 +434,11 @@ function peakActivations(ir: GraphIR): number {
 /** Totals and per-node costs. Runs shape inference first when the IR has none. */
 export function computeCost(input: GraphIR): CostSummary {
   const ir = input.shapesInferred ? input : inferShapes(input);
-  const acc = { unknown: 0 };
+  const acc: Acc = { unknown: 0, unknownOps: [] };
   const perNode = costGraph(ir, { ir, t: (n) => ir.tensors.get(n) }, new Set(), acc);
   const sum = (k: "flops" | "macs" | "params" | "memoryAccess") => perNode.reduce((a, p) => a + p[k], 0);
   return {
     flops: sum("flops"), macs: sum("macs"), params: sum("params"), memoryAccess: sum("memoryAccess"),
-    activationMemory: peakActivations(ir), perNode, unknownNodes: acc.unknown,
+    activationMemory: peakActivations(ir), perNode, unknownNodes: acc.unknown, unknownOps: acc.unknownOps,
   };
 }

@@ -5,7 +5,7 @@
  */
 import { attrValue, resolveAttrs, type Attrs } from "./attrs";
 import type { OnnxModel } from "./onnx-model";
-import type { FunctionProto, GraphProto, NodeProto, TensorProto, ValueInfo } from "./proto";
+import type { FunctionProto, GraphProto, NodeProto, TensorProto, TypeProto, ValueInfo } from "./proto";
 import { normDomain, onnxError } from "./util";
 
 export type Dim = number | string;
@@ -13,6 +13,16 @@ export type Shape = Dim[];
 
 /** A statically known value (small tensors only): int64 data may hold symbolic dims (from Shape of symbolic tensors). */
 export interface ConstValue { dims: number[]; data: Dim[] }
+
+/** The type of one tensor of a sequence. */
+export interface SeqElem { dtype: number; shape: Shape | null; value?: ConstValue }
+
+/**
+ * An ONNX sequence value (SequenceConstruct, SplitToSequence, a Loop-carried list...): `elem` merges the
+ * elements' types (a dim that differs between elements is "?"; meaningless while `length` is 0), `items` lists
+ * every element when each one is known. The tensor carrying it keeps shape null (a sequence has no shape).
+ */
+export interface SeqValue { elem: SeqElem; length: Dim; items: SeqElem[] | null }
 
 export interface TensorIR {
   name: string;
@@ -28,6 +38,10 @@ export interface TensorIR {
   /** Independent of graph inputs (initializers, Constant, folded chains over them). */
   static: boolean;
   value?: ConstValue;
+  /** Sequence-typed values: their elements (dtype is then the elements' dtype, shape null). */
+  seq?: SeqValue;
+  /** Optional-typed values: whether an element is present (null = not known); absent for plain tensors. */
+  present?: boolean | null;
   /** For initializers: the TensorProto (weights stay views into the model bytes). */
   init?: TensorProto;
   /** Declared type from graph input/output/value_info (dtype fallback for unknown ops). */
@@ -83,6 +97,25 @@ export function shapeFromValueInfo(v: ValueInfo | undefined): { dtype: number; s
     ? (tt.shape.dim ?? []).map((d): Dim => (d.dim_value !== undefined && d.dim_value >= 0 ? d.dim_value : d.dim_param ? d.dim_param : "?"))
     : null;
   return { dtype: tt.elem_type ?? 0, shape };
+}
+
+/**
+ * Sequence- and optional-typed graph inputs (plain tensors give undefined): the tensor type inside, with the
+ * sequence's length unknown and an optional's presence unknown.
+ */
+function wrappedType(v: ValueInfo | undefined): Pick<TensorIR, "dtype" | "shape" | "seq" | "present"> | undefined {
+  const unwrap = (tp: TypeProto | undefined): Pick<TensorIR, "dtype" | "shape" | "seq" | "present"> | undefined => {
+    if (tp?.tensor_type) return shapeFromValueInfo({ type: tp });
+    const inner = tp?.sequence_type?.elem_type?.tensor_type ? shapeFromValueInfo({ type: tp.sequence_type.elem_type }) : undefined;
+    if (inner) return { dtype: inner.dtype, shape: null, seq: { elem: inner, length: "?", items: null } };
+    if (tp?.optional_type) {
+      const o = unwrap(tp.optional_type.elem_type);
+      return o ? { ...o, present: null } : undefined;
+    }
+    return undefined;
+  };
+  const tp = v?.type;
+  return tp && !tp.tensor_type ? unwrap(tp) : undefined;
 }
 
 interface Ctx {
@@ -174,6 +207,7 @@ function buildGraphProto(g: GraphProto, ctx: Ctx, outer: Set<string> | null, dep
     }
     const t = newTensor(name, "input", -1, false);
     if (decl) { t.dtype = decl.dtype; t.shape = decl.shape; t.declared = decl; }
+    else Object.assign(t, wrappedType(vi));
     inputs.push(name);
   }
   for (const vi of [...(g.value_info ?? []), ...(g.output ?? [])]) {

@@ -7,14 +7,15 @@ import { aFloat, aInt, aInts, aStr, aTensor, type Attrs } from "./attrs";
 import {
   addDim, allKnown, broadcast, dimEq, divideProducts, fmtShape, isNum, mulDim, normAxis, prodDims, ShapeError, unify, UNKNOWN, unknownDims,
 } from "./dims";
-import type { ConstValue, Dim, NodeIR, Shape } from "./graph";
-import { DataType, type TensorProto } from "./proto";
+import type { ConstValue, Dim, NodeIR, SeqElem, SeqValue, Shape } from "./graph";
+import { DataType, type TensorProto, type TypeProto } from "./proto";
 import { bytesPerElement, isFloatDtype, numElements, readTensorValues } from "./tensor";
 
 export const MAX_FOLD = 4096;
 
-export interface Info { dtype: number; shape: Shape | null; value?: ConstValue }
-export interface Out { dtype: number; shape: Shape | null; value?: ConstValue }
+/** seq: a sequence value (shape null); present: an optional value's presence (absent for plain tensors). */
+export interface Info { dtype: number; shape: Shape | null; value?: ConstValue; seq?: SeqValue; present?: boolean | null }
+export interface Out { dtype: number; shape: Shape | null; value?: ConstValue; seq?: SeqValue; present?: boolean | null }
 
 export interface OpCtx {
   node: NodeIR;
@@ -27,6 +28,8 @@ export interface OpCtx {
   subgraph(attr: string, inputs: (Info | undefined)[]): Out[] | null;
   /** Reserve n loop-body unrollings from the per-inference budget (false when exhausted). */
   unrollBudget(n: number): boolean;
+  /** Report a part of the graph no input of these shapes can run (an If none of whose branches infers). */
+  invalid(message: string): void;
 }
 export type ShapeFn = (c: OpCtx) => (Out | undefined)[];
 
@@ -1077,18 +1080,197 @@ const ifOp: ShapeFn = (c) => {
   const cond = c.inputs[0]?.value?.data[0];
   // A known condition: only the taken branch matters (the other may be invalid for these shapes).
   if (isNum(cond)) return c.subgraph(cond ? "then_branch" : "else_branch", []) ?? [];
-  const branch = (name: string) => { try { return c.subgraph(name, []); } catch { return null; } };
+  const errors: string[] = [];
+  const branch = (name: string) => {
+    try {
+      return c.subgraph(name, []);
+    } catch (e) {
+      errors.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+      return null;
+    }
+  };
   const thenOut = branch("then_branch");
   const elseOut = branch("else_branch");
-  if (!thenOut || !elseOut) return [];
-  return thenOut.map((t, i) => {
-    const e = elseOut[i];
-    if (!e || !t.shape || !e.shape || t.shape.length !== e.shape.length) return out(t.dtype, null);
-    return out(t.dtype, t.shape.map((d, k) => (dimEq(d, e.shape![k]) ? d : UNKNOWN)));
-  });
+  // A branch that is invalid for these shapes cannot be the one taken: the other one's outputs are the If's.
+  if (!thenOut && !elseOut && errors.length === 2) c.invalid(`no branch is valid for these shapes (${errors.join("; ")})`);
+  if (!thenOut || !elseOut) return thenOut ?? elseOut ?? [];
+  return thenOut.map((t, i) => mergeOut(t, elseOut[i]));
 };
 
 const MAX_UNROLL = 64;
+
+// ---------- sequences and optionals ----------
+/** The sequence / optional wrappers of a value, to pass along with its type (Identity, If, Loop). */
+function wrap(x: Info | undefined): Pick<Out, "seq" | "present"> {
+  return { ...(x?.seq ? { seq: x.seq } : {}), ...(x?.present !== undefined ? { present: x.present } : {}) };
+}
+
+/** One type for two values that may differ (If branches, Loop iterations): equal dims stay, others are "?". */
+function mergeShape(a: Shape | null, b: Shape | null): Shape | null {
+  if (!a || !b || a.length !== b.length) return null;
+  return a.map((d, k) => (dimEq(d, b[k]) ? d : UNKNOWN));
+}
+
+function mergeElem(a: SeqElem, b: SeqElem): SeqElem {
+  return { dtype: a.dtype || b.dtype, shape: mergeShape(a.shape, b.shape) };
+}
+
+function mergeSeq(a: SeqValue, b: SeqValue): SeqValue {
+  const elem = a.length === 0 ? b.elem : b.length === 0 ? a.elem : mergeElem(a.elem, b.elem);
+  const same = a.items && b.items && a.items.length === b.items.length;
+  return {
+    elem,
+    length: dimEq(a.length, b.length) || (a.length === 0 && b.length === 0) ? a.length : UNKNOWN,
+    items: same ? a.items!.map((x, k) => mergeElem(x, b.items![k])) : null,
+  };
+}
+
+/** The type of a value that is `a` on one path and `b` on another. */
+function mergeOut(a: Out, b: Out | undefined): Out {
+  if (!b) return out(a.dtype, null);
+  // an empty optional on one path: the element, when there is one, has the other path's type
+  if (a.present === false && b.present !== false) return { ...out(b.dtype || a.dtype, b.shape), ...(b.seq ? { seq: b.seq } : {}), present: null };
+  if (b.present === false && a.present !== false) return { ...out(a.dtype || b.dtype, a.shape), ...(a.seq ? { seq: a.seq } : {}), present: null };
+  const o = out(a.dtype || b.dtype, mergeShape(a.shape, b.shape));
+  if (a.seq && b.seq) o.seq = mergeSeq(a.seq, b.seq);
+  if (a.present !== undefined || b.present !== undefined) o.present = a.present === b.present ? a.present : null;
+  return o;
+}
+
+function seqOut(items: SeqElem[] | null, elem: SeqElem, length: Dim): Out {
+  const merged = items?.length ? items.reduce(mergeElem) : elem;
+  const dtype = merged.dtype || elem.dtype;
+  return { dtype, shape: null, seq: { elem: { dtype, shape: merged.shape }, length: items ? items.length : length, items } };
+}
+
+const elemOf = (x: Info): SeqElem => (x.value ? { dtype: x.dtype, shape: x.shape, value: x.value } : { dtype: x.dtype, shape: x.shape });
+
+function needSeq(c: OpCtx, i: number): SeqValue {
+  return need(c, i).seq ?? { elem: { dtype: need(c, i).dtype, shape: null }, length: UNKNOWN, items: null };
+}
+
+/** A position input (SequenceAt/Insert/Erase) as an index into `len` elements; undefined when not known. */
+function seqPos(x: Info | undefined, len: number, insert: boolean): number | undefined {
+  const p = ints(x)?.[0];
+  if (p === undefined) return undefined;
+  const k = p < 0 ? p + len : p;
+  if (k < 0 || k > (insert ? len : len - 1)) throw new ShapeError(`sequence position ${p} is out of range for ${len} element(s)`);
+  return k;
+}
+
+const sequenceConstruct: ShapeFn = (c) => {
+  const xs = c.inputs.filter((x): x is Info => !!x);
+  if (!xs.length) throw new ShapeError("SequenceConstruct without inputs");
+  return [seqOut(xs.map(elemOf), elemOf(xs[0]), xs.length)];
+};
+
+const sequenceEmpty: ShapeFn = (c) => [seqOut([], { dtype: aInt(c.attrs, "dtype", DataType.FLOAT), shape: null }, 0)];
+
+const sequenceInsert: ShapeFn = (c) => {
+  const s = needSeq(c, 0);
+  const x = elemOf(need(c, 1));
+  const items = s.items;
+  if (items && (!inp(c, 2) || ints(inp(c, 2)))) {
+    const k = inp(c, 2) ? seqPos(inp(c, 2), items.length, true)! : items.length;
+    return [seqOut([...items.slice(0, k), x, ...items.slice(k)], x, 0)];
+  }
+  return [seqOut(null, s.length === 0 ? x : mergeElem(s.elem, x), addDim(s.length, 1))];
+};
+
+const sequenceErase: ShapeFn = (c) => {
+  const s = needSeq(c, 0);
+  if (s.items && (!inp(c, 1) || ints(inp(c, 1)))) {
+    if (!s.items.length) throw new ShapeError("SequenceErase on an empty sequence");
+    const k = inp(c, 1) ? seqPos(inp(c, 1), s.items.length, false)! : s.items.length - 1;
+    return [seqOut(s.items.filter((_, i) => i !== k), s.elem, 0)];
+  }
+  return [seqOut(null, s.elem, isNum(s.length) ? Math.max(0, s.length - 1) : UNKNOWN)];
+};
+
+const sequenceAt: ShapeFn = (c) => {
+  const s = needSeq(c, 0);
+  const k = s.items && ints(inp(c, 1)) ? seqPos(inp(c, 1), s.items.length, false) : undefined;
+  const e = k !== undefined ? s.items![k] : s.elem;
+  return [out(e.dtype, e.shape, k !== undefined ? e.value : undefined)];
+};
+
+const sequenceLength: ShapeFn = (c) => {
+  const s = needSeq(c, 0);
+  return [out(I64, [], isNum(s.length) ? { dims: [], data: [s.length] } : undefined)];
+};
+
+/** SplitToSequence: equal pieces of `split` (a scalar), pieces of the listed sizes, or (no split) size-1 slices. */
+const splitToSequence: ShapeFn = (c) => {
+  const x = need(c, 0);
+  const sp = inp(c, 1);
+  const keep = aInt(c.attrs, "keepdims", 1);
+  if (!x.shape) return [seqOut(null, { dtype: x.dtype, shape: null }, UNKNOWN)];
+  const axis = normAxis(aInt(c.attrs, "axis", 0), x.shape.length);
+  const d = x.shape[axis];
+  const piece = (size: Dim): SeqElem => {
+    const s = x.shape!.slice();
+    if (!sp && !keep) s.splice(axis, 1);
+    else s[axis] = size;
+    return { dtype: x.dtype, shape: s };
+  };
+  const many = (sizes: number[]) => (sizes.length <= MAX_FOLD ? seqOut(sizes.map(piece), piece(sizes[0] ?? 0), 0) : seqOut(null, piece(UNKNOWN), sizes.length));
+  if (!sp) return [isNum(d) ? many(new Array<number>(d).fill(1)) : seqOut(null, piece(1), d)];
+  const v = ints(sp);
+  if (v && sp.shape?.length === 0) {
+    const [size] = v;
+    if (!(size > 0)) throw new ShapeError(`SplitToSequence split must be positive, got ${size}`);
+    if (!isNum(d)) return [seqOut(null, piece(UNKNOWN), UNKNOWN)];
+    const n = Math.ceil(d / size);
+    return [many(Array.from({ length: n }, (_, i) => (i < n - 1 ? size : d - size * (n - 1))))];
+  }
+  if (v) {
+    if (isNum(d) && v.reduce((a, b) => a + b, 0) !== d) throw new ShapeError(`SplitToSequence sizes [${v}] do not add up to ${d}`);
+    return [many(v)];
+  }
+  return [seqOut(null, piece(UNKNOWN), sp.shape?.length === 1 ? sp.shape[0] : UNKNOWN)];
+};
+
+const concatFromSequence: ShapeFn = (c) => {
+  const s = needSeq(c, 0);
+  const newAxis = aInt(c.attrs, "new_axis", 0) === 1;
+  const axisAttr = aInt(c.attrs, "axis", 0);
+  if (s.items && s.items.length && !newAxis) {
+    return concat({ ...c, inputs: s.items.map((e) => out(e.dtype, e.shape, e.value)), attrs: { axis: axisAttr } });
+  }
+  const e = s.elem;
+  if (!e.shape) return [out(e.dtype, null)];
+  if (newAxis) {
+    const shape = e.shape.slice();
+    shape.splice(normAxis(axisAttr, shape.length + 1), 0, s.length);
+    return [out(e.dtype, shape)];
+  }
+  const shape = e.shape.slice();
+  const ax = normAxis(axisAttr, shape.length);
+  shape[ax] = mulDim(shape[ax], s.length);
+  return [out(e.dtype, shape)];
+};
+
+/** Optional(x) wraps x (present); Optional() with only a `type` attribute is an empty optional of that type. */
+const optionalOp: ShapeFn = (c) => {
+  const x = inp(c, 0);
+  if (x) return [{ ...out(x.dtype, x.shape, x.value), ...(x.seq ? { seq: x.seq } : {}), present: true }];
+  const tp = c.attrs.type as TypeProto | undefined;
+  const tt = tp?.tensor_type ?? tp?.sequence_type?.elem_type?.tensor_type;
+  return [{ dtype: tt?.elem_type ?? 0, shape: null, present: false }];
+};
+
+const optionalGetElement: ShapeFn = (c) => {
+  const x = need(c, 0);
+  if (x.present === false) throw new ShapeError("OptionalGetElement on an empty optional");
+  return [{ ...out(x.dtype, x.shape, x.value), ...(x.seq ? { seq: x.seq } : {}) }];
+};
+
+const optionalHasElement: ShapeFn = (c) => {
+  const x = inp(c, 0);
+  // no input, or a plain tensor (opset 18 accepts tensors): the answer is known
+  const has = !x ? false : x.present === undefined ? true : x.present;
+  return [out(BOOL, [], has === null ? undefined : { dims: [], data: [has ? 1 : 0] })];
+};
 
 /**
  * Loop: with a known trip count (<= 64) the body is inferred once per iteration (iteration number and carried
@@ -1098,11 +1280,14 @@ const MAX_UNROLL = 64;
 const loop: ShapeFn = (c) => {
   const trip = c.inputs[0]?.value?.data[0];
   const cond0 = c.inputs[1]?.value?.data[0];
-  const carried0 = c.inputs.slice(2).map((x) => (x ? out(x.dtype, x.shape, x.value) : undefined));
+  const carried0 = c.inputs.slice(2).map((x) => (x ? { ...out(x.dtype, x.shape, x.value), ...wrap(x) } : undefined));
   const n = carried0.length;
   const merge = (a: Out | undefined, b: Out | undefined): Out => {
-    if (!a?.shape || !b?.shape || a.shape.length !== b.shape.length) return out(b?.dtype || a?.dtype || 0, b?.shape ?? a?.shape ?? null);
-    return out(b.dtype || a.dtype, b.shape.map((d, k) => (dimEq(d, a.shape![k]) ? d : d === UNKNOWN ? a.shape![k] : UNKNOWN)));
+    // a carried sequence may grow each iteration: its length and per-position items become unknown
+    const seq = a?.seq && b?.seq ? { seq: { ...mergeSeq(a.seq, b.seq), length: UNKNOWN, items: null } } : {};
+    if (!a?.shape || !b?.shape || a.shape.length !== b.shape.length)
+      return { ...out(b?.dtype || a?.dtype || 0, b?.shape ?? a?.shape ?? null), ...seq };
+    return { ...out(b.dtype || a.dtype, b.shape.map((d, k) => (dimEq(d, a.shape![k]) ? d : d === UNKNOWN ? a.shape![k] : UNKNOWN))), ...seq };
   };
   if (isNum(trip) && trip <= MAX_UNROLL && cond0 !== 0 && c.unrollBudget(trip)) {
     let carried = carried0;
@@ -1136,7 +1321,7 @@ const loop: ShapeFn = (c) => {
     }
     return res;
   }
-  const body = c.subgraph("body", [out(I64, []), out(BOOL, []), ...carried0.map((x) => x && out(x.dtype, x.shape))]);
+  const body = c.subgraph("body", [out(I64, []), out(BOOL, []), ...carried0.map((x) => x && { ...out(x.dtype, x.shape), ...wrap(x) })]);
   const res: Out[] = [];
   for (let i = 0; i < n; i++) res.push(merge(carried0[i], body?.[1 + i]));
   for (const s of (body ?? []).slice(1 + n))
@@ -1521,7 +1706,7 @@ export const OPS: Record<string, ShapeFn> = {
   Relu: unary((x) => Math.max(0, x)),
   Identity: (c) => {
     const x = need(c, 0);
-    return [out(x.dtype, x.shape, x.value)];
+    return [{ ...out(x.dtype, x.shape, x.value), ...wrap(x) }];
   },
   Acos: unary(),
   Acosh: unary(),
@@ -1700,6 +1885,17 @@ export const OPS: Record<string, ShapeFn> = {
   If: ifOp,
   Loop: loop,
   Scan: scan,
+  SequenceConstruct: sequenceConstruct,
+  SequenceEmpty: sequenceEmpty,
+  SequenceInsert: sequenceInsert,
+  SequenceErase: sequenceErase,
+  SequenceAt: sequenceAt,
+  SequenceLength: sequenceLength,
+  SplitToSequence: splitToSequence,
+  ConcatFromSequence: concatFromSequence,
+  Optional: optionalOp,
+  OptionalGetElement: optionalGetElement,
+  OptionalHasElement: optionalHasElement,
   Det: det,
   GridSample: gridSample,
   AffineGrid: affineGrid,

@@ -5,7 +5,7 @@
  */
 import { NnlqError, isNnlqError } from "../errors";
 import { ShapeError, isNum, UNKNOWN, withBinder } from "./dims";
-import { buildGraph, type ConstValue, type Dim, type GraphIR, type NodeIR, type TensorIR } from "./graph";
+import { buildGraph, type ConstValue, type Dim, type GraphIR, type NodeIR, type SeqValue, type TensorIR } from "./graph";
 import { isOnnxModel, type OnnxModel } from "./model";
 import type { TensorProto } from "./proto";
 import { MAX_FOLD, shapeRule, type Info, type OpCtx, type Out } from "./shape-ops";
@@ -66,12 +66,24 @@ class Env {
   }
 }
 
+/** Sequence / optional wrappers of a value (absent for plain tensors). */
+function wrappers(t: { seq?: SeqValue; present?: boolean | null }): Pick<Info, "seq" | "present"> {
+  return { ...(t.seq ? { seq: t.seq } : {}), ...(t.present !== undefined ? { present: t.present } : {}) };
+}
+
+function setWrappers(t: TensorIR, o: { seq?: SeqValue; present?: boolean | null } | undefined): void {
+  if (o?.seq) t.seq = o.seq;
+  else delete t.seq;
+  if (o?.present !== undefined) t.present = o.present;
+  else delete t.present;
+}
+
 function toInfo(t: TensorIR | undefined, onRead?: (name: string) => void): Info | undefined {
   if (!t) return undefined;
-  if (!t.value) return { dtype: t.dtype, shape: t.shape };
-  if (!onRead) return { dtype: t.dtype, shape: t.shape, value: t.value };
+  if (!t.value) return { dtype: t.dtype, shape: t.shape, ...wrappers(t) };
+  if (!onRead) return { dtype: t.dtype, shape: t.shape, value: t.value, ...wrappers(t) };
   const { name, value } = t;
-  return { dtype: t.dtype, shape: t.shape, get value() { onRead(name); return value; } };
+  return { dtype: t.dtype, shape: t.shape, ...wrappers(t), get value() { onRead(name); return value; } };
 }
 
 function setValue(t: TensorIR, v: ConstValue | undefined): void {
@@ -140,7 +152,7 @@ function applyInputs(ir: GraphIR, o: InferOptions): void {
 
 /** Run one graph (topological order). Subgraphs get an Env chained to their parent's. */
 /** Per-inference state: warnings and the budget of Loop body unrollings (nested loops cannot explode). */
-interface RunState { warnings: string[]; unroll: number; onValueRead?: (name: string, node: number) => void }
+interface RunState { warnings: string[]; unroll: number; invalid: number; onValueRead?: (name: string, node: number) => void }
 const UNROLL_BUDGET = 512;
 
 function runGraph(ir: GraphIR, env: Env, warnings: RunState): void {
@@ -157,6 +169,7 @@ function runGraph(ir: GraphIR, env: Env, warnings: RunState): void {
       t.dtype = o?.dtype || t.declared?.dtype || 0;
       t.shape = o?.shape ?? null;
       setValue(t, o?.value);
+      setWrappers(t, o);
     });
   }
 }
@@ -168,6 +181,10 @@ function inferNode(node: NodeIR, ir: GraphIR, env: Env, inputs: (Info | undefine
   const c: OpCtx = {
     node, opset, attrs: node.attrs, inputs, nOut: node.outputs.length,
     subgraph: (attr, formal) => inferSubgraph(node, attr, formal, env, warnings),
+    invalid: (message) => {
+      warnings.invalid++;
+      warnings.warnings.push(`node '${node.name || node.opType}' (${node.opType}): ${message}`);
+    },
     unrollBudget: (n) => {
       if (warnings.unroll < n) return false;
       warnings.unroll -= n;
@@ -201,14 +218,16 @@ function inferSubgraph(node: NodeIR, attr: string, formal: (Info | undefined)[],
       const declaredOne = t.shape?.length === 1 && t.shape[0] === 1 && f.shape?.length === 0;
       if (f.shape && !declaredOne) t.shape = f.shape.slice();
       setValue(t, f.value);
+      if (f.seq || f.present !== undefined) setWrappers(t, f);
     }
   });
   initValues(sub);
   runGraph(sub, new Env(sub, env), warnings);
+  sub.shapesInferred = true; // the cost model costs only If branches that ran (see controlFlow in cost.ts)
   node.subgraphs = { ...node.subgraphs, [attr]: sub };
   return sub.outputs.map((name) => {
     const t = new Env(sub, env).get(name);
-    return { dtype: t?.dtype ?? 0, shape: t?.shape ?? null, ...(t?.value ? { value: t.value } : {}) };
+    return { dtype: t?.dtype ?? 0, shape: t?.shape ?? null, ...(t?.value ? { value: t.value } : {}), ...(t ? wrappers(t) : {}) };
   });
 }
 
@@ -223,43 +242,89 @@ function isGraphIR(x: unknown): x is GraphIR {
 export function inferShapes(src: OnnxModel | GraphIR, o: InferOptions = {}): GraphIR & { warnings: string[] } {
   const base = isGraphIR(src) ? src : isOnnxModel(src) ? buildGraph(src) : null;
   if (!base) throw new NnlqError("VALIDATION", "inferShapes expects an OnnxModel or a GraphIR");
+  const trial = trials.get(base);
+  if (trial && !o.inputValues && !o.onValueRead && trial.key === overridesKey(o)) {
+    trials.delete(base); // handed out once: callers own the IR they get
+    return trial.ir;
+  }
+  return run(base, o).ir;
+}
+
+function run(base: GraphIR, o: InferOptions): { ir: GraphIR & { warnings: string[] }; invalid: number } {
   validateOverrides(base, o);
   const ir = cloneIR(base);
   initValues(ir);
   applyInputs(ir, o);
-  const state: RunState = { warnings: [], unroll: UNROLL_BUDGET, ...(o.onValueRead ? { onValueRead: o.onValueRead } : {}) };
+  const state: RunState = { warnings: [], unroll: UNROLL_BUDGET, invalid: 0, ...(o.onValueRead ? { onValueRead: o.onValueRead } : {}) };
   runGraph(ir, new Env(ir, null), state);
   const warnings = state.warnings;
   const first = ir.inputs.map((n) => ir.tensors.get(n)!).find((t) => t.shape && t.shape.length >= 1);
   const d0: Dim | undefined = first?.shape?.[0];
   ir.batch = o.batch ?? (isNum(d0) ? d0 : null);
   ir.shapesInferred = true;
-  return Object.assign(ir, { warnings });
+  return { ir: Object.assign(ir, { warnings }), invalid: state.invalid };
 }
+
+/**
+ * The last accepted trial inference of resolveOverrides() per base graph, handed to the inferShapes() call that
+ * follows with the same overrides, so that the trial costs no second inference.
+ */
+const trials = new WeakMap<GraphIR, { key: string; ir: GraphIR & { warnings: string[] } }>();
+
+function overridesKey(o: ShapeOverrides): string {
+  return JSON.stringify([o.batch ?? null, Object.entries(o.inputs ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
+}
+
+/** Inference with these overrides gives a valid graph: no shape error and no If without a valid branch. */
+function accepts(base: GraphIR, o: ShapeOverrides): boolean {
+  try {
+    const r = run(base, o);
+    if (r.invalid) return false;
+    trials.set(base, { key: overridesKey(o), ir: r.ir });
+    return true;
+  } catch (e) {
+    if (isNnlqError(e) && e.code === "ONNX_SHAPE") return false;
+    throw e;
+  }
+}
+
+/** Sizes tried for symbolic dims that 1 makes invalid, and the most trial inferences spent looking. */
+const PROBE_SIZES = [2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
+const MAX_PROBES = 24;
 
 
 /**
  * Concrete overrides for analysis and hashing: the user's overrides plus defaults for every remaining
  * symbolic input dim — the batch symbol → batch (default 1); any other symbol → the size the graph forces on
  * it (found by one symbolic inference pass, see unify() in dims.ts), else 1. `assumed` lists the defaults.
+ *
+ * When 1 makes the graph invalid (a kernel larger than the input, mismatched skip connections, an If none of
+ * whose branches can run — an audio model's 1-sample window), the dims defaulted to 1 are tried input by
+ * input at the powers of two 2..4096 (all of one input's such dims together), and the smallest size the graph
+ * accepts is used. Deterministic, so analyze() and structureHash() agree; when nothing is accepted the
+ * defaults stay and inference reports the error.
  */
-export function resolveOverrides(base: GraphIR, o: ShapeOverrides = {}): { overrides: ShapeOverrides; assumed: string[] } {
+export function resolveOverrides(
+  base: GraphIR,
+  o: ShapeOverrides = {},
+): { overrides: ShapeOverrides; assumed: string[]; defaulted: DefaultedDim[] } {
   const batch = o.batch ?? 1;
   const sym = batchSymbol(base);
   const pending = base.inputs.filter((name) => !o.inputs?.[name] && base.tensors.get(name)!.shape?.some((d) => !isNum(d)));
-  if (!pending.length) return { overrides: { ...o }, assumed: [] };
-  const resolve = (bindings: Map<string, number> | null, assumed: string[] | null): ShapeOverrides => {
+  if (!pending.length) return { overrides: { ...o }, assumed: [], defaulted: [] };
+  const isBatch = (d: Dim, i: number) => d === sym || (i === 0 && d === UNKNOWN);
+  const resolve = (bindings: Map<string, number> | null, defaulted: DefaultedDim[] | null): ShapeOverrides => {
     const inputs: Record<string, number[]> = { ...(o.inputs ?? {}) };
     for (const name of pending) {
       const s = base.tensors.get(name)!.shape!;
       inputs[name] = s.map((d, i): number => {
         if (isNum(d)) return i === 0 && o.batch !== undefined && sym === null && s.length >= 2 && d === fixedBatch(base) ? o.batch : d;
-        if (d === sym || (i === 0 && d === UNKNOWN)) {
-          if (o.batch === undefined) assumed?.push(`${name}[${i}] (${d}) = ${batch}`);
+        if (isBatch(d, i)) {
+          if (o.batch === undefined) defaulted?.push({ input: name, axis: i, symbol: d, size: batch, reason: "batch" });
           return batch;
         }
         const bound = d !== UNKNOWN ? bindings?.get(d) : undefined;
-        assumed?.push(`${name}[${i}] (${d}) = ${bound ?? 1}${bound !== undefined ? " (required by the graph)" : ""}`);
+        defaulted?.push({ input: name, axis: i, symbol: d, size: bound ?? 1, reason: bound !== undefined ? "graph" : "default" });
         return bound ?? 1;
       });
     }
@@ -277,7 +342,7 @@ export function resolveOverrides(base: GraphIR, o: ShapeOverrides = {}): { overr
     const batchOnly: GraphIR = cloneIR(base);
     for (const name of pending) {
       const t = batchOnly.tensors.get(name)!;
-      t.shape = t.shape!.map((d, i) => (d === sym || (i === 0 && d === UNKNOWN) ? batch : d));
+      t.shape = t.shape!.map((d, i) => (isBatch(d, i) ? batch : d));
     }
     try {
       withBinder(
@@ -290,6 +355,56 @@ export function resolveOverrides(base: GraphIR, o: ShapeOverrides = {}): { overr
       // inconsistent with symbols too: the concrete pass reports the error
     }
   }
-  const assumed: string[] = [];
-  return { overrides: resolve(bindings, assumed), assumed };
+  const defaulted: DefaultedDim[] = [];
+  const overrides = probeSizes(base, resolve(bindings, defaulted), defaulted);
+  return { overrides, assumed: defaulted.map(describeDefault), defaulted };
+}
+
+/** A symbolic input dim resolved by resolveOverrides(), and why it got its size. */
+export interface DefaultedDim {
+  input: string;
+  axis: number;
+  /** The dim's name in the model ("?" when unnamed). */
+  symbol: string;
+  size: number;
+  /** batch: the batch size; graph: forced by the graph; default: 1; probe: the smallest power of two the graph accepts. */
+  reason: "batch" | "graph" | "default" | "probe";
+}
+
+const REASON_NOTE: Record<DefaultedDim["reason"], string> = {
+  batch: "",
+  default: "",
+  graph: " (required by the graph)",
+  probe: " (1 is too small for the graph; the smallest power of two it accepts)",
+};
+
+function describeDefault(d: DefaultedDim): string {
+  return `${d.input}[${d.axis}] (${d.symbol}) = ${d.size}${REASON_NOTE[d.reason]}`;
+}
+
+/**
+ * The search described on resolveOverrides(): the dims defaulted to 1 grow input by input (dims sharing a
+ * symbol name grow together wherever they appear: they must stay equal). Updates `defaulted` in place.
+ */
+function probeSizes(base: GraphIR, overrides: ShapeOverrides, defaulted: DefaultedDim[]): ShapeOverrides {
+  const free = defaulted.filter((d) => d.reason === "default");
+  const groups = [...new Set(free.map((d) => d.input))].map((input) => {
+    const symbols = new Set(free.filter((d) => d.input === input && d.symbol !== UNKNOWN).map((d) => d.symbol));
+    return free.filter((d) => d.input === input || (d.symbol !== UNKNOWN && symbols.has(d.symbol)));
+  });
+  if (!groups.length || accepts(base, overrides)) return overrides;
+  let budget = MAX_PROBES;
+  for (const group of groups) {
+    for (const size of PROBE_SIZES) {
+      if (budget-- <= 0) return overrides;
+      const inputs: Record<string, number[]> = { ...overrides.inputs };
+      for (const d of group) inputs[d.input] = inputs[d.input].map((v, i) => (i === d.axis ? size : v));
+      const trial = { ...overrides, inputs };
+      if (accepts(base, trial)) {
+        for (const d of group) Object.assign(d, { size, reason: "probe" });
+        return trial;
+      }
+    }
+  }
+  return overrides;
 }
