@@ -15,6 +15,7 @@ import { HistoryChart } from "./charts";
 import { CopyButton } from "./copy-button";
 import { GradeBadge, QualityCell, qualityFigures } from "./quality";
 import { GraphView } from "./graph-view";
+import { PredictionBadge, type PredictionRegime } from "./prediction-badge";
 
 const shape = (s: (number | string)[]) => s.join("×");
 
@@ -251,15 +252,22 @@ export function ModelView({ data }: { data: ModelPageData }) {
                   ),
                 },
                 {
-                  header: "Predicted",
+                  header: "Predicted (± 2σ)",
                   align: "right",
-                  className: "tabular-nums",
-                  cell: (p) => (
-                    <>
-                      {fmtMs(p.predictedMs)}
-                      {p.uncertaintyMs !== null && <span className="text-xs text-slate-500"> ± {fmtMs(p.uncertaintyMs)}</span>} ms
-                    </>
-                  ),
+                  cell: (p) => {
+                    // the regime is there where the stored prediction carries it (guarded predictors)
+                    const g = p as typeof p & { regime?: PredictionRegime | null; reasons?: string[] | null; analyticalMs?: number | null };
+                    return (
+                      <PredictionBadge
+                        latencyMs={p.predictedMs}
+                        uncertaintyMs={p.uncertaintyMs}
+                        regime={g.regime}
+                        reasons={g.reasons}
+                        analyticalMs={g.analyticalMs}
+                        measureHref={`/query?model=${m.id}`}
+                      />
+                    );
+                  },
                 },
                 {
                   header: "Measured",

@@ -20,7 +20,9 @@ import type { GnnConfig } from "./gnn/model";
 import type { GnnPredictor } from "./gnn/predictor";
 import { trainGnn, type EpochLog, type GnnTrainOptions } from "./gnn/train";
 import { calibrate, fitGuard, guardPredictor, GuardedPredictor } from "./guard";
-import type { Metrics } from "./metrics";
+import { coverageBySplit, meanMetrics, type Metrics } from "./metrics";
+
+export { coverageBySplit, meanMetrics };
 import type { BasePredictor } from "./predictor";
 import { seededRandom, shuffle } from "./numeric";
 import { fewShotSplit, leaveOneFamilyOut, randomSplit, realWorldSplit, type Split } from "./splits";
@@ -337,24 +339,6 @@ function methodLabel(m: string): string {
 
 const pct1 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? "—" : x.toFixed(1));
 
-/** Metrics averaged over rows (folds), coverage and extrapolated share weighted by n. */
-function meanMetrics(ms: Metrics[]): Metrics {
-  const avg = (k: "mape" | "rmspe" | "acc5" | "acc10" | "acc25" | "kendallTau") => mean(ms.map((m) => m[k]).filter((v) => v !== undefined) as number[]);
-  const weighted = (k: "coverage" | "halfWidth" | "extrapolated") => {
-    const xs = ms.filter((m) => m[k] !== undefined && Number.isFinite(m[k]));
-    const n = xs.reduce((a, m) => a + m.n, 0);
-    return xs.length && n ? xs.reduce((a, m) => a + m[k]! * m.n, 0) / n : undefined;
-  };
-  const cov = weighted("coverage"), hw = weighted("halfWidth"), ex = weighted("extrapolated");
-  return {
-    n: ms.reduce((a, m) => a + m.n, 0),
-    mape: avg("mape"), rmspe: avg("rmspe"), acc5: avg("acc5"), acc10: avg("acc10"), acc25: avg("acc25"), kendallTau: avg("kendallTau"),
-    ...(cov !== undefined ? { coverage: cov } : {}),
-    ...(hw !== undefined ? { halfWidth: hw } : {}),
-    ...(ex !== undefined ? { extrapolated: ex } : {}),
-  };
-}
-
 /** The row of the method as served: the guarded GNN where evaluated, else the GNN. */
 function servedMethod(r: EvalReport): string | null {
   const all = new Set(r.rows.map((x) => x.method));
@@ -537,26 +521,6 @@ export function renderMarkdown(r: EvalReport): string {
   }
   if (r.notes.length) out.push(`\n## Notes\n\n${r.notes.map((n) => `- ${n}`).join("\n")}`);
   return out.join("\n") + "\n";
-}
-
-/**
- * ±2σ coverage per split (folds and few-shot N pooled, weighted by n), method and platform: the
- * calibration summary the predictors page shows too.
- */
-export function coverageBySplit(r: Pick<EvalReport, "rows" | "fewShot">): { split: string; platform: string; method: string; coverage: number; n: number }[] {
-  const groups = new Map<string, Metrics[]>();
-  const add = (split: string, platform: string, method: string, m: Metrics) => {
-    if (m.coverage === undefined) return;
-    const k = JSON.stringify([split, platform, method]);
-    groups.set(k, [...(groups.get(k) ?? []), m]);
-  };
-  for (const x of r.rows) add(x.split, x.platform, x.method, x.metrics);
-  for (const x of r.fewShot) add("few-shot", x.platform, x.method, x.metrics);
-  return [...groups].map(([k, ms]) => {
-    const [split, platform, method] = JSON.parse(k) as [string, string, string];
-    const m = meanMetrics(ms);
-    return { split, platform, method, coverage: m.coverage!, n: m.n };
-  });
 }
 
 function calibrationTable(r: EvalReport): string | null {

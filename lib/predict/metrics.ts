@@ -137,3 +137,47 @@ export function computeMetrics(
       : {}),
   };
 }
+
+const meanOf = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+
+/** Metrics averaged over rows (folds), coverage and extrapolated share weighted by n. */
+export function meanMetrics(ms: Metrics[]): Metrics {
+  const avg = (k: "mape" | "rmspe" | "acc5" | "acc10" | "acc25" | "kendallTau") => meanOf(ms.map((m) => m[k]).filter((v) => v !== undefined) as number[]);
+  const weighted = (k: "coverage" | "halfWidth" | "extrapolated") => {
+    const xs = ms.filter((m) => m[k] !== undefined && Number.isFinite(m[k]));
+    const n = xs.reduce((a, m) => a + m.n, 0);
+    return xs.length && n ? xs.reduce((a, m) => a + m[k]! * m.n, 0) / n : undefined;
+  };
+  const cov = weighted("coverage"), hw = weighted("halfWidth"), ex = weighted("extrapolated");
+  return {
+    n: ms.reduce((a, m) => a + m.n, 0),
+    mape: avg("mape"), rmspe: avg("rmspe"), acc5: avg("acc5"), acc10: avg("acc10"), acc25: avg("acc25"), kendallTau: avg("kendallTau"),
+    ...(cov !== undefined ? { coverage: cov } : {}),
+    ...(hw !== undefined ? { halfWidth: hw } : {}),
+    ...(ex !== undefined ? { extrapolated: ex } : {}),
+  };
+}
+
+/**
+ * ±2σ coverage per split (folds and few-shot N pooled, weighted by n), method and platform: the
+ * calibration summary the predictors page shows too.
+ */
+export function coverageBySplit(r: {
+  rows: { split: string; platform: string; method: string; metrics: Metrics }[];
+  fewShot?: { platform: string; method: string; metrics: Metrics }[];
+}): { split: string; platform: string; method: string; coverage: number; n: number }[] {
+  const groups = new Map<string, Metrics[]>();
+  const add = (split: string, platform: string, method: string, m: Metrics) => {
+    if (m.coverage === undefined) return;
+    const k = JSON.stringify([split, platform, method]);
+    groups.set(k, [...(groups.get(k) ?? []), m]);
+  };
+  for (const x of r.rows) add(x.split, x.platform, x.method, x.metrics);
+  for (const x of r.fewShot ?? []) add("few-shot", x.platform, x.method, x.metrics);
+  return [...groups].map(([k, ms]) => {
+    const [split, platform, method] = JSON.parse(k) as [string, string, string];
+    const m = meanMetrics(ms);
+    return { split, platform, method, coverage: m.coverage!, n: m.n };
+  });
+}
+
