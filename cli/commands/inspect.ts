@@ -4,7 +4,10 @@
  * Prints the structure hash, FLOPs, MACs, parameters, memory access, node count, op histogram, detected
  * family and inferred output shapes of an ONNX model (lib/onnx analyze()). --json prints one object (keys
  * documented in README.md, "nnlq inspect"); --strip also writes a structure-only copy (weights dropped, dims and
- * dtypes kept). Exit codes: 0 ok, 2 usage, 3 bad input (unreadable file or malformed ONNX, message on stderr).
+ * dtypes kept; the shapes given by --input / --batch written into its input types, so the copy analyses as the
+ * original did with them). Warnings (unknown-cost nodes, symbolic dims analysed at assumed sizes) are printed
+ * with the summary. Exit codes: 0 ok, 2 usage, 3 bad input (unreadable file, malformed ONNX, shapes the model
+ * cannot take; message on stderr).
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseCommandLine } from "@/lib/args";
@@ -54,8 +57,7 @@ function human(file: string, s: ModelSummary): string {
       .map(([k, v]) => `  ${String(v).padStart(5)}  ${k}`),
   ];
   if (s.assumedDims.length) lines.push(`assumed dims   ${s.assumedDims.join("; ")}`);
-  if (s.unknownCostNodes) lines.push(`note           cost unknown for ${s.unknownCostNodes} node(s) (shapes not inferable)`);
-  for (const w of s.warnings) lines.push(`warning        ${w}`);
+  for (const w of s.warnings) lines.push(`warning        ${w}`); // unknown-cost nodes and assumed sizes included
   return lines.join("\n");
 }
 
@@ -112,7 +114,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const s = analyze(bytes, o); // NnlqError on malformed ONNX → cli/main.ts prints it and exits 3
   if (values.strip) {
-    const stripped = stripWeights(bytes);
+    const stripped = stripWeights(bytes, o); // NnlqError VALIDATION for shapes it cannot declare → exit 3
     try {
       writeFileSync(values.strip, stripped);
     } catch (e) {

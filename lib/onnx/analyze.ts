@@ -87,8 +87,9 @@ function defaultedWarning(dims: DefaultedDim[], shapes: Record<string, number[]>
   const guessed = dims.filter((d) => d.reason !== "batch");
   if (!guessed.length) return null;
   const list = guessed.map((d) => `${d.input}[${d.axis}] (${d.symbol}) = ${d.size}`).join(", ");
-  const first = guessed[0];
-  const example = first ? `${first.input}=${shapes[first.input]?.map((v, i) => (dims.some((d) => d.input === first.input && d.axis === i) ? "N" : v)).join("x")}` : "";
+  const first = guessed[0].input;
+  const asked = (i: number) => guessed.some((d) => d.input === first && d.axis === i);
+  const example = `${first}=${(shapes[first] ?? []).map((v, i) => (asked(i) ? "N" : v)).join("x")}`;
   return (
     `symbolic input dims analysed at assumed sizes: ${list}; pass explicit input shapes ` +
     `(nnlq: --input ${example}; API: inputs) for figures at the size the model runs at`

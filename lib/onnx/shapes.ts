@@ -5,7 +5,7 @@
  */
 import { NnlqError, isNnlqError } from "../errors";
 import { ShapeError, isNum, UNKNOWN, withBinder } from "./dims";
-import { buildGraph, type ConstValue, type Dim, type GraphIR, type NodeIR, type SeqValue, type TensorIR } from "./graph";
+import { buildGraph, type ConstValue, type Dim, type GraphIR, type NodeIR, type SeqValue, type Shape, type TensorIR } from "./graph";
 import { isOnnxModel, type OnnxModel } from "./model";
 import type { TensorProto } from "./proto";
 import { MAX_FOLD, shapeRule, type Info, type OpCtx, type Out } from "./shape-ops";
@@ -43,6 +43,35 @@ function validateOverrides(ir: GraphIR, o: ShapeOverrides): void {
       throw new NnlqError("VALIDATION", `input '${name}' has rank ${t.shape.length}, override has rank ${dims.length}`);
     }
   }
+}
+
+/**
+ * Declared input shapes with explicit shapes written in: `inputs` replace whole shapes, `batch` resolves the
+ * batch dims as analysis does (applyBatch). Returns the inputs whose shape changes, for a structure-only copy
+ * that declares them (stripWeights). Stricter than analysis overrides: dims must be positive, and a given
+ * shape may not contradict a dim the model fixes. Throws NnlqError VALIDATION.
+ */
+export function explicitInputShapes(base: GraphIR, o: ShapeOverrides): Record<string, Shape> {
+  validateOverrides(base, o);
+  for (const [name, dims] of Object.entries(o.inputs ?? {})) {
+    const t = base.tensors.get(name)!;
+    if (t.seq || t.present !== undefined) throw new NnlqError("VALIDATION", `input '${name}' is a sequence or optional, not a tensor: it takes no shape`);
+    if (!dims.every((d) => d >= 1)) throw new NnlqError("VALIDATION", `input '${name}' shape must be positive integers, got ${JSON.stringify(dims)}`);
+    t.shape?.forEach((d, k) => {
+      if (isNum(d) && d !== dims[k]) {
+        throw new NnlqError("VALIDATION", `input '${name}' has dim ${k} fixed at ${d} in the model; the shape given, ${JSON.stringify(dims)}, has ${dims[k]}`);
+      }
+    });
+  }
+  const ir = cloneIR(base);
+  applyInputs(ir, o);
+  const out: Record<string, Shape> = {};
+  for (const name of ir.inputs) {
+    const before = base.tensors.get(name)!.shape;
+    const after = ir.tensors.get(name)!.shape;
+    if (after && JSON.stringify(after) !== JSON.stringify(before)) out[name] = after;
+  }
+  return out;
 }
 
 /** Shapes are never mutated in place (rules build new arrays), so a shallow copy suffices. */

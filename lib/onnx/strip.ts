@@ -15,16 +15,22 @@
  * - inside subgraphs and model-local functions (not analysed) float tensors of more than 64 elements;
  * - every external-data reference, and doc strings.
  * The model is marked with metadata "nnlq.structure_only" = "true".
+ *
+ * Explicit shapes (`inputs`, `batch`: the ShapeOverrides analyze() takes) are written into the copy's graph
+ * input types, so a model with symbolic dims keeps the size it is to be analysed and measured at: analysing
+ * the copy without overrides gives what analysing the original with them gives. Without shapes the output is
+ * byte for byte what it always was (structure hashes of stored models depend on it).
  */
 import { NnlqError } from "../errors";
 import { floatToHalfTruncated } from "./float16";
-import { buildGraph, type GraphIR, type TensorIR } from "./graph";
+import { buildGraph, type GraphIR, type Shape, type TensorIR } from "./graph";
 import { hashInferred } from "./hash";
-import { decodeModel, toModel, type OnnxModel } from "./model";
+import { decodeModel, fromProto, toModel, type OnnxModel } from "./model";
 import {
-  DataType, encodeModelProto, type AttributeProto, type FunctionProto, type GraphProto, type ModelProto, type NodeProto, type TensorProto,
+  DataType, encodeModelProto, type AttributeProto, type Dimension, type FunctionProto, type GraphProto, type ModelProto, type NodeProto,
+  type TensorProto, type ValueInfo,
 } from "./proto";
-import { inferShapes, resolveOverrides } from "./shapes";
+import { explicitInputShapes, inferShapes, resolveOverrides, type ShapeOverrides } from "./shapes";
 import { hasInlineData, isExternal, isFloatDtype, isIntDtype, numElements } from "./tensor";
 import { seededRandom } from "./rng";
 import { normDomain, onnxError } from "./util";
@@ -218,22 +224,49 @@ export function neededValues(input: Uint8Array | OnnxModel): Set<string> | null 
   return null;
 }
 
+/** The graph input type with `shape` written in (dims already equal to the declared ones keep their entry). */
+function shapedInput(vi: ValueInfo, shape: Shape, dtype: number): ValueInfo {
+  const tt = vi.type?.tensor_type ?? { elem_type: dtype };
+  const old = tt.shape?.dim ?? [];
+  const dim: Dimension[] = shape.map((d, k) =>
+    typeof d === "number" ? (old[k]?.dim_value === d ? old[k] : { dim_value: d }) : (old[k] ?? { dim_param: d }),
+  );
+  return { ...vi, type: { ...vi.type, tensor_type: { ...tt, shape: { ...tt.shape, dim } } } };
+}
+
+/** The model with explicit input shapes declared (the model itself when none are given). Throws VALIDATION. */
+function withInputShapes(model: OnnxModel, o: ShapeOverrides | undefined): OnnxModel {
+  if (!o || (o.batch === undefined && !Object.keys(o.inputs ?? {}).length)) return model;
+  const base = buildGraph(model);
+  const shapes = explicitInputShapes(base, o);
+  if (!Object.keys(shapes).length) return model;
+  const g = model.proto.graph!;
+  const input = (g.input ?? []).map((vi) => {
+    const s = vi.name !== undefined ? shapes[vi.name] : undefined;
+    return s ? shapedInput(vi, s, base.tensors.get(vi.name!)!.dtype) : vi;
+  });
+  return fromProto({ ...model.proto, graph: { ...g, input } }, model.bytes);
+}
+
 /**
  * Structure-only copy of a model as a model whose `bytes` are its ONNX encoding, built from the stripped proto
  * without decoding those bytes again: same opsets and IR version, the stripped functions, no external data
- * (stripping drops every external reference).
+ * (stripping drops every external reference). `shapes` are declared in its graph inputs (see the header).
  */
-export function stripModel(input: Uint8Array | OnnxModel): OnnxModel {
-  const model = toModel(input);
+export function stripModel(input: Uint8Array | OnnxModel, shapes?: ShapeOverrides): OnnxModel {
+  const model = withInputShapes(toModel(input), shapes);
   const proto = strippedProto(model.proto, { keep: neededValues(model) });
   const functions = new Map<string, FunctionProto>();
   for (const f of proto.functions ?? []) functions.set(`${normDomain(f.domain)}::${f.name ?? ""}`, f);
   return { ...model, proto, bytes: encodeModelProto(proto), functions, externalData: [] };
 }
 
-/** Structure-only copy of a model as ONNX bytes (well under 1 MB for a ResNet-50). */
-export function stripWeights(input: Uint8Array | OnnxModel): Uint8Array {
-  return stripModel(input).bytes;
+/**
+ * Structure-only copy of a model as ONNX bytes (well under 1 MB for a ResNet-50), declaring `shapes` (e.g.
+ * `{ inputs: { images: [1, 3, 640, 640] } }`) in its graph inputs. Bad shapes throw NnlqError VALIDATION.
+ */
+export function stripWeights(input: Uint8Array | OnnxModel, shapes?: ShapeOverrides): Uint8Array {
+  return stripModel(input, shapes).bytes;
 }
 
 function graphTensors(g: GraphProto | undefined, visit: (t: TensorProto) => void): void {
