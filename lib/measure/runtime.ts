@@ -217,7 +217,8 @@ const TYPE_NAMES: Partial<Record<number, string>> = {
 /**
  * Deterministic random feeds for the given input specs: normals for floats; for integers, values in
  * 0..valueBound−1 when the input indexes a table (passes/values.ts: inside the smallest table it indexes),
- * else 0..7 (uint8 inputs with no index use and bools: zeros).
+ * else 0..7 (uint8 inputs with no index use and bools: zeros); an input with a `fill` (masks, generation
+ * settings) gets that value everywhere.
  */
 export function randomFeeds(specs: InputSpec[], seed: number): HostFeeds {
   const feeds: HostFeeds = {};
@@ -228,17 +229,20 @@ export function randomFeeds(specs: InputSpec[], seed: number): HostFeeds {
     const n = numel(s.dims);
     const rand = seededRandom(seedFor(seed, s.name));
     const bound = s.valueBound ?? DEFAULT_INT_BOUND;
-    const int = () => Math.floor(rand() * bound);
+    const int = s.fill !== undefined ? () => s.fill! : () => Math.floor(rand() * bound);
     let data: HostTensor["data"];
+    const floats = () => (s.fill !== undefined ? new Float32Array(n).fill(s.fill) : normals(n, rand));
     switch (type) {
-      case "float32": data = normals(n, rand); break;
-      case "float64": data = Float64Array.from(normals(n, rand)); break;
-      case "float16": data = Uint16Array.from(normals(n, rand), floatToHalf); break;
+      case "float32": data = floats(); break;
+      case "float64": data = Float64Array.from(floats()); break;
+      case "float16": data = Uint16Array.from(floats(), floatToHalf); break;
       case "int64": data = BigInt64Array.from({ length: n }, () => BigInt(int())); break;
       case "int32": data = Int32Array.from({ length: n }, int); break;
       case "int8": data = Int8Array.from({ length: n }, () => Math.min(int(), 127)); break;
-      case "uint8": data = s.valueBound === undefined ? new Uint8Array(n) : Uint8Array.from({ length: n }, () => Math.min(int(), 255)); break;
-      default: data = new Uint8Array(n);
+      case "uint8":
+        data = s.valueBound === undefined && s.fill === undefined ? new Uint8Array(n) : Uint8Array.from({ length: n }, () => Math.min(int(), 255));
+        break;
+      default: data = new Uint8Array(n).fill(s.fill ? 1 : 0); // bool
     }
     feeds[s.name] = { type, data, dims: s.dims };
   }

@@ -1,7 +1,8 @@
 /**
  * Synthetic integer inputs stay inside the tables they index (lib/measure/passes/values.ts): bounds read
  * from the graph, feeds drawn inside them, and the corpus's TF BERT (token_type_ids index a table of 2 rows;
- * the old 0..7 failed its Gather) converts and runs in onnxruntime.
+ * the old 0..7 failed its Gather) converts and runs in onnxruntime. Masks and generation settings get fixed
+ * values (a full mask; max_length beyond the prompt), so the corpus's decoders and generation loops run.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -10,7 +11,8 @@ import { DataType, decodeModelProto } from "@/lib/onnx/proto";
 import { detectHost } from "@/lib/measure/host";
 import { convertForPlatform } from "@/lib/measure/passes";
 import { readInputSpecs } from "@/lib/measure/passes/shapes";
-import { DEFAULT_INT_BOUND, integerInputBounds } from "@/lib/measure/passes/values";
+import { DEFAULT_INT_BOUND, GENERATED_TOKENS, fixedInputValues, integerInputBounds } from "@/lib/measure/passes/values";
+import { shapeVariants, withInputShapes } from "@/lib/measure/shape-variants";
 import { makePlatform } from "@/lib/measure/platforms";
 import { randomFeeds, runtimeAdapter } from "@/lib/measure/runtime";
 import { model, node, vi } from "../onnx/helpers";
@@ -69,6 +71,27 @@ describe("integer input values", () => {
     await session.release();
     expect(out.t!.dims).toEqual([1, 1, 6, 4]);
   });
+
+  it("masks are fed ones, and the settings of a generation op their defaults (max_length beyond the prompt)", () => {
+    const m = model({
+      inputs: [vi("input_ids", [1, 12], DataType.INT32), vi("max_length", [1], DataType.INT32), vi("min_length", [1], DataType.INT32),
+        vi("repetition_penalty", [1]), vi("attention_mask", [1, 12], DataType.INT32), vi("x", [1, 4])],
+      outputs: [vi("seq", [1, 1, 28], DataType.INT32), vi("y", [1, 4])],
+      nodes: [
+        node("GreedySearch", ["input_ids", "max_length", "min_length", "repetition_penalty"], ["seq"], {}, { domain: "com.microsoft" }),
+        node("Relu", ["x"], ["y"]),
+      ],
+    });
+    const decoded = decodeModelProto(m);
+    expect(Object.fromEntries(fixedInputValues(decoded, (n) => (n === "input_ids" ? 12 : undefined)))).toEqual({
+      attention_mask: 1, max_length: 12 + GENERATED_TOKENS, min_length: 1, repetition_penalty: 1,
+    });
+    const feeds = randomFeeds(readInputSpecs(m), 5);
+    expect(Array.from(feeds.attention_mask!.data as Int32Array).every((v) => v === 1)).toBe(true);
+    expect(Array.from(feeds.max_length!.data as Int32Array)).toEqual([28]);
+    expect(Array.from(feeds.repetition_penalty!.data as Float32Array)).toEqual([1]);
+    expect(new Set(Array.from(feeds.x!.data as Float32Array)).size).toBe(4); // data inputs stay random
+  });
 });
 
 const TF_BERT = path.join(SHARED_ONNX, "networks/onnxruntime/TFBertForQuestionAnswering.onnx");
@@ -87,6 +110,18 @@ describe.skipIf(!hasBert)("corpus BERTs", () => {
     const out = await session.prepare(randomFeeds(converted.inputs, 20220829))();
     await session.release();
     expect(Object.values(out).every((t) => t.dims[0] === 1)).toBe(true);
+  }, 60_000);
+
+  it.each([
+    ["networks/onnxruntime/tiny_gpt2_sampling.onnx"],
+    ["networks/onnxruntime-genai/tiny-qwen35-cuda/decoder.onnx"],
+  ])("%s at its default size runs (generation settings / a full attention mask)", async (rel) => {
+    const raw = new Uint8Array(fs.readFileSync(path.join(SHARED_ONNX, rel)));
+    const natural = shapeVariants(raw).find((v) => v.natural)!;
+    const converted = await convertForPlatform(withInputShapes(raw, natural.inputs), { platform, batch: 1 });
+    const session = await runtimeAdapter("ort-cpu").createSession(converted.bytes, { threads: 1 });
+    await session.prepare(randomFeeds(converted.inputs, 20220829))();
+    await session.release();
   }, 60_000);
 
   it("bert_toy_optimized (EmbedLayerNormalization) at an explicit sequence length runs", async () => {

@@ -1,15 +1,16 @@
 /**
  * Pass: set the batch size and input shapes, resolving every symbolic dimension to a number, so the
  * runtime sees a static graph (as a deployment would) and the measurement knows what to feed.
- * Axis 0 of every feed input is the batch axis. Inferred shapes stored in the model (value_info, output
- * shapes) are dropped because a new batch would contradict them; the runtime re-infers them. Models of
- * IR < 4 get their weights frozen (initializers removed from the graph inputs), as a deployment would.
+ * Axis 0 of every feed input is the batch axis, unless it is fixed to another size than the model's own
+ * batch (the first input's fixed axis 0): GPT-2's past inputs [2, batch, heads, past, head] keep their 2.
+ * Inferred shapes stored in the model (value_info, output shapes) are dropped because a new batch would
+ * contradict them; the runtime re-infers them. Models of IR < 4 get their weights frozen (initializers
+ * removed from the graph inputs), as a deployment would.
  */
-import { encodeModelProto, type ModelProto } from "@/lib/onnx/proto";
+import { DataType, encodeModelProto, type ModelProto } from "@/lib/onnx/proto";
 import { NnlqError } from "@/lib/errors";
-import { DataType } from "@/lib/onnx/proto";
 import { decodeProto, feedInputs, graphOf } from "./tensor";
-import { integerInputBounds } from "./values";
+import { fixedInputValues, integerInputBounds } from "./values";
 
 export interface ShapeOptions {
   /** batch size for axis 0 of every input (default: the model's own fixed batch, else 1) */
@@ -27,19 +28,27 @@ export interface InputSpec {
    * inside the smallest table they index (passes/values.ts; 1 = zeros, when a table's size is unknown)
    */
   valueBound?: number;
+  /** one value for every element: masks (1) and generation settings (passes/values.ts fixedInputValues) */
+  fill?: number;
 }
 
 const INTEGER_TYPES = new Set<number>([
   DataType.INT64, DataType.INT32, DataType.INT16, DataType.INT8, DataType.UINT64, DataType.UINT32, DataType.UINT16, DataType.UINT8,
 ]);
 
-/** Adds each integer input's value bound (see InputSpec.valueBound) to the specs of a decoded model. */
+/**
+ * Adds each integer input's value bound (InputSpec.valueBound) and the fixed value of masks and generation
+ * settings (InputSpec.fill) to the specs of a decoded model.
+ */
 function withValueBounds(model: ModelProto, specs: InputSpec[]): InputSpec[] {
-  if (!specs.some((s) => INTEGER_TYPES.has(s.elemType))) return specs;
+  const byName = new Map(specs.map((s) => [s.name, s]));
+  const fills = fixedInputValues(model, (name) => byName.get(name)?.dims.at(-1));
+  if (!fills.size && !specs.some((s) => INTEGER_TYPES.has(s.elemType))) return specs;
   const bounds = integerInputBounds(model);
   return specs.map((s) => {
     const b = INTEGER_TYPES.has(s.elemType) ? bounds.get(s.name) : undefined;
-    return b === undefined ? s : { ...s, valueBound: b };
+    const fill = fills.get(s.name);
+    return { ...s, ...(b === undefined ? {} : { valueBound: b }), ...(fill === undefined ? {} : { fill }) };
   });
 }
 
@@ -62,6 +71,8 @@ export function resolveInputShapes(model: ModelProto, o: ShapeOptions = {}): Inp
       throw new NnlqError("ONNX_SHAPE", `no model input named '${name}' (inputs: ${[...known].join(", ")})`, { input: name });
   }
   if (o.batch !== undefined) checkDims("batch", [o.batch]);
+  // the model's own batch: the first input's fixed axis 0 (a fixed axis 0 of another size is no batch axis)
+  const ownBatch = Number(feeds[0]?.type?.tensor_type?.shape?.dim?.[0]?.dim_value ?? 0);
   const specs: InputSpec[] = [];
   for (const v of feeds) {
     const name = v.name ?? "";
@@ -78,8 +89,8 @@ export function resolveInputShapes(model: ModelProto, o: ShapeOptions = {}): Inp
     } else {
       if (!tt.shape) throw new NnlqError("ONNX_SHAPE", `input '${name}' has no declared shape; pass its shape explicitly`, { input: name });
       dims = declared.map((d, axis) => {
-        if (axis === 0 && o.batch !== undefined) return o.batch;
         const v = Number(d.dim_value ?? 0);
+        if (axis === 0 && o.batch !== undefined && (!(v > 0) || !(ownBatch > 0) || v === ownBatch)) return o.batch;
         if (v > 0) return v;
         if (axis === 0) return 1;
         throw new NnlqError(

@@ -12,6 +12,8 @@
  * The walk is forward through every op except those whose output carries no value of their input (Shape,
  * Size, ConstantOfShape, …) and except through the indices of an index op (a Gather's output holds table
  * rows, not indices). It includes subgraphs (an If / Loop body reads outer values by name).
+ *
+ * Masks and the settings of generation ops get fixed values instead (fixedInputValues below).
  */
 import type { GraphProto, ModelProto, NodeProto, TensorProto } from "@/lib/onnx/proto";
 import { feedInputs, graphOf } from "./tensor";
@@ -149,6 +151,46 @@ export function integerInputBounds(model: ModelProto): Map<string, number> {
       }
     }
     if (bound !== undefined) out.set(name, bound === null ? 1 : Math.max(1, bound));
+  }
+  return out;
+}
+
+/**
+ * Inputs whose values are configuration rather than data get one fixed value (every element):
+ * - an integer or bool input named like a mask ("attention_mask", "input_mask"): 1, a full mask (nothing
+ *   padded, what a deployment feeds; a random mask summed into a sequence length overflows the attention's
+ *   cache: GroupQueryAttention refuses seqlens_k beyond it);
+ * - the scalar settings of onnxruntime's generation ops (com.microsoft BeamSearch, GreedySearch, Sampling):
+ *   max_length = the prompt length + GENERATED_TOKENS (it must exceed the prompt), min_length 1, num_beams 2,
+ *   num_return_sequences 1, length / repetition penalty 1.
+ * `lengthOf(name)` gives an input's sequence length (its last dim) for max_length.
+ */
+export const GENERATED_TOKENS = 16;
+
+/** Input positions of the generation ops' settings → the value they are fed (max_length: prompt + tokens). */
+const GENERATION_SETTINGS: Record<string, Record<number, "max_length" | number>> = {
+  BeamSearch: { 1: "max_length", 2: 1, 3: 2, 4: 1, 5: 1, 6: 1 },
+  GreedySearch: { 1: "max_length", 2: 1, 3: 1 },
+  Sampling: { 1: "max_length", 2: 1, 3: 1 },
+};
+
+export function fixedInputValues(model: ModelProto, lengthOf: (name: string) => number | undefined): Map<string, number> {
+  const g = graphOf(model);
+  const feeds = new Set(feedInputs(g).map((v) => v.name ?? ""));
+  const out = new Map<string, number>();
+  for (const v of feedInputs(g)) {
+    const t = Number(v.type?.tensor_type?.elem_type ?? 0);
+    const integer = t !== 1 && t !== 10 && t !== 11 && t !== 16; // not float32/16/64, bfloat16
+    if (integer && /mask/i.test(v.name ?? "")) out.set(v.name ?? "", 1);
+  }
+  for (const n of allNodes(g)) {
+    const settings = n.domain === "com.microsoft" ? GENERATION_SETTINGS[n.op_type ?? ""] : undefined;
+    if (!settings) continue;
+    const prompt = lengthOf(n.input?.[0] ?? "") ?? 1;
+    for (const [pos, value] of Object.entries(settings)) {
+      const name = n.input?.[Number(pos)];
+      if (name && feeds.has(name)) out.set(name, value === "max_length" ? prompt + GENERATED_TOKENS : value);
+    }
   }
   return out;
 }
