@@ -6,7 +6,8 @@
  * --platform/--family/--per-family/--batch it runs the release plan (t1 batch 1 ×150 per family, the
  * classic networks, every other local platform ×100 per family, t1 batch 8 ×19 per family); otherwise one
  * stage per --platform (default: t1) with the given families, count and batch.
- * --networks measures the classic networks of ../shared/onnx/networks (at their own batch) instead of zoo specs.
+ * --networks measures the classic networks of ../shared/onnx/networks instead of zoo specs, each at its natural
+ * input size and 2–3 other sizes where the model allows (lib/measure/shape-variants.ts); --dry-run lists them.
  * --repeat N re-measures N random already-measured models of those stages (repeatability; models with two
  * runs count towards N, so it resumes too); --repeat-since T only picks models first measured at or after T.
  * Resumable: only what is missing is measured. Progress and ETA on stderr. --background re-launches itself
@@ -27,7 +28,7 @@ import { detectHost } from "@/lib/measure/host";
 import { localPlatforms } from "@/lib/measure/platforms";
 import { closeSharedPool, sharedPool } from "@/lib/measure/pool";
 import { isZooFamily, ZOO_FAMILIES, type ZooFamily } from "@/lib/zoo";
-import { CAMPAIGN, releaseStages, type Stage } from "@/lib/services/campaign";
+import { CAMPAIGN, planCampaign, releaseStages, type Stage } from "@/lib/services/campaign";
 import { runCampaign, type CampaignProgress } from "@/workers/campaign";
 import { numberArg, parseArgsOrExit, usageExit, validOrExit } from "@/lib/args";
 import { alive } from "@/lib/proc";
@@ -169,8 +170,13 @@ try {
       `database ${server.url.replace(/:[^:@/]*@/, ":***@")}; host ${host.cpuModel}, ${host.cores} cores; ${stages.length} stage(s)${untilMinutes ? `, until ${untilMinutes} min` : ""}`,
     );
     if (values["dry-run"]) {
-      const s = await runCampaign(h.db, { stages, host, untilMinutes: 1e-9, log });
-      log(`dry run: ${s.planned} planned, ${s.alreadyMeasured} already measured, ${s.skippedFailed} failed for good earlier`);
+      // the plan only (corpus networks listed size by size with their state); nothing is enqueued
+      const p = await planCampaign(h.db, { stages, host, log, listNetworks: true });
+      log(
+        `dry run: ${p.planned} planned, ${p.alreadyMeasured} already measured, ${p.toRetake} to retake, ` +
+          `${p.skippedFailed} failed for good earlier` +
+          (p.skippedInvalid ? `, ${p.skippedInvalid} corpus sizes left out (shape inference refused them)` : ""),
+      );
     } else {
       const deviceName = values.networks ? "campaign-networks" : repeat ? "campaign-repeat" : custom ? "campaign-custom" : "campaign";
       const s = await runCampaign(h.db, {
@@ -187,7 +193,7 @@ try {
       if (tty) process.stderr.write("\n");
       log(
         `${s.stoppedEarly ? "stopped" : "done"}: ${s.measured} measured, ${s.failed} failed, ${s.alreadyMeasured} were already measured, ` +
-          `${s.skippedFailed} skipped (failed earlier), ${s.retakes} noisy re-takes, ${s.busy} on a busy device; device time ${s.deviceSeconds.toFixed(0)} s; ` +
+          `${s.skippedFailed} skipped (failed earlier), ${s.skippedInvalid ? `${s.skippedInvalid} corpus sizes left out, ` : ""}${s.retakes} noisy re-takes, ${s.busy} on a busy device; device time ${s.deviceSeconds.toFixed(0)} s; ` +
           `${fmtDur(s.elapsedMs)}; measuring processes started: ${sharedPool().stats.starts}`,
       );
       if (s.measured + s.failed > 0)
@@ -197,7 +203,10 @@ try {
             .join(", ")}`,
         );
       for (const [name, st] of Object.entries(s.byStage))
-        log(`  ${name}: planned ${st.planned}, missing at start ${st.missing}, measured ${st.measured}, failed ${st.failed}`);
+        log(
+          `  ${name}: planned ${st.planned}, missing at start ${st.missing}, measured ${st.measured}, failed ${st.failed}` +
+            (st.invalid ? `, ${st.invalid} sizes left out` : ""),
+        );
     }
   } finally {
     await closeSharedPool();

@@ -82,6 +82,8 @@ export interface CampaignSummary {
   planned: number;
   alreadyMeasured: number;
   skippedFailed: number;
+  /** corpus sizes left out of the plan: shape inference refused them */
+  skippedInvalid: number;
   measured: number;
   failed: number;
   retakes: number;
@@ -174,6 +176,7 @@ export async function runCampaign(db: Db, o: CampaignOptions): Promise<CampaignS
     planned: plan.planned,
     alreadyMeasured: plan.alreadyMeasured,
     skippedFailed: plan.skippedFailed,
+    skippedInvalid: plan.skippedInvalid,
     measured: 0,
     failed: 0,
     retakes: 0,

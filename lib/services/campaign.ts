@@ -13,6 +13,14 @@
  * representative). Families whose sampler has fewer distinct structures (EfficientNet's compound scaling
  * gives ~100 at batch 1) also draw the resolution freely from the shared 96–320 range.
  *
+ * Corpus networks (../shared/onnx/networks) are measured at their natural input size and at 2–3 other sizes
+ * where the model allows (lib/measure/shape-variants.ts: symbolic dims get documented defaults, fixed-size
+ * image models other resolutions). Each size is its own model row (own structure hash), named
+ * `corpus/<path>@<size>` with storage key `corpus:<path>#<name=DxD;…>` (the explicit input shapes written
+ * into it) and the family of the file's natural size, so an evaluation can group a network's sizes. A size is
+ * planned only when shape inference accepts it (checked once per process for sizes not yet in the
+ * database); onnxruntime has the last word (a failed measurement is failed for good, as for any model).
+ *
  * Resumable: only work without a clean measurement (and not failed for good) is enqueued. A pair whose kept
  * row is protocol v2 but not clean (estimated / contended: no quiet window came) is "to retake": measured
  * again after every stage's missing items. Protocol v1 rows (legacy) are history: their pairs are measured
@@ -44,6 +52,7 @@ import {
 import { deriveSeed } from "@/lib/zoo/rng";
 import { SAMPLED_RESOLUTION } from "@/lib/zoo/spec";
 import type { HostInfo } from "@/lib/measure/host";
+import { formatInputShapes, shapeVariants, withInputShapes, type ShapeVariant } from "@/lib/measure/shape-variants";
 import { localPlatforms, platformRecord, type PlatformSpec } from "@/lib/measure/platforms";
 import { enqueue } from "./jobs";
 import { platformForSpec } from "./platforms";
@@ -186,18 +195,30 @@ export interface WorkItem {
   /** zoo spec (batch set) — or a corpus file for classic networks */
   spec?: ZooSpec;
   corpusPath?: string;
+  /** corpus networks: the size measured (lib/measure/shape-variants.ts; no inputs: the file as it is) */
+  variant?: ShapeVariant;
 }
 
-/** Stage items, round-robin over families (every prefix covers all families evenly). */
+/**
+ * Stage items, round-robin over families (every prefix covers all families evenly); for a networks stage,
+ * every corpus network at its natural size first, then their other sizes.
+ */
 export function stageItems(stage: Stage, o: { corpusRoot?: string } = {}): WorkItem[] {
   if (stage.networks) {
-    return networkFiles(o.corpusRoot).map((corpusPath) => ({
+    const root = o.corpusRoot ?? defaultCorpusRoot();
+    const perFile = networkFiles(root).map((corpusPath) => ({ corpusPath, variants: networkVariants(root, corpusPath) }));
+    const item = (corpusPath: string, variant: ShapeVariant): WorkItem => ({
       stage: stage.name,
       platform: stage.platform,
       batch: stage.batch,
       family: "other",
       corpusPath,
-    }));
+      variant,
+    });
+    return [
+      ...perFile.flatMap(({ corpusPath, variants }) => variants.filter((v) => v.natural).map((v) => item(corpusPath, v))),
+      ...perFile.flatMap(({ corpusPath, variants }) => variants.filter((v) => !v.natural).map((v) => item(corpusPath, v))),
+    ];
   }
   const size = Math.max(CAMPAIGN.planSize, stage.perFamily);
   const plans = stage.families.map((f) => familyPlan(f, size).slice(0, stage.perFamily));
@@ -241,6 +262,76 @@ export function networkFiles(root = defaultCorpusRoot()): string[] {
   return out.sort();
 }
 
+const AS_IS: ShapeVariant = { label: "", inputs: {}, natural: true };
+const variantCache = new Map<string, ShapeVariant[]>();
+
+/** The sizes a corpus network is measured at (the file as it is when it cannot be read). */
+export function networkVariants(root: string, corpusPath: string): ShapeVariant[] {
+  const file = path.join(root, corpusPath);
+  let v = variantCache.get(file);
+  if (!v) {
+    try {
+      v = shapeVariants(new Uint8Array(fs.readFileSync(file)));
+    } catch (e) {
+      if (!isNnlqError(e)) throw e;
+      v = [AS_IS]; // not readable: planned as it is, its failure is recorded like any model's
+    }
+    variantCache.set(file, v);
+  }
+  return v;
+}
+
+/** `corpus:<path>` for the file as it is, `corpus:<path>#<name=DxD;…>` for a size written into it. */
+export function corpusKey(corpusPath: string, variant: ShapeVariant = AS_IS): string {
+  const shapes = formatInputShapes(variant.inputs);
+  return `corpus:${corpusPath}${shapes ? `#${shapes}` : ""}`;
+}
+
+/** `corpus/<dir>/<file>` (as it is) or `corpus/<dir>/<file>@<size>`. */
+export function corpusModelName(corpusPath: string, variant: ShapeVariant = AS_IS): string {
+  return `corpus/${corpusPath.replace(/^networks\//, "")}${variant.label ? `@${variant.label}` : ""}`;
+}
+
+/** The structure-only bytes and analysis of a corpus network at one size (ONNX_SHAPE when it does not fit). */
+export function analyzeCorpusVariant(corpusRoot: string, corpusPath: string, variant: ShapeVariant = AS_IS) {
+  const raw = new Uint8Array(fs.readFileSync(path.join(corpusRoot, corpusPath)));
+  return analyzeUpload(withInputShapes(raw, variant.inputs));
+}
+
+/** Per process: whether a corpus size not yet in the database passes shape inference (its hash, or why not). */
+const variantCheck = new Map<string, { hash: string } | { error: string }>();
+
+function checkVariant(corpusRoot: string, it: WorkItem): { hash: string } | { error: string } {
+  const key = `${corpusRoot}|${corpusKey(it.corpusPath!, it.variant)}`;
+  let r = variantCheck.get(key);
+  if (!r) {
+    try {
+      r = { hash: analyzeCorpusVariant(corpusRoot, it.corpusPath!, it.variant).summary.hash };
+    } catch (e) {
+      if (!isNnlqError(e)) throw e;
+      r = { error: `${e.code}: ${e.message.split("\n")[0]}` };
+    }
+    variantCheck.set(key, r);
+  }
+  return r;
+}
+
+/** The family of a corpus network's natural size (every size of it is stored with this one). */
+const familyCache = new Map<string, { name: string; confidence: number }>();
+function naturalFamily(corpusRoot: string, corpusPath: string): { name: string; confidence: number } | null {
+  const key = path.join(corpusRoot, corpusPath);
+  if (!familyCache.has(key)) {
+    const natural = networkVariants(corpusRoot, corpusPath).find((v) => v.natural) ?? AS_IS;
+    try {
+      familyCache.set(key, analyzeCorpusVariant(corpusRoot, corpusPath, natural).summary.family);
+    } catch (e) {
+      if (!isNnlqError(e)) throw e;
+      return null;
+    }
+  }
+  return familyCache.get(key)!;
+}
+
 // ───────────────────────────── model rows ─────────────────────────────
 
 export function zooModelName(spec: ZooSpec, hash: string): string {
@@ -271,12 +362,12 @@ export async function ensureZooModel(db: Db, spec: ZooSpec): Promise<Model> {
 }
 
 /**
- * The public model row of a corpus network (structure-only bytes stored, so devices can fetch them; the
- * release keeps its hash, analysis and `corpus:<path>` as provenance, not the bytes).
+ * The public model row of a corpus network at one size (structure-only bytes stored, so devices can fetch
+ * them; the release keeps its hash, analysis and `corpus:<path>[#shapes]` as provenance, not the bytes).
  */
-export async function ensureCorpusModel(db: Db, corpusRoot: string, corpusPath: string): Promise<Model> {
-  const raw = new Uint8Array(fs.readFileSync(path.join(corpusRoot, corpusPath)));
-  const { structure, summary } = analyzeUpload(raw);
+export async function ensureCorpusModel(db: Db, corpusRoot: string, corpusPath: string, variant: ShapeVariant = AS_IS): Promise<Model> {
+  const { structure, summary } = analyzeCorpusVariant(corpusRoot, corpusPath, variant);
+  const family = variant.inputs && Object.keys(variant.inputs).length ? naturalFamily(corpusRoot, corpusPath) : null;
   const existing = await getModelByHash(db, { hash: summary.hash });
   if (existing) {
     // a row loaded from a data release has no bytes (the release keeps the path, not the file): add them,
@@ -287,10 +378,11 @@ export async function ensureCorpusModel(db: Db, corpusRoot: string, corpusPath: 
   try {
     return await insertModel(db, {
       ...modelFieldsOf(summary),
-      name: `corpus/${corpusPath.replace(/^networks\//, "")}`,
+      ...(family ? { family: family.name, familyConfidence: family.confidence } : {}),
+      name: corpusModelName(corpusPath, variant),
       visibility: "public",
       source: "upload",
-      storageKey: `corpus:${corpusPath}`,
+      storageKey: corpusKey(corpusPath, variant),
       bytes: structure,
     });
   } catch (e) {
@@ -314,6 +406,8 @@ export interface StageCounts {
   retake: number;
   measured: number;
   failed: number;
+  /** corpus sizes left out of the plan: shape inference refused them */
+  invalid: number;
 }
 
 export interface CampaignPlan {
@@ -328,6 +422,8 @@ export interface CampaignPlan {
   /** pairs with estimated / contended results only, planned again after the missing work */
   toRetake: number;
   skippedFailed: number;
+  /** corpus sizes left out: shape inference refused them */
+  skippedInvalid: number;
   byStage: Record<string, StageCounts>;
 }
 
@@ -339,7 +435,14 @@ export interface CampaignPlan {
  */
 export async function planCampaign(
   db: Db,
-  o: { stages: Stage[]; host: HostInfo; corpusRoot?: string; log?: (line: string) => void },
+  o: {
+    stages: Stage[];
+    host: HostInfo;
+    corpusRoot?: string;
+    log?: (line: string) => void;
+    /** log each corpus network size with its state (the dry run's listing) */
+    listNetworks?: boolean;
+  },
 ): Promise<CampaignPlan> {
   const log = o.log ?? (() => {});
   const corpusRoot = o.corpusRoot ?? defaultCorpusRoot();
@@ -362,13 +465,27 @@ export async function planCampaign(
     if (r.zooSpec) hashOf.set(canonicalJson(r.zooSpec), r.hash);
     if (r.storageKey?.startsWith("corpus:")) hashOf.set(r.storageKey, r.hash);
   }
-  const itemHash = (it: WorkItem): string | undefined => hashOf.get(it.spec ? canonicalJson(it.spec) : `corpus:${it.corpusPath}`);
+  const itemHash = (it: WorkItem): string | undefined => hashOf.get(it.spec ? canonicalJson(it.spec) : corpusKey(it.corpusPath!, it.variant));
 
-  const plan: CampaignPlan = { stages: [], planned: 0, alreadyMeasured: 0, toRetake: 0, skippedFailed: 0, byStage: {} };
+  const plan: CampaignPlan = {
+    stages: [], planned: 0, alreadyMeasured: 0, toRetake: 0, skippedFailed: 0, skippedInvalid: 0, byStage: {},
+  };
   const retakes: CampaignPlan["stages"] = [];
   for (const stage of o.stages) {
-    const items = stageItems(stage, { corpusRoot });
     const platform = rows.get(stage.platform)!;
+    // corpus sizes not in the database yet are planned only when shape inference accepts them
+    const invalid: { it: WorkItem; error: string }[] = [];
+    const items = stageItems(stage, { corpusRoot }).filter((it) => {
+      if (!it.corpusPath || itemHash(it)) return true;
+      const check = checkVariant(corpusRoot, it);
+      if ("hash" in check) {
+        hashOf.set(corpusKey(it.corpusPath, it.variant), check.hash);
+        return true;
+      }
+      invalid.push({ it, error: check.error });
+      return false;
+    });
+    const state = new Map<WorkItem, string>();
     const pid = platform.id;
     const missing: WorkItem[] = [];
     const retake: WorkItem[] = [];
@@ -394,19 +511,39 @@ export async function planCampaign(
         const h = itemHash(it);
         const k = h ? workKey(h, pid, it.batch) : "";
         const grade = h ? measured.get(k)?.grade : undefined;
-        if (grade === "clean") plan.alreadyMeasured++;
-        else if (grade === "estimated" || grade === "contended") retake.push(it);
-        else if (h && failedForGood.has(k)) plan.skippedFailed++;
-        else missing.push(it); // nothing measured, or only protocol v1 history (legacy)
+        if (grade === "clean") {
+          plan.alreadyMeasured++;
+          state.set(it, "measured (clean)");
+        } else if (grade === "estimated" || grade === "contended") {
+          retake.push(it);
+          state.set(it, `to retake (${grade})`);
+        } else if (h && failedForGood.has(k)) {
+          plan.skippedFailed++;
+          state.set(it, "failed for good");
+        } else {
+          missing.push(it); // nothing measured, or only protocol v1 history (legacy)
+          state.set(it, "missing");
+        }
       }
     }
     plan.planned += items.length;
     plan.toRetake += retake.length;
-    plan.byStage[stage.name] = { planned: items.length, missing: missing.length, retake: retake.length, measured: 0, failed: 0 };
+    plan.skippedInvalid += invalid.length;
+    plan.byStage[stage.name] = {
+      planned: items.length, missing: missing.length, retake: retake.length, measured: 0, failed: 0, invalid: invalid.length,
+    };
     plan.stages.push({ stage, platform, items: missing });
     if (retake.length) retakes.push({ stage, platform, items: retake });
-    const more = retake.length ? `, ${retake.length} to retake (no clean result yet)` : "";
+    const more =
+      (retake.length ? `, ${retake.length} to retake (no clean result yet)` : "") +
+      (invalid.length ? `, ${invalid.length} corpus sizes left out (shape inference refused them)` : "");
     log(`stage ${stage.name} on ${stage.platform} batch ${stage.batch}: ${items.length} planned, ${missing.length} missing${more}`);
+    if (o.listNetworks && stage.networks) {
+      const shapes = (it: WorkItem) => formatInputShapes(it.variant?.inputs ?? {}) || "as declared";
+      for (const it of items)
+        log(`  ${corpusModelName(it.corpusPath!, it.variant)} [${shapes(it)}]${it.variant?.natural ? " natural" : ""}: ${state.get(it) ?? "planned"}`);
+      for (const { it, error } of invalid) log(`  ${corpusModelName(it.corpusPath!, it.variant)} [${shapes(it)}]: left out, ${error}`);
+    }
   }
   plan.stages.push(...retakes);
   return plan;
@@ -417,6 +554,6 @@ export async function planCampaign(
  * missing), then a job without a team at CAMPAIGN.priority (users' requests run first).
  */
 export async function enqueueWorkItem(db: Db, it: WorkItem, platform: Platform, corpusRoot: string = defaultCorpusRoot()): Promise<void> {
-  const model = it.spec ? await ensureZooModel(db, it.spec) : await ensureCorpusModel(db, corpusRoot, it.corpusPath!);
+  const model = it.spec ? await ensureZooModel(db, it.spec) : await ensureCorpusModel(db, corpusRoot, it.corpusPath!, it.variant);
   await enqueue(db, { model, platform, batch: it.batch, teamId: null, priority: CAMPAIGN.priority });
 }
