@@ -12,7 +12,7 @@ export const dynamic = "force-dynamic"; // the promoted version changes while th
  * version's manifest and public/predictors/eval.json).
  */
 export default async function PredictorsPage() {
-  const info = await currentPredictorInfo().catch(() => null);
+  const info = await currentPredictorInfo();
   return (
     <main className="mx-auto max-w-5xl px-4 py-10">
       <PageHeader

@@ -380,11 +380,18 @@ export interface GuardedCell {
 const fmtNum = (x: number) =>
   !Number.isFinite(x) ? String(x) : x >= 1e4 || (x > 0 && x < 1e-2) ? x.toExponential(1) : Number(x.toPrecision(3)).toString();
 
+const seenSets = new WeakMap<GuardState, Set<string>>();
+const opsSeenOf = (st: GuardState) => {
+  let s = seenSets.get(st);
+  if (!s) seenSets.set(st, (s = new Set(st.opsSeen)));
+  return s;
+};
+
 /** Reasons and out-of-distribution score d of a graph (platform-independent part). */
 export function checkGraph(st: GuardState, p: GraphProfile): { reasons: string[]; d: number } {
   const reasons: string[] = [];
   let d = 0;
-  const seen = new Set(st.opsSeen);
+  const seen = opsSeenOf(st);
   const unseen = [...p.opCounts.keys()].filter((o) => !seen.has(o));
   if (unseen.length) {
     reasons.push(`op types not seen in training: ${unseen.slice(0, 6).join(", ")}${unseen.length > 6 ? ` (+${unseen.length - 6})` : ""}`);
