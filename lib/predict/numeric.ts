@@ -2,13 +2,24 @@
  * Small numeric helpers shared by the predictors: per-node quantities decoded from lib/onnx features,
  * weighted least squares, Nelder–Mead, seeded randomness, robust statistics.
  */
-import { FEATURE_NAMES, OP_VOCAB, type GraphFeatures } from "@/lib/onnx";
+import { OP_VOCAB, type GraphFeatures } from "@/lib/onnx";
+import { FEATURE_NAMES, FEATURE_NAMES_V1 } from "@/lib/onnx/features";
 
 export { seededRandom } from "@/lib/onnx/rng";
 
 export const NUM_OPS = OP_VOCAB.length + 1; // one-hot columns (+ "other")
 export const DENSE_START = NUM_OPS;
+/** Dense (non-one-hot) columns of the current feature set. */
 export const DENSE_DIM = FEATURE_NAMES.length - NUM_OPS;
+
+/**
+ * Which node columns a model reads: "v1" = the first FEATURE_NAMES_V1.length columns of every row (the
+ * feature set before the absolute-work columns; predictors saved then), "v2" = all of them.
+ */
+export type NodeFeatureSet = "v1" | "v2";
+export const NODE_FEATURE_COLUMNS: Readonly<Record<NodeFeatureSet, number>> = { v1: FEATURE_NAMES_V1.length, v2: FEATURE_NAMES.length };
+/** Dense columns a model of feature set `set` reads (starting at DENSE_START). */
+export const denseDim = (set: NodeFeatureSet): number => NODE_FEATURE_COLUMNS[set] - NUM_OPS;
 const col = (name: string) => {
   const i = FEATURE_NAMES.indexOf(name);
   if (i < 0) throw new Error(`feature ${name} missing from lib/onnx FEATURE_NAMES`);

@@ -1,6 +1,6 @@
 /**
  * Predictor features: typed arrays for the browser GNN, deterministic, versioned, with a vocabulary covering
- * every op of ../shared/onnx/networks.
+ * every op of ../shared/onnx/networks; v2 appends each node's work in absolute units to the v1 columns.
  */
 import { describe, expect, it } from "vitest";
 import {
@@ -13,7 +13,9 @@ import {
   inferShapes,
   OP_VOCAB,
 } from "@/lib/onnx";
-import type { GraphProto } from "@/lib/onnx/proto";
+import { computeCost } from "@/lib/onnx/cost";
+import { FEATURE_NAMES_V1, READABLE_FEATURE_SETS, V2_EXTRA_NAMES } from "@/lib/onnx/features";
+import { DataType, type GraphProto } from "@/lib/onnx/proto";
 import { corpusMissing, hasCorpus, listOnnx, model, node, readModel, vi } from "./helpers";
 
 describe("extractFeatures", () => {
@@ -58,6 +60,78 @@ describe("extractFeatures", () => {
     expect(f.graphFeatures.length).toBe(GRAPH_FEATURE_NAMES.length);
     expect(f.graph.nodeCount).toBe(4);
     expect(f.graph.batch).toBe(1);
+    // the unknown op's output has no shape: its cost is unknown, and the graph says how many such nodes
+    expect(row(3)[col("cost_unknown")]).toBe(1);
+    expect(row(0)[col("cost_unknown")]).toBe(0);
+    const unknown = computeCost(inferShapes(decodeModel(bytes))).unknownNodes;
+    expect(unknown).toBeGreaterThan(0);
+    expect(f.graph.unknownNodes).toBe(unknown);
+    expect(f.graphFeatures[GRAPH_FEATURE_NAMES.indexOf("log_unknown_nodes")]).toBeCloseTo(Math.log1p(unknown));
+  });
+
+  it("v2 keeps the v1 columns first, in order, and appends the absolute-work columns", () => {
+    expect(FEATURE_SET_VERSION).toBe("nnlq-features-v2");
+    expect(READABLE_FEATURE_SETS).toEqual(["nnlq-features-v1", "nnlq-features-v2"]);
+    expect(FEATURE_NAMES.slice(0, FEATURE_NAMES_V1.length)).toEqual(FEATURE_NAMES_V1);
+    expect(FEATURE_NAMES.slice(FEATURE_NAMES_V1.length)).toEqual(V2_EXTRA_NAMES);
+    expect(new Set(FEATURE_NAMES).size).toBe(FEATURE_NAMES.length);
+    // the columns the baselines and the GNN decode did not move
+    expect(FEATURE_NAMES_V1.slice(-4)).toEqual(["log_flops", "log_macs", "log_params", "log_memory_access"]);
+    expect(FEATURE_NAMES_V1.indexOf("kernel_h")).toBe(OP_VOCAB.length + 1);
+  });
+
+  it("states each node's work in absolute units: bytes by kind, elements, intensity, reduction, kernel, groups, dtype", () => {
+    const init = (name: string, dims: number[], data_type: number = DataType.FLOAT) => ({ name, dims, data_type });
+    const m = model({
+      nodes: [
+        node("Conv", ["x", "dw"], ["d"], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], group: 8 }),
+        node("Conv", ["d", "pw", "pb"], ["p"], { kernel_shape: [1, 1] }),
+        node("Cast", ["p"], ["h"], { to: DataType.FLOAT16 }),
+        node("Relu", ["h"], ["y"]),
+      ],
+      inputs: [vi("x", [1, 8, 16, 16])],
+      outputs: [vi("y", [1, 16, 16, 16], DataType.FLOAT16)],
+      inits: [init("dw", [8, 1, 3, 3]), init("pw", [16, 8, 1, 1]), init("pb", [16])],
+    });
+    const ir = inferShapes(decodeModel(m));
+    const f = extractFeatures(ir);
+    const cost = computeCost(ir).perNode;
+    const at = (r: number, name: string) => f.nodeFeatures[r * f.numFeatures + FEATURE_NAMES.indexOf(name)];
+    const lg = Math.log1p;
+    // depthwise 3×3 conv over [1, 8, 16, 16] (float32): 2,048 elements in and out, 72 weights
+    expect(at(0, "log_bytes_in_act")).toBeCloseTo(lg(2048 * 4));
+    expect(at(0, "log_bytes_in_weight")).toBeCloseTo(lg(72 * 4));
+    expect(at(0, "log_bytes_out")).toBeCloseTo(lg(2048 * 4));
+    expect(at(0, "log_out_elements")).toBeCloseTo(lg(2048));
+    expect(at(0, "log_in0_elements")).toBeCloseTo(lg(2048));
+    expect(cost[0].macs).toBe(2048 * 9);
+    expect(at(0, "log_macs_per_out")).toBeCloseTo(lg(9));
+    expect(at(0, "log_intensity")).toBeCloseTo(lg(cost[0].flops / cost[0].memoryAccess), 5);
+    expect(at(0, "log_kernel_elements")).toBeCloseTo(lg(9));
+    expect(at(0, "log_channels_per_group")).toBeCloseTo(lg(1));
+    expect(at(0, "depthwise")).toBe(1);
+    expect(at(0, "dtype_f32")).toBe(1);
+    expect(at(0, "weight_bytes_per_element")).toBe(4);
+    expect(at(0, "cost_unknown")).toBe(0);
+    // pointwise conv 8 → 16 channels: weights and bias are weight bytes, 8 MACs per output element
+    expect(at(1, "log_bytes_in_weight")).toBeCloseTo(lg((128 + 16) * 4));
+    expect(at(1, "log_out_elements")).toBeCloseTo(lg(4096));
+    expect(at(1, "log_macs_per_out")).toBeCloseTo(lg(8));
+    expect(at(1, "log_channels_per_group")).toBeCloseTo(lg(8));
+    expect(at(1, "depthwise")).toBe(0);
+    // the fp16 Relu reads half the bytes per element of its fp32 producer; no weights
+    expect(at(2, "dtype_f32")).toBe(1);
+    expect(at(3, "dtype_f16")).toBe(1);
+    expect(at(3, "dtype_f32")).toBe(0);
+    expect(at(3, "log_bytes_in_act")).toBeCloseTo(lg(4096 * 2));
+    expect(at(3, "log_bytes_in_weight")).toBe(0);
+    expect(at(3, "weight_bytes_per_element")).toBe(0);
+    expect(at(3, "log_kernel_elements")).toBe(0);
+    // every row: one dtype class, finite values
+    for (let r = 0; r < f.numNodes; r++)
+      expect(["f32", "f16", "f64", "int8", "int", "unknown"].reduce((a, d) => a + at(r, `dtype_${d}`), 0)).toBe(1);
+    expect(f.nodeFeatures.every(Number.isFinite)).toBe(true);
+    expect(f.graph.unknownNodes).toBe(0);
   });
 
   it("is deterministic and sensitive to the batch", () => {

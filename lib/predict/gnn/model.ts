@@ -16,7 +16,7 @@
  * Message passing, readout and embeddings use the CSR spmm (see ../sparse.ts).
  */
 import * as tf from "@tensorflow/tfjs";
-import { DENSE_DIM, NUM_OPS, seededRandom } from "../numeric";
+import { denseDim, NUM_OPS, seededRandom, type NodeFeatureSet } from "../numeric";
 import { linear, rateCombine, spmm } from "../sparse";
 import { COST_DIM, GRAPH_DIM, type GraphBatch } from "./prep";
 
@@ -34,9 +34,20 @@ export interface GnnConfig {
    * 0: unbounded (predictors trained before it existed).
    */
   rateBound?: number;
+  /**
+   * Node columns the model reads: "v2" (default) every column of lib/onnx features v2, including each
+   * node's work in absolute units; "v1" the v1 prefix of each row (the feature set before those columns).
+   * Absent: "v1" (predictors saved before the option existed were trained on v1 rows).
+   */
+  nodeFeatures?: NodeFeatureSet;
 }
 
-export const DEFAULT_GNN_CONFIG: GnnConfig = { hidden: 32, layers: 3, nodeHidden: 32, graphHidden: 32, heads: 4, rateBound: 4 };
+export const DEFAULT_GNN_CONFIG: GnnConfig = {
+  hidden: 32, layers: 3, nodeHidden: 32, graphHidden: 32, heads: 4, rateBound: 4, nodeFeatures: "v2",
+};
+
+/** The node feature set a config reads (absent = "v1", see GnnConfig.nodeFeatures). */
+export const nodeFeaturesOf = (c: GnnConfig): NodeFeatureSet => c.nodeFeatures ?? "v1";
 
 export interface WeightSpec { name: string; shape: number[]; offset: number }
 
@@ -52,14 +63,17 @@ export class GnnModel {
   readonly vars = new Map<string, tf.Variable>();
   readonly shapes = new Map<string, number[]>();
   private rand: () => number;
+  /** dense node columns read (denseDim of the config's feature set) */
+  readonly denseDim: number;
 
   constructor(readonly config: GnnConfig, readonly platforms: string[], seed = 1) {
     this.rand = seededRandom(seed);
+    this.denseDim = denseDim(nodeFeaturesOf(config));
     const { hidden: H, layers: L, nodeHidden: H2, graphHidden: Hg } = config;
     // zero-initialised: an operator that never occurs in training keeps a zero embedding and is read
     // through its dense features alone (a random row would give it arbitrary rates)
     this.add("emb", [NUM_OPS, H], "zeros");
-    this.add("w0", [DENSE_DIM, H]);
+    this.add("w0", [this.denseDim, H]);
     this.add("b0", [H], "zeros");
     for (let l = 0; l < L; l++) {
       for (const part of ["self", "pred", "succ"]) this.add(`l${l}.${part}`, [H, H]);
@@ -84,7 +98,7 @@ export class GnnModel {
   private addHead(p: string): void {
     const { nodeHidden: H2, graphHidden: Hg, heads: K } = this.config;
     this.add(`head/${p}/node.w`, [H2, COST_DIM * K], "small");
-    this.add(`head/${p}/node.v`, [DENSE_DIM, COST_DIM * K], "zeros");
+    this.add(`head/${p}/node.v`, [this.denseDim, COST_DIM * K], "zeros");
     this.add(`head/${p}/node.b`, [COST_DIM * K], "zeros");
     this.add(`head/${p}/graph.w`, [Hg, K]);
     this.add(`head/${p}/graph.b`, [K], "zeros");
@@ -134,6 +148,11 @@ export class GnnModel {
     });
   }
 
+  private checkBatch(b: GraphBatch): void {
+    if (b.numNodes && b.denseDim !== this.denseDim)
+      throw new Error(`GNN reads ${this.denseDim} dense node columns, the batch has ${b.denseDim} (another normaliser?)`);
+  }
+
   /** One head part of every platform side by side (all heads in one product). */
   private headWeights(platforms: readonly string[], part: string): tf.Tensor2D {
     return tf.concat(platforms.map((p) => this.v(`head/${p}/${part}`)), -1) as tf.Tensor2D;
@@ -152,8 +171,9 @@ export class GnnModel {
    * Call inside tf.tidy (or a gradient function).
    */
   forward(b: GraphBatch, platforms: readonly string[]): { latency: tf.Tensor2D; nodeMs: tf.Tensor2D; deviation: tf.Tensor2D } {
+    this.checkBatch(b);
     const N = b.numNodes, P = platforms.length, K = this.config.heads;
-    const X = tf.tensor2d(b.dense, [N, DENSE_DIM]);
+    const X = tf.tensor2d(b.dense, [N, b.denseDim]);
     const Gf = tf.tensor2d(b.graph, [b.numGraphs, GRAPH_DIM]);
     const emb = spmm(b.opOneHot, this.v("emb") as tf.Tensor2D);
     let h = tf.relu(tf.add(tf.add(emb, linear(X, this.v("w0") as tf.Tensor2D)), this.v("b0"))) as tf.Tensor2D;
@@ -186,6 +206,7 @@ export class GnnModel {
    * copies around small elementwise ops. Tested equal to `forward` (test/predict/gnn.test.ts).
    */
   predictLatency(b: GraphBatch, platforms: readonly string[]): Float32Array {
+    this.checkBatch(b);
     const N = b.numNodes, G = b.numGraphs, P = platforms.length, K = this.config.heads, H = this.config.hidden;
     const R = COST_DIM, C = P * R * K;
     const data = (name: string) => this.v(name).dataSync() as Float32Array;
@@ -261,7 +282,7 @@ export class GnnModel {
     const rates = read(() => {
       const heads = (part: string) => this.headWeights(platforms, part);
       const d = this.bounded(
-        tf.add(tf.matMul(tf.tensor2d(u, [N, H2]), heads("node.w")), tf.matMul(tf.tensor2d(b.dense, [N, DENSE_DIM]), heads("node.v"))),
+        tf.add(tf.matMul(tf.tensor2d(u, [N, H2]), heads("node.w")), tf.matMul(tf.tensor2d(b.dense, [N, b.denseDim]), heads("node.v"))),
       );
       return tf.exp(tf.clipByValue(tf.add(d, heads("node.b")), LOG_CLIP[0], LOG_CLIP[1]));
     });

@@ -5,13 +5,17 @@
  */
 import type { GraphFeatures } from "@/lib/onnx";
 import { Csr } from "../sparse";
-import { COL, DENSE_DIM, DENSE_START, NUM_OPS, opIndex } from "../numeric";
+import { NnlqError } from "@/lib/errors";
+import { COL, DENSE_START, denseDim, NUM_OPS, opIndex, type NodeFeatureSet } from "../numeric";
 
 export const GRAPH_DIM = 7;
 /** Per-node cost terms the readout weighs: GFLOPs, MB of memory access, 1 (fixed per-node cost). */
 export const COST_DIM = 3;
 
-/** Feature normalisation fitted on training graphs (stored with the weights). */
+/**
+ * Feature normalisation fitted on training graphs (stored with the weights). Its length says how many dense
+ * columns the model reads (denseDim of its node feature set: a v1 model reads the v1 prefix of each row).
+ */
 export interface Normalizer {
   denseMean: number[];
   denseStd: number[];
@@ -43,12 +47,13 @@ function meanStd(rows: Iterable<ArrayLike<number>>, dim: number): { mean: number
   return { mean, std };
 }
 
-export function fitNormalizer(features: GraphFeatures[]): Normalizer {
+export function fitNormalizer(features: GraphFeatures[], set: NodeFeatureSet = "v2"): Normalizer {
+  const D = denseDim(set);
   function* denseRows() {
     for (const f of features)
-      for (let r = 0; r < f.numNodes; r++) yield f.nodeFeatures.subarray(r * f.numFeatures + DENSE_START, (r + 1) * f.numFeatures);
+      for (let r = 0; r < f.numNodes; r++) yield f.nodeFeatures.subarray(r * f.numFeatures + DENSE_START, r * f.numFeatures + DENSE_START + D);
   }
-  const d = meanStd(denseRows(), DENSE_DIM);
+  const d = meanStd(denseRows(), D);
   const g = meanStd(features.map(graphVector), GRAPH_DIM);
   return { denseMean: d.mean, denseStd: d.std, graphMean: g.mean, graphStd: g.std };
 }
@@ -57,7 +62,9 @@ export function fitNormalizer(features: GraphFeatures[]): Normalizer {
 export interface PreparedGraph {
   n: number;
   ops: Int32Array;
-  /** [n × DENSE_DIM] normalised */
+  /** dense columns per node (the normaliser's) */
+  denseDim: number;
+  /** [n × denseDim] normalised */
   dense: Float32Array;
   src: Int32Array;
   dst: Int32Array;
@@ -67,21 +74,33 @@ export interface PreparedGraph {
   costs: Float32Array;
 }
 
+/** Refuses feature rows narrower than the columns a normaliser reads (features of an older set). */
+export function checkColumns(f: GraphFeatures, norm: Normalizer): void {
+  if (f.numFeatures < DENSE_START + norm.denseMean.length)
+    throw new NnlqError(
+      "VALIDATION",
+      `features of version ${f.version} have ${f.numFeatures} columns per node; this GNN reads ${DENSE_START + norm.denseMean.length}`,
+      { version: f.version },
+    );
+}
+
 export function prepareGraph(f: GraphFeatures, norm: Normalizer): PreparedGraph {
-  const n = f.numNodes, F = f.numFeatures;
-  const dense = new Float32Array(n * DENSE_DIM);
+  checkColumns(f, norm);
+  const n = f.numNodes, F = f.numFeatures, D = norm.denseMean.length;
+  const dense = new Float32Array(n * D);
   const costs = new Float32Array(n * COST_DIM);
   for (let r = 0; r < n; r++) {
     costs[r * COST_DIM] = Math.expm1(f.nodeFeatures[r * F + COL.flops]) / 1e9;
     costs[r * COST_DIM + 1] = Math.expm1(f.nodeFeatures[r * F + COL.mem]) / 1e6;
     costs[r * COST_DIM + 2] = 1;
-    for (let j = 0; j < DENSE_DIM; j++)
-      dense[r * DENSE_DIM + j] = (f.nodeFeatures[r * F + DENSE_START + j] - norm.denseMean[j]) / norm.denseStd[j];
+    for (let j = 0; j < D; j++)
+      dense[r * D + j] = (f.nodeFeatures[r * F + DENSE_START + j] - norm.denseMean[j]) / norm.denseStd[j];
   }
   const gv = graphVector(f);
   return {
     n,
     ops: opIndex(f),
+    denseDim: D,
     dense,
     src: f.edgeSrc,
     dst: f.edgeDst,
@@ -94,6 +113,7 @@ export function prepareGraph(f: GraphFeatures, norm: Normalizer): PreparedGraph 
 export interface GraphBatch {
   numGraphs: number;
   numNodes: number;
+  denseDim: number;
   /** node offset of each graph (length numGraphs + 1) */
   offsets: Int32Array;
   dense: Float32Array;
@@ -114,7 +134,9 @@ export function makeBatch(graphs: PreparedGraph[]): GraphBatch {
   const offsets = new Int32Array(G + 1);
   graphs.forEach((g, i) => (offsets[i + 1] = offsets[i] + g.n));
   const N = offsets[G];
-  const dense = new Float32Array(N * DENSE_DIM);
+  const D = graphs[0]?.denseDim ?? 0;
+  if (graphs.some((g) => g.denseDim !== D)) throw new Error("makeBatch: graphs prepared with different normalisers");
+  const dense = new Float32Array(N * D);
   const graph = new Float32Array(G * GRAPH_DIM);
   const costs = new Float32Array(N * COST_DIM);
   const ops = new Int32Array(N);
@@ -124,7 +146,7 @@ export function makeBatch(graphs: PreparedGraph[]): GraphBatch {
   let e = 0;
   graphs.forEach((g, i) => {
     const o = offsets[i];
-    dense.set(g.dense, o * DENSE_DIM);
+    dense.set(g.dense, o * D);
     costs.set(g.costs, o * COST_DIM);
     graph.set(g.graph, i * GRAPH_DIM);
     ops.set(g.ops, o);
@@ -140,7 +162,7 @@ export function makeBatch(graphs: PreparedGraph[]): GraphBatch {
   });
   const arange = Int32Array.from({ length: N }, (_, i) => i);
   return {
-    numGraphs: G, numNodes: N, offsets, dense, graph, costs,
+    numGraphs: G, numNodes: N, denseDim: D, offsets, dense, graph, costs,
     opOneHot: Csr.fromCoo(N, NUM_OPS, arange, ops),
     aggIn: Csr.fromCoo(N, N, dst, src).rowNormalized(),
     aggOut: Csr.fromCoo(N, N, src, dst).rowNormalized(),

@@ -12,7 +12,7 @@ import type { Sample } from "../dataset";
 import { mape } from "../metrics";
 import { median, seededRandom, shuffle, weightedLeastSquares } from "../numeric";
 import { Csr, spmm } from "../sparse";
-import { DEFAULT_GNN_CONFIG, GnnModel, type GnnConfig } from "./model";
+import { DEFAULT_GNN_CONFIG, GnnModel, nodeFeaturesOf, type GnnConfig } from "./model";
 import { GnnPredictor } from "./predictor";
 import { fitNormalizer, makeBatch, prepareGraph, type Normalizer, type PreparedGraph } from "./prep";
 
@@ -267,7 +267,7 @@ export async function trainGnn(train: Sample[], o: GnnTrainOptions = {}): Promis
   const config: GnnConfig = o.init ? o.init.model.config : { ...DEFAULT_GNN_CONFIG, ...o.config };
   const trainPlatforms = [...new Set(train.map((s) => s.platform))].sort();
   const platforms = o.init ? [...o.init.platforms, ...trainPlatforms.filter((p) => !o.init!.platforms.includes(p))] : trainPlatforms;
-  const norm = o.init ? o.init.norm : fitNormalizer([...groupByGraph(train).values()].map((l) => l[0].features));
+  const norm = o.init ? o.init.norm : fitNormalizer([...groupByGraph(train).values()].map((l) => l[0].features), nodeFeaturesOf(config));
   const model = new GnnModel(config, [...platforms], seed);
   if (o.init) {
     const { specs, data } = o.init.model.exportWeights();

@@ -11,8 +11,11 @@ import {
   parseJsonl, samplesFromRelease, samplesFromRows,
   type DataRow, type LabelStat, type ReleaseMeasurementLike, type ReleaseModelLike, type Sample,
 } from "../dataset";
+import { FEATURE_SET_VERSION, READABLE_FEATURE_SETS } from "@/lib/onnx/features";
+import type { GnnState } from "../gnn/predictor";
+import { nodeFeaturesOf } from "../gnn/model";
 import { decodeWeights, fromArtifacts } from "../load";
-import type { BasePredictor, PredictorArtifacts } from "../predictor";
+import type { BasePredictor, PredictorArtifacts, PredictorManifest } from "../predictor";
 
 export function readJsonlFile(file: string): DataRow[] {
   if (!fs.existsSync(file)) throw new NnlqError("NOT_FOUND", `dataset ${file} does not exist`);
@@ -83,10 +86,23 @@ export function saveArtifacts(dir: string, a: PredictorArtifacts, extra: Record<
   return file;
 }
 
+/**
+ * A manifest of an older readable feature set (READABLE_FEATURE_SETS: its node rows are a prefix of the
+ * current ones) as one of the current set that says which columns it reads: a GNN's config gets its
+ * `nodeFeatures` ("v1" when absent) written out, the baselines read columns that did not move. Other
+ * manifests are returned as they are (and refused by fromArtifacts when unreadable).
+ */
+export function currentManifest(m: PredictorManifest): PredictorManifest {
+  if (!m || m.featureSetVersion === FEATURE_SET_VERSION || !READABLE_FEATURE_SETS.includes(m.featureSetVersion)) return m;
+  const st = m.state as Partial<GnnState> | undefined;
+  const state = m.method === "gnn" && st?.config ? { ...st, config: { ...st.config, nodeFeatures: nodeFeaturesOf(st.config) } } : m.state;
+  return { ...m, featureSetVersion: FEATURE_SET_VERSION, state };
+}
+
 export function readArtifacts(dirOrManifest: string): PredictorArtifacts {
   const file = dirOrManifest.endsWith(".json") ? dirOrManifest : path.join(dirOrManifest, "model.json");
   if (!fs.existsSync(file)) throw new NnlqError("NOT_FOUND", `predictor manifest ${file} does not exist`);
-  const manifest = JSON.parse(fs.readFileSync(file, "utf8"));
+  const manifest = currentManifest(JSON.parse(fs.readFileSync(file, "utf8")));
   const wfile = path.join(path.dirname(file), manifest.weightsFile ?? "weights.bin");
   return { manifest, ...(manifest.weightSpecs ? { weights: decodeWeights(fs.readFileSync(wfile)) } : {}) };
 }
