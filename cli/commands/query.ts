@@ -1,15 +1,18 @@
 /**
  * `nnlq query`: how fast does this model run on these platforms?
  *
- *   nnlq query model.onnx --platform <slug> [--platform <slug>...|--platform all] [--batch N] [--wait]
- *              [--timeout S] [--team ID] [--public] [--name NAME] [--remeasure] [--json]
+ *   nnlq query model.onnx --platform <slug> [--platform <slug>...|--platform all] [--batch N]
+ *              [--input name=1x3x640x640]... [--wait] [--timeout S] [--team ID] [--public] [--name NAME]
+ *              [--remeasure] [--json]
  *
  * Strips the weights locally (only the structure is uploaded), uploads, queries, and with --wait follows
- * the measurement jobs until they end, then prints the table. Server: NNLQ_URL (default
+ * the measurement jobs until they end, then prints the table. `--input` gives a symbolic input its size: the
+ * model is stripped at that shape (here and on the server), so it is stored, hashed and measured at it;
+ * without it symbolic dims are defaulted and the analysis' warnings (printed) say which. Server: NNLQ_URL (default
  * http://localhost:3000); NNLQ_API_KEY (a team key) to upload and request measurements — without it
  * only existing public results are read.
- * Exit codes: 0 ok, 1 --wait timed out, 2 usage, 3 bad input / refused by the server (4xx), 4 server
- * unreachable or failing.
+ * Exit codes: 0 ok, 1 --wait timed out, 2 usage (a malformed --input too), 3 bad input (a shape that does
+ * not fit the model) / refused by the server (4xx), 4 server unreachable or failing.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -19,13 +22,17 @@ import { NnlqClient } from "@/lib/api/client";
 import type { QueryItem } from "@/lib/api/schemas/models";
 import type { JobView } from "@/lib/api/schemas/jobs";
 import type { MeasurementQualityView } from "@/lib/api/schemas/common";
-import { analyzeUpload } from "@/lib/onnx";
+import { analyzeUploadAt } from "@/lib/compute/analyze-upload";
+import { fmtShape, inputShapesOf, parseInputShape } from "@/lib/api/schemas/input-shapes";
 import { bytes as fmtBytes, clientEnv, gflops, ms, qualityLine, table } from "../format";
 
 export const summary = "upload a model (weights stripped locally) and get its latency per platform; --wait follows the jobs";
 
-export const usage = `usage: nnlq query <model.onnx> --platform <slug> [--platform <slug>...|--platform all] [--batch N] [--wait]
-                  [--timeout S] [--team ID] [--public] [--name NAME] [--remeasure] [--json]
+export const usage = `usage: nnlq query <model.onnx> --platform <slug> [--platform <slug>...|--platform all] [--batch N]
+                  [--input name=1x3x640x640]... [--wait] [--timeout S] [--team ID] [--public] [--name NAME]
+                  [--remeasure] [--json]
+  --input name=DxDx…  the size of an input with symbolic dims (repeat per input); the model is stored and
+                      measured at that shape
 environment: NNLQ_URL (default http://localhost:3000), NNLQ_API_KEY (team key; needed to measure)`;
 
 type Row = {
@@ -88,6 +95,7 @@ export async function run(argv: string[]): Promise<number> {
       options: {
         platform: { type: "string", short: "p", multiple: true },
         batch: { type: "string", short: "b" },
+        input: { type: "string", short: "i", multiple: true },
         wait: { type: "boolean", short: "w" },
         timeout: { type: "string" },
         team: { type: "string" },
@@ -103,6 +111,7 @@ export async function run(argv: string[]): Promise<number> {
       file: positionals[0]!,
       platforms: values.platform,
       batch: optionalIntArg("batch", values.batch, 1, 1024),
+      inputs: values.input?.length ? inputShapesOf(values.input.map(parseInputShape)) : undefined,
       timeoutS: optionalIntArg("timeout", values.timeout, 1, 86400) ?? 1800,
       team: optionalIntArg("team", values.team, 1, 2 ** 31 - 1),
       wait: !!values.wait,
@@ -123,8 +132,9 @@ export async function run(argv: string[]): Promise<number> {
   } catch (e) {
     throw new NnlqError("BAD_REQUEST", `cannot read ${opts.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  // analysed here as the server will (a malformed or unanalysable model fails before anything is sent)
-  const { stripped, structure } = analyzeUpload(raw, { batch: opts.batch });
+  // analysed here as the server will (a malformed or unanalysable model, or a shape that does not fit it,
+  // fails before anything is sent); with --input the structure is stripped at those shapes
+  const { stripped, structure } = analyzeUploadAt(raw, { batch: opts.batch, inputs: opts.inputs });
   if (stripped) log(`stripped weights locally: ${fmtBytes(raw.byteLength)} → ${fmtBytes(structure.byteLength)} uploaded`);
 
   const api = new NnlqClient(clientEnv());
@@ -136,6 +146,7 @@ export async function run(argv: string[]): Promise<number> {
     visibility: opts.visibility,
     teamId: opts.team,
     batch: opts.batch,
+    inputs: opts.inputs,
   });
   if (!up.model) {
     throw new NnlqError(
@@ -146,6 +157,9 @@ export async function run(argv: string[]): Promise<number> {
   log(
     `model #${up.model.id} ${up.model.name}: ${up.model.family}, ${gflops(up.model.flops)}, hash ${up.model.hash.slice(0, 12)}… (${up.created ? "new" : "already known"})`,
   );
+  log(`inputs: ${Object.entries(up.analysis.inputs).map(([k, v]) => `${k} ${fmtShape(v)}`).join(", ")}`);
+  const warnings = up.analysis.warnings ?? [];
+  for (const w of warnings) log(`warning: ${w}`);
 
   const q = await api.query({ modelId: up.model.id, platforms, batch: opts.batch, teamId: opts.team, remeasure: opts.remeasure });
   let rows = q.results.map(fromItem);
@@ -170,7 +184,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   if (opts.json) {
-    console.log(JSON.stringify({ model: up.model, batch: q.batch, results: rows }, null, 2));
+    console.log(JSON.stringify({ model: up.model, inputs: up.analysis.inputs, warnings, batch: q.batch, results: rows }, null, 2));
   } else {
     console.log(`${up.model.name} (batch ${q.batch})`);
     console.log(

@@ -16,6 +16,7 @@ import type { MeasurementsQuery, MeasurementsResponse, ModelResponse, QueryBody,
 import type { MeResponse } from "./schemas/accounts";
 import type { JobView, JobsQuery, JobsResponse, DeviceView, PlatformView } from "./schemas/jobs";
 import type { PredictResponse } from "./schemas/predict";
+import { formatInputShapes, type InputShapes } from "./schemas/input-shapes";
 import type {
   ClaimResponse,
   ClaimedJob,
@@ -130,9 +131,17 @@ export class NnlqClient extends HttpBase {
     return this.request<MeResponse>("GET", "/api/v1/me");
   }
 
-  /** Uploads ONNX bytes (structure-only preferred; the server strips weights otherwise). */
-  uploadModel(bytes: Uint8Array, o: { name?: string; visibility?: "public" | "private"; teamId?: number; batch?: number } = {}) {
-    return this.request<UploadResponse>("POST", "/api/v1/models", { bytes, query: o });
+  /**
+   * Uploads ONNX bytes (structure-only preferred; the server strips weights otherwise). `inputs` gives
+   * symbolic dims a size: the server strips with them, so the stored model is the model at that size.
+   */
+  uploadModel(
+    bytes: Uint8Array,
+    o: { name?: string; visibility?: "public" | "private"; teamId?: number; batch?: number; inputs?: InputShapes } = {},
+  ) {
+    const { inputs, ...rest } = o;
+    const query = { ...rest, ...(inputs && Object.keys(inputs).length ? { inputs: formatInputShapes(inputs) } : {}) };
+    return this.request<UploadResponse>("POST", "/api/v1/models", { bytes, query });
   }
 
   getModel(modelId: number) {
@@ -165,10 +174,14 @@ export class NnlqClient extends HttpBase {
 
   /**
    * Predicted latency for many models at once (NAS loops): zoo specs, ONNX bytes (send structure-only
-   * ones: lib/onnx stripWeights) or stored model ids. Per-item errors come back in `results[i].error`.
+   * ones: lib/onnx stripWeights) or stored model ids; `inputs` predicts a model with symbolic dims at that
+   * size. Per-item errors (a shape that does not fit the model, too) come back in `results[i].error`.
    */
-  predict(models: ({ spec: Record<string, unknown> } | { onnx: Uint8Array } | { modelId: number })[], o: { platforms?: string[] } = {}) {
-    const items = models.map((m) => ("onnx" in m ? { onnx: base64Of(m.onnx) } : m));
+  predict(
+    models: ({ spec: Record<string, unknown> } | { onnx: Uint8Array; inputs?: InputShapes } | { modelId: number; inputs?: InputShapes })[],
+    o: { platforms?: string[] } = {},
+  ) {
+    const items = models.map((m) => ("onnx" in m ? { ...m, onnx: base64Of(m.onnx) } : m));
     return this.request<PredictResponse>("POST", "/api/v1/predict", {
       json: { models: items, ...(o.platforms ? { platforms: o.platforms } : {}) },
     });

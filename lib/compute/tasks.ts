@@ -4,16 +4,18 @@
  * check → strip → analyse) and predictor inference (zoo spec → ONNX → features → one batched predict call). Also run
  * in-process when the pool is disabled (NNLQ_COMPUTE_THREADS=0). No database, no Next imports.
  *
- * Explicit input shapes (lib/api/schemas/input-shapes.ts): a predicted model is analysed and featurised at
- * them. Without them lib/onnx defaults symbolic dims and warns.
+ * Explicit input shapes (lib/api/schemas/input-shapes.ts) reach both: an upload given shapes is stripped
+ * with them (./analyze-upload.ts: the stored structure, its hash and its measurements are at that size),
+ * and a predicted model is analysed and featurised at them. Without them symbolic dims are defaulted, and
+ * the answer's warnings say so.
  */
 import { createHash } from "node:crypto";
 import { isNnlqError } from "@/lib/errors";
 import {
-  analyze, analyzeUpload, buildGraph, checkNodeCount, decodeModel, inferShapes, resolveOverrides,
-  type GraphIR, type ModelSummary, type UploadAnalysis,
+  analyze, buildGraph, checkNodeCount, decodeModel, inferShapes, resolveOverrides, type GraphIR, type UploadAnalysis,
 } from "@/lib/onnx";
 import { checkInputShapes, type InputShapes } from "@/lib/api/schemas/input-shapes";
+import { analyzeUploadAt } from "./analyze-upload";
 import { generate, validateSpec } from "@/lib/zoo";
 import { graphInput, type GraphInput, type PlatformPrediction, type Predictor } from "@/lib/predict";
 import { loadFromDir } from "@/lib/predict/node/io";
@@ -30,6 +32,8 @@ export interface AnalyzeJob {
   kind: "analyze";
   bytes: Uint8Array;
   batch?: number;
+  /** explicit input shapes: the structure is stripped with them (fixed in the stored model) */
+  inputs?: InputShapes;
   maxNodes: number;
 }
 export type AnalyzeResult = UploadAnalysis;
@@ -64,19 +68,7 @@ export type TestJob = { kind: "crash" } | { kind: "spin"; ms: number };
 export type ComputeJob = AnalyzeJob | PredictJob | TestJob;
 
 export function runAnalyze(j: AnalyzeJob): AnalyzeResult {
-  return analyzeUpload(j.bytes, { batch: j.batch, maxNodes: j.maxNodes });
-}
-
-/**
- * The analysis' warnings, with the symbolic dims it defaulted: a prediction or measurement at a size
- * nobody chose must say so.
- */
-export function warningsOf(s: Pick<ModelSummary, "warnings" | "assumedDims">): string[] {
-  const out = [...(s.warnings ?? [])];
-  if (s.assumedDims?.length && !out.some((w) => s.assumedDims.some((d) => w.includes(d)))) {
-    out.push(`symbolic input dims defaulted: ${s.assumedDims.join("; ")}; give explicit input shapes to analyse at the size you run`);
-  }
-  return out;
+  return analyzeUploadAt(j.bytes, { batch: j.batch, inputs: j.inputs, maxNodes: j.maxNodes });
 }
 
 // ── predict: the predictor of a version, loaded once per thread; analysed items kept (NAS loops repeat) ──
@@ -126,7 +118,7 @@ function analyseItem(item: PredictJobItem, maxNodes: number): Analysed {
   // symbols defaulted alike); without shapes, as the training set's graphs are built
   const ir: GraphIR = inputs ? inferShapes(base, resolveOverrides(base, { inputs }).overrides) : base;
   const out: Analysed = {
-    summary: { hash: a.hash, family: a.family.name, inputs: a.inputs, flops: a.flops, warnings: warningsOf(a) },
+    summary: { hash: a.hash, family: a.family.name, inputs: a.inputs, flops: a.flops, warnings: a.warnings },
     graph: graphInput(a.hash, ir),
   };
   if (a.totalNodes <= CACHE_NODES) {

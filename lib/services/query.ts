@@ -4,6 +4,9 @@
  *
  * Upload: the server decodes the ONNX, strips weights when present (structure-only uploads are
  * preferred: smaller and nothing secret leaves the client), analyses it, and dedupes by structure hash.
+ * Explicit input shapes (`inputs`) are written into the structure as it is stripped: a detector exported
+ * with symbolic [batch, 3, height, width] is stored, hashed and measured at 1×3×640×640 when asked so;
+ * without them its symbolic dims are defaulted and the analysis' warnings say which.
  * Team uploads are stored (private by default). A team that uploads a structure another team owns
  * privately gets access to that model (it proved possession), without learning who owns it.
  * Anonymous callers (and users without a team) get a lookup only: the analysis, plus the model when it is
@@ -31,6 +34,7 @@ import type { Principal } from "@/lib/auth/principal";
 import type { ModelSummary } from "@/lib/onnx";
 import { computePool, computeSettings } from "@/lib/compute/pool";
 import { decodeCursor, encodeCursor } from "@/lib/api/schemas/common";
+import { inputShapesOf, type InputShapes } from "@/lib/api/schemas/input-shapes";
 import {
   uploadLimit,
   type AnalysisView,
@@ -92,6 +96,7 @@ function analysisView(s: ModelSummary): AnalysisView {
     opset: s.opset,
     irVersion: s.irVersion,
     structureOnly: s.structureOnly,
+    warnings: s.warnings,
   };
 }
 
@@ -101,6 +106,11 @@ export interface UploadInput {
   visibility?: "public" | "private";
   teamId?: number;
   batch?: number;
+  /**
+   * Explicit input shapes (the query string's `inputs` parses to pairs: an input named twice is refused
+   * here). The structure is stripped with them: stored model, hash and measurements are at that size.
+   */
+  inputs?: InputShapes | readonly (readonly [string, number[]])[];
 }
 
 /** POST /api/v1/models */
@@ -122,11 +132,13 @@ export async function uploadModel(db: DbOrTx, p: Principal | null, input: Upload
       },
     );
   }
-  // decode → node-count check → strip → analyse, in the compute pool (never on the request thread)
+  const inputs = Array.isArray(input.inputs) ? inputShapesOf(input.inputs) : (input.inputs as InputShapes | undefined);
+  // decode → node-count check → strip (at the explicit shapes) → analyse, in the compute pool (never on the request thread)
   const { stripped, structure, summary } = await computePool().run({
     kind: "analyze",
     bytes,
     batch: input.batch,
+    ...(inputs && Object.keys(inputs).length ? { inputs } : {}),
     maxNodes: computeSettings().maxNodes,
   });
   assertStorableFigures(summary); // 422 for absurd declared dimensions, for anonymous lookups as for uploads

@@ -129,7 +129,7 @@ describe("POST /api/v1/predict with explicit input shapes", () => {
       }),
       { params: Promise.resolve({}) },
     );
-    expect(up.status).toBe(201);
+    expect([200, 201]).toContain(up.status); // 200: another test file of this run stored the same structure
     const modelId = ((await up.json()) as { model: { id: number } }).model.id;
     const r = await predict(
       [

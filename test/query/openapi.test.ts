@@ -58,7 +58,12 @@ describe("openapi.json", () => {
     expect(ok.properties.results.items.oneOf ?? ok.properties.results.items.anyOf).toHaveLength(5);
     const upload = doc.paths["/api/v1/models"]!.post;
     expect(Object.keys(upload.requestBody.content)).toEqual(["application/octet-stream", "multipart/form-data"]);
-    expect(upload.parameters.map((p: { name: string }) => p.name)).toEqual(["name", "visibility", "teamId", "batch"]);
+    expect(upload.parameters.map((p: { name: string }) => p.name)).toEqual(["name", "visibility", "teamId", "batch", "inputs"]);
+    // explicit input shapes travel as name=DxDxD pairs: the document states the pattern the service parses
+    const inputs = upload.parameters.find((p: { name: string }) => p.name === "inputs");
+    expect(inputs.required).toBe(false);
+    expect(new RegExp(inputs.schema.pattern).test("images=1x3x640x640;mask=1x640x640")).toBe(true);
+    expect(new RegExp(inputs.schema.pattern).test("images=1x3x0x640")).toBe(false);
     const claim = doc.paths["/api/v1/worker/claim"]!.post;
     expect(claim.security).toEqual([{ deviceToken: [] }]);
     const jobParam = doc.paths["/api/v1/worker/jobs/{jobId}/result"]!.post.parameters[0];

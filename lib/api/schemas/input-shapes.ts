@@ -38,7 +38,10 @@ export const inputShapes = z
     { error: "must map input names to shapes, e.g. {\"images\": [1, 3, 640, 640]}" },
   )
   .refine((r) => Object.keys(r).length <= MAX_SHAPED_INPUTS, `must name at most ${MAX_SHAPED_INPUTS} inputs`)
-  .describe("explicit input shapes for symbolic dims: input name → full shape, e.g. {\"images\": [1, 3, 640, 640]}");
+  .describe(
+    "explicit input shapes for symbolic dims: input name → full shape, e.g. {\"images\": [1, 3, 640, 640]}; each name must be " +
+      "one of the model's inputs, with its rank and its fixed dims (only symbolic dims take a size), else that item's VALIDATION error",
+  );
 
 export type InputShapes = Record<string, number[]>;
 

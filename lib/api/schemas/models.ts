@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { ALL_FAMILIES } from "@/lib/onnx/families";
 import { batch, cursor, id, isoTime, limit, measurementQuality, platformSlug, qualityFilter, structureHash, visibility } from "./common";
+import { inputShapesParam } from "./input-shapes";
 
 /** Upload size limit of POST /api/v1/models (raw bytes; a full ONNX is stripped server-side). */
 export const MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
@@ -25,6 +26,14 @@ export const uploadQuery = z.object({
   visibility: visibility.default("private"),
   teamId: id.optional().describe("team that owns the upload (needed when a signed-in user belongs to several teams)"),
   batch: batch.optional().describe("resolves a symbolic batch dimension (default 1)"),
+  inputs: inputShapesParam
+    .optional()
+    .describe(
+      "explicit input shapes for symbolic dims, name=DxDxD pairs separated by ';' (e.g. images=1x3x640x640): the structure is " +
+        "stripped with them, so the stored model, its hash and its measurements are at that size; without them symbolic dims " +
+        "are defaulted and the analysis warns. Each name must be one of the model's inputs, given once, with the input's rank " +
+        "and its fixed dims (only symbolic dims take a size): otherwise VALIDATION, naming the input",
+    ),
 });
 
 export const analysisView = z.object({
@@ -43,6 +52,9 @@ export const analysisView = z.object({
   opset: z.number(),
   irVersion: z.number(),
   structureOnly: z.boolean(),
+  warnings: z
+    .array(z.string())
+    .describe("what the analysis could not do as asked: symbolic input dims defaulted (give inputs), nodes of unknown cost..."),
 });
 
 export const modelView = z.object({
