@@ -2,7 +2,9 @@
 /**
  * The query page's client side: drop (or pick) an ONNX file → upload with progress (XMLHttpRequest, the
  * server strips weights) → choose platforms and batch → POST /api/v1/query → per platform the stored
- * latency, or the job's live progress (SWR polling /api/v1/jobs/{id} until it ends).
+ * latency, or the job's live progress (SWR polling /api/v1/jobs/{id} until it ends). A model with symbolic
+ * input sizes gets the preview's shape form: the size given re-runs the analysis in the browser and the
+ * structure stripped at it is uploaded (with `inputs`), so the model is stored and measured at that size.
  */
 import { useState, type ReactNode } from "react";
 import useSWR from "swr";
@@ -19,6 +21,8 @@ import { QuotaPreview } from "@/components/portal/quota-preview";
 import { usePreview } from "@/components/preview/use-preview";
 import { OnnxDropZone } from "@/components/preview/drop-zone";
 import type { PredictorInfo } from "@/lib/services/portal-predictor";
+import type { InputShapes } from "@/components/preview/protocol";
+import { formatInputShapes } from "@/lib/api/schemas/input-shapes";
 import { ENDED, POLLING, StateBadge, fetcher, fmtBytes, fmtCount, fmtMs } from "./format";
 
 export interface PlatformChoice {
@@ -80,12 +84,27 @@ export function QueryWorkbench({ platforms, teams, signedIn, predictor = null, m
     setLookup({ state: "idle" });
     // parsed, stripped and predicted in a Web Worker first: only the structure-only bytes are uploaded
     const local = await preview.run(f);
-    if (!local) return;
+    if (local) await send(f, local.structure);
+  }
+
+  /** The same file at explicit input shapes: re-analysed in the browser, then its structure at that size uploaded. */
+  async function reshapeTo(inputs: InputShapes) {
+    if (!file) return;
+    setUploaded(null);
+    setAnswer(null);
+    setError(null);
+    setLookup({ state: "idle" });
+    const local = await preview.reshape(inputs);
+    if (local) await send(file, local.structure, inputs);
+  }
+
+  async function send(f: File, structure: Uint8Array, inputs?: InputShapes) {
     setProgress(0);
     try {
       const params: Record<string, string> = { name: f.name.replace(/\.onnx$/i, "") };
       if (teamId) params.teamId = String(teamId);
-      const up = await uploadModel(new Blob([local.structure as BlobPart]), params, setProgress);
+      if (inputs) params.inputs = formatInputShapes(inputs);
+      const up = await uploadModel(new Blob([structure as BlobPart]), params, setProgress);
       setUploaded(up);
       // every platform in the preview: measured where the database knows the model, predicted otherwise
       if (up.model) {
@@ -172,6 +191,7 @@ export function QueryWorkbench({ platforms, teams, signedIn, predictor = null, m
           lookup={lookup.state === "idle" ? undefined : lookup}
           platforms={platforms.map((p) => p.slug)}
           platformNames={Object.fromEntries(platforms.map((p) => [p.slug, p.name]))}
+          onReshape={(inputs) => void reshapeTo(inputs)}
         />
         {progress !== null && file && (
           <div className="mt-4" data-testid="upload-progress">

@@ -3,7 +3,8 @@
  * The home page's instant preview: drop an ONNX file (hundreds of MB are fine) → a Web Worker parses it,
  * strips the weights and computes the structure summary, and the trained predictor (when one exists)
  * predicts every platform — before anything is uploaded. Then only the structure-only bytes are sent, as
- * an anonymous lookup, and measured values from the database join the table.
+ * an anonymous lookup, and measured values from the database join the table. A model with symbolic input
+ * sizes is previewed at defaulted sizes first; the shape form re-runs it (and the lookup) at the size given.
  */
 import Link from "next/link";
 import { useEffect, useState } from "react";
@@ -13,10 +14,13 @@ import { PreviewPanel, type MeasuredLookup } from "./preview-panel";
 import { usePreview } from "./use-preview";
 import { OnnxDropZone } from "./drop-zone";
 import { measuredOf } from "./lookup";
+import { formatInputShapes } from "@/lib/api/schemas/input-shapes";
+import type { InputShapes } from "./protocol";
 
-async function lookupMeasured(name: string, structure: Uint8Array): Promise<MeasuredLookup> {
+async function lookupMeasured(name: string, structure: Uint8Array, inputs?: InputShapes): Promise<MeasuredLookup> {
   // anonymous on purpose (credentials omitted): a lookup stores nothing, and only public results come back
-  const up = await fetch(`/api/v1/models?${new URLSearchParams({ name })}`, {
+  const params = new URLSearchParams({ name, ...(inputs ? { inputs: formatInputShapes(inputs) } : {}) });
+  const up = await fetch(`/api/v1/models?${params}`, {
     method: "POST",
     headers: { "content-type": "application/octet-stream" },
     body: new Blob([structure as BlobPart]),
@@ -41,7 +45,7 @@ export function InstantPreview({
   /** every active platform (each gets a row: measured, predicted or neither) */
   platforms?: string[];
 }) {
-  const { state, run } = usePreview(predictor);
+  const { state, run, reshape } = usePreview(predictor);
   const [lookup, setLookup] = useState<MeasuredLookup>({ state: "idle" });
   // the page is cached (and prerendered at build time, when no database is reachable): the active platforms
   // are asked for once more here, so every platform gets its row on a fresh install too
@@ -60,16 +64,25 @@ export function InstantPreview({
     };
   }, []);
 
-  async function start(file: File) {
-    setLookup({ state: "idle" });
-    const r = await run(file);
-    if (!r) return;
+  async function look(name: string, structure: Uint8Array, inputs?: InputShapes) {
     setLookup({ state: "looking" });
     try {
-      setLookup(await lookupMeasured(file.name.replace(/\.onnx$/i, ""), r.structure));
+      setLookup(await lookupMeasured(name.replace(/\.onnx$/i, ""), structure, inputs));
     } catch (e) {
       setLookup({ state: "error", message: (e as Error).message });
     }
+  }
+
+  async function start(file: File) {
+    setLookup({ state: "idle" });
+    const r = await run(file);
+    if (r) await look(file.name, r.structure);
+  }
+
+  /** the same file at the input shapes given: analysed, predicted and looked up at that size */
+  async function reshapeTo(inputs: InputShapes) {
+    const r = await reshape(inputs);
+    if (r) await look(state.file?.name ?? "model", r.structure, inputs);
   }
 
   return (
@@ -96,6 +109,7 @@ export function InstantPreview({
         lookup={lookup}
         platformNames={{ ...platformNames, ...live?.names }}
         platforms={live?.slugs ?? platforms}
+        onReshape={(inputs) => void reshapeTo(inputs)}
       />
       {state.status === "ready" && (
         <p className="mt-4 text-sm">

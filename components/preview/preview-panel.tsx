@@ -4,6 +4,8 @@
  * platform: the measured value with its provenance where the database has one, the predicted latency with
  * the predictor's uncertainty (± σ of the ensemble, ≈95% interval) otherwise — "measured" vs "predicted"
  * badges — and how long drop → preview took. Exposes the timings as data attributes for tests.
+ * The analysis' warnings (symbolic dims defaulted, nodes of unknown cost) are listed; a model with symbolic
+ * input dims gets the shape form (shape-form.tsx) when the page can re-run it (`onReshape`).
  */
 import { useEffect, useRef, useState } from "react";
 import { Badge } from "@/components/ui";
@@ -13,6 +15,9 @@ import { fmtBytes, fmtCount, fmtMs } from "@/components/latency/format";
 import type { PreviewState } from "./use-preview";
 import type { MeasuredView } from "./lookup";
 import { GradeBadge } from "@/components/portal/quality";
+import { fmtShape } from "@/lib/api/schemas/input-shapes";
+import { ShapeForm } from "./shape-form";
+import type { InputShapes } from "./protocol";
 
 export interface MeasuredLookup {
   state: "idle" | "looking" | "done" | "error";
@@ -28,6 +33,7 @@ export function PreviewPanel({
   platformNames = {},
   platforms: active = [],
   compact = false,
+  onReshape,
 }: {
   state: PreviewState;
   lookup?: MeasuredLookup;
@@ -36,6 +42,8 @@ export function PreviewPanel({
   platforms?: string[];
   /** without the structure grid (the page shows its own summary) */
   compact?: boolean;
+  /** re-run the analysis at explicit input shapes (shows the shape form for a model with symbolic dims) */
+  onReshape?: (inputs: InputShapes) => void;
 }) {
   // drop → rendered, measured when React has committed the DOM for the stats and for the predictions
   const [shown, setShown] = useState<{ stats: number | null; predictions: number | null }>({ stats: null, predictions: null });
@@ -78,6 +86,7 @@ export function PreviewPanel({
     );
   }
   const s = state.summary!;
+  const warnings = s.warnings ?? [];
   const predicted = new Map(state.predictions?.items.map((p) => [p.platform, p]) ?? []);
   const extra = [...new Set([...predicted.keys(), ...Object.keys(lookup?.measured ?? {})])].filter((p) => !active.includes(p)).sort();
   const platforms = [...active, ...extra];
@@ -107,6 +116,30 @@ export function PreviewPanel({
         {state.statsMs !== null && ` in ${Math.round(state.statsMs)} ms`}. The trained weights stay on your machine — only the structure is
         ever sent.
       </p>
+      {compact && (
+        <p className="text-xs text-slate-600" data-testid="preview-inputs">
+          Analysed at {Object.entries(s.inputs).map(([k, v]) => `${k} ${fmtShape(v)}`).join(", ")}
+          {state.inputs ? " (the size given)" : ""}.
+        </p>
+      )}
+      {warnings.length > 0 && (
+        <ul className="space-y-0.5 text-xs text-amber-800" data-testid="preview-warnings">
+          {warnings.map((w) => (
+            <li key={w}>⚠ {w}</li>
+          ))}
+        </ul>
+      )}
+      {onReshape && state.symbolic.length > 0 && (
+        <ShapeForm
+          key={`${state.file?.name}|${JSON.stringify(s.inputs)}`}
+          symbolic={state.symbolic}
+          current={s.inputs}
+          explicit={state.inputs !== null}
+          busy={state.reshaping}
+          error={state.shapeError}
+          onSubmit={onReshape}
+        />
+      )}
 
       <div>
         <h3 className="mb-1 text-sm font-semibold text-slate-800">Latency per platform</h3>
@@ -164,6 +197,15 @@ export function PreviewPanel({
                         <Badge tone="indigo">predicted</Badge> {fmtMs(pr.latencyMs)}
                         {pr.uncertaintyMs !== null && <span className="text-xs text-slate-500"> ± {fmtMs(pr.uncertaintyMs)}</span>} ms
                       </span>
+                      {pr.regime === "extrapolated" && (
+                        <span
+                          className="block text-xs text-amber-800"
+                          data-testid="predicted-extrapolated"
+                          title={pr.reasons?.length ? `extrapolated: ${pr.reasons.join("; ")}` : "outside what the predictor was trained on"}
+                        >
+                          extrapolated{pr.analyticalMs != null ? ` · analytical ${fmtMs(pr.analyticalMs)} ms` : ""}
+                        </span>
+                      )}
                       {pr.uncertaintyMs !== null && pr.uncertaintyMs > 0 && (
                         <span
                           className="block text-xs text-slate-500"

@@ -6,12 +6,20 @@
  * wasm backend, else cpu). Nothing leaves the machine here; the page decides to send the structure-only
  * bytes. The predictor is loaded on "init" (sent once the page knows the current version, usually before any
  * file is dropped; a file dropped earlier waits for it).
+ *
+ * A model with symbolic input dims (a detector exported as [batch, 3, height, width]) is analysed with its
+ * dims defaulted and the stats list them (`symbolic`); the page asks for a size, and "reshape" re-runs the
+ * last decoded model at those shapes: stripped with them (the structure the page uploads declares them),
+ * analysed and predicted there.
  */
-import { analyze, decodeModel, stripWeights } from "@/lib/onnx";
-import type { FromWorker, PredictorInfo, ToWorker } from "./protocol";
+import { analyze, buildGraph, decodeModel, stripWeights, symbolicInputs, type OnnxModel } from "@/lib/onnx";
+import { checkInputShapes } from "@/lib/api/schemas/input-shapes";
+import type {
+  FromWorker, InputShapes, PlatformPredictionView, PredictorInfo, PreviewTimings, SymbolicInput, ToWorker,
+} from "./protocol";
 
 type Predictor = {
-  predict(input: Uint8Array): { platform: string; latencyMs: number; uncertaintyMs: number | null }[];
+  predict(input: Uint8Array): PlatformPredictionView[];
   version: string;
   method: string;
 };
@@ -44,38 +52,67 @@ async function loadPredictor(info: PredictorInfo): Promise<Predictor | null> {
   }
 }
 
-async function preview(id: number, file: Blob, batch?: number) {
+/** The last decoded file (its weights stay views into its buffer), kept for "reshape". */
+let last: { model: OnnxModel; fileBytes: number; batch?: number; symbolic: SymbolicInput[] } | null = null;
+
+const errorOf = (e: unknown) => {
+  const err = e as { code?: string; message?: string };
+  return { code: err.code ?? "ONNX_INVALID", message: err.message ?? String(e) };
+};
+
+async function preview(id: number, file: Blob, batch?: number, inputs?: InputShapes) {
   try {
+    last = null;
     const t0 = performance.now();
     const bytes = new Uint8Array(await file.arrayBuffer());
     const t1 = performance.now();
     const model = decodeModel(bytes);
     const t2 = performance.now();
-    const structure = stripWeights(model);
-    const t3 = performance.now();
-    const summary = analyze(structure, batch ? { batch } : undefined);
-    const t4 = performance.now();
-    const copy = structure.slice();
-    post(
-      {
-        type: "stats",
-        id,
-        fileBytes: bytes.byteLength,
-        summary,
-        structure: copy,
-        timings: { readMs: t1 - t0, decodeMs: t2 - t1, stripMs: t3 - t2, analyzeMs: t4 - t3 },
-      },
-      [copy.buffer],
-    );
-    const p = await predictor;
-    if (!p) return;
-    const t5 = performance.now();
-    const predictions = p.predict(structure);
-    post({ type: "predictions", id, version: p.version, method: p.method, predictions, predictMs: performance.now() - t5 });
+    last = { model, fileBytes: bytes.byteLength, batch, symbolic: symbolicInputs(model) };
+    await analyseAndPredict(id, { readMs: t1 - t0, decodeMs: t2 - t1 }, inputs);
   } catch (e) {
-    const err = e as { code?: string; message?: string };
-    post({ type: "error", id, code: err.code ?? "ONNX_INVALID", message: err.message ?? String(e) });
+    post({ type: "error", id, ...errorOf(e) });
   }
+}
+
+async function reshape(id: number, inputs: InputShapes) {
+  try {
+    if (!last) throw Object.assign(new Error("drop the model again: the preview no longer holds it"), { code: "NOT_FOUND" });
+    await analyseAndPredict(id, { readMs: 0, decodeMs: 0 }, inputs);
+  } catch (e) {
+    post({ type: "error", id, reshape: true, ...errorOf(e) });
+  }
+}
+
+/** Strip (at the explicit shapes, when given) → analyse → stats; then the predictions of that structure. */
+async function analyseAndPredict(id: number, read: Pick<PreviewTimings, "readMs" | "decodeMs">, inputs?: InputShapes) {
+  const { model, fileBytes, batch, symbolic } = last!;
+  const shaped = inputs && Object.keys(inputs).length ? inputs : undefined;
+  const t2 = performance.now();
+  if (shaped) checkInputShapes(buildGraph(model), shaped);
+  const structure = stripWeights(model, shaped ? { inputs: shaped } : undefined);
+  const t3 = performance.now();
+  const summary = analyze(structure, batch ? { batch } : undefined);
+  const t4 = performance.now();
+  const copy = structure.slice();
+  post(
+    {
+      type: "stats",
+      id,
+      fileBytes,
+      summary,
+      structure: copy,
+      timings: { ...read, stripMs: t3 - t2, analyzeMs: t4 - t3 },
+      symbolic,
+      inputs: shaped ?? null,
+    },
+    [copy.buffer],
+  );
+  const p = await predictor;
+  if (!p) return;
+  const t5 = performance.now();
+  const predictions = p.predict(structure);
+  post({ type: "predictions", id, version: p.version, method: p.method, predictions, predictMs: performance.now() - t5 });
 }
 
 ctx.onmessage = (ev: MessageEvent<ToWorker>) => {
@@ -85,5 +122,6 @@ ctx.onmessage = (ev: MessageEvent<ToWorker>) => {
     firstInit?.(predictor);
     firstInit = null;
   }
-  else if (m.type === "preview") void preview(m.id, m.file, m.batch);
+  else if (m.type === "preview") void preview(m.id, m.file, m.batch, m.inputs);
+  else if (m.type === "reshape") void reshape(m.id, m.inputs);
 };

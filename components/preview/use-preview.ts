@@ -6,10 +6,13 @@
  * (before anything is dropped); run(file) analyses a file in the worker and resolves
  * with the structure-only bytes and the summary as soon as they exist; predictions follow in `state`.
  * `startedAt` (performance.now() when run() was called) lets the page measure drop → preview.
+ * A model with symbolic input dims lists them in `state.symbolic`; reshape(inputs) re-runs the same file at
+ * those shapes (the previous analysis stays shown until the new one arrives; a shape that does not fit
+ * is `state.shapeError`, the analysis shown is kept).
  */
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { ModelSummary } from "@/lib/onnx";
-import type { FromWorker, PlatformPredictionView, PredictorInfo, PreviewTimings, ToWorker } from "./protocol";
+import type { FromWorker, InputShapes, PlatformPredictionView, PredictorInfo, PreviewTimings, SymbolicInput, ToWorker } from "./protocol";
 
 export interface PreviewState {
   status: "idle" | "reading" | "ready" | "error";
@@ -24,6 +27,14 @@ export interface PreviewState {
   predictor: { state: "checking" | "none" | "loading" | "ready" | "unavailable"; version?: string; backend?: string; message?: string };
   predictions: { version: string; method: string; items: PlatformPredictionView[]; predictMs: number; totalMs: number } | null;
   error: { code: string; message: string } | null;
+  /** the model's inputs with symbolic dims (empty: every dim fixed) */
+  symbolic: SymbolicInput[];
+  /** the explicit shapes the shown analysis used (null: symbolic dims defaulted) */
+  inputs: InputShapes | null;
+  /** a re-run at other shapes is under way */
+  reshaping: boolean;
+  /** why the last re-run's shapes were refused */
+  shapeError: { code: string; message: string } | null;
 }
 
 const initial = (predictor: PredictorInfo | null, checked = false): PreviewState => ({
@@ -37,6 +48,10 @@ const initial = (predictor: PredictorInfo | null, checked = false): PreviewState
   predictor: { state: predictor ? "loading" : checked ? "none" : "checking", version: predictor?.version },
   predictions: null,
   error: null,
+  symbolic: [],
+  inputs: null,
+  reshaping: false,
+  shapeError: null,
 });
 
 /** The version the server serves now (null: none trained; undefined: could not ask — keep the page's). */
@@ -102,6 +117,10 @@ export function usePreview(predictor: PredictorInfo | null) {
           structureBytes: m.structure.byteLength,
           timings: m.timings,
           statsMs,
+          symbolic: m.symbolic,
+          inputs: m.inputs,
+          reshaping: false,
+          shapeError: null,
         }));
         p?.resolve({ summary: m.summary, structure: m.structure });
       } else if (m.type === "predictions") {
@@ -111,7 +130,8 @@ export function usePreview(predictor: PredictorInfo | null) {
           predictions: { version: m.version, method: m.method, items: m.predictions, predictMs: m.predictMs, totalMs },
         }));
       } else if (m.type === "error") {
-        setState((s) => ({ ...s, status: "error", error: { code: m.code, message: m.message } }));
+        const error = { code: m.code, message: m.message };
+        setState((s) => (m.reshape ? { ...s, reshaping: false, shapeError: error } : { ...s, status: "error", error }));
         p?.resolve(null);
       }
     };
@@ -151,5 +171,20 @@ export function usePreview(predictor: PredictorInfo | null) {
     });
   }, []);
 
-  return { state, run };
+  /**
+   * The last file again at explicit input shapes; resolves with the structure-only bytes stripped at them
+   * (null when the shapes do not fit: state.shapeError says why).
+   */
+  const reshape = useCallback((inputs: InputShapes) => {
+    const id = ++seq.current;
+    const t0 = performance.now();
+    setState((s) => ({ ...s, startedAt: t0, statsMs: null, predictions: null, reshaping: true, shapeError: null }));
+    return new Promise<{ summary: ModelSummary; structure: Uint8Array } | null>((resolve) => {
+      pending.current.set(id, { resolve, t0 });
+      if (!worker.current) return resolve(null);
+      worker.current.postMessage({ type: "reshape", id, inputs } satisfies ToWorker);
+    });
+  }, []);
+
+  return { state, run, reshape };
 }
