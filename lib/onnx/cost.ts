@@ -318,7 +318,9 @@ function scanLength(n: NodeIR, c: Ctx, opset: number): number {
 function controlFlow(n: NodeIR, c: Ctx, seenWeights: Set<TensorIR>, acc: Acc): { cost: Totals; unknown: boolean } {
   const attrs = Object.keys(n.subgraphs);
   if (!attrs.length) return { cost: { ...ZERO }, unknown: false };
-  const scaled = (b: Totals, k: number): Totals => ({ flops: b.flops * k, macs: b.macs * k, params: b.params, memoryAccess: b.memoryAccess * k });
+  const scaled = (b: Totals, k: number): Totals => ({
+    flops: b.flops * k, macs: b.macs * k, params: b.params, memoryAccess: b.memoryAccess * k,
+  });
   if (n.domain === "" && n.opType === "If") {
     const cond = knownScalar(n.inputs[0] ? c.t(n.inputs[0]) : undefined);
     const names = cond !== undefined ? [cond ? "then_branch" : "else_branch"] : ["then_branch", "else_branch"];

@@ -1129,8 +1129,9 @@ function mergeSeq(a: SeqValue, b: SeqValue): SeqValue {
 function mergeOut(a: Out, b: Out | undefined): Out {
   if (!b) return out(a.dtype, null);
   // an empty optional on one path: the element, when there is one, has the other path's type
-  if (a.present === false && b.present !== false) return { ...out(b.dtype || a.dtype, b.shape), ...(b.seq ? { seq: b.seq } : {}), present: null };
-  if (b.present === false && a.present !== false) return { ...out(a.dtype || b.dtype, a.shape), ...(a.seq ? { seq: a.seq } : {}), present: null };
+  const element = (x: Out, y: Out): Out => ({ ...out(x.dtype || y.dtype, x.shape), ...(x.seq ? { seq: x.seq } : {}), present: null });
+  if (a.present === false && b.present !== false) return element(b, a);
+  if (b.present === false && a.present !== false) return element(a, b);
   const o = out(a.dtype || b.dtype, mergeShape(a.shape, b.shape));
   if (a.seq && b.seq) o.seq = mergeSeq(a.seq, b.seq);
   if (a.present !== undefined || b.present !== undefined) o.present = a.present === b.present ? a.present : null;
@@ -1213,7 +1214,8 @@ const splitToSequence: ShapeFn = (c) => {
     else s[axis] = size;
     return { dtype: x.dtype, shape: s };
   };
-  const many = (sizes: number[]) => (sizes.length <= MAX_FOLD ? seqOut(sizes.map(piece), piece(sizes[0] ?? 0), 0) : seqOut(null, piece(UNKNOWN), sizes.length));
+  const many = (sizes: number[]) =>
+    sizes.length <= MAX_FOLD ? seqOut(sizes.map(piece), piece(sizes[0] ?? 0), 0) : seqOut(null, piece(UNKNOWN), sizes.length);
   if (!sp) return [isNum(d) ? many(new Array<number>(d).fill(1)) : seqOut(null, piece(1), d)];
   const v = ints(sp);
   if (v && sp.shape?.length === 0) {
@@ -1287,7 +1289,8 @@ const loop: ShapeFn = (c) => {
     const seq = a?.seq && b?.seq ? { seq: { ...mergeSeq(a.seq, b.seq), length: UNKNOWN, items: null } } : {};
     if (!a?.shape || !b?.shape || a.shape.length !== b.shape.length)
       return { ...out(b?.dtype || a?.dtype || 0, b?.shape ?? a?.shape ?? null), ...seq };
-    return { ...out(b.dtype || a.dtype, b.shape.map((d, k) => (dimEq(d, a.shape![k]) ? d : d === UNKNOWN ? a.shape![k] : UNKNOWN))), ...seq };
+    const shape = b.shape.map((d, k) => (dimEq(d, a.shape![k]) ? d : d === UNKNOWN ? a.shape![k] : UNKNOWN));
+    return { ...out(b.dtype || a.dtype, shape), ...seq };
   };
   if (isNum(trip) && trip <= MAX_UNROLL && cond0 !== 0 && c.unrollBudget(trip)) {
     let carried = carried0;

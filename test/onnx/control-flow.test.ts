@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyze, computeCost, decodeModel, inferShapes } from "@/lib/onnx";
+import type { NodeProto } from "@/lib/onnx/proto";
 import { runCase } from "./conformance-lib";
 import { ifModel, loopModel, scanModel, VAD, vadBranchMacs, vadModel } from "./control-flow-models";
 import { corpus, corpusMissing, hasCorpus } from "./helpers";
@@ -139,7 +140,7 @@ function listCorpusOnnx(rel: string): string[] {
 function recurrentInSubgraph(bytes: Uint8Array): boolean {
   try {
     const m = decodeModel(new Uint8Array(bytes));
-    const inSub = (nodes: typeof m.proto.graph.node, depth: number): boolean =>
+    const inSub = (nodes: NodeProto[] | undefined, depth: number): boolean =>
       (nodes ?? []).some(
         (n) =>
           (depth > 0 && ["LSTM", "GRU", "RNN"].includes(n.op_type ?? "")) ||

@@ -27,8 +27,10 @@ const symbolic = model({
   inits: [w("W", [16, 3, 3, 3]), w("B", [16]), w("G", [10, 16]), w("C", [10])],
 });
 
-const declared = (bytes: Uint8Array, name: string) =>
-  decodeModel(bytes).proto.graph!.input!.find((i) => i.name === name)!.type!.tensor_type!.shape!.dim!.map((d) => d.dim_value ?? d.dim_param);
+const declared = (bytes: Uint8Array, name: string) => {
+  const input = decodeModel(bytes).proto.graph!.input!.find((i) => i.name === name)!;
+  return input.type!.tensor_type!.shape!.dim!.map((d) => d.dim_value ?? d.dim_param);
+};
 
 const figures = (s: ModelSummary) => ({
   hash: s.hash, flops: s.flops, macs: s.macs, params: s.params, memoryAccess: s.memoryAccess, activationMemory: s.activationMemory,
