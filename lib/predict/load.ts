@@ -2,11 +2,13 @@
  * load(url | artifacts) → Predictor, for every method (isomorphic: fetch in browsers and Node).
  * A URL points at a manifest (model.json); binary weights are fetched relative to it.
  * The kernel-level random forests (ml-random-forest) are imported only when such a predictor is loaded,
- * so a browser bundle of the GNN does not carry them. A manifest with a guard (lib/predict/guard.ts) comes
- * back wrapped in a GuardedPredictor; manifests without one load as they always did.
+ * so a browser bundle of the GNN does not carry them. Manifests of a feature set this build can still read
+ * (READABLE_FEATURE_SETS: e.g. a v1 GNN loaded by URL in the browser, whose manifest no Node loader upgraded)
+ * load as well. A manifest with a guard (lib/predict/guard.ts) comes back wrapped in a GuardedPredictor;
+ * manifests without one load as they always did.
  */
 import { NnlqError } from "@/lib/errors";
-import { FEATURE_SET_VERSION } from "@/lib/onnx";
+import { FEATURE_SET_VERSION, READABLE_FEATURE_SETS } from "@/lib/onnx/features";
 import { LinearPredictor } from "./baselines/linear";
 import { LookupTablePredictor } from "./baselines/lookup";
 import { RooflinePredictor } from "./baselines/roofline";
@@ -31,7 +33,9 @@ function unguarded(a: PredictorArtifacts): BasePredictor {
   const m = a.manifest;
   if (!m || m.format !== ARTIFACT_FORMAT)
     throw new NnlqError("VALIDATION", `not an nnlq predictor manifest (format ${JSON.stringify(m?.format)}, expected ${ARTIFACT_FORMAT})`);
-  if (m.featureSetVersion !== FEATURE_SET_VERSION) {
+  // a readable older set (its node rows are a prefix of today's) loads as well: the GNN reads the columns its
+  // config names (GnnPredictor.fromArtifacts checks them), the baselines' columns did not move
+  if (!READABLE_FEATURE_SETS.includes(m.featureSetVersion)) {
     throw new NnlqError(
       "VALIDATION",
       `predictor ${m.version} was trained on features ${m.featureSetVersion}; this build computes ${FEATURE_SET_VERSION}`,
