@@ -1,7 +1,8 @@
 /**
  * Feature set v2 and predictors of v1: a GNN trained and saved by the code before v2 (fixtures/gnn-v1,
  * written by its make.mts on commit 73745f8: feature set nnlq-features-v1, no GnnConfig.nodeFeatures) still
- * loads, reads the v1 prefix of today's v2 rows, and predicts the numbers it predicted then; the option `nodeFeatures` is recorded and travels through save → load.
+ * loads, reads the v1 prefix of today's v2 rows, and predicts the numbers it predicted then — on tfjs and on
+ * onnxruntime-node; the option `nodeFeatures` is recorded and travels through save → load.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -12,7 +13,7 @@ import { isNnlqError } from "@/lib/errors";
 import { GnnPredictor } from "@/lib/predict/gnn/predictor";
 import { fromArtifacts } from "@/lib/predict/load";
 import { initTfNode } from "@/lib/predict/node/backend";
-import { loadFromDir, readArtifacts } from "@/lib/predict/node/io";
+import { gnnOf, loadFromDir, readArtifacts } from "@/lib/predict/node/io";
 import type { PlatformPrediction, PredictorArtifacts } from "@/lib/predict/predictor";
 import { denseDim, NUM_OPS } from "@/lib/predict/numeric";
 import { FIXTURE_SPECS, fixtureGraph } from "./fixtures/gnn-v1/graphs";
@@ -58,11 +59,16 @@ describe("a GNN saved with feature set v1", () => {
     expect(w0.shape[0]).toBeLessThan(features[0].numFeatures - NUM_OPS);
   });
 
-  it("loads from its directory and predicts what it predicted then", () => {
-    const tfjs = loadFromDir(path.join(DIR, "artifacts")) as GnnPredictor;
-    expect(tfjs.model.config.nodeFeatures).toBe("v1");
+  it("loads from its directory and predicts what it predicted then (tfjs and onnxruntime-node)", () => {
+    const tfjs = loadFromDir(path.join(DIR, "artifacts"), { runtime: "tfjs" });
+    expect(gnnOf(tfjs)!.runtime).toBe("tfjs");
+    expect(gnnOf(tfjs)!.model.config.nodeFeatures).toBe("v1");
     expectSame(tfjs.predict(features), 1e-5);
     tfjs.dispose();
+    const ort = loadFromDir(path.join(DIR, "artifacts"));
+    expect(gnnOf(ort)!.runtime).toBe("onnxruntime-node");
+    expectSame(ort.predict(features), 1e-4);
+    ort.dispose();
   });
 
   it("GnnPredictor.fromArtifacts reads the old manifest as it is", () => {
@@ -74,7 +80,7 @@ describe("a GNN saved with feature set v1", () => {
   });
 
   it("saved again, it records feature set v2 with node features v1, and loads anywhere", () => {
-    const p = loadFromDir(path.join(DIR, "artifacts"));
+    const p = loadFromDir(path.join(DIR, "artifacts"), { runtime: "tfjs" });
     const again = p.save();
     p.dispose();
     expect(again.manifest.featureSetVersion).toBe(FEATURE_SET_VERSION);

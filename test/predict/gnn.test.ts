@@ -158,7 +158,8 @@ describe("GNN inference interface", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nnlq-gnn-"));
     try {
       saveArtifacts(dir, model.save());
-      const b = loadFromDir(dir);
+      // the browser's runtime, bit for bit (Node serves onnxruntime-node by default: test/predict/gnn-onnx.test.ts)
+      const b = loadFromDir(dir, { runtime: "tfjs" });
       expect(Array.from(b.predictSamples(test))).toEqual(Array.from(want));
       b.dispose();
       // load(url) through fetch, as the browser does

@@ -51,7 +51,8 @@ export const nodeFeaturesOf = (c: GnnConfig): NodeFeatureSet => c.nodeFeatures ?
 
 export interface WeightSpec { name: string; shape: number[]; offset: number }
 
-const LOG_CLIP = [-30, 12] as const;
+/** Clamp of the log rates and the log graph term before exp (both runtimes). */
+export const LOG_CLIP = [-30, 12] as const;
 
 function glorot(shape: number[], rand: () => number): Float32Array {
   const [fanIn, fanOut] = [shape[0], shape[shape.length - 1]];

@@ -1,8 +1,13 @@
 /**
- * The GNN behind the common predictor interface: batched inference (GnnModel.predictLatency: tfjs products,
- * typed-array passes, no tensor left behind), ensemble
- * mean (geometric, over the K heads of a platform) and spread (standard deviation of the heads, ms) as the
- * uncertainty, and (de)serialisation to a manifest + float32 weights.
+ * The GNN behind the common predictor interface: batched inference, ensemble mean (geometric, over the K
+ * heads of a platform) and spread (standard deviation of the heads, ms) as the uncertainty, and
+ * (de)serialisation to a manifest + float32 weights.
+ *
+ * Two runtimes, one set of weights: by default GnnModel.predictLatency (tfjs products, typed-array passes,
+ * no tensor left behind; the browser's path); with `attachInference(i)` the forward pass exported as ONNX
+ * (`toOnnx()`, ./onnx-export.ts) run by another engine — in Node onnxruntime-node
+ * (lib/predict/node/onnx-infer.ts, chosen by loadFromDir), several times faster on batches. This module
+ * stays isomorphic: it only knows the GnnInference interface.
  */
 import { NnlqError } from "@/lib/errors";
 import type { GraphFeatures } from "@/lib/onnx";
@@ -10,9 +15,21 @@ import { FEATURE_SET_V1, FEATURE_SET_VERSION, READABLE_FEATURE_SETS } from "@/li
 import { denseDim } from "../numeric";
 import { BasePredictor, type PredictionGrid, type PredictorArtifacts, type PredictorManifest } from "../predictor";
 import { GnnModel, nodeFeaturesOf, type GnnConfig, type WeightSpec } from "./model";
-import { makeBatch, prepareGraph, type Normalizer, type PreparedGraph } from "./prep";
+import { exportGnnOnnx, packGraphs, type PackedGraphs } from "./onnx-export";
+import { checkColumns, makeBatch, prepareGraph, type Normalizer, type PreparedGraph } from "./prep";
 
 export interface GnnState { config: GnnConfig; norm: Normalizer; seed: number }
+
+/**
+ * An engine running the exported forward pass (./onnx-export.ts) of this predictor's weights: latencies
+ * [G × P·K] of every platform head of the model (model.platforms order, column p·K + k) for a packed batch.
+ */
+export interface GnnInference {
+  /** engine name, e.g. "onnxruntime-node" */
+  readonly runtime: string;
+  run(batch: PackedGraphs): Float32Array;
+  dispose(): void;
+}
 
 /** Graphs per forward pass are capped by node count to bound memory. */
 const MAX_BATCH_NODES = 40_000;
@@ -59,6 +76,7 @@ export function checkGnnArtifacts(a: PredictorArtifacts): void {
 
 export class GnnPredictor extends BasePredictor {
   readonly method = "gnn";
+  private inference: GnnInference | null = null;
 
   constructor(version: string, readonly model: GnnModel, readonly norm: Normalizer, readonly seed = 1, trainingSetSize = 0) {
     super(version, model.platforms, trainingSetSize);
@@ -75,6 +93,32 @@ export class GnnPredictor extends BasePredictor {
     return new GnnPredictor(manifest.version, model, st.norm, st.seed, manifest.trainingSetSize);
   }
 
+  /** The engine predictions run on: "tfjs", or the attached inference's runtime. */
+  get runtime(): string {
+    return this.inference?.runtime ?? "tfjs";
+  }
+
+  /**
+   * Run predictions on `inference` (built from `toOnnx()` of this predictor's current weights; training
+   * after attaching it is not seen by it), or back on tfjs with null. The predictor owns it from then on
+   * (dispose() disposes it).
+   */
+  attachInference(inference: GnnInference | null): void {
+    if (this.inference !== inference) this.inference?.dispose();
+    this.inference = inference;
+  }
+
+  /** The inference forward pass of the current weights as an ONNX model (./onnx-export.ts). */
+  toOnnx(): Uint8Array {
+    return exportGnnOnnx({
+      config: this.model.config,
+      platforms: this.model.platforms,
+      norm: this.norm,
+      weights: this.model.snapshot(),
+      shapes: this.model.shapes,
+    });
+  }
+
   /** Ensemble latencies per chunk of graphs: [G, P·K] arrays (column p·K + k), no tensors kept. */
   headPredictions(graphs: PreparedGraph[], platforms: readonly string[]): Float32Array[] {
     const out: Float32Array[] = [];
@@ -84,9 +128,31 @@ export class GnnPredictor extends BasePredictor {
     return out;
   }
 
+  /**
+   * Ensemble latencies on the attached inference, per chunk of graphs: [G, P·K] arrays of `platforms`
+   * (selected from every head the engine computes).
+   */
+  private inferencePredictions(inference: GnnInference, features: GraphFeatures[], platforms: readonly string[]): Float32Array[] {
+    for (const f of features) checkColumns(f, this.norm);
+    const K = this.model.config.heads, all = this.model.platforms.length, P = platforms.length;
+    const cols = platforms.map((p) => this.model.platforms.indexOf(p));
+    const identity = P === all && cols.every((c, i) => c === i);
+    const sized = features.map((f) => ({ f, n: f.numNodes }));
+    return chunkByNodes(sized).map((chunk) => {
+      const full = inference.run(packGraphs(chunk.map((c) => c.f), this.model.denseDim));
+      if (identity) return full;
+      const G = chunk.length, out = new Float32Array(G * P * K);
+      for (let g = 0; g < G; g++)
+        for (let p = 0; p < P; p++) out.set(full.subarray((g * all + cols[p]) * K, (g * all + cols[p] + 1) * K), (g * P + p) * K);
+      return out;
+    });
+  }
+
   protected run(features: GraphFeatures[], platforms: readonly string[]): PredictionGrid {
     const P = platforms.length, K = this.model.config.heads;
-    const chunks = this.headPredictions(features.map((f) => prepareGraph(f, this.norm)), platforms);
+    const chunks = this.inference
+      ? this.inferencePredictions(this.inference, features, platforms)
+      : this.headPredictions(features.map((f) => prepareGraph(f, this.norm)), platforms);
     const latency = new Float64Array(features.length * P);
     const uncertainty = new Float64Array(features.length * P);
     let g = 0;
@@ -116,6 +182,8 @@ export class GnnPredictor extends BasePredictor {
   }
 
   dispose(): void {
+    this.inference?.dispose();
+    this.inference = null;
     this.model.dispose();
   }
 }

@@ -51,7 +51,10 @@ export function fitNormalizer(features: GraphFeatures[], set: NodeFeatureSet = "
   const D = denseDim(set);
   function* denseRows() {
     for (const f of features)
-      for (let r = 0; r < f.numNodes; r++) yield f.nodeFeatures.subarray(r * f.numFeatures + DENSE_START, r * f.numFeatures + DENSE_START + D);
+      for (let r = 0; r < f.numNodes; r++) {
+        const start = r * f.numFeatures + DENSE_START;
+        yield f.nodeFeatures.subarray(start, start + D);
+      }
   }
   const d = meanStd(denseRows(), D);
   const g = meanStd(features.map(graphVector), GRAPH_DIM);

@@ -1,7 +1,9 @@
 /**
  * Node-only file helpers of lib/predict: read datasets (dev-data JSONL, or a data-release directory
  * (lib/services/release.ts) with specs.jsonl.gz + measurements*.jsonl.gz), save and load predictor artifacts in a directory
- * (model.json + weights.bin).
+ * (model.json + weights.bin). A GNN loaded here runs its inference on onnxruntime-node when the process
+ * has it (its forward pass exported as ONNX, ./onnx-infer.ts; several times the batch throughput of tfjs),
+ * else on tfjs; the browser always loads the same files into tfjs.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -12,10 +14,11 @@ import {
   type DataRow, type LabelStat, type ReleaseMeasurementLike, type ReleaseModelLike, type Sample,
 } from "../dataset";
 import { FEATURE_SET_VERSION, READABLE_FEATURE_SETS } from "@/lib/onnx/features";
-import type { GnnState } from "../gnn/predictor";
+import { GnnPredictor, type GnnState } from "../gnn/predictor";
 import { nodeFeaturesOf } from "../gnn/model";
 import { decodeWeights, fromArtifacts } from "../load";
 import type { BasePredictor, PredictorArtifacts, PredictorManifest } from "../predictor";
+import { attachOnnxRuntime, type OrtGnnOptions } from "./onnx-infer";
 
 export function readJsonlFile(file: string): DataRow[] {
   if (!fs.existsSync(file)) throw new NnlqError("NOT_FOUND", `dataset ${file} does not exist`);
@@ -107,6 +110,24 @@ export function readArtifacts(dirOrManifest: string): PredictorArtifacts {
   return { manifest, ...(manifest.weightSpecs ? { weights: decodeWeights(fs.readFileSync(wfile)) } : {}) };
 }
 
-export function loadFromDir(dirOrManifest: string): BasePredictor {
-  return fromArtifacts(readArtifacts(dirOrManifest));
+/** The GNN inside a predictor (itself, or the model a wrapper such as the guard serves), else null. */
+export function gnnOf(p: BasePredictor): GnnPredictor | null {
+  if (p instanceof GnnPredictor) return p;
+  const inner = (p as { inner?: unknown }).inner;
+  return inner instanceof GnnPredictor ? inner : null;
+}
+
+export interface LoadOptions extends OrtGnnOptions {
+  /**
+   * The GNN's inference runtime: "auto" (default) onnxruntime-node when this process can load it, else
+   * tfjs; "tfjs" always tfjs (what the browser runs).
+   */
+  runtime?: "auto" | "tfjs";
+}
+
+export function loadFromDir(dirOrManifest: string, o: LoadOptions = {}): BasePredictor {
+  const p = fromArtifacts(readArtifacts(dirOrManifest));
+  const gnn = gnnOf(p);
+  if (gnn && (o.runtime ?? "auto") === "auto") attachOnnxRuntime(gnn, o);
+  return p;
 }
