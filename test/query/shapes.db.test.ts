@@ -30,7 +30,7 @@ beforeAll(async () => {
 });
 
 type Upload = {
-  model: { id: number; hash: string; inputShapes: Record<string, number[]> } | null;
+  model: { id: number; hash: string; name: string; inputShapes: Record<string, number[]> } | null;
   analysis: { hash: string; inputs: Record<string, number[]>; flops: number; warnings: string[] };
   stripped: boolean;
   error?: { code: string; message: string };
