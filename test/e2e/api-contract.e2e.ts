@@ -34,7 +34,11 @@ const admin = { email: `admin-${tag}@contract.test`, password: PASSWORD, name: "
 const user = { email: `user-${tag}@contract.test`, password: PASSWORD, name: "Contract User" };
 const member = { email: `member-${tag}@contract.test`, password: PASSWORD, name: "Contract Member" };
 /** Rules between two fields JSON Schema cannot state (the document says them in descriptions). */
-const CROSS_FIELD_RULES = [/must not exceed (flopsMax|latencyMax)/];
+const CROSS_FIELD_RULES = [
+  /must not exceed (flopsMax|latencyMax)/,
+  // input shapes are checked against the model (documented on the inputs parameter): names, rank, fixed dims
+  /^(unknown input '|input '.*' (is given two shapes|has rank|\[.*\]: dim \d+ is fixed|at \S+ has \d+ elements))/,
+];
 
 type Caller = "anon" | "key" | "session" | "admin" | "worker" | "device";
 const SCHEME: Record<Caller, string | null> = {

@@ -5,7 +5,7 @@ import { uploadLimit, uploadQuery } from "@/lib/api/schemas/models";
 import { uploadModel } from "@/lib/services/query";
 
 /**
- * POST /api/v1/models?name=&visibility=&teamId=&batch= with the ONNX as the raw body (or multipart field
+ * POST /api/v1/models?name=&visibility=&teamId=&batch=&inputs=name%3D1x3x640x640 with the ONNX as the raw body (or multipart field
  * "file") → 201 {model, analysis, created, stored, stripped, ...} when stored, 200 for a known structure
  * or an anonymous lookup. Weights are stripped server-side; limit 256 MiB (413).
  */
