@@ -1,7 +1,9 @@
 /**
  * npm run data:import -- [--dir data/release-v2] [--verify N]
  * Loads the data release into the database (idempotent; see lib/services/release.ts). `--verify N`
- * regenerates N zoo specs to check their structure hashes (default 12).
+ * regenerates N zoo specs to check their structure hashes (default 12). The predictor versions the release
+ * ships are copied into the predictor store (NNLQ_PREDICTORS_DIR) and registered (promoted when their method
+ * has no promoted version yet): the API and the portal predict with them at once.
  */
 import path from "node:path";
 import { parseArgsOrExit } from "@/lib/args";
@@ -28,6 +30,8 @@ try {
     `imported ${r.modelsInserted}/${r.models} models, ${r.measurementsInserted}/${r.measurements} measurements (${r.platformsCreated} ` +
       `new platforms) in ${(r.ms / 1000).toFixed(2)} s; ${r.verified.checked} zoo specs re-hashed, ${r.verified.mismatched.length} mismatched`,
   );
+  for (const p of r.predictors)
+    console.log(`  predictor ${p.version} (${p.method}): ${p.action}${p.reason ? ` — ${p.reason}` : ""}`);
   if (r.verified.mismatched.length)
     console.warn(
       `warning: these zoo specs no longer generate the stored structure (zoo version changed?): ${r.verified.mismatched.join(", ")}`,

@@ -1,7 +1,8 @@
 /**
  * Brings up nnlq (run by `npm run up` after npm install, or `npm start`):
  *   database (DATABASE_URL | 127.0.0.1:3306 | private MariaDB under .data/) → migrations → seed data →
- *   `next build` when stale → the web server (scripts/web-server.mjs: Next's `next start` handler behind a
+ *   the data release into an empty database, and the trained predictor versions it ships (registered and
+ *   promoted when their method has none, so the first page load predicts) → `next build` when stale → the web server (scripts/web-server.mjs: Next's `next start` handler behind a
  *   Node HTTP server that stamps each request with its socket address) on PORT (default 3000) → one local measurement worker
  *   (workers/worker.ts, every local platform; NNLQ_WORKER=0 leaves it out) → the predictor trainer
  *   (workers/train.ts --watch 60: trains at once when no predictor is promoted, then whenever the data
@@ -15,7 +16,7 @@ import { freePort, resolveServer, type DatabaseServer } from "@/lib/db/server";
 import { runMigrations } from "@/lib/db/migrate";
 import { createDb } from "@/lib/db/client";
 import { seed } from "@/lib/services/seed";
-import { loadReleaseIfEmpty } from "@/lib/services/release";
+import { loadReleaseIfEmpty, registerReleasePredictors } from "@/lib/services/release";
 import { authSecret } from "@/lib/auth/secret";
 import { isNnlqError } from "@/lib/errors";
 import { ensureBuild } from "./lib/next-build";
@@ -85,6 +86,15 @@ try {
     log(
       `data release: ${release.modelsInserted} models, ${release.measurementsInserted} measurements loaded in ${(release.ms / 1000).toFixed(1)} s`,
     );
+  // the predictor versions the release ships (trained weights): a fresh install predicts at once, and a newer
+  // release's versions reach a database that already holds data (registered once; promoted when the method has none)
+  try {
+    for (const p of [...(release?.predictors ?? []), ...(await registerReleasePredictors(h.db))])
+      if (p.action !== "present") log(`shipped predictor ${p.version} (${p.method}): ${p.action}${p.reason ? ` — ${p.reason}` : ""}`);
+  } catch (e) {
+    // a damaged predictors/ folder must not keep the site down: the trainer trains one instead
+    console.error(`[nnlq] the release's shipped predictors were not registered: ${e instanceof Error ? e.message : String(e)}`);
+  }
   // the local worker (NNLQ_WORKER=0 disables it): its platforms as rows, and a fresh worker token
   const localWorker = settings().NNLQ_WORKER;
   let workerToken = "";

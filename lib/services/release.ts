@@ -12,7 +12,10 @@
  *                                          seconds, provenance env, per-operator profile summary
  *   data/release-v2/MANIFEST.json          format version, zoo version, counts (by grade, clean totals),
  *                                          platform × batch × family (all grades / clean), identity ×
- *                                          platform × batch × family × grade, sha256 of each file
+ *                                          platform × batch × family × grade, sha256 of each file, and the
+ *                                          shipped predictor versions
+ *   data/release-v2/predictors/<version>/  the promoted predictor versions (model.json + weights.bin) a fresh
+ *                                          install registers and serves at once (./release-predictors.ts)
  *
  * Two kinds of rows: protocol v2 measurements (graded clean / estimated / contended, full provenance) and
  * the HISTORY of release v1 (protocol 1, graded legacy, label kind wall-v1): re-identified from the host
@@ -46,6 +49,10 @@ import { hardwareSlugOfRecord } from "@/lib/measure/host";
 import { GRADES, LABEL_KINDS, type Grade, type LabelKind } from "@/lib/quality";
 import { generate, ZOO_VERSION } from "@/lib/zoo";
 import { invalidate } from "./read-cache";
+import {
+  bundlesOfPromoted, readBundles, registerShippedPredictors, writeBundles,
+  type PredictorBundle, type RegisteredPredictor, type ShippedPredictor,
+} from "./release-predictors";
 
 export const RELEASE_FORMAT = "nnlq-data-release";
 export const RELEASE_VERSION = 2;
@@ -177,6 +184,8 @@ export interface Manifest {
   /** format 2: hardware identity → platform slug → "b<batch>" → family → grade → measurements */
   grades?: Record<string, Record<string, Record<string, Record<string, Partial<Record<Grade, number>>>>>>;
   files: Record<string, { bytes: number; sha256: string }>;
+  /** trained predictor versions shipped in predictors/<version>/ (absent when the release ships none) */
+  predictors?: ShippedPredictor[];
 }
 
 // ───────────────────────────── profiles ─────────────────────────────
@@ -434,6 +443,16 @@ export interface ReleaseContent {
   platforms: ReleasePlatform[];
   models: ReleaseModel[];
   measurements: ReleaseMeasurement[];
+  /** predictor versions to ship; undefined keeps those the release at the target directory ships */
+  predictors?: PredictorBundle[];
+}
+
+/** The predictor versions the release at `dir` ships now (none when there is no release there). */
+function currentBundles(dir: string): PredictorBundle[] {
+  const file = path.join(dir, FILES.manifest);
+  if (!fs.existsSync(file)) return [];
+  const m = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<Manifest>;
+  return readBundles(dir, m.predictors ?? []);
 }
 
 /**
@@ -442,6 +461,7 @@ export interface ReleaseContent {
  * derived from the one it was released under), per-platform files cut into parts, the manifest.
  */
 export function writeRelease(dir: string, c: ReleaseContent): Manifest {
+  const bundles = c.predictors ?? currentBundles(dir); // read before anything is overwritten
   const seen = new Set<string>();
   const measOut = c.measurements
     .filter((m) => !seen.has(keyOf(m)) && !!seen.add(keyOf(m)))
@@ -531,6 +551,8 @@ export function writeRelease(dir: string, c: ReleaseContent): Manifest {
   // measurement files of an earlier export that this one does not write (a hardware gone, a part fewer)
   for (const n of fs.readdirSync(dir)) if (MEASUREMENT_FILE.test(n) && !files[n]) fs.rmSync(path.join(dir, n));
   for (const [n, b] of Object.entries(files)) fs.writeFileSync(path.join(dir, n), b);
+  const shipped = writeBundles(dir, bundles);
+  if (shipped.length) manifest.predictors = shipped;
   fs.writeFileSync(path.join(dir, FILES.manifest), JSON.stringify(manifest, null, 2) + "\n");
   return manifest;
 }
@@ -547,8 +569,18 @@ export function releaseHistory(dir: string): ReleaseContent {
  * rows of the release at `history` (default: `dir` itself, read before it is overwritten), so the history
  * of release v1 survives every export without living in the source database. A legacy row both hold is
  * written once, as the history has it; the database's other rows come first. The source database is only read.
+ *
+ * Predictors (`predictors`, default true): the database's promoted versions, their files from the predictor
+ * store (`predictorDirs`, default the store and the legacy folder), replace those the release ships; a
+ * database without a promoted version keeps the ones the release at `dir` ships. false ships none.
  */
-export async function exportRelease(db: Db, dir: string = DEFAULT_RELEASE_DIR, o: { history?: string | null } = {}): Promise<Manifest> {
+export async function exportRelease(
+  db: Db,
+  dir: string = DEFAULT_RELEASE_DIR,
+  o: { history?: string | null; predictors?: boolean; predictorDirs?: string[] } = {},
+): Promise<Manifest> {
+  const promoted = o.predictors === false ? [] : await bundlesOfPromoted(db, o.predictorDirs);
+  const predictors = o.predictors === false ? [] : promoted.length ? promoted : undefined;
   const hist = o.history === null ? { platforms: [], models: [], measurements: [] } : releaseHistory(o.history ?? dir);
   const modelRows = await rel.releaseModels(db);
   const measRows = await rel.releaseMeasurements(db);
@@ -560,6 +592,7 @@ export async function exportRelease(db: Db, dir: string = DEFAULT_RELEASE_DIR, o
     models: [...modelRows.map(modelLine), ...hist.models],
     // a legacy row both hold is written as the history has it (stable across databases that stored it differently)
     measurements: [...lines.filter((m) => m.quality.grade !== "legacy"), ...hist.measurements, ...lines.filter((m) => m.quality.grade === "legacy")],
+    ...(predictors ? { predictors } : {}),
   });
 }
 
@@ -743,6 +776,8 @@ export interface ImportResult {
   platformsCreated: number;
   /** zoo specs regenerated and re-hashed to check the stored analysis (a sample) */
   verified: { checked: number; mismatched: string[] };
+  /** the shipped predictor versions and what became of each (./release-predictors.ts) */
+  predictors: RegisteredPredictor[];
   ms: number;
 }
 
@@ -753,7 +788,17 @@ export interface ImportResult {
  * Analysis columns come from the release; `verify` zoo specs (spread over the file) are
  * regenerated and hashed to catch a zoo that no longer produces the same structures.
  */
-export async function importRelease(db: Db, dir: string = DEFAULT_RELEASE_DIR, o: { verify?: number } = {}): Promise<ImportResult> {
+export async function importRelease(
+  db: Db,
+  dir: string = DEFAULT_RELEASE_DIR,
+  o: {
+    verify?: number;
+    /** register the predictor versions the release ships (default true) */
+    predictors?: boolean;
+    /** where their files go (default the predictor store, NNLQ_PREDICTORS_DIR) */
+    predictorStore?: string;
+  } = {},
+): Promise<ImportResult> {
   const t0 = performance.now();
   const r = readRelease(dir);
   const before = new Set((await db.query.platforms.findMany({ columns: { slug: true } })).map((p) => p.slug));
@@ -795,6 +840,8 @@ export async function importRelease(db: Db, dir: string = DEFAULT_RELEASE_DIR, o
   await rel.insertMeasurementsBulk(db, rows);
   await rel.rebuildLatest(db, [...new Set(rows.map((x) => x.modelId))]);
   invalidate(); // platforms, models and results changed under every cache
+  const predictors =
+    o.predictors === false ? [] : await registerShippedPredictors(db, dir, r.manifest.predictors ?? [], { store: o.predictorStore });
   return {
     models: r.models.length,
     modelsInserted: inserted,
@@ -802,8 +849,25 @@ export async function importRelease(db: Db, dir: string = DEFAULT_RELEASE_DIR, o
     measurementsInserted: rows.length,
     platformsCreated,
     verified: { checked: verify, mismatched },
+    predictors,
     ms: performance.now() - t0,
   };
+}
+
+/**
+ * Start-command hook: registers the predictor versions the release at `dir` ships that the database does not
+ * have yet (a database that holds data already skips loadReleaseIfEmpty, but a new release's predictors still
+ * reach it); reads only the manifest and the predictor files. [] without a release or shipped predictors.
+ */
+export async function registerReleasePredictors(
+  db: Db,
+  dir: string = DEFAULT_RELEASE_DIR,
+  o: { store?: string } = {},
+): Promise<RegisteredPredictor[]> {
+  const file = path.join(dir, FILES.manifest);
+  if (!fs.existsSync(file)) return [];
+  const m = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<Manifest>;
+  return registerShippedPredictors(db, dir, m.predictors ?? [], o);
 }
 
 /** Start-command hook: loads the release into a database that has no measurement yet. Null when skipped. */

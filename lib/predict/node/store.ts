@@ -9,10 +9,13 @@
  *
  * URLs stay `/predictors/<version>/<file>` (what predictor_versions.weights_uri stores); version and file
  * names are checked against strict patterns before any path is built, so no request reaches outside.
+ * The data release ships promoted versions (lib/services/release-predictors.ts): `versionFiles` reads a
+ * version's files for it, `writeVersion` puts a shipped version into the store.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { env } from "@/lib/env";
+import { NnlqError } from "@/lib/errors";
 
 // this file's repository when it runs from source (tsx: the trainer, scripts, tests); inside a Next server
 // bundle import.meta.dirname is undefined or a chunk folder, and the server runs from the repository root
@@ -87,4 +90,63 @@ export function storedVersionNames(dirs: string[] = predictorDirs()): string[] {
     }
   }
   return [...names];
+}
+
+/**
+ * The files of a stored version (model.json and the weights file its manifest names, when there is one),
+ * by file name, or null when the version or its manifest is not found. The data release ships these.
+ */
+export function versionFiles(version: string, dirs: string[] = predictorDirs()): Record<string, Buffer> | null {
+  const manifest = predictorFile(version, "model.json", dirs);
+  if (!manifest) return null;
+  const out: Record<string, Buffer> = { "model.json": fs.readFileSync(manifest) };
+  let weightsFile: unknown;
+  let hasWeights = false;
+  try {
+    const m = JSON.parse(out["model.json"]!.toString("utf8")) as { weightsFile?: unknown; weightSpecs?: unknown };
+    weightsFile = m.weightsFile;
+    hasWeights = Array.isArray(m.weightSpecs);
+  } catch {
+    return null; // not a manifest
+  }
+  const name = typeof weightsFile === "string" ? weightsFile : "weights.bin";
+  if (!VERSION_FILE.test(name)) return null;
+  const weights = path.join(path.dirname(manifest), name);
+  if (fs.existsSync(weights)) out[name] = fs.readFileSync(weights);
+  else if (hasWeights) return null; // a manifest whose weights are gone
+  return out;
+}
+
+/**
+ * Writes a version's files into the store as `<store>/<version>/` (through a temporary folder renamed into
+ * place, so a reader never sees half a version). A version already there with the same bytes is left as it
+ * is ("present"); one with other bytes is a CONFLICT (version names are unique: never overwritten).
+ */
+export function writeVersion(version: string, files: Record<string, Uint8Array>, store: string = predictorStoreDir()): "written" | "present" {
+  if (!VERSION_NAME.test(version)) throw new NnlqError("VALIDATION", `'${version}' is not a predictor version name`);
+  for (const f of Object.keys(files)) if (!VERSION_FILE.test(f)) throw new NnlqError("VALIDATION", `'${f}' is not a predictor file name`);
+  const target = path.join(store, version);
+  if (fs.existsSync(target)) {
+    const same = Object.entries(files).every(([f, b]) => {
+      const p = path.join(target, f);
+      return fs.existsSync(p) && Buffer.compare(fs.readFileSync(p), Buffer.from(b)) === 0;
+    });
+    if (same) return "present";
+    throw new NnlqError("CONFLICT", `predictor version ${version} already exists in ${store} with other files`, { version });
+  }
+  fs.mkdirSync(store, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(store, `.${version}-`));
+  try {
+    for (const [f, b] of Object.entries(files)) fs.writeFileSync(path.join(tmp, f), b);
+    fs.renameSync(tmp, target);
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  return "written";
+}
+
+/** Removes a version's folder from the store (a registration that failed half-way). */
+export function removeVersion(version: string, store: string = predictorStoreDir()): void {
+  if (VERSION_NAME.test(version)) fs.rmSync(path.join(store, version), { recursive: true, force: true });
 }
