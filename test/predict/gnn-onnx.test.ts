@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildGraph, decodeModel, extractFeatures, inferShapes, type GraphFeatures } from "@/lib/onnx";
 import { DataType, decodeModelProto, encodeModelProto } from "@/lib/onnx/proto";
 import type { Sample } from "@/lib/predict/dataset";
-import { packGraphs } from "@/lib/predict/gnn/onnx-export";
+import { packGraphs, PackScratch } from "@/lib/predict/gnn/onnx-export";
 import { GnnPredictor } from "@/lib/predict/gnn/predictor";
 import { makeBatch, prepareGraph } from "@/lib/predict/gnn/prep";
 import { trainGnn } from "@/lib/predict/gnn/train";
@@ -125,6 +125,11 @@ describe.skipIf(!ortAvailable())("GNN exported to ONNX, run by onnxruntime-node"
       const alone = inf.run(packGraphs([f], v2.model.denseDim));
       for (let j = 0; j < PK; j++) expect(Math.abs(alone[j] - all[g * PK + j])).toBeLessThanOrEqual(1e-6 * all[g * PK + j]);
     });
+    // reused input buffers (views into larger arrays, left over from a bigger batch) give the same numbers
+    const scratch = new PackScratch();
+    expect(Array.from(inf.run(packGraphs(batch, v2.model.denseDim, scratch)))).toEqual(Array.from(all));
+    const few = batch.slice(2, 5);
+    expect(Array.from(inf.run(packGraphs(few, v2.model.denseDim, scratch)))).toEqual(Array.from(inf.run(packGraphs(few, v2.model.denseDim))));
     inf.dispose();
     expect(() => inf.run(packGraphs(batch, v2.model.denseDim))).toThrow(/disposed/);
   });

@@ -269,10 +269,33 @@ export interface PackedGraphs {
 const OP_ROW = new Map(OP_VOCAB.map((o, i) => [o, i]));
 
 /**
- * Pack lib/onnx features as the exported graph's inputs for a model reading `denseDim` dense columns (the
- * first columns after the one-hot: a v1 model reads the v1 prefix of a v2 row).
+ * Grow-only buffers that packGraphs reuses from one batch to the next (a fresh 25 MB input per batch of 500
+ * graphs costs its allocation, page faults and garbage collection). The arrays of a batch packed with a
+ * scratch are views into it: valid until the next packGraphs with the same scratch.
  */
-export function packGraphs(features: readonly GraphFeatures[], denseDim: number): PackedGraphs {
+export class PackScratch {
+  private readonly f32 = new Map<string, Float32Array>();
+  private readonly i32 = new Map<string, Int32Array>();
+
+  float(key: string, n: number): Float32Array {
+    let a = this.f32.get(key);
+    if (!a || a.length < n) this.f32.set(key, (a = new Float32Array(Math.ceil(n * 1.25))));
+    return a.subarray(0, n);
+  }
+
+  int(key: string, n: number): Int32Array {
+    let a = this.i32.get(key);
+    if (!a || a.length < n) this.i32.set(key, (a = new Int32Array(Math.ceil(n * 1.25))));
+    return a.subarray(0, n);
+  }
+}
+
+/**
+ * Pack lib/onnx features as the exported graph's inputs for a model reading `denseDim` dense columns (the
+ * first columns after the one-hot: a v1 model reads the v1 prefix of a v2 row). Every element of the
+ * returned arrays is written (scratch buffers need no clearing).
+ */
+export function packGraphs(features: readonly GraphFeatures[], denseDim: number, scratch?: PackScratch): PackedGraphs {
   const G = features.length, D = denseDim;
   let N = 0, E = 0;
   for (const f of features) {
@@ -281,10 +304,12 @@ export function packGraphs(features: readonly GraphFeatures[], denseDim: number)
     E += f.edgeSrc.length;
   }
   const M = 2 * E;
-  const x = new Float32Array(N * D), op = new Int32Array(N), cost = new Float32Array(N * COST_DIM);
-  const from = new Int32Array(M), to = new Int32Array(M), wt = new Float32Array(M);
-  const inDeg = new Int32Array(N), outDeg = new Int32Array(N);
-  const seg = new Int32Array(N), invN = new Float32Array(G), gvec = new Float32Array(G * GRAPH_DIM);
+  const f32 = (key: string, n: number) => (scratch ? scratch.float(key, n) : new Float32Array(n));
+  const i32 = (key: string, n: number) => (scratch ? scratch.int(key, n) : new Int32Array(n));
+  const x = f32("x", N * D), op = i32("op", N), cost = f32("cost", N * COST_DIM);
+  const from = i32("from", M), to = i32("to", M), wt = f32("w", M);
+  const inDeg = i32("inDeg", N).fill(0), outDeg = i32("outDeg", N).fill(0);
+  const seg = i32("seg", N), invN = f32("invN", G), gvec = f32("gvec", G * GRAPH_DIM);
   const other = OP_VOCAB.length;
   let o = 0, e = 0;
   features.forEach((f, g) => {

@@ -15,7 +15,7 @@ import { FEATURE_SET_V1, FEATURE_SET_VERSION, READABLE_FEATURE_SETS } from "@/li
 import { denseDim } from "../numeric";
 import { BasePredictor, type PredictionGrid, type PredictorArtifacts, type PredictorManifest } from "../predictor";
 import { GnnModel, nodeFeaturesOf, type GnnConfig, type WeightSpec } from "./model";
-import { exportGnnOnnx, packGraphs, type PackedGraphs } from "./onnx-export";
+import { exportGnnOnnx, packGraphs, PackScratch, type PackedGraphs } from "./onnx-export";
 import { checkColumns, makeBatch, prepareGraph, type Normalizer, type PreparedGraph } from "./prep";
 
 export interface GnnState { config: GnnConfig; norm: Normalizer; seed: number }
@@ -77,6 +77,8 @@ export function checkGnnArtifacts(a: PredictorArtifacts): void {
 export class GnnPredictor extends BasePredictor {
   readonly method = "gnn";
   private inference: GnnInference | null = null;
+  /** input buffers of the attached inference, reused between batches */
+  private scratch: PackScratch | null = null;
 
   constructor(version: string, readonly model: GnnModel, readonly norm: Normalizer, readonly seed = 1, trainingSetSize = 0) {
     super(version, model.platforms, trainingSetSize);
@@ -106,6 +108,7 @@ export class GnnPredictor extends BasePredictor {
   attachInference(inference: GnnInference | null): void {
     if (this.inference !== inference) this.inference?.dispose();
     this.inference = inference;
+    this.scratch = inference ? (this.scratch ?? new PackScratch()) : null;
   }
 
   /** The inference forward pass of the current weights as an ONNX model (./onnx-export.ts). */
@@ -139,7 +142,7 @@ export class GnnPredictor extends BasePredictor {
     const identity = P === all && cols.every((c, i) => c === i);
     const sized = features.map((f) => ({ f, n: f.numNodes }));
     return chunkByNodes(sized).map((chunk) => {
-      const full = inference.run(packGraphs(chunk.map((c) => c.f), this.model.denseDim));
+      const full = inference.run(packGraphs(chunk.map((c) => c.f), this.model.denseDim, this.scratch ?? undefined));
       if (identity) return full;
       const G = chunk.length, out = new Float32Array(G * P * K);
       for (let g = 0; g < G; g++)
@@ -184,6 +187,7 @@ export class GnnPredictor extends BasePredictor {
   dispose(): void {
     this.inference?.dispose();
     this.inference = null;
+    this.scratch = null;
     this.model.dispose();
   }
 }
