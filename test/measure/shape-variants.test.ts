@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { DataType, decodeModelProto } from "@/lib/onnx/proto";
-import { analyzeUpload } from "@/lib/onnx";
+import { analyze, analyzeUpload, stripModel } from "@/lib/onnx";
 import { readInputSpecs, setShapes } from "@/lib/measure/passes/shapes";
 import { formatInputShapes, parseInputShapes, shapeVariants, withInputShapes } from "@/lib/measure/shape-variants";
 import { model, node, vi } from "../onnx/helpers";
@@ -91,7 +91,14 @@ describe("withInputShapes", () => {
     expect(() => withInputShapes(base, { x: [1, 3, 96] })).toThrowError(expect.objectContaining({ code: "ONNX_SHAPE" }));
   });
 
-  it("a symbolic model at its default size analyses at that size", () => {
+  it("a symbolic model at its default size analyses at that size, as the same structure a user's explicit shapes give", () => {
+    for (const bytes of [decoderNet(), symbolicImageNet()]) {
+      const [natural] = shapeVariants(bytes);
+      const s = analyzeUpload(withInputShapes(bytes, natural!.inputs)).summary;
+      // stripWeights(bytes, { inputs }) is what /api/v1/predict and nnlq query do with explicit shapes: same hash,
+      // so a campaign measurement of a size answers a query at that size
+      expect(s.hash).toBe(analyze(stripModel(bytes, { inputs: natural!.inputs })).hash);
+    }
     const [natural] = shapeVariants(decoderNet());
     const s = analyzeUpload(withInputShapes(decoderNet(), natural!.inputs)).summary;
     expect(s.inputs).toEqual({ ids: [1, 128], mask: [1, 256], past: [2, 1, 2, 128, 4] });
