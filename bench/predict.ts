@@ -1,9 +1,12 @@
 /**
- * npm run bench:predict -- [--graphs 512] [--model .data/predictors/<version>] [--repeat 20]
+ * npm run bench:predict -- [--graphs 512] [--model .data/predictors/<version>] [--repeat 20] [--threads 2]
  *
- * Prediction speed in Node (tfjs wasm backend):
- *  - batch throughput (graphs/s) of the GNN over zoo graphs at 224 px, from lib/onnx features and end to
- *    end from ONNX bytes (parse + shape inference + features + predict), every platform head at once;
+ * Prediction speed in Node, on both GNN runtimes — tfjs (wasm backend; what the browser runs) and
+ * onnxruntime-node (the forward pass exported as ONNX; what a Node server runs), same weights:
+ *  - batch throughput (graphs/s) of the GNN over zoo graphs at sampled resolutions, from lib/onnx features
+ *    and end to end from ONNX bytes (parse + shape inference + features + predict), every platform head at
+ *    once; onnxruntime-node with 1 intra-op thread and with --threads (default 2); the ratio to tfjs and
+ *    the largest relative difference between the runtimes' predictions;
  *  - single-model latency for ResNet-50 (all platforms), from features and from bytes;
  *  - the baselines' batch throughput from features, for comparison;
  *  - in Chromium (when installed; --no-chromium skips): the same ResNet-50 from spec to predictions on the
@@ -18,9 +21,11 @@ import { LinearPredictor, RooflinePredictor, type BasePredictor, type Sample } f
 import { DEFAULT_GNN_CONFIG, GnnModel } from "@/lib/predict/gnn/model";
 import { GnnPredictor } from "@/lib/predict/gnn/predictor";
 import { fitNormalizer } from "@/lib/predict/gnn/prep";
+import { fromArtifacts } from "@/lib/predict/load";
 import { initTfNode } from "@/lib/predict/node/backend";
 import { openPredictPage, runInPage } from "@/lib/predict/node/chromium";
-import { loadFromDir } from "@/lib/predict/node/io";
+import { gnnOf, loadFromDir } from "@/lib/predict/node/io";
+import { ortAvailable, attachOnnxRuntime } from "@/lib/predict/node/onnx-infer";
 import { generate, sampleSpecs, ZOO_FAMILIES } from "@/lib/zoo";
 import { chromiumPath, launch } from "../test/e2e/browser";
 
@@ -29,11 +34,13 @@ const { values } = parseArgsOrExit("bench:predict", {
     graphs: { type: "string", default: "512" },
     model: { type: "string" },
     repeat: { type: "string", default: "20" },
+    threads: { type: "string", default: "2" },
     "no-chromium": { type: "boolean", default: false },
   },
 });
 const nGraphs = Number(values.graphs),
-  repeat = Number(values.repeat);
+  repeat = Number(values.repeat),
+  threads = Number(values.threads);
 const backend = await initTfNode();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 /** Median wall time (ms) of fn over n runs; also the median CPU time of this process (ms), which a busy host does not inflate. */
@@ -79,34 +86,69 @@ const platforms = [
   "x86-epyc-2c/ort-cpu-1.30/int8/t1",
 ];
 const gnn: BasePredictor = values.model
-  ? loadFromDir(values.model)
+  ? loadFromDir(values.model, { runtime: "tfjs" })
   : new GnnPredictor("bench-untrained", new GnnModel(DEFAULT_GNN_CONFIG, [...platforms], 1), fitNormalizer(feats));
 console.log(
-  `GNN: ${values.model ?? "untrained, default architecture"} (${JSON.stringify(DEFAULT_GNN_CONFIG)}), ${gnn.platforms.length} platform heads`,
+  `GNN: ${values.model ?? "untrained, default architecture"} (${JSON.stringify(gnnOf(gnn)?.model.config ?? DEFAULT_GNN_CONFIG)}), ` +
+    `${gnn.platforms.length} platform heads`,
 );
 
-const batchMs = time(() => gnn.predict(feats), Math.max(3, Math.round(repeat / 4)));
-console.log(
-  `GNN batch, from features: ${perS(feats.length, batchMs)} graphs/s wall, ${perS(feats.length, lastCpuMs)} graphs ` +
-    `per CPU-second (${batchMs.toFixed(0)} ms for ${feats.length} graphs × ${gnn.platforms.length} platforms)`,
-);
-const e2eMs = time(() => gnn.predict(bytes.map(features)), 2);
-console.log(
-  `GNN batch, end to end from ONNX bytes: ${perS(feats.length, e2eMs)} graphs/s wall, ${perS(feats.length, lastCpuMs)} per CPU-second`,
-);
+/** The same predictor (same weights) served from onnxruntime-node with `t` intra-op threads. */
+function onOrt(t: number): BasePredictor | null {
+  const p = fromArtifacts(gnn.save());
+  const inner = gnnOf(p);
+  const r = inner ? attachOnnxRuntime(inner, { threads: t }) : { runtime: "none", reason: "not a GNN" };
+  if (r.runtime === "onnxruntime-node") return p;
+  console.log(`onnxruntime-node: ${r.reason}`);
+  p.dispose();
+  return null;
+}
+const runtimes: { name: string; p: BasePredictor }[] = [{ name: `tfjs (${backend})`, p: gnn }];
+if (ortAvailable()) {
+  for (const t of [...new Set([1, threads])]) {
+    const p = onOrt(t);
+    if (p) runtimes.push({ name: `onnxruntime-node (${t} thread${t === 1 ? "" : "s"})`, p });
+  }
+} else console.log("onnxruntime-node: not available in this process");
+
+const batch: Record<string, number> = {};
+for (const { name, p } of runtimes) {
+  const ms = time(() => p.predict(feats), Math.max(3, Math.round(repeat / 4)));
+  batch[name] = ms;
+  console.log(
+    `GNN batch on ${name}, from features: ${perS(feats.length, ms)} graphs/s wall, ${perS(feats.length, lastCpuMs)} graphs ` +
+      `per CPU-second (${ms.toFixed(0)} ms for ${feats.length} graphs × ${p.platforms.length} platforms)`,
+  );
+}
+const base = runtimes[0];
+for (const { name, p } of runtimes.slice(1)) {
+  const a = base.p.predict(feats), b = p.predict(feats);
+  let worst = 0;
+  a.forEach((g, i) => g.forEach((x, j) => (worst = Math.max(worst, Math.abs(b[i][j].latencyMs - x.latencyMs) / x.latencyMs))));
+  console.log(
+    `  ${name} / tfjs: ${(batch[base.name] / batch[name]).toFixed(1)}× the batch throughput; predictions differ by at most ` +
+      `${worst.toExponential(1)} (relative)`,
+  );
+}
+for (const { name, p } of runtimes) {
+  const ms = time(() => p.predict(bytes.map(features)), 2);
+  console.log(`GNN batch on ${name}, end to end from ONNX bytes: ${perS(feats.length, ms)} graphs/s wall, ${perS(feats.length, lastCpuMs)} per CPU-second`);
+}
 
 const R50_SPEC = { family: "resnet", block: "bottleneck", depths: [3, 4, 6, 3], width: 64, resolution: 224, batch: 1 };
 const r50 = generate(R50_SPEC);
 const r50f = features(r50);
 const a = analyze(r50);
 console.log(`ResNet-50 (zoo, 224 px): ${r50f.numNodes} feature nodes, ${(a.flops / 1e9).toFixed(2)} GFLOPs`);
-const singleMs = time(() => gnn.predict(r50f));
-const singleCpu = lastCpuMs;
-const singleBytesMs = time(() => gnn.predict(r50), Math.max(5, Math.round(repeat / 2)));
-console.log(
-  `GNN single ResNet-50, all ${gnn.platforms.length} platforms: ${singleMs.toFixed(1)} ms from features (CPU ` +
-    `${singleCpu.toFixed(1)} ms), ${singleBytesMs.toFixed(1)} ms from structure-only bytes (CPU ${lastCpuMs.toFixed(1)} ms)`,
-);
+for (const { name, p } of runtimes) {
+  const singleMs = time(() => p.predict(r50f));
+  const singleCpu = lastCpuMs;
+  const singleBytesMs = time(() => p.predict(r50), Math.max(5, Math.round(repeat / 2)));
+  console.log(
+    `GNN single ResNet-50 on ${name}, all ${p.platforms.length} platforms: ${singleMs.toFixed(1)} ms from features (CPU ` +
+      `${singleCpu.toFixed(1)} ms), ${singleBytesMs.toFixed(1)} ms from structure-only bytes (CPU ${lastCpuMs.toFixed(1)} ms)`,
+  );
+}
 
 // baselines, fitted on synthetic latencies (their speed does not depend on the fit)
 const fake: Sample[] = feats.slice(0, 64).map((f, i) => ({
@@ -148,4 +190,4 @@ if (!values["no-chromium"]) {
     }
   }
 }
-gnn.dispose();
+for (const { p } of runtimes) p.dispose();
