@@ -11,6 +11,7 @@ import { convertModelToFp16 } from "./fp16";
 import { checkOperators, translateRuntimeError } from "./ops";
 import { exposeOutputs, quantizeModel, updateRanges, type Calibrator, type Range } from "./quantize";
 import { inputSpecsOf, resolveInputShapes, type InputSpec } from "./shapes";
+import { isLegacyOpset, upgradeLegacyOpset } from "./legacy";
 import { decodeProto } from "./tensor";
 
 /** Seed of re-materialized weights, synthetic inputs and calibration data (lib/onnx's default too). */
@@ -77,12 +78,18 @@ export async function convertForPlatform(input: Uint8Array, ctx: PassContext): P
         break;
       }
       case "set-shapes": {
+        const legacy = isLegacyOpset(model); // before resolveInputShapes raises the IR version
         const inputs = resolveInputShapes(model, { batch: ctx.batch, inputs: ctx.inputs });
         changed = true;
         // the static graph must still be consistent: a model with its batch baked in (Resize `sizes`, an
         // Expand or Reshape target) fails here with ONNX_SHAPE instead of running quietly wrong at another batch
-        inferShapes(fromProto(model));
-        notes = { inputs: Object.fromEntries(inputs.map((i) => [i.name, i.dims])) };
+        const ir = inferShapes(fromProto(model));
+        // a model from before opset_import (IR 1–2) is rewritten to opset 7, which the runtime accepts
+        const upgraded = legacy ? upgradeLegacyOpset(model, ir) : null;
+        notes = {
+          inputs: Object.fromEntries(inputs.map((i) => [i.name, i.dims])),
+          ...(upgraded !== null ? { legacyOpsetUpgraded: upgraded } : {}),
+        };
         break;
       }
       case "quantize-int8-qdq": {
