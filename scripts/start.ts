@@ -2,8 +2,9 @@
  * Brings up nnlq (run by `npm run up` after npm install, or `npm start`):
  *   database (DATABASE_URL | 127.0.0.1:3306 | private MariaDB under .data/) → migrations → seed data →
  *   the data release into an empty database, and the trained predictor versions it ships (registered and
- *   promoted when their method has none, so the first page load predicts) → `next build` when stale → the web server (scripts/web-server.mjs: Next's `next start` handler behind a
- *   Node HTTP server that stamps each request with its socket address) on PORT (default 3000) → one local measurement worker
+ *   promoted when their method has none, so the first page load predicts) → `next build` when stale → the
+ *   web server (scripts/web-server.mjs: Next's `next start` handler behind a Node HTTP server that stamps
+ *   each request with its socket address) on PORT (default 3000) → one local measurement worker
  *   (workers/worker.ts, every local platform; NNLQ_WORKER=0 leaves it out) → the predictor trainer
  *   (workers/train.ts --watch 60: trains at once when no predictor is promoted, then whenever the data
  *   grew by 10%; NNLQ_TRAINER=0 leaves it out, NNLQ_TRAIN_BUDGET_MIN caps the GNN's training time).

@@ -239,9 +239,11 @@ export function randomFeeds(specs: InputSpec[], seed: number): HostFeeds {
       case "int64": data = BigInt64Array.from({ length: n }, () => BigInt(int())); break;
       case "int32": data = Int32Array.from({ length: n }, int); break;
       case "int8": data = Int8Array.from({ length: n }, () => Math.min(int(), 127)); break;
-      case "uint8":
-        data = s.valueBound === undefined && s.fill === undefined ? new Uint8Array(n) : Uint8Array.from({ length: n }, () => Math.min(int(), 255));
+      case "uint8": {
+        const zeros = s.valueBound === undefined && s.fill === undefined;
+        data = zeros ? new Uint8Array(n) : Uint8Array.from({ length: n }, () => Math.min(int(), 255));
         break;
+      }
       default: data = new Uint8Array(n).fill(s.fill ? 1 : 0); // bool
     }
     feeds[s.name] = { type, data, dims: s.dims };

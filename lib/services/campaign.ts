@@ -465,7 +465,8 @@ export async function planCampaign(
     if (r.zooSpec) hashOf.set(canonicalJson(r.zooSpec), r.hash);
     if (r.storageKey?.startsWith("corpus:")) hashOf.set(r.storageKey, r.hash);
   }
-  const itemHash = (it: WorkItem): string | undefined => hashOf.get(it.spec ? canonicalJson(it.spec) : corpusKey(it.corpusPath!, it.variant));
+  const itemHash = (it: WorkItem): string | undefined =>
+    hashOf.get(it.spec ? canonicalJson(it.spec) : corpusKey(it.corpusPath!, it.variant));
 
   const plan: CampaignPlan = {
     stages: [], planned: 0, alreadyMeasured: 0, toRetake: 0, skippedFailed: 0, skippedInvalid: 0, byStage: {},

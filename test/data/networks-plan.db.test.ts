@@ -26,7 +26,12 @@ import { createTestDatabase, type TestDatabase } from "../setup/test-database";
 const host = detectHost();
 const t1 = localPlatforms(host)[0]!;
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "nnlq-corpus-test-"));
-const weights = (name: string, dims: number[]) => ({ name, dims, data_type: DataType.FLOAT, raw_data: new Uint8Array(4 * dims.reduce((a, b) => a * b, 1)) });
+const weights = (name: string, dims: number[]) => ({
+  name,
+  dims,
+  data_type: DataType.FLOAT,
+  raw_data: new Uint8Array(4 * dims.reduce((a, b) => a * b, 1)),
+});
 
 /** [batch, 3, height, width] → Conv 3→4 → Relu: measurable only once its sizes are given. */
 function symbolicNet(): Uint8Array {

@@ -19,7 +19,12 @@ import { model, node, vi } from "../onnx/helpers";
 import { SHARED_ONNX } from "./models";
 
 const I64 = DataType.INT64;
-const table = (name: string, dims: number[]) => ({ name, dims, data_type: DataType.FLOAT, raw_data: new Uint8Array(4 * dims.reduce((a, b) => a * b, 1)) });
+const table = (name: string, dims: number[]) => ({
+  name,
+  dims,
+  data_type: DataType.FLOAT,
+  raw_data: new Uint8Array(4 * dims.reduce((a, b) => a * b, 1)),
+});
 
 /** ids → Gather(words 20×4); types → Cast → Unsqueeze → Gather(types 2×4, axis 0); mask: no index use;
  *  pos → Add → Gather of a table computed at run time (size unknown); n → Shape only. */

@@ -12,7 +12,12 @@ import { model, node, vi } from "../onnx/helpers";
 import { convNet } from "./models";
 
 const I64 = DataType.INT64;
-const weights = (name: string, dims: number[]) => ({ name, dims, data_type: DataType.FLOAT, raw_data: new Uint8Array(4 * dims.reduce((a, b) => a * b, 1)) });
+const weights = (name: string, dims: number[]) => ({
+  name,
+  dims,
+  data_type: DataType.FLOAT,
+  raw_data: new Uint8Array(4 * dims.reduce((a, b) => a * b, 1)),
+});
 
 /** A conv net with symbolic spatial dims: [batch, 3, height, width]. */
 function symbolicImageNet(): Uint8Array {
