@@ -38,7 +38,21 @@ export class F {
 export const f = (v: number) => new F(v);
 export type AttrValue = number | number[] | string | F;
 
-export type Activation = "relu" | "relu6" | "hswish" | "hsigmoid" | "swish" | "sigmoid" | "gelu" | "none";
+export type Activation =
+  | "relu"
+  | "relu6"
+  | "hswish"
+  | "hsigmoid"
+  | "swish"
+  | "sigmoid"
+  | "gelu"
+  /** GELU's tanh approximation as HF exports `gelu_new` (GPT-2, some BERTs) */
+  | "gelu_tanh"
+  /** the Gelu op (opset 20): build such a model with opset ≥ 20 */
+  | "gelu_op"
+  | "tanh"
+  | "leakyrelu"
+  | "none";
 
 /** How a learned parameter is filled when weights are requested. */
 type Init = { kind: "uniform"; bound: number } | { kind: "range"; lo: number; hi: number };
@@ -64,6 +78,8 @@ export interface ConvOptions {
 
 export interface BuildOptions {
   weights?: boolean;
+  /** Default opset ZOO_OPSET (17) with IR version 8; 20 and above need IR version 9 (e.g. the Gelu op). */
+  opset?: number;
   seed?: number;
   metadata?: Record<string, string>;
   docString?: string;
@@ -79,13 +95,17 @@ export class GraphBuilder {
   private readonly outputs: Tensor[] = [];
   private counter = 0;
   private paramTensors = 0;
+  /** Multiply-accumulates of the linear ops built so far (the zoo's own budget check; lib/onnx/cost is the reference). */
+  private macCount = 0;
+  /** Elements of the largest tensor a node produced (activation memory budget). */
+  private largest = 0;
 
   constructor(readonly graphName: string) {}
 
   // ---------------------------------------------------------------- plumbing
 
-  input(name: string, shape: number[]): Tensor {
-    this.inputs.push(valueInfo(name, shape));
+  input(name: string, shape: number[], dtype: number = DataType.FLOAT): Tensor {
+    this.inputs.push(valueInfo(name, shape, dtype));
     return { name, shape };
   }
 
@@ -114,6 +134,7 @@ export class GraphBuilder {
         });
       }
     }
+    for (const s of outShapes) this.largest = Math.max(this.largest, prod(s));
     const outNames = outShapes.map((_, i) => (outShapes.length === 1 ? name : `${name}:${i}`));
     const attribute = Object.entries(attrs).map(([k, v]) => attr(k, v));
     this.nodes.push({ name, op_type: op, input: inputs, output: outNames, ...(attribute.length ? { attribute } : {}) });
@@ -171,7 +192,9 @@ export class GraphBuilder {
     const attrs: Record<string, AttrValue> = { kernel_shape: [k, k], strides: [stride, stride], pads: [pad, pad, pad, pad] };
     if (dil !== 1) attrs.dilations = [dil, dil];
     if (group !== 1) attrs.group = group;
-    return this.one("Conv", inputs, attrs, [n, out, size(h), size(w)]);
+    const y = this.one("Conv", inputs, attrs, [n, out, size(h), size(w)]);
+    this.macCount += prod(y.shape) * (c / group) * k * k;
+    return y;
   }
 
   /** Parameter names of a conv created by conv() (to share them with another conv). */
@@ -235,6 +258,19 @@ export class GraphBuilder {
         const e = this.one("Erf", [this.div(x, this.scalarT(Math.SQRT2)).name], {}, [...x.shape]);
         return this.mul(this.mul(x, this.add(e, this.scalarT(1))), this.scalarT(0.5));
       }
+      case "gelu_tanh": {
+        // 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3))), as HF's gelu_new exports
+        const cube = this.one("Pow", [x.name, this.scalar(3)], {}, [...x.shape]);
+        const inner = this.mulScalar(this.add(x, this.mulScalar(cube, 0.044715)), Math.sqrt(2 / Math.PI));
+        const t = this.one("Tanh", [inner.name], {}, [...x.shape]);
+        return this.mul(this.mulScalar(x, 0.5), this.add(t, this.scalarT(1)));
+      }
+      case "gelu_op":
+        return this.one("Gelu", [x.name], {}, [...x.shape]);
+      case "tanh":
+        return this.one("Tanh", [x.name], {}, [...x.shape]);
+      case "leakyrelu":
+        return this.one("LeakyRelu", [x.name], { alpha: f(0.1) }, [...x.shape]);
     }
   }
 
@@ -315,6 +351,7 @@ export class GraphBuilder {
     const owner = this.peek("Gemm");
     const inputs = [x.name, this.param(owner, "weight", [out, k], { kind: "uniform", bound: Math.sqrt(3 / k) })];
     if (bias) inputs.push(this.param(owner, "bias", [out], { kind: "uniform", bound: 0.05 }));
+    this.macCount += n * out * k;
     return this.one("Gemm", inputs, { transB: 1 }, [n, out]);
   }
 
@@ -332,6 +369,7 @@ export class GraphBuilder {
       throw new NnlqError("VALIDATION", `matmul shape mismatch [${as}] @ [${bs}]`);
     }
     const batch = broadcast(as.slice(0, -2), bs.slice(0, -2));
+    this.macCount += prod(batch) * as[as.length - 2] * bs[bs.length - 1] * bs[bs.length - 2];
     return this.one("MatMul", [a.name, b.name], {}, [...batch, as[as.length - 2], bs[bs.length - 1]]);
   }
 
@@ -391,6 +429,135 @@ export class GraphBuilder {
     return { name: this.param(`param_${this.paramTensors++}`, role, dims, { kind: "uniform", bound: 0.02 }), shape: dims };
   }
 
+  // ---------------------------------------------------------------- Zoo v2: decoders, sequences, text
+
+  /** ConvTranspose (W: [in, out/group, k, k]); output (d−1)·s − 2p + k + outputPadding. */
+  convTranspose(
+    x: Tensor,
+    out: number,
+    k: number,
+    o: { stride?: number; pad?: number; outputPadding?: number; bias?: boolean } = {},
+  ): Tensor {
+    const [n, c, h, w] = x.shape;
+    const stride = o.stride ?? 1, pad = o.pad ?? 0, op = o.outputPadding ?? 0;
+    const owner = this.peek("ConvTranspose");
+    const inputs = [x.name, this.param(owner, "weight", [c, out, k, k], { kind: "uniform", bound: Math.sqrt(3 / (c * k * k)) })];
+    if (o.bias) inputs.push(this.param(owner, "bias", [out], { kind: "uniform", bound: 0.05 }));
+    const size = (d: number) => (d - 1) * stride - 2 * pad + k + op;
+    const attrs: Record<string, AttrValue> = { kernel_shape: [k, k], strides: [stride, stride], pads: [pad, pad, pad, pad] };
+    if (op) attrs.output_padding = [op, op];
+    this.macCount += n * c * h * w * out * k * k;
+    return this.one("ConvTranspose", inputs, attrs, [n, out, size(h), size(w)]);
+  }
+
+  /** 1-D convolution on [N, C, T] (as nn.Conv1d exports). */
+  conv1d(x: Tensor, out: number, k: number, o: { stride?: number; pad?: number; dilation?: number; bias?: boolean } = {}): Tensor {
+    const [n, c, t] = x.shape;
+    const stride = o.stride ?? 1, dil = o.dilation ?? 1;
+    const pad = o.pad ?? ((k - 1) / 2) * dil;
+    if (!Number.isInteger(pad)) throw new NnlqError("VALIDATION", `invalid conv1d: kernel ${k}, dilation ${dil}`);
+    const owner = this.peek("Conv");
+    const inputs = [x.name, this.param(owner, "weight", [out, c, k], { kind: "uniform", bound: Math.sqrt(3 / (c * k)) })];
+    if (o.bias) inputs.push(this.param(owner, "bias", [out], { kind: "uniform", bound: 0.05 }));
+    const attrs: Record<string, AttrValue> = { kernel_shape: [k], strides: [stride], pads: [pad, pad] };
+    if (dil !== 1) attrs.dilations = [dil];
+    const y = this.one("Conv", inputs, attrs, [n, out, Math.floor((t + 2 * pad - dil * (k - 1) - 1) / stride) + 1]);
+    this.macCount += prod(y.shape) * c * k;
+    return y;
+  }
+
+  /** PixelShuffle: DepthToSpace (CRD is what torch.onnx exports for nn.PixelShuffle). */
+  depthToSpace(x: Tensor, r: number, mode: "CRD" | "DCR" = "CRD"): Tensor {
+    const [n, c, h, w] = x.shape;
+    if (c % (r * r) !== 0) throw new NnlqError("VALIDATION", `DepthToSpace: ${c} channels do not split into ${r}×${r} blocks`);
+    return this.one("DepthToSpace", [x.name], { blocksize: r, mode }, [n, c / (r * r), h * r, w * r]);
+  }
+
+  /**
+   * Resize by integral spatial factors given as `scales` (batch-agnostic, as F.interpolate(scale_factor=...)
+   * exports). mode "linear" is bilinear on NCHW.
+   */
+  upsample(x: Tensor, fh: number, fw: number = fh, mode: "nearest" | "linear" = "nearest", coord = "asymmetric"): Tensor {
+    const [n, c, h, w] = x.shape;
+    const attrs: Record<string, AttrValue> = { mode, coordinate_transformation_mode: coord };
+    if (mode === "nearest") attrs.nearest_mode = "floor";
+    const scales = this.constant([1, 1, fh, fw], [4], DataType.FLOAT);
+    return this.one("Resize", [x.name, "", scales], attrs, [n, c, Math.floor(h * fh), Math.floor(w * fw)]);
+  }
+
+  /** PReLU with one learned slope per channel ([C, 1, 1] on NCHW). */
+  prelu(x: Tensor): Tensor {
+    const dims = [x.shape[1], ...Array<number>(x.shape.length - 2).fill(1)];
+    const slope = this.param(this.peek("PRelu"), "slope", dims, { kind: "range", lo: 0.2, hi: 0.3 });
+    return this.one("PRelu", [x.name, slope], {}, [...x.shape]);
+  }
+
+  /** A shape-preserving single-input op (Exp, Tanh, Sigmoid, Sqrt, Softplus...). */
+  unary(op: string, x: Tensor, attrs: Record<string, AttrValue> = {}): Tensor {
+    return this.one(op, [x.name], attrs, [...x.shape]);
+  }
+
+  cast(x: Tensor, to: number): Tensor {
+    return this.one("Cast", [x.name], { to }, [...x.shape]);
+  }
+
+  squeeze(x: Tensor, axes: number[]): Tensor {
+    const r = x.shape.length;
+    const ax = axes.map((a) => (a + r) % r);
+    return this.one("Squeeze", [x.name, this.constant(axes, [axes.length])], {}, x.shape.filter((_, i) => !ax.includes(i)));
+  }
+
+  unsqueeze(x: Tensor, axes: number[]): Tensor {
+    const shape = [...x.shape];
+    const r = shape.length + axes.length;
+    for (const a of axes.map((a) => (a + r) % r).sort((p, q) => p - q)) shape.splice(a, 0, 1);
+    return this.one("Unsqueeze", [x.name, this.constant(axes, [axes.length])], {}, shape);
+  }
+
+  /** Slice with constant starts/ends/axes (steps 1). */
+  slice(x: Tensor, starts: number[], ends: number[], axes: number[]): Tensor {
+    const shape = [...x.shape];
+    axes.forEach((a, i) => {
+      const d = shape[a];
+      const clamp = (v: number) => Math.max(0, Math.min(d, v < 0 ? v + d : v));
+      shape[a] = Math.max(0, clamp(ends[i]) - clamp(starts[i]));
+    });
+    const k = [axes.length];
+    return this.one("Slice", [x.name, this.constant(starts, k), this.constant(ends, k), this.constant(axes, k)], {}, shape);
+  }
+
+  /** Embedding lookup: Gather(table [rows, dim], ids) → ids.shape ++ [dim]. */
+  embedding(ids: Tensor, rows: number, dim: number, role = "embedding"): Tensor {
+    const table = this.param(this.peek("Gather"), role, [rows, dim], { kind: "uniform", bound: 0.02 });
+    return this.one("Gather", [table, ids.name], { axis: 0 }, [...ids.shape, dim]);
+  }
+
+  /**
+   * One ONNX LSTM or GRU layer over X [T, B, I] as torch.onnx exports nn.LSTM / nn.GRU (gate weights W, R and
+   * biases B per direction; GRU with linear_before_reset). Returns Y [T, dirs, B, H] and Y_h [dirs, B, H].
+   */
+  recurrent(kind: "LSTM" | "GRU", x: Tensor, hidden: number, bidirectional: boolean): { y: Tensor; yh: Tensor } {
+    const [t, n, i] = x.shape;
+    const dirs = bidirectional ? 2 : 1, gates = kind === "LSTM" ? 4 : 3;
+    const owner = this.peek(kind);
+    const bound = Math.sqrt(1 / hidden);
+    const inputs = [
+      x.name,
+      this.param(owner, "W", [dirs, gates * hidden, i], { kind: "uniform", bound }),
+      this.param(owner, "R", [dirs, gates * hidden, hidden], { kind: "uniform", bound }),
+      this.param(owner, "B", [dirs, 2 * gates * hidden], { kind: "uniform", bound }),
+    ];
+    const attrs: Record<string, AttrValue> = { hidden_size: hidden };
+    if (bidirectional) attrs.direction = "bidirectional";
+    if (kind === "GRU") attrs.linear_before_reset = 1;
+    this.macCount += t * n * dirs * gates * hidden * (i + hidden);
+    const [y, yh] = this.node(kind, inputs, attrs, [
+      [t, dirs, n, hidden],
+      [dirs, n, hidden],
+    ]);
+    return { y, yh };
+  }
+
   // ---------------------------------------------------------------- composite blocks
 
   /** Squeeze-and-excitation: GAP → 1×1 conv → act → 1×1 conv → gate → channel-wise Mul. */
@@ -410,6 +577,25 @@ export class GraphBuilder {
 
   // ---------------------------------------------------------------- serialisation
 
+  /** The graph inputs declared so far: name, dims, ONNX dtype. */
+  inputList(): { name: string; dims: number[]; dtype: number }[] {
+    return this.inputs.map((v) => ({
+      name: v.name!,
+      dims: v.type!.tensor_type!.shape!.dim!.map((d) => Number(d.dim_value)),
+      dtype: v.type!.tensor_type!.elem_type!,
+    }));
+  }
+
+  /** Multiply-accumulates of the Conv/ConvTranspose/Gemm/MatMul/LSTM/GRU nodes built so far. */
+  macs(): number {
+    return this.macCount;
+  }
+
+  /** Elements of the largest tensor any node produces. */
+  largestTensor(): number {
+    return this.largest;
+  }
+
   /** Total learned parameters (elements). */
   paramCount(): number {
     return this.pending.filter((p) => p.init).reduce((s, p) => s + prod(p.dims), 0);
@@ -424,9 +610,10 @@ export class GraphBuilder {
     }
     const rng = new Rng(o.seed ?? 0);
     const initializer = this.pending.map((p) => tensorProto(p, o.weights ? rng : undefined));
+    const opset = o.opset ?? ZOO_OPSET;
     return {
-      ir_version: ZOO_IR_VERSION,
-      opset_import: [{ domain: "", version: ZOO_OPSET }],
+      ir_version: opset >= 20 ? 9 : ZOO_IR_VERSION,
+      opset_import: [{ domain: "", version: opset }],
       producer_name: "nnlq-zoo",
       ...(o.docString ? { doc_string: o.docString } : {}),
       graph: {
@@ -458,8 +645,8 @@ export function broadcast(a: readonly number[], b: readonly number[]): number[] 
   return out;
 }
 
-function valueInfo(name: string, shape: number[]): ValueInfo {
-  return { name, type: { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: shape.map((d) => ({ dim_value: d })) } } } };
+function valueInfo(name: string, shape: number[], dtype: number = DataType.FLOAT): ValueInfo {
+  return { name, type: { tensor_type: { elem_type: dtype, shape: { dim: shape.map((d) => ({ dim_value: d })) } } } };
 }
 
 function attr(name: string, v: AttrValue): AttributeProto {

@@ -7,13 +7,15 @@ export interface MBConv {
   hidden: number;
   kernel: number;
   stride: number;
+  /** Depthwise dilation (DeepLab's dilated backbones; default 1). */
+  dilation?: number;
   act: Activation;
   se?: { reduced: number; act: Activation; gate: Activation };
 }
 
 export function mbconv(b: GraphBuilder, x: Tensor, m: MBConv): Tensor {
   let y = m.hidden !== x.shape[1] ? b.convBnAct(x, m.hidden, 1, m.act) : x;
-  y = b.convBnAct(y, m.hidden, m.kernel, m.act, { stride: m.stride, group: m.hidden });
+  y = b.convBnAct(y, m.hidden, m.kernel, m.act, { stride: m.stride, group: m.hidden, dilation: m.dilation });
   if (m.se) y = b.squeezeExcite(y, m.se.reduced, m.se.act, m.se.gate);
   y = b.batchNorm(b.conv(y, m.out, 1));
   return m.stride === 1 && x.shape[1] === m.out ? b.add(y, x) : y;
