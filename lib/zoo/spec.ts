@@ -4,13 +4,42 @@
  */
 import { z } from "zod";
 import { NnlqError } from "@/lib/errors";
-import { ALL_FAMILIES, type FamilyName } from "@/lib/onnx/families";
+import { ALL_FAMILIES, FAMILY_LABELS, type FamilyName } from "@/lib/onnx/families";
 import type { GraphBuilder, Tensor } from "./builder";
 import type { Rng } from "./rng";
 
-/** Every family the zoo generates: the shared vocabulary minus "other". */
-export type ZooFamily = Exclude<FamilyName, "other">;
-export const ZOO_FAMILIES = ALL_FAMILIES.filter((f): f is ZooFamily => f !== "other");
+/**
+ * Zoo v2 (ZOO_VERSION 2, issue 17): families shaped like the real networks people bring that v1 lacked.
+ * They are zoo families whether or not the shared vocabulary (lib/onnx/families.ts) lists them yet; where
+ * it does not, the database's architecture_families and the family detector cannot name them, and the
+ * detector answers with a documented close equivalent (lib/onnx/family.ts, ZOO_V2_EQUIVALENT).
+ */
+export const ZOO_V2_FAMILIES = ["unet", "ssd", "superres", "deeplab", "bert", "mobilevit", "rnn", "resnext", "mixer"] as const;
+export type ZooV2Family = (typeof ZOO_V2_FAMILIES)[number];
+
+/** Every family the zoo generates: the shared vocabulary minus "other", then the v2 families. */
+export type ZooFamily = Exclude<FamilyName, "other"> | ZooV2Family;
+const isV2 = (f: string): f is ZooV2Family => (ZOO_V2_FAMILIES as readonly string[]).includes(f);
+/** The ZOO_VERSION 1 families (their specs generate exactly the bytes they did under version 1). */
+export const ZOO_V1_FAMILIES = ALL_FAMILIES.filter((f) => f !== "other" && !isV2(f)) as Exclude<ZooFamily, ZooV2Family | "other">[];
+export const ZOO_FAMILIES: readonly ZooFamily[] = [...ZOO_V1_FAMILIES, ...ZOO_V2_FAMILIES];
+
+const V2_LABELS: Record<ZooV2Family, string> = {
+  unet: "U-Net / encoder–decoder",
+  ssd: "SSD / multi-head detector",
+  superres: "Super-resolution CNN",
+  deeplab: "DeepLab (dilated / ASPP)",
+  bert: "BERT / text transformer",
+  mobilevit: "MobileViT",
+  rnn: "LSTM / GRU sequence model",
+  resnext: "ResNeXt",
+  mixer: "MLP-Mixer",
+};
+/** Display labels of every zoo family (the vocabulary's, with the v2 labels where it has none yet). */
+export const ZOO_LABELS: Record<ZooFamily, string> = {
+  ...V2_LABELS,
+  ...(FAMILY_LABELS as Partial<Record<ZooFamily, string>>),
+} as Record<ZooFamily, string>;
 
 export interface BaseSpec {
   family: ZooFamily;
@@ -25,10 +54,13 @@ export type ZooSpec = BaseSpec & Record<string, unknown>;
 export const SAMPLED_BATCH = { min: 1, max: 8 } as const;
 export const SAMPLED_RESOLUTION = { min: 96, max: 320, step: 16 } as const;
 export const MAX_BATCH = 64;
+/** Largest resolution of the v1 families (a family's rule may allow more: Zoo v2 vision families go to 1280). */
 export const MAX_RESOLUTION = 640;
 
 export interface ResolutionRule {
   min: number;
+  /** Largest resolution (default MAX_RESOLUTION). */
+  max?: number;
   /** Resolution must be a multiple of this (default 1). */
   multiple?: number;
   /** Resolution when a spec gives none (default 224). */
@@ -48,6 +80,12 @@ export interface FamilyDef<S extends BaseSpec = BaseSpec> {
   sample(rng: Rng): Record<string, unknown>;
   /** Build the graph on `x` ([batch, 3, resolution, resolution]); returns named outputs. */
   build(b: GraphBuilder, x: Tensor, spec: S): Record<string, Tensor>;
+  /** The ZOO_VERSION that introduced the family (default 1); it is the nnlq.zoo_version of its models. */
+  since?: number;
+  /** The graph's first input when it is not the image [batch, 3, resolution, resolution] "input". */
+  input?(spec: S): { name: string; shape: number[]; dtype?: number };
+  /** The model's opset when it is not ZOO_OPSET (17). */
+  opset?(spec: S): number;
 }
 
 /** The fields every spec has, with the family's resolution rule. Spread into each family's strictObject. */
@@ -60,7 +98,7 @@ export function baseShape<F extends ZooFamily>(family: F, rule: ResolutionRule) 
     resolution: z
       .int()
       .min(rule.min)
-      .max(MAX_RESOLUTION)
+      .max(rule.max ?? MAX_RESOLUTION)
       .refine((r) => r % multiple === 0, `resolution must be a multiple of ${multiple}`)
       .default(rule.default ?? 224),
   };

@@ -2,14 +2,24 @@
  * Acceptance of the shipped release: data/release-v2 loads into an empty database through the start
  * command's hook (loadReleaseIfEmpty), fast, and the platform × family counts it carries are what
  * GET /api/v1/stats/matrix answers for anonymous callers: every grade with quality=all, only the models
- * with a clean measurement by default (the legacy history of release v1 is never counted there).
+ * with a clean measurement by default (the legacy history of release v1 is never counted there). When the
+ * release ships predictor versions (predictors/), the same hook registers them and the first
+ * POST /api/v1/predict answers with the shipped version (issue 17: a fresh install predicts at once).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDb, createDb, type DbHandle } from "@/lib/db/client";
 import { seed } from "@/lib/services/seed";
 import { loadReleaseIfEmpty, readRelease } from "@/lib/services/release";
 import { GET as matrixGet } from "@/app/api/v1/stats/matrix/route";
+import * as predictRoute from "@/app/api/v1/predict/route";
+import { ComputePool, setComputePool } from "@/lib/compute/pool";
+import { resetRateLimits } from "@/lib/api/rate-limit";
+import { call } from "../setup/fixtures";
 import { createTestDatabase, type TestDatabase } from "../setup/test-database";
+
+const shipped = readRelease().manifest.predictors ?? [];
+if (!shipped.length)
+  console.warn("[test/data] SKIP shipped predictors: data/release-v2 ships none yet (npm run data:export from a database with a promoted version)");
 
 let fresh: TestDatabase;
 let h: DbHandle;
@@ -35,6 +45,8 @@ describe("the shipped data release", () => {
     const release = readRelease();
     const r = await loadReleaseIfEmpty(h.db);
     expect(r).not.toBeNull();
+    // every shipped predictor version this build can load is registered (none skipped)
+    expect(r!.predictors.map((p) => [p.version, p.action === "skipped" ? p.reason : "ok"])).toEqual(shipped.map((p) => [p.version, "ok"]));
     expect(r!.measurementsInserted).toBe(release.measurements.length);
     expect(r!.verified.mismatched).toEqual([]);
     expect(await loadReleaseIfEmpty(h.db)).toBeNull(); // not empty any more
@@ -63,5 +75,26 @@ describe("the shipped data release", () => {
     for (const [slug, byBatch] of Object.entries(release.manifest.matrix))
       for (const family of Object.keys(byBatch.b1 ?? {}))
         expect(b1(slug, family)?.count ?? 0, `${slug} b1 ${family} clean`).toBe(clean[slug]?.b1?.[family] ?? 0);
+  });
+});
+
+describe.skipIf(!shipped.length)("the shipped predictor weights", () => {
+  it("answer the first POST /api/v1/predict of the fresh install", { timeout: 120_000 }, async () => {
+    await setComputePool(new ComputePool({ size: 0 }));
+    try {
+      resetRateLimits();
+      const spec = { family: "resnet", resolution: 224, depths: [2, 2, 2, 2] };
+      const res = (await call(predictRoute.POST, { method: "POST", path: "/api/v1/predict", body: { models: [{ spec }] } })) as {
+        status: number;
+        body: { predictor: { version: string }; results: { predictions?: { platform: string; latencyMs: number }[] }[] };
+      };
+      expect(res.status).toBe(200);
+      expect(shipped.map((p) => p.version)).toContain(res.body.predictor.version);
+      const served = shipped.find((p) => p.version === res.body.predictor.version)!;
+      expect(res.body.results[0]!.predictions!.map((p) => p.platform).sort()).toEqual([...served.platforms].sort());
+      for (const p of res.body.results[0]!.predictions!) expect(p.latencyMs).toBeGreaterThan(0);
+    } finally {
+      await setComputePool(null);
+    }
   });
 });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { analyze, buildGraph, decodeModel, detectFamily, inferShapes } from "@/lib/onnx";
-import { FAMILY_DESIGN_SPACES, generate, ZOO_FAMILIES } from "@/lib/zoo";
+import { FAMILY_DESIGN_SPACES, generate, ZOO_V1_FAMILIES } from "@/lib/zoo";
 import { corpusMissing, hasCorpus, readModel } from "./helpers";
 
 const EXPECTED: [string, string, number][] = [
@@ -44,7 +44,7 @@ describe.skipIf(!hasCorpus)("family detection on the networks corpus", () => {
 });
 
 describe("family detection on lib/zoo examples", () => {
-  it.each(ZOO_FAMILIES.filter((f) => f !== "nasbench201"))("zoo %s example is detected as %s", (family) => {
+  it.each(ZOO_V1_FAMILIES.filter((f) => f !== "nasbench201"))("zoo %s example is detected as %s", (family) => {
     const s = analyze(generate(FAMILY_DESIGN_SPACES[family].example));
     expect(s.family.name).toBe(family);
     expect(s.family.confidence).toBeGreaterThanOrEqual(0.6);

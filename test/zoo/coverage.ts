@@ -66,4 +66,63 @@ export const COVERAGE: Record<ZooFamily, Record<string, unknown>[]> = {
       resolution: 32,
     },
   ],
+  // Zoo v2
+  unet: [
+    { depth: 2, width: 8, convs: 2, down: "maxpool", decoder: "convtranspose", bn: true, inChannels: 3, classes: 2, resolution: 64 },
+    { depth: 3, width: 8, convs: 1, down: "strided", decoder: "bilinear", bn: false, inChannels: 1, classes: 1, resolution: 64 },
+    { depth: 2, width: 8, convs: 3, decoder: "nearest", classes: 19, resolution: 32 },
+  ],
+  ssd: [
+    { backbone: "mobilenetv1", width: 0.25, backboneLevels: 2, extras: 2, neckChannels: 32, head: "conv", anchors: 6, classes: 21, resolution: 128 },
+    {
+      backbone: "mobilenetv2", width: 0.25, backboneLevels: 3, extras: 0, fpn: true, ssh: true, neckChannels: 16, head: "separable",
+      anchors: 2, classes: 2, landmarks: true, decode: false, resolution: 96,
+    },
+    { backbone: "vgg", width: 0.25, backboneLevels: 3, extras: 1, fpn: true, neckChannels: 32, anchors: 4, classes: 2, landmarks: true, resolution: 64 },
+  ],
+  superres: [
+    { arch: "espcn", scale: 3, channels: 1, width: 16, blocks: 1, act: "relu", shuffle: "depthtospace", resolution: 32 },
+    { arch: "espcn", scale: 2, channels: 3, width: 16, blocks: 0, act: "tanh", shuffle: "reshape", resolution: 32 },
+    { arch: "edsr", scale: 4, channels: 3, width: 16, blocks: 2, act: "prelu", resolution: 24 },
+    { arch: "edsr", scale: 3, channels: 1, width: 16, blocks: 1, act: "leakyrelu", shuffle: "reshape", resolution: 24 },
+    { arch: "fsrcnn", scale: 2, channels: 1, width: 32, blocks: 2, act: "prelu", resolution: 32 },
+  ],
+  deeplab: [
+    { backbone: "resnet", depths: [1, 1, 1, 1], width: 16, outputStride: 8, head: "v3", asppChannels: 64, classes: 21, resolution: 64 },
+    {
+      backbone: "resnet", depths: [1, 2, 1, 2], width: 16, outputStride: 16, head: "v3plus", asppChannels: 64, separable: true, classes: 2,
+      resolution: 64,
+    },
+    { backbone: "mobilenetv2", width: 16, outputStride: 16, head: "v3plus", asppChannels: 64, separable: true, classes: 19, resolution: 64 },
+    { backbone: "mobilenetv2", width: 16, outputStride: 8, head: "v3", asppChannels: 64, resolution: 64 },
+  ],
+  bert: [
+    { layers: 1, heads: 2, headDim: 64, vocab: 8192, inputs: "ids+mask+types", norm: "post", gelu: "erf", head: "sequence", resolution: 16 },
+    { layers: 2, heads: 4, headDim: 32, ffnRatio: 2, vocab: 8192, inputs: "ids", norm: "pre", gelu: "tanh", head: "pooled", classes: 3, resolution: 24 },
+    { layers: 1, heads: 2, headDim: 64, vocab: 8192, inputs: "ids+mask", gelu: "op", head: "qa", resolution: 16 },
+  ],
+  mobilevit: [
+    { variant: "xxs", depths: [1, 1, 1], heads: 1, mlpRatio: 2, classes: 10, resolution: 64 },
+    { variant: "xs", depths: [1, 2, 1], heads: 4, mlpRatio: 4, classes: 10, resolution: 128 },
+  ],
+  rnn: [
+    { cell: "lstm", layers: 2, hidden: 32, bidirectional: true, features: 13, frontEnd: "none", head: "frames", classes: 29, resolution: 20 },
+    {
+      cell: "gru", layers: 1, hidden: 32, bidirectional: false, features: 40, frontEnd: "conv1d", frontLayers: 2, frontChannels: 16,
+      head: "last", classes: 2, resolution: 32,
+    },
+    {
+      cell: "lstm", layers: 3, hidden: 48, bidirectional: false, features: 20, frontEnd: "conv2d", frontLayers: 2, frontChannels: 16,
+      head: "frames", classes: 12, resolution: 32,
+    },
+    { cell: "gru", layers: 2, hidden: 32, bidirectional: true, features: 13, head: "last", classes: 2, resolution: 16 },
+  ],
+  resnext: [
+    { cardinality: 8, baseWidth: 4, depths: [1, 1, 1, 1], planes: 32, stem: "7x7", se: false, classes: 10, resolution: 64 },
+    { cardinality: 16, baseWidth: 4, depths: [1, 1, 2, 1], planes: 32, stem: "deep", se: true, classes: 10, resolution: 64 },
+  ],
+  mixer: [
+    { patch: 16, hidden: 128, depth: 2, tokenRatio: 0.5, channelRatio: 4, classes: 10, resolution: 64 },
+    { patch: 32, hidden: 128, depth: 1, tokenRatio: 1, channelRatio: 2, classes: 10, resolution: 96 },
+  ],
 };

@@ -13,7 +13,11 @@ import {
   structureKey,
   validateSpec,
   ZOO_FAMILIES,
+  ZOO_LABELS,
+  ZOO_V1_FAMILIES,
+  ZOO_V2_FAMILIES,
 } from "@/lib/zoo";
+import { ALL_FAMILIES } from "@/lib/onnx/families";
 import { NB201_CELLS, NB201_OPS, nb201ArchString, nb201Index, nb201Ops } from "@/lib/zoo/families/nasbench201";
 
 function validationError(f: () => unknown): string {
@@ -28,10 +32,12 @@ function validationError(f: () => unknown): string {
 }
 
 describe("zoo spec validation", () => {
-  it("covers exactly the shared family vocabulary minus 'other'", () => {
-    expect(ZOO_FAMILIES).toHaveLength(16);
+  it("covers the shared family vocabulary minus 'other', plus the Zoo v2 families", () => {
+    expect(ZOO_FAMILIES).toHaveLength(25);
     expect(ZOO_FAMILIES).not.toContain("other");
+    expect(new Set(ZOO_FAMILIES)).toEqual(new Set([...ALL_FAMILIES.filter((f) => f !== "other"), ...ZOO_V2_FAMILIES]));
     expect(Object.keys(FAMILY_DESIGN_SPACES).sort()).toEqual([...ZOO_FAMILIES].sort());
+    for (const f of ZOO_FAMILIES) expect(ZOO_LABELS[f], f).toMatch(/\w/);
   });
 
   it("rejects bad specs with a clear VALIDATION error", () => {
@@ -95,8 +101,8 @@ describe("zoo sampling", () => {
     expect(sampleSpec("vit", new Rng(3))).toEqual(sampleSpec("vit", new Rng(3)));
   });
 
-  it("draws batch 1–8 and resolution 96–320 with distinct structures, honouring overrides", () => {
-    for (const family of ZOO_FAMILIES) {
+  it("draws batch 1–8 and resolution 96–320 (v1 families) with distinct structures, honouring overrides", () => {
+    for (const family of ZOO_V1_FAMILIES) {
       const specs = sampleSpecs(family, 60, 1);
       expect(new Set(specs.map(structureKey)).size).toBe(60);
       for (const s of specs) {

@@ -1,36 +1,27 @@
 /**
  * lib/zoo generators against the real onnxruntime-node and lib/onnx: every family runs in ORT with the
- * output shapes lib/onnx infers, 100 sampled specs give 100 distinct structure hashes, same spec → same bytes.
+ * output shapes lib/onnx infers, 100 sampled specs give 100 distinct structure hashes, same spec → same bytes;
+ * the version 1 families' bytes are pinned by the golden digest they had under ZOO_VERSION 1.
  */
 import { sha256 } from "@noble/hashes/sha2";
 import { bytesToHex } from "@noble/hashes/utils";
-import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { analyze, decodeModel, isStructureOnly, structureHash } from "@/lib/onnx";
 import { decodeModelProto } from "@/lib/onnx/proto";
-import { FAMILY_DESIGN_SPACES, generate, sampleSpecs, validateSpec, ZOO_FAMILIES, ZOO_VERSION, type ZooSpec } from "@/lib/zoo";
+import {
+  FAMILY_DESIGN_SPACES,
+  generate,
+  sampleSpecs,
+  specInputs,
+  validateSpec,
+  ZOO_FAMILIES,
+  ZOO_V1_FAMILIES,
+  ZOO_V2_FAMILIES,
+  ZOO_VERSION,
+  zooVersionOf,
+} from "@/lib/zoo";
 import { COVERAGE } from "./coverage";
-
-ort.env.logLevel = "error";
-
-async function runInOrt(spec: ZooSpec) {
-  const session = await ort.InferenceSession.create(generate(spec, { weights: true }), { intraOpNumThreads: 1 });
-  try {
-    const n = spec.batch * 3 * spec.resolution ** 2;
-    const input = new ort.Tensor(
-      "float32",
-      Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37)),
-      [spec.batch, 3, spec.resolution, spec.resolution],
-    );
-    const out = await session.run({ input });
-    return {
-      shapes: Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v.dims]])),
-      finite: Object.values(out).every((v) => (v.data as Float32Array).every(Number.isFinite)),
-    };
-  } finally {
-    await session.release();
-  }
-}
+import { runInOrt } from "./ort";
 
 const declaredOutputs = (bytes: Uint8Array) =>
   Object.fromEntries(
@@ -74,28 +65,46 @@ describe.each(ZOO_FAMILIES)("zoo family %s", (family) => {
     expect(isStructureOnly(decodeModel(w1))).toBe(false);
   });
 
-  it("labels the model with its family and spec, and lib/onnx reads it as opset 17", () => {
+  it("labels the model with its family, spec and zoo version, and lib/onnx reads it as opset 17", () => {
     const spec = FAMILY_DESIGN_SPACES[family].example;
     const bytes = generate(spec);
     const meta = Object.fromEntries(decodeModelProto(bytes).metadata_props!.map((p) => [p.key, p.value]));
     expect(meta["nnlq.family"]).toBe(family);
     expect(JSON.parse(meta["nnlq.spec"]!)).toEqual(spec);
-    expect(meta["nnlq.zoo_version"]).toBe(ZOO_VERSION);
+    // a v1 family's models keep recording "1" (their bytes did not change); a v2 family's record "2"
+    expect(meta["nnlq.zoo_version"]).toBe((ZOO_V2_FAMILIES as readonly string[]).includes(family) ? "2" : "1");
+    expect(meta["nnlq.zoo_version"]).toBe(zooVersionOf(family));
     const s = analyze(bytes);
     expect(s.opset).toBe(17);
     expect(s.structureOnly).toBe(true);
-    expect(s.inputs).toEqual({ input: [spec.batch, 3, spec.resolution, spec.resolution] });
+    expect(s.inputs).toEqual(Object.fromEntries(specInputs(spec).map((i) => [i.name, i.dims])));
+    if (!(ZOO_V2_FAMILIES as readonly string[]).includes(family) || family === "unet" || family === "superres") {
+      expect(Object.keys(s.inputs)).toEqual(["input"]);
+    }
   });
 });
 
 describe("zoo golden bytes", () => {
-  it("the canonical example of every family still generates the same bytes (bump ZOO_VERSION when this changes)", () => {
+  it("the version 1 families' canonical examples generate exactly the bytes they did under ZOO_VERSION 1", () => {
     const digest = sha256.create();
-    for (const f of ZOO_FAMILIES) digest.update(generate(FAMILY_DESIGN_SPACES[f].example));
+    for (const f of ZOO_V1_FAMILIES) digest.update(generate(FAMILY_DESIGN_SPACES[f].example));
+    // The digest pinned when ZOO_VERSION was "1": Zoo v2 added families and changed none of these bytes
+    // (metadata included), so every stored v1 spec regenerates its model and structure hash.
+    expect(bytesToHex(digest.digest())).toBe("20a25ce50466bcaa1e3f66740967eae5cc33b9f9e0989b6204187664d8bcc03f");
+  });
+
+  it("the version 2 families' canonical examples still generate the same bytes (bump ZOO_VERSION when this changes)", () => {
+    const digest = sha256.create();
+    for (const f of ZOO_V2_FAMILIES) digest.update(generate(FAMILY_DESIGN_SPACES[f].example));
     // If this fails because a generator changed on purpose: bump ZOO_VERSION in lib/zoo/index.ts and update this.
     expect({ version: ZOO_VERSION, sha256: bytesToHex(digest.digest()) }).toEqual({
-      version: "1",
-      sha256: "20a25ce50466bcaa1e3f66740967eae5cc33b9f9e0989b6204187664d8bcc03f",
+      version: "2",
+      sha256: "0b85e0f14b388269457525b365d680be8c2488d88e5625bda1edb53dc46b86c1",
     });
+  });
+
+  it("ZOO_FAMILIES is the v1 families in their old order, then the v2 families", () => {
+    expect(ZOO_FAMILIES).toEqual([...ZOO_V1_FAMILIES, ...ZOO_V2_FAMILIES]);
+    expect(ZOO_V1_FAMILIES).toHaveLength(16);
   });
 });
