@@ -12,13 +12,43 @@
  * "mobilenetv2", with ReLU (and 5×5 kernels) → "mnasnet"; grouped (non-depthwise) convs with residual adds →
  * "regnet"; residual adds → "resnet"; plain conv stacks → "alexnet" (large strided first kernel, few convs)
  * or "vgg" (≥ 8 mostly 3×3 convs); else "other".
+ *
+ * Zoo v2 rules (issue 17) name the families lib/zoo added in ZOO_VERSION 2. A rule only answers with a name
+ * the vocabulary (families.ts) has: until a name is added there, its models get what the rules above say
+ * (the documented close equivalent, ZOO_V2_EQUIVALENT), so nothing stored or served changes meanwhile;
+ * `detectFamily(ir, { vocabulary })` runs them with a wider vocabulary. In order of precedence:
+ * LSTM/GRU/RNN nodes (also inside If/Loop/Scan bodies) → "rnn"; attention with depthwise convs →
+ * "mobilevit"; attention over a token-embedding Gather (int ids from a graph input, no convs) → "bert";
+ * patch embedding + LayerNorm + GELU + MatMul MLPs without attention → "mixer"; ≥ 6 conv heads flattened by
+ * Transpose/Reshape into Concats, each with its own weights → "ssd" (shared across levels stays "detector");
+ * DepthToSpace / pixel-shuffle / strided ConvTranspose with no downsampling anywhere → "superres"; ≥ 3
+ * dilated convs and an upsample → "deeplab"; ≥ 2 Concats merging an upsampled map with a skip → "unet";
+ * and where the v1 rules would say "regnet", one group count over all grouped convs (fixed cardinality)
+ * → "resnext".
  */
 import { aInt, aInts } from "./attrs";
-import type { DetectableFamily } from "./families";
+import { DETECTABLE_FAMILIES, type DetectableFamily } from "./families";
 import type { GraphIR, NodeIR, TensorIR } from "./graph";
 import { inferShapes } from "./shapes";
 
 export interface FamilyResult { family: DetectableFamily; confidence: number }
+
+/**
+ * Names the Zoo v2 rules give (lib/zoo ZOO_V2_FAMILIES), and what the v1 rules answer for such a model while
+ * the vocabulary lacks the name (measured on 40 seeded zoo draws per family).
+ */
+export const ZOO_V2_EQUIVALENT = {
+  unet: "other",
+  ssd: "detector (with an FPN), else its backbone's: mobilenetv2 / mnasnet / other",
+  superres: "other (ESPCN, FSRCNN), resnet (EDSR's residual body) or vgg",
+  deeplab: "its backbone's: resnet / mobilenetv2 / mnasnet",
+  bert: "vit",
+  mobilevit: "vit",
+  rnn: "other",
+  resnext: "regnet",
+  mixer: "other",
+} as const;
+export type ZooV2Detected = keyof typeof ZOO_V2_EQUIVALENT;
 
 interface Stats {
   convs: NodeIR[];
@@ -48,6 +78,23 @@ interface Stats {
   dw5: number;
   /** Classifier head: global pooling or a fully connected layer. */
   head: boolean;
+  // Zoo v2 motifs
+  /** LSTM / GRU / RNN nodes, subgraphs included. */
+  recurrent: number;
+  /** DepthToSpace, or a Reshape → 6-D Transpose → Reshape pixel shuffle. */
+  pixelShuffle: number;
+  /** ConvTranspose with a stride > 1. */
+  upConvT: number;
+  /** Strided convs / pools and global pooling (anything that lowers the resolution). */
+  downsample: number;
+  /** Convs with a dilation > 1. */
+  dilated: number;
+  /** Concats merging an upsampled map (Resize / ConvTranspose, optionally through one conv) with another. */
+  upMerge: number;
+  /** Gather from a static table with integer ids fed by a graph input (or EmbedLayerNormalization). */
+  tokenEmbed: number;
+  /** Convs whose output reaches a 3-D Concat only through Transpose/Reshape/Flatten (detection heads). */
+  headConvs: NodeIR[];
 }
 
 function collect(ir: GraphIR): Stats {
@@ -104,6 +151,29 @@ function collect(ir: GraphIR): Stats {
     convs: [], depthwise: [], grouped: [], residualAdds: 0, concats: [], denseConcats: 0, fire: 0, inception: 0, shuffles: 0,
     attention: 0, norms: 0, gelu: 0, se: 0, swish: 0, hardswish: 0, relu6: 0, relu: 0, lrn: 0, fc: 0, nms: 0, upsample: 0,
     outputs: ir.outputs.length, patchEmbed: false, dw7: 0, dw5: 0, head: false,
+    recurrent: countRecurrent(ir), pixelShuffle: 0, upConvT: 0, downsample: 0, dilated: 0, upMerge: 0, tokenEmbed: 0, headConvs: [],
+  };
+  const consumers = (n: NodeIR): NodeIR[] => n.outputs.flatMap((o) => (o ? (t(o)?.consumers ?? []) : [])).map((i) => ir.nodes[i]);
+  const isUp = (n: NodeIR | undefined) => !!n && (n.opType === "Resize" || n.opType === "Upsample" || n.opType === "ConvTranspose");
+  /** Whether a tensor comes from a graph input of an integer type (through Cast / Reshape / Unsqueeze...). */
+  const fromIntInput = (name: string, depth = 4): boolean => {
+    const x = t(name);
+    if (!x) return false;
+    if (x.source === "input") return x.dtype === 6 || x.dtype === 7;
+    const p = prod(name);
+    return !!p && depth > 0 && ["Cast", "Reshape", "Unsqueeze", "Squeeze", "Identity", "Slice", "Flatten"].includes(p.opType) && fromIntInput(p.inputs[0], depth - 1);
+  };
+  /** Whether a conv's output reaches a rank-3 Concat through layout ops only, with at least one Reshape/Flatten. */
+  const feedsHeadConcat = (n: NodeIR): boolean => {
+    let frontier = consumers(n), reshaped = false;
+    for (let hop = 0; hop < 4 && frontier.length === 1; hop++) {
+      const c = frontier[0];
+      if (c.opType === "Concat") return reshaped && (t(c.outputs[0])?.shape?.length ?? 0) === 3;
+      if (!["Transpose", "Reshape", "Flatten"].includes(c.opType)) return false;
+      if (c.opType !== "Transpose") reshaped = true;
+      frontier = consumers(c);
+    }
+    return false;
   };
   const live = ir.order.map((i) => ir.nodes[i]).filter((n) => !n.static);
   for (const n of live) {
@@ -121,7 +191,21 @@ function collect(ir: GraphIR): Stats {
         if (k[0] === 5) s.dw5++;
       } else if (g > 1) s.grouped.push(n);
       if (k.length === 2 && k[0] >= 4 && k[0] === st[0] && s.convs.length <= 2) s.patchEmbed = true;
+      if (st.some((v) => v > 1)) s.downsample++;
+      if ((aInts(n.attrs, "dilations") ?? []).some((v) => v > 1)) s.dilated++;
+      if (feedsHeadConcat(n)) s.headConvs.push(n);
     }
+    if (op === "MaxPool" || op === "AveragePool") {
+      if ((aInts(n.attrs, "strides") ?? []).some((v) => v > 1)) s.downsample++;
+    }
+    if (op === "GlobalAveragePool" || op === "GlobalMaxPool") s.downsample++;
+    if (op === "ConvTranspose" && (aInts(n.attrs, "strides") ?? []).some((v) => v > 1)) s.upConvT++;
+    if (op === "DepthToSpace") s.pixelShuffle++;
+    if (op === "Transpose" && (t(n.inputs[0])?.shape?.length ?? 0) === 6 && prod(n.inputs[0])?.opType === "Reshape") {
+      if (consumers(n).some((q) => q.opType === "Reshape")) s.pixelShuffle++;
+    }
+    if (op === "Gather" && t(n.inputs[0])?.static && (t(n.inputs[0])?.shape?.length ?? 0) === 2 && fromIntInput(n.inputs[1])) s.tokenEmbed++;
+    if (op === "EmbedLayerNormalization") s.tokenEmbed++;
     if (op === "Add" || op === "Sum") {
       const ins = n.inputs.map(t).filter((x): x is TensorIR => !!x && !x.static);
       if (ins.length >= 2 && ins[0].shape && ins[0].shape.length === 4 && JSON.stringify(ins[0].shape) === JSON.stringify(ins[1].shape))
@@ -150,6 +234,12 @@ function collect(ir: GraphIR): Stats {
         const kernels = new Set(convOrigins.map((o) => (o.opType === "Conv" ? (aInts(o.attrs, "kernel_shape") ?? [])[0] : 0)));
         if (kernels.size >= 2) s.inception++;
       }
+      const ups = n.inputs.filter((x) => {
+        const p = prod(x);
+        return isUp(p) || (p?.opType === "Conv" && isUp(prod(p.inputs[0])));
+      });
+      const rank4 = (t(n.outputs[0])?.shape?.length ?? 0) === 4;
+      if (rank4 && n.inputs.length >= 2 && ups.length >= 1 && ups.length < n.inputs.length) s.upMerge++;
     }
     if (op === "Transpose") {
       const p = prod(n.inputs[0]);
@@ -190,16 +280,60 @@ function collect(ir: GraphIR): Stats {
   return s;
 }
 
+/** LSTM / GRU / RNN nodes of a graph and of its If / Loop / Scan bodies (voice models hide them there). */
+function countRecurrent(ir: GraphIR): number {
+  let n = 0;
+  for (const node of ir.nodes) {
+    if (node.opType === "LSTM" || node.opType === "GRU" || node.opType === "RNN") n++;
+    for (const g of Object.values(node.subgraphs)) n += countRecurrent(g);
+  }
+  return n;
+}
+
+/** Head convs each with their own weights (SSD) rather than one tower shared across levels (RetinaNet). */
+function unsharedHeads(heads: NodeIR[]): boolean {
+  return new Set(heads.map((n) => n.inputs[1])).size === heads.length;
+}
+
+/** Every grouped conv uses the same group count, over ≥ 2 channel widths (ResNeXt's fixed cardinality). */
+function fixedCardinality(grouped: NodeIR[], ir: GraphIR): boolean {
+  const groups = new Set(grouped.map((n) => aInt(n.attrs, "group", 1)));
+  const widths = new Set(grouped.map((n) => ir.tensors.get(n.inputs[0])?.shape?.[1]));
+  return groups.size === 1 && widths.size >= 2;
+}
+
 const clamp = (x: number) => Math.max(0.05, Math.min(0.99, Math.round(x * 100) / 100));
 
+export interface DetectOptions {
+  /** Family names the answer may use (default: the shared vocabulary); Zoo v2 rules need their names in it. */
+  vocabulary?: readonly string[];
+}
+
 /** Detect the architecture family of a (shape-inferred) graph. */
-export function detectFamily(input: GraphIR): FamilyResult {
+export function detectFamily(input: GraphIR): FamilyResult;
+export function detectFamily(input: GraphIR, o: DetectOptions): { family: DetectableFamily | ZooV2Detected; confidence: number };
+export function detectFamily(input: GraphIR, o: DetectOptions = {}): { family: DetectableFamily | ZooV2Detected; confidence: number } {
   const ir = input.shapesInferred ? input : inferShapes(input);
   const s = collect(ir);
   const nConv = s.convs.length;
   const r = (family: DetectableFamily, confidence: number): FamilyResult => ({ family, confidence: clamp(confidence) });
+  const vocabulary = new Set<string>(o.vocabulary ?? DETECTABLE_FAMILIES);
+  const v2 = (family: ZooV2Detected, confidence: number, when: boolean) =>
+    when && vocabulary.has(family) ? { family, confidence: clamp(confidence) } : undefined;
+  const attention = s.attention >= 1 && (s.norms >= 1 || s.attention >= 2);
 
-  if (s.attention >= 1 && (s.norms >= 1 || s.attention >= 2)) return r("vit", s.patchEmbed ? 0.95 : nConv ? 0.7 : 0.6);
+  const zoo2 =
+    v2("rnn", 0.9, s.recurrent >= 1) ??
+    v2("mobilevit", 0.85, attention && s.depthwise.length >= 2) ??
+    v2("bert", nConv === 0 ? 0.85 : 0.7, attention && s.tokenEmbed >= 1 && !s.patchEmbed) ??
+    v2("mixer", 0.8, !attention && s.patchEmbed && s.depthwise.length === 0 && s.norms >= 2 && s.gelu >= 2 && s.fc >= 4) ??
+    v2("ssd", 0.8, s.nms === 0 && s.headConvs.length >= 6 && unsharedHeads(s.headConvs)) ??
+    v2("superres", 0.85, nConv >= 2 && s.downsample === 0 && s.pixelShuffle + s.upConvT >= 1) ??
+    v2("deeplab", 0.85, s.dilated >= 3 && s.upsample >= 1) ??
+    v2("unet", 0.8, s.upMerge >= 2 && s.downsample >= 1);
+  if (zoo2) return zoo2;
+
+  if (attention) return r("vit", s.patchEmbed ? 0.95 : nConv ? 0.7 : 0.6);
   if (s.nms > 0) return r("detector", 0.95);
   if (nConv >= 4 && s.outputs >= 2 && s.upsample >= 1) return r("detector", 0.8);
   if (s.depthwise.length >= 2 && s.norms >= 2 && s.gelu >= 2) return r("convnext", s.dw7 >= 2 ? 0.95 : 0.8);
@@ -216,7 +350,10 @@ export function detectFamily(input: GraphIR): FamilyResult {
     // MnasNet: ReLU inverted bottlenecks (5×5 depthwise kernels; the A1 variant adds SE without swish).
     return r("mnasnet", base - (s.dw5 > 0 ? 0 : 0.15));
   }
-  if (s.grouped.length >= 3 && s.residualAdds >= 2) return r("regnet", 0.6 + 0.3 * Math.min(1, s.grouped.length / 10));
+  if (s.grouped.length >= 3 && s.residualAdds >= 2) {
+    const confidence = 0.6 + 0.3 * Math.min(1, s.grouped.length / 10);
+    return v2("resnext", confidence, fixedCardinality(s.grouped, ir)) ?? r("regnet", confidence);
+  }
   if (s.residualAdds >= 3) return r("resnet", (0.6 + 0.35 * Math.min(1, s.residualAdds / 8)) * (s.head ? 1 : 0.7));
   if (nConv >= 3 && s.residualAdds === 0 && s.concats.length === 0) {
     const first = s.convs[0];

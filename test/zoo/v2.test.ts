@@ -1,15 +1,18 @@
 /**
  * Zoo v2 families (issue 17): seeded samples of each new family through the whole path — generate → decode →
  * shape inference with every tensor's shape known → cost (MACs > 0, equal to the builder's own count) →
- * onnxruntime-node on CPU with weights → same spec, same bytes → validation errors.
+ * onnxruntime-node on CPU with weights → same spec, same bytes → the family detector → validation errors.
  * Plus the samplers: real-world ranges, batch-1 draws under V2_CAPS, and v1 samplers untouched.
  */
 import { sha256 } from "@noble/hashes/sha2";
 import { bytesToHex } from "@noble/hashes/utils";
 import { describe, expect, it } from "vitest";
 import { isNnlqError } from "@/lib/errors";
-import { analyze, buildGraph, decodeModel, inferShapes } from "@/lib/onnx";
+import { analyze, buildGraph, decodeModel, detectFamily, inferShapes } from "@/lib/onnx";
+import { DETECTABLE_FAMILIES } from "@/lib/onnx/families";
+import { ZOO_V2_EQUIVALENT } from "@/lib/onnx/family";
 import {
+  FAMILY_DESIGN_SPACES,
   generate,
   sampleSpecs,
   specCost,
@@ -23,6 +26,8 @@ import {
   type ZooV2Family,
 } from "@/lib/zoo";
 import { runInOrt } from "./ort";
+
+const WIDE = [...DETECTABLE_FAMILIES, ...ZOO_V2_FAMILIES];
 
 /** The 3 cheapest of 24 seeded batch-1 draws (cheap enough to run in ORT; every one a real sample). */
 function cheapSamples(family: ZooV2Family): ZooSpec[] {
@@ -133,6 +138,18 @@ describe.each(ZOO_V2_FAMILIES)("zoo v2 family %s", (family) => {
     expect(analyze(generate(one), { batch: 3 }).hash).toBe(analyze(generate({ ...one, batch: 3 })).hash);
   });
 
+  it("is detected as itself with the v2 names in the vocabulary; without them, as a v1 family", () => {
+    for (const spec of [FAMILY_DESIGN_SPACES[family].example, ...samples]) {
+      const ir = inferShapes(buildGraph(decodeModel(generate(spec))));
+      const wide = detectFamily(ir, { vocabulary: WIDE });
+      expect(wide.family, JSON.stringify(spec)).toBe(family);
+      expect(wide.confidence).toBeGreaterThanOrEqual(0.6);
+      const shared = detectFamily(ir).family;
+      expect([...DETECTABLE_FAMILIES] as string[]).toContain(shared);
+      if ((DETECTABLE_FAMILIES as readonly string[]).includes(family)) expect(shared).toBe(family);
+    }
+  });
+
   it("refuses bad hyperparameters with a VALIDATION error naming them", () => {
     for (const [hp, message] of BAD[family]) expect(validationError(() => validateSpec({ ...hp, family }))).toMatch(message);
   });
@@ -173,5 +190,9 @@ describe("zoo v2 samplers", () => {
     const digest = sha256.create();
     for (const f of ZOO_V1_FAMILIES) for (const s of sampleSpecs(f, 3, 1)) digest.update(new TextEncoder().encode(specKey(s)));
     expect(bytesToHex(digest.digest())).toBe("668ea658d4bd0fc70b345d660dd993430b304b4e658ccf288803728efd76070a");
+  });
+
+  it("the detector's v2 names are the zoo's v2 families", () => {
+    expect(Object.keys(ZOO_V2_EQUIVALENT).sort()).toEqual([...ZOO_V2_FAMILIES].sort());
   });
 });
