@@ -64,7 +64,7 @@ async function main() {
     let n: { models: number; latest: number; measurements: number; predictions: number };
     const predictorsDir = fs.mkdtempSync(path.join(os.tmpdir(), "nnlq-bench-predictors-"));
     if (RELEASE) {
-      const r = await importRelease(h.db);
+      const r = await importRelease(h.db, undefined, { predictors: false });
       const [o] = await evolvePredictors(h.db, { methods: ["flops-linear"], force: true, publicDir: predictorsDir });
       const count = async (t: string) => Number(((await h.pool.query(`SELECT COUNT(*) AS n FROM ${t}`))[0] as { n: number }[])[0]!.n);
       n = {

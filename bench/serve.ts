@@ -85,7 +85,7 @@ async function main() {
     const world = await makeWorld(url, "serve");
     cleanup.unshift(() => world.close());
     const t0 = performance.now();
-    await importRelease(world.db, undefined, { verify: 0 });
+    await importRelease(world.db, undefined, { verify: 0, predictors: false });
     log(`data release imported (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
 
     // a predictor for the platforms of the database, written to a private store (found without promotion)

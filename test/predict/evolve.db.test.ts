@@ -32,7 +32,7 @@ beforeAll(async () => {
   h = createDb(testDb.url, { connectionLimit: 2 });
   process.env.NNLQ_PREDICTORS_DIR = dir;
   await seed(db(), { demo: false });
-  await importRelease(db(), undefined, { verify: 0 });
+  await importRelease(db(), undefined, { verify: 0, predictors: false });
 }, 120_000);
 afterAll(async () => {
   await h?.close();
