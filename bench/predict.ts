@@ -1,12 +1,12 @@
 /**
- * npm run bench:predict -- [--graphs 512] [--model .data/predictors/<version>] [--repeat 20] [--threads 2]
+ * npm run bench:predict -- [--graphs 512] [--model .data/predictors/<version>] [--repeat 20]
  *
  * Prediction speed in Node, on both GNN runtimes — tfjs (wasm backend; what the browser runs) and
  * onnxruntime-node (the forward pass exported as ONNX; what a Node server runs), same weights:
  *  - batch throughput (graphs/s) of the GNN over zoo graphs at sampled resolutions, from lib/onnx features
  *    and end to end from ONNX bytes (parse + shape inference + features + predict), every platform head at
- *    once; onnxruntime-node with 1 intra-op thread and with --threads (default 2); the ratio to tfjs and
- *    the largest relative difference between the runtimes' predictions;
+ *    once; the ratio onnxruntime-node / tfjs and the largest relative difference between the runtimes'
+ *    predictions (onnxruntime-node runs one intra-op thread: lib/predict/node/onnx-infer.ts says why);
  *  - single-model latency for ResNet-50 (all platforms), from features and from bytes;
  *  - the baselines' batch throughput from features, for comparison;
  *  - in Chromium (when installed; --no-chromium skips): the same ResNet-50 from spec to predictions on the
@@ -34,13 +34,11 @@ const { values } = parseArgsOrExit("bench:predict", {
     graphs: { type: "string", default: "512" },
     model: { type: "string" },
     repeat: { type: "string", default: "20" },
-    threads: { type: "string", default: "2" },
     "no-chromium": { type: "boolean", default: false },
   },
 });
 const nGraphs = Number(values.graphs),
-  repeat = Number(values.repeat),
-  threads = Number(values.threads);
+  repeat = Number(values.repeat);
 const backend = await initTfNode();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 /** Median wall time (ms) of fn over n runs; also the median CPU time of this process (ms), which a busy host does not inflate. */
@@ -93,11 +91,11 @@ console.log(
     `${gnn.platforms.length} platform heads`,
 );
 
-/** The same predictor (same weights) served from onnxruntime-node with `t` intra-op threads. */
-function onOrt(t: number): BasePredictor | null {
+/** The same predictor (same weights) served from onnxruntime-node. */
+function onOrt(): BasePredictor | null {
   const p = fromArtifacts(gnn.save());
   const inner = gnnOf(p);
-  const r = inner ? attachOnnxRuntime(inner, { threads: t }) : { runtime: "none", reason: "not a GNN" };
+  const r = inner ? attachOnnxRuntime(inner) : { runtime: "none", reason: "not a GNN" };
   if (r.runtime === "onnxruntime-node") return p;
   console.log(`onnxruntime-node: ${r.reason}`);
   p.dispose();
@@ -105,10 +103,8 @@ function onOrt(t: number): BasePredictor | null {
 }
 const runtimes: { name: string; p: BasePredictor }[] = [{ name: `tfjs (${backend})`, p: gnn }];
 if (ortAvailable()) {
-  for (const t of [...new Set([1, threads])]) {
-    const p = onOrt(t);
-    if (p) runtimes.push({ name: `onnxruntime-node (${t} thread${t === 1 ? "" : "s"})`, p });
-  }
+  const p = onOrt();
+  if (p) runtimes.push({ name: "onnxruntime-node", p });
 } else console.log("onnxruntime-node: not available in this process");
 
 const batch: Record<string, number> = {};

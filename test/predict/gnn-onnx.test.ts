@@ -134,6 +134,17 @@ describe.skipIf(!ortAvailable())("GNN exported to ONNX, run by onnxruntime-node"
     expect(() => inf.run(packGraphs(batch, v2.model.denseDim))).toThrow(/disposed/);
   });
 
+  it("is deterministic on large batches: every copy of a graph, every run, the same numbers (one intra-op thread)", () => {
+    const big = Array.from({ length: 12 }, () => batch).flat();
+    const inf = OrtGnnInference.create(v2.toOnnx());
+    const PK = v2.platforms.length * v2.model.config.heads, G = batch.length;
+    const first = inf.run(packGraphs(big, v2.model.denseDim));
+    for (let run = 0; run < 3; run++) expect(Array.from(inf.run(packGraphs(big, v2.model.denseDim)))).toEqual(Array.from(first));
+    for (let copy = 1; copy < 12; copy++)
+      expect(Array.from(first.subarray(copy * G * PK, (copy + 1) * G * PK))).toEqual(Array.from(first.subarray(0, G * PK)));
+    inf.dispose();
+  });
+
   it("the packed inputs mirror the tfjs batch: ops, cost terms, neighbour means", () => {
     const b = makeBatch(batch.map((f) => prepareGraph(f, v2.norm)));
     const p = packGraphs(batch, v2.model.denseDim);

@@ -18,7 +18,7 @@ import { GnnPredictor, type GnnState } from "../gnn/predictor";
 import { nodeFeaturesOf } from "../gnn/model";
 import { decodeWeights, fromArtifacts } from "../load";
 import type { BasePredictor, PredictorArtifacts, PredictorManifest } from "../predictor";
-import { attachOnnxRuntime, type OrtGnnOptions } from "./onnx-infer";
+import { attachOnnxRuntime } from "./onnx-infer";
 
 export function readJsonlFile(file: string): DataRow[] {
   if (!fs.existsSync(file)) throw new NnlqError("NOT_FOUND", `dataset ${file} does not exist`);
@@ -117,7 +117,7 @@ export function gnnOf(p: BasePredictor): GnnPredictor | null {
   return inner instanceof GnnPredictor ? inner : null;
 }
 
-export interface LoadOptions extends OrtGnnOptions {
+export interface LoadOptions {
   /**
    * The GNN's inference runtime: "auto" (default) onnxruntime-node when this process can load it, else
    * tfjs; "tfjs" always tfjs (what the browser runs).
@@ -128,6 +128,6 @@ export interface LoadOptions extends OrtGnnOptions {
 export function loadFromDir(dirOrManifest: string, o: LoadOptions = {}): BasePredictor {
   const p = fromArtifacts(readArtifacts(dirOrManifest));
   const gnn = gnnOf(p);
-  if (gnn && (o.runtime ?? "auto") === "auto") attachOnnxRuntime(gnn, o);
+  if (gnn && (o.runtime ?? "auto") === "auto") attachOnnxRuntime(gnn);
   return p;
 }

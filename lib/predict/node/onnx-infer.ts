@@ -6,6 +6,11 @@
  * public InferenceSession only wraps them in a promise (setImmediate). So this calls the native binding
  * (onnxruntime-node/dist/binding) directly, as the package's own backend does; the binding is checked on
  * first use, and `ortAvailable()` says false (callers stay on tfjs) when it is missing or of another shape.
+ *
+ * One intra-op thread, always: ORT's CPU ScatterND splits its updates over the threads without guarding
+ * duplicate indices, so with reduction = add and 2 threads messages into one node are lost (measured: up
+ * to 55% off in 72 of 800 outputs of one batch, different on every run; microsoft/onnxruntime#18048).
+ * A server uses its cores through several workers (lib/compute), each with its own session.
  */
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -49,11 +54,6 @@ export function ortAvailable(): boolean {
   return loadNative() !== null;
 }
 
-export interface OrtGnnOptions {
-  /** intra-op threads (default 1: the server runs predictions on a pool of worker threads already) */
-  threads?: number;
-}
-
 /** One onnxruntime-node session of an exported GNN. */
 export class OrtGnnInference implements GnnInference {
   readonly runtime = "onnxruntime-node";
@@ -64,13 +64,13 @@ export class OrtGnnInference implements GnnInference {
   }
 
   /** A session of the exported model bytes (throws when onnxruntime-node is unavailable or refuses them). */
-  static create(onnx: Uint8Array, o: OrtGnnOptions = {}): OrtGnnInference {
+  static create(onnx: Uint8Array): OrtGnnInference {
     const ort = loadNative();
     if (!ort) throw new Error("onnxruntime-node is not available in this process");
     ort.initOrt();
     const session = new ort.binding.InferenceSession();
     session.loadModel(onnx.buffer, onnx.byteOffset, onnx.byteLength, {
-      intraOpNumThreads: o.threads ?? 1,
+      intraOpNumThreads: 1, // see the module comment: ScatterND(add) is not thread-safe
       interOpNumThreads: 1,
       executionMode: "sequential",
       graphOptimizationLevel: "all",
@@ -107,10 +107,10 @@ export class OrtGnnInference implements GnnInference {
  * Serve `predictor` from onnxruntime-node: export its forward pass, open a session and attach it. When
  * onnxruntime-node is unavailable or refuses the model the predictor stays on tfjs, and the reason comes back.
  */
-export function attachOnnxRuntime(predictor: GnnPredictor, o: OrtGnnOptions = {}): { runtime: string; reason?: string } {
+export function attachOnnxRuntime(predictor: GnnPredictor): { runtime: string; reason?: string } {
   if (!ortAvailable()) return { runtime: predictor.runtime, reason: "onnxruntime-node is not available in this process" };
   try {
-    predictor.attachInference(OrtGnnInference.create(predictor.toOnnx(), o));
+    predictor.attachInference(OrtGnnInference.create(predictor.toOnnx()));
   } catch (e) {
     return { runtime: predictor.runtime, reason: `onnxruntime-node refused the exported GNN: ${(e as Error).message}` };
   }
