@@ -8,7 +8,7 @@
  *   FAMILY_DESIGN_SPACES         what `nnlq zoo --list` prints
  *   specCost(spec)               MACs / parameters / largest tensor, counted while building (the v2 samplers' caps)
  */
-import { NnlqError } from "@/lib/errors";
+import { isNnlqError, NnlqError } from "@/lib/errors";
 import { Rng, deriveSeed } from "./rng";
 import {
   canonicalJson,
@@ -153,17 +153,28 @@ export function sampleSpec(family: ZooFamily, rng: Rng, overrides: SampleOverrid
 
 /**
  * `count` specs of a family with pairwise distinct structures, reproducible from `seed` (each family draws
- * from its own stream, so a family's draw does not depend on which other families are drawn).
+ * from its own stream, so a family's draw does not depend on which other families are drawn). A draw that
+ * an override makes invalid (a resolution that is not a multiple of its U-Net's 2^depth) is skipped; when
+ * every draw is, the override's VALIDATION error is the answer. Draws an override leaves valid are the same.
  */
 export function sampleSpecs(family: ZooFamily, count: number, seed: number, overrides: SampleOverrides = {}): ZooSpec[] {
   const rng = new Rng(deriveSeed(seed, family));
   const seen = new Set<string>();
   const out: ZooSpec[] = [];
+  let refused: unknown;
   for (let tries = 0; out.length < count; tries++) {
     if (tries > 50 * count + 100) {
+      if (refused && out.length === 0) throw refused;
       throw new NnlqError("VALIDATION", `the ${family} design space has fewer than ${count} distinct specs with these overrides`);
     }
-    const spec = sampleSpec(family, rng, overrides);
+    let spec: ZooSpec;
+    try {
+      spec = sampleSpec(family, rng, overrides);
+    } catch (e) {
+      if (!(isNnlqError(e) && e.code === "VALIDATION" && Object.keys(overrides).length)) throw e;
+      refused = e;
+      continue;
+    }
     const key = structureKey(spec);
     if (!seen.has(key)) {
       seen.add(key);

@@ -97,7 +97,8 @@ const BAD: Record<ZooV2Family, [Record<string, unknown>, RegExp][]> = {
     [{ planes: 32, baseWidth: 2 }, /channels per group/],
   ],
   mixer: [
-    [{ patch: 16, resolution: 100 }, /multiple of the patch size/],
+    [{ patch: 12 }, /patch: must be one of/],
+    [{ resolution: 16 }, /resolution/],
     [{ tokenRatio: 0.3 }, /tokenRatio/],
   ],
 };
@@ -177,6 +178,13 @@ describe("zoo v2 samplers", () => {
         expect(Math.max(...res), family).toBeGreaterThanOrEqual(256);
       }
     }
+  });
+
+  it("with a resolution override, skip the draws it makes invalid; refuse with its reason when it fits none", () => {
+    const unets = sampleSpecs("unet", 20, 1, { batch: 1, resolution: 96 });
+    expect(unets.every((s) => s.resolution === 96 && (s.depth as number) <= 5 && 96 % 2 ** (s.depth as number) === 0)).toBe(true);
+    expect(new Set(unets.map((s) => s.depth)).size).toBeGreaterThan(1);
+    expect(validationError(() => sampleSpecs("mobilevit", 3, 1, { resolution: 96 }))).toMatch(/multiple of 64/);
   });
 
   it("explicit specs are validated, not capped (the caps shape the campaign's draws only)", () => {

@@ -10,19 +10,18 @@ import { sampleWithin } from "./budget";
 import { z, zClasses } from "./common";
 
 const RES = { min: 32, max: 1280, default: 224 };
-const schema = z
-  .strictObject({
-    ...baseShape("mixer", RES),
-    patch: zOneOf([8, 14, 16, 32]).default(16),
-    hidden: zOneOf([128, 192, 256, 384, 512, 768, 1024]).default(512),
-    depth: zInt(1, 32).default(8),
-    /** Token-MLP width Ds as a fraction of hidden (Mixer-S/B/L: 0.5). */
-    tokenRatio: zOneOf([0.25, 0.5, 1]).default(0.5),
-    /** Channel-MLP width Dc as a multiple of hidden (Mixer: 4). */
-    channelRatio: zOneOf([2, 4]).default(4),
-    classes: zClasses(),
-  })
-  .refine((s) => s.resolution % s.patch === 0, { message: "resolution must be a multiple of the patch size", path: ["resolution"] });
+/** Any resolution ≥ 32 (like `vit`): the patch conv floors a remainder, so a resolution override always fits. */
+const schema = z.strictObject({
+  ...baseShape("mixer", RES),
+  patch: zOneOf([8, 14, 16, 32]).default(16),
+  hidden: zOneOf([128, 192, 256, 384, 512, 768, 1024]).default(512),
+  depth: zInt(1, 32).default(8),
+  /** Token-MLP width Ds as a fraction of hidden (Mixer-S/B/L: 0.5). */
+  tokenRatio: zOneOf([0.25, 0.5, 1]).default(0.5),
+  /** Channel-MLP width Dc as a multiple of hidden (Mixer: 4). */
+  channelRatio: zOneOf([2, 4]).default(4),
+  classes: zClasses(),
+});
 type Spec = z.infer<typeof schema>;
 
 function mlp(b: GraphBuilder, x: Tensor, hidden: number): Tensor {
@@ -44,7 +43,7 @@ export const mixer: FamilyDef<Spec> = {
     depth: "mixer blocks 2–12",
     tokenRatio: "token-MLP width Ds / C 0.25 | 0.5 | 1",
     channelRatio: "channel-MLP width Dc / C 2 | 4",
-    resolution: "a multiple of the patch in 96–1280 (log-uniform), shrunk to the v2 caps",
+    resolution: "a multiple of the patch in 96–1280 (log-uniform), shrunk to the v2 caps (any ≥ 32 is valid)",
   },
   resolution: RES,
   example: { patch: 16, hidden: 512, depth: 8, tokenRatio: 0.5, channelRatio: 4 },
