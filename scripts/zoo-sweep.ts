@@ -14,7 +14,7 @@ import { intArg, listArg, parseArgsOrExit, validOrExit } from "@/lib/args";
 import * as ort from "onnxruntime-node";
 import { analyze } from "@/lib/onnx";
 import { decodeModelProto } from "@/lib/onnx/proto";
-import { generate, sampleSpecs, ZOO_FAMILIES, type ZooSpec } from "@/lib/zoo";
+import { generate, sampleSpecs, specInputs, ZOO_FAMILIES, type ZooSpec } from "@/lib/zoo";
 import { checkEnvOrExit } from "@/lib/env";
 
 checkEnvOrExit("zoo:sweep");
@@ -60,14 +60,17 @@ async function check(spec: ZooSpec): Promise<Result> {
     decodeModelProto(structure).graph!.output!.map((o) => [o.name!, o.type!.tensor_type!.shape!.dim!.map((d) => d.dim_value)]),
   );
   const session = await ort.InferenceSession.create(weighted, { intraOpNumThreads: threads, interOpNumThreads: 1 });
-  const n = spec.batch * 3 * spec.resolution ** 2;
-  const input = new ort.Tensor(
-    "float32",
-    Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37)),
-    [spec.batch, 3, spec.resolution, spec.resolution],
-  );
+  // feeds from what the model takes (token ids for bert, sequences for rnn, 1-channel images...)
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const { name, dims, dtype } of specInputs(spec)) {
+    const n = dims.reduce((a, b) => a * b, 1);
+    feeds[name] =
+      dtype === 7
+        ? new ort.Tensor("int64", BigInt64Array.from({ length: n }, (_, i) => (/mask/.test(name) ? 1n : BigInt(i % 2))), dims)
+        : new ort.Tensor("float32", Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37)), dims);
+  }
   const t0 = performance.now();
-  const out = await session.run({ input });
+  const out = await session.run(feeds);
   const ms = performance.now() - t0;
   await session.release();
   const got = Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v.dims]]));

@@ -162,7 +162,7 @@ export async function run(argv: string[]): Promise<number> {
     const seed = int("seed", values.seed, 0, 2 ** 31 - 1, 1);
     const overrides: SampleOverrides = {};
     if (values.batch !== undefined) overrides.batch = int("batch", values.batch, 1, 64);
-    if (values.resolution !== undefined) overrides.resolution = int("resolution", values.resolution, 1, 640);
+    if (values.resolution !== undefined) overrides.resolution = int("resolution", values.resolution, 1, 1280);
     for (const family of families) {
       try {
         validateSpec({ ...FAMILY_DESIGN_SPACES[family].example, ...overrides });

@@ -18,6 +18,16 @@ export const DETECTABLE_FAMILIES = [
   "convnext",
   "vit",
   "detector",
+  // zoo v2 (issue 17): shaped like the real-world networks people bring
+  "unet",
+  "ssd",
+  "superres",
+  "deeplab",
+  "bert",
+  "mobilevit",
+  "rnn",
+  "resnext",
+  "mixer",
   "other",
 ] as const;
 
@@ -44,6 +54,15 @@ export const FAMILY_LABELS: Record<FamilyName, string> = {
   convnext: "ConvNeXt",
   vit: "Vision Transformer",
   detector: "One-stage detector",
+  unet: "U-Net / encoder–decoder",
+  ssd: "SSD / multi-head detector",
+  superres: "Super-resolution CNN",
+  deeplab: "DeepLab (dilated / ASPP)",
+  bert: "BERT / text transformer",
+  mobilevit: "MobileViT",
+  rnn: "LSTM / GRU sequence model",
+  resnext: "ResNeXt",
+  mixer: "MLP-Mixer",
   other: "Other",
   nasbench201: "NAS-Bench-201 cell",
 };
