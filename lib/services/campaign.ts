@@ -42,6 +42,8 @@ import {
   generate,
   paramCount,
   Rng,
+  specCost,
+  zooVersionOf,
   sampleSpec,
   structureKey,
   validateSpec,
@@ -121,6 +123,7 @@ export function familyPlan(family: ZooFamily, size: number = CAMPAIGN.planSize, 
   const seen = new Set<string>();
   const candidates: { spec: ZooSpec; proxy: number }[] = [];
   const want = 2 * size;
+  const v1 = zooVersionOf(family) === "1";
   for (let tries = 0; candidates.length < want && tries < 60 * want; tries++) {
     // after many duplicates, let the resolution vary freely too (small samplers, e.g. EfficientNet's)
     const freeRes = tries > 8 * want || (tries > 2 * want && candidates.length < tries / 4);
@@ -136,7 +139,9 @@ export function familyPlan(family: ZooFamily, size: number = CAMPAIGN.planSize, 
     const key = structureKey(spec);
     if (seen.has(key)) continue;
     seen.add(key);
-    candidates.push({ spec, proxy: paramCount(spec) * spec.resolution ** 2 });
+    // the strata follow a cost proxy: v1 families keep the one their plans were drawn with (resumable, comparable
+    // with the legacy rows); zoo v2 families use their MACs (`resolution` is a sequence length for bert/rnn)
+    candidates.push({ spec, proxy: v1 ? paramCount(spec) * spec.resolution ** 2 : specCost(spec).macs });
   }
   if (candidates.length < size) {
     throw new NnlqError(
