@@ -14,6 +14,7 @@ import {
   type DataRow, type LabelStat, type ReleaseMeasurementLike, type ReleaseModelLike, type Sample,
 } from "../dataset";
 import { FEATURE_SET_VERSION, READABLE_FEATURE_SETS } from "@/lib/onnx/features";
+import { decodeModelProto, encodeModelProto } from "@/lib/onnx/proto";
 import { GnnPredictor, type GnnState } from "../gnn/predictor";
 import { nodeFeaturesOf } from "../gnn/model";
 import { decodeWeights, fromArtifacts } from "../load";
@@ -63,9 +64,22 @@ export function loadDataset(
       throw new NnlqError("NOT_FOUND", `${p} is not a data release (specs.jsonl.gz + measurements*.jsonl.gz)`);
     if (o.label === "cpu") throw new NnlqError("VALIDATION", "the data release records no CPU time per run: use --label median or min");
     const resolveModel = (m: ReleaseModelLike) => {
-      const rel = m.storageKey?.startsWith("corpus:") ? m.storageKey.slice("corpus:".length) : null;
-      const file = rel ? path.join(CORPUS_ROOT, rel) : null;
-      return file && fs.existsSync(file) ? new Uint8Array(fs.readFileSync(file)) : null;
+      if (!m.storageKey?.startsWith("corpus:")) return null;
+      const [rel, shapes = ""] = m.storageKey.slice("corpus:".length).split("#");
+      const file = path.join(CORPUS_ROOT, rel!);
+      if (!fs.existsSync(file)) return null;
+      const raw = new Uint8Array(fs.readFileSync(file));
+      if (!shapes) return raw;
+      // a campaign size (lib/measure/shape-variants.ts withInputShapes: `#name=DxD;…`): these inputs' shapes written in
+      const want = Object.fromEntries(
+        shapes.split(";").map((p) => [p.slice(0, p.lastIndexOf("=")), p.slice(p.lastIndexOf("=") + 1).split("x").map(Number)]),
+      );
+      const model = decodeModelProto(raw);
+      for (const v of model.graph?.input ?? [])
+        if (v.name && want[v.name] && v.type?.tensor_type) v.type.tensor_type.shape = { dim: want[v.name]!.map((d) => ({ dim_value: d })) };
+      model.graph!.value_info = [];
+      for (const o of model.graph?.output ?? []) if (o.type?.tensor_type) delete o.type.tensor_type.shape;
+      return encodeModelProto(model);
     };
     return samplesFromRelease(
       readJsonlGz<ReleaseModelLike>(specs),
