@@ -30,7 +30,9 @@ export interface ManifestLike {
       {
         floorMs?: number;
         analytical?: { form?: string };
-        calibration?: { spread?: string; factor?: number; minRel?: number; n?: number; coverage?: number; pooled?: boolean; fittedOn?: string };
+        calibration?: {
+          spread?: string; factor?: number; minRel?: number; n?: number; coverage?: number; pooled?: boolean; fittedOn?: string;
+        };
       }
     >;
   } | null;
@@ -170,7 +172,9 @@ export function CalibrationView({ manifest, report }: { manifest: ManifestLike |
                   header: SPLIT_LABEL[s],
                   align: "right" as const,
                   className: "tabular-nums",
-                  cell: ([m, p]: [string, string]) => <CoverageCell value={cov.find((c) => c.split === s && c.method === m && c.platform === p)?.coverage} />,
+                  cell: ([m, p]: [string, string]) => (
+                    <CoverageCell value={cov.find((c) => c.split === s && c.method === m && c.platform === p)?.coverage} />
+                  ),
                 })),
               ]}
             />
@@ -203,7 +207,7 @@ export default function PredictorCalibration({ manifestUrl, evalUrl = "/predicto
       live = false;
     };
   }, [manifestUrl, evalUrl]);
-  if (state.error) return <Alert>Could not load the predictor's figures: {state.error}</Alert>;
+  if (state.error) return <Alert>Could not load the predictor&apos;s figures: {state.error}</Alert>;
   if (state.loading) return <p className="text-sm text-slate-500">Loading…</p>;
   return <CalibrationView manifest={state.manifest} report={state.report} />;
 }

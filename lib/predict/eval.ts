@@ -284,7 +284,6 @@ export function shortPlatform(slug: string): string {
 
 const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "—");
 const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "—");
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 
 function table(header: string[], body: string[][]): string {
   return [
@@ -356,7 +355,8 @@ export function goalRows(r: EvalReport): { goal: string; platform: string; met: 
   const out: { goal: string; platform: string; met: boolean | null; value: string }[] = [];
   const add = (goal: string, platform: string, met: boolean | null, value: string) => out.push({ goal, platform, met, value });
   for (const platform of r.dataset.platforms) {
-    const rows = (split: SplitName, method = served) => r.rows.filter((x) => x.split === split && x.platform === platform && x.method === method);
+    const rows = (split: SplitName, method = served) =>
+      r.rows.filter((x) => x.split === split && x.platform === platform && x.method === method);
     const [rand] = rows("random");
     if (rand) {
       add("random: MAPE ≤ 4%", platform, rand.metrics.mape <= 4, pct1(rand.metrics.mape));

@@ -594,7 +594,9 @@ export class GuardedPredictor extends BasePredictor {
     cells.forEach((c, k) => {
       latency[k] = c.latencyMs;
       const gp = this.guard.platforms[platforms[k % P]];
-      uncertainty[k] = gp ? c.latencyMs * relSigma(gp.calibration, c.spread, c.extraRel) : Number.isFinite(c.spread) ? c.spread * c.latencyMs : NaN;
+      uncertainty[k] = gp
+        ? c.latencyMs * relSigma(gp.calibration, c.spread, c.extraRel)
+        : Number.isFinite(c.spread) ? c.spread * c.latencyMs : NaN;
       info[k] = c.info;
     });
     return { latency, uncertainty, info };

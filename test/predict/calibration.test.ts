@@ -47,7 +47,8 @@ describe("conformalFactor", () => {
     const val = draw(400, 5);
     const zero = val.s.map(() => 0);
     const k = conformalFactor(val.e, val.s, zero, 0.001);
-    const cov = (d: { s: number[]; e: number[] }) => (100 * d.e.filter((e, i) => e <= 2 * Math.max(0.001, k * d.s[i]) + 1e-12).length) / d.e.length;
+    const cov = (d: { s: number[]; e: number[] }) =>
+      (100 * d.e.filter((e, i) => e <= 2 * Math.max(0.001, k * d.s[i]) + 1e-12).length) / d.e.length;
     expect(cov(val)).toBeGreaterThanOrEqual(95);
     expect(cov(val)).toBeLessThan(96.5);
     expect(k).toBeGreaterThan(1.7 * 0.85);

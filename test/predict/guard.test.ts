@@ -48,7 +48,8 @@ class Stub extends BasePredictor {
 
 /** A copy of a sample's features with some graph totals and ops changed. */
 function variant(s: Sample, o: { ops?: (ops: string[]) => string[]; graph?: Partial<GraphFeatures["graph"]> & { unknownNodes?: number } }): GraphFeatures {
-  return { ...s.features, nodeOps: o.ops ? o.ops([...s.features.nodeOps]) : s.features.nodeOps, graph: { ...s.features.graph, ...o.graph } };
+  const nodeOps = o.ops ? o.ops([...s.features.nodeOps]) : s.features.nodeOps;
+  return { ...s.features, nodeOps, graph: { ...s.features.graph, ...o.graph } };
 }
 
 /** the training graph nearest the middle of the MACs range */
