@@ -60,7 +60,8 @@ export function parseInputShape(spec: string): [string, number[]] {
     new NnlqError("VALIDATION", `input shape '${spec}' ${why}: expected name=DxDxD with positive dims, e.g. images=1x3x640x640`, {
       fields: { inputs: why },
     });
-  if (eq <= 0 || !name.trim()) throw fail("names no input");
+  // any non-empty name is well formed (the documented pattern); one the model lacks is refused against the model
+  if (eq <= 0) throw fail("names no input");
   if (!text || !dims.every((d) => Number.isSafeInteger(d) && d >= 1)) throw fail("has a dim that is not a positive integer");
   if (dims.some((d) => d > MAX_INPUT_DIM)) throw fail(`has a dim over ${MAX_INPUT_DIM}`);
   if (dims.length > MAX_INPUT_RANK) throw fail(`has more than ${MAX_INPUT_RANK} dims`);
