@@ -14,6 +14,7 @@ import { parseArgsOrExit } from "@/lib/args";
 import { createDb } from "@/lib/db/client";
 import { resolveServer } from "@/lib/db/server";
 import { DEFAULT_RELEASE_DIR, exportRelease } from "@/lib/services/release";
+import { MAX_SHIPPED_BYTES } from "@/lib/services/release-predictors";
 import { checkEnvOrExit } from "@/lib/env";
 
 checkEnvOrExit("data:export");
@@ -36,9 +37,11 @@ const server = await resolveServer({ log: () => {} });
 const h = createDb(server.url, { connectionLimit: 2 });
 try {
   const t0 = performance.now();
+  const skippedPredictors: { version: string; method: string; bytes: number }[] = [];
   const m = await exportRelease(h.db, dir, {
     history: values["no-history"] ? null : values.history ? path.resolve(values.history) : dir,
     predictors: !values["no-predictors"],
+    skippedPredictors,
   });
   const bytes = Object.values(m.files).reduce((a, f) => a + f.bytes, 0);
   console.log(
@@ -57,6 +60,8 @@ try {
           .join(", ")}`
       : "  predictors shipped: none (no promoted version in the database or the release)",
   );
+  for (const p of skippedPredictors)
+    console.log(`  not shipped: ${p.version} (${p.method}, ${(p.bytes / 1e6).toFixed(1)} MB: over the release's ${MAX_SHIPPED_BYTES / 1e6} MB per version)`);
   for (const [p, byBatch] of Object.entries(m.matrix))
     for (const [b, fams] of Object.entries(byBatch))
       console.log(

@@ -87,9 +87,14 @@ function entryOf(
 /**
  * The promoted versions of the database with their files from the predictor store (`dirs`: where to look,
  * default the store and the legacy folder), sorted by version. A promoted version whose files are gone is
- * a NOT_FOUND: the release would ship a predictor it cannot have.
+ * a NOT_FOUND: the release would ship a predictor it cannot have. Versions over MAX_SHIPPED_BYTES are left
+ * out (listed in `skipped` when given).
  */
-export async function bundlesOfPromoted(db: Db, dirs: string[] = predictorDirs()): Promise<PredictorBundle[]> {
+export async function bundlesOfPromoted(
+  db: Db,
+  dirs: string[] = predictorDirs(),
+  skipped?: { version: string; method: string; bytes: number }[],
+): Promise<PredictorBundle[]> {
   const promoted = (await listPredictorVersions(db)).filter((v) => v.status === "promoted" && v.weightsUri);
   const out: PredictorBundle[] = [];
   for (const v of promoted) {
@@ -99,10 +104,20 @@ export async function bundlesOfPromoted(db: Db, dirs: string[] = predictorDirs()
       throw new NnlqError("NOT_FOUND", `the files of promoted predictor ${v.name} (${v.weightsUri}) are missing from ${dirs.join(", ")}`, {
         version: v.name,
       });
+    const bytes = Object.values(files).reduce((a, b) => a + b.length, 0);
+    if (bytes > MAX_SHIPPED_BYTES) {
+      // a release is compact (specs, measurements, small weights): a big model (kernel forests, ~35 MB) is trained
+      // again by the evolving trainer after the first start instead
+      skipped?.push({ version: v.name, method: v.method, bytes });
+      continue;
+    }
     out.push({ entry: entryOf(v, files), files });
   }
   return out.sort((a, b) => cmp(a.entry.version, b.entry.version));
 }
+
+/** Largest promoted version (all its files) a release ships: 2 MB. */
+export const MAX_SHIPPED_BYTES = 2_000_000;
 
 /** The shipped versions of the release at `dir` (files checked against `entries`' sha256). */
 export function readBundles(dir: string, entries: readonly ShippedPredictor[]): PredictorBundle[] {

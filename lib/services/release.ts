@@ -577,9 +577,15 @@ export function releaseHistory(dir: string): ReleaseContent {
 export async function exportRelease(
   db: Db,
   dir: string = DEFAULT_RELEASE_DIR,
-  o: { history?: string | null; predictors?: boolean; predictorDirs?: string[] } = {},
+  o: {
+    history?: string | null;
+    predictors?: boolean;
+    predictorDirs?: string[];
+    /** filled with the promoted versions left out for their size (MAX_SHIPPED_BYTES) */
+    skippedPredictors?: { version: string; method: string; bytes: number }[];
+  } = {},
 ): Promise<Manifest> {
-  const promoted = o.predictors === false ? [] : await bundlesOfPromoted(db, o.predictorDirs);
+  const promoted = o.predictors === false ? [] : await bundlesOfPromoted(db, o.predictorDirs, o.skippedPredictors);
   const predictors = o.predictors === false ? [] : promoted.length ? promoted : undefined;
   const hist = o.history === null ? { platforms: [], models: [], measurements: [] } : releaseHistory(o.history ?? dir);
   const modelRows = await rel.releaseModels(db);

@@ -68,9 +68,9 @@ describe("the shipped data release", () => {
         }
       }
     }
-    // clean (the default): distinct models with a clean measurement (MANIFEST matrixClean); none on the history identities
+    // clean (the default): distinct models with a clean measurement (MANIFEST matrixClean, counted from the rows'
+    // grades: a history identity re-measured with protocol v2 has clean cells, its legacy rows never count)
     const clean = release.manifest.matrixClean!;
-    expect(Object.keys(clean).filter((p) => /^x86-(zen4-avx512|sapphirerapids-amx)-2c\//.test(p))).toEqual([]);
     const b1 = await cell("b1", "clean");
     for (const [slug, byBatch] of Object.entries(release.manifest.matrix))
       for (const family of Object.keys(byBatch.b1 ?? {}))
