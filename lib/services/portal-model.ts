@@ -282,6 +282,9 @@ export interface EvalRow {
   rmspe: number | null;
   acc5: number | null;
   acc10: number | null;
+  acc25: number | null;
+  /** share of measured values inside the predicted ±2σ (%; calibrated methods) */
+  coverage: number | null;
   kendallTau: number | null;
 }
 
@@ -316,6 +319,8 @@ export function flattenEval(doc: unknown, context: { split?: string; platform?: 
         rmspe: num(o.rmspe),
         acc5: num(o.acc5),
         acc10: num(o.acc10),
+        acc25: num(o.acc25),
+        coverage: num(o.coverage),
         kendallTau: num(o.kendallTau ?? o.kendall_tau ?? o.tau),
       });
       return;
@@ -333,7 +338,9 @@ export function flattenEval(doc: unknown, context: { split?: string; platform?: 
   return out;
 }
 
-type Metricsish = { n?: number; mape: number; rmspe?: number; acc5?: number; acc10?: number; kendallTau?: number };
+type Metricsish = {
+  n?: number; mape: number; rmspe?: number; acc5?: number; acc10?: number; acc25?: number; coverage?: number; kendallTau?: number;
+};
 
 /**
  * Rows of lib/predict's evaluation report (format nnlq-predictor-eval/1): the random split as is;
@@ -353,6 +360,8 @@ export function evalReportRows(doc: {
     rmspe: m.rmspe ?? null,
     acc5: m.acc5 ?? null,
     acc10: m.acc10 ?? null,
+    acc25: m.acc25 ?? null,
+    coverage: m.coverage ?? null,
     kendallTau: Number.isFinite(m.kendallTau) ? m.kendallTau! : null,
   });
   const out = (doc.rows ?? []).map((r) => row(r.split === "lofo" && r.fold ? `lofo:${r.fold}` : r.split, r.platform, r.method, r.metrics));
@@ -372,6 +381,8 @@ export function evalReportRows(doc: {
         rmspe: mean(ms, "rmspe"),
         acc5: mean(ms, "acc5"),
         acc10: mean(ms, "acc10"),
+        acc25: mean(ms, "acc25"),
+        coverage: mean(ms, "coverage"),
         kendallTau: mean(ms, "kendallTau"),
       }),
     );

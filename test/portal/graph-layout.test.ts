@@ -172,9 +172,12 @@ describe("nodeTimes", () => {
 describe("evaluation documents", () => {
   const slug = "x86-2c/ort-cpu-1.30/fp32/t1";
   it("flattens row lists and nested split → platform → method objects alike", () => {
-    const rows = flattenEval([{ split: "random", platform: slug, method: "gnn", mape: 2.1, acc10: 98 }]);
+    const rows = flattenEval([{ split: "random", platform: slug, method: "gnn", mape: 2.1, acc10: 98, coverage: 94 }]);
     expect(rows).toEqual([
-      { split: "random", platform: slug, method: "gnn", n: null, mape: 2.1, rmspe: null, acc5: null, acc10: 98, kendallTau: null },
+      {
+        split: "random", platform: slug, method: "gnn", n: null, mape: 2.1, rmspe: null, acc5: null, acc10: 98, acc25: null, coverage: 94,
+        kendallTau: null,
+      },
     ]);
     const nested = flattenEval({
       generatedAt: "2025-11-21",

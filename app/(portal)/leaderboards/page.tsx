@@ -240,7 +240,8 @@ export default async function LeaderboardsPage({ searchParams }: { searchParams:
           description={
             predictors.source
               ? `Per platform by Acc@10% (share within ±10%), then MAPE, on the ${predictors.split} split ` +
-                `(${predictors.source}${predictors.generatedAt ? `, ${predictors.generatedAt.slice(0, 10)}` : ""}).`
+                `(${predictors.source}${predictors.generatedAt ? `, ${predictors.generatedAt.slice(0, 10)}` : ""}). ` +
+                "±2σ holds: the share of measured values inside the calibrated interval (goal 90–98%; per platform on /predictors)."
               : undefined
           }
         >
@@ -290,6 +291,12 @@ export default async function LeaderboardsPage({ searchParams }: { searchParams:
                         cell: (r) => (r.acc5 === null ? "—" : `${r.acc5.toFixed(1)}%`),
                       },
                       { header: "MAPE", align: "right", className: "tabular-nums", cell: (r) => `${r.mape.toFixed(2)}%` },
+                      {
+                        header: "±2σ holds",
+                        align: "right",
+                        className: "tabular-nums",
+                        cell: (r) => (r.coverage === null ? "—" : `${r.coverage.toFixed(0)}%`),
+                      },
                     ]}
                   />
                 ))}
