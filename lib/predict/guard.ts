@@ -6,16 +6,17 @@
  * magnitude while its ensemble agrees with itself (issue 17: an 8-node super-resolution CNN predicted at
  * 0.036 ms that takes 70 ms, σ 2–4% on models off by 50%). The guard wraps any predictor:
  *
- *   analytical model   per platform, latency ≈ floor + a·GFLOPs + b·MB, fitted on the training samples in two
+ *   analytical model   per platform, latency ≈ c + a·GFLOPs + b·MB + n·nodes (n: each compute node's dispatch
+ *                      cost, which dominates small graphs; no-op and view nodes not counted), fitted on the training samples in two
  *                      ways — non-negative least squares on the relative error, and the same form fitted in log
  *                      space (Nelder–Mead on the squared log ratio) — and the one with the smaller RMS log
  *                      error on the validation samples kept (both figures stored)
- *   floor              per platform, the fixed per-inference cost: the smaller of the fitted intercept and the
- *                      5% quantile of the measured latencies of the smallest tenth of the training graphs (half
- *                      that quantile when the fit has no intercept)
+ *   floor              per platform, the fixed per-inference cost: the smaller of the fitted cost of a one-node
+ *                      inference (min of c and n) and the 5% quantile of the measured latencies of the smallest
+ *                      tenth of the training graphs (half that quantile when the fit has neither)
  *   distribution       operator types seen, and the 0.5–99.5% quantiles (over training graphs) of ln(1+x) of
  *                      MACs, memory bytes, node count and input elements
- *   regime             "extrapolated" when a graph has an unseen op type, a value outside those ranges, nodes
+ *   regime             "extrapolated" when a graph has an unseen op type (no-ops and views excepted), a value outside those ranges, nodes
  *                      of unknown cost (GraphFeatures.graph.unknownNodes where lib/onnx reports it), a model
  *                      estimate below the floor, or |ln(model / analytical)| above the platform's threshold
  *                      (the 99% quantile of the analytical model's own |ln error| on training, at least ln 2);
@@ -74,6 +75,8 @@ export interface AnalyticalModel {
   interceptMs: number;
   msPerGflop: number;
   msPerMb: number;
+  /** per compute node (kernel dispatch and its fixed costs); absent in guards fitted before it existed (0) */
+  msPerNode?: number;
   /** RMS of ln(analytical / measured) of each candidate fit on the samples it was chosen on */
   candidates: Record<AnalyticalForm, number>;
   /** what the candidates were compared on */
@@ -136,6 +139,8 @@ export interface GraphProfile {
   /** op type → nodes of it */
   opCounts: Map<string, number>;
   nodeCount: number;
+  /** nodes that do work (computeNodes) */
+  computeNodes: number;
   unknownNodes: number;
   gflops: number;
   mb: number;
@@ -189,6 +194,7 @@ export function graphProfile(f: GraphFeatures): GraphProfile {
   return {
     opCounts,
     nodeCount: f.numNodes,
+    computeNodes: computeNodes(f),
     unknownNodes: unknown,
     gflops: Math.max(0, g.flops || 0) / 1e9,
     mb: Math.max(0, g.memoryAccess || 0) / 1e6,
@@ -203,20 +209,26 @@ export function graphProfile(f: GraphFeatures): GraphProfile {
 
 /* ---------- the analytical model ---------- */
 
-export function analyticalMs(m: Pick<AnalyticalModel, "interceptMs" | "msPerGflop" | "msPerMb">, gflops: number, mb: number): number {
-  return m.interceptMs + m.msPerGflop * gflops + m.msPerMb * mb;
+export function analyticalMs(
+  m: Pick<AnalyticalModel, "interceptMs" | "msPerGflop" | "msPerMb" | "msPerNode">,
+  gflops: number,
+  mb: number,
+  nodes = 0,
+): number {
+  return m.interceptMs + m.msPerGflop * gflops + m.msPerMb * mb + (m.msPerNode ?? 0) * nodes;
 }
 
 /**
  * min Σ ((x·β − y) / y)² subject to β ≥ 0, for the three columns [1, GFLOPs, MB]: the optimum lies on one of
  * the 7 faces of the orthant, so every subset of free columns is solved and the best feasible one kept.
  */
-export function fitRelativeNnls(gflops: number[], mb: number[], y: number[]): [number, number, number] {
-  const cols = [(_: number) => 1, (i: number) => gflops[i], (i: number) => mb[i]];
-  let best: [number, number, number] = [0, 0, 0];
+export function fitRelativeNnls(gflops: number[], mb: number[], y: number[], nodes?: number[]): number[] {
+  const cols = [(_: number) => 1, (i: number) => gflops[i], (i: number) => mb[i], ...(nodes ? [(i: number) => nodes[i]] : [])];
+  const K = cols.length;
+  let best: number[] = new Array(K).fill(0);
   let bestLoss = Infinity;
-  for (let mask = 1; mask < 8; mask++) {
-    const free = [0, 1, 2].filter((j) => mask & (1 << j));
+  for (let mask = 1; mask < 1 << K; mask++) {
+    const free = [...Array(K).keys()].filter((j) => mask & (1 << j));
     const k = free.length;
     // normal equations of the relative-error least squares on the free columns
     const A = Array.from({ length: k }, () => new Float64Array(k + 1));
@@ -230,10 +242,14 @@ export function fitRelativeNnls(gflops: number[], mb: number[], y: number[]): [n
     }
     const beta = solve(A);
     if (!beta || beta.some((b) => !(b >= 0))) continue;
-    const coef: [number, number, number] = [0, 0, 0];
+    const coef: number[] = new Array(K).fill(0);
     free.forEach((j, a) => (coef[j] = beta[a]));
     let loss = 0;
-    for (let i = 0; i < y.length; i++) loss += ((coef[0] + coef[1] * gflops[i] + coef[2] * mb[i] - y[i]) / y[i]) ** 2;
+    for (let i = 0; i < y.length; i++) {
+      let p = 0;
+      for (let j = 0; j < K; j++) p += coef[j] * cols[j](i);
+      loss += ((p - y[i]) / y[i]) ** 2;
+    }
     if (loss < bestLoss) {
       bestLoss = loss;
       best = coef;
@@ -260,28 +276,24 @@ function solve(A: Float64Array[]): number[] | null {
 }
 
 /** The same form fitted in log space (Nelder–Mead on the squared log ratio, coefficients kept ≥ 0 by exp). */
-export function fitLogSpace(gflops: number[], mb: number[], y: number[], start: [number, number, number]): [number, number, number] {
+export function fitLogSpace(gflops: number[], mb: number[], y: number[], start: number[], nodes?: number[]): number[] {
+  const cols = [gflops.map(() => 1), gflops, mb, ...(nodes ? [nodes] : [])];
   const scale = y.reduce((a, b) => a + b, 0) / Math.max(1, y.length);
-  const mg = gflops.reduce((a, b) => a + b, 0) / Math.max(1, gflops.length) || 1;
-  const mm = mb.reduce((a, b) => a + b, 0) / Math.max(1, mb.length) || 1;
+  const means = cols.map((c) => c.reduce((a, b) => a + b, 0) / Math.max(1, c.length) || 1);
   // a coefficient at 0 starts at a small share of the typical latency instead (ln 0 has no gradient)
-  const x0 = [
-    Math.log(Math.max(start[0], 1e-3 * scale)),
-    Math.log(Math.max(start[1], (1e-3 * scale) / mg)),
-    Math.log(Math.max(start[2], (1e-3 * scale) / mm)),
-  ];
+  const x0 = cols.map((_, j) => Math.log(Math.max(start[j] ?? 0, (1e-3 * scale) / means[j])));
   const loss = (x: number[]) => {
     let s = 0;
     for (let i = 0; i < y.length; i++) {
-      const p = Math.exp(x[0]) + Math.exp(x[1]) * gflops[i] + Math.exp(x[2]) * mb[i];
+      let p = 0;
+      for (let j = 0; j < cols.length; j++) p += Math.exp(x[j]) * cols[j][i];
       s += Math.log(p / y[i]) ** 2;
     }
     return s / Math.max(1, y.length);
   };
   let best = nelderMead(loss, x0, { step: 1, iterations: 400 });
   best = nelderMead(loss, best.x, { step: 0.1, iterations: 300 });
-  const c = best.x.map(Math.exp) as [number, number, number];
-  return c;
+  return best.x.map(Math.exp);
 }
 
 /** Fit both forms on `train`, keep the one with the smaller RMS log error on `val` (on `train` without it). */
@@ -289,34 +301,52 @@ export function fitAnalytical(train: Sample[], val: Sample[] = []): AnalyticalMo
   const xs = (s: Sample[]) => ({
     g: s.map((x) => Math.max(0, x.stats.flops || 0) / 1e9),
     m: s.map((x) => Math.max(0, x.stats.memoryAccess || 0) / 1e6),
+    n: s.map((x) => computeNodes(x.features)),
     y: s.map((x) => x.latencyMs),
   });
   const t = xs(train);
-  const nnls = fitRelativeNnls(t.g, t.m, t.y);
-  const logFit = fitLogSpace(t.g, t.m, t.y, nnls);
+  const nnls = fitRelativeNnls(t.g, t.m, t.y, t.n);
+  const logFit = fitLogSpace(t.g, t.m, t.y, nnls, t.n);
   const on = val.length ? xs(val) : t;
-  const err = (c: [number, number, number]) => rmsLog(on.y.map((_, i) => c[0] + c[1] * on.g[i] + c[2] * on.m[i]), on.y);
+  const err = (c: number[]) => rmsLog(on.y.map((_, i) => c[0] + c[1] * on.g[i] + c[2] * on.m[i] + c[3] * on.n[i]), on.y);
   const candidates = { "relative-nnls": err(nnls), "log-space": err(logFit) };
   const form: AnalyticalForm = candidates["log-space"] < candidates["relative-nnls"] ? "log-space" : "relative-nnls";
   const c = form === "log-space" ? logFit : nnls;
-  const model = { interceptMs: c[0], msPerGflop: c[1], msPerMb: c[2] };
+  const model = { interceptMs: c[0], msPerGflop: c[1], msPerMb: c[2], msPerNode: c[3] };
   const logErrQ95 = quantile(
-    t.y.map((y, i) => Math.abs(Math.log(Math.max(analyticalMs(model, t.g[i], t.m[i]), 1e-12) / y))),
+    t.y.map((y, i) => Math.abs(Math.log(Math.max(analyticalMs(model, t.g[i], t.m[i], t.n[i]), 1e-12) / y))),
     0.95,
   );
   return { form, ...model, candidates, chosenOn: val.length ? "validation" : "training", logErrQ95 };
 }
 
 /** The platform's fixed per-inference floor (see the module comment). */
-export function fitFloor(samples: Sample[], interceptMs: number): number {
+export function fitFloor(samples: Sample[], interceptMs: number, msPerNode = 0): number {
   const byFlops = [...samples].sort((a, b) => a.stats.flops - b.stats.flops);
   const small = byFlops.slice(0, Math.max(5, Math.ceil(byFlops.length / 10)));
   const low = quantile(
     small.map((s) => s.latencyMs),
     0.05,
   );
-  return Math.min(low, interceptMs > 0 ? interceptMs : low / 2);
+  // the fitted cost of the smallest inference there is — one node of no work: the fixed per-inference cost
+  // plus one dispatch (a training set of big graphs cannot tell the two apart well, so the smaller of the
+  // intercept and one node's cost bounds it from below)
+  const oneNode = msPerNode > 0 ? Math.min(interceptMs > 0 ? interceptMs : Infinity, msPerNode) : interceptMs;
+  return Math.min(low, oneNode > 0 && Number.isFinite(oneNode) ? oneNode : low / 2);
 }
+
+/**
+ * Compute nodes of a graph for the analytical model's per-node term: inference no-ops (Dropout, Identity)
+ * and pure views are left out (runtimes drop or alias them).
+ */
+export function computeNodes(f: GraphFeatures): number {
+  let n = 0;
+  for (const o of f.nodeOps) if (!FREE_OPS.has(o)) n++;
+  return n;
+}
+
+/** Ops that do no work at inference (removed or aliased by the runtimes): never out of distribution. */
+export const FREE_OPS = new Set(["Dropout", "Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze"]);
 
 /* ---------- fitting the guard ---------- */
 
@@ -347,9 +377,14 @@ export function fitGuard(train: Sample[], val: Sample[] = [], o: GuardOptions = 
   const platforms: Record<string, GuardPlatform> = {};
   for (const [platform, list] of byPlatform(train)) {
     const analytical = fitAnalytical(list, valBy.get(platform) ?? []);
-    const floorMs = fitFloor(list, analytical.interceptMs);
+    const floorMs = fitFloor(list, analytical.interceptMs, analytical.msPerNode);
     const errs = list.map((s) =>
-      Math.abs(Math.log(Math.max(analyticalMs(analytical, s.stats.flops / 1e9, s.stats.memoryAccess / 1e6), floorMs) / s.latencyMs)),
+      Math.abs(
+        Math.log(
+          Math.max(analyticalMs(analytical, s.stats.flops / 1e9, s.stats.memoryAccess / 1e6, computeNodes(s.features)), floorMs) /
+            s.latencyMs,
+        ),
+      ),
     );
     platforms[platform] = {
       analytical,
@@ -392,7 +427,7 @@ export function checkGraph(st: GuardState, p: GraphProfile): { reasons: string[]
   const reasons: string[] = [];
   let d = 0;
   const seen = opsSeenOf(st);
-  const unseen = [...p.opCounts.keys()].filter((o) => !seen.has(o));
+  const unseen = [...p.opCounts.keys()].filter((o) => !seen.has(o) && !FREE_OPS.has(o));
   if (unseen.length) {
     reasons.push(`op types not seen in training: ${unseen.slice(0, 6).join(", ")}${unseen.length > 6 ? ` (+${unseen.length - 6})` : ""}`);
     const nodes = unseen.reduce((a, o) => a + (p.opCounts.get(o) ?? 0), 0);
@@ -427,7 +462,7 @@ export function guardCell(
 ): GuardedCell {
   const spread = modelSigma !== null && modelMs > 0 ? modelSigma / modelMs : NaN;
   if (st.mode === "calibrate") return { latencyMs: modelMs, spread, extraRel: 0, info: null };
-  const a = Math.max(gp.floorMs, analyticalMs(gp.analytical, p.gflops, p.mb));
+  const a = Math.max(gp.floorMs, analyticalMs(gp.analytical, p.gflops, p.mb, p.computeNodes));
   const m = Math.max(modelMs, 1e-12);
   const reasons = [...graphCheck.reasons];
   let d = graphCheck.d;
