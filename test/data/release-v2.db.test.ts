@@ -422,7 +422,10 @@ describe("the committed release (data/release-v2)", () => {
       // per platform, exactly its clean results in the manifest (a history identity re-measured with protocol v2
       // has clean rows of its own; its legacy rows never count)
       const cleanResults = (slug: string) =>
-        Object.values(release.manifest.matrixClean?.[slug] ?? {}).reduce((a, fams) => a + Object.values(fams).reduce((x, n) => x + n, 0), 0);
+        Object.values(release.manifest.matrixClean?.[slug] ?? {}).reduce(
+          (a, fams) => a + Object.values(fams).reduce((x, n) => x + n, 0),
+          0,
+        );
       for (const x of clean) expect(x.n, x.slug).toBe(cleanResults(x.slug));
       const legacyLabels = await h.db
         .select({ n: sql<number>`COUNT(*)`.mapWith(Number) })
