@@ -18,7 +18,7 @@
  * failed for good).
  */
 import { NnlqError } from "@/lib/errors";
-import { DataType, encodeModelProto, type ModelProto } from "@/lib/onnx/proto";
+import { DataType, type ModelProto } from "@/lib/onnx/proto";
 import { decodeProto, feedInputs, graphOf } from "./passes/tensor";
 
 export const VARIANT_SIZES = {
@@ -161,31 +161,7 @@ export function shapeVariants(input: Uint8Array | ModelProto): ShapeVariant[] {
   return out;
 }
 
-/**
- * The model with the given inputs' shapes written in (fixed dims replaced too: a fixed-size image model at
- * another resolution), inferred shapes (value_info, output shapes) dropped since they would contradict the
- * new sizes. Bytes in, bytes out; a name the model lacks or a rank that differs is an ONNX_SHAPE error.
- */
-export function withInputShapes(bytes: Uint8Array, shapes: Record<string, number[]>): Uint8Array {
-  if (!Object.keys(shapes).length) return bytes;
-  const model = decodeProto(bytes);
-  const g = graphOf(model);
-  const feeds = new Map(feedInputs(g).map((v) => [v.name ?? "", v]));
-  for (const [name, dims] of Object.entries(shapes)) {
-    const v = feeds.get(name);
-    const tt = v?.type?.tensor_type;
-    if (!v || !tt) throw new NnlqError("ONNX_SHAPE", `no tensor input named '${name}' (inputs: ${[...feeds.keys()].join(", ")})`, { input: name });
-    const rank = tt.shape?.dim?.length;
-    if (rank !== undefined && rank !== dims.length)
-      throw new NnlqError("ONNX_SHAPE", `input '${name}' has rank ${rank}, got shape [${dims.join(", ")}]`, { input: name });
-    if (!dims.every((d) => Number.isInteger(d) && d > 0))
-      throw new NnlqError("ONNX_SHAPE", `input '${name}': every dimension must be a positive integer, got [${dims.join(", ")}]`, { input: name });
-    tt.shape = { dim: dims.map((d) => ({ dim_value: d })) };
-  }
-  g.value_info = [];
-  for (const out of g.output ?? []) if (out.type?.tensor_type) delete out.type.tensor_type.shape;
-  return encodeModelProto(model);
-}
+export { withInputShapes } from "@/lib/onnx/input-shapes";
 
 /** `name=DxD;name=DxD` (sorted by name): the query-string form of explicit input shapes. */
 export function formatInputShapes(shapes: Record<string, number[]>): string {

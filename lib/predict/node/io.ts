@@ -14,7 +14,7 @@ import {
   type DataRow, type LabelStat, type ReleaseMeasurementLike, type ReleaseModelLike, type Sample,
 } from "../dataset";
 import { FEATURE_SET_VERSION, READABLE_FEATURE_SETS } from "@/lib/onnx/features";
-import { decodeModelProto, encodeModelProto } from "@/lib/onnx/proto";
+import { withInputShapes } from "@/lib/onnx/input-shapes";
 import { GnnPredictor, type GnnState } from "../gnn/predictor";
 import { nodeFeaturesOf } from "../gnn/model";
 import { decodeWeights, fromArtifacts } from "../load";
@@ -70,16 +70,11 @@ export function loadDataset(
       if (!fs.existsSync(file)) return null;
       const raw = new Uint8Array(fs.readFileSync(file));
       if (!shapes) return raw;
-      // a campaign size (lib/measure/shape-variants.ts withInputShapes: `#name=DxD;…`): these inputs' shapes written in
+      // a campaign size (`#name=DxD;…`, lib/measure/shape-variants.ts): these inputs' shapes written in
       const want = Object.fromEntries(
         shapes.split(";").map((p) => [p.slice(0, p.lastIndexOf("=")), p.slice(p.lastIndexOf("=") + 1).split("x").map(Number)]),
       );
-      const model = decodeModelProto(raw);
-      for (const v of model.graph?.input ?? [])
-        if (v.name && want[v.name] && v.type?.tensor_type) v.type.tensor_type.shape = { dim: want[v.name]!.map((d) => ({ dim_value: d })) };
-      model.graph!.value_info = [];
-      for (const o of model.graph?.output ?? []) if (o.type?.tensor_type) delete o.type.tensor_type.shape;
-      return encodeModelProto(model);
+      return withInputShapes(raw, want);
     };
     return samplesFromRelease(
       readJsonlGz<ReleaseModelLike>(specs),
