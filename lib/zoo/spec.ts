@@ -24,22 +24,8 @@ const isV2 = (f: string): f is ZooV2Family => (ZOO_V2_FAMILIES as readonly strin
 export const ZOO_V1_FAMILIES = ALL_FAMILIES.filter((f) => f !== "other" && !isV2(f)) as Exclude<ZooFamily, ZooV2Family | "other">[];
 export const ZOO_FAMILIES: readonly ZooFamily[] = [...ZOO_V1_FAMILIES, ...ZOO_V2_FAMILIES];
 
-const V2_LABELS: Record<ZooV2Family, string> = {
-  unet: "U-Net / encoder–decoder",
-  ssd: "SSD / multi-head detector",
-  superres: "Super-resolution CNN",
-  deeplab: "DeepLab (dilated / ASPP)",
-  bert: "BERT / text transformer",
-  mobilevit: "MobileViT",
-  rnn: "LSTM / GRU sequence model",
-  resnext: "ResNeXt",
-  mixer: "MLP-Mixer",
-};
-/** Display labels of every zoo family (the vocabulary's, with the v2 labels where it has none yet). */
-export const ZOO_LABELS: Record<ZooFamily, string> = {
-  ...V2_LABELS,
-  ...(FAMILY_LABELS as Partial<Record<ZooFamily, string>>),
-} as Record<ZooFamily, string>;
+/** Display labels of every zoo family: the shared vocabulary's (lib/onnx/families.ts names the v2 families too). */
+export const ZOO_LABELS: Record<ZooFamily, string> = FAMILY_LABELS as Record<ZooFamily, string>;
 
 export interface BaseSpec {
   family: ZooFamily;
